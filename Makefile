@@ -1,0 +1,99 @@
+# hrdex - human-rights document exchange agent
+#
+#   make            build build/hrdex
+#   make check      install missing packages (as root), build, run every test
+#   make demo       three agents on loopback publishing, syncing, then a query
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=1 check   the same under AddressSanitizer + UBSan
+
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/hrdex
+SHELL := /bin/bash
+
+PKGS := libgit2 libcjson libcurl sqlite3 libsodium libpcre2-8
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/sanitize
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD ?= build/default
+SANFLAGS :=
+endif
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
+	  -Wvla -Wwrite-strings -Wformat-security -fno-common -MMD -MP $(SANFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -Iagent -I$(BUILD)/gen
+LDFLAGS += $(SANFLAGS)
+
+# pkg-config runs only when building, so `make deps` works before the -dev packages exist.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+SRCS := $(sort $(wildcard agent/*.c))
+OBJS := $(SRCS:agent/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_schemas.o
+LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+SCHEMAS := $(sort $(wildcard schemas/*.json))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check unit e2e demo deps install uninstall clean bench valgrind
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/hrdex
+
+$(BUILD)/hrdex: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/obj/%.o: agent/%.c | $(BUILD)/obj $(BUILD)/gen/builtin_schemas.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/builtin_schemas.c: $(SCHEMAS) tools/embed.sh | $(BUILD)/gen
+	tools/embed.sh hrdex_builtin_schemas $(SCHEMAS) > $@
+
+$(BUILD)/obj/builtin_schemas.o: $(BUILD)/gen/builtin_schemas.c | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+$(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
+	mkdir -p $@
+
+check: deps
+	$(MAKE) all $(UNIT_BINS)
+	tests/run.sh $(BUILD)
+
+unit: all $(UNIT_BINS)
+	tests/run.sh $(BUILD) unit
+
+e2e: all
+	tests/run.sh $(BUILD) e2e
+
+demo: deps
+	$(MAKE) all
+	tools/demo.sh $(BUILD)/hrdex
+
+deps:
+	tools/deps.sh
+
+valgrind: all $(UNIT_BINS)
+	HRDEX_VALGRIND=1 tests/run.sh $(BUILD) unit
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/hrdex $(DESTDIR)$(BINDIR)/hrdex
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/hrdex
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)

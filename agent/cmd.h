@@ -1,0 +1,28 @@
+/*
+ * cmd.h - the command layer: one cmd_<name>() per command (agent/cmd_*.c).
+ *
+ * Only this layer prints for users and chooses exit codes.  A command
+ * returns the process exit status.
+ */
+#ifndef HRDEX_CMD_H
+#define HRDEX_CMD_H
+
+struct hrdex_global {
+	const char *state_dir;  /* -C DIR, else NULL (then $HRDEX_HOME, ./hrdex-data) */
+	int json;               /* --json given before the command */
+};
+
+typedef int (*hrdex_cmd_fn)(int argc, char **argv, struct hrdex_global *g);
+
+/* Print "hrdex: MESSAGE" from hrdex_error and return its exit code. */
+int cmd_fail(void);
+
+/* Print a usage error and return 64. */
+int cmd_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* 1 when argv[i] is -h or --help. */
+int cmd_wants_help(int argc, char **argv);
+
+int cmd_validate(int argc, char **argv, struct hrdex_global *g);
+
+#endif

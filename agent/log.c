@@ -1,0 +1,44 @@
+/*
+ * log.c - leveled one-line logging to stderr (see log.h).
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static enum hrdex_log_level current = HRDEX_LOG_INFO;
+
+void hrdex_log_set_level(enum hrdex_log_level level)
+{
+	current = level;
+}
+
+enum hrdex_log_level hrdex_log_get_level(void)
+{
+	return current;
+}
+
+static void vlog(enum hrdex_log_level level, const char *fmt, va_list ap)
+{
+	static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
+	char line[4096];
+
+	if (level > current)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "%s%s\n", prefix[level], line);
+}
+
+#define DEFINE_LOG(name, level)                      \
+	void hrdex_log_##name(const char *fmt, ...)  \
+	{                                            \
+		va_list ap;                          \
+		va_start(ap, fmt);                   \
+		vlog(level, fmt, ap);                \
+		va_end(ap);                          \
+	}
+
+DEFINE_LOG(error, HRDEX_LOG_ERROR)
+DEFINE_LOG(warn, HRDEX_LOG_WARN)
+DEFINE_LOG(info, HRDEX_LOG_INFO)
+DEFINE_LOG(debug, HRDEX_LOG_DEBUG)

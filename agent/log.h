@@ -1,0 +1,19 @@
+/*
+ * log.h - one line per event on stderr (journald adds the time).
+ *
+ * Messages follow git's style: lowercase, no final period, subjects quoted.
+ */
+#ifndef HRDEX_LOG_H
+#define HRDEX_LOG_H
+
+enum hrdex_log_level { HRDEX_LOG_ERROR, HRDEX_LOG_WARN, HRDEX_LOG_INFO, HRDEX_LOG_DEBUG };
+
+void hrdex_log_set_level(enum hrdex_log_level level);
+enum hrdex_log_level hrdex_log_get_level(void);
+
+void hrdex_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hrdex_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hrdex_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hrdex_log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * main.c - global options and the command table.
+ */
+#include "cmd.h"
+#include "error.h"
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <git2.h>
+
+#ifndef HRDEX_VERSION
+#define HRDEX_VERSION "0.1.0"
+#endif
+
+struct command {
+	const char *name;
+	hrdex_cmd_fn fn;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ NULL, NULL, NULL },
+};
+
+static const char usage[] =
+	"usage: hrdex [-C DIR] [-v|-q] COMMAND [ARGS]\n"
+	"\n"
+	"The human-rights document exchange agent: publishes this member's documents\n"
+	"as signed git commits, pulls its peers, and keeps a local query cache.\n"
+	"\n"
+	"options:\n"
+	"  -C DIR         state directory (default: $HRDEX_HOME, else ./hrdex-data)\n"
+	"  -v, --verbose  log more\n"
+	"  -q, --quiet    log only errors\n"
+	"  --version      print the version\n"
+	"  -h, --help     this help; `hrdex COMMAND --help` for a command\n"
+	"\n"
+	"commands:\n";
+
+static void print_usage(FILE *f)
+{
+	const struct command *c;
+
+	fputs(usage, f);
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fputs("\nexit codes: 0 ok, 1 sync rejected a branch, 2 unhealthy, 64 usage, 65 invalid\n"
+	      "document, 69 peer unreachable, 70 internal, 73 cannot create, 74 I/O,\n"
+	      "75 busy (try again), 78 bad configuration\n", f);
+}
+
+int cmd_fail(void)
+{
+	fprintf(stderr, "hrdex: %s\n", hrdex_error_message());
+	return hrdex_error_code();
+}
+
+int cmd_usage_error(const char *cmd_usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hrdex: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd_usage)
+		fputs(cmd_usage, stderr);
+	return HRDEX_EX_USAGE;
+}
+
+int cmd_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct hrdex_global g = { NULL, 0 };
+	const struct command *c;
+	int i, ret;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("hrdex %s\n", HRDEX_VERSION);
+			return 0;
+		} else if (!strcmp(a, "-C")) {
+			if (++i >= argc)
+				return cmd_usage_error(NULL, "-C needs a directory");
+			g.state_dir = argv[i];
+		} else if (!strncmp(a, "-C", 2)) {
+			g.state_dir = a + 2;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			hrdex_log_set_level(HRDEX_LOG_DEBUG);
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			hrdex_log_set_level(HRDEX_LOG_ERROR);
+		} else if (!strcmp(a, "--json")) {
+			g.json = 1;
+		} else {
+			fprintf(stderr, "hrdex: unknown option '%s'\n", a);
+			print_usage(stderr);
+			return HRDEX_EX_USAGE;
+		}
+	}
+	if (i >= argc) {
+		print_usage(stderr);
+		return HRDEX_EX_USAGE;
+	}
+	for (c = commands; c->name; c++)
+		if (!strcmp(c->name, argv[i]))
+			break;
+	if (!c->name) {
+		fprintf(stderr, "hrdex: '%s' is not a command, see 'hrdex --help'\n", argv[i]);
+		return HRDEX_EX_USAGE;
+	}
+	git_libgit2_init();
+	ret = c->fn(argc - i, argv + i, &g);
+	git_libgit2_shutdown();
+	return ret;
+}

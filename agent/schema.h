@@ -1,0 +1,56 @@
+/*
+ * schema.h - a JSON Schema draft-07 validator on cJSON, PCRE2 for patterns.
+ *
+ * A registry holds schemas by their "$id" (absolute URI).  "$ref" resolves
+ * JSON pointers within a schema, "$id"-scoped bases inside it, and other
+ * schemas of the registry by URI.  String lengths count code points.
+ * Keywords: type enum const required properties patternProperties
+ * additionalProperties propertyNames minProperties maxProperties dependencies
+ * items additionalItems contains minItems maxItems uniqueItems minLength
+ * maxLength pattern minimum maximum exclusiveMinimum exclusiveMaximum
+ * multipleOf allOf anyOf oneOf not if then else $ref definitions format
+ * (date, date-time, email, uri, uri-reference, regex, ...).  Boolean schemas.
+ *
+ * hrdex's own schemas (schemas/NAME.json) are compiled into the binary; their
+ * ids are "https://hrdex.org/schema/1/<name>.json".
+ */
+#ifndef HRDEX_SCHEMA_H
+#define HRDEX_SCHEMA_H
+
+#include <cjson/cJSON.h>
+
+#include "problem.h"
+
+#define HRDEX_SCHEMA_BASE "https://hrdex.org/schema/1/"
+
+struct hrdex_schemas;
+
+int hrdex_schemas_new(struct hrdex_schemas **out);
+void hrdex_schemas_free(struct hrdex_schemas *s);
+
+/*
+ * Add a schema.  The registry takes ownership of schema (a cJSON tree).
+ * Its id is its "$id" when present, else default_id (which may be NULL for a
+ * schema that is then only reachable through hrdex_schemas_add's return).
+ * origin names the file in error messages.
+ */
+int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *default_id,
+		      const char *origin);
+
+/* Add hrdex's built-in schemas (envelope and every document type). */
+int hrdex_schemas_add_builtin(struct hrdex_schemas *s);
+
+/*
+ * Validate instance against the schema whose id is schema_id.
+ * Returns 0 when validation ran (problems appended for each failure, with the
+ * instance pointer and the failing keyword), -1 when it could not run (unknown
+ * id, unresolvable $ref, invalid pattern): hrdex_error says why.
+ */
+int hrdex_schema_validate(struct hrdex_schemas *s, const char *schema_id, const cJSON *instance,
+			  struct hrdex_problems *problems);
+
+/* The built-in schema id for a document type ("decision" ->
+ * "https://hrdex.org/schema/1/decision.json"); NULL for an unknown type. */
+const char *hrdex_schema_id_for_type(const char *type);
+
+#endif

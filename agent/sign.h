@@ -1,0 +1,109 @@
+/*
+ * sign.h - Ed25519 keys in OpenSSH format, SSHSIG signatures, allowed_signers,
+ * and signed git commits that stock `git verify-commit` accepts.
+ *
+ * Signatures follow OpenSSH's PROTOCOL.sshsig: magic "SSHSIG", version 1, the
+ * signer's public key, namespace, empty reserved field, hash "sha512", and an
+ * "ssh-ed25519" signature over the signed-data blob; armored between
+ * "-----BEGIN SSH SIGNATURE-----" and "-----END SSH SIGNATURE-----", base64
+ * in lines of 70 characters, as ssh-keygen writes it.
+ *
+ * Commit verification is strict on purpose (DESIGN.md, known traps): exactly
+ * one "gpgsig" header, no other signature header, the signature must be
+ * canonical, and the commit rebuilt from payload + canonical armor must hash
+ * to the commit id; so a relay cannot change a commit id while keeping a
+ * valid signature.
+ */
+#ifndef HRDEX_SIGN_H
+#define HRDEX_SIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <git2.h>
+
+#include "buf.h"
+
+struct hrdex_key {
+	unsigned char pk[32];  /* Ed25519 public key */
+	unsigned char sk[64];  /* libsodium secret key (seed followed by pk) */
+	char comment[256];     /* OpenSSH key comment, may be empty */
+};
+
+/* Make a new key pair. */
+int hrdex_key_generate(struct hrdex_key *out, const char *comment);
+
+/* Read an unencrypted OpenSSH Ed25519 private key (ssh-keygen -t ed25519 -N ''). */
+int hrdex_key_load(struct hrdex_key *out, const char *path);
+
+/* Write the private key (mode 0600, atomically) and PATH.pub (0644). */
+int hrdex_key_save(const struct hrdex_key *key, const char *path);
+
+/* "ssh-ed25519 AAAA... comment" (comment omitted when empty). */
+int hrdex_key_public_line(struct hrdex_buf *out, const unsigned char pk[32], const char *comment);
+
+/* Parse "ssh-ed25519 AAAA... [comment]" (or the contents of a .pub file). */
+int hrdex_key_parse_public(unsigned char pk[32], const char *text);
+
+void hrdex_key_wipe(struct hrdex_key *key);
+
+/* Make an armored SSHSIG over msg; out gets the armor ending with a newline. */
+int hrdex_sshsig_sign(struct hrdex_buf *out, const struct hrdex_key *key, const char *namespace,
+		      const void *msg, size_t len);
+
+/*
+ * Check an armored SSHSIG over msg.  Strict: version 1, key and signature type
+ * ssh-ed25519, the given namespace, empty reserved field, hash sha512, base64
+ * and armor exactly as ssh-keygen writes them (so one signature has one text).
+ * On success *signer gets the key that signed.  Returns -1 (HRDEX_EX_DATAERR)
+ * with the reason otherwise.
+ */
+int hrdex_sshsig_verify(unsigned char signer[32], const char *armor, size_t armor_len,
+			const char *namespace, const void *msg, size_t len);
+
+/* allowed_signers, in git's/OpenSSH's format (ssh-keygen(1), ALLOWED SIGNERS). */
+struct hrdex_signer {
+	char *principal;          /* one principal per entry (lists are split) */
+	unsigned char pk[32];
+	char *namespaces;         /* NULL: any namespace; else comma list, '*' patterns ok */
+	int64_t valid_after;      /* seconds since epoch, INT64_MIN when unset */
+	int64_t valid_before;     /* INT64_MAX when unset */
+	int cert_authority;       /* such entries are never trusted by hrdex */
+};
+
+struct hrdex_signers {
+	struct hrdex_signer *items;
+	size_t count;
+};
+
+int hrdex_signers_parse(struct hrdex_signers **out, const char *text, size_t len, const char *origin);
+int hrdex_signers_load(struct hrdex_signers **out, const char *path); /* missing file: empty */
+void hrdex_signers_free(struct hrdex_signers *s);
+
+/* 1 when principal may sign with pk in namespace at time when, else 0. */
+int hrdex_signers_allow(const struct hrdex_signers *s, const char *principal,
+			const unsigned char pk[32], const char *namespace, int64_t when);
+
+/* 1 when principal has at least one entry (any key), else 0. */
+int hrdex_signers_has(const struct hrdex_signers *s, const char *principal);
+
+/*
+ * Create a signed commit object in repo (not moving any ref): the commit text
+ * comes from git_commit_create_buffer(), is signed with namespace "git", and
+ * stored with git_commit_create_with_signature() so that its id is the one
+ * git would compute.
+ */
+int hrdex_commit_create_signed(git_oid *out, git_repository *repo, const char *commit_text,
+			       const struct hrdex_key *key);
+
+/*
+ * Verify commit id in repo: parsed strictly (see above), signed in namespace
+ * "git" by a key allowed_signers grants to principal at the commit's committer
+ * time.  Returns 0 when valid, -1 with hrdex_error (HRDEX_EX_DATAERR) naming
+ * the reason ("unsigned commit", "signature made by a key not trusted for
+ * 'achpr'", "two gpgsig headers", ...).
+ */
+int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hrdex_signers *signers,
+			const char *principal);
+
+#endif

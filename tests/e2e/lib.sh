@@ -1,0 +1,62 @@
+# lib.sh - shared helpers for the end-to-end scenarios; source it first.
+#
+# Every scenario runs alone (`bash tests/e2e/NNN-x.sh` after `make`), works in
+# its own temporary folder, binds only 127.0.0.1, and on exit kills what it
+# started and removes the folder.
+set -euo pipefail
+top=${HRDEX_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+HRDEX=${HRDEX:-$top/build/default/hrdex}
+[ -x "$HRDEX" ] || { echo "no $HRDEX: run make first" >&2; exit 1; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/hrdex-e2e.XXXXXX")
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+export GIT_CONFIG_NOSYSTEM=1 HOME="$T/home" GIT_AUTHOR_NAME=test \
+	GIT_AUTHOR_EMAIL=test@example.org GIT_COMMITTER_NAME=test \
+	GIT_COMMITTER_EMAIL=test@example.org
+unset HRDEX_HOME
+mkdir -p "$HOME"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "-- $*"; }
+
+# expect_exit CODE CMD... : run CMD, fail unless it exits with CODE.
+expect_exit() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	[ "$rc" -eq "$want" ] || fail "expected exit $want, got $rc: $*"
+}
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on now.
+free_port() {
+	local p
+	for _ in $(seq 1 100); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	fail "no free port"
+}
+
+# start_daemon DIR : serve DIR's repositories with git daemon on a free
+# loopback port; prints the port.  --export-all: every repository below DIR.
+start_daemon() {
+	local dir=$1 port
+	port=$(free_port)
+	git daemon --reuseaddr --listen=127.0.0.1 --port="$port" --base-path="$dir" \
+		--export-all --informative-errors "$dir" >"$T/daemon-$port.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 1 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "$port"; return 0; }
+		sleep 0.1
+	done
+	fail "git daemon did not start on $port"
+}

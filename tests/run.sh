@@ -1,0 +1,84 @@
+#!/bin/bash
+# run.sh BUILD [unit|e2e] - run the unit tests (cmocka) and the end-to-end
+# scenarios, then print "N passed, N failed, N skipped" and exit non-zero on
+# any failure.  A unit case counts once; an e2e script counts once (exit 77
+# means skipped, with the reason on its last line).
+set -u
+build=${1:?usage: tests/run.sh BUILD [unit|e2e]}
+only=${2:-all}
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$top" && cd "$build" && pwd)
+export HRDEX="$build/hrdex" HRDEX_TOP="$top" HRDEX_BUILD="$build"
+logdir="$build/test-logs"
+mkdir -p "$logdir"
+passed=0 failed=0 skipped=0
+failures=()
+
+run_unit() {
+	local bin name log out p f
+	for bin in "$build"/tests/test_*; do
+		[ -x "$bin" ] || continue
+		case "$bin" in *.d) continue ;; esac
+		name=$(basename "$bin")
+		log="$logdir/$name.log"
+		if [ "${HRDEX_VALGRIND:-}" = 1 ]; then
+			(cd "$top" && valgrind -q --error-exitcode=99 --leak-check=full \
+				--errors-for-leak-kinds=definite "$bin") >"$log" 2>&1
+		else
+			(cd "$top" && "$bin") >"$log" 2>&1
+		fi
+		rc=$?
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n1)
+		p=${p:-0} f=${f:-0}
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			f=1 # crashed, leaked or reported nothing
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		if [ "$f" -ne 0 ]; then
+			failures+=("unit/$name (see $log)")
+			echo "FAIL unit $name ($p passed, $f failed)"
+			grep -E '^\[  (FAILED|ERROR) +\]|error|ERROR|Assert|assert' "$log" | head -n 20
+		else
+			echo "ok   unit $name ($p)"
+		fi
+	done
+}
+
+run_e2e() {
+	local t name log rc start
+	for t in "$top"/tests/e2e/[0-9]*.sh; do
+		[ -f "$t" ] || continue
+		name=$(basename "$t" .sh)
+		log="$logdir/e2e-$name.log"
+		start=$SECONDS
+		timeout -k 10 600 bash "$t" >"$log" 2>&1 </dev/null
+		rc=$?
+		if [ "$rc" -eq 0 ]; then
+			passed=$((passed + 1))
+			echo "ok   e2e  $name ($((SECONDS - start))s)"
+		elif [ "$rc" -eq 77 ]; then
+			skipped=$((skipped + 1))
+			echo "skip e2e  $name: $(tail -n1 "$log")"
+		else
+			failed=$((failed + 1))
+			failures+=("e2e/$name (see $log)")
+			echo "FAIL e2e  $name (exit $rc)"
+			tail -n 25 "$log" | sed 's/^/     /'
+		fi
+	done
+}
+
+case "$only" in
+unit) run_unit ;;
+e2e) run_e2e ;;
+*) run_unit; run_e2e ;;
+esac
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
