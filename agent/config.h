@@ -1,0 +1,74 @@
+/*
+ * config.h - hrdex.conf, in git-config syntax, read and written with
+ * libgit2's config API (so `git config -f hrdex.conf` edits it too).
+ *
+ * Every key hrdex knows is in one table in config.c (name, default, bounds);
+ * an unknown key in hrdex's sections is an error naming it, so a typo never
+ * silently falls back to a default.
+ */
+#ifndef HRDEX_CONFIG_H
+#define HRDEX_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+
+struct hrdex_peer {
+	char *name;
+	char *url;
+	char *ssh_key;        /* peer.NAME.sshKey: private key for ssh:// URLs */
+	char **publishers;    /* peer.NAME.publisher (multi): take only these; none = all trusted */
+	size_t npublishers;
+};
+
+struct hrdex_remote {         /* mirror.NAME.* and webhook.NAME.* */
+	char *name;
+	char *url;
+	char *secret;         /* webhook: HMAC-SHA256 shared secret */
+	int all;              /* mirror.NAME.branches = all (else own) */
+};
+
+struct hrdex_config {
+	char *path;
+	char *publisher;      /* hrdex.publisher */
+	char *name;           /* hrdex.name: human name of the publisher */
+	struct hrdex_limits limits;
+	int64_t sync_interval;      /* sync.interval, seconds */
+	int64_t sync_jitter;        /* sync.jitter, seconds */
+	int64_t connect_timeout;    /* sync.connectTimeout, seconds */
+	int64_t transfer_timeout;   /* sync.timeout: whole fetch, seconds */
+	int64_t backoff_max;        /* sync.backoffMax, seconds */
+	int64_t pass_timeout;       /* sync.passTimeout, seconds */
+	int64_t outbox_settle;      /* outbox.settle, seconds */
+	int64_t status_max_age;     /* status.maxAge: unhealthy if no successful sync for this long */
+	int64_t status_max_failures;/* status.maxFailures: per peer */
+	int64_t hook_timeout;       /* webhook.timeout */
+	int site_enabled;           /* site.enabled */
+	struct hrdex_peer *peers;
+	size_t npeers;
+	struct hrdex_remote *mirrors;
+	size_t nmirrors;
+	struct hrdex_remote *hooks;
+	size_t nhooks;
+};
+
+/* Load and check path; HRDEX_EX_CONFIG with "FILE: KEY: problem" on error. */
+int hrdex_config_load(struct hrdex_config **out, const char *path);
+void hrdex_config_free(struct hrdex_config *c);
+
+/* Set (value != NULL) or unset one key, atomically (libgit2 locks the file). */
+int hrdex_config_set(const char *path, const char *key, const char *value);
+/* Add one value to a multi-valued key. */
+int hrdex_config_add(const char *path, const char *key, const char *value);
+/* Remove a whole subsection, e.g. ("peer", "iachr"). */
+int hrdex_config_remove_section(const char *path, const char *section, const char *sub);
+
+const struct hrdex_peer *hrdex_config_peer(const struct hrdex_config *c, const char *name);
+
+/* Valid publisher id: [a-z][a-z0-9-]{1,31}, not "main" or "head". */
+int hrdex_publisher_valid(const char *id);
+/* Valid peer/mirror/webhook name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
+int hrdex_name_valid(const char *name);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * repo.h - the bare repository: publisher logs, the `main` view, view/.
+ *
+ * Layout (DESIGN.md): refs/heads/<publisher> is that publisher's signed,
+ * append-only log whose tree holds only <publisher>/<type>/<id>.json and
+ * <publisher>/<type>/<id>.files/<name>.  refs/heads/main is rebuilt after each
+ * change: its tree is the union of the publisher trees plus a generated
+ * README.md, its commit a merge of the previous main and the tips that moved.
+ * refs/hrdex/view records which main commit view/ shows, so an interrupted
+ * view update is finished on the next run.
+ */
+#ifndef HRDEX_REPO_H
+#define HRDEX_REPO_H
+
+#include <stddef.h>
+
+#include <git2.h>
+
+#include "sign.h"
+
+#define HRDEX_REF_MAIN "refs/heads/main"
+#define HRDEX_REF_VIEW "refs/hrdex/view"
+
+/* Create a bare repository at path (fails if it exists). */
+int hrdex_repo_create(const char *path);
+
+/* One change to a tree: path is full ("achpr/decision/x.json"). */
+struct hrdex_tree_edit {
+	const char *path;
+	git_oid blob;      /* ignored when remove */
+	int remove;
+};
+
+/*
+ * Apply edits to base (NULL: empty tree) and write the new tree to *out.
+ * Only the subtrees on the edited paths are rewritten, so the cost follows the
+ * batch, not the repository.  Removing a path that does not exist fails.
+ */
+int hrdex_repo_edit_tree(git_oid *out, git_repository *repo, const git_oid *base,
+			 const struct hrdex_tree_edit *edits, size_t n);
+
+/*
+ * Make a signed commit of tree on refs/heads/<publisher> (parent: its current
+ * tip, if any) and move the ref with compare-and-swap.  *out gets the commit.
+ */
+int hrdex_repo_commit(git_oid *out, git_repository *repo, const char *publisher, const git_oid *tree,
+		      const char *message, const struct hrdex_key *key);
+
+/* The tip of refs/heads/<publisher>; GIT_ENOTFOUND-style: returns 1 when the
+ * branch does not exist (out zeroed), 0 when found, -1 on error. */
+int hrdex_repo_tip(git_oid *out, git_repository *repo, const char *publisher);
+
+/* Publisher ids of every branch except main, sorted; caller frees with
+ * git_strarray_dispose. */
+int hrdex_repo_publishers(git_strarray *out, git_repository *repo);
+
+/*
+ * Rebuild main from the publisher branches (names[] are publisher display
+ * names for README.md, may be NULL) and move it; message says what moved.
+ * Does nothing when no tip moved.  *out (may be NULL) gets main's commit.
+ */
+int hrdex_repo_rebuild_main(git_oid *out, git_repository *repo, const char *message);
+
+/* Bring view_dir in line with main, touching only the files that changed
+ * since the commit refs/hrdex/view records; then move that ref. */
+int hrdex_view_update(git_repository *repo, const char *view_dir);
+
+#endif

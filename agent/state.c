@@ -1,0 +1,183 @@
+/*
+ * state.c - opening the state directory, and the agent-wide lock.
+ */
+#include "state.h"
+#include "error.h"
+#include "fs.h"
+#include "log.h"
+#include "schema.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+char *hrdex_state_resolve(const char *opt_dir)
+{
+	const char *env = getenv("HRDEX_HOME");
+
+	if (opt_dir && *opt_dir)
+		return strdup(opt_dir);
+	if (env && *env)
+		return strdup(env);
+	return strdup("hrdex-data");
+}
+
+char *hrdex_state_path(const struct hrdex_state *s, const char *name)
+{
+	return hrdex_path_join(s->dir, name);
+}
+
+/* Remove "*.lock" files below dir (recursively): only called under our flock,
+ * when no other hrdex can be writing, so any lock file is a crash leftover. */
+static void clear_stale_locks(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		char *path;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		/* objects/ holds no lock files and may be huge */
+		if (!strcmp(e->d_name, "objects"))
+			continue;
+		path = hrdex_path_join(dir, e->d_name);
+		if (!path)
+			break;
+		if (n > 5 && !strcmp(e->d_name + n - 5, ".lock") && strcmp(e->d_name, "lock")) {
+			if (unlink(path) == 0)
+				hrdex_log_warn("removed stale lock file '%s'", path);
+		} else if (depth < 16 && e->d_type == DT_DIR) {
+			clear_stale_locks(path, depth + 1);
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
+static int take_lock(struct hrdex_state *s)
+{
+	char *path = hrdex_state_path(s, "lock");
+	int fd, tries;
+
+	if (!path)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", path);
+		free(path);
+		return -1;
+	}
+	/* Wait a little: two publishes a second apart should both succeed. */
+	for (tries = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; tries++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		if (errno != EWOULDBLOCK || tries >= 100) {
+			hrdex_error_set(HRDEX_EX_TEMPFAIL,
+					"'%s' is locked by another hrdex process; try again later", s->dir);
+			close(fd);
+			free(path);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	free(path);
+	s->lock_fd = fd;
+	clear_stale_locks(s->dir, 0);
+	return 0;
+}
+
+int hrdex_state_reload_signers(struct hrdex_state *s)
+{
+	struct hrdex_signers *signers = NULL;
+	char *path = hrdex_state_path(s, "allowed_signers");
+	int r;
+
+	if (!path)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	r = hrdex_signers_load(&signers, path);
+	free(path);
+	if (r < 0)
+		return -1;
+	hrdex_signers_free(s->signers);
+	s->signers = signers;
+	return 0;
+}
+
+int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
+{
+	struct hrdex_state *s = calloc(1, sizeof(*s));
+	char *path = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (!s)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	s->lock_fd = -1;
+	s->dir = strdup(dir);
+	if (!s->dir) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	path = hrdex_state_path(s, "hrdex.conf");
+	if (!path || !hrdex_fs_exists(path)) {
+		hrdex_error_set(HRDEX_EX_CONFIG, "'%s' is not an hrdex state directory (no hrdex.conf); "
+				"run 'hrdex init' or pass -C DIR", dir);
+		goto cleanup;
+	}
+	if ((flags & HRDEX_STATE_LOCK) && take_lock(s) < 0)
+		goto cleanup;
+	if (hrdex_config_load(&s->config, path) < 0)
+		goto cleanup;
+	free(path);
+	path = hrdex_state_path(s, "repo.git");
+	if (!path || git_repository_open_bare(&s->repo, path) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot open repository '%s'", path ? path : dir);
+		goto cleanup;
+	}
+	if (hrdex_state_reload_signers(s) < 0)
+		goto cleanup;
+	if (flags & HRDEX_STATE_KEY) {
+		free(path);
+		path = hrdex_state_path(s, "keys/id_ed25519");
+		if (!path || hrdex_key_load(&s->key, path) < 0)
+			goto cleanup;
+		s->have_key = 1;
+	}
+	if (flags & HRDEX_STATE_SCHEMAS) {
+		if (hrdex_schemas_new(&s->schemas) < 0 || hrdex_schemas_add_builtin(s->schemas) < 0)
+			goto cleanup;
+	}
+	*out = s;
+	s = NULL;
+	ret = 0;
+cleanup:
+	free(path);
+	hrdex_state_free(s);
+	return ret;
+}
+
+void hrdex_state_free(struct hrdex_state *s)
+{
+	if (!s)
+		return;
+	hrdex_schemas_free(s->schemas);
+	hrdex_signers_free(s->signers);
+	hrdex_key_wipe(&s->key);
+	git_repository_free(s->repo);
+	hrdex_config_free(s->config);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* releases the flock */
+	free(s->dir);
+	free(s);
+}

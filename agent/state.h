@@ -1,0 +1,49 @@
+/*
+ * state.h - the state directory (DESIGN.md, "State directory") and the
+ * agent-wide lock.
+ *
+ * Commands that change anything hold an exclusive flock on DIR/lock for their
+ * whole run; under it, stale "*.lock" files left by a killed process are
+ * cleared, so libgit2 never fails with GIT_ELOCKED after a crash.  Readers
+ * (query, show, status) take no lock.
+ */
+#ifndef HRDEX_STATE_H
+#define HRDEX_STATE_H
+
+#include <git2.h>
+
+#include "config.h"
+#include "sign.h"
+
+struct hrdex_schemas;
+
+struct hrdex_state {
+	char *dir;
+	struct hrdex_config *config;
+	git_repository *repo;
+	struct hrdex_signers *signers;   /* allowed_signers */
+	struct hrdex_schemas *schemas;   /* built-in schemas, with HRDEX_STATE_SCHEMAS */
+	struct hrdex_key key;            /* with HRDEX_STATE_KEY */
+	int have_key;
+	int lock_fd;                     /* -1 when not locked */
+};
+
+enum {
+	HRDEX_STATE_LOCK = 1 << 0,    /* take the exclusive lock (waits up to 10 s, then exit 75) */
+	HRDEX_STATE_KEY = 1 << 1,     /* load keys/id_ed25519 */
+	HRDEX_STATE_SCHEMAS = 1 << 2, /* load the built-in schemas */
+};
+
+/* -C DIR, else $HRDEX_HOME, else ./hrdex-data; caller frees. */
+char *hrdex_state_resolve(const char *opt_dir);
+
+int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags);
+void hrdex_state_free(struct hrdex_state *s);
+
+/* DIR/name; caller frees (NULL only when out of memory). */
+char *hrdex_state_path(const struct hrdex_state *s, const char *name);
+
+/* Re-read allowed_signers after it changed. */
+int hrdex_state_reload_signers(struct hrdex_state *s);
+
+#endif
