@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <git2.h>
+#include <sodium.h>
 
 #ifndef HRDEX_VERSION
 #define HRDEX_VERSION "0.1.0"
@@ -23,6 +24,12 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "init", cmd_init, "make the state directory, repository, key pair, config" },
+	{ "validate", cmd_validate, "check documents, change nothing" },
+	{ "publish", cmd_publish, "validate, then publish documents as one signed commit" },
+	{ "withdraw", cmd_withdraw, "remove documents from our log (history keeps them)" },
+	{ "show", cmd_show, "print a document, or its history" },
+	{ "trust", cmd_trust, "add, list or remove trusted publishers (allowed_signers)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -129,6 +136,10 @@ int main(int argc, char **argv)
 	if (!c->name) {
 		fprintf(stderr, "hrdex: '%s' is not a command, see 'hrdex --help'\n", argv[i]);
 		return HRDEX_EX_USAGE;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "hrdex: cannot initialise libsodium\n");
+		return HRDEX_EX_SOFTWARE;
 	}
 	git_libgit2_init();
 	ret = c->fn(argc - i, argv + i, &g);

@@ -7,6 +7,7 @@
 #include "json.h"
 #include "schema.h"
 #include "sign.h"
+#include "cache.h"
 
 #include <stdlib.h>
 
@@ -43,3 +44,11 @@ WEAK int hrdex_commit_verify(git_repository *repo, const git_oid *id, const stru
 			const char *principal)
 { (void)repo; (void)id; (void)signers; (void)principal; STUB(-1) }
 WEAK int hrdex_signers_has(const struct hrdex_signers *s, const char *principal) { (void)s; (void)principal; return 0; }
+WEAK int hrdex_utf8_valid(const char *s, size_t len) { (void)s; (void)len; return 1; }
+WEAK int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *default_id, const char *origin) { (void)s; (void)default_id; (void)origin; cJSON_Delete(schema); return 0; }
+WEAK int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
+{ (void)path; (void)readonly; *out = NULL; return 0; }
+WEAK void hrdex_cache_close(struct hrdex_cache *c) { (void)c; }
+WEAK int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *changed)
+{ (void)c; (void)repo; if (changed) *changed = 0; return 0; }
+WEAK int hrdex_signers_allow(const struct hrdex_signers *s, const char *principal, const unsigned char pk[32], const char *namespace, int64_t when) { (void)s; (void)principal; (void)pk; (void)namespace; (void)when; return 0; }
