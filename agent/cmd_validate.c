@@ -27,17 +27,6 @@ static const char usage[] =
 	"  --json         print one JSON object per input\n";
 
 
-void cmd_print_problems(FILE *f, const char *origin, const struct hrdex_problems *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->count; i++) {
-		if (p->items[i].pointer[0])
-			fprintf(f, "%s: %s: %s\n", origin, p->items[i].pointer, p->items[i].message);
-		else
-			fprintf(f, "%s: %s\n", origin, p->items[i].message);
-	}
-}
 
 static void print_json(const char *origin, const struct hrdex_problems *p)
 {

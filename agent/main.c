@@ -60,39 +60,6 @@ static void print_usage(FILE *f)
 	      "75 busy (try again), 78 bad configuration\n", f);
 }
 
-int cmd_fail(void)
-{
-	fprintf(stderr, "hrdex: %s\n", hrdex_error_message());
-	return hrdex_error_code();
-}
-
-int cmd_usage_error(const char *cmd_usage, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hrdex: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (cmd_usage)
-		fputs(cmd_usage, stderr);
-	return HRDEX_EX_USAGE;
-}
-
-int cmd_wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return 1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct hrdex_global g = { NULL, 0 };
