@@ -596,10 +596,13 @@ static int dearmor_canonical(unsigned char **blob, size_t *blob_len, const char 
 	int ret = -1;
 
 	*blob = NULL;
-	if (len > ARMOR_MAX || len < begin_len + end_len ||
-	    memcmp(armor, SIG_BEGIN, begin_len) != 0 ||
-	    memcmp(armor + len - end_len, SIG_END, end_len) != 0) {
+	if (len > ARMOR_MAX || len < begin_len + end_len || memcmp(armor, SIG_BEGIN, begin_len) != 0) {
 		hrdex_error_set(HRDEX_EX_DATAERR, "non-canonical signature (not an SSH signature armor)");
+		goto cleanup;
+	}
+	if (memcmp(armor + len - end_len, SIG_END, end_len) != 0) {
+		hrdex_error_set(HRDEX_EX_DATAERR, "non-canonical signature (armor does not end with "
+				"its END line)");
 		goto cleanup;
 	}
 	for (i = begin_len; i < len - end_len; i++)
