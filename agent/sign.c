@@ -1083,7 +1083,7 @@ int hrdex_signers_parse(struct hrdex_signers **out, const char *text, size_t len
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	if (!origin)
 		origin = "allowed_signers";
-	if (memchr(text, '\0', len)) {
+	if (len && memchr(text, '\0', len)) {
 		hrdex_error_set(HRDEX_EX_CONFIG, "%s: holds a NUL byte", origin);
 		goto fail;
 	}

@@ -66,7 +66,7 @@ int hrdex_sshsig_verify(unsigned char signer[32], const char *armor, size_t armo
 
 /* allowed_signers, in git's/OpenSSH's format (ssh-keygen(1), ALLOWED SIGNERS). */
 struct hrdex_signer {
-	char *principal;          /* one principal per entry (lists are split) */
+	char *principal;          /* one exact principal per entry (lists are split) */
 	unsigned char pk[32];
 	char *namespaces;         /* NULL: any namespace; else comma list, '*' patterns ok */
 	int64_t valid_after;      /* seconds since epoch, INT64_MIN when unset */
@@ -79,6 +79,15 @@ struct hrdex_signers {
 	size_t count;
 };
 
+/*
+ * Parse allowed_signers text: "PRINCIPALS [OPTIONS] KEYTYPE BASE64 [COMMENT]"
+ * lines, '#' comments and blank lines.  Options as OpenSSH: cert-authority,
+ * namespaces="...", valid-after="...", valid-before="..." (values quoted,
+ * keywords in any case).  Lines with key types other than ssh-ed25519 are
+ * legal but grant nothing.  Any other error (unknown option, principal
+ * pattern, bad key or time) fails the whole parse with HRDEX_EX_CONFIG and
+ * "ORIGIN:LINE: reason", rather than silently trusting less or more.
+ */
 int hrdex_signers_parse(struct hrdex_signers **out, const char *text, size_t len, const char *origin);
 int hrdex_signers_load(struct hrdex_signers **out, const char *path); /* missing file: empty */
 void hrdex_signers_free(struct hrdex_signers *s);
