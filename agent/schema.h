@@ -31,11 +31,20 @@ void hrdex_schemas_free(struct hrdex_schemas *s);
 /*
  * Add a schema.  The registry takes ownership of schema (a cJSON tree).
  * Its id is its "$id" when present, else default_id (which may be NULL for a
- * schema that is then only reachable through hrdex_schemas_add's return).
- * origin names the file in error messages.
+ * schema that is then only reachable through hrdex_schemas_last_id()).
+ * origin names the file in error messages.  The registry owns schema even
+ * when the call fails (a duplicate id, an invalid schema).
+ * A registry fills caches while validating: it is not thread safe.
  */
 int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *default_id,
 		      const char *origin);
+
+/*
+ * The id the last successful hrdex_schemas_add gave its schema: its "$id",
+ * else default_id, else a generated "urn:hrdex:schema:N" (so that a schema
+ * with neither can still be validated against).  Owned by the registry.
+ */
+const char *hrdex_schemas_last_id(const struct hrdex_schemas *s);
 
 /* Add hrdex's built-in schemas (envelope and every document type). */
 int hrdex_schemas_add_builtin(struct hrdex_schemas *s);
