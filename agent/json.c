@@ -28,6 +28,7 @@
 
 #define DEFAULT_DEPTH 64
 #define SMALL_DEPTH 64     /* containers tracked on the C stack; deeper limits use malloc */
+#define SMALL_TEXT 8192    /* documents copied to the C stack; larger ones use malloc */
 
 /* Doubles with magnitude below this are integers exactly when integral. */
 #define EXACT_INT_LIMIT 9007199254740992.0 /* 2^53 */
@@ -88,6 +89,23 @@ static size_t utf8_sequence(const unsigned char *s, size_t avail, const char **w
 		return 0;
 	}
 	return need + 1;
+}
+
+/*
+ * The common 2- and 3-byte sequences (Latin, Greek, Cyrillic, Hebrew, Arabic,
+ * CJK), checked inline; 0 sends the caller to utf8_sequence() for the rest
+ * and for the diagnosis.  Reads s[1] only when s[0] is a lead byte and s[2]
+ * only when s[1] is a continuation byte, so a NUL terminator bounds it.
+ */
+static inline size_t utf8_quick(const unsigned char *s)
+{
+	unsigned char c = s[0];
+
+	if (c >= 0xC2 && c <= 0xDF)
+		return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE1 && c <= 0xEF && c != 0xED)
+		return (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+	return 0;
 }
 
 int hrdex_utf8_valid(const char *s, size_t len)
@@ -346,29 +364,28 @@ static int scan_string(struct scan *sc, int is_key)
 {
 	const unsigned char *t = (const unsigned char *)sc->text;
 	int where = is_key ? sc->depth - 1 : sc->depth; /* frames naming the place */
-	size_t start = sc->pos, i = start + 1, run, bytes = 0, n;
+	size_t start = sc->pos, i = start + 1, n;
+	size_t shrink = 0; /* raw bytes of escapes beyond the bytes they decode to */
 	const char *why = NULL;
 	unsigned char c;
 	int cp, lo;
 
 	for (;;) {
-		/* The common case: a run of printable ASCII. */
-		run = i;
-		while (t[i] >= 0x20 && t[i] < 0x80 && t[i] != '"' && t[i] != '\\')
-			i++;
-		bytes += i - run;
 		c = t[i];
-		if (c == '"')
-			break;
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
 		if (c >= 0x80) {
-			n = utf8_sequence(t + i, sc->len - i, &why);
-			if (!n)
+			n = utf8_quick(t + i);
+			if (!n && !(n = utf8_sequence(t + i, sc->len - i, &why)))
 				return scan_error(sc, i, where, "invalid UTF-8 in %s: %s",
 						  is_key ? "member name" : "string", why);
 			i += n;
-			bytes += n;
 			continue;
 		}
+		if (c == '"')
+			break;
 		if (c != '\\') {
 			if (i >= sc->len)
 				return scan_error(sc, start, 0, "unterminated string");
@@ -380,7 +397,7 @@ static int scan_string(struct scan *sc, int is_key)
 		switch (t[i + 1]) {
 		case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
 			i += 2;
-			bytes++;
+			shrink += 1;
 			continue;
 		case 'u':
 			break;
@@ -403,15 +420,16 @@ static int scan_string(struct scan *sc, int is_key)
 						  "unpaired surrogate '\\%.5s' (no low surrogate follows)",
 						  t + i + 1);
 			i += 12;
-			bytes += 4;
+			shrink += 12 - 4;
 			continue;
 		}
 		i += 6;
-		bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+		shrink += 6 - (cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3);
 	}
-	if (sc->max_string && bytes > sc->max_string)
+	n = i - (start + 1) - shrink; /* bytes the string decodes to */
+	if (sc->max_string && n > sc->max_string)
 		return scan_error(sc, start, where, "string of %zu bytes exceeds the limit of %zu bytes",
-				  bytes, sc->max_string);
+				  n, sc->max_string);
 	sc->pos = i + 1;
 	return 0;
 }
@@ -771,6 +789,7 @@ int hrdex_json_parse(cJSON **out, const char *data, size_t len, const struct hrd
 	size_t max_bytes = opts && opts->max_bytes ? opts->max_bytes : HRDEX_BUF_MAX;
 	size_t line, column;
 	const char *end = NULL;
+	char small_text[SMALL_TEXT];
 	char *copy = NULL;
 	cJSON *root = NULL;
 	int rc = -1;
@@ -784,7 +803,11 @@ int hrdex_json_parse(cJSON **out, const char *data, size_t len, const struct hrd
 		goto cleanup;
 	}
 	/* The scanner and cJSON's require_null_terminated both need a NUL after the text. */
-	copy = malloc(len + 1);
+	/*
+	 * Most documents are a few KiB: a malloc of that size between cJSON's
+	 * many small ones makes glibc consolidate its free lists every time.
+	 */
+	copy = len < sizeof(small_text) ? small_text : malloc(len + 1);
 	if (!copy) {
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
@@ -827,7 +850,8 @@ cleanup:
 	cJSON_Delete(root);
 	if (sc.frames != small)
 		free(sc.frames);
-	free(copy);
+	if (copy != small_text)
+		free(copy);
 	return rc;
 }
 
@@ -837,6 +861,7 @@ cleanup:
 
 struct writer {
 	struct hrdex_buf *out;
+	size_t limit;          /* out's ceiling */
 	int pretty;            /* canonical (indented) rather than compact */
 	const cJSON **stack;   /* members of objects being written that were out of order, sorted */
 	size_t used;           /* each open object owns a slice; children push above it */
@@ -845,18 +870,39 @@ struct writer {
 
 static int write_value(struct writer *w, const cJSON *v, int depth);
 
-static int put_indent(struct writer *w, int depth)
+/*
+ * Append n bytes.  When the room is already there this is a memcpy with no
+ * call; writing is many small pieces, and hrdex_buf_put's checks showed in
+ * profiles.  It leaves no NUL: write_top() terminates the result.
+ */
+static inline int put(struct writer *w, const void *p, size_t n)
 {
-	static const char spaces[] = "\n                                                                ";
+	struct hrdex_buf *b = w->out;
+
+	if (b->ptr && n < b->alloc - b->len && n <= w->limit - b->len) {
+		memcpy(b->ptr + b->len, p, n);
+		b->len += n;
+		return 0;
+	}
+	return hrdex_buf_put(b, p, n);
+}
+
+/* Optionally a comma, then (canonical form only) a newline and indentation. */
+static int put_break(struct writer *w, int comma, int depth)
+{
+	static const char text[] = ",\n                                                                ";
+	const size_t room = sizeof(text) - 3; /* spaces in text */
 	size_t n = (size_t)depth * 2, chunk;
 
-	if (hrdex_buf_put(w->out, spaces, 1) < 0)
+	if (!w->pretty)
+		return comma ? put(w, text, 1) : 0;
+	chunk = n < room ? n : room;
+	if (put(w, text + !comma, 1 + (size_t)comma + chunk) < 0)
 		return -1;
-	while (n) {
-		chunk = n < sizeof(spaces) - 2 ? n : sizeof(spaces) - 2;
-		if (hrdex_buf_put(w->out, spaces + 1, chunk) < 0)
+	for (n -= chunk; n; n -= chunk) {
+		chunk = n < room ? n : room;
+		if (put(w, text + 2, chunk) < 0)
 			return -1;
-		n -= chunk;
 	}
 	return 0;
 }
@@ -872,18 +918,18 @@ static int write_string(struct writer *w, const char *s)
 
 	if (!s)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot write a string item without a value");
-	if (hrdex_buf_putc(w->out, '"') < 0)
+	if (put(w, "\"", 1) < 0)
 		return -1;
 	for (;;) {
 		c = p[i];
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			if (c < 0x80) {
-				i++;
-				continue;
-			}
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
 			/* The trees we write may not come from our parser: check as we copy. */
-			n = utf8_sequence(p + i, SIZE_MAX, &why);
-			if (!n)
+			n = utf8_quick(p + i);
+			if (!n && !(n = utf8_sequence(p + i, SIZE_MAX, &why)))
 				return hrdex_error_set(HRDEX_EX_DATAERR,
 						       "cannot write string: invalid UTF-8 at byte %zu: %s",
 						       i, why);
@@ -892,7 +938,7 @@ static int write_string(struct writer *w, const char *s)
 		}
 		if (c == '\0')
 			break;
-		if (hrdex_buf_put(w->out, p + run, i - run) < 0)
+		if (put(w, p + run, i - run) < 0)
 			return -1;
 		esc[0] = '\\';
 		n = 2;
@@ -911,13 +957,13 @@ static int write_string(struct writer *w, const char *s)
 			n = 6;
 			break;
 		}
-		if (hrdex_buf_put(w->out, esc, n) < 0)
+		if (put(w, esc, n) < 0)
 			return -1;
 		run = ++i;
 	}
-	if (hrdex_buf_put(w->out, p + run, i - run) < 0)
+	if (put(w, p + run, i - run) < 0)
 		return -1;
-	return hrdex_buf_putc(w->out, '"');
+	return put(w, "\"", 1);
 }
 
 /* Replace the locale's decimal point, should a caller have set one, by '.'. */
@@ -938,22 +984,33 @@ static void fix_decimal_point(char *buf)
 }
 
 /*
- * The number's canonical text into buf (at least 32 bytes).  Integers below
- * 2^53 in magnitude print as integers ("-0" as "0"); anything else as the
- * shortest of %.15g, %.16g, %.17g that reads back to the same double, with
- * the exponent trimmed of leading zeros ("1e-07" -> "1e-7", as JavaScript).
+ * The number's canonical text into buf (at least 32 bytes), returning its
+ * length.  Integers below 2^53 in magnitude print as integers ("-0" as "0");
+ * anything else as the shortest of %.15g, %.16g, %.17g that reads back to
+ * the same double, the exponent trimmed of leading zeros ("1e-07" -> "1e-7",
+ * as JavaScript writes it).
  */
 static int format_number(char *buf, size_t size, double d)
 {
-	char *e, *digits, *nz;
+	unsigned long long u;
+	char tmp[24], *q, *e, *digits, *nz;
 	int prec;
 
 	if (!isfinite(d))
 		return hrdex_error_set(HRDEX_EX_DATAERR, "cannot write %s: JSON has no such number",
 				       isnan(d) ? "NaN" : "infinity");
 	if (d == floor(d) && fabs(d) < EXACT_INT_LIMIT) {
-		snprintf(buf, size, "%lld", (long long)d); /* -0.0 converts to 0 */
-		return 0;
+		/* By hand: most numbers in documents are integers, and snprintf is slow. */
+		u = (unsigned long long)fabs(d);
+		q = tmp + sizeof(tmp);
+		do {
+			*--q = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (d < 0)
+			*--q = '-';
+		memcpy(buf, q, (size_t)(tmp + sizeof(tmp) - q));
+		return (int)(tmp + sizeof(tmp) - q);
 	}
 	for (prec = 15; prec < 17; prec++) {
 		snprintf(buf, size, "%.*g", prec, d);
@@ -972,27 +1029,26 @@ static int format_number(char *buf, size_t size, double d)
 			;
 		memmove(digits, nz, strlen(nz) + 1);
 	}
-	return 0;
+	return (int)strlen(buf);
 }
 
 static int write_number(struct writer *w, double d)
 {
 	char buf[40];
+	int n = format_number(buf, sizeof(buf), d);
 
-	if (format_number(buf, sizeof(buf), d) < 0)
+	if (n < 0)
 		return -1;
-	return hrdex_buf_puts(w->out, buf);
+	return put(w, buf, (size_t)n);
 }
 
 static int write_member(struct writer *w, const cJSON *m, int first, int depth)
 {
-	if (!first && hrdex_buf_putc(w->out, ',') < 0)
-		return -1;
-	if (w->pretty && put_indent(w, depth + 1) < 0)
+	if (put_break(w, !first, depth + 1) < 0)
 		return -1;
 	if (write_string(w, m->string) < 0)
 		return -1;
-	if (hrdex_buf_put(w->out, ": ", w->pretty ? 2 : 1) < 0)
+	if (put(w, ": ", w->pretty ? 2 : 1) < 0)
 		return -1;
 	return write_value(w, m, depth + 1);
 }
@@ -1022,8 +1078,8 @@ static int write_object(struct writer *w, const cJSON *v, int depth)
 		n++;
 	}
 	if (n == 0)
-		return hrdex_buf_put(w->out, "{}", 2);
-	if (hrdex_buf_putc(w->out, '{') < 0)
+		return put(w, "{}", 2);
+	if (put(w, "{", 1) < 0)
 		return -1;
 	if (sorted) {
 		/* Trees from hrdex_json_parse() always take this path: no allocation. */
@@ -1059,9 +1115,9 @@ static int write_object(struct writer *w, const cJSON *v, int depth)
 		}
 		w->used = base;
 	}
-	if (w->pretty && put_indent(w, depth) < 0)
+	if (put_break(w, 0, depth) < 0)
 		return -1;
-	return hrdex_buf_putc(w->out, '}');
+	return put(w, "}", 1);
 }
 
 static int write_array(struct writer *w, const cJSON *v, int depth)
@@ -1069,20 +1125,18 @@ static int write_array(struct writer *w, const cJSON *v, int depth)
 	const cJSON *c;
 
 	if (!v->child)
-		return hrdex_buf_put(w->out, "[]", 2);
-	if (hrdex_buf_putc(w->out, '[') < 0)
+		return put(w, "[]", 2);
+	if (put(w, "[", 1) < 0)
 		return -1;
 	for (c = v->child; c; c = c->next) {
-		if (c != v->child && hrdex_buf_putc(w->out, ',') < 0)
-			return -1;
-		if (w->pretty && put_indent(w, depth + 1) < 0)
+		if (put_break(w, c != v->child, depth + 1) < 0)
 			return -1;
 		if (write_value(w, c, depth + 1) < 0)
 			return -1;
 	}
-	if (w->pretty && put_indent(w, depth) < 0)
+	if (put_break(w, 0, depth) < 0)
 		return -1;
-	return hrdex_buf_putc(w->out, ']');
+	return put(w, "]", 1);
 }
 
 /* Recursive; depth is bounded here for trees not made by our parser. */
@@ -1090,11 +1144,11 @@ static int write_value(struct writer *w, const cJSON *v, int depth)
 {
 	switch (v->type & 0xFF) {
 	case cJSON_NULL:
-		return hrdex_buf_put(w->out, "null", 4);
+		return put(w, "null", 4);
 	case cJSON_False:
-		return hrdex_buf_put(w->out, "false", 5);
+		return put(w, "false", 5);
 	case cJSON_True:
-		return hrdex_buf_put(w->out, "true", 4);
+		return put(w, "true", 4);
 	case cJSON_Number:
 		return write_number(w, v->valuedouble);
 	case cJSON_String:
@@ -1114,13 +1168,13 @@ static int write_value(struct writer *w, const cJSON *v, int depth)
 
 static int write_top(struct hrdex_buf *out, const cJSON *v, int pretty)
 {
-	struct writer w = { out, pretty, NULL, 0, 0 };
+	struct writer w = { out, out->max ? out->max : HRDEX_BUF_MAX, pretty, NULL, 0, 0 };
 	size_t len0 = out->len;
 	int rc;
 
 	rc = write_value(&w, v, 0);
-	if (rc == 0 && pretty)
-		rc = hrdex_buf_putc(out, '\n');
+	if (rc == 0)
+		rc = pretty ? hrdex_buf_putc(out, '\n') : hrdex_buf_put(out, "", 0);
 	if (rc < 0 && out->ptr) {
 		/* Leave out as it was rather than holding half a document. */
 		out->len = len0;
