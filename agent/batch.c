@@ -74,7 +74,7 @@ int hrdex_attachment_name_valid(const char *name)
 	}
 	if (name[n - 1] == '.' || name[n - 1] == ' ')
 		return 0;
-	return hrdex_utf8_valid(name, n);
+	return hrdex_utf8_valid(name, n) == 0;
 }
 
 static int cmp_str(const void *a, const void *b)

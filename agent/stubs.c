@@ -14,23 +14,9 @@
 #define STUB(ret) { return hrdex_error_set(HRDEX_EX_SOFTWARE, "not implemented yet"), ret; }
 #define WEAK __attribute__((weak))
 
-WEAK int hrdex_schemas_new(struct hrdex_schemas **out) { *out = NULL; return 0; }
-WEAK void hrdex_schemas_free(struct hrdex_schemas *s) { (void)s; }
-WEAK int hrdex_schemas_add_builtin(struct hrdex_schemas *s) { (void)s; return 0; }
-WEAK int hrdex_json_parse(cJSON **out, const char *data, size_t len, const struct hrdex_json_opts *opts)
-{ (void)opts; *out = cJSON_ParseWithLength(data, len); return *out ? 0 : hrdex_error_set(HRDEX_EX_DATAERR, "invalid JSON"); }
-WEAK int hrdex_json_canonical(struct hrdex_buf *out, const cJSON *v)
-{ char *s = cJSON_Print(v); int r = hrdex_buf_puts(out, s); free(s); return r < 0 ? r : hrdex_buf_putc(out, '\n'); }
-WEAK int hrdex_json_compact(struct hrdex_buf *out, const cJSON *v)
-{ char *s = cJSON_PrintUnformatted(v); int r = hrdex_buf_puts(out, s); free(s); return r; }
-WEAK int hrdex_schema_validate(struct hrdex_schemas *s, const char *schema_id, const cJSON *instance,
-			  struct hrdex_problems *problems)
-{ (void)s; (void)schema_id; (void)instance; (void)problems; return 0; }
-WEAK const char *hrdex_schema_id_for_type(const char *type) { (void)type; return NULL; }
-WEAK int hrdex_utf8_valid(const char *s, size_t len) { (void)s; (void)len; return 1; }
-WEAK int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *default_id, const char *origin) { (void)s; (void)default_id; (void)origin; cJSON_Delete(schema); return 0; }
 WEAK int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 { (void)path; (void)readonly; *out = NULL; return 0; }
 WEAK void hrdex_cache_close(struct hrdex_cache *c) { (void)c; }
 WEAK int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *changed)
 { (void)c; (void)repo; if (changed) *changed = 0; return 0; }
+
