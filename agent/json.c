@@ -198,6 +198,17 @@ static int put_token_byte(struct hrdex_buf *b, unsigned char c)
 	return hrdex_buf_putc(b, (char)c);
 }
 
+/* Append s with control characters as \u00XX, to quote a name in a message. */
+static int put_visible(struct hrdex_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if ((*s == '~' || *s == '/' ? hrdex_buf_putc(b, *s) :
+		     put_token_byte(b, (unsigned char)*s)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int put_token(struct hrdex_buf *b, const char *s)
 {
 	for (; *s; s++) {
@@ -378,7 +389,9 @@ static int scan_string(struct scan *sc, int is_key)
 		}
 		if (c >= 0x80) {
 			n = utf8_quick(t + i);
-			if (!n && !(n = utf8_sequence(t + i, sc->len - i, &why)))
+			if (!n)
+				n = utf8_sequence(t + i, sc->len - i, &why);
+			if (!n)
 				return scan_error(sc, i, where, "invalid UTF-8 in %s: %s",
 						  is_key ? "member name" : "string", why);
 			i += n;
@@ -671,6 +684,17 @@ static int tree_error(cJSON *const *path, int depth, const char *fmt, ...)
 	return -1;
 }
 
+static int duplicate_error(cJSON *const *path, int depth, const char *name)
+{
+	struct hrdex_buf visible = HRDEX_BUF_INIT;
+
+	if (put_visible(&visible, name) < 0)
+		return -1;
+	tree_error(path, depth, "duplicate key '%s'", visible.ptr ? visible.ptr : "");
+	hrdex_buf_free(&visible);
+	return -1;
+}
+
 static int compare_names(const void *a, const void *b)
 {
 	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
@@ -709,7 +733,7 @@ static int sort_members(cJSON **path, int depth, cJSON ***scratch, size_t *alloc
 		if (c->next) {
 			r = strcmp(c->string, c->next->string);
 			if (r == 0)
-				return tree_error(path, depth, "duplicate key '%s'", c->string);
+				return duplicate_error(path, depth, c->string);
 			if (r > 0)
 				sorted = 0;
 		}
@@ -724,7 +748,7 @@ static int sort_members(cJSON **path, int depth, cJSON ***scratch, size_t *alloc
 	qsort(*scratch, n, sizeof(**scratch), compare_names);
 	for (i = 0; i + 1 < n; i++) {
 		if (strcmp((*scratch)[i]->string, (*scratch)[i + 1]->string) == 0)
-			return tree_error(path, depth, "duplicate key '%s'", (*scratch)[i]->string);
+			return duplicate_error(path, depth, (*scratch)[i]->string);
 	}
 	/* Relink; cJSON keeps the first item's prev pointing at the last. */
 	for (i = 0; i < n; i++) {
@@ -929,7 +953,9 @@ static int write_string(struct writer *w, const char *s)
 		if (c >= 0x80) {
 			/* The trees we write may not come from our parser: check as we copy. */
 			n = utf8_quick(p + i);
-			if (!n && !(n = utf8_sequence(p + i, SIZE_MAX, &why)))
+			if (!n)
+				n = utf8_sequence(p + i, SIZE_MAX, &why);
+			if (!n)
 				return hrdex_error_set(HRDEX_EX_DATAERR,
 						       "cannot write string: invalid UTF-8 at byte %zu: %s",
 						       i, why);

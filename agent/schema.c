@@ -1353,13 +1353,13 @@ static int check_object(struct vctx *c, const struct snode *sn, const cJSON *ins
 		count = cJSON_GetArraySize(inst);
 		k = sn->kw[KW_MIN_PROPERTIES];
 		if (cJSON_IsNumber(k) && count < k->valuedouble &&
-		    tally(&n, report(out, at, "minProperties", "must have at least %.0f properties (has %d)",
-				     k->valuedouble, count)) < 0)
+		    tally(&n, report(out, at, "minProperties", "must have at least %.0f propert%s (has %d)",
+				     k->valuedouble, k->valuedouble == 1 ? "y" : "ies", count)) < 0)
 			return -1;
 		k = sn->kw[KW_MAX_PROPERTIES];
 		if (cJSON_IsNumber(k) && count > k->valuedouble &&
-		    tally(&n, report(out, at, "maxProperties", "must have at most %.0f properties (has %d)",
-				     k->valuedouble, count)) < 0)
+		    tally(&n, report(out, at, "maxProperties", "must have at most %.0f propert%s (has %d)",
+				     k->valuedouble, k->valuedouble == 1 ? "y" : "ies", count)) < 0)
 			return -1;
 	}
 	if (!cJSON_IsObject(props))
@@ -1479,13 +1479,13 @@ static int check_array(struct vctx *c, const struct snode *sn, const cJSON *inst
 	}
 	k = sn->kw[KW_MIN_ITEMS];
 	if (cJSON_IsNumber(k) && count < k->valuedouble &&
-	    tally(&n, report(out, at, "minItems", "must have at least %.0f items (has %d)",
-			     k->valuedouble, count)) < 0)
+	    tally(&n, report(out, at, "minItems", "must have at least %.0f item%s (has %d)",
+			     k->valuedouble, k->valuedouble == 1 ? "" : "s", count)) < 0)
 		return -1;
 	k = sn->kw[KW_MAX_ITEMS];
 	if (cJSON_IsNumber(k) && count > k->valuedouble &&
-	    tally(&n, report(out, at, "maxItems", "must have at most %.0f items (has %d)",
-			     k->valuedouble, count)) < 0)
+	    tally(&n, report(out, at, "maxItems", "must have at most %.0f item%s (has %d)",
+			     k->valuedouble, k->valuedouble == 1 ? "" : "s", count)) < 0)
 		return -1;
 	if (cJSON_IsTrue(sn->kw[KW_UNIQUE_ITEMS])) {
 		i = 0;
@@ -1740,13 +1740,13 @@ static int check_string(struct vctx *c, const struct snode *sn, const cJSON *ins
 
 		if (cJSON_IsNumber(min) && (double)len < min->valuedouble &&
 		    tally(&n, report(out, at, "minLength",
-				     "must be at least %.0f characters long (is %zu)",
-				     min->valuedouble, len)) < 0)
+				     "must be at least %.0f character%s long (is %zu)",
+				     min->valuedouble, min->valuedouble == 1 ? "" : "s", len)) < 0)
 			return -1;
 		if (cJSON_IsNumber(max) && (double)len > max->valuedouble &&
 		    tally(&n, report(out, at, "maxLength",
-				     "must be at most %.0f characters long (is %zu)",
-				     max->valuedouble, len)) < 0)
+				     "must be at most %.0f character%s long (is %zu)",
+				     max->valuedouble, max->valuedouble == 1 ? "" : "s", len)) < 0)
 			return -1;
 	}
 	if (sn->pattern) {

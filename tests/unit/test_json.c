@@ -483,6 +483,9 @@ static void test_reject_duplicate_keys(void **state)
 	/* Pointer tokens escape '~' and '/' (RFC 6901). */
 	reject("{\"a/b\":{\"c~d\":{\"x\":1,\"x\":2}}}", "/a~1b/c~0d: duplicate key 'x'");
 	reject("{\"عنوان\":{\"中\":1,\"中\":2}}", "/عنوان: duplicate key '中'");
+	/* Messages stay on one line whatever the names hold. */
+	reject("{\"a\\nb\":{\"x\\n/~\":1,\"x\\n/~\":2}}", "/a\\u000ab: duplicate key 'x\\u000a/~'");
+	reject("{\"\":{\"\":1,\"\":2}}", "/: duplicate key ''");
 	/* Same on the scanner's side, where the pointer comes from raw text. */
 	reject("{\"a/b\":{\"c~d\":{\"x\\ty\":[01]}}}",
 	       "/a~1b/c~0d/x\\u0009y/0: leading zero in number at line 1, column 24");

@@ -146,13 +146,13 @@ static void test_ref_across_registry_schemas(void **state)
 	assert_int_equal(check(s, DECISION, "{\"title\": {\"en\": \"\"}, \"summary\": {\"EN\": \"x\"}}",
 			       &p), 0);
 	assert_int_equal(p.count, 2);
-	assert_problem(&p, 0, "/title/en", "minLength", "must be at least 1 characters long (is 0)");
+	assert_problem(&p, 0, "/title/en", "minLength", "must be at least 1 character long (is 0)");
 	assert_problem(&p, 1, "/summary/EN", "propertyNames",
 		       "invalid property name 'EN': must match pattern '^[a-z]{2,3}(-[A-Za-z0-9]+)*$'");
 	/* a fragment in the id passed to validate */
 	assert_int_equal(check(s, ENVELOPE "#/definitions/langmap", "{}", &p), 0);
 	assert_int_equal(p.count, 1);
-	assert_problem(&p, 0, "", "minProperties", "must have at least 1 properties (has 0)");
+	assert_problem(&p, 0, "", "minProperties", "must have at least 1 property (has 0)");
 	hrdex_problems_free(&p);
 	hrdex_schemas_free(s);
 }
