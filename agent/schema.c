@@ -1343,8 +1343,13 @@ static int check_object(struct vctx *c, const struct snode *sn, const cJSON *ins
 	k = sn->kw[KW_REQUIRED];
 	if (cJSON_IsArray(k)) {
 		cJSON_ArrayForEach(v, k) {
+			/* Name the missing member itself, so "FILE: /title: ..." points
+			 * at what to add, as additionalProperties points at what to drop. */
+			struct path missing = { at, NULL, 0 };
+
+			missing.key = cJSON_IsString(v) ? v->valuestring : NULL;
 			if (cJSON_IsString(v) && !cJSON_GetObjectItemCaseSensitive(inst, v->valuestring) &&
-			    tally(&n, report(out, at, "required", "missing required property '%s'",
+			    tally(&n, report(out, &missing, "required", "missing required property '%s'",
 					     v->valuestring)) < 0)
 				return -1;
 		}

@@ -58,9 +58,9 @@ int hrdex_schemas_add_builtin(struct hrdex_schemas *s);
  * id, unresolvable $ref, invalid pattern, a $ref loop nesting deeper than 512
  * schemas): hrdex_error says why, and problems is left as it was.
  * schema_id may carry a fragment ("...envelope.json#/definitions/langmap").
- * Problems name the instance pointer of the value at fault: the object for
- * "required" ("missing required property 'title'"), the member for
- * "additionalProperties" ("unexpected property 'titel'").  A failed anyOf or
+ * Problems name the instance pointer of the member at fault: the missing one
+ * for "required" ("/title: missing required property 'title'"), the extra one
+ * for "additionalProperties" ("/titel: unexpected property 'titel'").  A failed anyOf or
  * oneOf gives one problem ("does not match any of the allowed forms") plus
  * the problems of the branch that came strictly closest, if any; trial
  * branches (anyOf, oneOf, not, if, contains) leave nothing else behind.

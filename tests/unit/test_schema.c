@@ -82,7 +82,7 @@ static void test_nested_pointers_and_keywords(void **state)
 			       "{\"type\": \"x\", \"links\": [{\"rel\": \"cites\", \"ref\": \"a/b/c\"},"
 			       " {\"rel\": \"Cites\", \"ref\": 7, \"titel\": 1}]}", &p), 0);
 	assert_int_equal(p.count, 5);
-	assert_problem(&p, 0, "", "required", "missing required property 'title'");
+	assert_problem(&p, 0, "/title", "required", "missing required property 'title'");
 	assert_problem(&p, 1, "/type", "enum", "'x' is not one of: decision, report, note");
 	assert_problem(&p, 2, "/links/1/rel", "pattern", "must match pattern '^[a-z]+$'");
 	assert_problem(&p, 3, "/links/1/ref", "type", "must be a string, not a number");
@@ -413,7 +413,7 @@ static void test_trial_branches_do_not_leak(void **state)
 	assert_int_equal(p.count, 3);
 	assert_problem(&p, 0, "/one", "oneOf", "matches more than one of the allowed forms (0 and 1)");
 	assert_problem(&p, 1, "/neg", "not", "must not match the schema in \"not\"");
-	assert_problem(&p, 2, "/cond", "required", "missing required property 'detail'");
+	assert_problem(&p, 2, "/cond/detail", "required", "missing required property 'detail'");
 	hrdex_problems_free(&p);
 	hrdex_schemas_free(s);
 }
@@ -456,7 +456,7 @@ static void test_problems_append(void **state)
 	assert_int_equal(hrdex_schema_validate(s, "urn:test", inst, &p), 0);
 	assert_int_equal(p.count, 2);
 	assert_problem(&p, 0, "/x", "earlier", "from another check");
-	assert_problem(&p, 1, "", "required", "missing required property 'id'");
+	assert_problem(&p, 1, "/id", "required", "missing required property 'id'");
 	cJSON_Delete(inst);
 	hrdex_problems_free(&p);
 	hrdex_schemas_free(s);
