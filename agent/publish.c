@@ -363,7 +363,8 @@ int hrdex_refresh(struct hrdex_state *s, const char *message)
 	struct hrdex_cache *cache = NULL;
 	char *path = NULL;
 
-	if (hrdex_repo_rebuild_main(NULL, s->repo, message, s->have_key ? &s->key : NULL) < 0) {
+	if (hrdex_repo_rebuild_main_named(NULL, s->repo, message, s->have_key ? &s->key : NULL,
+					  s->config) < 0) {
 		hrdex_log_warn("main not rebuilt: %s", hrdex_error_message());
 		return -1;
 	}
