@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "withdraw", cmd_withdraw, "remove documents from our log (history keeps them)" },
 	{ "show", cmd_show, "print a document, or its history" },
 	{ "trust", cmd_trust, "add, list or remove trusted publishers (allowed_signers)" },
+	{ "site", cmd_site, "write the static HTML site for browsing" },
 	{ NULL, NULL, NULL },
 };
 

@@ -7,6 +7,7 @@
 #include "fs.h"
 #include "log.h"
 #include "repo.h"
+#include "site.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,6 +359,30 @@ cleanup:
 	return ret;
 }
 
+/* site.enabled: rebuild the static site (site.h); a failure is logged and
+ * the previous site stays published. */
+static void refresh_site(struct hrdex_state *s)
+{
+	struct hrdex_site_opts so = { 0 };
+	struct hrdex_site_stats st;
+	char *path = hrdex_site_path(s->dir, s->config);
+
+	if (!path) {
+		hrdex_log_warn("site not rebuilt: out of memory");
+		return;
+	}
+	so.out = path;
+	so.title = s->config->site_title;
+	so.config = s->config;
+	so.now = hrdex_site_now();
+	if (hrdex_site_build(s->repo, &so, &st) < 0)
+		hrdex_log_warn("site not rebuilt: %s", hrdex_error_message());
+	else
+		hrdex_log_info("site: %zu documents, %zu pages written, %zu unchanged", st.documents, st.written,
+			       st.linked);
+	free(path);
+}
+
 int hrdex_refresh(struct hrdex_state *s, const char *message)
 {
 	struct hrdex_cache *cache = NULL;
@@ -377,5 +402,7 @@ int hrdex_refresh(struct hrdex_state *s, const char *message)
 		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
 	hrdex_cache_close(cache);
 	free(path);
+	if (s->config->site_enabled)
+		refresh_site(s);
 	return 0;
 }
