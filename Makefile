@@ -24,10 +24,10 @@ SANFLAGS :=
 endif
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
+CFLAGS += -std=c11 -pthread -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 	  -Wvla -Wwrite-strings -Wformat-security -fno-common -MMD -MP $(SANFLAGS)
 CPPFLAGS += -D_GNU_SOURCE -Iagent -I$(BUILD)/gen
-LDFLAGS += $(SANFLAGS)
+LDFLAGS += -pthread $(SANFLAGS)
 
 # pkg-config runs only when building, so `make deps` works before the -dev packages exist.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)

@@ -7,6 +7,10 @@
  * checksum is computed over the finished file in one sequential read.
  * zlib and OpenSSL's libcrypto are what libgit2 itself links against; libgit2
  * exposes neither deflate nor SHA-1.
+ *
+ * Deflating costs about as much as checking a document, so it runs on a
+ * worker thread: the caller checks document N+1 while document N is being
+ * compressed.  The queue between them is bounded in bytes.
  */
 #include "pack.h"
 #include "error.h"
@@ -15,6 +19,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +32,15 @@
 #define CHUNK (256 * 1024)
 /* The indexer maps and parses at every append: feed it large slices. */
 #define SLICE (4 * 1024 * 1024)
+/* Most bytes waiting for the worker before hrdex_pack_add() blocks. */
+#define QUEUE_MAX (32 * 1024 * 1024)
+
+struct job {
+	struct job *next;
+	git_object_t type;
+	size_t len;
+	unsigned char data[];
+};
 
 struct hrdex_pack {
 	git_odb *odb;
@@ -36,9 +50,23 @@ struct hrdex_pack {
 	int z_ready;
 	uint32_t count;
 	size_t pending;      /* bytes in buf not yet written */
+
+	pthread_t worker;
+	int worker_running;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;     /* signalled on every queue change */
+	struct job *head, *tail; /* guarded by mu */
+	size_t queued;           /* bytes in the queue, guarded by mu */
+	int closing;             /* no more jobs will come, guarded by mu */
+	int failed;              /* the worker stopped on an error, guarded by mu */
+	int failed_code;
+	char failed_msg[512];
+	int sync_ready;          /* mu and cond initialised */
 	unsigned char out[CHUNK];
 	unsigned char buf[SLICE];
 };
+
+static void *work(void *arg);
 
 static int flush(struct hrdex_pack *p)
 {
@@ -106,6 +134,14 @@ int hrdex_pack_begin(struct hrdex_pack **out, git_repository *repo)
 	p->z_ready = 1;
 	if (emit(p, header, sizeof(header)) < 0)
 		goto fail;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	p->sync_ready = 1;
+	if (pthread_create(&p->worker, NULL, work, p) != 0) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot start the pack writer thread");
+		goto fail;
+	}
+	p->worker_running = 1;
 	*out = p;
 	return 0;
 fail:
@@ -113,14 +149,12 @@ fail:
 	return -1;
 }
 
-int hrdex_pack_add(struct hrdex_pack *p, git_object_t type, const void *data, size_t len)
+static int deflate_one(struct hrdex_pack *p, git_object_t type, const void *data, size_t len)
 {
 	unsigned char hdr[16];
 	size_t n = 0, size = len;
 	int r;
 
-	if (p->count == UINT32_MAX)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "too many objects for one pack");
 	/* type in bits 4-6 of the first byte, size in 4 then 7-bit groups */
 	hdr[n] = (unsigned char)((type << 4) | (size & 15));
 	size >>= 4;
@@ -144,6 +178,91 @@ int hrdex_pack_add(struct hrdex_pack *p, git_object_t type, const void *data, si
 		if (emit(p, p->out, sizeof(p->out) - p->z.avail_out) < 0)
 			return -1;
 	} while (r != Z_STREAM_END);
+	return 0;
+}
+
+static void *work(void *arg)
+{
+	struct hrdex_pack *p = arg;
+	struct job *j;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->head && !p->closing)
+			pthread_cond_wait(&p->cond, &p->mu);
+		j = p->head;
+		if (!j) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		p->head = j->next;
+		if (!p->head)
+			p->tail = NULL;
+		pthread_mutex_unlock(&p->mu);
+
+		if (!p->failed && deflate_one(p, j->type, j->data, j->len) < 0) {
+			pthread_mutex_lock(&p->mu);
+			p->failed = 1;
+			p->failed_code = hrdex_error_code();
+			snprintf(p->failed_msg, sizeof(p->failed_msg), "%s", hrdex_error_message());
+			pthread_mutex_unlock(&p->mu);
+		}
+		pthread_mutex_lock(&p->mu);
+		p->queued -= j->len;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->mu);
+		free(j);
+	}
+	return NULL;
+}
+
+/* Wait for the worker to finish what is queued and stop; 0 unless it failed. */
+static int stop_worker(struct hrdex_pack *p)
+{
+	int failed;
+
+	if (!p->worker_running)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	p->closing = 1;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->worker, NULL);
+	p->worker_running = 0;
+	failed = p->failed;
+	return failed ? hrdex_error_set(p->failed_code, "%s", p->failed_msg) : 0;
+}
+
+int hrdex_pack_add(struct hrdex_pack *p, git_object_t type, const void *data, size_t len)
+{
+	struct job *j;
+
+	if (p->count == UINT32_MAX)
+		return hrdex_error_set(HRDEX_EX_DATAERR, "too many objects for one pack");
+	j = malloc(sizeof(*j) + len);
+	if (!j)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	j->next = NULL;
+	j->type = type;
+	j->len = len;
+	memcpy(j->data, data, len);
+	pthread_mutex_lock(&p->mu);
+	/* One oversized object may exceed the bound alone; never deadlock on it. */
+	while (!p->failed && p->queued && p->queued + len > QUEUE_MAX)
+		pthread_cond_wait(&p->cond, &p->mu);
+	if (p->failed) {
+		pthread_mutex_unlock(&p->mu);
+		free(j);
+		return hrdex_error_set(p->failed_code, "%s", p->failed_msg);
+	}
+	if (p->tail)
+		p->tail->next = j;
+	else
+		p->head = j;
+	p->tail = j;
+	p->queued += len;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mu);
 	p->count++;
 	return 0;
 }
@@ -164,6 +283,8 @@ int hrdex_pack_commit(struct hrdex_pack *p)
 	ssize_t n;
 	int ret = -1;
 
+	if (stop_worker(p) < 0)
+		return -1;
 	if (!p->count)
 		return 0;
 	if (flush(p) < 0)
@@ -213,6 +334,17 @@ void hrdex_pack_free(struct hrdex_pack *p)
 {
 	if (!p)
 		return;
+	if (p->worker_running) {
+		/* Discarding: the worker may drop what is queued. */
+		pthread_mutex_lock(&p->mu);
+		p->failed = 1;
+		pthread_mutex_unlock(&p->mu);
+		stop_worker(p);
+	}
+	if (p->sync_ready) {
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cond);
+	}
 	if (p->fd >= 0)
 		close(p->fd);
 	if (p->path)
