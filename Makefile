@@ -13,7 +13,7 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/hrdex
 SHELL := /bin/bash
 
-PKGS := libgit2 libcjson libcurl sqlite3 libsodium libpcre2-8
+PKGS := libgit2 libcjson libcurl sqlite3 libsodium libpcre2-8 zlib libcrypto
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/sanitize
@@ -24,10 +24,10 @@ SANFLAGS :=
 endif
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
+CFLAGS += -std=c11 -pthread -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 	  -Wvla -Wwrite-strings -Wformat-security -fno-common -MMD -MP $(SANFLAGS)
 CPPFLAGS += -D_GNU_SOURCE -Iagent -I$(BUILD)/gen
-LDFLAGS += $(SANFLAGS)
+LDFLAGS += -pthread $(SANFLAGS)
 
 # pkg-config runs only when building, so `make deps` works before the -dev packages exist.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
