@@ -795,8 +795,8 @@ static int page_begin(struct site *s, struct hrdex_buf *b, int depth, const char
 	return hrdex_buf_puts(b, "</div></header>\n<main id=\"main\" tabindex=\"-1\">\n");
 }
 
-/* with_build: name main's commit (summary pages only, so that document
- * pages do not change with every commit). */
+/* with_build: name main's commit (the home page only, so that no other
+ * page changes with every commit). */
 static int page_end(struct site *s, struct hrdex_buf *b, int with_build)
 {
 	if (hrdex_buf_puts(b, "</main>\n<footer><p>Published with hrdex, the human-rights document exchange. "
@@ -1501,7 +1501,7 @@ static int emit_publisher(struct site *s, const char *pub)
 	snprintf(caption, sizeof(caption), "The %zu newest documents", nt);
 	if (hrdex_buf_printf(b, "<td class=\"num\">%zu</td></tr></tbody>\n</table>\n", total) < 0 ||
 	    hrdex_buf_puts(b, "<h2 id=\"latest\">Latest documents</h2>\n") < 0 ||
-	    doc_table(s, b, 1, idx, nt, caption, COL_TYPE) < 0 || page_end(s, b, 1) < 0)
+	    doc_table(s, b, 1, idx, nt, caption, COL_TYPE) < 0 || page_end(s, b, 0) < 0)
 		goto cleanup;
 	snprintf(path, sizeof(path), "%s/index.html", pub);
 	if (emit_content(s, path, b) < 0)
@@ -1534,7 +1534,7 @@ static int emit_publisher(struct site *s, const char *pub)
 		    hrdex_html_text(b, title) < 0 || hrdex_buf_puts(b, "</h1>\n") < 0 ||
 		    doc_table(s, b, 1, tidx, m, caption,
 			      !strcmp(hrdex_doc_types[t], "event") || !strcmp(hrdex_doc_types[t], "visit") ? COL_WHEN : 0) < 0 ||
-		    page_end(s, b, 1) < 0 ? -1 : 0;
+		    page_end(s, b, 0) < 0 ? -1 : 0;
 		free(tidx);
 		snprintf(path, sizeof(path), "%s/%s.html", pub, hrdex_doc_types[t]);
 		if (r < 0 || emit_content(s, path, b) < 0)
@@ -1589,7 +1589,8 @@ static int emit_calendar(struct site *s)
 		const char *st = s->docs[idx[i]].start;
 		int m = (st[5] - '0') * 10 + (st[6] - '0');
 
-		if (hrdex_buf_printf(b, "<h2 id=\"m-%.7s\"><time datetime=\"%.7s\">%s %.4s</time></h2>\n<table>\n"
+		if (hrdex_buf_printf(b, "<h2 id=\"m-%.7s\"><time datetime=\"%.7s\">%s %.4s</time></h2>\n"
+				     "<table class=\"agenda\">\n"
 				     "<caption>Events and visits starting in %s %.4s</caption>\n<thead><tr>"
 				     "<th scope=\"col\">When</th><th scope=\"col\">What</th><th scope=\"col\">Type</th>"
 				     "<th scope=\"col\">Where</th><th scope=\"col\">Publisher</th>"
@@ -1636,7 +1637,7 @@ static int emit_calendar(struct site *s)
 		if (hrdex_buf_puts(b, "</tbody>\n</table>\n") < 0)
 			goto cleanup;
 	}
-	if (page_end(s, b, 1) < 0 || emit_content(s, "calendar.html", b) < 0)
+	if (page_end(s, b, 0) < 0 || emit_content(s, "calendar.html", b) < 0)
 		goto cleanup;
 	ret = 0;
 cleanup:
@@ -1770,9 +1771,6 @@ static int emit_ics(struct site *s)
 		if (s->docs[i].start && looks_like_date(s->docs[i].start))
 			idx[n++] = i;
 	sort_idx(s, idx, n, by_start);
-	/* DTSTAMP is main's commit time, so the same repository gives the same file. */
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "DTSTAMP:%Y%m%dT%H%M%SZ", &tm);
 	hrdex_buf_clear(b);
 	if (ics_line(b, "BEGIN:VCALENDAR") < 0 || ics_line(b, "VERSION:2.0") < 0 ||
 	    ics_line(b, "PRODID:-//hrdex//hrdex site//EN") < 0 || ics_line(b, "CALSCALE:GREGORIAN") < 0 ||
@@ -1788,6 +1786,15 @@ static int emit_ics(struct site *s)
 		char a[17], z[17], day[9];
 		int r;
 
+		/* DTSTAMP: the day the entry was issued ("date"), so that the
+		 * file changes only when the entries do. */
+		if (looks_like_date(d->date)) {
+			ics_day(day, d->date, 0);
+			snprintf(stamp, sizeof(stamp), "DTSTAMP:%sT000000Z", day);
+		} else {
+			gmtime_r(&t, &tm);
+			strftime(stamp, sizeof(stamp), "DTSTAMP:%Y%m%dT%H%M%SZ", &tm);
+		}
 		snprintf(line, sizeof(line), "UID:%s@hrdex", d->refstr);
 		if (ics_line(b, "BEGIN:VEVENT") < 0 || ics_line(b, line) < 0 || ics_line(b, stamp) < 0)
 			goto cleanup;
@@ -1924,7 +1931,7 @@ static int emit_search(struct site *s)
 			     "without it, browse the <a href=\"index.html#publishers\">publishers</a> or the "
 			     "<a href=\"calendar.html\">calendar</a>. %zu documents.</p>\n<ol id=\"results\"></ol>\n"
 			     "<script src=\"search-index.js\" defer></script>\n", s->ndocs) < 0 ||
-	    page_end(s, b, 1) < 0 || emit_content(s, "search.html", b) < 0)
+	    page_end(s, b, 0) < 0 || emit_content(s, "search.html", b) < 0)
 		goto cleanup;
 	ret = 0;
 cleanup:
