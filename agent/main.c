@@ -23,6 +23,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "query", cmd_query, "search the cache" },
+	{ "reindex", cmd_reindex, "rebuild the cache from the repository" },
 	{ NULL, NULL, NULL },
 };
 
