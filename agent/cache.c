@@ -11,11 +11,11 @@
  */
 #include "cache.h"
 #include "config.h"
+#include "doc.h"
 #include "date.h"
 #include "error.h"
 #include "fs.h"
 #include "log.h"
-#include "ref.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -382,8 +382,7 @@ int hrdex_cache_fts_text(struct hrdex_buf *out, const char *s, int query)
 		}
 		if (is_cjk(cp)) {
 			if (!in_run) {
-				if (out->len && out->ptr[out->len - 1] != ' ' &&
-				    !(query && !in_string && out->ptr[out->len - 1] == ':') &&
+				if (out->len && !strchr(" :(\"", out->ptr[out->len - 1]) &&
 				    hrdex_buf_putc(out, ' ') < 0)
 					return -1;
 				if (query && !in_string && hrdex_buf_putc(out, '"') < 0)
@@ -401,7 +400,7 @@ int hrdex_cache_fts_text(struct hrdex_buf *out, const char *s, int query)
 			if (query && !in_string && hrdex_buf_putc(out, '"') < 0)
 				return -1;
 			/* keep a prefix '*' glued to the phrase; else separate */
-			if (!(query && *p == '*') && *p != ' ' && hrdex_buf_putc(out, ' ') < 0)
+			if (!(query && *p == '*') && !strchr(" \")", (char)*p) && hrdex_buf_putc(out, ' ') < 0)
 				return -1;
 			in_run = 0;
 		}
@@ -547,6 +546,18 @@ static int collect_body(struct hrdex_buf *b, const cJSON *v, int depth)
 }
 
 /* ---- writing rows ---- */
+
+/* The ref of a document path P/T/ID.json into out; 0 for anything else
+ * (attachments under ID.files/, stray files). */
+static int path_ref(char *out, size_t n, const char *path)
+{
+	struct hrdex_ref r;
+
+	if (hrdex_ref_from_path(&r, path) < 0)
+		return 0;
+	hrdex_ref_format(out, n, &r);
+	return 1;
+}
 
 /* Remove one document and everything hanging off it; no-op when absent. */
 static int delete_doc(struct hrdex_cache *c, const char *ref)
@@ -785,10 +796,10 @@ static int apply_delta(struct hrdex_cache *c, git_repository *repo, const char *
 		       const git_diff_delta *d)
 {
 	const char *path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
-	char ref[HRDEX_REF_MAX];
+	char ref[HRDEX_REF_MAX + 6];
 	size_t n = strlen(publisher);
 
-	if (strncmp(path, publisher, n) || path[n] != '/' || !hrdex_ref_from_path(ref, sizeof(ref), path))
+	if (strncmp(path, publisher, n) || path[n] != '/' || !path_ref(ref, sizeof(ref), path))
 		return 0;   /* attachments, or nothing of ours */
 	if (delete_doc(c, ref) < 0)
 		return -1;
@@ -853,10 +864,10 @@ static int assign_commits(struct hrdex_cache *c, git_repository *repo, const cha
 		for (i = 0; i < nd; i++) {
 			const git_diff_delta *d = git_diff_get_delta(diff, i);
 			const char *path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
-			char ref[HRDEX_REF_MAX];
+			char ref[HRDEX_REF_MAX + 6];
 
 			if (strncmp(path, publisher, n) || path[n] != '/' ||
-			    !hrdex_ref_from_path(ref, sizeof(ref), path))
+			    !path_ref(ref, sizeof(ref), path))
 				continue;
 			sqlite3_bind_text(c->st[ST_TOUCH_INSERT], 1, ref, -1, SQLITE_STATIC);
 			if (step_done(c, c->st[ST_TOUCH_INSERT]) < 0)
@@ -1332,7 +1343,7 @@ int hrdex_cache_dump(struct hrdex_cache *c, struct hrdex_buf *out)
 /* ---- verify ---- */
 
 struct tree_doc {
-	char ref[HRDEX_REF_MAX];
+	char ref[HRDEX_REF_MAX + 6];
 	char blob[GIT_OID_HEXSZ + 1];
 };
 
@@ -1373,7 +1384,7 @@ static int collect_doc(const char *root, const git_tree_entry *entry, void *payl
 		docs->alloc = a;
 	}
 	d = &docs->items[docs->count];
-	if (!hrdex_ref_from_path(d->ref, sizeof(d->ref), path))
+	if (!path_ref(d->ref, sizeof(d->ref), path))
 		return 0;
 	git_oid_tostr(d->blob, sizeof(d->blob), git_tree_entry_id(entry));
 	docs->count++;
@@ -1520,13 +1531,17 @@ int hrdex_cache_verify(struct hrdex_cache *c, git_repository *repo, struct hrdex
 		if (rc < 0)
 			goto cleanup;
 	}
-	ndocs = scalar_int(c, "SELECT count(*) FROM documents", &err);
-	nfts = scalar_int(c, "SELECT count(*) FROM documents_fts", &err);
+	/* rows of the full-text index without a document, documents without one */
+	ndocs = scalar_int(c, "SELECT count(*) FROM documents WHERE rowid NOT IN "
+			      "(SELECT rowid FROM documents_fts)", &err);
+	nfts = scalar_int(c, "SELECT count(*) FROM documents_fts WHERE rowid NOT IN "
+			     "(SELECT rowid FROM documents)", &err);
 	if (err)
 		goto cleanup;
-	if (ndocs != nfts && hrdex_problems_add(diffs, "", "stale",
-					       "the full-text index has %lld rows for %lld documents",
-					       (long long)nfts, (long long)ndocs) < 0)
+	if ((ndocs || nfts) &&
+	    hrdex_problems_add(diffs, "", "stale",
+			       "the full-text index misses %lld documents and has %lld rows of none",
+			       (long long)ndocs, (long long)nfts) < 0)
 		goto cleanup;
 	ret = 0;
 	goto cleanup;

@@ -10,10 +10,10 @@
 #include "cmd.h"
 #include "config.h"
 #include "date.h"
+#include "doc.h"
 #include "fs.h"
 #include "error.h"
 #include "output.h"
-#include "ref.h"
 #include "state.h"
 
 #include <stdio.h>
@@ -153,7 +153,8 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 	struct hrdex_output_opts oo;
 	struct emit e = { NULL, HRDEX_BUF_INIT, 0 };
 	struct hrdex_cache *c = NULL;
-	char *dir = NULL, *path = NULL, country[4];
+	struct hrdex_ref pr;
+	char *dir = NULL, *path = NULL, country[4], ref[HRDEX_REF_MAX + 6], links_to[HRDEX_REF_MAX + 6];
 	const char *format = NULL, *sort = NULL, *v;
 	int i, bad = 0, ret = HRDEX_EX_OK, r;
 
@@ -205,7 +206,7 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 	}
 	if (q.publisher && !hrdex_publisher_valid(q.publisher))
 		return cmd_usage_error(NULL, "invalid --publisher '%s'", q.publisher);
-	if (q.type && !hrdex_type_valid(q.type))
+	if (q.type && !hrdex_doc_type_valid(q.type))
 		return cmd_usage_error(NULL, "unknown --type '%s' (decision, recommendation, report, event, "
 					     "visit, practice, note)", q.type);
 	if (q.country) {
@@ -229,10 +230,18 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		return cmd_usage_error(NULL, "invalid --until date '%s' (YYYY-MM-DD)", q.until);
 	if (q.since && q.until && strcmp(q.since, q.until) > 0)
 		return cmd_usage_error(NULL, "--since '%s' is after --until '%s'", q.since, q.until);
-	if (q.links_to && !hrdex_ref_valid(q.links_to))
-		return cmd_usage_error(NULL, "invalid --links-to ref '%s' (PUBLISHER/TYPE/ID)", q.links_to);
-	if (q.ref && !hrdex_ref_valid(q.ref))
-		return cmd_usage_error(NULL, "invalid --ref '%s' (PUBLISHER/TYPE/ID)", q.ref);
+	if (q.links_to) {
+		if (hrdex_ref_parse(&pr, q.links_to) < 0)
+			return cmd_usage_error(NULL, "invalid --links-to ref '%s' (PUBLISHER/TYPE/ID)", q.links_to);
+		hrdex_ref_format(links_to, sizeof(links_to), &pr);
+		q.links_to = links_to;
+	}
+	if (q.ref) {
+		if (hrdex_ref_parse(&pr, q.ref) < 0)
+			return cmd_usage_error(NULL, "invalid --ref '%s' (PUBLISHER/TYPE/ID)", q.ref);
+		hrdex_ref_format(ref, sizeof(ref), &pr);
+		q.ref = ref;
+	}
 	if (q.text && !*q.text)
 		return cmd_usage_error(NULL, "empty --text query");
 	q.sort = q.text ? HRDEX_SORT_RANK : HRDEX_SORT_DATE_DESC;

@@ -55,11 +55,15 @@ int hrdex_repo_tip(git_oid *out, git_repository *repo, const char *publisher);
 int hrdex_repo_publishers(git_strarray *out, git_repository *repo);
 
 /*
- * Rebuild main from the publisher branches (names[] are publisher display
- * names for README.md, may be NULL) and move it; message says what moved.
- * Does nothing when no tip moved.  *out (may be NULL) gets main's commit.
+ * Rebuild main from the publisher branches and move it; message says what
+ * moved.  Signed with key, like every commit hrdex makes.  Does nothing when
+ * no tip moved.  *out (may be NULL) gets main's commit.
  */
-int hrdex_repo_rebuild_main(git_oid *out, git_repository *repo, const char *message);
+int hrdex_repo_rebuild_main(git_oid *out, git_repository *repo, const char *message,
+			    const struct hrdex_key *key);
+
+/* Name and e-mail hrdex uses as author and committer for publisher. */
+int hrdex_repo_signature(git_signature **out, const char *publisher);
 
 /* Bring view_dir in line with main, touching only the files that changed
  * since the commit refs/hrdex/view records; then move that ref. */

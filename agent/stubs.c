@@ -7,15 +7,16 @@
 #include "json.h"
 #include "schema.h"
 #include "sign.h"
+#include "cache.h"
+
+#include <stdlib.h>
 
 #define STUB(ret) { return hrdex_error_set(HRDEX_EX_SOFTWARE, "not implemented yet"), ret; }
 #define WEAK __attribute__((weak))
 
-WEAK int hrdex_signers_load(struct hrdex_signers **out, const char *path)
-{ (void)path; *out = NULL; return 0; }
-WEAK void hrdex_signers_free(struct hrdex_signers *s) { (void)s; }
-WEAK int hrdex_key_load(struct hrdex_key *out, const char *path) { (void)out; (void)path; STUB(-1) }
-WEAK void hrdex_key_wipe(struct hrdex_key *key) { (void)key; }
-WEAK int hrdex_schemas_new(struct hrdex_schemas **out) { *out = NULL; return 0; }
-WEAK void hrdex_schemas_free(struct hrdex_schemas *s) { (void)s; }
-WEAK int hrdex_schemas_add_builtin(struct hrdex_schemas *s) { (void)s; return 0; }
+WEAK int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
+{ (void)path; (void)readonly; *out = NULL; return 0; }
+WEAK void hrdex_cache_close(struct hrdex_cache *c) { (void)c; }
+WEAK int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *changed)
+{ (void)c; (void)repo; if (changed) *changed = 0; return 0; }
+

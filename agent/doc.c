@@ -1,0 +1,212 @@
+/*
+ * doc.c - document parsing, envelope consistency and refs (see doc.h).
+ */
+#include "doc.h"
+#include "config.h"
+#include "error.h"
+#include "json.h"
+#include "schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const hrdex_doc_types[] = {
+	"decision", "recommendation", "report", "event", "visit", "practice", "note", NULL,
+};
+
+int hrdex_doc_type_valid(const char *type)
+{
+	size_t i;
+
+	for (i = 0; hrdex_doc_types[i]; i++)
+		if (!strcmp(type, hrdex_doc_types[i]))
+			return 1;
+	return 0;
+}
+
+int hrdex_doc_id_valid(const char *id)
+{
+	size_t i, n = strlen(id);
+
+	if (n < 1 || n > HRDEX_ID_MAX)
+		return 0;
+	if (!((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= '0' && id[0] <= '9')))
+		return 0;
+	for (i = 1; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return strstr(id, "..") == NULL;
+}
+
+/* Split "P/T/ID" (suffix already removed) into r; 0 when every part is valid. */
+static int split_ref(struct hrdex_ref *r, const char *text, size_t len)
+{
+	const char *s1 = memchr(text, '/', len), *s2;
+	size_t plen, tlen, ilen;
+
+	if (!s1)
+		return -1;
+	s2 = memchr(s1 + 1, '/', len - (size_t)(s1 + 1 - text));
+	if (!s2)
+		return -1;
+	plen = (size_t)(s1 - text);
+	tlen = (size_t)(s2 - s1 - 1);
+	ilen = len - (size_t)(s2 + 1 - text);
+	if (plen > HRDEX_PUBLISHER_MAX || tlen > HRDEX_TYPE_MAX || ilen > HRDEX_ID_MAX)
+		return -1;
+	memcpy(r->publisher, text, plen);
+	r->publisher[plen] = '\0';
+	memcpy(r->type, s1 + 1, tlen);
+	r->type[tlen] = '\0';
+	memcpy(r->id, s2 + 1, ilen);
+	r->id[ilen] = '\0';
+	if (!hrdex_publisher_valid(r->publisher) || !hrdex_doc_type_valid(r->type) ||
+	    !hrdex_doc_id_valid(r->id))
+		return -1;
+	return 0;
+}
+
+int hrdex_ref_parse(struct hrdex_ref *out, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (len > 5 && !strcmp(text + len - 5, ".json"))
+		len -= 5;
+	if (split_ref(out, text, len) < 0)
+		return hrdex_error_set(HRDEX_EX_USAGE,
+				       "'%s' is not a document ref (PUBLISHER/TYPE/ID)", text);
+	return 0;
+}
+
+int hrdex_ref_from_path(struct hrdex_ref *out, const char *path)
+{
+	size_t len = strlen(path);
+
+	if (len <= 5 || strcmp(path + len - 5, ".json"))
+		return -1;
+	return split_ref(out, path, len - 5);
+}
+
+void hrdex_ref_format(char *out, size_t size, const struct hrdex_ref *r)
+{
+	snprintf(out, size, "%s/%s/%s", r->publisher, r->type, r->id);
+}
+
+void hrdex_ref_path(char *out, size_t size, const struct hrdex_ref *r)
+{
+	snprintf(out, size, "%s/%s/%s.json", r->publisher, r->type, r->id);
+}
+
+void hrdex_doc_free(struct hrdex_doc *doc)
+{
+	if (!doc)
+		return;
+	cJSON_Delete(doc->json);
+	hrdex_buf_free(&doc->canonical);
+	free(doc);
+}
+
+static const char *string_member(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
+		   const struct hrdex_doc_opts *opts, struct hrdex_problems *problems)
+{
+	const struct hrdex_limits *lim = opts->limits;
+	struct hrdex_json_opts jo = { 0, 0, 0 };
+	struct hrdex_doc *doc = NULL;
+	size_t before = problems->count;
+	const char *publisher, *type, *schema_id;
+	cJSON *json = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (lim) {
+		jo.max_bytes = (size_t)lim->document_bytes;
+		jo.max_depth = (int)lim->json_depth;
+		jo.max_string = (size_t)lim->string_bytes;
+		if ((int64_t)len > lim->document_bytes) {
+			ret = hrdex_problems_add(problems, "", "size",
+						 "document is %zu bytes, over the limit of %lld", len,
+						 (long long)lim->document_bytes);
+			goto cleanup;
+		}
+	}
+	if (hrdex_json_parse(&json, data, len, &jo) < 0) {
+		if (hrdex_error_code() != HRDEX_EX_DATAERR)
+			goto cleanup;
+		ret = hrdex_problems_add(problems, "", "json", "%s", hrdex_error_message());
+		goto cleanup;
+	}
+	if (!cJSON_IsObject(json)) {
+		ret = hrdex_problems_add(problems, "", "type", "a document must be a JSON object");
+		goto cleanup;
+	}
+	if (opts->fill_publisher && !cJSON_GetObjectItemCaseSensitive(json, "publisher") &&
+	    !cJSON_AddStringToObject(json, "publisher", opts->fill_publisher)) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	type = string_member(json, "type");
+	schema_id = type ? hrdex_schema_id_for_type(type) : NULL;
+	/* Without a known type, the envelope still says what else is wrong. */
+	if (!schema_id)
+		schema_id = HRDEX_SCHEMA_BASE "envelope.json";
+	if (hrdex_schema_validate(opts->schemas, schema_id, json, problems) < 0)
+		goto cleanup;
+	publisher = string_member(json, "publisher");
+	if (opts->expect_publisher && publisher && strcmp(publisher, opts->expect_publisher) &&
+	    hrdex_problems_add(problems, "/publisher", "publisher", "is '%s', expected '%s'",
+			       publisher, opts->expect_publisher) < 0)
+		goto cleanup;
+	if (problems->count > before) {
+		ret = 0;
+		goto cleanup;
+	}
+
+	doc = calloc(1, sizeof(*doc));
+	if (!doc) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	/* The schema has checked these three; split_ref re-checks cheaply. */
+	snprintf(doc->ref.publisher, sizeof(doc->ref.publisher), "%s", publisher ? publisher : "");
+	snprintf(doc->ref.type, sizeof(doc->ref.type), "%s", type ? type : "");
+	snprintf(doc->ref.id, sizeof(doc->ref.id), "%s",
+		 string_member(json, "id") ? string_member(json, "id") : "");
+	if (!hrdex_publisher_valid(doc->ref.publisher) || !hrdex_doc_type_valid(doc->ref.type) ||
+	    !hrdex_doc_id_valid(doc->ref.id)) {
+		ret = hrdex_problems_add(problems, "", "envelope",
+					 "publisher, type or id is missing or malformed");
+		goto cleanup;
+	}
+	if (opts->expect_path) {
+		char path[HRDEX_REF_MAX + 8];
+
+		hrdex_ref_path(path, sizeof(path), &doc->ref);
+		if (strcmp(path, opts->expect_path)) {
+			ret = hrdex_problems_add(problems, "/id", "path",
+						 "document '%s' is stored at '%s'", path, opts->expect_path);
+			goto cleanup;
+		}
+	}
+	if (hrdex_json_canonical(&doc->canonical, json) < 0)
+		goto cleanup;
+	doc->json = json;
+	json = NULL;
+	*out = doc;
+	doc = NULL;
+	ret = 0;
+cleanup:
+	hrdex_doc_free(doc);
+	cJSON_Delete(json);
+	return ret;
+}

@@ -1,0 +1,71 @@
+/*
+ * doc.h - documents: strict parsing, the envelope rules, the canonical form,
+ * refs (PUBLISHER/TYPE/ID) and their paths in a publisher's tree.
+ *
+ * A document is valid when it is strict JSON (json.h), within the size
+ * limits, valid against the schema of its type, and its envelope is
+ * consistent: `publisher`, `type` and `id` are well formed (and match the
+ * path it was found at, when there is one).
+ */
+#ifndef HRDEX_DOC_H
+#define HRDEX_DOC_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "limits.h"
+#include "problem.h"
+
+struct hrdex_schemas;
+
+#define HRDEX_PUBLISHER_MAX 32
+#define HRDEX_TYPE_MAX 14
+#define HRDEX_ID_MAX 128
+#define HRDEX_REF_MAX (HRDEX_PUBLISHER_MAX + HRDEX_TYPE_MAX + HRDEX_ID_MAX + 3)
+
+extern const char *const hrdex_doc_types[]; /* NULL-terminated */
+
+int hrdex_doc_type_valid(const char *type);
+/* [a-z0-9][a-z0-9._-]{0,127}, no "..". */
+int hrdex_doc_id_valid(const char *id);
+
+struct hrdex_ref {
+	char publisher[HRDEX_PUBLISHER_MAX + 1];
+	char type[HRDEX_TYPE_MAX + 1];
+	char id[HRDEX_ID_MAX + 1];
+};
+
+/* Parse "PUBLISHER/TYPE/ID" (a trailing ".json" is tolerated). */
+int hrdex_ref_parse(struct hrdex_ref *out, const char *text);
+/* Parse a tree path "P/T/ID.json"; returns 0 and fills out, or -1 (no error set). */
+int hrdex_ref_from_path(struct hrdex_ref *out, const char *path);
+/* "P/T/ID" and "P/T/ID.json" into fixed buffers of HRDEX_REF_MAX + 6 bytes. */
+void hrdex_ref_format(char *out, size_t size, const struct hrdex_ref *r);
+void hrdex_ref_path(char *out, size_t size, const struct hrdex_ref *r);
+
+struct hrdex_doc {
+	cJSON *json;              /* owned */
+	struct hrdex_ref ref;
+	struct hrdex_buf canonical;
+};
+
+struct hrdex_doc_opts {
+	const struct hrdex_limits *limits;
+	struct hrdex_schemas *schemas;
+	const char *fill_publisher;   /* set "publisher" to this when absent (publish) */
+	const char *expect_publisher; /* "publisher" must equal this when given */
+	const char *expect_path;      /* the tree path the document was found at */
+};
+
+/*
+ * Parse and check one document.  Returns 0 with *out set when valid; 0 with
+ * *out NULL and one problem per fault appended to problems when invalid;
+ * -1 only when checking itself failed (hrdex_error says why).
+ */
+int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
+		   const struct hrdex_doc_opts *opts, struct hrdex_problems *problems);
+void hrdex_doc_free(struct hrdex_doc *doc);
+
+#endif

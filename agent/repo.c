@@ -1,0 +1,527 @@
+/*
+ * repo.c - publisher logs, the main view and view/ (see repo.h).
+ */
+#include "repo.h"
+#include "buf.h"
+#include "error.h"
+#include "fs.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int hrdex_repo_create(const char *path)
+{
+	git_repository *repo = NULL;
+	git_config *cfg = NULL;
+	int ret = -1;
+
+	if (git_repository_init(&repo, path, 1) < 0)
+		return hrdex_error_git(HRDEX_EX_CANTCREAT, "cannot create repository '%s'", path);
+	if (git_repository_config(&cfg, repo) < 0)
+		goto git_fail;
+	/* HEAD names main so `git clone` checks out the view; peers serving us
+	 * over git daemon need no export file thanks to --export-all or this. */
+	if (git_repository_set_head(repo, HRDEX_REF_MAIN) < 0 ||
+	    git_config_set_bool(cfg, "core.logAllRefUpdates", 1) < 0 ||
+	    git_config_set_bool(cfg, "receive.denyNonFastForwards", 1) < 0 ||
+	    git_config_set_bool(cfg, "uploadpack.allowFilter", 1) < 0)
+		goto git_fail;
+	ret = 0;
+	goto cleanup;
+git_fail:
+	hrdex_error_git(HRDEX_EX_CANTCREAT, "cannot set up repository '%s'", path);
+cleanup:
+	git_config_free(cfg);
+	git_repository_free(repo);
+	return ret;
+}
+
+int hrdex_repo_signature(git_signature **out, const char *publisher)
+{
+	char email[64];
+
+	snprintf(email, sizeof(email), "%s@hrdex", publisher);
+	if (git_signature_now(out, publisher, email) < 0)
+		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot make a signature");
+	return 0;
+}
+
+static int empty_tree(git_oid *out, git_repository *repo)
+{
+	git_treebuilder *tb = NULL;
+	int r;
+
+	if (git_treebuilder_new(&tb, repo, NULL) < 0)
+		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot build a tree");
+	r = git_treebuilder_write(out, tb);
+	git_treebuilder_free(tb);
+	if (r < 0)
+		return hrdex_error_git(HRDEX_EX_IOERR, "cannot write a tree");
+	return 0;
+}
+
+int hrdex_repo_edit_tree(git_oid *out, git_repository *repo, const git_oid *base,
+			 const struct hrdex_tree_edit *edits, size_t n)
+{
+	git_tree_update *updates = NULL;
+	git_tree *tree = NULL;
+	git_oid empty;
+	size_t i;
+	int ret = -1;
+
+	if (!base) {
+		if (empty_tree(&empty, repo) < 0)
+			return -1;
+		base = &empty;
+	}
+	if (git_tree_lookup(&tree, repo, base) < 0)
+		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree");
+	if (n == 0) {
+		git_oid_cpy(out, base);
+		ret = 0;
+		goto cleanup;
+	}
+	updates = calloc(n, sizeof(*updates));
+	if (!updates) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		updates[i].action = edits[i].remove ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT;
+		updates[i].path = edits[i].path;
+		updates[i].filemode = GIT_FILEMODE_BLOB;
+		if (!edits[i].remove)
+			git_oid_cpy(&updates[i].id, &edits[i].blob);
+	}
+	if (git_tree_create_updated(out, repo, tree, n, updates) < 0) {
+		hrdex_error_git(HRDEX_EX_DATAERR, "cannot update tree");
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	free(updates);
+	git_tree_free(tree);
+	return ret;
+}
+
+static void ref_name(char *out, size_t size, const char *publisher)
+{
+	snprintf(out, size, "refs/heads/%s", publisher);
+}
+
+int hrdex_repo_tip(git_oid *out, git_repository *repo, const char *publisher)
+{
+	char name[64];
+	int r;
+
+	ref_name(name, sizeof(name), publisher);
+	r = git_reference_name_to_id(out, repo, name);
+	if (r == GIT_ENOTFOUND) {
+		memset(out, 0, sizeof(*out));
+		return 1;
+	}
+	if (r < 0)
+		return hrdex_error_git(HRDEX_EX_IOERR, "cannot read '%s'", name);
+	return 0;
+}
+
+/* Commit tree on top of parents (any may be NULL), signed, and move ref from
+ * *expected (NULL: ref must not exist) to the new commit. */
+static int commit_and_move(git_oid *out, git_repository *repo, const char *ref, const char *publisher,
+			   const git_oid *tree_id, const git_commit **parents, size_t nparents,
+			   const git_oid *expected, const char *message, const struct hrdex_key *key)
+{
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	git_buf text = GIT_BUF_INIT;
+	git_reference *r = NULL;
+	git_oid id;
+	int ret = -1, rc;
+
+	if (hrdex_repo_signature(&sig, publisher) < 0)
+		return -1;
+	if (git_tree_lookup(&tree, repo, tree_id) < 0) {
+		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree");
+		goto cleanup;
+	}
+	if (git_commit_create_buffer(&text, repo, sig, sig, NULL, message, tree, nparents, parents) < 0) {
+		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot make a commit");
+		goto cleanup;
+	}
+	if (hrdex_commit_create_signed(&id, repo, text.ptr, key) < 0)
+		goto cleanup;
+	/* Objects are written; the ref moves last, and only from what we read. */
+	if (expected)
+		rc = git_reference_create_matching(&r, repo, ref, &id, 1, expected, message);
+	else
+		rc = git_reference_create(&r, repo, ref, &id, 0, message);
+	if (rc < 0) {
+		hrdex_error_git(rc == GIT_EMODIFIED || rc == GIT_EEXISTS ? HRDEX_EX_TEMPFAIL : HRDEX_EX_IOERR,
+				"cannot move '%s'", ref);
+		goto cleanup;
+	}
+	git_oid_cpy(out, &id);
+	ret = 0;
+cleanup:
+	git_reference_free(r);
+	git_buf_dispose(&text);
+	git_tree_free(tree);
+	git_signature_free(sig);
+	return ret;
+}
+
+int hrdex_repo_commit(git_oid *out, git_repository *repo, const char *publisher, const git_oid *tree,
+		      const char *message, const struct hrdex_key *key)
+{
+	git_commit *parent = NULL;
+	git_oid tip;
+	char ref[64];
+	int r, ret;
+
+	r = hrdex_repo_tip(&tip, repo, publisher);
+	if (r < 0)
+		return -1;
+	if (r == 0 && git_commit_lookup(&parent, repo, &tip) < 0)
+		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
+	ref_name(ref, sizeof(ref), publisher);
+	ret = commit_and_move(out, repo, ref, publisher, tree, (const git_commit **)&parent,
+			      parent ? 1 : 0, parent ? &tip : NULL, message, key);
+	git_commit_free(parent);
+	return ret;
+}
+
+static int valid_publisher_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 2 || n > 32 || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return strcmp(s, "main") && strcmp(s, "head");
+}
+
+int hrdex_repo_publishers(git_strarray *out, git_repository *repo)
+{
+	git_reference_iterator *it = NULL;
+	const char *name;
+	char **list = NULL;
+	size_t n = 0, i;
+	int r, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (git_reference_iterator_glob_new(&it, repo, "refs/heads/*") < 0)
+		return hrdex_error_git(HRDEX_EX_IOERR, "cannot list branches");
+	while ((r = git_reference_next_name(&name, it)) == 0) {
+		const char *pub = name + strlen("refs/heads/");
+		char **more;
+
+		/* The glob also matches nested names; only plain publisher ids count. */
+		if (!valid_publisher_name(pub))
+			continue;
+		more = realloc(list, (n + 1) * sizeof(*list));
+		if (!more || !(more[n] = strdup(pub))) {
+			list = more ? more : list;
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			goto cleanup;
+		}
+		list = more;
+		n++;
+	}
+	if (r != GIT_ITEROVER) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot list branches");
+		goto cleanup;
+	}
+	/* Sorted so README.md and main's tree are deterministic. */
+	for (i = 1; i < n; i++) {
+		char *x = list[i];
+		size_t j = i;
+
+		while (j > 0 && strcmp(list[j - 1], x) > 0) {
+			list[j] = list[j - 1];
+			j--;
+		}
+		list[j] = x;
+	}
+	out->strings = list;
+	out->count = n;
+	list = NULL;
+	n = 0;
+	ret = 0;
+cleanup:
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	git_reference_iterator_free(it);
+	return ret;
+}
+
+/* Append a README.md section for one publisher: document counts by type. */
+static int readme_publisher(struct hrdex_buf *b, git_repository *repo, const char *publisher,
+			    const git_tree *sub, const git_commit *tip)
+{
+	size_t i, total = 0;
+	char date[32];
+	time_t t = (time_t)git_commit_time(tip);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
+	if (hrdex_buf_printf(b, "\n## [%s](%s/)\n\nLast update: %s\n\n| type | documents |\n| --- | ---: |\n",
+			     publisher, publisher, date) < 0)
+		return -1;
+	for (i = 0; sub && i < git_tree_entrycount(sub); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(sub, i);
+		git_tree *typetree = NULL;
+		size_t j, count = 0;
+
+		if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
+			continue;
+		if (git_tree_lookup(&typetree, repo, git_tree_entry_id(e)) < 0)
+			return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree of '%s'", publisher);
+		for (j = 0; j < git_tree_entrycount(typetree); j++) {
+			const char *name = git_tree_entry_name(git_tree_entry_byindex(typetree, j));
+			size_t len = strlen(name);
+
+			if (len > 5 && !strcmp(name + len - 5, ".json"))
+				count++;
+		}
+		git_tree_free(typetree);
+		total += count;
+		if (hrdex_buf_printf(b, "| [%s](%s/%s/) | %zu |\n", git_tree_entry_name(e), publisher,
+				     git_tree_entry_name(e), count) < 0)
+			return -1;
+	}
+	return hrdex_buf_printf(b, "| **all** | **%zu** |\n", total);
+}
+
+int hrdex_repo_rebuild_main(git_oid *out, git_repository *repo, const char *message,
+			    const struct hrdex_key *key)
+{
+	git_strarray pubs = { NULL, 0 };
+	git_commit *old_main = NULL, **tips = NULL;
+	const git_commit **parents = NULL;
+	git_tree *old_tree = NULL;
+	git_treebuilder *tb = NULL;
+	struct hrdex_buf readme = HRDEX_BUF_INIT;
+	git_oid main_id, tree_id, blob_id;
+	size_t i, nparents = 0;
+	int r, ret = -1, have_main;
+
+	r = git_reference_name_to_id(&main_id, repo, HRDEX_REF_MAIN);
+	if (r < 0 && r != GIT_ENOTFOUND)
+		return hrdex_error_git(HRDEX_EX_IOERR, "cannot read main");
+	have_main = r == 0;
+	if (have_main && (git_commit_lookup(&old_main, repo, &main_id) < 0 ||
+			  git_commit_tree(&old_tree, old_main) < 0)) {
+		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read main");
+		goto cleanup;
+	}
+	if (hrdex_repo_publishers(&pubs, repo) < 0)
+		goto cleanup;
+	tips = calloc(pubs.count + 1, sizeof(*tips));
+	parents = calloc(pubs.count + 1, sizeof(*parents));
+	if (!tips || !parents) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	if (have_main)
+		parents[nparents++] = old_main;
+	if (git_treebuilder_new(&tb, repo, NULL) < 0) {
+		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot build a tree");
+		goto cleanup;
+	}
+	if (hrdex_buf_puts(&readme, "# Documents of the hrdex network\n\n"
+			   "Generated by hrdex from the accepted publisher branches; do not edit.\n"
+			   "Each folder is one publisher's signed log: `PUBLISHER/TYPE/ID.json`.\n") < 0)
+		goto cleanup;
+	for (i = 0; i < pubs.count; i++) {
+		const char *pub = pubs.strings[i];
+		const git_tree_entry *sub_entry = NULL, *old_entry = NULL;
+		git_tree *tip_tree = NULL, *sub = NULL;
+		git_oid tip_id;
+		int moved;
+
+		if (hrdex_repo_tip(&tip_id, repo, pub) != 0 ||
+		    git_commit_lookup(&tips[i], repo, &tip_id) < 0 ||
+		    git_commit_tree(&tip_tree, tips[i]) < 0) {
+			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read branch '%s'", pub);
+			goto cleanup;
+		}
+		sub_entry = git_tree_entry_byname(tip_tree, pub);
+		if (sub_entry && git_tree_entry_type(sub_entry) == GIT_OBJECT_TREE) {
+			if (git_treebuilder_insert(NULL, tb, pub, git_tree_entry_id(sub_entry),
+						   GIT_FILEMODE_TREE) < 0 ||
+			    git_tree_lookup(&sub, repo, git_tree_entry_id(sub_entry)) < 0) {
+				git_tree_free(tip_tree);
+				hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot build main");
+				goto cleanup;
+			}
+		}
+		old_entry = old_tree ? git_tree_entry_byname(old_tree, pub) : NULL;
+		if (!have_main)
+			moved = 1;
+		else if (!old_entry != !sub || (sub && git_oid_cmp(git_tree_entry_id(old_entry), git_tree_id(sub))))
+			moved = 1;
+		else
+			moved = !git_oid_equal(&tip_id, &main_id) &&
+				git_graph_descendant_of(repo, &main_id, &tip_id) != 1;
+		if (moved)
+			parents[nparents++] = tips[i];
+		r = readme_publisher(&readme, repo, pub, sub, tips[i]);
+		git_tree_free(sub);
+		git_tree_free(tip_tree);
+		if (r < 0)
+			goto cleanup;
+	}
+	if (have_main && nparents == 1) {
+		if (out)
+			git_oid_cpy(out, &main_id);
+		ret = 0;
+		goto cleanup;
+	}
+	if (git_blob_create_from_buffer(&blob_id, repo, readme.ptr, readme.len) < 0 ||
+	    git_treebuilder_insert(NULL, tb, "README.md", &blob_id, GIT_FILEMODE_BLOB) < 0 ||
+	    git_treebuilder_write(&tree_id, tb) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot write main's tree");
+		goto cleanup;
+	}
+	if (commit_and_move(&main_id, repo, HRDEX_REF_MAIN, "hrdex", &tree_id, parents,
+			    nparents, have_main ? git_commit_id(old_main) : NULL, message, key) < 0)
+		goto cleanup;
+	if (out)
+		git_oid_cpy(out, &main_id);
+	ret = 0;
+cleanup:
+	hrdex_buf_free(&readme);
+	git_treebuilder_free(tb);
+	for (i = 0; tips && i < pubs.count; i++)
+		git_commit_free(tips[i]);
+	free(tips);
+	free((void *)parents);
+	git_tree_free(old_tree);
+	git_commit_free(old_main);
+	git_strarray_dispose(&pubs);
+	return ret;
+}
+
+/* Write one blob to view_dir/path via a temporary file and rename. */
+static int view_write(git_repository *repo, const char *view_dir, const char *path, const git_oid *id)
+{
+	git_blob *blob = NULL;
+	char *full = hrdex_path_join(view_dir, path), *slash;
+	int ret = -1;
+
+	if (!full)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	slash = strrchr(full, '/');
+	*slash = '\0';
+	if (hrdex_fs_mkdirs(full, 0755) < 0)
+		goto cleanup;
+	*slash = '/';
+	if (git_blob_lookup(&blob, repo, id) < 0) {
+		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", path);
+		goto cleanup;
+	}
+	/* A leftover lock from a crash would block us; we hold the agent lock. */
+	{
+		char lock[4096];
+
+		snprintf(lock, sizeof(lock), "%s.lock", full);
+		unlink(lock);
+	}
+	ret = hrdex_fs_write_atomic(full, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), 0644);
+cleanup:
+	git_blob_free(blob);
+	free(full);
+	return ret;
+}
+
+static int view_remove(const char *view_dir, const char *path)
+{
+	char *full = hrdex_path_join(view_dir, path), *slash;
+	size_t root = strlen(view_dir);
+
+	if (!full)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (unlink(full) < 0 && errno != ENOENT) {
+		hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s'", full);
+		free(full);
+		return -1;
+	}
+	/* Drop folders the removal emptied, never view_dir itself. */
+	while ((slash = strrchr(full, '/')) && (size_t)(slash - full) > root) {
+		*slash = '\0';
+		if (rmdir(full) < 0)
+			break;
+	}
+	free(full);
+	return 0;
+}
+
+int hrdex_view_update(git_repository *repo, const char *view_dir)
+{
+	git_oid main_id, view_id;
+	git_commit *main_c = NULL, *view_c = NULL;
+	git_tree *new_tree = NULL, *old_tree = NULL;
+	git_diff *diff = NULL;
+	git_reference *ref = NULL;
+	size_t i, n;
+	int r, have_view, ret = -1;
+
+	r = git_reference_name_to_id(&main_id, repo, HRDEX_REF_MAIN);
+	if (r == GIT_ENOTFOUND)
+		return 0;
+	if (r < 0)
+		return hrdex_error_git(HRDEX_EX_IOERR, "cannot read main");
+	r = git_reference_name_to_id(&view_id, repo, HRDEX_REF_VIEW);
+	have_view = r == 0 && hrdex_fs_is_dir(view_dir);
+	if (have_view && git_oid_equal(&view_id, &main_id))
+		return 0;
+	if (hrdex_fs_mkdirs(view_dir, 0755) < 0)
+		return -1;
+	if (git_commit_lookup(&main_c, repo, &main_id) < 0 || git_commit_tree(&new_tree, main_c) < 0) {
+		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read main");
+		goto cleanup;
+	}
+	if (have_view && (git_commit_lookup(&view_c, repo, &view_id) < 0 ||
+			  git_commit_tree(&old_tree, view_c) < 0))
+		old_tree = NULL; /* view ref points to something unreadable: rewrite all */
+	if (git_diff_tree_to_tree(&diff, repo, old_tree, new_tree, NULL) < 0) {
+		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot compare trees");
+		goto cleanup;
+	}
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+
+		if (d->status == GIT_DELTA_DELETED) {
+			if (view_remove(view_dir, d->old_file.path) < 0)
+				goto cleanup;
+		} else if (d->new_file.mode == GIT_FILEMODE_BLOB) {
+			if (view_write(repo, view_dir, d->new_file.path, &d->new_file.id) < 0)
+				goto cleanup;
+		}
+	}
+	if (git_reference_create(&ref, repo, HRDEX_REF_VIEW, &main_id, 1, "view") < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot record the view");
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	git_reference_free(ref);
+	git_diff_free(diff);
+	git_tree_free(old_tree);
+	git_tree_free(new_tree);
+	git_commit_free(view_c);
+	git_commit_free(main_c);
+	return ret;
+}
