@@ -65,8 +65,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BRANCH_DELETE] = "DELETE FROM branches WHERE publisher = ?1",
 	[ST_TOUCH_INSERT] = "INSERT OR IGNORE INTO temp.touched(ref) VALUES(?1)",
 	[ST_COMMIT_SET] = "UPDATE documents SET \"commit\" = ?2 WHERE ref = ?1",
-	[ST_COMMIT_FILL] = "UPDATE documents SET \"commit\" = ?2 WHERE ref >= ?1 || '/' AND ref < ?1 || '0' "
-			   "AND \"commit\" IS NULL",
+	[ST_COMMIT_FILL] = "UPDATE documents INDEXED BY documents_uncommitted SET \"commit\" = ?2 "
+			   "WHERE \"commit\" IS NULL AND ref >= ?1 || '/' AND ref < ?1 || '0'",
 };
 
 static const char schema_sql[] =
@@ -92,6 +92,8 @@ static const char schema_sql[] =
 	"CREATE INDEX documents_start ON documents(start, ref);\n"
 	"CREATE INDEX documents_end ON documents(\"end\");\n"
 	"CREATE INDEX documents_date ON documents(date);\n"
+	"CREATE INDEX documents_uncommitted ON documents(ref) WHERE \"commit\" IS NULL;\n"
+	"CREATE INDEX documents_span ON documents(julianday(\"end\") - julianday(start));\n"
 	"CREATE TABLE doc_countries(country TEXT NOT NULL, ref TEXT NOT NULL,\n"
 	"  PRIMARY KEY(country, ref)) WITHOUT ROWID;\n"
 	"CREATE INDEX doc_countries_ref ON doc_countries(ref);\n"
@@ -513,7 +515,8 @@ static int structural_key(const char *k)
 	static const char *const keys[] = {
 		"id", "type", "publisher", "title", "summary", "date", "url", "countries", "themes",
 		"languages", "links", "attachments", "start", "end", "dates", "country", "status",
-		"media_type", "sha256", "bytes", "name", "rel", "ref", "from", "to", NULL,
+		"media_type", "sha256", "bytes", "name", "rel", "ref", "from", "to", "kind", "mandate",
+		"report", "groups", "sdg_targets", NULL,
 	};
 	size_t i;
 
@@ -649,6 +652,19 @@ static void doc_interval(const cJSON *doc, const char *type, const char **start,
 		*end = *start;
 }
 
+static int add_link(struct hrdex_cache *c, const char *from, const char *rel, const char *to, const char *url)
+{
+	sqlite3_stmt *st = c->st[ST_LINK_INSERT];
+
+	if (!rel || (!to && !url))
+		return 0;
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, rel, -1, SQLITE_STATIC);
+	bind_text(st, 3, to);
+	bind_text(st, 4, to ? NULL : url);
+	return step_done(c, st);
+}
+
 static int insert_doc(struct hrdex_cache *c, git_repository *repo, const char *ref, const char *path,
 		      const git_oid *blob_id)
 {
@@ -731,19 +747,16 @@ static int insert_doc(struct hrdex_cache *c, git_repository *repo, const char *r
 		goto cleanup;
 
 	links = cJSON_GetObjectItemCaseSensitive(doc, "links");
-	st = c->st[ST_LINK_INSERT];
-	cJSON_ArrayForEach(e, (cJSON_IsArray(links) ? links : NULL)) {
-		const char *rel = str_member(e, "rel"), *to = str_member(e, "ref"), *url = str_member(e, "url");
-
-		if (!rel || (!to && !url))
-			continue;
-		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, rel, -1, SQLITE_STATIC);
-		bind_text(st, 3, to);
-		bind_text(st, 4, to ? NULL : url);
-		if (step_done(c, st) < 0)
+	cJSON_ArrayForEach(e, (cJSON_IsArray(links) ? links : NULL))
+		if (add_link(c, ref, str_member(e, "rel"), str_member(e, "ref"), str_member(e, "url")) < 0)
 			goto cleanup;
-	}
+	/* refs outside links: a recommendation's follow-up steps, a visit's report */
+	links = cJSON_GetObjectItemCaseSensitive(doc, "follow_up");
+	cJSON_ArrayForEach(e, (cJSON_IsArray(links) ? links : NULL))
+		if (str_member(e, "ref") && add_link(c, ref, "follow_up", str_member(e, "ref"), NULL) < 0)
+			goto cleanup;
+	if (str_member(doc, "report") && add_link(c, ref, "report", str_member(doc, "report"), NULL) < 0)
+		goto cleanup;
 	ret = 0;
 cleanup:
 	sqlite3_reset(c->st[ST_DOC_INSERT]);
@@ -1054,6 +1067,7 @@ static int repo_branches(struct branches *out, git_repository *repo)
 
 		if (strchr(name, '/') || !hrdex_publisher_valid(name)) {
 			git_reference_free(ref);
+			ref = NULL;
 			continue;
 		}
 		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) < 0) {
@@ -1227,7 +1241,10 @@ int hrdex_cache_rebuild(const char *path, git_repository *repo)
 	/* a leftover of a killed rebuild, with its own -wal/-shm */
 	if (remove_db_files(tmp) < 0)
 		return -1;
-	if (hrdex_cache_open(&c, tmp, 0) < 0 || hrdex_cache_update(c, repo, NULL) < 0)
+	/* the file is aside until renamed: a crash only loses the work, so no
+	 * fsync per commit; and a big page cache for one big transaction */
+	if (hrdex_cache_open(&c, tmp, 0) < 0 || exec(c, "PRAGMA synchronous = OFF") < 0 ||
+	    exec(c, "PRAGMA cache_size = -65536") < 0 || hrdex_cache_update(c, repo, NULL) < 0)
 		goto cleanup;
 	if (exec(c, "PRAGMA wal_checkpoint(TRUNCATE)") < 0)
 		goto cleanup;
@@ -1567,7 +1584,7 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 {
 	struct hrdex_buf sql = HRDEX_BUF_INIT, text = HRDEX_BUF_INIT;
 	const char *binds[12];
-	char until[11];
+	char until[11], lower[11];
 	sqlite3_stmt *st = NULL;
 	int nb = 0, i, rc, ret = -1;
 
@@ -1598,6 +1615,25 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 	FILTER(q->links_to, " AND d.ref IN (SELECT from_ref FROM links WHERE to_ref = ?)")
 	FILTER(q->ref, " AND d.ref = ?")
 	FILTER(q->since, " AND d.\"end\" >= ?")
+	if (q->since) {
+		/* No interval is longer than the longest one (an index gives it):
+		 * so start >= since - that, and the start index takes a narrow range. */
+		long days;
+		int err = 0;
+		int64_t span = scalar_int(c, "SELECT CAST(max(julianday(\"end\") - julianday(start)) AS INTEGER) "
+					     "FROM documents", &err);
+
+		if (err)
+			goto cleanup;
+		if (hrdex_date_to_days(&days, q->since) < 0) {
+			hrdex_error_set(HRDEX_EX_USAGE, "invalid date '%s'", q->since);
+			goto cleanup;
+		}
+		hrdex_date_from_days(lower, days - (span > 0 ? (long)span : 0) - 2, 1);
+		if (hrdex_buf_puts(&sql, " AND d.start >= ?") < 0)
+			goto cleanup;
+		binds[nb++] = lower;
+	}
 	if (q->until) {
 		long days;
 

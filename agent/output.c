@@ -377,6 +377,15 @@ all_day:
 	location = text_member(doc, "location");
 	if (!location)
 		location = text_member(doc, "venue");
+	if (!location && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "place"))) {
+		const cJSON *place = cJSON_GetObjectItemCaseSensitive(doc, "place");
+		const char *city = text_member(place, "city"), *country = str_member(place, "country");
+
+		if (hrdex_buf_printf(&loc, "%s%s%s", city ? city : "", city && country ? ", " : "",
+				     country ? country : "") < 0)
+			goto cleanup;
+		location = loc.len ? loc.ptr : NULL;
+	}
 	if (!location) {
 		if (hrdex_buf_grow(&loc, 0) < 0 || put_list(&loc, row->countries, ", ") < 0)
 			goto cleanup;

@@ -593,6 +593,7 @@ static void test_ignores_other_branches(void **state)
 
 	assert_int_equal(fx_commit(f->repo, "main", other, 1), 0);
 	assert_int_equal(fx_commit(f->repo, "Bad_Name", other, 1), 0);
+	assert_int_equal(fx_commit(f->repo, "zzz/nested", other, 1), 0);   /* skipped last */
 	assert_int_equal(hrdex_cache_lag(f->cache, f->repo, &behind, NULL), 0);
 	assert_int_equal(behind, 0);
 	check_same_as_rebuild(f);
