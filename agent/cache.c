@@ -2,7 +2,7 @@
  * cache.c - the SQLite cache (see cache.h for the contract, docs/cache.md
  * for the tables as script authors see them).
  *
- * Updating a publisher is one diff: the tree of the commit the cache indexed
+ * Updating a publisher is one tree diff: the tree of the commit the cache indexed
  * against the tree of the tip (or the empty tree against the tip when the
  * branch is new or was rewritten), applied as delete + insert per changed
  * document, then a walk of the new commits (newest first, first parent) that
@@ -804,23 +804,168 @@ static int delete_publisher(struct hrdex_cache *c, const char *p)
 	return 0;
 }
 
-/* Apply one delta of the indexed tree -> tip diff. */
-static int apply_delta(struct hrdex_cache *c, git_repository *repo, const char *publisher,
-		       const git_diff_delta *d)
-{
-	const char *path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
-	char ref[HRDEX_REF_MAX + 6];
-	size_t n = strlen(publisher);
+/*
+ * Tree diffs.  git_diff_tree_to_tree walks every entry of both trees; this
+ * one merges the two sorted entry lists of each folder and descends only
+ * into subtrees whose ids differ, so a one-file change in a folder of N
+ * documents costs one pass over that folder, not over the repository.
+ */
+enum change_mode { CHANGE_APPLY, CHANGE_CLAIM };
 
-	if (strncmp(path, publisher, n) || path[n] != '/' || !path_ref(ref, sizeof(ref), path))
-		return 0;   /* attachments, or nothing of ours */
-	if (delete_doc(c, ref) < 0)
+struct change_ctx {
+	struct hrdex_cache *c;
+	git_repository *repo;
+	const char *publisher;
+	enum change_mode mode;
+	const char *hex;      /* CLAIM: the commit that made the change */
+	int64_t pending;      /* CLAIM: rows left unclaimed, -1 unknown */
+};
+
+/* One changed path; new_id NULL when it is gone. */
+static int on_change(struct change_ctx *x, const char *path, const git_oid *new_id, git_filemode_t mode)
+{
+	char ref[HRDEX_REF_MAX + 6];
+	struct hrdex_cache *c = x->c;
+
+	if (!path_ref(ref, sizeof(ref), path))
+		return 0;   /* attachments, stray files */
+	if (x->mode == CHANGE_APPLY) {
+		if (delete_doc(c, ref) < 0)
+			return -1;
+		if (!new_id || (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE))
+			return 0;
+		return insert_doc(c, x->repo, ref, path, new_id);
+	}
+	sqlite3_bind_text(c->st[ST_TOUCH_INSERT], 1, ref, -1, SQLITE_STATIC);
+	if (step_done(c, c->st[ST_TOUCH_INSERT]) < 0)
 		return -1;
-	if (d->status == GIT_DELTA_DELETED)
-		return 0;
-	if (d->new_file.mode != GIT_FILEMODE_BLOB && d->new_file.mode != GIT_FILEMODE_BLOB_EXECUTABLE)
-		return 0;
-	return insert_doc(c, repo, ref, path, &d->new_file.id);
+	if (sqlite3_changes(c->db) == 0)
+		return 0;   /* a newer commit claimed it */
+	sqlite3_bind_text(c->st[ST_COMMIT_SET], 1, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c->st[ST_COMMIT_SET], 2, x->hex, -1, SQLITE_STATIC);
+	if (step_done(c, c->st[ST_COMMIT_SET]) < 0)
+		return -1;
+	if (sqlite3_changes(c->db) > 0 && x->pending > 0)
+		x->pending--;
+	return 0;
+}
+
+static int tree_diff(struct change_ctx *x, const git_tree *a, const git_tree *b, struct hrdex_buf *path,
+		     int depth);
+
+/* Every file below (or at) one entry as added (side b) or deleted (side a). */
+static int entry_side(struct change_ctx *x, const git_tree_entry *e, int added, struct hrdex_buf *path,
+		      int depth)
+{
+	size_t len = path->len;
+	int ret = -1;
+
+	if (hrdex_buf_puts(path, git_tree_entry_name(e)) < 0)
+		return -1;
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+		git_tree *t = NULL;
+
+		if (hrdex_buf_putc(path, '/') < 0)
+			goto cleanup;
+		if (git_tree_lookup(&t, x->repo, git_tree_entry_id(e)) < 0) {
+			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree '%s'", path->ptr);
+			goto cleanup;
+		}
+		ret = tree_diff(x, added ? NULL : t, added ? t : NULL, path, depth + 1);
+		git_tree_free(t);
+	} else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+		ret = on_change(x, path->ptr, added ? git_tree_entry_id(e) : NULL, git_tree_entry_filemode(e));
+	} else {
+		ret = 0;   /* submodules: not ours */
+	}
+cleanup:
+	path->len = len;
+	path->ptr[len] = '\0';
+	return ret;
+}
+
+static int tree_diff(struct change_ctx *x, const git_tree *a, const git_tree *b, struct hrdex_buf *path,
+		     int depth)
+{
+	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0, i = 0, j = 0;
+
+	if (depth > 3)
+		return 0;   /* documents are at P/T/ID.json; attachments one deeper */
+	while (i < na || j < nb) {
+		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		int cmp = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
+
+		/* at the top, only the publisher's own folder */
+		if (depth == 0) {
+			const git_tree_entry *e = cmp <= 0 ? ea : eb;
+
+			if (strcmp(git_tree_entry_name(e), x->publisher) ||
+			    git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+				i += cmp <= 0;
+				j += cmp >= 0;
+				continue;
+			}
+		}
+		if (cmp < 0) {
+			if (entry_side(x, ea, 0, path, depth) < 0)
+				return -1;
+			i++;
+		} else if (cmp > 0) {
+			if (entry_side(x, eb, 1, path, depth) < 0)
+				return -1;
+			j++;
+		} else {
+			if (!git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) ||
+			    git_tree_entry_filemode(ea) != git_tree_entry_filemode(eb)) {
+				if (git_tree_entry_type(ea) == GIT_OBJECT_TREE &&
+				    git_tree_entry_type(eb) == GIT_OBJECT_TREE) {
+					git_tree *ta = NULL, *tb = NULL;
+					size_t len = path->len;
+					int r;
+
+					if (hrdex_buf_puts(path, git_tree_entry_name(ea)) < 0 ||
+					    hrdex_buf_putc(path, '/') < 0)
+						return -1;
+					if (git_tree_lookup(&ta, x->repo, git_tree_entry_id(ea)) < 0 ||
+					    git_tree_lookup(&tb, x->repo, git_tree_entry_id(eb)) < 0) {
+						git_tree_free(ta);
+						return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree '%s'",
+								       path->ptr);
+					}
+					r = tree_diff(x, ta, tb, path, depth + 1);
+					git_tree_free(ta);
+					git_tree_free(tb);
+					path->len = len;
+					path->ptr[len] = '\0';
+					if (r < 0)
+						return -1;
+				} else if (git_tree_entry_type(ea) == GIT_OBJECT_BLOB &&
+					   git_tree_entry_type(eb) == GIT_OBJECT_BLOB) {
+					if (entry_side(x, eb, 1, path, depth) < 0)
+						return -1;
+				} else if (entry_side(x, ea, 0, path, depth) < 0 ||
+					   entry_side(x, eb, 1, path, depth) < 0) {
+					return -1;
+				}
+			}
+			i++;
+			j++;
+		}
+	}
+	return 0;
+}
+
+static int diff_trees(struct change_ctx *x, const git_tree *a, const git_tree *b)
+{
+	struct hrdex_buf path = HRDEX_BUF_INIT;
+	int r;
+
+	if (hrdex_buf_put(&path, "", 0) < 0)
+		return -1;
+	r = tree_diff(x, a, b, &path, 0);
+	hrdex_buf_free(&path);
+	return r;
 }
 
 /*
@@ -836,10 +981,9 @@ static int assign_commits(struct hrdex_cache *c, git_repository *repo, const cha
 	git_revwalk *walk = NULL;
 	git_commit *commit = NULL, *parent = NULL;
 	git_tree *tree = NULL, *ptree = NULL;
-	git_diff *diff = NULL;
+	struct change_ctx x = { c, repo, publisher, CHANGE_CLAIM, NULL, pending };
 	git_oid oid;
 	char hex[GIT_OID_HEXSZ + 1];
-	size_t n = strlen(publisher);
 	int ret = -1, rc;
 
 	if (exec(c, "DELETE FROM temp.touched") < 0)
@@ -850,17 +994,14 @@ static int assign_commits(struct hrdex_cache *c, git_repository *repo, const cha
 		goto cleanup;
 	}
 	git_revwalk_simplify_first_parent(walk);
-	while (pending != 0 && (rc = git_revwalk_next(&oid, walk)) == 0) {
-		size_t i, nd;
-
+	x.hex = hex;
+	while (x.pending != 0 && (rc = git_revwalk_next(&oid, walk)) == 0) {
 		git_commit_free(commit);
 		git_commit_free(parent);
 		git_tree_free(tree);
 		git_tree_free(ptree);
-		git_diff_free(diff);
 		commit = parent = NULL;
 		tree = ptree = NULL;
-		diff = NULL;
 		git_oid_tostr(hex, sizeof(hex), &oid);
 		if (git_commit_lookup(&commit, repo, &oid) < 0 || git_commit_tree(&tree, commit) < 0) {
 			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read commit %s of '%s'", hex, publisher);
@@ -868,32 +1009,12 @@ static int assign_commits(struct hrdex_cache *c, git_repository *repo, const cha
 		}
 		if (git_commit_parentcount(commit) == 0)
 			break;   /* a root: it introduced whatever is still unclaimed */
-		if (git_commit_parent(&parent, commit, 0) < 0 || git_commit_tree(&ptree, parent) < 0 ||
-		    git_diff_tree_to_tree(&diff, repo, ptree, tree, NULL) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot diff commit %s of '%s'", hex, publisher);
+		if (git_commit_parent(&parent, commit, 0) < 0 || git_commit_tree(&ptree, parent) < 0) {
+			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the parent of %s of '%s'", hex, publisher);
 			goto cleanup;
 		}
-		nd = git_diff_num_deltas(diff);
-		for (i = 0; i < nd; i++) {
-			const git_diff_delta *d = git_diff_get_delta(diff, i);
-			const char *path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
-			char ref[HRDEX_REF_MAX + 6];
-
-			if (strncmp(path, publisher, n) || path[n] != '/' ||
-			    !path_ref(ref, sizeof(ref), path))
-				continue;
-			sqlite3_bind_text(c->st[ST_TOUCH_INSERT], 1, ref, -1, SQLITE_STATIC);
-			if (step_done(c, c->st[ST_TOUCH_INSERT]) < 0)
-				goto cleanup;
-			if (sqlite3_changes(c->db) == 0)
-				continue;   /* a newer commit claimed it */
-			sqlite3_bind_text(c->st[ST_COMMIT_SET], 1, ref, -1, SQLITE_STATIC);
-			sqlite3_bind_text(c->st[ST_COMMIT_SET], 2, hex, -1, SQLITE_STATIC);
-			if (step_done(c, c->st[ST_COMMIT_SET]) < 0)
-				goto cleanup;
-			if (sqlite3_changes(c->db) > 0 && pending > 0)
-				pending--;
-		}
+		if (diff_trees(&x, ptree, tree) < 0)
+			goto cleanup;
 	}
 	/* rows still unclaimed: introduced by the root we stopped at, or (off the
 	 * first-parent chain) by a merge: the tip stands for it */
@@ -906,7 +1027,6 @@ static int assign_commits(struct hrdex_cache *c, git_repository *repo, const cha
 		goto cleanup;
 	ret = 0;
 cleanup:
-	git_diff_free(diff);
 	git_tree_free(ptree);
 	git_tree_free(tree);
 	git_commit_free(parent);
@@ -930,12 +1050,9 @@ static int index_publisher(struct hrdex_cache *c, git_repository *repo, const ch
 {
 	git_commit *tip_commit = NULL, *old_commit = NULL;
 	git_tree *tip_tree = NULL, *old_tree = NULL;
-	git_diff *diff = NULL;
-	git_diff_options opts;
 	git_oid old;
 	int64_t before = c->changed;
 	char stamp[32];
-	size_t i, nd;
 	int ret = -1, have_old = 0;
 
 	if (old_hex && git_oid_fromstr(&old, old_hex) == 0) {
@@ -959,15 +1076,12 @@ static int index_publisher(struct hrdex_cache *c, git_repository *repo, const ch
 		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
 		goto cleanup;
 	}
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	if (git_diff_tree_to_tree(&diff, repo, old_tree, tip_tree, &opts) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot diff the branch '%s'", publisher);
-		goto cleanup;
-	}
-	nd = git_diff_num_deltas(diff);
-	for (i = 0; i < nd; i++)
-		if (apply_delta(c, repo, publisher, git_diff_get_delta(diff, i)) < 0)
+	{
+		struct change_ctx x = { c, repo, publisher, CHANGE_APPLY, NULL, -1 };
+
+		if (diff_trees(&x, old_tree, tip_tree) < 0)
 			goto cleanup;
+	}
 	if (assign_commits(c, repo, publisher, tip, have_old ? &old : NULL,
 			   have_old ? -1 : c->changed - before) < 0)
 		goto cleanup;
@@ -981,7 +1095,6 @@ static int index_publisher(struct hrdex_cache *c, git_repository *repo, const ch
 			(long long)(c->changed - before));
 	ret = 0;
 cleanup:
-	git_diff_free(diff);
 	git_tree_free(tip_tree);
 	git_tree_free(old_tree);
 	git_commit_free(tip_commit);

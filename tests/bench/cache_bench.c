@@ -1,7 +1,8 @@
 /* cache_bench.c - the cache at scale (not part of `make check`; run with
  * `make bench-cache`): N small documents (default 100000, or argv[1]) in
  * four publisher branches; times the full index, a one-document
- * incremental update, and queries (filters, FTS, back-references). */
+ * incremental update, and queries (filters, FTS, back-references).
+ * BENCH_UPDATES=N adds N one-document commit+update rounds. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,24 @@ int main(int argc, char **argv)
 		t0 = now();
 		hrdex_cache_update(c, repo, &changed);
 		printf("  incremental update, nothing changed              %8.2f ms\n", (now() - t0) * 1000);
+	}
+
+	if (getenv("BENCH_UPDATES")) {
+		int k, m = atoi(getenv("BENCH_UPDATES"));
+
+		t0 = now();
+		for (k = 0; k < m; k++) {
+			struct fx_file one = { "coe/report/d2.json", NULL };
+			char note[16];
+
+			snprintf(note, sizeof(note), "u%d", k);
+			one.content = make_doc("coe", "report", 2, note);
+			fx_commit(repo, "coe", &one, 1);
+			free((char *)one.content);
+			hrdex_cache_update(c, repo, &changed);
+		}
+		printf("  %d one-document commits and updates              %8.2f ms each\n", m,
+		       (now() - t0) * 1000 / m);
 	}
 
 	memset(&q, 0, sizeof(q));
