@@ -52,9 +52,10 @@ Q --since 2016-07-08 --until 2016-07-08 --format refs | grep -qx "achpr/event/ki
 Q --text reprisals --format refs | grep -q "reprisals" || fail "--text"
 Q --text 'الترتيبات' --format refs | grep -q . || fail "--text in Arabic"
 [ "$(Q --limit 2 --format refs | wc -l)" -eq 2 ] || fail "--limit"
-[ "$(Q --sort ref --format refs | head -n1)" = "$(Q --sort ref --format refs | sort | head -n1)" ] || fail "--sort ref"
-[ "$(Q --sort ref --offset 1 --limit 1 --format refs)" = "$(Q --sort ref --format refs | sed -n 2p)" ] ||
-	fail "--offset"
+# (whole outputs to files first: `| head` would close the pipe under pipefail)
+Q --sort ref --format refs >"$T/refs"
+sort "$T/refs" | cmp -s - "$T/refs" || fail "--sort ref"
+[ "$(Q --sort ref --offset 1 --limit 1 --format refs)" = "$(sed -n 2p "$T/refs")" ] || fail "--offset"
 
 note "formats"
 Q --limit 3 | while read -r line; do echo "$line" | python3 -c 'import json,sys; json.loads(sys.stdin.read())' ||
@@ -63,9 +64,10 @@ Q --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert isinstanc
 	fail "--json"
 "$HRDEX" --json -C "$S" query --limit 1 | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 1' ||
 	fail "global --json"
-Q --format csv --sort ref | head -n1 | grep -q $'^ref,publisher,type,id,date,title,countries,themes\r$' ||
-	fail "csv header"
-Q --format table --sort ref | head -n1 | grep -q "^REF  *DATE  *TITLE$" || fail "table header"
+Q --format csv --sort ref >"$T/csv"
+head -n1 "$T/csv" | grep -q $'^ref,publisher,type,id,date,title,countries,themes\r$' || fail "csv header"
+Q --format table --sort ref >"$T/table"
+head -n1 "$T/table" | grep -q "^REF  *DATE  *TITLE$" || fail "table header"
 Q --type event --format ics >"$T/cal.ics"
 head -c 17 "$T/cal.ics" | grep -q "BEGIN:VCALENDAR" || fail "ics begin"
 [ "$(grep -c $'\r$' "$T/cal.ics")" -eq "$(wc -l <"$T/cal.ics")" ] || fail "ics lines not CRLF"
