@@ -1,7 +1,7 @@
 #!/bin/bash
 # The cache end to end: publish fills it, a branch fetched behind its back
 # makes query warn, reindex rebuilds it; every filter and format of
-# `hrdex query`; bad filters exit 64; the SQL examples of docs/cache.md run.
+# `hrdex query`; bad filters exit 64; the SQL examples of README.md run.
 . "$(dirname "$0")/lib.sh"
 command -v sqlite3 >/dev/null || { echo "sqlite3 command-line tool not installed"; exit 77; }
 S="$T/ohchr" A="$T/achpr" I="$T/iachr"
@@ -97,16 +97,15 @@ grep -q "warning: no cache" "$T/err" || fail "no warning: $(cat "$T/err")"
 [ ! -e "$S/cache.db" ] || fail "query created the cache"
 "$HRDEX" -C "$S" reindex >/dev/null
 
-note "the SQL examples of docs/cache.md run"
-awk '/^```sql$/ { on = 1; sql = ""; next } /^```$/ && on { print sql > (FILENAME ".q" ++n); on = 0; next }
-     on { sql = sql $0 "\n" }' "$top/docs/cache.md"
+note "the SQL examples of README.md run"
+awk -v dir="$T" '/^```sql$/ { on = 1; sql = ""; next } /^```$/ && on { print sql > (dir "/example.q" ++n); on = 0; next }
+     on { sql = sql $0 "\n" }' "$top/README.md"
 k=0
-for q in "$top"/docs/cache.md.q*; do
-	mv "$q" "$T/"
+for q in "$T"/example.q*; do
 	k=$((k + 1))
-	sqlite3 -readonly -bail "$S/cache.db" <"$T/$(basename "$q")" >"$T/sql.out" 2>&1 ||
+	sqlite3 -readonly -bail "$S/cache.db" <"$q" >"$T/sql.out" 2>&1 ||
 		fail "example $k failed: $(cat "$T/sql.out")"
-	[ -s "$T/sql.out" ] || fail "example $k returned nothing: $(cat "$T/$(basename "$q")")"
+	[ -s "$T/sql.out" ] || fail "example $k returned nothing: $(cat "$q")"
 done
 [ "$k" -ge 3 ] || fail "only $k SQL examples"
 echo "ok"
