@@ -42,7 +42,7 @@ ASSETS := $(sort $(wildcard agent/assets/*.css agent/assets/*.js))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit e2e demo deps install uninstall clean bench valgrind
+.PHONY: all check unit e2e demo deps install uninstall clean bench valgrind bench-cache
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/hrdex
@@ -71,6 +71,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 
 $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
 	mkdir -p $@
+
+# Benchmarks: built and run on demand only, never by `make check`.
+$(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJS) | $(BUILD)/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) -lm
+
+$(BUILD)/bench:
+	mkdir -p $@
+
+# make bench-cache [BENCH_DOCS=100000]: index, update and query timings at scale
+bench-cache: $(BUILD)/bench/cache_bench
+	$(BUILD)/bench/cache_bench $(BENCH_DOCS)
 
 check: deps
 	$(MAKE) all $(UNIT_BINS)
