@@ -38,6 +38,7 @@
 #include "html.h"
 #include "json.h"
 #include "log.h"
+#include "output.h"
 #include "readme.h"
 #include "repo.h"
 
@@ -1645,208 +1646,55 @@ cleanup:
 	return ret;
 }
 
-/* ---- iCalendar (RFC 5545) ---- */
-
-/* One content line folded at 75 octets, never inside a UTF-8 sequence. */
-static int ics_line(struct hrdex_buf *b, const char *line)
-{
-	const unsigned char *p = (const unsigned char *)line;
-	size_t col = 0, len;
-
-	while (*p) {
-		len = 1;
-		while ((p[len] & 0xc0) == 0x80)
-			len++;
-		if (col + len > 75) {
-			if (hrdex_buf_puts(b, "\r\n ") < 0)
-				return -1;
-			col = 1;
-		}
-		if (hrdex_buf_put(b, p, len) < 0)
-			return -1;
-		col += len;
-		p += len;
-	}
-	return hrdex_buf_puts(b, "\r\n");
-}
-
-/* NAME:TEXT with TEXT escaped (\\ \; \, \n); control characters dropped. */
-static int ics_text(struct hrdex_buf *b, const char *name, const char *text)
-{
-	struct hrdex_buf line = HRDEX_BUF_INIT;
-	const char *p;
-	int ret = -1;
-
-	if (!text)
-		return 0;
-	if (hrdex_buf_printf(&line, "%s:", name) < 0)
-		goto cleanup;
-	for (p = text; *p; p++) {
-		int r;
-
-		if (*p == '\\' || *p == ';' || *p == ',')
-			r = hrdex_buf_putc(&line, '\\') < 0 ? -1 : hrdex_buf_putc(&line, *p);
-		else if (*p == '\n')
-			r = hrdex_buf_puts(&line, "\\n");
-		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			r = 0;
-		else
-			r = hrdex_buf_putc(&line, *p);
-		if (r < 0)
-			goto cleanup;
-	}
-	ret = ics_line(b, line.ptr);
-cleanup:
-	hrdex_buf_free(&line);
-	return ret;
-}
-
-/* The number of n digits at p (checked by looks_like_date or the caller). */
-static int digits(const char *p, int n)
-{
-	int v = 0;
-
-	while (n-- > 0 && *p >= '0' && *p <= '9')
-		v = v * 10 + (*p++ - '0');
-	return v;
-}
-
-/* "YYYY-MM-DDTHH:MM:SS[.f](Z|+HH:MM)" to UTC "YYYYMMDDTHHMMSSZ". */
-static int ics_utc(char out[17], const char *v)
-{
-	struct tm tm;
-	const char *z;
-	time_t t;
-	int off = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if (strlen(v) < 20 || !looks_like_date(v) || v[10] != 'T')
-		return -1;
-	tm.tm_year = digits(v, 4) - 1900;
-	tm.tm_mon = digits(v + 5, 2) - 1;
-	tm.tm_mday = digits(v + 8, 2);
-	tm.tm_hour = digits(v + 11, 2);
-	tm.tm_min = digits(v + 14, 2);
-	tm.tm_sec = digits(v + 17, 2);
-	for (z = v + 19; *z == '.' || (*z >= '0' && *z <= '9'); z++)
-		;
-	if ((*z == '+' || *z == '-') && strlen(z) == 6)
-		off = (*z == '-' ? -1 : 1) * (digits(z + 1, 2) * 3600 + digits(z + 4, 2) * 60);
-	else if (strcmp(z, "Z"))
-		return -1;
-	t = timegm(&tm) - off;
-	gmtime_r(&t, &tm);
-	strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
-	return 0;
-}
-
-/* "YYYY-MM-DD" plus days as "YYYYMMDD". */
-static void ics_day(char out[9], const char *v, int plus)
-{
-	struct tm tm;
-	time_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = digits(v, 4) - 1900;
-	tm.tm_mon = digits(v + 5, 2) - 1;
-	tm.tm_mday = digits(v + 8, 2) + plus;
-	tm.tm_hour = 12;
-	t = timegm(&tm);
-	gmtime_r(&t, &tm);
-	strftime(out, 9, "%Y%m%d", &tm);
-}
+/* ---- iCalendar (RFC 5545), written by output.c as for `hrdex query --format ics` ---- */
 
 static int emit_ics(struct site *s)
 {
+	struct hrdex_output_opts oo = { HRDEX_FORMAT_ICS, 0, (time_t)s->main_time };
+	struct hrdex_output *o = NULL;
 	struct hrdex_buf *b = &s->page;
 	size_t *idx = calloc(s->ndocs + 1, sizeof(*idx)), n = 0, i;
-	char stamp[32], line[256];
-	time_t t = (time_t)s->main_time;
-	struct tm tm;
 	int ret = -1;
 
 	if (!idx)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	for (i = 0; i < s->ndocs; i++)
-		if (s->docs[i].start && looks_like_date(s->docs[i].start))
+		if (s->docs[i].start && s->docs[i].json && looks_like_date(s->docs[i].start))
 			idx[n++] = i;
 	sort_idx(s, idx, n, by_start);
 	hrdex_buf_clear(b);
-	if (ics_line(b, "BEGIN:VCALENDAR") < 0 || ics_line(b, "VERSION:2.0") < 0 ||
-	    ics_line(b, "PRODID:-//hrdex//hrdex site//EN") < 0 || ics_line(b, "CALSCALE:GREGORIAN") < 0 ||
-	    ics_text(b, "X-WR-CALNAME", s->title) < 0)
+	/* DTSTAMP is main's commit time: the same repository, the same file. */
+	if (hrdex_output_new(&o, &oo) < 0)
 		goto cleanup;
 	for (i = 0; i < n; i++) {
 		const struct sdoc *d = &s->docs[idx[i]];
-		const cJSON *summary = hrdex_langmap_pick(cJSON_GetObjectItemCaseSensitive(d->json, "summary"), NULL);
-		const cJSON *place = cJSON_GetObjectItemCaseSensitive(d->json, "place"), *pname, *pn;
-		const char *url = str_member(d->json, "url"), *city = str_member(place, "city");
-		const char *status = str_member(d->json, "status");
-		struct hrdex_buf loc = HRDEX_BUF_INIT;
-		char a[17], z[17], day[9];
+		struct hrdex_query_row row;
+		struct hrdex_buf json = HRDEX_BUF_INIT;
 		int r;
 
-		/* DTSTAMP: the day the entry was issued ("date"), so that the
-		 * file changes only when the entries do. */
-		if (looks_like_date(d->date)) {
-			ics_day(day, d->date, 0);
-			snprintf(stamp, sizeof(stamp), "DTSTAMP:%sT000000Z", day);
-		} else {
-			gmtime_r(&t, &tm);
-			strftime(stamp, sizeof(stamp), "DTSTAMP:%Y%m%dT%H%M%SZ", &tm);
-		}
-		snprintf(line, sizeof(line), "UID:%s@hrdex", d->refstr);
-		if (ics_line(b, "BEGIN:VEVENT") < 0 || ics_line(b, line) < 0 || ics_line(b, stamp) < 0)
+		memset(&row, 0, sizeof(row));
+		if (hrdex_json_compact(&json, d->json) < 0)
 			goto cleanup;
-		if (strlen(d->start) > 10 && ics_utc(a, d->start) == 0) {
-			snprintf(line, sizeof(line), "DTSTART:%s", a);
-			if (ics_line(b, line) < 0)
-				goto cleanup;
-			if (d->end && strlen(d->end) > 10 && ics_utc(z, d->end) == 0) {
-				snprintf(line, sizeof(line), "DTEND:%s", z);
-				if (ics_line(b, line) < 0)
-					goto cleanup;
-			}
-		} else {
-			const char *last = d->end && looks_like_date(d->end) ? d->end : d->start;
-
-			ics_day(day, d->start, 0);
-			snprintf(line, sizeof(line), "DTSTART;VALUE=DATE:%s", day);
-			if (ics_line(b, line) < 0)
-				goto cleanup;
-			ics_day(day, last, 1); /* DTEND is exclusive */
-			snprintf(line, sizeof(line), "DTEND;VALUE=DATE:%s", day);
-			if (ics_line(b, line) < 0)
-				goto cleanup;
-		}
-		pname = cJSON_GetObjectItemCaseSensitive(place, "name");
-		pn = cJSON_IsString(pname) ? pname : hrdex_langmap_pick(pname, NULL);
-		r = (pn ? hrdex_buf_puts(&loc, pn->valuestring) : 0) < 0 ||
-		    (city && (hrdex_buf_puts(&loc, loc.len ? ", " : "") < 0 || hrdex_buf_puts(&loc, city) < 0)) ||
-		    (!strcmp(d->ref.type, "visit") && str_member(d->json, "country") &&
-		     hrdex_buf_puts(&loc, str_member(d->json, "country")) < 0) ? -1 : 0;
-		if (r == 0)
-			r = ics_text(b, "SUMMARY", d->title ? d->title->valuestring : d->refstr) < 0 ||
-			    ics_text(b, "DESCRIPTION", summary ? summary->valuestring : NULL) < 0 ||
-			    (loc.len && ics_text(b, "LOCATION", loc.ptr) < 0) ? -1 : 0;
-		hrdex_buf_free(&loc);
+		row.ref = d->refstr;
+		row.publisher = d->ref.publisher;
+		row.type = d->ref.type;
+		row.id = d->ref.id;
+		row.date = d->date;
+		row.start = d->start;
+		row.end = d->end;
+		row.title = d->title ? d->title->valuestring : NULL;
+		row.lang = d->title ? d->title->string : NULL;
+		row.json = json.ptr;
+		r = hrdex_output_row(o, b, &row);
+		hrdex_buf_free(&json);
 		if (r < 0)
 			goto cleanup;
-		if (status && (!strcmp(status, "cancelled") || !strcmp(status, "postponed")) &&
-		    ics_line(b, "STATUS:CANCELLED") < 0)
-			goto cleanup;
-		if (url && hrdex_html_url_ok(url) && strlen(url) < 200) {
-			snprintf(line, sizeof(line), "URL:%s", url);
-			if (ics_line(b, line) < 0)
-				goto cleanup;
-		}
-		if (ics_line(b, "END:VEVENT") < 0)
-			goto cleanup;
 	}
-	if (ics_line(b, "END:VCALENDAR") < 0 || emit_content(s, "calendar.ics", b) < 0)
+	if (hrdex_output_finish(o, b) < 0 || emit_content(s, "calendar.ics", b) < 0)
 		goto cleanup;
 	ret = 0;
 cleanup:
+	hrdex_output_free(o);
 	free(idx);
 	return ret;
 }

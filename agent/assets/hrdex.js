@@ -5,8 +5,9 @@
  *    you type.  Every match needs all the words, in titles, summaries,
  *    countries, themes or refs; accents and case are ignored.
  * 2. Language: a document page offers its languages; the choice (kept in
- *    localStorage) puts that language first in every multilingual field and
- *    in the heading.  Nothing is hidden: every language stays on the page.
+ *    localStorage, or given as ?lang=ar) puts that language first in every
+ *    multilingual field and in the heading.  Nothing is hidden: every
+ *    language stays on the page.
  * No network requests, no inline script, DOM built with textContent only. */
 (function () {
   "use strict";
@@ -24,8 +25,8 @@
     try { window.localStorage.setItem(KEY, v); } catch (e) { /* file:// may refuse */ }
   }
 
-  function queryParam() {
-    var m = /[?&#]q=([^&#]*)/.exec(window.location.search + window.location.hash);
+  function queryParam(name) {
+    var m = new RegExp("[?&#]" + name + "=([^&#]*)").exec(window.location.search + window.location.hash);
     if (!m) return "";
     try { return decodeURIComponent(m[1].replace(/\+/g, " ")); } catch (e) { return m[1]; }
   }
@@ -89,7 +90,7 @@
         " \u201c" + q.trim() + "\u201d" + (hits.length > shown.length ? "; the first " + shown.length + " are shown." : ".");
     }
 
-    input.value = queryParam();
+    input.value = queryParam("q");
     run(input.value);
     input.addEventListener("input", function () {
       if (timer) window.clearTimeout(timer);
@@ -133,7 +134,7 @@
   function setupLanguage() {
     var box = document.getElementById("lang-box"), pick = document.getElementById("lang-pick");
     if (!box || !pick) return;
-    var pref = getPref();
+    var pref = queryParam("lang") || getPref();
     box.hidden = false;
     pick.value = pref;
     if (pick.value !== pref) pick.value = "";

@@ -144,6 +144,17 @@ grep -q '<meta charset="utf-8">' "$T/doc.dom" || fail "no UTF-8 meta"
 grep -q 'id="lang-box" class="langpick">' "$T/doc.dom" || fail "hrdex.js did not run (language box still hidden)"
 grep -q '<a href="https://undocs.org/A/HRC/RES/27/31" rel="noopener noreferrer nofollow">' "$T/doc.dom" || fail "external link missing"
 
+note "the language choice puts Arabic first (?lang=ar)"
+browse "file://$site/ohchr/report/a-hrc-32-20.html?lang=ar" >"$T/doc-ar.dom"
+grep -qF "<h1 lang=\"ar\" dir=\"rtl\" data-lm=\"en\">$ar</h1>" "$T/doc-ar.dom" || fail "heading not switched to Arabic"
+grep -o 'class="lm-e" data-order="[0-9]*" data-lang="[a-z]*"' "$T/doc-ar.dom" | head -n1 | grep -q 'data-lang="ar"' ||
+	fail "Arabic not first"
+
+note "calendar.ics lists the events"
+grep -q '^BEGIN:VCALENDAR' "$site/calendar.ics" && grep -q '^UID:ohchr/event/workshop-2016-regional-arrangements@hrdex' "$site/calendar.ics" ||
+	fail "calendar.ics: $(head -5 "$site/calendar.ics")"
+grep -q '^UID:ohchr/visit/sr-hrd-honduras-2018@hrdex' "$site/calendar.ics" || fail "calendar.ics lacks the visit"
+
 note "a back-reference leads to the referring document"
 sed -n '/id="referred"/,/<\/ul>/p' "$T/doc.dom" >"$T/referred"
 href=$(grep -o 'href="[^"]*res-345-lviii-2016-reprisals.html"' "$T/referred" | head -n1 | cut -d'"' -f2)
