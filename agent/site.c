@@ -1001,6 +1001,20 @@ static int looks_like_date(const char *v)
 	return v[10] == '\0' || v[10] == 'T';
 }
 
+/* A slug for people: "part-of" -> "part of". */
+static int put_slug(struct hrdex_buf *b, const char *slug)
+{
+	const char *p;
+
+	for (p = slug; *p; p++) {
+		char c = *p == '-' ? ' ' : *p;
+
+		if (hrdex_html_textn(b, &c, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* A reference to a document: a link to its page when it is here. */
 static int put_ref(struct site *s, struct hrdex_buf *b, int depth, const char *ref)
 {
@@ -1063,6 +1077,8 @@ static int put_value(struct site *s, struct hrdex_buf *b, int depth, const char 
 			return put_external(b, x);
 		if (looks_like_date(x))
 			return put_time(b, x);
+		if (key && !strcmp(key, "languages") && hrdex_lang_name(x))
+			return hrdex_buf_printf(b, "<abbr title=\"%s\">%s</abbr>", x, hrdex_lang_name(x));
 		if (key && !strcmp(key, "email") && !strchr(x, '"') && strchr(x, '@'))
 			return hrdex_buf_puts(b, "<a href=\"mailto:") < 0 || hrdex_html_text(b, x) < 0 ||
 			       hrdex_buf_puts(b, "\">") < 0 || hrdex_html_text(b, x) < 0 ||
@@ -1247,7 +1263,7 @@ static int render_doc(struct site *s, struct hrdex_buf *b, size_t i)
 					   *url = str_member(x, "url");
 
 				if (hrdex_buf_puts(b, "<li><span class=\"rel\">") < 0 ||
-				    hrdex_html_text(b, rel ? rel : "related") < 0 || hrdex_buf_puts(b, "</span>: ") < 0 ||
+				    put_slug(b, rel ? rel : "related") < 0 || hrdex_buf_puts(b, "</span>: ") < 0 ||
 				    (ref ? put_ref(s, b, depth, ref) : url ? put_external(b, url) : 0) < 0 ||
 				    hrdex_buf_puts(b, "</li>\n") < 0)
 					return -1;
@@ -1266,7 +1282,7 @@ static int render_doc(struct site *s, struct hrdex_buf *b, size_t i)
 			    hrdex_buf_puts(b, " <span class=\"meta\">(") < 0 ||
 			    hrdex_buf_printf(b, "%s, ", hrdex_type_label(f->ref.type, 0)) < 0 ||
 			    hrdex_html_text(b, pub_name(s, f->ref.publisher)) < 0 || hrdex_buf_puts(b, "; <span class=\"rel\">") < 0 ||
-			    hrdex_html_text(b, s->edges[e].rel) < 0 || hrdex_buf_puts(b, "</span>)</span></li>\n") < 0)
+			    put_slug(b, s->edges[e].rel) < 0 || hrdex_buf_puts(b, "</span>)</span></li>\n") < 0)
 				return -1;
 		}
 		if (hrdex_buf_puts(b, "</ul>\n") < 0)
