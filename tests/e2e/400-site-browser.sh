@@ -116,6 +116,7 @@ shoot() { # shoot URL FILE
 	timeout 60 "$CHROME" --headless --no-sandbox --disable-gpu --disable-background-networking \
 		--disable-component-update --disable-sync --no-first-run --disable-extensions \
 		--user-data-dir="$T/chrome" --hide-scrollbars --window-size=1280,900 --virtual-time-budget=5000 \
+		--run-all-compositor-stages-before-draw \
 		--screenshot="$2" "$1" 2>>"$T/chrome.log" >/dev/null
 }
 if ! browse "file://$site/index.html" >"$T/home.dom" || ! grep -q '</html>' "$T/home.dom"; then
