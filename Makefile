@@ -79,18 +79,27 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJS) | $(BUILD)/bench
 $(BUILD)/bench:
 	mkdir -p $@
 
+# make bench [BENCH_N=100000] [BENCH_REPS=3] [BENCH_PUBLISHERS=4]: each scenario
+# against its baseline (see BENCHMARKS.md); table on stdout, bench/results.json.
+BENCH_N ?= 100000
+BENCH_REPS ?= 3
+BENCH_PUBLISHERS ?= 4
+bench: all $(BUILD)/bench/corpus
+	BENCH_N=$(BENCH_N) BENCH_REPS=$(BENCH_REPS) BENCH_PUBLISHERS=$(BENCH_PUBLISHERS) \
+		HRDEX=$(BUILD)/hrdex CORPUS=$(BUILD)/bench/corpus tests/bench/bench.sh -o bench/results.json
+
 # make bench-cache [BENCH_DOCS=100000]: index, update and query timings at scale
 bench-cache: $(BUILD)/bench/cache_bench
 	$(BUILD)/bench/cache_bench $(BENCH_DOCS)
 
 check: deps
-	$(MAKE) all $(UNIT_BINS)
+	$(MAKE) all $(UNIT_BINS) $(BUILD)/bench/corpus
 	tests/run.sh $(BUILD)
 
 unit: all $(UNIT_BINS)
 	tests/run.sh $(BUILD) unit
 
-e2e: all
+e2e: all $(BUILD)/bench/corpus
 	tests/run.sh $(BUILD) e2e
 
 demo: deps
