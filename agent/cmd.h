@@ -24,5 +24,7 @@ int cmd_usage_error(const char *usage, const char *fmt, ...) __attribute__((form
 int cmd_wants_help(int argc, char **argv);
 
 int cmd_validate(int argc, char **argv, struct hrdex_global *g);
+int cmd_peer(int argc, char **argv, struct hrdex_global *g);
+int cmd_sync(int argc, char **argv, struct hrdex_global *g);
 
 #endif

@@ -23,6 +23,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "peer", cmd_peer, "add, list or remove peers" },
+	{ "sync", cmd_sync, "fetch from peers, accept what passes, rebuild main" },
 	{ NULL, NULL, NULL },
 };
 

@@ -3,6 +3,7 @@
  * parallel (sign.c, schema.c, json.c); the real definitions override these
  * at link time.  Deleted once every module has landed.
  */
+#include "cache.h"
 #include "error.h"
 #include "json.h"
 #include "schema.h"
@@ -43,3 +44,8 @@ WEAK int hrdex_commit_verify(git_repository *repo, const git_oid *id, const stru
 			const char *principal)
 { (void)repo; (void)id; (void)signers; (void)principal; STUB(-1) }
 WEAK int hrdex_signers_has(const struct hrdex_signers *s, const char *principal) { (void)s; (void)principal; return 0; }
+WEAK int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
+{ (void)path; (void)readonly; *out = NULL; return 0; }
+WEAK void hrdex_cache_close(struct hrdex_cache *c) { (void)c; }
+WEAK int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *changed)
+{ (void)c; (void)repo; if (changed) *changed = 0; return 0; }
