@@ -7,6 +7,10 @@
 #ifndef HRDEX_CMD_H
 #define HRDEX_CMD_H
 
+#include <stdio.h>
+
+#include "problem.h"
+
 struct hrdex_global {
 	const char *state_dir;  /* -C DIR, else NULL (then $HRDEX_HOME, ./hrdex-data) */
 	int json;               /* --json given before the command */
@@ -23,8 +27,16 @@ int cmd_usage_error(const char *usage, const char *fmt, ...) __attribute__((form
 /* 1 when argv[i] is -h or --help. */
 int cmd_wants_help(int argc, char **argv);
 
+int cmd_init(int argc, char **argv, struct hrdex_global *g);
 int cmd_validate(int argc, char **argv, struct hrdex_global *g);
 int cmd_peer(int argc, char **argv, struct hrdex_global *g);
 int cmd_sync(int argc, char **argv, struct hrdex_global *g);
+int cmd_publish(int argc, char **argv, struct hrdex_global *g);
+int cmd_withdraw(int argc, char **argv, struct hrdex_global *g);
+int cmd_show(int argc, char **argv, struct hrdex_global *g);
+int cmd_trust(int argc, char **argv, struct hrdex_global *g);
+
+/* Print problems as "ORIGIN: POINTER: MESSAGE" (no pointer at the root). */
+void cmd_print_problems(FILE *f, const char *origin, const struct hrdex_problems *p);
 
 #endif

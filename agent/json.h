@@ -25,28 +25,48 @@
 
 struct hrdex_json_opts {
 	size_t max_bytes;   /* 0: no limit beyond HRDEX_BUF_MAX */
-	int max_depth;      /* 0: 64 */
-	size_t max_string;  /* 0: no limit */
+	int max_depth;      /* containers nested in one another; 0: 64; above 1000
+			       (cJSON's own limit) counts as 1000 */
+	size_t max_string;  /* bytes of one string or member name, as decoded
+			       UTF-8; 0: no limit */
 };
 
 /*
- * Parse data (len bytes, need not be NUL-terminated) into *out.
+ * Parse data (len bytes, need not be NUL-terminated) into *out, to be freed
+ * with cJSON_Delete().  opts may be NULL for the defaults.
  * On failure returns -1 with hrdex_error code HRDEX_EX_DATAERR and a message
- * "POINTER: what is wrong" (or "line L, column C: what is wrong" when no
- * pointer can be named yet, e.g. a syntax error), *out left NULL.
+ * "POINTER: what is wrong at line L, column C" (a bad string or number, too
+ * deep), "POINTER: what is wrong" (a duplicate key: POINTER names the
+ * object; a number beyond a double), or "line L, column C: what is wrong"
+ * (a syntax error, or any fault at the root, whose pointer is empty), *out
+ * left NULL.  Columns count code points from 1.  HRDEX_EX_SOFTWARE means
+ * out of memory.
+ *
+ * Members of every object in *out are in canonical (sorted) order, not in
+ * the order of the text: JSON objects are unordered, and sorting is how
+ * duplicates are found.
  */
 int hrdex_json_parse(cJSON **out, const char *data, size_t len, const struct hrdex_json_opts *opts);
 
-/* Append the canonical form of v to out. */
+/*
+ * Append the canonical form of v to out.  v may come from anywhere (members
+ * in any order); it fails (HRDEX_EX_DATAERR), leaving out as it was, on
+ * invalid UTF-8, duplicate keys, NaN or infinity, or nesting beyond 1000.
+ */
 int hrdex_json_canonical(struct hrdex_buf *out, const cJSON *v);
 
 /* Compact single-line form, keys sorted, for JSON Lines output; no newline. */
 int hrdex_json_compact(struct hrdex_buf *out, const cJSON *v);
 
-/* Check that s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+/*
+ * Check that s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF,
+ * no truncated sequence; NUL bytes are valid).  Like every fallible hrdex
+ * call, returns 0 when valid, and -1 when not, with HRDEX_EX_DATAERR and
+ * "invalid UTF-8 at byte N: what is wrong".  Not a boolean: test "< 0".
+ */
 int hrdex_utf8_valid(const char *s, size_t len);
 
-/* Number of Unicode code points in a valid UTF-8 string. */
+/* Number of Unicode code points in a valid, NUL-terminated UTF-8 string. */
 size_t hrdex_utf8_length(const char *s);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <git2.h>
+#include <sodium.h>
 
 #ifndef HRDEX_VERSION
 #define HRDEX_VERSION "0.1.0"
@@ -23,6 +24,12 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "init", cmd_init, "make the state directory, repository, key pair, config" },
+	{ "validate", cmd_validate, "check documents, change nothing" },
+	{ "publish", cmd_publish, "validate, then publish documents as one signed commit" },
+	{ "withdraw", cmd_withdraw, "remove documents from our log (history keeps them)" },
+	{ "show", cmd_show, "print a document, or its history" },
+	{ "trust", cmd_trust, "add, list or remove trusted publishers (allowed_signers)" },
 	{ "peer", cmd_peer, "add, list or remove peers" },
 	{ "sync", cmd_sync, "fetch from peers, accept what passes, rebuild main" },
 	{ NULL, NULL, NULL },
@@ -53,39 +60,6 @@ static void print_usage(FILE *f)
 	fputs("\nexit codes: 0 ok, 1 sync rejected a branch, 2 unhealthy, 64 usage, 65 invalid\n"
 	      "document, 69 peer unreachable, 70 internal, 73 cannot create, 74 I/O,\n"
 	      "75 busy (try again), 78 bad configuration\n", f);
-}
-
-int cmd_fail(void)
-{
-	fprintf(stderr, "hrdex: %s\n", hrdex_error_message());
-	return hrdex_error_code();
-}
-
-int cmd_usage_error(const char *cmd_usage, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hrdex: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (cmd_usage)
-		fputs(cmd_usage, stderr);
-	return HRDEX_EX_USAGE;
-}
-
-int cmd_wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return 1;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -131,6 +105,10 @@ int main(int argc, char **argv)
 	if (!c->name) {
 		fprintf(stderr, "hrdex: '%s' is not a command, see 'hrdex --help'\n", argv[i]);
 		return HRDEX_EX_USAGE;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "hrdex: cannot initialise libsodium\n");
+		return HRDEX_EX_SOFTWARE;
 	}
 	git_libgit2_init();
 	ret = c->fn(argc - i, argv + i, &g);

@@ -31,11 +31,22 @@ void hrdex_schemas_free(struct hrdex_schemas *s);
 /*
  * Add a schema.  The registry takes ownership of schema (a cJSON tree).
  * Its id is its "$id" when present, else default_id (which may be NULL for a
- * schema that is then only reachable through hrdex_schemas_add's return).
- * origin names the file in error messages.
+ * schema that is then only reachable through hrdex_schemas_last_id()).
+ * origin names the file in error messages.  The registry owns schema even
+ * when the call fails (a duplicate id, an invalid schema); after a failure it
+ * may hold part of the schema's ids, so callers should give up on it.
+ * "$ref"s are resolved when first used, so schemas may be added in any order.
+ * A registry fills caches while validating: it is not thread safe.
  */
 int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *default_id,
 		      const char *origin);
+
+/*
+ * The id the last successful hrdex_schemas_add gave its schema: its "$id",
+ * else default_id, else a generated "urn:hrdex:schema:N" (so that a schema
+ * with neither can still be validated against).  Owned by the registry.
+ */
+const char *hrdex_schemas_last_id(const struct hrdex_schemas *s);
 
 /* Add hrdex's built-in schemas (envelope and every document type). */
 int hrdex_schemas_add_builtin(struct hrdex_schemas *s);
@@ -44,7 +55,15 @@ int hrdex_schemas_add_builtin(struct hrdex_schemas *s);
  * Validate instance against the schema whose id is schema_id.
  * Returns 0 when validation ran (problems appended for each failure, with the
  * instance pointer and the failing keyword), -1 when it could not run (unknown
- * id, unresolvable $ref, invalid pattern): hrdex_error says why.
+ * id, unresolvable $ref, invalid pattern, a $ref loop nesting deeper than 512
+ * schemas): hrdex_error says why, and problems is left as it was.
+ * schema_id may carry a fragment ("...envelope.json#/definitions/langmap").
+ * Problems name the instance pointer of the member at fault: the missing one
+ * for "required" ("/title: missing required property 'title'"), the extra one
+ * for "additionalProperties" ("/titel: unexpected property 'titel'").  A failed anyOf or
+ * oneOf gives one problem ("does not match any of the allowed forms") plus
+ * the problems of the branch that came strictly closest, if any; trial
+ * branches (anyOf, oneOf, not, if, contains) leave nothing else behind.
  */
 int hrdex_schema_validate(struct hrdex_schemas *s, const char *schema_id, const cJSON *instance,
 			  struct hrdex_problems *problems);

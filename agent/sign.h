@@ -39,7 +39,8 @@ int hrdex_key_load(struct hrdex_key *out, const char *path);
 /* Write the private key (mode 0600, atomically) and PATH.pub (0644). */
 int hrdex_key_save(const struct hrdex_key *key, const char *path);
 
-/* "ssh-ed25519 AAAA... comment" (comment omitted when empty). */
+/* Append "ssh-ed25519 AAAA... comment" to out (comment omitted when empty
+ * or NULL; no newline). */
 int hrdex_key_public_line(struct hrdex_buf *out, const unsigned char pk[32], const char *comment);
 
 /* Parse "ssh-ed25519 AAAA... [comment]" (or the contents of a .pub file). */
@@ -47,14 +48,16 @@ int hrdex_key_parse_public(unsigned char pk[32], const char *text);
 
 void hrdex_key_wipe(struct hrdex_key *key);
 
-/* Make an armored SSHSIG over msg; out gets the armor ending with a newline. */
+/* Make an armored SSHSIG over msg; the armor, ending with a newline, is
+ * appended to out. */
 int hrdex_sshsig_sign(struct hrdex_buf *out, const struct hrdex_key *key, const char *namespace,
 		      const void *msg, size_t len);
 
 /*
  * Check an armored SSHSIG over msg.  Strict: version 1, key and signature type
  * ssh-ed25519, the given namespace, empty reserved field, hash sha512, base64
- * and armor exactly as ssh-keygen writes them (so one signature has one text).
+ * and armor exactly as ssh-keygen writes them, final newline included (so one
+ * signature has one text).
  * On success *signer gets the key that signed.  Returns -1 (HRDEX_EX_DATAERR)
  * with the reason otherwise.
  */
@@ -63,7 +66,7 @@ int hrdex_sshsig_verify(unsigned char signer[32], const char *armor, size_t armo
 
 /* allowed_signers, in git's/OpenSSH's format (ssh-keygen(1), ALLOWED SIGNERS). */
 struct hrdex_signer {
-	char *principal;          /* one principal per entry (lists are split) */
+	char *principal;          /* one exact principal per entry (lists are split) */
 	unsigned char pk[32];
 	char *namespaces;         /* NULL: any namespace; else comma list, '*' patterns ok */
 	int64_t valid_after;      /* seconds since epoch, INT64_MIN when unset */
@@ -76,9 +79,39 @@ struct hrdex_signers {
 	size_t count;
 };
 
+/*
+ * Parse allowed_signers text: "PRINCIPALS [OPTIONS] KEYTYPE BASE64 [COMMENT]"
+ * lines, '#' comments and blank lines.  Options as OpenSSH: cert-authority,
+ * namespaces="...", valid-after="...", valid-before="..." (values quoted,
+ * keywords in any case).  Lines with key types other than ssh-ed25519 are
+ * legal but grant nothing.  Any other error (unknown option, principal
+ * pattern, bad key or time) fails the whole parse with HRDEX_EX_CONFIG and
+ * "ORIGIN:LINE: reason", rather than silently trusting less or more.
+ */
 int hrdex_signers_parse(struct hrdex_signers **out, const char *text, size_t len, const char *origin);
 int hrdex_signers_load(struct hrdex_signers **out, const char *path); /* missing file: empty */
 void hrdex_signers_free(struct hrdex_signers *s);
+
+/* What hrdex_signers_check() found, best verdict first. */
+enum hrdex_signers_verdict {
+	HRDEX_SIGNERS_OK = 0,        /* an entry allows it */
+	HRDEX_SIGNERS_UNTRUSTED = 1, /* no entry gives principal this key */
+	HRDEX_SIGNERS_NAMESPACE = 2, /* entries give the key, but not for this namespace */
+	HRDEX_SIGNERS_EXPIRED = 3,   /* entries give the key, but not at that time */
+};
+
+/*
+ * Like hrdex_signers_allow() but says why not, so that callers can name the
+ * reason.  Principals are exact names: allowed_signers lines with principal
+ * patterns ('*', '?', '!') are refused by hrdex_signers_parse(), since one
+ * key must not speak for every publisher.  Entries with cert-authority, and
+ * keys of types other than ssh-ed25519, never allow anything.  The window is
+ * valid_after <= when <= valid_before, as OpenSSH checks it; times written
+ * without 'Z' are read as UTC (OpenSSH: local time) so that the verdict does
+ * not depend on the machine's time zone.
+ */
+int hrdex_signers_check(const struct hrdex_signers *s, const char *principal,
+			const unsigned char pk[32], const char *namespace, int64_t when);
 
 /* 1 when principal may sign with pk in namespace at time when, else 0. */
 int hrdex_signers_allow(const struct hrdex_signers *s, const char *principal,
@@ -100,8 +133,13 @@ int hrdex_commit_create_signed(git_oid *out, git_repository *repo, const char *c
  * Verify commit id in repo: parsed strictly (see above), signed in namespace
  * "git" by a key allowed_signers grants to principal at the commit's committer
  * time.  Returns 0 when valid, -1 with hrdex_error (HRDEX_EX_DATAERR) naming
- * the reason ("unsigned commit", "signature made by a key not trusted for
- * 'achpr'", "two gpgsig headers", ...).
+ * the commit and the reason: "commit 1234abc: unsigned", "commit 1234abc:
+ * signed by a key not trusted for 'achpr'", "...: two gpgsig headers",
+ * "...: signature namespace 'file', expected 'git'", "...: non-canonical
+ * signature (...)", "...: key not valid at commit time".  Only the headers
+ * tree, parent, author, committer, encoding and one gpgsig are accepted
+ * (gpgsig-sha256, mergetag or any other header is refused), and commit
+ * objects above 1 MiB are refused unread.
  */
 int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hrdex_signers *signers,
 			const char *principal);

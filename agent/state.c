@@ -48,8 +48,10 @@ static void clear_stale_locks(const char *dir, int depth)
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		/* objects/ holds no lock files and may be huge */
-		if (!strcmp(e->d_name, "objects"))
+		/* Only repo.git's refs and the state files take locks; objects/,
+		 * view/ and outbox/ may be huge and hold none. */
+		if (!strcmp(e->d_name, "objects") || !strcmp(e->d_name, "view") ||
+		    !strcmp(e->d_name, "outbox") || !strcmp(e->d_name, "site"))
 			continue;
 		path = hrdex_path_join(dir, e->d_name);
 		if (!path)

@@ -9,6 +9,8 @@ only=${2:-all}
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$top" && cd "$build" && pwd)
 export HRDEX="$build/hrdex" HRDEX_TOP="$top" HRDEX_BUILD="$build"
+# Known leaks inside Debian's libraries (see the files) must not fail a run.
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 logdir="$build/test-logs"
 mkdir -p "$logdir"
 passed=0 failed=0 skipped=0
@@ -23,6 +25,7 @@ run_unit() {
 		log="$logdir/$name.log"
 		if [ "${HRDEX_VALGRIND:-}" = 1 ]; then
 			(cd "$top" && valgrind -q --error-exitcode=99 --leak-check=full \
+				--suppressions="$top/tests/valgrind.supp" \
 				--errors-for-leak-kinds=definite "$bin") >"$log" 2>&1
 		else
 			(cd "$top" && "$bin") >"$log" 2>&1

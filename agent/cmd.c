@@ -1,0 +1,54 @@
+/*
+ * cmd.c - helpers shared by the commands: error and usage printing.
+ */
+#include "cmd.h"
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int cmd_fail(void)
+{
+	fprintf(stderr, "hrdex: %s\n", hrdex_error_message());
+	return hrdex_error_code();
+}
+
+int cmd_usage_error(const char *cmd_usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hrdex: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd_usage)
+		fputs(cmd_usage, stderr);
+	return HRDEX_EX_USAGE;
+}
+
+int cmd_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	}
+	return 0;
+}
+
+void cmd_print_problems(FILE *f, const char *origin, const struct hrdex_problems *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->count; i++) {
+		if (p->items[i].pointer[0])
+			fprintf(f, "%s: %s: %s\n", origin, p->items[i].pointer, p->items[i].message);
+		else
+			fprintf(f, "%s: %s\n", origin, p->items[i].message);
+	}
+}

@@ -1,0 +1,155 @@
+/*
+ * cmd_init.c - hrdex init --publisher ID [--name TEXT] [--key FILE]
+ *
+ * The state directory is built beside its final place and renamed into it,
+ * so a failed init leaves nothing behind and an existing one is untouched.
+ */
+#include "buf.h"
+#include "cmd.h"
+#include "config.h"
+#include "error.h"
+#include "fs.h"
+#include "repo.h"
+#include "sign.h"
+#include "state.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: hrdex [-C DIR] init --publisher ID [--name TEXT] [--key FILE]\n"
+	"\n"
+	"Make a state directory: hrdex.conf, repo.git, keys/, allowed_signers,\n"
+	"outbox/, view/.  Prints the allowed_signers line that peers add with\n"
+	"'hrdex trust add'.  Refuses (exit 73) when DIR already exists and is not empty.\n"
+	"\n"
+	"  --publisher ID  this member's publisher id, [a-z][a-z0-9-]{1,31}\n"
+	"  --name TEXT     its name for people, e.g. 'African Commission on Human and\n"
+	"                  Peoples' Rights'\n"
+	"  --key FILE      use this OpenSSH Ed25519 private key (ssh-keygen -t ed25519\n"
+	"                  -N '') instead of making a new one\n";
+
+/* An empty directory counts as absent (it is removed, then replaced). */
+static int remove_if_empty(const char *path)
+{
+	return rmdir(path) == 0 || errno == ENOENT;
+}
+
+static int build(const char *dir, const char *publisher, const char *name, const char *key_file,
+		 struct hrdex_buf *signer_line)
+{
+	struct hrdex_key key;
+	struct hrdex_buf line = HRDEX_BUF_INIT;
+	char *p = NULL;
+	int ret = -1;
+
+	memset(&key, 0, sizeof(key));
+#define PATH(rel) (free(p), p = hrdex_path_join(dir, rel))
+	if (mkdir(dir, 0755) < 0)
+		return hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", dir);
+	if (!PATH("hrdex.conf") || hrdex_fs_write_atomic(p, "", 0, 0644) < 0 ||
+	    hrdex_config_set(p, "hrdex.publisher", publisher) < 0 ||
+	    (name && hrdex_config_set(p, "hrdex.name", name) < 0))
+		goto cleanup;
+	if (!PATH("repo.git") || hrdex_repo_create(p) < 0)
+		goto cleanup;
+	if (!PATH("keys") || mkdir(p, 0700) < 0) {
+		hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", p ? p : dir);
+		goto cleanup;
+	}
+	if (key_file) {
+		if (hrdex_key_load(&key, key_file) < 0)
+			goto cleanup;
+		snprintf(key.comment, sizeof(key.comment), "%s", publisher);
+	} else if (hrdex_key_generate(&key, publisher) < 0) {
+		goto cleanup;
+	}
+	if (!PATH("keys/id_ed25519") || hrdex_key_save(&key, p) < 0)
+		goto cleanup;
+	if (hrdex_buf_printf(&line, "%s namespaces=\"git\" ", publisher) < 0 ||
+	    hrdex_key_public_line(&line, key.pk, publisher) < 0 || hrdex_buf_putc(&line, '\n') < 0)
+		goto cleanup;
+	if (!PATH("allowed_signers") || hrdex_fs_write_atomic(p, line.ptr, line.len, 0644) < 0)
+		goto cleanup;
+	if (!PATH("outbox/done") || hrdex_fs_mkdirs(p, 0755) < 0 ||
+	    !PATH("outbox/rejected") || hrdex_fs_mkdirs(p, 0755) < 0 ||
+	    !PATH("view") || hrdex_fs_mkdirs(p, 0755) < 0)
+		goto cleanup;
+	if (!p) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	*signer_line = line;
+	memset(&line, 0, sizeof(line));
+	ret = 0;
+#undef PATH
+cleanup:
+	hrdex_key_wipe(&key);
+	hrdex_buf_free(&line);
+	free(p);
+	return ret;
+}
+
+int cmd_init(int argc, char **argv, struct hrdex_global *g)
+{
+	static const struct option opts[] = {
+		{ "publisher", required_argument, NULL, 'p' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *publisher = NULL, *name = NULL, *key_file = NULL;
+	struct hrdex_buf line = HRDEX_BUF_INIT;
+	char *dir = NULL, *tmp = NULL;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': publisher = optarg; break;
+		case 'n': name = optarg; break;
+		case 'k': key_file = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return HRDEX_EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (!publisher)
+		return cmd_usage_error(usage, "init needs --publisher ID");
+	if (!hrdex_publisher_valid(publisher))
+		return cmd_usage_error(NULL, "'%s' is not a valid publisher id "
+				       "([a-z][a-z0-9-]{1,31}, not main or head)", publisher);
+	dir = hrdex_state_resolve(g->state_dir);
+	if (!dir || asprintf(&tmp, "%s.init-%ld", dir, (long)getpid()) < 0) {
+		free(dir);
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return cmd_fail();
+	}
+	if (hrdex_fs_exists(dir) && !remove_if_empty(dir)) {
+		hrdex_error_set(HRDEX_EX_CANTCREAT, "'%s' already exists; not touching it", dir);
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	if (build(tmp, publisher, name, key_file, &line) < 0 ||
+	    (rename(tmp, dir) < 0 && hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", dir))) {
+		ret = cmd_fail();
+		hrdex_fs_remove_tree(tmp);
+		goto cleanup;
+	}
+	fprintf(stderr, "initialized '%s' for publisher '%s'\n"
+		"peers trust this publisher with: hrdex trust add %s '<the line below>'\n",
+		dir, publisher, publisher);
+	fputs(line.ptr, stdout);
+	ret = 0;
+cleanup:
+	hrdex_buf_free(&line);
+	free(tmp);
+	free(dir);
+	return ret;
+}

@@ -1,0 +1,194 @@
+/*
+ * cmd_validate.c - hrdex validate [--schema FILE] [--json] PATH...
+ */
+#include "batch.h"
+#include "cmd.h"
+#include "config.h"
+#include "error.h"
+#include "fs.h"
+#include "json.h"
+#include "schema.h"
+#include "state.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: hrdex validate [--schema FILE] [--json] PATH...\n"
+	"\n"
+	"Check documents and change nothing.  PATH is a file, a folder (every\n"
+	"*.json below it) or - for standard input.  Each problem is printed as\n"
+	"FILE: /json/pointer: message.  Exit 0 when all are valid, 65 otherwise.\n"
+	"\n"
+	"  --schema FILE  validate against this JSON Schema (draft-07) only,\n"
+	"                 instead of hrdex's document rules: to test your own schemas\n"
+	"  --json         print one JSON object per input\n";
+
+
+
+static void print_json(const char *origin, const struct hrdex_problems *p)
+{
+	cJSON *o = cJSON_CreateObject(), *list;
+	struct hrdex_buf b = HRDEX_BUF_INIT;
+	size_t i;
+
+	cJSON_AddStringToObject(o, "file", origin);
+	cJSON_AddBoolToObject(o, "valid", p->count == 0);
+	list = cJSON_AddArrayToObject(o, "problems");
+	for (i = 0; i < p->count; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "pointer", p->items[i].pointer);
+		cJSON_AddStringToObject(e, "keyword", p->items[i].keyword);
+		cJSON_AddStringToObject(e, "message", p->items[i].message);
+		cJSON_AddItemToArray(list, e);
+	}
+	if (hrdex_json_compact(&b, o) == 0)
+		printf("%s\n", b.ptr);
+	hrdex_buf_free(&b);
+	cJSON_Delete(o);
+}
+
+/* With --schema: parse each input strictly and validate against FILE only. */
+static int validate_with_schema(const char *schema_file, char **inputs, size_t n, int json,
+				const struct hrdex_limits *lim)
+{
+	struct hrdex_schemas *schemas = NULL;
+	struct hrdex_buf text = HRDEX_BUF_INIT;
+	struct hrdex_json_opts jo = { (size_t)lim->document_bytes, (int)lim->json_depth,
+				      (size_t)lim->string_bytes };
+	cJSON *schema = NULL;
+	char id[4200], *real = NULL;
+	size_t i, invalid = 0;
+	int ret = -1;
+
+	if (hrdex_schemas_new(&schemas) < 0 || hrdex_schemas_add_builtin(schemas) < 0)
+		goto cleanup;
+	if (hrdex_fs_read(&text, schema_file, (size_t)16 << 20) < 0)
+		goto cleanup;
+	if (hrdex_json_parse(&schema, text.ptr, text.len, &jo) < 0) {
+		char msg[2048];
+
+		snprintf(msg, sizeof(msg), "%s", hrdex_error_message());
+		hrdex_error_set(HRDEX_EX_DATAERR, "%s: %s", schema_file, msg);
+		goto cleanup;
+	}
+	real = realpath(schema_file, NULL);
+	snprintf(id, sizeof(id), "file://%s", real ? real : schema_file);
+	{
+		const cJSON *sid = cJSON_GetObjectItemCaseSensitive(schema, "$id");
+
+		if (cJSON_IsString(sid))
+			snprintf(id, sizeof(id), "%s", sid->valuestring);
+	}
+	if (hrdex_schemas_add(schemas, schema, id, schema_file) < 0) {
+		schema = NULL;
+		goto cleanup;
+	}
+	schema = NULL;
+	for (i = 0; i < n; i++) {
+		struct hrdex_problems p = HRDEX_PROBLEMS_INIT;
+		cJSON *doc = NULL;
+
+		hrdex_buf_clear(&text);
+		if (hrdex_fs_read(&text, inputs[i], (size_t)lim->document_bytes) < 0)
+			hrdex_problems_add(&p, "", "file", "%s", hrdex_error_message());
+		else if (hrdex_json_parse(&doc, text.ptr, text.len, &jo) < 0)
+			hrdex_problems_add(&p, "", "json", "%s", hrdex_error_message());
+		else if (hrdex_schema_validate(schemas, id, doc, &p) < 0) {
+			cJSON_Delete(doc);
+			hrdex_problems_free(&p);
+			goto cleanup;
+		}
+		cJSON_Delete(doc);
+		if (json)
+			print_json(inputs[i], &p);
+		else if (p.count)
+			cmd_print_problems(stderr, inputs[i], &p);
+		else
+			printf("%s: ok\n", inputs[i]);
+		invalid += p.count > 0;
+		hrdex_problems_free(&p);
+	}
+	ret = invalid ? HRDEX_EX_DATAERR : 0;
+cleanup:
+	free(real);
+	cJSON_Delete(schema);
+	hrdex_buf_free(&text);
+	hrdex_schemas_free(schemas);
+	return ret < 0 ? cmd_fail() : ret;
+}
+
+int cmd_validate(int argc, char **argv, struct hrdex_global *g)
+{
+	static const struct option opts[] = {
+		{ "schema", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hrdex_limits limits;
+	struct hrdex_doc_opts dopts = { 0 };
+	struct hrdex_batch batch = { 0 };
+	const char *schema_file = NULL;
+	char **inputs = NULL;
+	size_t ninputs = 0, i;
+	int c, json = g->json, ret = -1;
+
+	hrdex_limits_default(&limits);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			schema_file = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return HRDEX_EX_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cmd_usage_error(usage, "validate needs at least one PATH");
+	if (hrdex_batch_collect(&inputs, &ninputs, argv + optind, (size_t)(argc - optind)) < 0)
+		return cmd_fail();
+	if (ninputs == 0) {
+		fprintf(stderr, "hrdex: no *.json documents found\n");
+		ret = HRDEX_EX_NOINPUT;
+		goto cleanup;
+	}
+	if (schema_file) {
+		ret = validate_with_schema(schema_file, inputs, ninputs, json, &limits);
+		goto cleanup;
+	}
+	dopts.limits = &limits;
+	if (hrdex_schemas_new(&dopts.schemas) < 0 || hrdex_schemas_add_builtin(dopts.schemas) < 0 ||
+	    hrdex_batch_load(&batch, inputs, ninputs, NULL, 0, &dopts) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	for (i = 0; i < batch.count; i++) {
+		const struct hrdex_batch_item *it = &batch.items[i];
+
+		if (json)
+			print_json(it->origin, &it->problems);
+		else if (it->problems.count)
+			cmd_print_problems(stderr, it->origin, &it->problems);
+		else
+			printf("%s: ok\n", it->origin);
+	}
+	ret = batch.invalid ? HRDEX_EX_DATAERR : 0;
+cleanup:
+	hrdex_batch_free(&batch);
+	hrdex_schemas_free(dopts.schemas);
+	for (i = 0; i < ninputs; i++)
+		free(inputs[i]);
+	free(inputs);
+	return ret;
+}

@@ -1,0 +1,380 @@
+/*
+ * publish.c - one signed commit per batch; withdrawal; refresh (see publish.h).
+ */
+#include "publish.h"
+#include "cache.h"
+#include "error.h"
+#include "fs.h"
+#include "log.h"
+#include "repo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+void hrdex_publish_result_free(struct hrdex_publish_result *res)
+{
+	free(res->kinds);
+	res->kinds = NULL;
+}
+
+struct edits {
+	struct hrdex_tree_edit *items;
+	char **paths;  /* owned copies of the items' paths */
+	size_t count, alloc;
+};
+
+static int edits_add(struct edits *e, const char *path, const git_oid *blob, int remove)
+{
+	if (e->count == e->alloc) {
+		size_t alloc = e->alloc ? e->alloc * 2 : 64;
+		struct hrdex_tree_edit *items = realloc(e->items, alloc * sizeof(*items));
+		char **paths;
+
+		if (!items)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		e->items = items;
+		paths = realloc(e->paths, alloc * sizeof(*paths));
+		if (!paths)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		e->paths = paths;
+		e->alloc = alloc;
+	}
+	if (!(e->paths[e->count] = strdup(path)))
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	e->items[e->count].path = e->paths[e->count];
+	e->items[e->count].remove = remove;
+	if (blob)
+		git_oid_cpy(&e->items[e->count].blob, blob);
+	else
+		memset(&e->items[e->count].blob, 0, sizeof(git_oid));
+	e->count++;
+	return 0;
+}
+
+static void edits_free(struct edits *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->count; i++)
+		free(e->paths[i]);
+	free(e->paths);
+	free(e->items);
+}
+
+/* The id of path in tree, if it is a blob; 1 when absent. */
+static int tree_blob(git_oid *out, git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+
+	if (!tree || git_tree_entry_bypath(&e, tree, path) < 0)
+		return 1;
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		git_tree_entry_free(e);
+		return 1;
+	}
+	git_oid_cpy(out, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	return 0;
+}
+
+/* Upsert data at path unless the tree already has it; *changed set to 1 if so. */
+static int put_blob(struct edits *e, git_repository *repo, git_tree *old, const char *path,
+		    const void *data, size_t len, int *changed)
+{
+	git_oid want, have;
+
+	if (git_odb_hash(&want, data, len, GIT_OBJECT_BLOB) < 0)
+		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot hash '%s'", path);
+	if (tree_blob(&have, old, path) == 0 && git_oid_equal(&want, &have))
+		return 0;
+	if (git_blob_create_from_buffer(&want, repo, data, len) < 0)
+		return hrdex_error_git(HRDEX_EX_IOERR, "cannot store '%s'", path);
+	*changed = 1;
+	return edits_add(e, path, &want, 0);
+}
+
+/* Check a listed-but-not-given attachment against the stored blob. */
+static int check_stored_attachment(git_repository *repo, git_tree *old, const char *path,
+				   const cJSON *entry, int index, struct hrdex_batch_item *it)
+{
+	const cJSON *sum = cJSON_GetObjectItemCaseSensitive(entry, "sha256");
+	const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(entry, "bytes");
+	unsigned char digest[32];
+	char hex[65], ptr[64];
+	git_blob *blob = NULL;
+	git_oid id;
+
+	snprintf(ptr, sizeof(ptr), "/attachments/%d", index);
+	if (tree_blob(&id, old, path) != 0 || git_blob_lookup(&blob, repo, &id) < 0)
+		return hrdex_problems_add(&it->problems, ptr, "attachment",
+					  "'%s' is listed but neither given nor already published",
+					  path);
+	crypto_hash_sha256(digest, git_blob_rawcontent(blob), (unsigned long long)git_blob_rawsize(blob));
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	if (!cJSON_IsString(sum) || strcmp(sum->valuestring, hex) || !cJSON_IsNumber(bytes) ||
+	    bytes->valuedouble != (double)git_blob_rawsize(blob)) {
+		git_blob_free(blob);
+		return hrdex_problems_add(&it->problems, ptr, "attachment",
+					  "does not match the published '%s'", path);
+	}
+	git_blob_free(blob);
+	return 0;
+}
+
+/* Stage one document and its attachments; sets *changed. */
+static int stage_item(struct edits *e, git_repository *repo, git_tree *old, struct hrdex_batch_item *it,
+		      int *changed, int *had)
+{
+	const struct hrdex_doc *doc = it->doc;
+	char path[HRDEX_REF_MAX + 8], dir[HRDEX_REF_MAX + 16], full[HRDEX_REF_MAX + 160];
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc->json, "attachments"), *entry;
+	git_tree_entry *files = NULL;
+	git_tree *files_tree = NULL;
+	git_oid existing;
+	size_t i;
+	int index = 0, ret = -1;
+
+	hrdex_ref_path(path, sizeof(path), &doc->ref);
+	*had = tree_blob(&existing, old, path) == 0;
+	if (put_blob(e, repo, old, path, doc->canonical.ptr, doc->canonical.len, changed) < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/%s/%s.files", doc->ref.publisher, doc->ref.type, doc->ref.id);
+	for (i = 0; i < it->nattachments; i++) {
+		snprintf(full, sizeof(full), "%s/%s", dir, it->attachments[i].name);
+		if (put_blob(e, repo, old, full, it->attachments[i].data.ptr, it->attachments[i].data.len,
+			     changed) < 0)
+			return -1;
+	}
+	cJSON_ArrayForEach(entry, list) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(entry, "name");
+		int given = 0;
+
+		for (i = 0; cJSON_IsString(name) && i < it->nattachments; i++)
+			given |= !strcmp(it->attachments[i].name, name->valuestring);
+		if (!given && cJSON_IsString(name)) {
+			snprintf(full, sizeof(full), "%s/%s", dir, name->valuestring);
+			if (check_stored_attachment(repo, old, full, entry, index, it) < 0)
+				return -1;
+		}
+		index++;
+	}
+	/* Stored attachments the document no longer lists are removed. */
+	if (old && git_tree_entry_bypath(&files, old, dir) == 0 &&
+	    git_tree_entry_type(files) == GIT_OBJECT_TREE) {
+		if (git_tree_lookup(&files_tree, repo, git_tree_entry_id(files)) < 0) {
+			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", dir);
+			goto cleanup;
+		}
+		for (i = 0; i < git_tree_entrycount(files_tree); i++) {
+			const char *n = git_tree_entry_name(git_tree_entry_byindex(files_tree, i));
+			int listed = 0;
+
+			cJSON_ArrayForEach(entry, list) {
+				const cJSON *name = cJSON_GetObjectItemCaseSensitive(entry, "name");
+
+				listed |= cJSON_IsString(name) && !strcmp(name->valuestring, n);
+			}
+			if (listed)
+				continue;
+			snprintf(full, sizeof(full), "%s/%s", dir, n);
+			if (edits_add(e, full, NULL, 1) < 0)
+				goto cleanup;
+			*changed = 1;
+		}
+	}
+	ret = 0;
+cleanup:
+	git_tree_free(files_tree);
+	git_tree_entry_free(files);
+	return ret;
+}
+
+static int read_tip(git_repository *repo, const char *publisher, git_commit **commit, git_tree **tree)
+{
+	git_oid tip;
+	int r = hrdex_repo_tip(&tip, repo, publisher);
+
+	*commit = NULL;
+	*tree = NULL;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (git_commit_lookup(commit, repo, &tip) < 0 || git_commit_tree(tree, *commit) < 0)
+		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
+	return 0;
+}
+
+static int commit_edits(struct hrdex_state *s, git_tree *old, struct edits *e, const char *message,
+			struct hrdex_publish_result *res)
+{
+	git_oid tree;
+
+	if (hrdex_repo_edit_tree(&tree, s->repo, old ? git_tree_id(old) : NULL, e->items, e->count) < 0)
+		return -1;
+	if (old && git_oid_equal(&tree, git_tree_id(old)))
+		return 0;
+	if (hrdex_repo_commit(&res->commit, s->repo, s->config->publisher, &tree, message, &s->key) < 0)
+		return -1;
+	res->committed = 1;
+	return 0;
+}
+
+int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const char *message,
+		  struct hrdex_publish_result *res)
+{
+	const char *pub = s->config->publisher;
+	struct edits e = { 0 };
+	git_commit *tip = NULL;
+	git_tree *old = NULL;
+	char auto_msg[256], summary[128];
+	size_t i, bad = 0;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	res->kinds = calloc(b->count + 1, sizeof(*res->kinds));
+	if (!res->kinds)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (read_tip(s->repo, pub, &tip, &old) < 0)
+		goto cleanup;
+	for (i = 0; i < b->count; i++) {
+		struct hrdex_batch_item *it = &b->items[i];
+		int changed = 0, had = 0;
+
+		if (!it->doc)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "publishing an invalid batch");
+		if (stage_item(&e, s->repo, old, it, &changed, &had) < 0)
+			goto cleanup;
+		if (it->problems.count) {
+			bad++;
+			continue;
+		}
+		res->kinds[i] = !changed ? HRDEX_UNCHANGED : had ? HRDEX_CHANGED : HRDEX_ADDED;
+		res->added += res->kinds[i] == HRDEX_ADDED;
+		res->changed += res->kinds[i] == HRDEX_CHANGED;
+		res->unchanged += res->kinds[i] == HRDEX_UNCHANGED;
+	}
+	if (bad) {
+		b->invalid = bad;
+		hrdex_error_set(HRDEX_EX_DATAERR, "%zu document%s with attachment problems; nothing published",
+				bad, bad == 1 ? "" : "s");
+		goto cleanup;
+	}
+	snprintf(summary, sizeof(summary), "+%zu ~%zu", res->added, res->changed);
+	if (!message) {
+		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s", pub, summary);
+		message = auto_msg;
+	}
+	if (e.count && commit_edits(s, old, &e, message, res) < 0)
+		goto cleanup;
+	if (res->committed) {
+		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
+		hrdex_refresh(s, auto_msg);
+	}
+	ret = 0;
+cleanup:
+	edits_free(&e);
+	git_tree_free(old);
+	git_commit_free(tip);
+	return ret;
+}
+
+int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n, const char *message,
+		   struct hrdex_publish_result *res)
+{
+	const char *pub = s->config->publisher;
+	struct edits e = { 0 };
+	git_commit *tip = NULL;
+	git_tree *old = NULL, *files = NULL;
+	git_tree_entry *files_entry = NULL;
+	char path[HRDEX_REF_MAX + 160], full[HRDEX_REF_MAX + 300], auto_msg[256];
+	size_t i, j;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	res->kinds = calloc(n + 1, sizeof(*res->kinds));
+	if (!res->kinds)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (read_tip(s->repo, pub, &tip, &old) < 0)
+		goto cleanup;
+	for (i = 0; i < n; i++) {
+		git_oid have;
+		char ref[HRDEX_REF_MAX + 1];
+
+		hrdex_ref_format(ref, sizeof(ref), &refs[i]);
+		if (strcmp(refs[i].publisher, pub)) {
+			hrdex_error_set(HRDEX_EX_DATAERR, "'%s' belongs to '%s'; only '%s' documents can be "
+					"withdrawn here", ref, refs[i].publisher, pub);
+			goto cleanup;
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(refs[j].type, refs[i].type) && !strcmp(refs[j].id, refs[i].id)) {
+				hrdex_error_set(HRDEX_EX_USAGE, "'%s' is given twice", ref);
+				goto cleanup;
+			}
+		hrdex_ref_path(path, sizeof(path), &refs[i]);
+		if (tree_blob(&have, old, path) != 0) {
+			hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is not published; nothing withdrawn", ref);
+			goto cleanup;
+		}
+		if (edits_add(&e, path, NULL, 1) < 0)
+			goto cleanup;
+		snprintf(path, sizeof(path), "%s/%s/%s.files", pub, refs[i].type, refs[i].id);
+		if (git_tree_entry_bypath(&files_entry, old, path) == 0 &&
+		    git_tree_entry_type(files_entry) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&files, s->repo, git_tree_entry_id(files_entry)) == 0) {
+			for (j = 0; j < git_tree_entrycount(files); j++) {
+				snprintf(full, sizeof(full), "%s/%s", path,
+					 git_tree_entry_name(git_tree_entry_byindex(files, j)));
+				if (edits_add(&e, full, NULL, 1) < 0)
+					goto cleanup;
+			}
+		}
+		git_tree_free(files);
+		files = NULL;
+		git_tree_entry_free(files_entry);
+		files_entry = NULL;
+		res->kinds[i] = HRDEX_REMOVED;
+		res->removed++;
+	}
+	if (!message) {
+		snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s -%zu", pub, n);
+		message = auto_msg;
+	}
+	if (commit_edits(s, old, &e, message, res) < 0)
+		goto cleanup;
+	snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
+	hrdex_refresh(s, auto_msg);
+	ret = 0;
+cleanup:
+	git_tree_free(files);
+	git_tree_entry_free(files_entry);
+	edits_free(&e);
+	git_tree_free(old);
+	git_commit_free(tip);
+	return ret;
+}
+
+int hrdex_refresh(struct hrdex_state *s, const char *message)
+{
+	struct hrdex_cache *cache = NULL;
+	char *path = NULL;
+
+	if (hrdex_repo_rebuild_main(NULL, s->repo, message, s->have_key ? &s->key : NULL) < 0) {
+		hrdex_log_warn("main not rebuilt: %s", hrdex_error_message());
+		return -1;
+	}
+	path = hrdex_state_path(s, "view");
+	if (path && hrdex_view_update(s->repo, path) < 0)
+		hrdex_log_warn("view not updated: %s", hrdex_error_message());
+	free(path);
+	path = hrdex_state_path(s, "cache.db");
+	if (path && (hrdex_cache_open(&cache, path, 0) < 0 || hrdex_cache_update(cache, s->repo, NULL) < 0))
+		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
+	hrdex_cache_close(cache);
+	free(path);
+	return 0;
+}

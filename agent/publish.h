@@ -1,0 +1,44 @@
+/*
+ * publish.h - turning a checked batch into one signed commit on our log,
+ * withdrawing documents, and refreshing what derives from the branches.
+ */
+#ifndef HRDEX_PUBLISH_H
+#define HRDEX_PUBLISH_H
+
+#include <stddef.h>
+
+#include <git2.h>
+
+#include "batch.h"
+#include "state.h"
+
+enum hrdex_change_kind { HRDEX_UNCHANGED, HRDEX_ADDED, HRDEX_CHANGED, HRDEX_REMOVED };
+
+struct hrdex_publish_result {
+	size_t added, changed, unchanged, removed;
+	int committed;                  /* 0: nothing changed, no commit */
+	git_oid commit;
+	enum hrdex_change_kind *kinds;  /* per batch item / withdrawn ref */
+};
+
+/*
+ * Publish every item of b (all must be valid) as one signed commit on
+ * refs/heads/<our publisher>.  Attachments listed but not given must already
+ * be stored with the same content.  Invalid attachment references add
+ * problems to their item and return -1 with HRDEX_EX_DATAERR, writing nothing.
+ */
+int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const char *message,
+		  struct hrdex_publish_result *res);
+
+/* Remove the documents (and their attachments) in one signed commit. */
+int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n, const char *message,
+		   struct hrdex_publish_result *res);
+
+/* After branches moved: rebuild main (with message), update view/ and the
+ * cache.  Failures after main moved are logged, not returned: the next run
+ * catches up from the refs. */
+int hrdex_refresh(struct hrdex_state *s, const char *message);
+
+void hrdex_publish_result_free(struct hrdex_publish_result *res);
+
+#endif

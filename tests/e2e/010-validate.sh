@@ -1,0 +1,51 @@
+#!/bin/bash
+# validate: the shipped examples pass; every invalid document fails with exit
+# 65 and a line naming the JSON pointer listed in tests/data/invalid/EXPECT.
+. "$(dirname "$0")/lib.sh"
+
+note "examples are valid"
+"$HRDEX" validate "$top"/schemas/examples/*.json >"$T/out" || fail "examples rejected: $(cat "$T/out")"
+[ "$(grep -c ': ok$' "$T/out")" -eq "$(ls "$top"/schemas/examples/*.json | wc -l)" ] || fail "not every example reported ok"
+
+note "a folder is walked"
+"$HRDEX" validate "$top/schemas/examples" >/dev/null || fail "folder rejected"
+
+note "each invalid document names its pointer"
+while read -r file pointer; do
+	rc=0
+	"$HRDEX" validate "$top/tests/data/invalid/$file" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 65 ] || fail "$file: exit $rc, expected 65"
+	grep -qF "$top/tests/data/invalid/$file: $pointer: " "$T/err" ||
+		fail "$file: no line for $pointer in: $(cat "$T/err")"
+done <"$top/tests/data/invalid/EXPECT"
+
+note "strict JSON: duplicate keys, trailing garbage, invalid UTF-8"
+ex="$top/schemas/examples/ohchr-report-a-hrc-32-20.json"
+sed 's/"kind": "thematic",/"kind": "thematic", "kind": "annual",/' "$ex" >"$T/dup.json"
+expect_exit 65 "$HRDEX" validate "$T/dup.json" 2>"$T/err"
+grep -q "duplicate" "$T/err" || fail "duplicate key not named: $(cat "$T/err")"
+{ cat "$ex"; echo '{}'; } >"$T/trailing.json"
+expect_exit 65 "$HRDEX" validate "$T/trailing.json"
+printf '{"id": "\xff"}' >"$T/utf8.json"
+expect_exit 65 "$HRDEX" validate "$T/utf8.json"
+
+note "stdin, and mixed valid + invalid gives 65"
+"$HRDEX" validate - <"$ex" >/dev/null || fail "stdin rejected"
+expect_exit 65 "$HRDEX" validate "$ex" "$T/dup.json" 2>/dev/null
+
+note "--schema validates against a user's own schema"
+cat >"$T/schema.json" <<'JSON'
+{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+ "required": ["name"], "properties": {"name": {"type": "string", "maxLength": 3}}}
+JSON
+echo '{"name": "حقوق"}' >"$T/long.json"
+echo '{"name": "人权"}' >"$T/short.json"
+"$HRDEX" validate --schema "$T/schema.json" "$T/short.json" >/dev/null || fail "short name rejected"
+expect_exit 65 "$HRDEX" validate --schema "$T/schema.json" "$T/long.json" 2>"$T/err"
+grep -q "/name: " "$T/err" || fail "maxLength in code points not reported: $(cat "$T/err")"
+
+note "usage errors are 64"
+expect_exit 64 "$HRDEX" validate 2>/dev/null
+expect_exit 64 "$HRDEX" validate --bogus x 2>/dev/null
+"$HRDEX" validate --help | grep -q "usage: hrdex validate" || fail "no --help"
+echo "validate: ok"

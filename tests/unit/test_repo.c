@@ -1,0 +1,189 @@
+/* test_repo.c - tree edits, signed commits with CAS, main rebuild, view/. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <git2.h>
+#include <sodium.h>
+
+#include "error.h"
+#include "fs.h"
+#include "repo.h"
+#include "sign.h"
+
+struct fixture {
+	char dir[256];
+	git_repository *repo;
+	struct hrdex_key key;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char path[300];
+
+	assert_int_equal(sodium_init() < 0, 0);
+	git_libgit2_init();
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hrdex-test-repo-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof(path), "%s/repo.git", f->dir);
+	assert_int_equal(hrdex_repo_create(path), 0);
+	assert_int_equal(git_repository_open_bare(&f->repo, path), 0);
+	assert_int_equal(hrdex_key_generate(&f->key, "achpr"), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	git_repository_free(f->repo);
+	hrdex_fs_remove_tree(f->dir);
+	hrdex_key_wipe(&f->key);
+	free(f);
+	git_libgit2_shutdown();
+	return 0;
+}
+
+static git_oid blob(git_repository *repo, const char *text)
+{
+	git_oid id;
+
+	assert_int_equal(git_blob_create_from_buffer(&id, repo, text, strlen(text)), 0);
+	return id;
+}
+
+static int has_path(git_repository *repo, const git_oid *tree_id, const char *path)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	int found;
+
+	assert_int_equal(git_tree_lookup(&tree, repo, tree_id), 0);
+	found = git_tree_entry_bypath(&e, tree, path) == 0;
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return found;
+}
+
+static void test_edit_tree_add_and_remove(void **state)
+{
+	struct fixture *f = *state;
+	struct hrdex_tree_edit add[2], del[1];
+	git_oid t1, t2;
+
+	add[0] = (struct hrdex_tree_edit){ "achpr/decision/a.json", blob(f->repo, "{}\n"), 0 };
+	add[1] = (struct hrdex_tree_edit){ "achpr/report/b.json", blob(f->repo, "[]\n"), 0 };
+	assert_int_equal(hrdex_repo_edit_tree(&t1, f->repo, NULL, add, 2), 0);
+	assert_true(has_path(f->repo, &t1, "achpr/decision/a.json"));
+	assert_true(has_path(f->repo, &t1, "achpr/report/b.json"));
+	del[0] = (struct hrdex_tree_edit){ "achpr/report/b.json", { { 0 } }, 1 };
+	assert_int_equal(hrdex_repo_edit_tree(&t2, f->repo, &t1, del, 1), 0);
+	assert_false(has_path(f->repo, &t2, "achpr/report/b.json"));
+	/* The emptied folder goes too: git cannot represent an empty tree entry. */
+	assert_false(has_path(f->repo, &t2, "achpr/report"));
+	assert_true(has_path(f->repo, &t2, "achpr/decision/a.json"));
+	/* Removing what is not there is refused. */
+	assert_int_equal(hrdex_repo_edit_tree(&t2, f->repo, &t2, del, 1), -1);
+}
+
+static void commit_one(struct fixture *f, const char *pub, const char *path, const char *text,
+		       git_oid *out)
+{
+	struct hrdex_tree_edit e = { path, blob(f->repo, text), 0 };
+	git_commit *tip = NULL;
+	git_tree *tree = NULL;
+	git_oid t, tip_id;
+	int r = hrdex_repo_tip(&tip_id, f->repo, pub);
+
+	if (r == 0) {
+		assert_int_equal(git_commit_lookup(&tip, f->repo, &tip_id), 0);
+		assert_int_equal(git_commit_tree(&tree, tip), 0);
+	}
+	assert_int_equal(hrdex_repo_edit_tree(&t, f->repo, tree ? git_tree_id(tree) : NULL, &e, 1), 0);
+	assert_int_equal(hrdex_repo_commit(out, f->repo, pub, &t, "test", &f->key), 0);
+	git_tree_free(tree);
+	git_commit_free(tip);
+}
+
+static void test_main_merges_moved_tips(void **state)
+{
+	struct fixture *f = *state;
+	git_oid a1, b1, m1, m2, m3, a2;
+	git_commit *main_c = NULL;
+
+	commit_one(f, "achpr", "achpr/decision/a.json", "{\"a\":1}\n", &a1);
+	commit_one(f, "iachr", "iachr/report/b.json", "{\"b\":1}\n", &b1);
+	assert_int_equal(hrdex_repo_rebuild_main(&m1, f->repo, "first", &f->key), 0);
+	assert_int_equal(git_commit_lookup(&main_c, f->repo, &m1), 0);
+	assert_int_equal(git_commit_parentcount(main_c), 2);
+	git_commit_free(main_c);
+	/* Nothing moved: main stays. */
+	assert_int_equal(hrdex_repo_rebuild_main(&m2, f->repo, "again", &f->key), 0);
+	assert_true(git_oid_equal(&m1, &m2));
+	/* One tip moved: parents are the old main and that tip only. */
+	commit_one(f, "achpr", "achpr/decision/c.json", "{\"c\":1}\n", &a2);
+	assert_int_equal(hrdex_repo_rebuild_main(&m3, f->repo, "sync: achpr +1 ~0 -0", &f->key), 0);
+	assert_int_equal(git_commit_lookup(&main_c, f->repo, &m3), 0);
+	assert_int_equal(git_commit_parentcount(main_c), 2);
+	assert_true(git_oid_equal(git_commit_parent_id(main_c, 0), &m1));
+	assert_true(git_oid_equal(git_commit_parent_id(main_c, 1), &a2));
+	assert_true(has_path(f->repo, git_commit_tree_id(main_c), "README.md"));
+	assert_true(has_path(f->repo, git_commit_tree_id(main_c), "iachr/report/b.json"));
+	assert_true(has_path(f->repo, git_commit_tree_id(main_c), "achpr/decision/c.json"));
+	git_commit_free(main_c);
+}
+
+static void test_view_follows_main(void **state)
+{
+	struct fixture *f = *state;
+	char view[300], path[400];
+	git_oid a1;
+	struct stat st1, st2;
+
+	snprintf(view, sizeof(view), "%s/view", f->dir);
+	commit_one(f, "achpr", "achpr/decision/a.json", "{\"a\":1}\n", &a1);
+	commit_one(f, "achpr", "achpr/decision/b.json", "{\"b\":1}\n", &a1);
+	assert_int_equal(hrdex_repo_rebuild_main(NULL, f->repo, "m", &f->key), 0);
+	assert_int_equal(hrdex_view_update(f->repo, view), 0);
+	snprintf(path, sizeof(path), "%s/achpr/decision/a.json", view);
+	assert_int_equal(stat(path, &st1), 0);
+	snprintf(path, sizeof(path), "%s/README.md", view);
+	assert_true(hrdex_fs_exists(path));
+	sleep(1);
+	commit_one(f, "achpr", "achpr/decision/b.json", "{\"b\":2}\n", &a1);
+	assert_int_equal(hrdex_repo_rebuild_main(NULL, f->repo, "m", &f->key), 0);
+	assert_int_equal(hrdex_view_update(f->repo, view), 0);
+	/* Unchanged files are not rewritten. */
+	snprintf(path, sizeof(path), "%s/achpr/decision/a.json", view);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_int_equal(st1.st_mtime, st2.st_mtime);
+	assert_int_equal(st1.st_ino, st2.st_ino);
+	{
+		struct hrdex_buf b = HRDEX_BUF_INIT;
+
+		snprintf(path, sizeof(path), "%s/achpr/decision/b.json", view);
+		assert_int_equal(hrdex_fs_read(&b, path, 100), 0);
+		assert_string_equal(b.ptr, "{\"b\":2}\n");
+		hrdex_buf_free(&b);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_edit_tree_add_and_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_main_merges_moved_tips, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_view_follows_main, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
