@@ -15,11 +15,12 @@ trust "$C" "$A" "$B"
 serve
 "$HRDEX" -C "$B" peer add a "$(url_of "$A")"
 "$HRDEX" -C "$C" peer add b "$(url_of "$B")"
-"$HRDEX" -C "$C" peer list | grep -q "^b	git://" || fail "peer list does not show b"
+grep -q "^b	git://" <<<"$("$HRDEX" -C "$C" peer list)" || fail "peer list does not show b"
 
-note "A publishes two documents and B one"
-publish "$A" decision res-1 "Resolution on reprisals"
-publish "$A" decision res-2
+note "A publishes two documents (one with an attachment) with hrdex, B one with stock git"
+printf 'annex\n' >"$T/annex.txt"
+hpublish "$A" decision res-1 "$T/annex.txt"
+hpublish "$A" decision res-2
 publish "$B" report rep-1
 atip=$(tip "$A" achpr)
 
@@ -36,15 +37,15 @@ jq -e '.peers[0].status == "fetched" and .accepted == 2' "$T/last-sync.out" >/de
 	fail "unexpected JSON summary"
 expect_tip "$C" achpr "$atip" "C took A's branch through B"
 expect_tip "$C" iachr "$(tip "$B" iachr)" "C took B's branch"
-cmp "$A/repo.git/../keys/id_ed25519.pub" "$A/keys/id_ed25519.pub"
 GIT_DIR="$C/repo.git" git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$C/allowed_signers" \
 	verify-commit "$atip" 2>/dev/null || fail "stock git cannot verify A's commit on C"
 [ "$(cat "$C/view/achpr/decision/res-1.json")" = "$(g "$A" show achpr:achpr/decision/res-1.json)" ] ||
 	fail "C's copy of res-1 differs"
-g "$C" log --format=%s main | grep -q "sync: achpr +2 ~0 -0 via peer b" || fail "main's message does not say what moved"
+[ "$(cat "$C/view/achpr/decision/res-1.files/annex.txt")" = annex ] || fail "attachment not relayed"
+grep -q "sync: achpr +2 ~0 -0 via peer b" <<<"$(g "$C" log --format=%s main)" || fail "main's message does not say what moved"
 
 note "A withdraws res-1; it disappears at B, then at C"
-withdraw "$A" decision res-1
+"$HRDEX" -C "$A" withdraw achpr/decision/res-1 >/dev/null
 sync_agent "$B" || fail "second sync of B failed"
 sync_agent "$C" || fail "second sync of C failed"
 expect_tip "$C" achpr "$(tip "$A" achpr)" "the withdrawal reached C"

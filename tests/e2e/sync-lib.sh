@@ -5,18 +5,14 @@
 
 TOOLS=${HRDEX_BUILD:-$(dirname "$HRDEX")}/tests/tools
 
-# mkagent DIR PUBLISHER : a state directory with a key, an empty repo.git
-# and a config, as `hrdex init` makes it.
+# mkagent DIR PUBLISHER : a state directory made by `hrdex init`, with short
+# sync timeouts for tests.
 mkagent() {
 	local dir=$1 pub=$2
-	mkdir -p "$dir/keys"
-	ssh-keygen -q -t ed25519 -N '' -C "$pub" -f "$dir/keys/id_ed25519"
-	git init -q --bare "$dir/repo.git"
-	git -C "$dir/repo.git" symbolic-ref HEAD refs/heads/main
-	git config -f "$dir/hrdex.conf" hrdex.publisher "$pub"
+	mkdir -p "$(dirname "$dir")"
+	"$HRDEX" -C "$dir" init --publisher "$pub" >/dev/null
 	git config -f "$dir/hrdex.conf" sync.connectTimeout 5
 	git config -f "$dir/hrdex.conf" sync.timeout 20
-	echo "$pub namespaces=\"git\" $(cut -d' ' -f1-2 "$dir/keys/id_ed25519.pub")" >"$dir/allowed_signers"
 }
 
 # trust DIR OTHER... : DIR trusts the publishers of the OTHER agents.
@@ -24,18 +20,23 @@ trust() {
 	local dir=$1 o
 	shift
 	for o in "$@"; do
-		head -n1 "$o/allowed_signers" >>"$dir/allowed_signers"
+		"$HRDEX" -C "$dir" trust add "$(pubof "$o")" "$o/keys/id_ed25519.pub" >/dev/null
 	done
 }
 
 # pubof DIR : the publisher id of an agent.
 pubof() { git config -f "$1/hrdex.conf" hrdex.publisher; }
 
-# doc PUB TYPE ID [TITLE] : a valid document on stdout.
+# doc PUB TYPE ID [TITLE] : a valid document (decision, report or note) on stdout.
 doc() {
-	local title=${4:-Resolution $3}
-	printf '{\n  "date": "2016-05-04",\n  "id": "%s",\n  "kind": "resolution",\n  "publisher": "%s",\n  "title": {\n    "en": "%s"\n  },\n  "type": "%s"\n}\n' \
-		"$3" "$1" "$title" "$2"
+	local title=${4:-Document $3} kind
+	case "$2" in
+	decision) kind=resolution ;;
+	report) kind=annual ;;
+	*) kind=information ;;
+	esac
+	printf '{\n  "date": "2016-05-04",\n  "id": "%s",\n  "kind": "%s",\n  "publisher": "%s",\n  "title": {\n    "en": "%s"\n  },\n  "type": "%s"\n}\n' \
+		"$3" "$kind" "$1" "$title" "$2"
 }
 
 # g DIR ARGS... : git on an agent's repository, signing as its publisher.
@@ -59,7 +60,7 @@ commit_files() {
 	if [ -n "$old" ]; then GIT_INDEX_FILE=$idx g "$dir" read-tree "$old"; else GIT_INDEX_FILE=$idx g "$dir" read-tree --empty; fi
 	for a in "$@"; do
 		case "$a" in
-		-*) GIT_INDEX_FILE=$idx g "$dir" update-index --force-remove "${a#-}" ;;
+		-*) printf '0 %040d\t%s\n' 0 "${a#-}" | GIT_INDEX_FILE=$idx g "$dir" update-index --index-info ;;
 		*)
 			blob=$(g "$dir" hash-object -w "${a#*=}")
 			GIT_INDEX_FILE=$idx g "$dir" update-index --add --cacheinfo "${MODE:-100644},$blob,${a%%=*}"
@@ -83,6 +84,19 @@ publish() {
 	f="$T/doc.$$.$RANDOM.json"
 	doc "$pub" "$2" "$3" "${4:-}" >"$f"
 	commit_files "$dir" "publish $2/$3" "$pub/$2/$3.json=$f" >/dev/null
+	rm -f "$f"
+}
+
+# hpublish DIR TYPE ID [ATTACHMENT] : publish with `hrdex publish` itself.
+hpublish() {
+	local dir=$1 f
+	f="$T/$3.json"
+	doc "$(pubof "$dir")" "$2" "$3" >"$f"
+	if [ -n "${4:-}" ]; then
+		"$HRDEX" -C "$dir" publish --attach "$4" "$f" >/dev/null
+	else
+		"$HRDEX" -C "$dir" publish "$f" >/dev/null
+	fi
 	rm -f "$f"
 }
 
