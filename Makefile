@@ -40,6 +40,8 @@ LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 SCHEMAS := $(sort $(wildcard schemas/*.json))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Helpers the e2e scenarios run (e.g. a peer that accepts and never answers).
+TOOL_BINS := $(BUILD)/tests/tools/blackhole
 
 .PHONY: all check unit e2e demo deps install uninstall clean bench valgrind
 .DELETE_ON_ERROR:
@@ -64,14 +66,20 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
 	mkdir -p $@
 
+$(BUILD)/tests/tools/%: tests/tools/%.c | $(BUILD)/tests/tools
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/tests/tools:
+	mkdir -p $@
+
 check: deps
-	$(MAKE) all $(UNIT_BINS)
+	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS)
 	tests/run.sh $(BUILD)
 
 unit: all $(UNIT_BINS)
 	tests/run.sh $(BUILD) unit
 
-e2e: all
+e2e: all $(TOOL_BINS)
 	tests/run.sh $(BUILD) e2e
 
 demo: deps

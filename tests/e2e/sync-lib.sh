@@ -138,3 +138,110 @@ expect_tip() {
 expect_rejected() {
 	grep -q "($1)" "$T/last-sync.err" || fail "expected a '$1' rejection; got: $(cat "$T/last-sync.err")"
 }
+
+# ---- crafting hostile repositories ----
+
+# hostile NAME FROM : a bare repository $T/agents/NAME/repo.git holding a
+# copy of FROM's branches; prints its git dir.
+hostile() {
+	local gd=$T/agents/$1/repo.git
+	git init -q --bare "$gd"
+	git -C "$gd" fetch -q "$2/repo.git" "+refs/heads/*:refs/heads/*"
+	echo "$gd"
+}
+
+# commit_tree GITDIR TREE PARENT KEY MSG : a commit signed with KEY (none:
+# unsigned); PARENT may be empty.  Prints its id.
+commit_tree() {
+	local sign=-S
+	[ "$4" = none ] && sign=
+	GIT_DIR=$1 git -c gpg.format=ssh -c user.signingkey="$4" commit-tree $sign ${3:+-p "$3"} -m "$5" "$2"
+}
+
+# mkcommit GITDIR PARENT KEY MSG PATH=FILE|-PATH... : PARENT's tree changed
+# as given (MODE=... for the entries added), committed and signed with KEY.
+mkcommit() {
+	local gd=$1 parent=$2 key=$3 msg=$4 idx a blob tree
+	shift 4
+	idx="$T/index.$RANDOM$RANDOM"
+	if [ -n "$parent" ]; then
+		GIT_DIR=$gd GIT_INDEX_FILE=$idx git read-tree "$parent"
+	else
+		GIT_DIR=$gd GIT_INDEX_FILE=$idx git read-tree --empty
+	fi
+	for a in "$@"; do
+		case "$a" in
+		-*) printf '0 %040d\t%s\n' 0 "${a#-}" | GIT_DIR=$gd GIT_INDEX_FILE=$idx git update-index --index-info ;;
+		*)
+			blob=$(GIT_DIR=$gd git hash-object -w "${a#*=}")
+			GIT_DIR=$gd GIT_INDEX_FILE=$idx git update-index --add --cacheinfo "${MODE:-100644},$blob,${a%%=*}"
+			;;
+		esac
+	done
+	tree=$(GIT_DIR=$gd GIT_INDEX_FILE=$idx git write-tree)
+	rm -f "$idx"
+	commit_tree "$gd" "$tree" "$parent" "$key" "$msg"
+}
+
+# rawtree GITDIR : a tree object from lines "MODE OID NAME" on stdin, written
+# exactly in that order and with those modes (git mktree would sort and check).
+rawtree() {
+	local gd=$1 mode oid name f
+	f="$T/rawtree.$RANDOM$RANDOM"
+	: >"$f"
+	while read -r mode oid name; do
+		printf '%s %s\0' "$mode" "$name" >>"$f"
+		# shellcheck disable=SC2059
+		printf "$(sed 's/../\\x&/g' <<<"$oid")" >>"$f"
+	done
+	GIT_DIR=$gd git hash-object -t tree -w --literally "$f"
+	rm -f "$f"
+}
+
+# graft GITDIR COMMIT PUB : COMMIT's tree with the lines "MODE OID NAME" on
+# stdin appended, in that order, to PUB/decision/; prints the new root tree.
+graft() {
+	local gd=$1 c=$2 pub=$3 dec sub
+	dec=$({ GIT_DIR=$gd git ls-tree "$c:$pub/decision" | sed 's/ blob / /; s/ tree / /; s/\t/ /'; cat; } | rawtree "$gd")
+	sub=$({ GIT_DIR=$gd git ls-tree "$c:$pub" | grep -v '	decision$' || true; printf '040000 tree %s\tdecision\n' "$dec"; } |
+		GIT_DIR=$gd git mktree)
+	printf '040000 tree %s\t%s\n' "$sub" "$pub" | GIT_DIR=$gd git mktree
+}
+
+# serve_pack GITDIR OBJECT... : make the daemon answer every fetch from
+# GITDIR with a pack of exactly these objects (see $T/hook.sh), whatever is
+# asked; the way to send a pack with objects missing.
+serve_pack() {
+	local gd=$1
+	shift
+	printf '%s\n' "$@" | GIT_DIR=$gd git pack-objects --stdout >"$gd/hostile.pack"
+}
+
+# A global git config for the daemon: upload-pack runs $T/hook.sh, which
+# sends hostile.pack (or hostile.stream, a command) when the repo has one.
+hostile_daemon_config() {
+	cat >"$T/hook.sh" <<'HOOK'
+#!/bin/bash
+if [ -f hostile.pack ]; then cat >/dev/null; exec cat hostile.pack; fi
+if [ -f hostile.stream ]; then cat >/dev/null; exec bash hostile.stream; fi
+exec "$@"
+HOOK
+	chmod +x "$T/hook.sh"
+	git config -f "$T/daemon.gitconfig" uploadpack.packObjectsHook "$T/hook.sh"
+	export GIT_CONFIG_GLOBAL=$T/daemon.gitconfig
+}
+
+# peer_rule DIR PEER PUBLISHER : from the last --json sync output, the status
+# (and rule) of PUBLISHER's branch as offered by PEER.
+peer_rule() {
+	jq -r --arg p "$2" --arg b "$3" \
+		'.peers[] | select(.name == $p) | .branches[] | select(.publisher == $b) | .status + (if .rule then " " + .rule else "" end)' \
+		"$T/last-sync.out"
+}
+
+# expect_peer_rule PEER PUBLISHER WANT
+expect_peer_rule() {
+	local got
+	got=$(peer_rule "" "$1" "$2")
+	[ "$got" = "$3" ] || fail "$2 from peer $1: got '$got', expected '$3' ($(jq -c --arg p "$1" '.peers[] | select(.name == $p)' "$T/last-sync.out"))"
+}
