@@ -292,6 +292,9 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 			if (x.over)
 				child_say(fd, "error the peer sent more than %lld bytes (limits.fetch)",
 					  (long long)o->max_bytes);
+			else if (git_error_last() && git_error_last()->klass == GIT_ERROR_NOMEMORY)
+				child_say(fd, "error the peer's pack needs more memory than the fetch "
+					  "process may use (limits.fetch + 512 MiB)");
 			else
 				child_say(fd, "error %s", git_message());
 			return 1;
@@ -555,7 +558,7 @@ static int job_read(struct hrdex_fetch *job)
 
 int hrdex_fetch_run(struct hrdex_fetch *jobs, size_t n, const struct hrdex_fetch_opts *o)
 {
-	size_t parallel = o->parallel ? o->parallel : 8, next = 0, running = 0, i, k;
+	size_t parallel = o->parallel ? o->parallel : 16, next = 0, running = 0, i, k;
 	struct pollfd *pfds = NULL;
 	size_t *which = NULL;
 	int ret = -1;

@@ -77,7 +77,7 @@ struct hrdex_fetch_opts {
 	int64_t connect_timeout_ms;
 	int64_t timeout_ms;        /* whole transfer, connecting included */
 	int64_t max_bytes;         /* limits.fetch */
-	size_t parallel;           /* children at once; 0: 8 */
+	size_t parallel;           /* children at once; 0: 16 */
 };
 
 /*

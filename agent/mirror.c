@@ -51,7 +51,7 @@ int hrdex_mirror_push(struct hrdex_state *st)
 	fo.connect_timeout_ms = cfg->connect_timeout * 1000;
 	fo.timeout_ms = cfg->transfer_timeout * 1000;
 	fo.max_bytes = cfg->limits.fetch_bytes;
-	fo.parallel = 8;
+	fo.parallel = 16;
 	/* Mirrors with nothing to push (we have published nothing yet) sit out. */
 	for (i = 0, n = 0; i < cfg->nmirrors; i++)
 		if (jobs[i].nwanted)

@@ -674,7 +674,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	fo.connect_timeout_ms = cfg->connect_timeout * 1000;
 	fo.timeout_ms = cfg->transfer_timeout * 1000;
 	fo.max_bytes = cfg->limits.fetch_bytes;
-	fo.parallel = 8;
+	fo.parallel = 16;
 	if (hrdex_fetch_run(rd.jobs, npeers, &fo) < 0)
 		goto cleanup;
 

@@ -1,7 +1,7 @@
 /*
  * sync.h - one sync round (DESIGN.md, "Acceptance rules"):
  *
- *   1. fetch every peer in parallel, each in a bounded child (fetch.h), into
+ *   1. fetch every peer in parallel (16 at once), each in a bounded child (fetch.h), into
  *      a per-peer quarantine object store;
  *   2. for each publisher branch offered, apply the acceptance rules
  *      (accept.h) to each peer's copy; copy the checked objects into repo.git;
