@@ -186,10 +186,12 @@ mkcommit() {
 # rawtree GITDIR : a tree object from lines "MODE OID NAME" on stdin, written
 # exactly in that order and with those modes (git mktree would sort and check).
 rawtree() {
-	local gd=$1 mode oid name f
+	local gd=$1 mode oid name f line
 	f="$T/rawtree.$RANDOM$RANDOM"
 	: >"$f"
-	while read -r mode oid name; do
+	while IFS= read -r line; do
+		mode=${line%% *} line=${line#* }
+		oid=${line%% *} name=${line#* }
 		printf '%s %s\0' "$mode" "$name" >>"$f"
 		# shellcheck disable=SC2059
 		printf "$(sed 's/../\\x&/g' <<<"$oid")" >>"$f"
