@@ -400,6 +400,13 @@ static int process_branch(struct round *rd, struct candidate *c, size_t nc)
 		struct hrdex_accept a;
 		git_repository *vr;
 
+		/* The fetch asked only for these; checked again here all the same. */
+		if (!own && (!hrdex_signers_has(st->signers, pub) ||
+			     (rd->peers[c[i].peer]->npublishers &&
+			      !list_has(rd->peers[c[i].peer]->publishers, rd->peers[c[i].peer]->npublishers, pub)))) {
+			branch_reject(rd, b, "trust", "'%s' is not a publisher we take from this peer", pub);
+			continue;
+		}
 		if (have_cur && git_oid_equal(&c[i].oid, &cur)) {
 			b->status = HRDEX_BRANCH_CURRENT;
 			record_peer_ref(rd, c[i].peer, pub, &c[i].oid);
