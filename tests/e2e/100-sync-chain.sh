@@ -52,6 +52,9 @@ expect_tip "$C" achpr "$(tip "$A" achpr)" "the withdrawal reached C"
 [ ! -e "$C/view/achpr/decision/res-1.json" ] || fail "withdrawn document still in C's view"
 [ -f "$C/view/achpr/decision/res-2.json" ] || fail "res-2 vanished from C's view"
 
+[ "$("$HRDEX" -C "$C" query --publisher achpr --format refs)" = achpr/decision/res-2 ] ||
+	fail "C's cache does not follow the sync: $("$HRDEX" -C "$C" query --format refs)"
+
 note "a sync with nothing new changes nothing"
 main_before=$(tip "$C" main)
 sync_agent "$C" || fail "no-change sync failed"
