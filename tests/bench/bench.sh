@@ -270,7 +270,9 @@ if [ "$HAVE_SYNC" = 1 ]; then
 
 	# no change, PEERS peers: one git daemon each, all serving the same branches
 	"$HRDEX" -q -C "$R" peer remove hub >/dev/null
+	PEERNAMES=()
 	for k in $(seq -w 1 "$PEERS"); do
+		PEERNAMES+=("peer$k")
 		start_daemon "$W/srv"
 		"$HRDEX" -q -C "$R" peer add "peer$k" "git://127.0.0.1:$PORT/hub.git" >/dev/null
 		git --git-dir "$CLONE" remote add "peer$k" "git://127.0.0.1:$PORT/hub.git"
@@ -286,6 +288,7 @@ if [ "$HAVE_SYNC" = 1 ]; then
 		timed sync-nochange hrdex "$rep" "$HRDEX" -v -C "$R" sync
 		cp "$W/err" "$W/logs/sync-nochange-$rep.log"
 		timed sync-nochange git "$rep" bash "$W/fetch.sh"
+		timed sync-nochange git-jobs "$rep" git --git-dir "$CLONE" fetch -q --multiple --jobs="$PEERS" "${PEERNAMES[@]}"
 	done
 	check sync-nochange-main "$([ "$(tip "$R/repo.git" main)" = "$main" ] && echo 1 || echo 0)" \
 		"main unchanged by $REPS syncs with nothing new from $PEERS peers"
