@@ -669,14 +669,29 @@ static void make_doc(const char *out, unsigned i, struct hrdex_buf *json, struct
 	if (i > 0 && chance(&r, 0.4)) {
 		unsigned n = 1 + below(&r, 3);
 
+		char seen[3][96];
+
 		arr = add(doc, "links", cJSON_CreateArray());
 		for (k = 0; k < n; k++) {
+			const char *rel = PICK(&r, rels);
+			unsigned j;
+
 			o = cJSON_CreateObject();
-			add(o, "rel", str(PICK(&r, rels)));
+			add(o, "rel", str(rel));
 			if (chance(&r, 0.1)) {
-				add(o, "url", str("https://www.ohchr.org/en/hr-bodies/hrc/regular-sessions"));
+				snprintf(seen[k], sizeof(seen[k]), "https://www.ohchr.org/en/hr-bodies/hrc/session%u", k);
+				add(o, "url", str(seen[k]));
 			} else {
 				earlier_ref(&r, i, &other);
+				snprintf(seen[k], sizeof(seen[k]), "%s", other.ref);
+				for (j = 0; j < k; j++)
+					if (!strcmp(seen[j], seen[k]))
+						break;
+				if (j < k) { /* the same target twice: links are unique */
+					cJSON_Delete(o);
+					seen[k][0] = '\0';
+					continue;
+				}
 				add(o, "ref", str(other.ref));
 				cites_hot |= is_hot(other.ref);
 			}
