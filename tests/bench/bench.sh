@@ -124,17 +124,23 @@ free_port() {
 }
 
 # start_daemon DIR : git daemon serving DIR's repositories on 127.0.0.1;
-# sets PORT.
+# sets PORT.  Another port is tried when someone else took this one first.
 start_daemon() {
-	PORT=$(free_port)
-	git daemon --reuseaddr --listen=127.0.0.1 --port="$PORT" --base-path="$1" --export-all \
-		"$1" >>"$W/logs/daemon.log" 2>&1 &
-	DAEMONS+=($!)
-	for _ in $(seq 1 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-		sleep 0.05
+	local pid try
+	for try in 1 2 3 4 5; do
+		PORT=$(free_port)
+		git daemon --reuseaddr --listen=127.0.0.1 --port="$PORT" --base-path="$1" --export-all \
+			"$1" >>"$W/logs/daemon.log" 2>&1 &
+		pid=$!
+		DAEMONS+=("$pid")
+		for _ in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+			sleep 0.05
+		done
+		kill "$pid" 2>/dev/null || true
 	done
-	die "git daemon did not start on $PORT"
+	die "git daemon did not start (see $W/logs/daemon.log)"
 }
 
 meta() { sed -n "s/^$2=//p" "$1"; }
