@@ -75,6 +75,10 @@ export HOME="$W/home" GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMA
 	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.org
 unset HRDEX_HOME
 mkdir -p "$HOME" "$W/logs"
+# No automatic gc: after a big commit git would start one in the background,
+# which would run during the next measurement (and race our rm -rf).
+git config --global gc.auto 0
+git config --global maintenance.auto false
 : >"$W/samples.tsv"
 : >"$W/checks.tsv"
 : >"$W/skipped.tsv"
