@@ -20,7 +20,9 @@
  * 95% of documents, each other language in about a third; the texts of one
  * document are translations of each other), sizes mostly 1-8 KiB (log-
  * uniform), 2.5% 8-32 KiB and 0.5% 100-300 KiB (all six languages), about
- * 1% with one or two attachments of 4-256 KiB (incompressible, like PDFs).
+ * 1% with one or two attachments of 4-256 KiB (incompressible, like PDFs),
+ * and every hundredth document with the same 20 KiB annex (one blob at many
+ * paths, as when guidelines are annexed to many documents).
  * Types: 20% decisions, 30% recommendations, 10% reports, 15% events, 5%
  * visits, 5% practices, 15% notes.
  *
@@ -67,10 +69,18 @@ static uint64_t rng_next(struct rng *r)
 	return z ^ (z >> 31);
 }
 
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* Independent streams: the start is a hash of (seed, i, stream), so that no
+ * stream is another one shifted by a few draws. */
 static void rng_init(struct rng *r, uint64_t seed, uint64_t i, uint64_t stream)
 {
-	r->s = seed * 0xD1342543DE82EF95ULL + i * 0x9E3779B97F4A7C15ULL + stream;
-	rng_next(r);
+	r->s = mix64(mix64(mix64(seed) ^ i) + stream * 0xD1342543DE82EF95ULL);
 }
 
 static unsigned below(struct rng *r, unsigned n)
@@ -536,12 +546,49 @@ static void write_file(const char *path, const void *data, size_t len)
 		die(path);
 }
 
+/* The annex every hundredth document carries, the same bytes each time (a
+ * network's guidelines annexed to many documents): one blob, many paths. */
+static void shared_annex(cJSON *list, const struct head *h, const char *dir)
+{
+	static unsigned char data[20480];
+	static char hex[65];
+	static int made;
+	cJSON *a = cJSON_CreateObject();
+	char path[4400];
+
+	if (!made) {
+		struct rng r;
+		unsigned char digest[32];
+		size_t j;
+
+		rng_init(&r, 0, 0, 3);
+		memcpy(data, "%PDF-1.7\n", 9);
+		for (j = 9; j < sizeof(data); j++)
+			data[j] = (unsigned char)rng_next(&r);
+		crypto_hash_sha256(digest, data, sizeof(data));
+		sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+		made = 1;
+	}
+	add(a, "bytes", cJSON_CreateNumber((double)sizeof(data)));
+	add(a, "media_type", str("application/pdf"));
+	add(a, "name", str("guidelines-focal-points.pdf"));
+	add(a, "sha256", str(hex));
+	push(list, a);
+	snprintf(path, sizeof(path), "%s/%s.files", dir, h->id);
+	if (hrdex_fs_mkdirs(path, 0755) < 0)
+		die(hrdex_error_message());
+	snprintf(path, sizeof(path), "%s/%s.files/guidelines-focal-points.pdf", dir, h->id);
+	write_file(path, data, sizeof(data));
+	facts.attachments++;
+	facts.attachment_bytes += sizeof(data);
+}
+
 static void make_attachments(cJSON *doc, const struct head *h, const char *dir, unsigned i)
 {
 	struct rng r;
 	unsigned k, n, lang;
 	cJSON *list = add(doc, "attachments", cJSON_CreateArray());
-	char path[4096], name[96], hex[65];
+	char path[4400], name[96], hex[65];
 	unsigned char digest[32], *data;
 	size_t size, j;
 
@@ -930,6 +977,11 @@ static void make_doc(const char *out, unsigned i, struct hrdex_buf *json, struct
 		die(hrdex_error_message());
 	if (chance(&r, 0.01))
 		make_attachments(doc, &h, dir, i);
+	if (i % 100 == 3) {
+		cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "attachments");
+
+		shared_annex(list ? list : add(doc, "attachments", cJSON_CreateArray()), &h, dir);
+	}
 
 	/* grow the long text to the size drawn (the rest of the document counted) */
 	hrdex_buf_clear(json);
