@@ -20,3 +20,17 @@ WEAK void hrdex_cache_close(struct hrdex_cache *c) { (void)c; }
 WEAK int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *changed)
 { (void)c; (void)repo; if (changed) *changed = 0; return 0; }
 
+
+/* h/sync: until sync.c lands, every peer fails with a clear message; the
+ * service's adapter (service.c) replaces this once hrdex_sync exists. */
+#include "service.h"
+#include <stdio.h>
+WEAK int hrdex_service_sync_peer(struct hrdex_state *s, const struct hrdex_peer *peer,
+				 struct hrdex_sync_result *out)
+{
+	(void)s;
+	(void)peer;
+	out->status = HRDEX_SYNC_FAILED;
+	snprintf(out->error, sizeof(out->error), "sync is not available in this build yet");
+	return 0;
+}
