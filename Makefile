@@ -61,17 +61,23 @@ $(BUILD)/obj/builtin_schemas.o: $(BUILD)/gen/builtin_schemas.c | $(BUILD)/obj
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
-$(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
+# Test tools: small programs the e2e scenarios start (a webhook receiver).
+TEST_TOOLS := $(BUILD)/tools/webhook_receiver
+
+$(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/tools:
 	mkdir -p $@
 
 check: deps
-	$(MAKE) all $(UNIT_BINS)
+	$(MAKE) all $(UNIT_BINS) $(TEST_TOOLS)
 	tests/run.sh $(BUILD)
 
 unit: all $(UNIT_BINS)
 	tests/run.sh $(BUILD) unit
 
-e2e: all
+e2e: all $(TEST_TOOLS)
 	tests/run.sh $(BUILD) e2e
 
 demo: deps
@@ -96,4 +102,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(TEST_TOOLS:=.d)
