@@ -1,16 +1,17 @@
 /*
  * hook.c - webhook delivery (see hook.h).
  *
- * Why a thread: a delivery may wait up to webhook.timeout on a receiver that
+ * Why threads: a delivery may wait up to webhook.timeout on a receiver that
  * accepts and never answers.  Syncing and publishing must not wait with it,
- * and signals (SIGTERM) must still be answered within a second or two.  A
- * child process per delivery would need the queue shared through files and
- * a reaper; curl multi would need every step of the service loop cut into
- * bounded slices.  One delivery thread with blocking libcurl easy transfers
- * is the simplest design that isolates the receiver completely:
- *   - the thread owns no repository handle and touches no git state; the
- *     main thread builds the summary (it owns the repository) and hands over
- *     a finished body;
+ * nor the other webhooks, and signals (SIGTERM) must still be answered
+ * within a second or two.  A child process per delivery would need the
+ * queue shared through files and a reaper; curl multi would need every step
+ * of the service loop cut into bounded slices.  One thread per webhook with
+ * blocking libcurl easy transfers is the simplest design that isolates each
+ * receiver completely:
+ *   - the threads own no repository handle and touch no git state; the main
+ *     thread builds the summary (it owns the repository) and hands over a
+ *     finished body;
  *   - the queue (struct hook entries) is guarded by one mutex, held only to
  *     copy or update entries and to write their small queue files, never
  *     during a transfer;
@@ -18,8 +19,8 @@
  *     on the answer enforced in the write callback (CURLOPT_MAXFILESIZE does
  *     not stop a transfer under way), and a progress callback that aborts it
  *     when the service stops;
- *   - the thread is created with the service's signals blocked, so they are
- *     all read from the main loop's signalfd.
+ *   - the threads are created with the service's signals blocked, so they
+ *     are all read from the main loop's signalfd.
  * Queue files are written only under the mutex, so the thread and the main
  * loop never race on STATE/hooks/NAME.json.lock; hooks/ is skipped when
  * another hrdex clears stale lock files (state.c), since this thread writes
@@ -67,11 +68,18 @@ struct hook {
 	char error[256];
 };
 
+struct worker {
+	char name[65];            /* the webhook it delivers */
+	pthread_t thread;
+	struct hrdex_hooks *hooks;
+	int exited;               /* its webhook was removed; join it */
+};
+
 struct hrdex_hooks {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	pthread_t thread;
-	int running;              /* thread started */
+	pthread_cond_t cv;        /* the queue changed, or an attempt ended */
+	struct worker **workers;
+	size_t nworkers;
 	atomic_int stop;
 	char *dir;                /* STATE/hooks */
 	char agent[33];
@@ -518,49 +526,39 @@ static struct hook *find(struct hrdex_hooks *h, const char *name)
 
 /* ---- the delivery thread ---- */
 
+/* One thread per webhook, so that a receiver that hangs delays only its
+ * own deliveries.  It ends when its webhook is no longer configured. */
 static void *deliver(void *arg)
 {
-	struct hrdex_hooks *h = arg;
+	struct worker *w = arg;
+	struct hrdex_hooks *h = w->hooks;
 
 	pthread_mutex_lock(&h->mu);
 	while (!atomic_load(&h->stop)) {
-		struct hook *due = NULL, *k;
-		int64_t now = now_s(), soonest = 0;
-		char name[65], err[256];
+		struct hook *k = find(h, w->name);
+		int64_t now = now_s();
+		char err[256];
 		char *url = NULL, *secret = NULL, *body = NULL;
 		uint64_t gen;
-		int copied;
+		int copied, r;
 		long connect_timeout = h->connect_timeout, timeout = h->timeout;
-		size_t i;
-		int r;
 
-		for (i = 0; i < h->n; i++) {
-			k = &h->hooks[i];
+		if (!k)
+			break; /* removed by a reload */
+		if (!k->body || k->next_try > now) {
+			struct timespec ts = { (time_t)k->next_try, 0 };
+
 			if (!k->body)
-				continue;
-			if (k->next_try <= now && (!due || k->next_try < due->next_try))
-				due = k;
-			if (!soonest || k->next_try < soonest)
-				soonest = k->next_try;
-		}
-		if (!due) {
-			struct timespec ts;
-
-			if (!soonest) {
 				pthread_cond_wait(&h->cv, &h->mu);
-			} else {
-				ts.tv_sec = (time_t)soonest;
-				ts.tv_nsec = 0;
+			else
 				pthread_cond_timedwait(&h->cv, &h->mu, &ts);
-			}
 			continue;
 		}
-		snprintf(name, sizeof(name), "%s", due->name);
-		url = strdup(due->url);
-		secret = due->secret ? strdup(due->secret) : NULL;
-		body = strdup(due->body);
-		gen = due->gen;
-		copied = url && body && (!due->secret || secret);
+		url = strdup(k->url);
+		secret = k->secret ? strdup(k->secret) : NULL;
+		body = strdup(k->body);
+		gen = k->gen;
+		copied = url && body && (!k->secret || secret);
 		pthread_mutex_unlock(&h->mu);
 		if (copied)
 			r = hrdex_hook_post(url, secret, body, strlen(body), connect_timeout, timeout, &h->stop, err,
@@ -572,9 +570,9 @@ static void *deliver(void *arg)
 			h->ok++;
 		else if (!atomic_load(&h->stop))
 			h->failed++;
-		k = find(h, name);
+		k = find(h, w->name); /* the list may have been replaced meanwhile */
 		if (k && r == 0 && k->gen == gen) {
-			hrdex_log_info("webhook '%s': delivered", name);
+			hrdex_log_info("webhook '%s': delivered", w->name);
 			free(k->body);
 			k->body = NULL;
 			free(k->changes);
@@ -590,7 +588,7 @@ static void *deliver(void *arg)
 			k->attempts++;
 			k->next_try = now_s() + hrdex_hook_backoff(k->attempts, h->backoff_max);
 			snprintf(k->error, sizeof(k->error), "%s", err);
-			hrdex_log_warn("webhook '%s': delivery failed (attempt %lld, next in %lld s): %s", name,
+			hrdex_log_warn("webhook '%s': delivery failed (attempt %lld, next in %lld s): %s", w->name,
 				       (long long)k->attempts, (long long)(k->next_try - now_s()), err);
 			if (k->gen == gen)
 				save(h, k);
@@ -602,20 +600,51 @@ static void *deliver(void *arg)
 		free(url);
 		free(body);
 	}
+	w->exited = 1;
 	pthread_mutex_unlock(&h->mu);
 	return NULL;
 }
 
-static int start_thread(struct hrdex_hooks *h)
+/* Start a thread for each configured webhook without a live one; mutex held. */
+static int start_workers(struct hrdex_hooks *h)
 {
-	int r;
+	size_t i, j;
 
-	if (h->running || !h->n)
-		return 0;
-	r = pthread_create(&h->thread, NULL, deliver, h);
-	if (r)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot start the webhook thread: %s", strerror(r));
-	h->running = 1;
+	/* Join the threads of removed webhooks: they set exited under the mutex
+	 * we hold, so they have released it and are returning. */
+	for (i = j = 0; i < h->nworkers; i++) {
+		if (h->workers[i]->exited) {
+			pthread_join(h->workers[i]->thread, NULL);
+			free(h->workers[i]);
+		} else {
+			h->workers[j++] = h->workers[i];
+		}
+	}
+	h->nworkers = j;
+	for (i = 0; i < h->n; i++) {
+		struct worker *w, **more;
+		int live = 0, r;
+
+		for (j = 0; j < h->nworkers; j++)
+			live |= !h->workers[j]->exited && !strcmp(h->workers[j]->name, h->hooks[i].name);
+		if (live)
+			continue;
+		more = realloc(h->workers, (h->nworkers + 1) * sizeof(*more));
+		if (!more)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		h->workers = more;
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		snprintf(w->name, sizeof(w->name), "%s", h->hooks[i].name);
+		w->hooks = h;
+		r = pthread_create(&w->thread, NULL, deliver, w);
+		if (r) {
+			free(w);
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot start a webhook thread: %s", strerror(r));
+		}
+		h->workers[h->nworkers++] = w;
+	}
 	return 0;
 }
 
@@ -623,6 +652,7 @@ int hrdex_hooks_configure(struct hrdex_hooks *h, const struct hrdex_config *c)
 {
 	struct hook *list = calloc(c->nhooks + 1, sizeof(*list));
 	size_t i, j;
+	int r;
 
 	if (!list)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
@@ -666,8 +696,9 @@ int hrdex_hooks_configure(struct hrdex_hooks *h, const struct hrdex_config *c)
 	h->backoff_max = c->hook_backoff_max;
 	snprintf(h->agent, sizeof(h->agent), "%s", c->publisher);
 	pthread_cond_broadcast(&h->cv);
+	r = start_workers(h);
 	pthread_mutex_unlock(&h->mu);
-	return start_thread(h);
+	return r;
 }
 
 int hrdex_hooks_start(struct hrdex_hooks **out, const char *state_dir, const struct hrdex_config *c)
@@ -792,19 +823,16 @@ static int any_due(const struct hrdex_hooks *h, int64_t now)
 
 int hrdex_hooks_drain(struct hrdex_hooks *h, int64_t deadline)
 {
-	int waited = 0;
-
-	if (!h || !h->running)
+	if (!h || !h->n)
 		return 0;
 	pthread_mutex_lock(&h->mu);
 	while (any_due(h, now_s()) && now_s() < deadline) {
 		struct timespec ts = { (time_t)deadline, 0 };
 
-		waited = 1;
 		pthread_cond_timedwait(&h->cv, &h->mu, &ts);
 	}
 	pthread_mutex_unlock(&h->mu);
-	return waited;
+	return 1;
 }
 
 void hrdex_hooks_stop(struct hrdex_hooks *h)
@@ -817,8 +845,11 @@ void hrdex_hooks_stop(struct hrdex_hooks *h)
 	atomic_store(&h->stop, 1);
 	pthread_cond_broadcast(&h->cv);
 	pthread_mutex_unlock(&h->mu);
-	if (h->running)
-		pthread_join(h->thread, NULL);
+	for (i = 0; i < h->nworkers; i++) {
+		pthread_join(h->workers[i]->thread, NULL);
+		free(h->workers[i]);
+	}
+	free(h->workers);
 	for (i = 0; i < h->n; i++)
 		hook_release(&h->hooks[i]);
 	free(h->hooks);

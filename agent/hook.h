@@ -10,8 +10,9 @@
  * yet announced, the newest tip), so the queue never grows and the receiver
  * still hears of every ref that moved.  Receivers must be idempotent.
  *
- * Deliveries run on their own thread (hook.c says why), so a receiver that is
- * down, slow or hanging never delays syncing or publishing.
+ * Each webhook is delivered by its own thread (hook.c says why), so a
+ * receiver that is down, slow or hanging never delays syncing, publishing or
+ * the other webhooks.
  */
 #ifndef HRDEX_HOOK_H
 #define HRDEX_HOOK_H
@@ -36,10 +37,9 @@ struct hrdex_change {
 struct hrdex_hooks;
 
 /*
- * Load the pending queue from state_dir/hooks/ and start the delivery thread
- * (none when no webhook is configured; it starts on a later configure).
- * Call with the signals the service handles blocked, so the thread inherits
- * the mask.  agent is our publisher id, named in every summary.
+ * Load the pending queue from state_dir/hooks/ and start one delivery thread
+ * per webhook.  Call with the signals the service handles blocked, so the
+ * threads inherit the mask.  Summaries name c->publisher as the agent.
  */
 int hrdex_hooks_start(struct hrdex_hooks **out, const char *state_dir, const struct hrdex_config *c);
 
@@ -57,10 +57,10 @@ int hrdex_hooks_report(struct hrdex_hooks *h, struct hrdex_status *st);
 
 /* Wait (until deadline, unix seconds) for every summary due now to have
  * been tried once: `hrdex run --once` delivers before it exits.  Returns 1
- * when it waited for anything. */
+ * when deliveries may have happened (a webhook is configured). */
 int hrdex_hooks_drain(struct hrdex_hooks *h, int64_t deadline);
 
-/* Stop the thread (a delivery under way is aborted within about a second)
+/* Stop the threads (a delivery under way is aborted within about a second)
  * and free everything; pending summaries stay on disk.  NULL is fine. */
 void hrdex_hooks_stop(struct hrdex_hooks *h);
 

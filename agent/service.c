@@ -64,6 +64,7 @@ struct service {
 	int masked;
 	int64_t next_outbox;
 	int64_t next_pass;          /* retry when the state was busy */
+	int have_tips;              /* st.publishers holds the tips the last pass saw */
 	int stop, reload, sync_now;
 	int once;
 	struct hrdex_service_result result;
@@ -331,6 +332,28 @@ static int tips_read(struct tips *t, git_repository *repo)
 	return 0;
 }
 
+/* The tips the last pass saw (status.json keeps them across restarts), so
+ * that changes made between passes (hrdex publish, withdraw, sync) are
+ * announced too. */
+static int tips_from_status(struct tips *t, const struct hrdex_status *st)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	t->names.strings = calloc(st->npublishers + 1, sizeof(char *));
+	t->oids = calloc(st->npublishers + 1, sizeof(*t->oids));
+	if (!t->names.strings || !t->oids)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	for (i = 0; i < st->npublishers; i++) {
+		if (git_oid_fromstr(&t->oids[t->names.count], st->publishers[i].tip) < 0)
+			continue;
+		if (!(t->names.strings[t->names.count] = strdup(st->publishers[i].id)))
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		t->names.count++;
+	}
+	return 0;
+}
+
 static void tips_free(struct tips *t)
 {
 	git_strarray_dispose(&t->names);
@@ -533,6 +556,8 @@ static void cron(struct service *sv)
 	size_t i;
 
 	memset(&sv->result, 0, sizeof(sv->result));
+	memset(&before, 0, sizeof(before));
+	memset(&after, 0, sizeof(after));
 	if (hrdex_state_lock(sv->state, 1) < 0) {
 		hrdex_log_warn("%s; next pass in %d s", hrdex_error_message(), BUSY_RETRY);
 		sv->next_pass = now_s() + BUSY_RETRY;
@@ -540,7 +565,8 @@ static void cron(struct service *sv)
 	}
 	sv->next_pass = 0;
 	if (reopen_repo(sv->state) < 0 || hrdex_state_reload_signers(sv->state) < 0 ||
-	    tips_read(&before, sv->state->repo) < 0) {
+	    (sv->have_tips ? tips_from_status(&before, &sv->st) : tips_read(&before, sv->state->repo)) < 0) {
+		tips_free(&before);
 		hrdex_log_error("%s; next pass in %d s", hrdex_error_message(), BUSY_RETRY);
 		sv->next_pass = now_s() + BUSY_RETRY;
 		hrdex_state_unlock(sv->state);
@@ -581,6 +607,7 @@ static void cron(struct service *sv)
 	tips_free(&after);
 	sv->st.counters.passes++;
 	write_status(sv);
+	sv->have_tips = 1;
 	hrdex_state_unlock(sv->state);
 }
 
@@ -597,8 +624,13 @@ static int load_status(struct service *sv)
 		memset(&sv->st, 0, sizeof(sv->st));
 		return 0;
 	}
-	/* Counters and per-peer history survive restarts; the rest is rebuilt. */
+	/* Counters, tips and per-peer history survive restarts; the rest is rebuilt. */
 	sv->st.counters = old.counters;
+	sv->st.publishers = old.publishers;
+	sv->st.npublishers = old.npublishers;
+	old.publishers = NULL;
+	old.npublishers = 0;
+	sv->have_tips = 1;
 	for (i = 0; i < old.npeers; i++) {
 		struct hrdex_status_peer *p = hrdex_status_peer(&sv->st, old.peers[i].name);
 
