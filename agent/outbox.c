@@ -482,7 +482,8 @@ cleanup:
 	return ret;
 }
 
-/* 1 when every problem of the item is a duplicate ref. */
+/* 1 when every problem of the item is a duplicate ref (batch.c adds that
+ * only to items otherwise valid, whose ref and oid are set). */
 static int only_duplicate(const struct hrdex_batch_item *it)
 {
 	size_t i;
@@ -490,7 +491,7 @@ static int only_duplicate(const struct hrdex_batch_item *it)
 	for (i = 0; i < it->problems.count; i++)
 		if (strcmp(it->problems.items[i].keyword, "duplicate"))
 			return 0;
-	return it->problems.count > 0 && it->doc;
+	return it->problems.count > 0 && it->ref.publisher[0];
 }
 
 enum fate { FATE_PUBLISH, FATE_REJECT, FATE_DEFER };
@@ -508,19 +509,22 @@ static void decide(struct hrdex_batch *b, enum fate *fate)
 	for (i = 0; i < b->count; i++) {
 		struct hrdex_batch_item *it = &b->items[i];
 
-		if (only_duplicate(it))
+		if (only_duplicate(it)) {
 			hrdex_problems_truncate(&it->problems, 0);
-		fate[i] = it->problems.count || !it->doc ? FATE_REJECT : FATE_PUBLISH;
+			it->valid = 1;
+			b->invalid--;
+		}
+		fate[i] = it->problems.count || !it->valid ? FATE_REJECT : FATE_PUBLISH;
 	}
 	for (i = 0; i < b->count; i++) {
 		if (fate[i] != FATE_PUBLISH)
 			continue;
 		for (j = 0; j < i; j++) {
-			const struct hrdex_ref *x = &b->items[i].doc->ref, *y;
+			const struct hrdex_ref *x = &b->items[i].ref, *y;
 
 			if (fate[j] == FATE_REJECT)
 				continue;
-			y = &b->items[j].doc->ref;
+			y = &b->items[j].ref;
 			if (!strcmp(x->publisher, y->publisher) && !strcmp(x->type, y->type) &&
 			    !strcmp(x->id, y->id)) {
 				fate[i] = FATE_DEFER;
@@ -532,8 +536,8 @@ static void decide(struct hrdex_batch *b, enum fate *fate)
 
 /* Publish the items whose fate is FATE_PUBLISH; items publish.c finds
  * invalid (attachment problems) turn FATE_REJECT and the rest is retried. */
-static int publish_valid(struct hrdex_state *s, struct hrdex_batch *b, enum fate *fate,
-			 struct hrdex_outbox_report *r)
+static int publish_valid(struct hrdex_state *s, struct hrdex_batch *b, const struct hrdex_doc_opts *opts,
+			 enum fate *fate, struct hrdex_outbox_report *r)
 {
 	struct hrdex_batch sub = { 0 };
 	struct hrdex_publish_result res = { 0 };
@@ -559,11 +563,13 @@ static int publish_valid(struct hrdex_state *s, struct hrdex_batch *b, enum fate
 		}
 		sub.count = n;
 		sub.invalid = 0;
-		failed = hrdex_publish(s, &sub, NULL, &res) < 0;
+		failed = hrdex_publish(s, &sub, opts, NULL, &res) < 0;
 		for (i = 0; i < n; i++) {
 			b->items[idx[i]] = sub.items[i];
-			if (b->items[idx[i]].problems.count)
+			if (b->items[idx[i]].problems.count) {
+				b->items[idx[i]].valid = 0;
 				fate[idx[i]] = FATE_REJECT;
+			}
 		}
 		if (!failed) {
 			r->committed = res.committed;
@@ -625,7 +631,7 @@ int hrdex_outbox_pass(struct hrdex_state *s, int64_t now, struct hrdex_outbox_re
 	if (hrdex_batch_load(&batch, inputs, n, NULL, 0, &dopts) < 0)
 		goto cleanup;
 	decide(&batch, fate);
-	if (publish_valid(s, &batch, fate, r) < 0)
+	if (publish_valid(s, &batch, &dopts, fate, r) < 0)
 		goto cleanup;
 	/* The commit exists (or nothing changed): now plan, record, move. */
 	for (i = 0; i < n; i++) {

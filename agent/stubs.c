@@ -8,23 +8,16 @@
 #include "schema.h"
 #include "sign.h"
 #include "cache.h"
+#include "service.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #define STUB(ret) { return hrdex_error_set(HRDEX_EX_SOFTWARE, "not implemented yet"), ret; }
 #define WEAK __attribute__((weak))
 
-WEAK int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
-{ (void)path; (void)readonly; *out = NULL; return 0; }
-WEAK void hrdex_cache_close(struct hrdex_cache *c) { (void)c; }
-WEAK int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *changed)
-{ (void)c; (void)repo; if (changed) *changed = 0; return 0; }
-
-
 /* h/sync: until sync.c lands, every peer fails with a clear message; the
  * service's adapter (service.c) replaces this once hrdex_sync exists. */
-#include "service.h"
-#include <stdio.h>
 WEAK int hrdex_service_sync_peer(struct hrdex_state *s, const struct hrdex_peer *peer,
 				 struct hrdex_sync_result *out)
 {
