@@ -102,12 +102,17 @@ valgrind: all $(UNIT_BINS)
 	HRDEX_VALGRIND=1 tests/run.sh $(BUILD) unit
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BUILD)/hrdex $(DESTDIR)$(BINDIR)/hrdex
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 contrib/hrdex.1 $(DESTDIR)$(MANDIR)/man1/hrdex.1
+	install -m 0644 contrib/hrdex.conf.5 $(DESTDIR)$(MANDIR)/man5/hrdex.conf.5
+	install -m 0644 contrib/hrdex.conf contrib/hrdex.service contrib/hrdex-git-daemon.service \
+		$(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hrdex
+	rm -f $(DESTDIR)$(MANDIR)/man1/hrdex.1 $(DESTDIR)$(MANDIR)/man5/hrdex.conf.5
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
