@@ -148,18 +148,12 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 			       b, h->error[0] ? ": " : "", h->error);
 		}
 	}
-	if (st->rejections && cJSON_GetArraySize(st->rejections) > 0) {
-		const cJSON *r, *list = st->rejections;
+	if (cJSON_GetArraySize(st->rejections) > 0) {
+		const cJSON *r;
 
-		if (cJSON_IsObject(list) && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(list, "rejections")))
-			list = cJSON_GetObjectItemCaseSensitive(list, "rejections");
-		printf("rejections:\n");
-		if (cJSON_IsArray(list)) {
-			cJSON_ArrayForEach(r, list)
-				print_rejection(r);
-		} else {
-			print_rejection(list);
-		}
+		printf("rejections (the last sync of each peer):\n");
+		cJSON_ArrayForEach(r, st->rejections)
+			print_rejection(r);
 	}
 	printf("counters: %lld syncs ok, %lld unreachable, %lld failed; %lld branches rejected; "
 	       "%lld bytes fetched\n", (long long)st->counters.syncs_ok, (long long)st->counters.syncs_unreachable,
@@ -226,10 +220,18 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
-	/* Publishers, outbox and rejections as they are now. */
-	if (hrdex_status_scan_publishers(&st, s->repo) < 0 || hrdex_status_load_rejections(&st, dir) < 0) {
+	/* Publishers and the outbox as they are now; rejections as the service
+	 * gathered them per peer, else as the last `hrdex sync` left them. */
+	if (hrdex_status_scan_publishers(&st, s->repo) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
+	}
+	if (!have_status) {
+		cJSON_Delete(st.rejections);
+		if (hrdex_status_read_rejections(&st.rejections, dir) < 0) {
+			ret = cmd_fail();
+			goto cleanup;
+		}
 	}
 	st.outbox_pending = (int64_t)hrdex_outbox_pending(s);
 	snprintf(st.publisher, sizeof(st.publisher), "%s", s->config->publisher);

@@ -258,6 +258,7 @@ static int sched_update(struct service *sv, int64_t now)
 	sv->sched = list;
 	sv->nsched = c->npeers;
 	hrdex_status_prune_peers(&sv->st, c);
+	hrdex_status_prune_rejections(&sv->st, c);
 	return 0;
 }
 
@@ -438,6 +439,14 @@ static void sync_one(struct service *sv, struct peer_sched *ps, int64_t now)
 	}
 	if (!r.seconds)
 		r.seconds = mono_s() - t0;
+	{
+		cJSON *rej = NULL;
+
+		if (hrdex_status_read_rejections(&rej, sv->dir) < 0 ||
+		    hrdex_status_merge_rejections(&sv->st, rej, ps->name) < 0)
+			hrdex_log_warn("status: %s", hrdex_error_message());
+		cJSON_Delete(rej);
+	}
 	p->last_attempt = now;
 	p->last_bytes = r.bytes;
 	p->last_seconds = r.seconds;
@@ -538,8 +547,6 @@ static void write_status(struct service *sv)
 	sv->st.outbox_pending = (int64_t)hrdex_outbox_pending(sv->state);
 	if (hrdex_status_scan_publishers(&sv->st, sv->state->repo) < 0)
 		hrdex_log_error("status: %s", hrdex_error_message());
-	if (hrdex_status_load_rejections(&sv->st, sv->dir) < 0)
-		hrdex_log_warn("status: %s", hrdex_error_message());
 	if (hrdex_hooks_report(sv->hooks, &sv->st) < 0)
 		hrdex_log_error("status: %s", hrdex_error_message());
 	if (hrdex_status_write(&sv->st, sv->dir) < 0)
@@ -630,6 +637,8 @@ static int load_status(struct service *sv)
 	sv->st.npublishers = old.npublishers;
 	old.publishers = NULL;
 	old.npublishers = 0;
+	sv->st.rejections = old.rejections;
+	old.rejections = NULL;
 	sv->have_tips = 1;
 	for (i = 0; i < old.npeers; i++) {
 		struct hrdex_status_peer *p = hrdex_status_peer(&sv->st, old.peers[i].name);

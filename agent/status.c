@@ -307,10 +307,8 @@ int hrdex_status_to_json(struct hrdex_buf *out, const struct hrdex_status *st)
 		cJSON_AddNumberToObject(e, "done", (double)st->counters.outbox_done);
 		cJSON_AddNumberToObject(e, "rejected", (double)st->counters.outbox_rejected);
 	}
-	if (st->rejections)
-		cJSON_AddItemToObject(o, "rejections", cJSON_Duplicate(st->rejections, 1));
-	else
-		cJSON_AddNullToObject(o, "rejections");
+	cJSON_AddItemToObject(o, "rejections", st->rejections ? cJSON_Duplicate(st->rejections, 1)
+								: cJSON_CreateArray());
 	c = cJSON_AddObjectToObject(o, "counters");
 	for (i = 0; c && i < NCOUNTERS; i++) {
 		const char *base = (const char *)&st->counters + counters[i].offset;
@@ -587,30 +585,91 @@ cleanup:
 	return ret;
 }
 
-int hrdex_status_load_rejections(struct hrdex_status *st, const char *dir)
+int hrdex_status_read_rejections(cJSON **out, const char *dir)
 {
 	struct hrdex_buf b = HRDEX_BUF_INIT;
 	char *path = hrdex_path_join(dir, "rejections.json");
-	cJSON *v = NULL;
+	cJSON *v = NULL, *list;
 	int ret = -1;
 
+	*out = NULL;
 	if (!path)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	if (!hrdex_fs_exists(path)) {
-		cJSON_Delete(st->rejections);
-		st->rejections = NULL;
 		ret = 0;
 		goto cleanup;
 	}
 	if (hrdex_fs_read(&b, path, STATUS_MAX) < 0 || hrdex_json_parse(&v, b.ptr, b.len, NULL) < 0)
 		goto cleanup;
-	cJSON_Delete(st->rejections);
-	st->rejections = v;
+	list = cJSON_IsArray(v) ? v : cJSON_DetachItemFromObjectCaseSensitive(v, "rejections");
+	if (!cJSON_IsArray(list)) {
+		if (list != v)
+			cJSON_Delete(list);
+		hrdex_error_set(HRDEX_EX_DATAERR, "%s: no \"rejections\" array", path);
+		goto cleanup;
+	}
+	if (list != v)
+		cJSON_Delete(v);
+	v = NULL;
+	*out = list;
 	ret = 0;
 cleanup:
+	cJSON_Delete(v);
 	hrdex_buf_free(&b);
 	free(path);
 	return ret;
+}
+
+static int of_peer(const cJSON *e, const char *peer)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "peer");
+
+	return !cJSON_IsString(p) || !strcmp(p->valuestring, peer);
+}
+
+int hrdex_status_merge_rejections(struct hrdex_status *st, const cJSON *list, const char *peer)
+{
+	cJSON *e, *next;
+
+	if (!st->rejections && !(st->rejections = cJSON_CreateArray()))
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (!cJSON_IsArray(st->rejections)) { /* an older status.json: start over */
+		cJSON_Delete(st->rejections);
+		if (!(st->rejections = cJSON_CreateArray()))
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	}
+	for (e = st->rejections->child; e; e = next) {
+		next = e->next;
+		if (of_peer(e, peer))
+			cJSON_Delete(cJSON_DetachItemViaPointer(st->rejections, e));
+	}
+	cJSON_ArrayForEach(e, list) {
+		cJSON *copy;
+
+		if (!of_peer(e, peer))
+			continue;
+		copy = cJSON_Duplicate(e, 1);
+		if (!copy || !cJSON_AddItemToArray(st->rejections, copy)) {
+			cJSON_Delete(copy);
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		}
+	}
+	return 0;
+}
+
+void hrdex_status_prune_rejections(struct hrdex_status *st, const struct hrdex_config *c)
+{
+	cJSON *e, *next;
+
+	if (!cJSON_IsArray(st->rejections))
+		return;
+	for (e = st->rejections->child; e; e = next) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "peer");
+
+		next = e->next;
+		if (cJSON_IsString(p) && !hrdex_config_peer(c, p->valuestring))
+			cJSON_Delete(cJSON_DetachItemViaPointer(st->rejections, e));
+	}
 }
 
 /* ---- health ---- */

@@ -73,7 +73,7 @@ struct hrdex_status {
 	struct hrdex_status_hook *hooks;
 	size_t nhooks;
 	int64_t outbox_pending;
-	cJSON *rejections;      /* STATE/rejections.json as the sync writes it, or NULL */
+	cJSON *rejections;      /* array: the branches the last sync of each peer rejected, or NULL */
 	struct hrdex_status_counters counters;
 };
 
@@ -99,8 +99,24 @@ int hrdex_status_metrics(struct hrdex_buf *out, const struct hrdex_status *st);
 int hrdex_status_write(const struct hrdex_status *st, const char *dir);
 /* Read DIR/status.json; HRDEX_EX_NOINPUT when there is none. */
 int hrdex_status_read(struct hrdex_status *st, const char *dir);
-/* Read DIR/rejections.json into st->rejections (none: NULL, not an error). */
-int hrdex_status_load_rejections(struct hrdex_status *st, const char *dir);
+/*
+ * Read DIR/rejections.json, which sync.c rewrites after each round with the
+ * rejections of that round: {"rejections": [{"peer", "publisher", "commit",
+ * "rule", "reason"}...], "time"} (a bare array is taken too).  *out is the
+ * array, NULL when there is no file.
+ */
+int hrdex_status_read_rejections(cJSON **out, const char *dir);
+
+/*
+ * Replace the entries of peer in st->rejections by those of peer in list
+ * (from hrdex_status_read_rejections): the service syncs one peer at a time,
+ * so status.json keeps the latest rejections of every peer.  Entries without
+ * a "peer" count as the peer's.  NULL list: the peer's entries are dropped.
+ */
+int hrdex_status_merge_rejections(struct hrdex_status *st, const cJSON *list, const char *peer);
+
+/* Drop the rejections of peers no longer configured. */
+void hrdex_status_prune_rejections(struct hrdex_status *st, const struct hrdex_config *c);
 
 /*
  * Health at now against the thresholds of c: one problem per reason

@@ -42,7 +42,7 @@ for k in 'User=hrdex' 'NoNewPrivileges=yes' 'ProtectSystem=strict' 'ReadWritePat
 	'PrivateTmp=yes' 'ProtectHome=yes' 'Type=notify'; do
 	grep -qxF "$k" "$C/hrdex.service" || fail "hrdex.service lacks $k"
 done
-grep -q -- '--disable=receive-pack' "$C/hrdex-git-daemon.service" || fail "git daemon not read-only"
+! grep -q -- '--enable=receive-pack' "$C/hrdex-git-daemon.service" || fail "git daemon accepts pushes"
 grep -qx 'ReadOnlyPaths=/var/lib/hrdex' "$C/hrdex-git-daemon.service" || fail "git daemon can write the state"
 if command -v systemd-analyze >/dev/null && systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
 	systemd-analyze security --offline=yes "$T/units/hrdex.service" >"$T/security.log" 2>&1 || true

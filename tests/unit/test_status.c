@@ -146,6 +146,41 @@ static void test_health(void **state)
 	hrdex_status_release(&st);
 }
 
+static void test_merge_rejections(void **state)
+{
+	struct hrdex_status st;
+	struct hrdex_config c;
+	struct hrdex_peer peers[1];
+	cJSON *a = cJSON_Parse("[{\"peer\": \"achpr\", \"rule\": \"signature\"},"
+			       " {\"peer\": \"iachr\", \"rule\": \"tree\"}]");
+	cJSON *b = cJSON_Parse("[{\"peer\": \"achpr\", \"rule\": \"fast-forward\"}]");
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(hrdex_status_merge_rejections(&st, a, "achpr"), 0);
+	assert_int_equal(hrdex_status_merge_rejections(&st, a, "iachr"), 0);
+	assert_int_equal(cJSON_GetArraySize(st.rejections), 2);
+	/* a later sync of achpr replaces achpr's entries only */
+	assert_int_equal(hrdex_status_merge_rejections(&st, b, "achpr"), 0);
+	assert_int_equal(cJSON_GetArraySize(st.rejections), 2);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(st.rejections, 1), "rule")->valuestring,
+			    "fast-forward");
+	/* a clean sync drops them */
+	assert_int_equal(hrdex_status_merge_rejections(&st, NULL, "achpr"), 0);
+	assert_int_equal(cJSON_GetArraySize(st.rejections), 1);
+	/* a peer removed from the configuration */
+	memset(&c, 0, sizeof(c));
+	memset(peers, 0, sizeof(peers));
+	peers[0].name = (char *)"achpr";
+	c.peers = peers;
+	c.npeers = 1;
+	hrdex_status_prune_rejections(&st, &c);
+	assert_int_equal(cJSON_GetArraySize(st.rejections), 0);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	hrdex_status_release(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_merge_rejections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
