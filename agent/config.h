@@ -29,6 +29,11 @@ struct hrdex_remote {         /* mirror.NAME.* and webhook.NAME.* */
 	int all;              /* mirror.NAME.branches = all (else own) */
 };
 
+struct hrdex_publisher_name {  /* publisher.ID.name */
+	char *id;
+	char *name;
+};
+
 struct hrdex_config {
 	char *path;
 	char *publisher;      /* hrdex.publisher */
@@ -49,6 +54,10 @@ struct hrdex_config {
 	int64_t hook_connect_timeout; /* webhook.connectTimeout, seconds */
 	int64_t hook_backoff_max;   /* webhook.backoffMax: longest wait between retries, seconds */
 	int site_enabled;           /* site.enabled */
+	char *site_dir;             /* site.dir: where the site goes (NULL: STATE/site) */
+	char *site_title;           /* site.title (NULL: a default) */
+	struct hrdex_publisher_name *names;   /* display names of other publishers */
+	size_t nnames;
 	struct hrdex_peer *peers;
 	size_t npeers;
 	struct hrdex_remote *mirrors;
@@ -67,6 +76,10 @@ int hrdex_config_set(const char *path, const char *key, const char *value);
 int hrdex_config_add(const char *path, const char *key, const char *value);
 /* Remove a whole subsection, e.g. ("peer", "iachr"). */
 int hrdex_config_remove_section(const char *path, const char *section, const char *sub);
+
+/* A publisher's display name: hrdex.name for our own, publisher.ID.name for
+ * others; NULL when none is configured (show the id). */
+const char *hrdex_config_publisher_name(const struct hrdex_config *c, const char *id);
 
 const struct hrdex_peer *hrdex_config_peer(const struct hrdex_config *c, const char *name);
 

@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "trust", cmd_trust, "add, list or remove trusted publishers (allowed_signers)" },
 	{ "query", cmd_query, "search the cache" },
 	{ "reindex", cmd_reindex, "rebuild the cache from the repository" },
+	{ "site", cmd_site, "write the static HTML site for browsing" },
 	{ "run", cmd_run, "the service: sync on a schedule, publish the outbox, write status" },
 	{ "status", cmd_status, "peers, publishers, outbox, webhooks; exit 2 when unhealthy" },
 	{ "config", cmd_config, "check hrdex.conf: \"configuration OK\" or the bad key" },

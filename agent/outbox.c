@@ -395,6 +395,16 @@ cleanup:
 
 /* ---- one pass ---- */
 
+/* Tests only: HRDEX_TEST_OUTBOX_CRASH=commit dies right after the commit,
+ * =moves between writing the journal and moving, as kill -9 would. */
+static void crash_point(const char *where)
+{
+	const char *at = getenv("HRDEX_TEST_OUTBOX_CRASH");
+
+	if (at && !strcmp(at, where))
+		_exit(99);
+}
+
 /* "x" of "x.json"; caller frees. */
 static char *base_of(const char *name)
 {
@@ -633,6 +643,7 @@ int hrdex_outbox_pass(struct hrdex_state *s, int64_t now, struct hrdex_outbox_re
 	decide(&batch, fate);
 	if (publish_valid(s, &batch, &dopts, fate, r) < 0)
 		goto cleanup;
+	crash_point("commit");
 	/* The commit exists (or nothing changed): now plan, record, move. */
 	for (i = 0; i < n; i++) {
 		char *dest_base;
@@ -658,8 +669,7 @@ int hrdex_outbox_pass(struct hrdex_state *s, int64_t now, struct hrdex_outbox_re
 	}
 	if (journal_write(dir, &m) < 0)
 		goto cleanup;
-	if (getenv("HRDEX_TEST_OUTBOX_CRASH")) /* tests: die between the journal and the moves */
-		_exit(99);
+	crash_point("moves");
 	if (moves_apply(dir, &m) < 0 || sync_dirs(dir) < 0)
 		goto cleanup;
 	{

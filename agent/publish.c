@@ -8,6 +8,7 @@
 #include "log.h"
 #include "pack.h"
 #include "repo.h"
+#include "site.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -487,6 +488,30 @@ cleanup:
 	return ret;
 }
 
+/* site.enabled: rebuild the static site (site.h); a failure is logged and
+ * the previous site stays published. */
+static void refresh_site(struct hrdex_state *s)
+{
+	struct hrdex_site_opts so = { 0 };
+	struct hrdex_site_stats st;
+	char *path = hrdex_site_path(s->dir, s->config);
+
+	if (!path) {
+		hrdex_log_warn("site not rebuilt: out of memory");
+		return;
+	}
+	so.out = path;
+	so.title = s->config->site_title;
+	so.config = s->config;
+	so.now = hrdex_site_now();
+	if (hrdex_site_build(s->repo, &so, &st) < 0)
+		hrdex_log_warn("site not rebuilt: %s", hrdex_error_message());
+	else
+		hrdex_log_info("site: %zu documents, %zu pages written, %zu unchanged", st.documents, st.written,
+			       st.linked);
+	free(path);
+}
+
 int hrdex_refresh(struct hrdex_state *s, const char *message)
 {
 	struct hrdex_cache *cache = NULL;
@@ -494,7 +519,8 @@ int hrdex_refresh(struct hrdex_state *s, const char *message)
 
 	double t0 = hrdex_log_ms();
 
-	if (hrdex_repo_rebuild_main(NULL, s->repo, message, s->have_key ? &s->key : NULL) < 0) {
+	if (hrdex_repo_rebuild_main_named(NULL, s->repo, message, s->have_key ? &s->key : NULL,
+					  s->config) < 0) {
 		hrdex_log_warn("main not rebuilt: %s", hrdex_error_message());
 		return -1;
 	}
@@ -512,5 +538,10 @@ int hrdex_refresh(struct hrdex_state *s, const char *message)
 	hrdex_log_debug("refresh: cache updated in %.0f ms", hrdex_log_ms() - t0);
 	hrdex_cache_close(cache);
 	free(path);
+	if (s->config->site_enabled) {
+		t0 = hrdex_log_ms();
+		refresh_site(s);
+		hrdex_log_debug("refresh: site built in %.0f ms", hrdex_log_ms() - t0);
+	}
 	return 0;
 }

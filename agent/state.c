@@ -49,11 +49,12 @@ static void clear_stale_locks(const char *dir, int depth)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		/* Only repo.git's refs and the state files take locks; objects/,
-		 * view/ and outbox/ may be huge and hold none.  hooks/ is written
-		 * by the service's delivery thread, which does not hold the flock. */
+		 * view/, outbox/ and the site (site/ links into site.d/) may be
+		 * huge and hold none.  hooks/ is written by the service's delivery
+		 * threads, which do not hold the flock. */
 		if (!strcmp(e->d_name, "objects") || !strcmp(e->d_name, "view") ||
 		    !strcmp(e->d_name, "outbox") || !strcmp(e->d_name, "site") ||
-		    !strcmp(e->d_name, "hooks"))
+		    !strcmp(e->d_name, "site.d") || !strcmp(e->d_name, "hooks"))
 			continue;
 		path = hrdex_path_join(dir, e->d_name);
 		if (!path)

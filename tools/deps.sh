@@ -1,7 +1,8 @@
 #!/bin/sh
 # deps.sh - install the Debian packages hrdex needs to build and test.
 # As root, missing packages are installed with apt-get; otherwise the exact
-# command is printed and the script fails.
+# command is printed and the script fails.  chromium (large, but the site's
+# tests need a real browser) and a CJK font for its screenshots are test-only.
 set -eu
 PKGS="build-essential pkg-config git openssh-client libgit2-dev libcjson-dev
 libcurl4-openssl-dev libsqlite3-dev sqlite3 libsodium-dev libpcre2-dev
