@@ -44,7 +44,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
-#define BUSY_RETRY 5   /* seconds before retrying a pass when the state is locked */
+#define BUSY_RETRY 1   /* seconds before retrying a pass when the state is locked */
 
 struct peer_sched {
 	char name[65];
@@ -64,6 +64,8 @@ struct service {
 	int masked;
 	int64_t next_outbox;
 	int64_t next_pass;          /* retry when the state was busy */
+	int64_t busy_since;         /* the lock has been held by others since */
+	int locked_out;             /* the last pass could not take the lock */
 	int have_tips;              /* st.publishers holds the tips the last pass saw */
 	int stop, reload, sync_now;
 	int once;
@@ -565,12 +567,23 @@ static void cron(struct service *sv)
 	memset(&sv->result, 0, sizeof(sv->result));
 	memset(&before, 0, sizeof(before));
 	memset(&after, 0, sizeof(after));
-	if (hrdex_state_lock(sv->state, 1) < 0) {
-		hrdex_log_warn("%s; next pass in %d s", hrdex_error_message(), BUSY_RETRY);
-		sv->next_pass = now_s() + BUSY_RETRY;
+	/* Never wait for the lock here: a command holding it (hrdex publish)
+	 * ends soon, and the loop must keep answering signals meanwhile. */
+	if (hrdex_state_lock(sv->state, sv->once) < 0) {
+		sv->locked_out = 1;
+		if (!sv->busy_since)
+			sv->busy_since = now;
+		if (now - sv->busy_since >= 60 && (now - sv->busy_since) % 60 == 0)
+			hrdex_log_warn("%s (for %lld s); retrying every %d s", hrdex_error_message(),
+				       (long long)(now - sv->busy_since), BUSY_RETRY);
+		else
+			hrdex_log_debug("%s; next pass in %d s", hrdex_error_message(), BUSY_RETRY);
+		sv->next_pass = now + BUSY_RETRY;
 		return;
 	}
 	sv->next_pass = 0;
+	sv->busy_since = 0;
+	sv->locked_out = 0;
 	if (reopen_repo(sv->state) < 0 || hrdex_state_reload_signers(sv->state) < 0 ||
 	    (sv->have_tips ? tips_from_status(&before, &sv->st) : tips_read(&before, sv->state->repo)) < 0) {
 		tips_free(&before);
@@ -696,8 +709,10 @@ int hrdex_service_run(const char *dir, const struct hrdex_service_opts *opts,
 		sleep_until(&sv, next_wakeup(&sv));
 	}
 	sd_notify_msg("STOPPING=1");
+	if (sv.once && sv.locked_out) /* --once waited 10 s like other commands: 75 */
+		goto cleanup;
 	if (sv.once && hrdex_hooks_drain(sv.hooks, now_s() + sv.state->config->hook_timeout + 1) &&
-	    hrdex_state_lock(sv.state, 0) == 0) {
+	    hrdex_state_lock(sv.state, 1) == 0) {
 		write_status(&sv); /* with the deliveries just made */
 		hrdex_state_unlock(sv.state);
 	}
