@@ -41,6 +41,8 @@ SCHEMAS := $(sort $(wildcard schemas/*.json))
 ASSETS := $(sort $(wildcard agent/assets/*.css agent/assets/*.js))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Helpers the e2e scenarios run (e.g. a peer that accepts and never answers).
+TOOL_BINS := $(BUILD)/tests/tools/blackhole
 
 .PHONY: all check unit e2e demo deps install uninstall clean bench valgrind bench-cache
 .DELETE_ON_ERROR:
@@ -78,6 +80,12 @@ $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/tools:
 	mkdir -p $@
 
+$(BUILD)/tests/tools/%: tests/tools/%.c | $(BUILD)/tests/tools
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/tests/tools:
+	mkdir -p $@
+
 # Benchmarks: built and run on demand only, never by `make check`.
 $(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJS) | $(BUILD)/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) -lm
@@ -90,13 +98,13 @@ bench-cache: $(BUILD)/bench/cache_bench
 	$(BUILD)/bench/cache_bench $(BENCH_DOCS)
 
 check: deps
-	$(MAKE) all $(UNIT_BINS) $(TEST_TOOLS)
+	$(MAKE) all $(UNIT_BINS) $(TEST_TOOLS) $(TOOL_BINS)
 	tests/run.sh $(BUILD)
 
 unit: all $(UNIT_BINS)
 	tests/run.sh $(BUILD) unit
 
-e2e: all $(TEST_TOOLS)
+e2e: all $(TEST_TOOLS) $(TOOL_BINS)
 	tests/run.sh $(BUILD) e2e
 
 demo: deps

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "fs.h"
 #include "log.h"
+#include "mirror.h"
 #include "pack.h"
 #include "repo.h"
 #include "site.h"
@@ -205,6 +206,14 @@ static int read_tip(git_repository *repo, const char *publisher, git_commit **co
 	return 0;
 }
 
+/* Our branch moved: tell the mirrors.  A failed push is logged and retried
+ * by the next publish or sync; the commit stands either way. */
+static void push_mirrors(struct hrdex_state *s)
+{
+	if (s->config->nmirrors && hrdex_mirror_push(s) < 0)
+		hrdex_log_warn("mirrors not pushed: %s", hrdex_error_message());
+}
+
 /* Below this many documents loose objects are cheaper than a pack. */
 #define PACK_THRESHOLD 64
 
@@ -401,6 +410,7 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	if (res->committed) {
 		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
 		hrdex_refresh(s, auto_msg);
+		push_mirrors(s);
 	}
 	ret = 0;
 cleanup:
@@ -478,6 +488,7 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 		goto cleanup;
 	snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
 	hrdex_refresh(s, auto_msg);
+	push_mirrors(s);
 	ret = 0;
 cleanup:
 	git_tree_free(files);

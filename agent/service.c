@@ -25,6 +25,7 @@
 #include "outbox.h"
 #include "repo.h"
 #include "status.h"
+#include "sync.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,6 +67,7 @@ struct service {
 	int64_t next_pass;          /* retry when the state was busy */
 	int64_t busy_since;         /* the lock has been held by others since */
 	int locked_out;             /* the last pass could not take the lock */
+	int cleaned;                /* hrdex_sync_clean() done */
 	int have_tips;              /* st.publishers holds the tips the last pass saw */
 	int stop, reload, sync_now;
 	int once;
@@ -94,6 +96,38 @@ static double mono_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The adapter to sync.c: a round limited to this one peer, so that each
+ * peer keeps its own schedule and backoff, and a signal is answered between
+ * two peers. */
+int hrdex_service_sync_peer(struct hrdex_state *s, const struct hrdex_peer *peer,
+			    struct hrdex_sync_result *out)
+{
+	struct hrdex_sync_report r;
+	char *only[1];
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	memset(out, 0, sizeof(*out));
+	only[0] = peer->name;
+	if (hrdex_sync_run(&r, s, only, 1) < 0) {
+		hrdex_sync_report_free(&r);
+		return -1;
+	}
+	out->seconds = (double)r.elapsed_ms / 1000.0;
+	out->accepted = r.accepted;
+	out->rejected = r.rejected;
+	out->status = HRDEX_SYNC_OK;
+	for (i = 0; i < r.npeers; i++) {
+		if (r.peers[i].status == HRDEX_FETCH_OK)
+			continue;
+		out->status = r.peers[i].status == HRDEX_FETCH_UNREACHABLE ? HRDEX_SYNC_UNREACHABLE
+									   : HRDEX_SYNC_FAILED;
+		snprintf(out->error, sizeof(out->error), "%s", r.peers[i].message);
+	}
+	hrdex_sync_report_free(&r);
+	return 0;
 }
 
 static int64_t jitter(const struct hrdex_config *c)
@@ -584,6 +618,10 @@ static void cron(struct service *sv)
 	sv->next_pass = 0;
 	sv->busy_since = 0;
 	sv->locked_out = 0;
+	if (!sv->cleaned) { /* leftovers of transfers killed with an earlier run */
+		hrdex_sync_clean(sv->state);
+		sv->cleaned = 1;
+	}
 	if (reopen_repo(sv->state) < 0 || hrdex_state_reload_signers(sv->state) < 0 ||
 	    (sv->have_tips ? tips_from_status(&before, &sv->st) : tips_read(&before, sv->state->repo)) < 0) {
 		tips_free(&before);

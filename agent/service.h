@@ -39,7 +39,7 @@ struct hrdex_sync_result {
  * Sync one peer under the agent-wide lock: fetch, check, accept, rebuild
  * main, update view/ and the cache.  Returns 0 with out filled (a peer that
  * fails is a result, not an error); -1 only when the agent itself failed.
- * The adapter to sync.c.
+ * The adapter to sync.c (hrdex_sync_run() with this one peer).
  */
 int hrdex_service_sync_peer(struct hrdex_state *s, const struct hrdex_peer *peer,
 			    struct hrdex_sync_result *out);

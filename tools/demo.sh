@@ -83,7 +83,7 @@ done
 say "status of ohchr (status.json and metrics.prom are written by each pass)"
 "$HRDEX" -C "$D/ohchr" status || true
 
-say "stock git verifies achpr's signatures on ohchr's copy"
+say "stock git verifies iachr's signature on ohchr's copy (relayed through achpr)"
 git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$D/ohchr/allowed_signers" \
 	--git-dir "$D/ohchr/repo.git" verify-commit refs/heads/iachr 2>&1 | head -n1
 
