@@ -120,6 +120,7 @@ int hrdex_service_sync_peer(struct hrdex_state *s, const struct hrdex_peer *peer
 	out->rejected = r.rejected;
 	out->status = HRDEX_SYNC_OK;
 	for (i = 0; i < r.npeers; i++) {
+		out->bytes += r.peers[i].bytes;
 		if (r.peers[i].status == HRDEX_FETCH_OK)
 			continue;
 		out->status = r.peers[i].status == HRDEX_FETCH_UNREACHABLE ? HRDEX_SYNC_UNREACHABLE
