@@ -5,6 +5,7 @@
 #   make demo       three agents on loopback publishing, syncing, then a query
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=1 check   the same under AddressSanitizer + UBSan
+#   make fuzz       run each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS
 
 PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
@@ -41,7 +42,7 @@ SCHEMAS := $(sort $(wildcard schemas/*.json))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit e2e demo deps install uninstall clean bench valgrind
+.PHONY: all check unit e2e demo deps install uninstall clean bench valgrind fuzz fuzz-build
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/hrdex
@@ -61,11 +62,12 @@ $(BUILD)/obj/builtin_schemas.o: $(BUILD)/gen/builtin_schemas.c | $(BUILD)/obj
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
-$(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
+$(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/bin:
 	mkdir -p $@
 
 check: deps
 	$(MAKE) all $(UNIT_BINS)
+	if command -v $(FUZZ_CC) >/dev/null; then $(MAKE) fuzz-build; fi
 	tests/run.sh $(BUILD)
 
 unit: all $(UNIT_BINS)
@@ -80,6 +82,29 @@ demo: deps
 
 deps:
 	tools/deps.sh
+
+# libFuzzer targets: the agent objects again, built by clang with
+# -fsanitize=fuzzer-no-link into their own tree (build/fuzz), so the gcc
+# builds are untouched.  `make check` runs each committed corpus once
+# (tests/fuzz/run-regression.sh); `make fuzz` explores for FUZZ_SECONDS each,
+# one target at a time, adding what it finds to tests/fuzz/corpus/TARGET/.
+FUZZ_CC ?= clang
+FUZZ_BUILD := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := json schema sshsig config
+FUZZ_SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SANFLAGS="$(FUZZ_SANFLAGS)" $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	tests/fuzz/run-fuzz.sh $(FUZZ_BUILD)/bin $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+$(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJS) | $(BUILD)/bin
+	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) -lm
 
 valgrind: all $(UNIT_BINS)
 	HRDEX_VALGRIND=1 tests/run.sh $(BUILD) unit
@@ -96,4 +121,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d)
