@@ -1,7 +1,10 @@
 #!/bin/bash
 # run-fuzz.sh BINDIR SECONDS TARGET... - fuzz each target in turn for SECONDS,
 # starting from its committed corpus, then merge what was found back into
-# tests/fuzz/corpus/TARGET/ minimised (-merge=1), ready to commit.  Crashes
+# tests/fuzz/corpus/TARGET/ minimised (edge coverage alone, set cover by
+# cover.awk, at most FUZZ_CORPUS_MAX=200 files, the ones covering most),
+# ready to commit.
+# Files named regress-* (inputs that found a fixed bug) are always kept.  Crashes
 # and broken invariants leave their input in build/fuzz/artifacts/ and fail
 # the run (the others still run).
 set -u
@@ -12,6 +15,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 bindir=$(cd "$bindir" && pwd)
 artifacts=$top/build/fuzz/artifacts
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+max=${FUZZ_CORPUS_MAX:-200}
 failed=()
 mkdir -p "$artifacts"
 for t in "$@"; do
@@ -19,6 +23,7 @@ for t in "$@"; do
 	work=$top/build/fuzz/work/$t
 	merged=$top/build/fuzz/work/$t.merged
 	log=$top/build/fuzz/work/$t.log
+	ctl=$top/build/fuzz/work/$t.ctl
 	rm -rf "$work" "$merged"
 	mkdir -p "$corpus" "$work" "$merged"
 	echo "fuzz $t for ${seconds}s (log: $log)"
@@ -34,8 +39,29 @@ for t in "$@"; do
 		echo "  FAILED (exit $rc):"
 		grep -E 'invariant broken|ERROR|SUMMARY|Test unit written' "$log" | head -n 5 | sed 's/^/    /'
 	fi
-	"$bindir/fuzz_$t" -merge=1 -timeout=25 -rss_limit_mb=2048 "$merged" "$corpus" "$work" \
-		>"$log.merge" 2>&1 || { echo "  merge failed (see $log.merge)"; failed+=("$t-merge"); continue; }
+	# libFuzzer's merge only to learn each file's features (edges alone:
+	# -use_counters=0); cover.awk then picks the fewest files that keep them,
+	# at most $max.
+	rm -rf "$ctl" "$merged.tmp"
+	mkdir -p "$merged.tmp"
+	if ! "$bindir/fuzz_$t" -merge=1 -use_counters=0 -merge_control_file="$ctl" -timeout=25 \
+		-rss_limit_mb=2048 "$merged.tmp" "$corpus" "$work" >"$log.merge" 2>&1; then
+		echo "  merge failed (see $log.merge)"
+		failed+=("$t-merge")
+		continue
+	fi
+	rm -rf "$merged.tmp"
+	awk -f "$top/tests/fuzz/cover.awk" "$ctl" >"$ctl.cover"
+	head -n "$max" "$ctl.cover" | cut -f1 | while IFS= read -r f; do
+		case $f in */regress-*) continue ;; esac
+		cp "$f" "$merged/$(sha1sum <"$f" | cut -d' ' -f1)"
+	done
+	echo "  features: $(awk -F'\t' '{ s += $2 } END { print s + 0 }' "$ctl.cover") in" \
+		"$(wc -l <"$ctl.cover") files; kept $(head -n "$max" "$ctl.cover" |
+		awk -F'\t' '{ s += $2 } END { print s + 0 }')"
+	# Inputs that once found a bug stay, under their own names, whatever
+	# their coverage: each is the regression test of a fix.
+	find "$corpus" -maxdepth 1 -type f -name 'regress-*' -exec cp {} "$merged/" \;
 	rm -rf "$corpus"
 	mv "$merged" "$corpus"
 	echo "  corpus: $(find "$corpus" -type f | wc -l) files"
