@@ -14,7 +14,7 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/hrdex
 SHELL := /bin/bash
 
-PKGS := libgit2 libcjson libcurl sqlite3 libsodium libpcre2-8
+PKGS := libgit2 libcjson libcurl sqlite3 libsodium libpcre2-8 zlib libcrypto
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/sanitize
@@ -25,10 +25,10 @@ SANFLAGS :=
 endif
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
+CFLAGS += -std=c11 -pthread -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 	  -Wvla -Wwrite-strings -Wformat-security -fno-common -MMD -MP $(SANFLAGS)
 CPPFLAGS += -D_GNU_SOURCE -Iagent -I$(BUILD)/gen
-LDFLAGS += $(SANFLAGS)
+LDFLAGS += -pthread $(SANFLAGS)
 
 # pkg-config runs only when building, so `make deps` works before the -dev packages exist.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -42,7 +42,8 @@ SCHEMAS := $(sort $(wildcard schemas/*.json))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit e2e demo deps install uninstall clean bench valgrind fuzz fuzz-build
+.PHONY: all check unit e2e demo deps install uninstall clean bench valgrind bench-cache fuzz \
+	fuzz-build
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/hrdex
@@ -64,6 +65,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 
 $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/bin:
 	mkdir -p $@
+
+# Benchmarks: built and run on demand only, never by `make check`.
+$(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJS) | $(BUILD)/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) -lm
+
+$(BUILD)/bench:
+	mkdir -p $@
+
+# make bench-cache [BENCH_DOCS=100000]: index, update and query timings at scale
+bench-cache: $(BUILD)/bench/cache_bench
+	$(BUILD)/bench/cache_bench $(BENCH_DOCS)
 
 check: deps
 	$(MAKE) all $(UNIT_BINS)

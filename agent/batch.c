@@ -319,7 +319,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 }
 
 static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
-		     const struct hrdex_doc_opts *opts)
+		     const struct hrdex_doc_opts *opts, hrdex_batch_cb cb, void *payload)
 {
 	struct hrdex_buf data = HRDEX_BUF_INIT;
 	size_t max = opts->limits ? (size_t)opts->limits->document_bytes : ((size_t)1 << 20);
@@ -373,6 +373,21 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 	}
 	if (it->doc && reconcile_attachments(it) < 0)
 		goto cleanup;
+	if (it->doc && !it->problems.count) {
+		if (git_odb_hash(&it->oid, it->doc->canonical.ptr, it->doc->canonical.len,
+				 GIT_OBJECT_BLOB) < 0) {
+			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot hash '%s'", it->origin);
+			goto cleanup;
+		}
+		it->ref = it->doc->ref;
+		it->valid = 1;
+		if (cb && cb(it, &it->doc->canonical, payload) != 0)
+			goto cleanup;
+		if (!it->nattachments && !it->has_attachment_field && strcmp(it->origin, "-")) {
+			hrdex_doc_free(it->doc);
+			it->doc = NULL;
+		}
+	}
 	ret = 0;
 cleanup:
 	hrdex_buf_free(&data);
@@ -383,11 +398,11 @@ static int cmp_item_ref(const void *a, const void *b)
 {
 	const struct hrdex_batch_item *x = *(struct hrdex_batch_item *const *)a;
 	const struct hrdex_batch_item *y = *(struct hrdex_batch_item *const *)b;
-	int r = strcmp(x->doc->ref.publisher, y->doc->ref.publisher);
+	int r = strcmp(x->ref.publisher, y->ref.publisher);
 
 	if (!r)
-		r = strcmp(x->doc->ref.type, y->doc->ref.type);
-	return r ? r : strcmp(x->doc->ref.id, y->doc->ref.id);
+		r = strcmp(x->ref.type, y->ref.type);
+	return r ? r : strcmp(x->ref.id, y->ref.id);
 }
 
 static int flag_duplicates(struct hrdex_batch *b)
@@ -399,7 +414,7 @@ static int flag_duplicates(struct hrdex_batch *b)
 	if (!sorted)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	for (i = 0; i < b->count; i++)
-		if (b->items[i].doc)
+		if (b->items[i].valid)
 			sorted[n++] = &b->items[i];
 	qsort(sorted, n, sizeof(*sorted), cmp_item_ref);
 	for (i = 1; i < n; i++) {
@@ -407,7 +422,7 @@ static int flag_duplicates(struct hrdex_batch *b)
 			continue;
 		char ref[HRDEX_REF_MAX + 1];
 
-		hrdex_ref_format(ref, sizeof(ref), &sorted[i]->doc->ref);
+		hrdex_ref_format(ref, sizeof(ref), &sorted[i]->ref);
 		if (hrdex_problems_add(&sorted[i]->problems, "/id", "duplicate",
 				       "'%s' is also given by '%s'", ref, sorted[i - 1]->origin) < 0)
 			goto cleanup;
@@ -420,6 +435,13 @@ cleanup:
 
 int hrdex_batch_load(struct hrdex_batch *b, char **inputs, size_t ninputs, char **attach,
 		     size_t nattach, const struct hrdex_doc_opts *opts)
+{
+	return hrdex_batch_load_with(b, inputs, ninputs, attach, nattach, opts, NULL, NULL);
+}
+
+int hrdex_batch_load_with(struct hrdex_batch *b, char **inputs, size_t ninputs, char **attach,
+			  size_t nattach, const struct hrdex_doc_opts *opts, hrdex_batch_cb cb,
+			  void *payload)
 {
 	size_t i;
 
@@ -434,15 +456,47 @@ int hrdex_batch_load(struct hrdex_batch *b, char **inputs, size_t ninputs, char 
 		b->count++;
 		if (!it->origin)
 			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		if (load_item(it, ninputs == 1 ? attach : NULL, ninputs == 1 ? nattach : 0, opts) < 0)
+		if (load_item(it, ninputs == 1 ? attach : NULL, ninputs == 1 ? nattach : 0, opts, cb,
+			      payload) < 0)
 			return -1;
 	}
 	if (flag_duplicates(b) < 0)
 		return -1;
 	for (i = 0; i < b->count; i++)
-		if (b->items[i].problems.count)
+		if (b->items[i].problems.count) {
+			b->items[i].valid = 0;
 			b->invalid++;
+		}
 	return 0;
+}
+
+int hrdex_batch_canonical(struct hrdex_buf *out, const struct hrdex_batch_item *it,
+			  const struct hrdex_doc_opts *opts)
+{
+	struct hrdex_problems problems = HRDEX_PROBLEMS_INIT;
+	struct hrdex_buf data = HRDEX_BUF_INIT;
+	struct hrdex_doc *doc = NULL;
+	size_t max = opts->limits ? (size_t)opts->limits->document_bytes : ((size_t)1 << 20);
+	git_oid oid;
+	int ret = -1;
+
+	if (it->doc)
+		return hrdex_buf_put(out, it->doc->canonical.ptr, it->doc->canonical.len);
+	if (hrdex_fs_read(&data, it->origin, max) < 0 ||
+	    hrdex_doc_load(&doc, data.ptr, data.len, opts, &problems) < 0)
+		goto cleanup;
+	if (!doc || git_odb_hash(&oid, doc->canonical.ptr, doc->canonical.len, GIT_OBJECT_BLOB) < 0 ||
+	    !git_oid_equal(&oid, &it->oid)) {
+		hrdex_error_set(HRDEX_EX_DATAERR, "%s: changed while being published; nothing published",
+				it->origin);
+		goto cleanup;
+	}
+	ret = hrdex_buf_put(out, doc->canonical.ptr, doc->canonical.len);
+cleanup:
+	hrdex_doc_free(doc);
+	hrdex_problems_free(&problems);
+	hrdex_buf_free(&data);
+	return ret;
 }
 
 void hrdex_batch_free(struct hrdex_batch *b)

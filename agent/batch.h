@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <git2.h>
+
 #include "buf.h"
 #include "doc.h"
 #include "problem.h"
@@ -23,8 +25,15 @@ struct hrdex_attachment {
 
 struct hrdex_batch_item {
 	char *origin;                   /* file name, or "-" */
-	struct hrdex_doc *doc;          /* NULL when invalid */
+	int valid;                      /* no problems: ref and oid are set */
+	struct hrdex_ref ref;
+	git_oid oid;                    /* id of the canonical blob */
+	/* The parsed document, kept only where it is needed later (stdin,
+	 * attachments): a large batch must not hold every document in memory;
+	 * hrdex_batch_canonical() reads the others again. */
+	struct hrdex_doc *doc;
 	struct hrdex_problems problems; /* why it is invalid */
+	int stored;                     /* its blob was written while loading */
 	struct hrdex_attachment *attachments;
 	size_t nattachments;
 	int has_attachment_field;       /* the document lists attachments[] itself */
@@ -48,7 +57,24 @@ int hrdex_batch_collect(char ***out, size_t *n, char **paths, size_t npaths);
  */
 int hrdex_batch_load(struct hrdex_batch *b, char **inputs, size_t ninputs, char **attach,
 		     size_t nattach, const struct hrdex_doc_opts *opts);
+
+/* Called for each item as soon as it is valid, while its canonical form is
+ * still in memory (publishing streams blobs this way); non-zero stops. */
+typedef int (*hrdex_batch_cb)(struct hrdex_batch_item *it, const struct hrdex_buf *canonical,
+			      void *payload);
+
+int hrdex_batch_load_with(struct hrdex_batch *b, char **inputs, size_t ninputs, char **attach,
+			  size_t nattach, const struct hrdex_doc_opts *opts, hrdex_batch_cb cb,
+			  void *payload);
 void hrdex_batch_free(struct hrdex_batch *b);
+
+/*
+ * The canonical bytes of a valid item: from memory when kept, else read and
+ * checked again, failing (HRDEX_EX_DATAERR) if the file changed meanwhile so
+ * that its blob is no longer the one validated.
+ */
+int hrdex_batch_canonical(struct hrdex_buf *out, const struct hrdex_batch_item *it,
+			  const struct hrdex_doc_opts *opts);
 
 /* A media type from a file name's extension (application/octet-stream else). */
 const char *hrdex_media_type(const char *name);

@@ -27,6 +27,7 @@ int hrdex_buf_grow(struct hrdex_buf *b, size_t extra)
 	p = realloc(b->ptr, size);
 	if (!p)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	p[b->len] = '\0';   /* a new buffer is "" at once */
 	b->ptr = p;
 	b->alloc = size;
 	return 0;

@@ -2,15 +2,29 @@
  * cache.h - the SQLite cache of current documents (cache.db), derived from
  * the accepted publisher branches of repo.git and always rebuildable.
  *
- * Tables (documented for script authors in README.md):
+ * Tables (documented for script authors in docs/cache.md, an interface):
  *   documents(ref PRIMARY KEY, publisher, type, id, date, start, end, title,
- *             lang, countries, themes, json, "commit", path)
- *   documents_fts  FTS5 over titles, summaries and other free text, every language
+ *             lang, countries, themes, json, "commit", path, blob)
+ *   doc_countries(country, ref), doc_themes(theme, ref)   one row per value
+ *   documents_fts  FTS5 (rowid = documents.rowid) over title, summary, body:
+ *             every language; CJK text split into single characters
  *   links(from_ref, rel, to_ref, url)
  *   branches(publisher PRIMARY KEY, "commit", indexed_at)
+ * PRAGMA user_version is HRDEX_CACHE_SCHEMA; a writer finding another version
+ * drops everything and starts again (the cache is always rebuildable).
+ *
  * The branches row of a publisher is written in the same transaction as its
  * document rows, so after a crash the cache is at the old or the new commit
  * and hrdex_cache_update() catches up from there.
+ *
+ * documents."commit" is the newest commit on the branch's first-parent chain
+ * that added or changed the document, the same whether the row was written
+ * by an incremental update or a rebuild.
+ *
+ * Readers open read-only (hrdex_cache_open(..., 1)) and never write, so a
+ * query never catches up: that is left to the writer commands (sync,
+ * publish, withdraw, run, reindex), which hold the agent lock.  Readers see
+ * the last committed state (WAL).
  */
 #ifndef HRDEX_CACHE_H
 #define HRDEX_CACHE_H
@@ -20,12 +34,17 @@
 #include <cjson/cJSON.h>
 #include <git2.h>
 
+#include "buf.h"
 #include "problem.h"
+
+#define HRDEX_CACHE_SCHEMA 1
 
 struct hrdex_cache;
 
 /* Open (creating the schema when needed; WAL, synchronous=NORMAL).
- * readonly: for queries; never creates. */
+ * readonly: for queries; never creates: a missing file fails with
+ * HRDEX_EX_NOINPUT, a cache of another schema version with HRDEX_EX_TEMPFAIL
+ * (the next writer rebuilds it). */
 int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly);
 void hrdex_cache_close(struct hrdex_cache *c);
 
@@ -38,11 +57,45 @@ void hrdex_cache_close(struct hrdex_cache *c);
  */
 int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *changed);
 
-/* Rebuild the whole cache from repo into path: build aside, then rename. */
+/*
+ * Rebuild the whole cache from repo into path: build PATH.new aside, close it
+ * (so its WAL is folded in), fold in and remove PATH's own -wal/-shm, then
+ * rename PATH.new over PATH.  Readers see the old or the new cache, never a
+ * mix.  Call with the agent lock held (no other writer).
+ */
 int hrdex_cache_rebuild(const char *path, git_repository *repo);
 
-/* Compare the cache with the refs; one problem per difference. */
+/*
+ * Compare the cache with the refs; one problem per difference, pointer the
+ * ref or publisher, keyword "missing" (in the tree, not in the cache),
+ * "extra" (in the cache, not in the tree), "stale" (a different blob or a
+ * corrupt row) or "behind" (branch indexed at another commit than its tip).
+ * Rows are compared with the tree of the commit the branch was indexed at,
+ * so a cache that is merely behind gives one "behind" problem per branch.
+ */
 int hrdex_cache_verify(struct hrdex_cache *c, git_repository *repo, struct hrdex_problems *diffs);
+
+/* Number of publisher branches whose tip differs from the commit the cache
+ * indexed (new, moved or gone); *first (may be NULL) gets the first one's
+ * name, caller frees. */
+int hrdex_cache_lag(struct hrdex_cache *c, git_repository *repo, size_t *behind, char **first);
+
+struct hrdex_cache_stats {
+	int64_t documents, publishers, links;
+};
+int hrdex_cache_stats(struct hrdex_cache *c, struct hrdex_cache_stats *out);
+
+/* A deterministic text dump of every table (branches without indexed_at,
+ * documents without rowid, the FTS rows by ref), for tests and debugging. */
+int hrdex_cache_dump(struct hrdex_cache *c, struct hrdex_buf *out);
+
+/*
+ * The text the FTS index holds for s: Arabic harakat and tatweel removed and
+ * each CJK ideograph or kana a token of its own (spaces around it), so that
+ * "人权" is found inside "人权理事会".  With query set, s is FTS5 query
+ * syntax: a CJK run outside a string becomes a quoted phrase "人 权".
+ */
+int hrdex_cache_fts_text(struct hrdex_buf *out, const char *s, int query);
 
 enum hrdex_query_sort { HRDEX_SORT_DATE_DESC, HRDEX_SORT_DATE_ASC, HRDEX_SORT_REF, HRDEX_SORT_RANK };
 
@@ -53,12 +106,15 @@ struct hrdex_query {
 	const char *links_to;        /* documents whose links point to this ref */
 	const char *ref;
 	int64_t limit, offset;       /* limit 0: no limit */
-	enum hrdex_query_sort sort;
+	enum hrdex_query_sort sort;  /* DATE_* sort on start (= date but for events, visits), then ref */
 };
 
-/* One result row; json is the stored canonical document. */
+/* One result row, valid during the callback; json is the stored document in
+ * compact form (canonical key order, no whitespace); countries and themes are
+ * JSON arrays; start/end are the interval (events, visits) or the date. */
 struct hrdex_query_row {
 	const char *ref, *publisher, *type, *id, *date, *start, *end, *title, *json, *commit;
+	const char *lang, *countries, *themes;
 };
 
 typedef int (*hrdex_query_cb)(const struct hrdex_query_row *row, void *payload);

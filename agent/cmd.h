@@ -29,6 +29,8 @@ int cmd_wants_help(int argc, char **argv);
 
 int cmd_init(int argc, char **argv, struct hrdex_global *g);
 int cmd_validate(int argc, char **argv, struct hrdex_global *g);
+int cmd_query(int argc, char **argv, struct hrdex_global *g);
+int cmd_reindex(int argc, char **argv, struct hrdex_global *g);
 int cmd_publish(int argc, char **argv, struct hrdex_global *g);
 int cmd_withdraw(int argc, char **argv, struct hrdex_global *g);
 int cmd_show(int argc, char **argv, struct hrdex_global *g);

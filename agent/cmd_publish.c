@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "json.h"
+#include "log.h"
 #include "publish.h"
 #include "state.h"
 
@@ -149,11 +150,8 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g)
 	dopts.schemas = s->schemas;
 	dopts.fill_publisher = s->config->publisher;
 	dopts.expect_publisher = s->config->publisher;
-	if (hrdex_batch_load(&batch, inputs, ninputs, attach, nattach, &dopts) < 0) {
-		ret = cmd_fail();
-		goto cleanup;
-	}
-	if (!batch.invalid && hrdex_publish(s, &batch, message, &res) < 0 && !batch.invalid) {
+	if (hrdex_publish_files(s, &batch, inputs, ninputs, attach, nattach, &dopts, message, &res) < 0 &&
+	    !batch.invalid) {
 		ret = cmd_fail();
 		goto cleanup;
 	}
@@ -169,7 +167,7 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g)
 	for (i = 0; refs && i < batch.count; i++) {
 		refs[i] = malloc(HRDEX_REF_MAX + 1);
 		if (refs[i])
-			hrdex_ref_format(refs[i], HRDEX_REF_MAX + 1, &batch.items[i].doc->ref);
+			hrdex_ref_format(refs[i], HRDEX_REF_MAX + 1, &batch.items[i].ref);
 	}
 	for (i = 0; refs && i < batch.count && refs[i]; i++)
 		;

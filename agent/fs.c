@@ -94,7 +94,7 @@ int hrdex_fs_sync_dir(const char *path)
 	return 0;
 }
 
-int hrdex_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+static int write_via_lock(const char *path, const void *data, size_t len, mode_t mode, int durable)
 {
 	size_t plen = strlen(path);
 	char *lock = malloc(plen + 6), *dir = NULL;
@@ -104,13 +104,15 @@ int hrdex_fs_write_atomic(const char *path, const void *data, size_t len, mode_t
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	memcpy(lock, path, plen);
 	memcpy(lock + plen, ".lock", 6);
-	fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (!durable)
+		unlink(lock);
+	fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0) {
 		hrdex_error_errno(errno == EEXIST ? HRDEX_EX_TEMPFAIL : HRDEX_EX_IOERR,
 				  "cannot create '%s'", lock);
 		goto done;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
 		hrdex_error_errno(HRDEX_EX_IOERR, "cannot write '%s'", lock);
 		goto done;
 	}
@@ -124,8 +126,7 @@ int hrdex_fs_write_atomic(const char *path, const void *data, size_t len, mode_t
 		hrdex_error_errno(HRDEX_EX_IOERR, "cannot rename '%s'", lock);
 		goto done;
 	}
-	dir = dir_of(path);
-	if (dir)
+	if (durable && (dir = dir_of(path)))
 		hrdex_fs_sync_dir(dir);
 	ret = 0;
 done:
@@ -136,6 +137,16 @@ done:
 	free(lock);
 	free(dir);
 	return ret;
+}
+
+int hrdex_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_via_lock(path, data, len, mode, 1);
+}
+
+int hrdex_fs_replace(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_via_lock(path, data, len, mode, 0);
 }
 
 int hrdex_fs_mkdirs(const char *path, mode_t mode)

@@ -18,6 +18,11 @@ int hrdex_fs_read(struct hrdex_buf *out, const char *path, size_t max);
 /* Atomically replace path with data; mode applies to a new file. */
 int hrdex_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* The same without fsync, for derived files (view/, site/) that can be
+ * rebuilt from the repository: one syncfs() after a batch replaces
+ * thousands of fsyncs.  A stale PATH.lock is replaced. */
+int hrdex_fs_replace(const char *path, const void *data, size_t len, mode_t mode);
+
 /* mkdir -p with the given mode for the directories it creates. */
 int hrdex_fs_mkdirs(const char *path, mode_t mode);
 

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 
 static enum hrdex_log_level current = HRDEX_LOG_INFO;
 
@@ -42,3 +43,11 @@ DEFINE_LOG(error, HRDEX_LOG_ERROR)
 DEFINE_LOG(warn, HRDEX_LOG_WARN)
 DEFINE_LOG(info, HRDEX_LOG_INFO)
 DEFINE_LOG(debug, HRDEX_LOG_DEBUG)
+
+double hrdex_log_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}

@@ -16,4 +16,7 @@ void hrdex_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hrdex_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hrdex_log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Milliseconds on a monotonic clock, for "took N ms" debug lines. */
+double hrdex_log_ms(void);
+
 #endif

@@ -30,6 +30,8 @@ static const struct command commands[] = {
 	{ "withdraw", cmd_withdraw, "remove documents from our log (history keeps them)" },
 	{ "show", cmd_show, "print a document, or its history" },
 	{ "trust", cmd_trust, "add, list or remove trusted publishers (allowed_signers)" },
+	{ "query", cmd_query, "search the cache" },
+	{ "reindex", cmd_reindex, "rebuild the cache from the repository" },
 	{ NULL, NULL, NULL },
 };
 

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "fs.h"
 #include "log.h"
+#include "pack.h"
 #include "repo.h"
 
 #include <stdio.h>
@@ -124,23 +125,18 @@ static int check_stored_attachment(git_repository *repo, git_tree *old, const ch
 	return 0;
 }
 
-/* Stage one document and its attachments; sets *changed. */
-static int stage_item(struct edits *e, git_repository *repo, git_tree *old, struct hrdex_batch_item *it,
-		      int *changed, int *had)
+/* Stage the attachments of a document kept in memory; sets *changed. */
+static int stage_attachments(struct edits *e, git_repository *repo, git_tree *old,
+			     struct hrdex_batch_item *it, int *changed)
 {
 	const struct hrdex_doc *doc = it->doc;
-	char path[HRDEX_REF_MAX + 8], dir[HRDEX_REF_MAX + 16], full[HRDEX_REF_MAX + 160];
+	char dir[HRDEX_REF_MAX + 16], full[HRDEX_REF_MAX + 160];
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc->json, "attachments"), *entry;
 	git_tree_entry *files = NULL;
 	git_tree *files_tree = NULL;
-	git_oid existing;
 	size_t i;
 	int index = 0, ret = -1;
 
-	hrdex_ref_path(path, sizeof(path), &doc->ref);
-	*had = tree_blob(&existing, old, path) == 0;
-	if (put_blob(e, repo, old, path, doc->canonical.ptr, doc->canonical.len, changed) < 0)
-		return -1;
 	snprintf(dir, sizeof(dir), "%s/%s/%s.files", doc->ref.publisher, doc->ref.type, doc->ref.id);
 	for (i = 0; i < it->nattachments; i++) {
 		snprintf(full, sizeof(full), "%s/%s", dir, it->attachments[i].name);
@@ -208,6 +204,107 @@ static int read_tip(git_repository *repo, const char *publisher, git_commit **co
 	return 0;
 }
 
+/* Below this many documents loose objects are cheaper than a pack. */
+#define PACK_THRESHOLD 64
+
+/* Store the canonical blobs of the items listed in need[] not stored yet. */
+static int write_blobs(git_repository *repo, const struct hrdex_batch *b, const size_t *need, size_t n,
+		       const struct hrdex_doc_opts *opts)
+{
+	struct hrdex_buf text = HRDEX_BUF_INIT;
+	struct hrdex_pack *pack = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (n >= PACK_THRESHOLD && hrdex_pack_begin(&pack, repo) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct hrdex_batch_item *it = &b->items[need[i]];
+		git_oid id;
+
+		hrdex_buf_clear(&text);
+		if (hrdex_batch_canonical(&text, it, opts) < 0)
+			goto cleanup;
+		if (pack) {
+			if (hrdex_pack_add(pack, GIT_OBJECT_BLOB, text.ptr, text.len) < 0)
+				goto cleanup;
+		} else if (git_blob_create_from_buffer(&id, repo, text.ptr, text.len) < 0) {
+			hrdex_error_git(HRDEX_EX_IOERR, "cannot store '%s'", it->origin);
+			goto cleanup;
+		}
+	}
+	if (pack && hrdex_pack_commit(pack) < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	hrdex_pack_free(pack);
+	hrdex_buf_free(&text);
+	return ret;
+}
+
+struct stream_ctx {
+	git_odb *odb;
+	git_tree *old;
+	struct hrdex_pack *pack;
+};
+
+/* Batch callback: deflate a new blob into the pack while it is in memory. */
+static int stream_blob(struct hrdex_batch_item *it, const struct hrdex_buf *canonical, void *payload)
+{
+	struct stream_ctx *ctx = payload;
+	char path[HRDEX_REF_MAX + 8];
+	git_oid have;
+
+	hrdex_ref_path(path, sizeof(path), &it->ref);
+	if ((tree_blob(&have, ctx->old, path) == 0 && git_oid_equal(&have, &it->oid)) ||
+	    git_odb_exists(ctx->odb, &it->oid))
+		return 0;
+	if (hrdex_pack_add(ctx->pack, GIT_OBJECT_BLOB, canonical->ptr, canonical->len) < 0)
+		return -1;
+	it->stored = 1;
+	return 0;
+}
+
+int hrdex_publish_files(struct hrdex_state *s, struct hrdex_batch *b, char **inputs, size_t ninputs,
+			char **attach, size_t nattach, const struct hrdex_doc_opts *opts,
+			const char *message, struct hrdex_publish_result *res)
+{
+	struct stream_ctx ctx = { NULL, NULL, NULL };
+	git_commit *tip = NULL;
+	double t0 = hrdex_log_ms();
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (ninputs < PACK_THRESHOLD) {
+		if (hrdex_batch_load(b, inputs, ninputs, attach, nattach, opts) < 0)
+			return -1;
+		hrdex_log_debug("publish: checked %zu document%s in %.0f ms", b->count,
+				b->count == 1 ? "" : "s", hrdex_log_ms() - t0);
+	} else {
+		if (read_tip(s->repo, s->config->publisher, &tip, &ctx.old) < 0 ||
+		    git_repository_odb(&ctx.odb, s->repo) < 0 || hrdex_pack_begin(&ctx.pack, s->repo) < 0)
+			goto cleanup;
+		if (hrdex_batch_load_with(b, inputs, ninputs, attach, nattach, opts, stream_blob, &ctx) < 0)
+			goto cleanup;
+		hrdex_log_debug("publish: checked %zu documents, %u new, in %.0f ms", b->count,
+				hrdex_pack_count(ctx.pack), hrdex_log_ms() - t0);
+		t0 = hrdex_log_ms();
+		/* An invalid batch leaves its pack unindexed: nothing was written. */
+		if (!b->invalid && hrdex_pack_commit(ctx.pack) < 0)
+			goto cleanup;
+		hrdex_log_debug("publish: indexed the pack in %.0f ms", hrdex_log_ms() - t0);
+		t0 = hrdex_log_ms();
+	}
+	ret = b->invalid ? 0 : hrdex_publish(s, b, opts, message, res);
+cleanup:
+	hrdex_pack_free(ctx.pack);
+	git_odb_free(ctx.odb);
+	git_tree_free(ctx.old);
+	git_commit_free(tip);
+	return ret;
+}
+
+
 static int commit_edits(struct hrdex_state *s, git_tree *old, struct edits *e, const char *message,
 			struct hrdex_publish_result *res)
 {
@@ -223,30 +320,52 @@ static int commit_edits(struct hrdex_state *s, git_tree *old, struct edits *e, c
 	return 0;
 }
 
-int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const char *message,
-		  struct hrdex_publish_result *res)
+int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrdex_doc_opts *opts,
+		  const char *message, struct hrdex_publish_result *res)
 {
 	const char *pub = s->config->publisher;
 	struct edits e = { 0 };
 	git_commit *tip = NULL;
 	git_tree *old = NULL;
-	char auto_msg[256], summary[128];
+	git_odb *odb = NULL;
+	size_t *need = NULL, nneed = 0;
+	double t0;
+	char auto_msg[256], summary[128], path[HRDEX_REF_MAX + 8];
 	size_t i, bad = 0;
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	res->kinds = calloc(b->count + 1, sizeof(*res->kinds));
-	if (!res->kinds)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	need = calloc(b->count + 1, sizeof(*need));
+	if (!res->kinds || !need) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
 	if (read_tip(s->repo, pub, &tip, &old) < 0)
 		goto cleanup;
+	if (git_repository_odb(&odb, s->repo) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot open the object database");
+		goto cleanup;
+	}
 	for (i = 0; i < b->count; i++) {
 		struct hrdex_batch_item *it = &b->items[i];
-		int changed = 0, had = 0;
+		git_oid have;
+		int changed = 0, had;
 
-		if (!it->doc)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "publishing an invalid batch");
-		if (stage_item(&e, s->repo, old, it, &changed, &had) < 0)
+		if (!it->valid) {
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "publishing an invalid batch");
+			goto cleanup;
+		}
+		hrdex_ref_path(path, sizeof(path), &it->ref);
+		had = tree_blob(&have, old, path) == 0;
+		if (!had || !git_oid_equal(&have, &it->oid)) {
+			changed = 1;
+			if (edits_add(&e, path, &it->oid, 0) < 0)
+				goto cleanup;
+			if (!it->stored && !git_odb_exists(odb, &it->oid))
+				need[nneed++] = i;
+		}
+		if (it->doc && stage_attachments(&e, s->repo, old, it, &changed) < 0)
 			goto cleanup;
 		if (it->problems.count) {
 			bad++;
@@ -263,6 +382,13 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const char *mess
 				bad, bad == 1 ? "" : "s");
 		goto cleanup;
 	}
+	/* Objects first; the tree, the commit and last the ref. */
+	t0 = hrdex_log_ms();
+	if (write_blobs(s->repo, b, need, nneed, opts) < 0)
+		goto cleanup;
+	hrdex_log_debug("publish: stored %zu new blob%s in %.0f ms", nneed, nneed == 1 ? "" : "s",
+			hrdex_log_ms() - t0);
+	t0 = hrdex_log_ms();
 	snprintf(summary, sizeof(summary), "+%zu ~%zu", res->added, res->changed);
 	if (!message) {
 		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s", pub, summary);
@@ -270,12 +396,15 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const char *mess
 	}
 	if (e.count && commit_edits(s, old, &e, message, res) < 0)
 		goto cleanup;
+	hrdex_log_debug("publish: tree and signed commit in %.0f ms", hrdex_log_ms() - t0);
 	if (res->committed) {
 		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
 		hrdex_refresh(s, auto_msg);
 	}
 	ret = 0;
 cleanup:
+	free(need);
+	git_odb_free(odb);
 	edits_free(&e);
 	git_tree_free(old);
 	git_commit_free(tip);
@@ -363,17 +492,24 @@ int hrdex_refresh(struct hrdex_state *s, const char *message)
 	struct hrdex_cache *cache = NULL;
 	char *path = NULL;
 
+	double t0 = hrdex_log_ms();
+
 	if (hrdex_repo_rebuild_main(NULL, s->repo, message, s->have_key ? &s->key : NULL) < 0) {
 		hrdex_log_warn("main not rebuilt: %s", hrdex_error_message());
 		return -1;
 	}
+	hrdex_log_debug("refresh: main rebuilt in %.0f ms", hrdex_log_ms() - t0);
+	t0 = hrdex_log_ms();
 	path = hrdex_state_path(s, "view");
 	if (path && hrdex_view_update(s->repo, path) < 0)
 		hrdex_log_warn("view not updated: %s", hrdex_error_message());
+	hrdex_log_debug("refresh: view updated in %.0f ms", hrdex_log_ms() - t0);
+	t0 = hrdex_log_ms();
 	free(path);
 	path = hrdex_state_path(s, "cache.db");
 	if (path && (hrdex_cache_open(&cache, path, 0) < 0 || hrdex_cache_update(cache, s->repo, NULL) < 0))
 		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
+	hrdex_log_debug("refresh: cache updated in %.0f ms", hrdex_log_ms() - t0);
 	hrdex_cache_close(cache);
 	free(path);
 	return 0;

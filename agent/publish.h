@@ -23,12 +23,24 @@ struct hrdex_publish_result {
 
 /*
  * Publish every item of b (all must be valid) as one signed commit on
- * refs/heads/<our publisher>.  Attachments listed but not given must already
+ * refs/heads/<our publisher>; opts are the ones b was loaded with (items not
+ * kept in memory are read again, and must not have changed).  Many new
+ * documents go into one packfile.  Attachments listed but not given must already
  * be stored with the same content.  Invalid attachment references add
  * problems to their item and return -1 with HRDEX_EX_DATAERR, writing nothing.
  */
-int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const char *message,
-		  struct hrdex_publish_result *res);
+int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrdex_doc_opts *opts,
+		  const char *message, struct hrdex_publish_result *res);
+
+/*
+ * Load, check and publish files in one go: documents are read once, and in a
+ * large batch each new blob is deflated into one pack as soon as it is
+ * checked.  When b->invalid is non-zero on return (0), nothing was written
+ * and each item's problems say why.
+ */
+int hrdex_publish_files(struct hrdex_state *s, struct hrdex_batch *b, char **inputs, size_t ninputs,
+			char **attach, size_t nattach, const struct hrdex_doc_opts *opts,
+			const char *message, struct hrdex_publish_result *res);
 
 /* Remove the documents (and their attachments) in one signed commit. */
 int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n, const char *message,

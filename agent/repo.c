@@ -431,14 +431,7 @@ static int view_write(git_repository *repo, const char *view_dir, const char *pa
 		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", path);
 		goto cleanup;
 	}
-	/* A leftover lock from a crash would block us; we hold the agent lock. */
-	{
-		char lock[4096];
-
-		snprintf(lock, sizeof(lock), "%s.lock", full);
-		unlink(lock);
-	}
-	ret = hrdex_fs_write_atomic(full, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), 0644);
+	ret = hrdex_fs_replace(full, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), 0644);
 cleanup:
 	git_blob_free(blob);
 	free(full);
@@ -509,6 +502,16 @@ int hrdex_view_update(git_repository *repo, const char *view_dir)
 		} else if (d->new_file.mode == GIT_FILEMODE_BLOB) {
 			if (view_write(repo, view_dir, d->new_file.path, &d->new_file.id) < 0)
 				goto cleanup;
+		}
+	}
+	/* The files were written without fsync; make them durable once before
+	 * the ref says the view is current. */
+	if (n) {
+		int fd = open(view_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			syncfs(fd);
+			close(fd);
 		}
 	}
 	if (git_reference_create(&ref, repo, HRDEX_REF_VIEW, &main_id, 1, "view") < 0) {

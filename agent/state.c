@@ -67,6 +67,29 @@ static void clear_stale_locks(const char *dir, int depth)
 	closedir(d);
 }
 
+/* A publish or fetch killed mid-way leaves a temporary pack; under the lock
+ * nobody is writing one. */
+static void clear_stale_packs(const char *dir)
+{
+	char *packdir = hrdex_path_join(dir, "repo.git/objects/pack");
+	DIR *d = packdir ? opendir(packdir) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *path;
+
+		if (strncmp(e->d_name, "tmp_", 4))
+			continue;
+		path = hrdex_path_join(packdir, e->d_name);
+		if (path && unlink(path) == 0)
+			hrdex_log_warn("removed stale temporary pack '%s'", path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(packdir);
+}
+
 static int take_lock(struct hrdex_state *s)
 {
 	char *path = hrdex_state_path(s, "lock");
@@ -96,6 +119,7 @@ static int take_lock(struct hrdex_state *s)
 	free(path);
 	s->lock_fd = fd;
 	clear_stale_locks(s->dir, 0);
+	clear_stale_packs(s->dir);
 	return 0;
 }
 

@@ -13,10 +13,3 @@
 
 #define STUB(ret) { return hrdex_error_set(HRDEX_EX_SOFTWARE, "not implemented yet"), ret; }
 #define WEAK __attribute__((weak))
-
-WEAK int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
-{ (void)path; (void)readonly; *out = NULL; return 0; }
-WEAK void hrdex_cache_close(struct hrdex_cache *c) { (void)c; }
-WEAK int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *changed)
-{ (void)c; (void)repo; if (changed) *changed = 0; return 0; }
-

@@ -1,0 +1,312 @@
+/*
+ * cmd_query.c - `hrdex query`: search the cache.
+ *
+ * The cache is opened read-only and never written: a query does not catch
+ * up with the repository (that is the writers' job: sync, publish, withdraw,
+ * run, reindex).  When cache.db is missing or behind the branches, a warning
+ * says so on stderr and the answer comes from what is there.
+ */
+#include "cache.h"
+#include "cmd.h"
+#include "config.h"
+#include "date.h"
+#include "doc.h"
+#include "fs.h"
+#include "error.h"
+#include "output.h"
+#include "state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: hrdex query [FILTERS] [--text QUERY] [--sort ORDER] [--limit N] [--offset N]\n"
+	"                   [--format jsonl|json|table|refs|csv|ics] [--json]\n"
+	"\n"
+	"Search the local cache of current documents (every accepted publisher).\n"
+	"\n"
+	"filters (all must hold):\n"
+	"  --publisher ID     documents of this publisher\n"
+	"  --type TYPE        decision, recommendation, report, event, visit, practice, note\n"
+	"  --country CODE     concerning this country (ISO 3166-1 alpha-3, e.g. KEN)\n"
+	"  --theme SLUG       with this theme (e.g. human-rights-defenders)\n"
+	"  --since DATE       dated on or after DATE (YYYY-MM-DD); events and visits:\n"
+	"  --until DATE       their [start, end] overlaps [since, until]\n"
+	"  --text QUERY       full-text search in titles, summaries and texts, every\n"
+	"                     language (SQLite FTS5 syntax: words, \"phrases\", AND, OR,\n"
+	"                     NOT, prefix*, title:word); ranked by relevance\n"
+	"  --links-to REF     documents that link to REF (back-references)\n"
+	"  --ref REF          the document PUBLISHER/TYPE/ID\n"
+	"\n"
+	"output:\n"
+	"  --sort ORDER       -date (newest first; default), date, ref, rank (default with\n"
+	"                     --text); date is the start for events and visits\n"
+	"  --limit N, --offset N\n"
+	"  --format FORMAT    jsonl (one document per line; default when not a terminal),\n"
+	"                     json (an array), table (default on a terminal), refs, csv,\n"
+	"                     ics (events and visits as an iCalendar file)\n"
+	"  --json             the same as --format json\n"
+	"\n"
+	"exit: 0 (also when nothing matches), 64 bad filter or --text query\n";
+
+/* --opt VALUE or --opt=VALUE; *i advanced past the value. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, int *bad)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, name, n))
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*bad = 1;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int parse_count(int64_t *out, const char *s)
+{
+	char *end;
+	long long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end || v < 0 || v > 1000000000000LL)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int slug_valid(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 64 || s[0] == '-' || s[n - 1] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] == '-' && s[i + 1] != '-')))
+			return 0;
+	return 1;
+}
+
+struct emit {
+	struct hrdex_output *out;
+	struct hrdex_buf buf;
+	int failed;   /* write error */
+};
+
+static int flush(struct emit *e)
+{
+	if (e->buf.len && fwrite(e->buf.ptr, 1, e->buf.len, stdout) != e->buf.len) {
+		e->failed = 1;
+		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot write the output");
+	}
+	hrdex_buf_clear(&e->buf);
+	return 0;
+}
+
+static int on_row(const struct hrdex_query_row *row, void *payload)
+{
+	struct emit *e = payload;
+
+	if (hrdex_output_row(e->out, &e->buf, row) < 0)
+		return -1;
+	if (e->buf.len >= 65536 && flush(e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Warn when the cache lags behind the branches; never fails the query. */
+static void warn_if_behind(struct hrdex_cache *c, const char *dir)
+{
+	struct hrdex_state *s = NULL;
+	size_t behind = 0;
+	char *first = NULL;
+
+	if (hrdex_state_open(&s, dir, 0) < 0) {
+		hrdex_error_clear();
+		return;
+	}
+	if (hrdex_cache_lag(c, s->repo, &behind, &first) == 0 && behind > 0)
+		fprintf(stderr,
+			"hrdex: warning: the cache is behind the repository (%zu branch%s, e.g. '%s'); "
+			"answering from the cache as it is ('hrdex sync' or 'hrdex reindex' updates it)\n",
+			behind, behind == 1 ? "" : "es", first ? first : "?");
+	hrdex_error_clear();
+	free(first);
+	hrdex_state_free(s);
+}
+
+int cmd_query(int argc, char **argv, struct hrdex_global *g)
+{
+	struct hrdex_query q;
+	struct hrdex_output_opts oo;
+	struct emit e = { NULL, HRDEX_BUF_INIT, 0 };
+	struct hrdex_cache *c = NULL;
+	struct hrdex_ref pr;
+	char *dir = NULL, *path = NULL, country[4], ref[HRDEX_REF_MAX + 6], links_to[HRDEX_REF_MAX + 6];
+	const char *format = NULL, *sort = NULL, *v;
+	int i, bad = 0, ret = HRDEX_EX_OK, r;
+
+	if (cmd_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	memset(&q, 0, sizeof(q));
+	memset(&oo, 0, sizeof(oo));
+	if (g->json)
+		format = "json";
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+#define OPT(name, field)                                                     \
+	if ((v = opt_value(argc, argv, &i, name, &bad)) || bad) {           \
+		if (bad)                                                     \
+			return cmd_usage_error(usage, "%s needs a value", name); \
+		field = v;                                                   \
+		continue;                                                    \
+	}
+		OPT("--publisher", q.publisher)
+		OPT("--type", q.type)
+		OPT("--country", q.country)
+		OPT("--theme", q.theme)
+		OPT("--since", q.since)
+		OPT("--until", q.until)
+		OPT("--text", q.text)
+		OPT("--links-to", q.links_to)
+		OPT("--ref", q.ref)
+		OPT("--format", format)
+		OPT("--sort", sort)
+		if ((v = opt_value(argc, argv, &i, "--limit", &bad)) || bad) {
+			if (bad || parse_count(&q.limit, v) < 0)
+				return cmd_usage_error(usage, "--limit needs a count, not '%s'", v ? v : "");
+			continue;
+		}
+		if ((v = opt_value(argc, argv, &i, "--offset", &bad)) || bad) {
+			if (bad || parse_count(&q.offset, v) < 0)
+				return cmd_usage_error(usage, "--offset needs a count, not '%s'", v ? v : "");
+			continue;
+		}
+#undef OPT
+		if (!strcmp(a, "--json")) {
+			format = "json";
+			continue;
+		}
+		return cmd_usage_error(usage, "unknown argument '%s'", a);
+	}
+	if (q.publisher && !hrdex_publisher_valid(q.publisher))
+		return cmd_usage_error(NULL, "invalid --publisher '%s'", q.publisher);
+	if (q.type && !hrdex_doc_type_valid(q.type))
+		return cmd_usage_error(NULL, "unknown --type '%s' (decision, recommendation, report, event, "
+					     "visit, practice, note)", q.type);
+	if (q.country) {
+		size_t k;
+
+		for (k = 0; k < 3 && q.country[k]; k++)
+			country[k] = (char)(q.country[k] >= 'a' && q.country[k] <= 'z' ? q.country[k] - 32 :
+											 q.country[k]);
+		country[k] = '\0';
+		if (strlen(q.country) != 3 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' ||
+		    country[1] > 'Z' || country[2] < 'A' || country[2] > 'Z')
+			return cmd_usage_error(NULL, "invalid --country '%s' (ISO 3166-1 alpha-3, e.g. KEN)",
+					       q.country);
+		q.country = country;
+	}
+	if (q.theme && !slug_valid(q.theme))
+		return cmd_usage_error(NULL, "invalid --theme '%s' (a lowercase slug)", q.theme);
+	if (q.since && !hrdex_date_valid(q.since))
+		return cmd_usage_error(NULL, "invalid --since date '%s' (YYYY-MM-DD)", q.since);
+	if (q.until && !hrdex_date_valid(q.until))
+		return cmd_usage_error(NULL, "invalid --until date '%s' (YYYY-MM-DD)", q.until);
+	if (q.since && q.until && strcmp(q.since, q.until) > 0)
+		return cmd_usage_error(NULL, "--since '%s' is after --until '%s'", q.since, q.until);
+	if (q.links_to) {
+		if (hrdex_ref_parse(&pr, q.links_to) < 0)
+			return cmd_usage_error(NULL, "invalid --links-to ref '%s' (PUBLISHER/TYPE/ID)", q.links_to);
+		hrdex_ref_format(links_to, sizeof(links_to), &pr);
+		q.links_to = links_to;
+	}
+	if (q.ref) {
+		if (hrdex_ref_parse(&pr, q.ref) < 0)
+			return cmd_usage_error(NULL, "invalid --ref '%s' (PUBLISHER/TYPE/ID)", q.ref);
+		hrdex_ref_format(ref, sizeof(ref), &pr);
+		q.ref = ref;
+	}
+	if (q.text && !*q.text)
+		return cmd_usage_error(NULL, "empty --text query");
+	q.sort = q.text ? HRDEX_SORT_RANK : HRDEX_SORT_DATE_DESC;
+	if (sort) {
+		if (!strcmp(sort, "date"))
+			q.sort = HRDEX_SORT_DATE_ASC;
+		else if (!strcmp(sort, "-date"))
+			q.sort = HRDEX_SORT_DATE_DESC;
+		else if (!strcmp(sort, "ref"))
+			q.sort = HRDEX_SORT_REF;
+		else if (!strcmp(sort, "rank") && q.text)
+			q.sort = HRDEX_SORT_RANK;
+		else if (!strcmp(sort, "rank"))
+			return cmd_usage_error(NULL, "--sort rank needs --text");
+		else
+			return cmd_usage_error(NULL, "unknown --sort '%s' (date, -date, ref, rank)", sort);
+	}
+	if (!format)
+		format = isatty(STDOUT_FILENO) ? "table" : "jsonl";
+	if (hrdex_format_parse(&oo.format, format) < 0)
+		return cmd_usage_error(NULL, "%s", hrdex_error_message());
+	oo.now = time(NULL);
+	if (oo.format == HRDEX_FORMAT_TABLE && isatty(STDOUT_FILENO)) {
+		struct winsize ws;
+
+		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+			oo.width = ws.ws_col;
+	}
+
+	dir = hrdex_state_resolve(g->state_dir);
+	path = dir ? hrdex_path_join(dir, "cache.db") : NULL;
+	if (!path) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	if (hrdex_output_new(&e.out, &oo) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	if (hrdex_cache_open(&c, path, 1) < 0) {
+		if (hrdex_error_code() != HRDEX_EX_NOINPUT) {
+			ret = cmd_fail();
+			goto cleanup;
+		}
+		fprintf(stderr, "hrdex: warning: %s: nothing to search until a sync or 'hrdex reindex' "
+				"builds it\n", hrdex_error_message());
+	} else {
+		warn_if_behind(c, dir);
+		r = hrdex_cache_query(c, &q, on_row, &e);
+		if (r != 0) {
+			ret = e.failed ? HRDEX_EX_IOERR : cmd_fail();
+			goto cleanup;
+		}
+	}
+	if (hrdex_output_finish(e.out, &e.buf) < 0 || flush(&e) < 0 || fflush(stdout) != 0) {
+		if (!hrdex_error_message()[0])
+			hrdex_error_errno(HRDEX_EX_IOERR, "cannot write the output");
+		ret = cmd_fail();
+	}
+cleanup:
+	hrdex_cache_close(c);
+	hrdex_output_free(e.out);
+	hrdex_buf_free(&e.buf);
+	free(path);
+	free(dir);
+	return ret;
+}

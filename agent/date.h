@@ -1,0 +1,27 @@
+/*
+ * date.h - calendar dates (YYYY-MM-DD) and RFC 3339 date-times as documents
+ * write them.
+ */
+#ifndef HRDEX_DATE_H
+#define HRDEX_DATE_H
+
+#include <time.h>
+
+/* 1 when s is exactly YYYY-MM-DD and that day exists. */
+int hrdex_date_valid(const char *s);
+
+/* Parse YYYY-MM-DD (the first 10 characters of s) to days since 1970-01-01. */
+int hrdex_date_to_days(long *out, const char *s);
+
+/* Write days since 1970-01-01 as YYYYMMDD (basic, for iCalendar) or
+ * YYYY-MM-DD (extended) into out (at least 11 bytes). */
+void hrdex_date_from_days(char *out, long days, int extended);
+
+/*
+ * Parse an RFC 3339 date-time "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM)" to
+ * seconds since the epoch (UTC); fractions are dropped.  Returns -1 when s is
+ * not one.
+ */
+int hrdex_datetime_parse(time_t *out, const char *s);
+
+#endif

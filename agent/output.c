@@ -1,0 +1,547 @@
+/*
+ * output.c - query result formats (see output.h).
+ */
+#include "output.h"
+#include "date.h"
+#include "error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+struct table_row {
+	char *ref, *date, *title;
+};
+
+struct hrdex_output {
+	struct hrdex_output_opts opts;
+	size_t rows;                 /* rows written so far */
+	struct table_row *table;     /* table: rows kept until finish */
+	size_t ntable, atable;
+};
+
+int hrdex_format_parse(enum hrdex_format *out, const char *name)
+{
+	static const struct {
+		const char *name;
+		enum hrdex_format format;
+	} formats[] = {
+		{ "jsonl", HRDEX_FORMAT_JSONL }, { "json", HRDEX_FORMAT_JSON }, { "table", HRDEX_FORMAT_TABLE },
+		{ "refs", HRDEX_FORMAT_REFS },   { "csv", HRDEX_FORMAT_CSV },   { "ics", HRDEX_FORMAT_ICS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(formats[i].name, name)) {
+			*out = formats[i].format;
+			return 0;
+		}
+	return hrdex_error_set(HRDEX_EX_USAGE, "unknown format '%s' (jsonl, json, table, refs, csv, ics)", name);
+}
+
+int hrdex_output_new(struct hrdex_output **out, const struct hrdex_output_opts *opts)
+{
+	struct hrdex_output *o = calloc(1, sizeof(*o));
+
+	*out = NULL;
+	if (!o)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	o->opts = *opts;
+	*out = o;
+	return 0;
+}
+
+void hrdex_output_free(struct hrdex_output *o)
+{
+	size_t i;
+
+	if (!o)
+		return;
+	for (i = 0; i < o->ntable; i++) {
+		free(o->table[i].ref);
+		free(o->table[i].date);
+		free(o->table[i].title);
+	}
+	free(o->table);
+	free(o);
+}
+
+/* ---- display width ---- */
+
+static unsigned utf8_decode(const unsigned char *s, size_t *len)
+{
+	if (s[0] < 0x80) {
+		*len = 1;
+		return s[0];
+	}
+	if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
+		*len = 2;
+		return ((s[0] & 0x1fu) << 6) | (s[1] & 0x3fu);
+	}
+	if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+		*len = 3;
+		return ((s[0] & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
+	}
+	if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
+	    (s[3] & 0xc0) == 0x80) {
+		*len = 4;
+		return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3fu) << 12) | ((s[2] & 0x3fu) << 6) |
+		       (s[3] & 0x3fu);
+	}
+	*len = 1;
+	return 0xfffd;
+}
+
+struct range {
+	unsigned lo, hi;
+};
+
+/* Nonspacing and enclosing marks, format characters: no column. */
+static const struct range zero_width[] = {
+	{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd }, { 0x05bf, 0x05bf }, { 0x05c1, 0x05c2 },
+	{ 0x05c4, 0x05c5 }, { 0x05c7, 0x05c7 }, { 0x0610, 0x061a }, { 0x061c, 0x061c }, { 0x064b, 0x065f },
+	{ 0x0670, 0x0670 }, { 0x06d6, 0x06dc }, { 0x06df, 0x06e4 }, { 0x06e7, 0x06e8 }, { 0x06ea, 0x06ed },
+	{ 0x0711, 0x0711 }, { 0x0730, 0x074a }, { 0x0900, 0x0902 }, { 0x093c, 0x093c }, { 0x0941, 0x0948 },
+	{ 0x094d, 0x094d }, { 0x0e31, 0x0e31 }, { 0x0e34, 0x0e3a }, { 0x0e47, 0x0e4e }, { 0x1ab0, 0x1aff },
+	{ 0x1dc0, 0x1dff }, { 0x200b, 0x200f }, { 0x202a, 0x202e }, { 0x2060, 0x2064 }, { 0x20d0, 0x20ff },
+	{ 0x302a, 0x302d }, { 0x3099, 0x309a }, { 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f }, { 0xfeff, 0xfeff },
+	{ 0xe0100, 0xe01ef },
+};
+
+/* East Asian Wide and Fullwidth: two columns. */
+static const struct range wide[] = {
+	{ 0x1100, 0x115f },   { 0x231a, 0x231b },   { 0x2329, 0x232a },   { 0x23e9, 0x23ec },
+	{ 0x2e80, 0x303e },   { 0x3041, 0x33ff },   { 0x3400, 0x4dbf },   { 0x4e00, 0x9fff },
+	{ 0xa000, 0xa4cf },   { 0xa960, 0xa97f },   { 0xac00, 0xd7a3 },   { 0xf900, 0xfaff },
+	{ 0xfe10, 0xfe19 },   { 0xfe30, 0xfe6f },   { 0xff00, 0xff60 },   { 0xffe0, 0xffe6 },
+	{ 0x16fe0, 0x16fe4 }, { 0x17000, 0x18cff }, { 0x1b000, 0x1b2ff }, { 0x1f300, 0x1f64f },
+	{ 0x1f900, 0x1f9ff }, { 0x20000, 0x2fffd }, { 0x30000, 0x3fffd },
+};
+
+static int in_ranges(unsigned cp, const struct range *r, size_t n)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (cp < r[mid].lo)
+			hi = mid;
+		else if (cp > r[mid].hi)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+static int cp_width(unsigned cp)
+{
+	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+		return 0;
+	if (in_ranges(cp, zero_width, sizeof(zero_width) / sizeof(zero_width[0])))
+		return 0;
+	if (in_ranges(cp, wide, sizeof(wide) / sizeof(wide[0])))
+		return 2;
+	return 1;
+}
+
+size_t hrdex_output_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t w = 0, len;
+
+	while (*p) {
+		w += (size_t)cp_width(utf8_decode(p, &len));
+		p += len;
+	}
+	return w;
+}
+
+/* ---- small helpers ---- */
+
+static const char *str_member(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A plain string member, or the default-language entry of a language map
+ * ("en" when present, else the first key in code-point order). */
+static const char *text_member(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key), *e, *best = NULL;
+
+	if (cJSON_IsString(v))
+		return v->valuestring;
+	if (!cJSON_IsObject(v))
+		return NULL;
+	for (e = v->child; e; e = e->next) {
+		if (!cJSON_IsString(e))
+			continue;
+		if (!strcmp(e->string, "en"))
+			return e->valuestring;
+		if (!best || strcmp(e->string, best->string) < 0)
+			best = e;
+	}
+	return best ? best->valuestring : NULL;
+}
+
+/* Append the strings of a JSON array text joined by sep. */
+static int put_list(struct hrdex_buf *b, const char *json, const char *sep)
+{
+	cJSON *arr = json ? cJSON_Parse(json) : NULL, *e;
+	int first = 1, ret = 0;
+
+	cJSON_ArrayForEach(e, (cJSON_IsArray(arr) ? arr : NULL)) {
+		if (!cJSON_IsString(e))
+			continue;
+		if ((!first && hrdex_buf_puts(b, sep) < 0) || hrdex_buf_puts(b, e->valuestring) < 0) {
+			ret = -1;
+			break;
+		}
+		first = 0;
+	}
+	cJSON_Delete(arr);
+	return ret;
+}
+
+/* ---- csv ---- */
+
+static int csv_field(struct hrdex_buf *b, const char *s, int last)
+{
+	int ret;
+
+	s = s ? s : "";
+	if (strpbrk(s, ",\"\r\n")) {
+		ret = hrdex_buf_putc(b, '"');
+		for (; ret == 0 && *s; s++)
+			ret = *s == '"' ? hrdex_buf_puts(b, "\"\"") : hrdex_buf_putc(b, *s);
+		if (ret == 0)
+			ret = hrdex_buf_putc(b, '"');
+	} else {
+		ret = hrdex_buf_puts(b, s);
+	}
+	if (ret == 0)
+		ret = hrdex_buf_puts(b, last ? "\r\n" : ",");
+	return ret;
+}
+
+static int csv_row(struct hrdex_buf *b, const struct hrdex_query_row *row)
+{
+	struct hrdex_buf list = HRDEX_BUF_INIT;
+	int ret = -1;
+
+	if (csv_field(b, row->ref, 0) < 0 || csv_field(b, row->publisher, 0) < 0 ||
+	    csv_field(b, row->type, 0) < 0 || csv_field(b, row->id, 0) < 0 || csv_field(b, row->date, 0) < 0 ||
+	    csv_field(b, row->title, 0) < 0)
+		goto cleanup;
+	if (hrdex_buf_grow(&list, 0) < 0 || put_list(&list, row->countries, ";") < 0 ||
+	    csv_field(b, list.ptr, 0) < 0)
+		goto cleanup;
+	hrdex_buf_clear(&list);
+	if (put_list(&list, row->themes, ";") < 0 || csv_field(b, list.ptr, 1) < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	hrdex_buf_free(&list);
+	return ret;
+}
+
+/* ---- ics ---- */
+
+/* Append one content line, folded at 75 octets (a continuation starts with a
+ * space, which counts), never inside a UTF-8 sequence, ended by CRLF. */
+static int ics_line(struct hrdex_buf *b, const char *line)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	size_t col = 0, len;
+
+	while (*p) {
+		utf8_decode(p, &len);
+		if (col + len > 75) {
+			if (hrdex_buf_puts(b, "\r\n ") < 0)
+				return -1;
+			col = 1;
+		}
+		if (hrdex_buf_put(b, p, len) < 0)
+			return -1;
+		col += len;
+		p += len;
+	}
+	return hrdex_buf_puts(b, "\r\n");
+}
+
+/* TEXT value escaping (RFC 5545 3.3.11). */
+static int ics_text(struct hrdex_buf *b, const char *s)
+{
+	int ret = 0;
+
+	for (; ret == 0 && *s; s++) {
+		switch (*s) {
+		case '\\': ret = hrdex_buf_puts(b, "\\\\"); break;
+		case ';': ret = hrdex_buf_puts(b, "\\;"); break;
+		case ',': ret = hrdex_buf_puts(b, "\\,"); break;
+		case '\n': ret = hrdex_buf_puts(b, "\\n"); break;
+		case '\r': break;
+		default:
+			ret = (unsigned char)*s < 0x20 && *s != '\t' ? hrdex_buf_putc(b, ' ') : hrdex_buf_putc(b, *s);
+		}
+	}
+	return ret;
+}
+
+static int ics_prop(struct hrdex_buf *b, const char *name, const char *text, int escape)
+{
+	struct hrdex_buf line = HRDEX_BUF_INIT;
+	int ret = -1;
+
+	if (!text)
+		return 0;
+	if (hrdex_buf_printf(&line, "%s:", name) < 0 ||
+	    (escape ? ics_text(&line, text) : hrdex_buf_puts(&line, text)) < 0)
+		goto cleanup;
+	ret = ics_line(b, line.ptr);
+cleanup:
+	hrdex_buf_free(&line);
+	return ret;
+}
+
+static void utc_stamp(char *out, size_t n, time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static int ics_begin(struct hrdex_buf *b)
+{
+	return ics_line(b, "BEGIN:VCALENDAR") < 0 || ics_line(b, "VERSION:2.0") < 0 ||
+			       ics_line(b, "PRODID:-//hrdex//hrdex query//EN") < 0 ||
+			       ics_line(b, "CALSCALE:GREGORIAN") < 0 ?
+		       -1 :
+		       0;
+}
+
+static int ics_row(struct hrdex_output *o, struct hrdex_buf *b, const struct hrdex_query_row *row)
+{
+	cJSON *doc = NULL;
+	struct hrdex_buf loc = HRDEX_BUF_INIT;
+	char stamp[32], line[64], day[11];
+	const char *start = row->start, *end = row->end ? row->end : row->start, *location;
+	int ret = -1;
+	long d0, d1;
+
+	if (strcmp(row->type, "event") && strcmp(row->type, "visit"))
+		return 0;   /* not on a calendar */
+	if (!start || hrdex_date_to_days(&d0, start) < 0)
+		return 0;   /* no usable start */
+	doc = cJSON_Parse(row->json);
+	if (ics_line(b, "BEGIN:VEVENT") < 0)
+		goto cleanup;
+	snprintf(line, sizeof(line), "UID:%s@hrdex", row->ref);
+	utc_stamp(stamp, sizeof(stamp), o->opts.now);
+	if (ics_line(b, line) < 0 || ics_prop(b, "DTSTAMP", stamp, 0) < 0)
+		goto cleanup;
+	if (strchr(start, 'T') && strchr(end, 'T')) {
+		time_t t0, t1;
+
+		if (hrdex_datetime_parse(&t0, start) < 0)
+			goto all_day;
+		utc_stamp(stamp, sizeof(stamp), t0);
+		if (ics_prop(b, "DTSTART", stamp, 0) < 0)
+			goto cleanup;
+		if (hrdex_datetime_parse(&t1, end) == 0 && t1 >= t0) {
+			utc_stamp(stamp, sizeof(stamp), t1);
+			if (ics_prop(b, "DTEND", stamp, 0) < 0)
+				goto cleanup;
+		}
+	} else {
+all_day:
+		if (hrdex_date_to_days(&d1, end) < 0 || d1 < d0)
+			d1 = d0;
+		hrdex_date_from_days(day, d0, 0);
+		if (ics_prop(b, "DTSTART;VALUE=DATE", day, 0) < 0)
+			goto cleanup;
+		hrdex_date_from_days(day, d1 + 1, 0);   /* DTEND is exclusive */
+		if (ics_prop(b, "DTEND;VALUE=DATE", day, 0) < 0)
+			goto cleanup;
+	}
+	if (ics_prop(b, "SUMMARY", row->title ? row->title : row->ref, 1) < 0 ||
+	    ics_prop(b, "DESCRIPTION", text_member(doc, "summary"), 1) < 0)
+		goto cleanup;
+	location = text_member(doc, "location");
+	if (!location)
+		location = text_member(doc, "venue");
+	if (!location && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "place"))) {
+		const cJSON *place = cJSON_GetObjectItemCaseSensitive(doc, "place");
+		const char *city = text_member(place, "city"), *country = str_member(place, "country");
+
+		if (hrdex_buf_printf(&loc, "%s%s%s", city ? city : "", city && country ? ", " : "",
+				     country ? country : "") < 0)
+			goto cleanup;
+		location = loc.len ? loc.ptr : NULL;
+	}
+	if (!location) {
+		if (hrdex_buf_grow(&loc, 0) < 0 || put_list(&loc, row->countries, ", ") < 0)
+			goto cleanup;
+		location = loc.len ? loc.ptr : NULL;
+	}
+	if (ics_prop(b, "LOCATION", location, 1) < 0 || ics_prop(b, "URL", str_member(doc, "url"), 0) < 0 ||
+	    ics_line(b, "END:VEVENT") < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	hrdex_buf_free(&loc);
+	cJSON_Delete(doc);
+	return ret;
+}
+
+/* ---- table ---- */
+
+/* A copy of s with control characters as spaces. */
+static char *one_line(const char *s)
+{
+	char *d = strdup(s ? s : ""), *p;
+
+	for (p = d; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return d;
+}
+
+static int table_keep(struct hrdex_output *o, const struct hrdex_query_row *row)
+{
+	struct table_row *r;
+
+	if (o->ntable == o->atable) {
+		size_t n = o->atable ? o->atable * 2 : 64;
+		struct table_row *t = realloc(o->table, n * sizeof(*t));
+
+		if (!t)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		o->table = t;
+		o->atable = n;
+	}
+	r = &o->table[o->ntable];
+	r->ref = one_line(row->ref);
+	r->date = one_line(row->date);
+	r->title = one_line(row->title);
+	o->ntable++;
+	if (!r->ref || !r->date || !r->title)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+static int pad(struct hrdex_buf *b, const char *s, size_t width)
+{
+	size_t w = hrdex_output_width(s);
+
+	if (hrdex_buf_puts(b, s) < 0)
+		return -1;
+	for (; w < width + 2; w++)
+		if (hrdex_buf_putc(b, ' ') < 0)
+			return -1;
+	return 0;
+}
+
+/* Append s cut to at most max columns, "…" marking a cut. */
+static int put_cut(struct hrdex_buf *b, const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t w = 0, len;
+
+	if (!max || hrdex_output_width(s) <= max)
+		return hrdex_buf_puts(b, s);
+	while (*p) {
+		int cw = cp_width(utf8_decode(p, &len));
+
+		if (w + (size_t)cw + 1 > max)
+			break;
+		if (hrdex_buf_put(b, p, len) < 0)
+			return -1;
+		w += (size_t)cw;
+		p += len;
+	}
+	return hrdex_buf_puts(b, "…");
+}
+
+static int table_finish(struct hrdex_output *o, struct hrdex_buf *b)
+{
+	size_t i, wref = 3, wdate = 4, max = 0;
+
+	if (!o->ntable)
+		return hrdex_buf_grow(b, 0);
+	for (i = 0; i < o->ntable; i++) {
+		size_t w = hrdex_output_width(o->table[i].ref);
+
+		wref = w > wref ? w : wref;
+		w = hrdex_output_width(o->table[i].date);
+		wdate = w > wdate ? w : wdate;
+	}
+	if (o->opts.width > 0) {
+		size_t used = wref + 2 + wdate + 2;
+
+		max = (size_t)o->opts.width > used + 10 ? (size_t)o->opts.width - used : 10;
+	}
+	if (pad(b, "REF", wref) < 0 || pad(b, "DATE", wdate) < 0 || hrdex_buf_puts(b, "TITLE\n") < 0)
+		return -1;
+	for (i = 0; i < o->ntable; i++)
+		if (pad(b, o->table[i].ref, wref) < 0 || pad(b, o->table[i].date, wdate) < 0 ||
+		    put_cut(b, o->table[i].title, max) < 0 || hrdex_buf_putc(b, '\n') < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+int hrdex_output_row(struct hrdex_output *o, struct hrdex_buf *b, const struct hrdex_query_row *row)
+{
+	int first = o->rows++ == 0;
+
+	switch (o->opts.format) {
+	case HRDEX_FORMAT_JSONL:
+		return hrdex_buf_puts(b, row->json) < 0 ? -1 : hrdex_buf_putc(b, '\n');
+	case HRDEX_FORMAT_JSON:
+		if (hrdex_buf_puts(b, first ? "[\n" : ",\n") < 0)
+			return -1;
+		return hrdex_buf_puts(b, row->json);
+	case HRDEX_FORMAT_REFS:
+		return hrdex_buf_puts(b, row->ref) < 0 ? -1 : hrdex_buf_putc(b, '\n');
+	case HRDEX_FORMAT_CSV:
+		if (first && hrdex_buf_puts(b, "ref,publisher,type,id,date,title,countries,themes\r\n") < 0)
+			return -1;
+		return csv_row(b, row);
+	case HRDEX_FORMAT_ICS:
+		if (first && ics_begin(b) < 0)
+			return -1;
+		return ics_row(o, b, row);
+	case HRDEX_FORMAT_TABLE:
+		return table_keep(o, row);
+	}
+	return hrdex_error_set(HRDEX_EX_SOFTWARE, "unknown output format");
+}
+
+int hrdex_output_finish(struct hrdex_output *o, struct hrdex_buf *b)
+{
+	int none = o->rows == 0;
+
+	switch (o->opts.format) {
+	case HRDEX_FORMAT_JSON:
+		return hrdex_buf_puts(b, none ? "[]\n" : "\n]\n");
+	case HRDEX_FORMAT_CSV:
+		return none ? hrdex_buf_puts(b, "ref,publisher,type,id,date,title,countries,themes\r\n") : 0;
+	case HRDEX_FORMAT_ICS:
+		if (none && ics_begin(b) < 0)
+			return -1;
+		return ics_line(b, "END:VCALENDAR");
+	case HRDEX_FORMAT_TABLE:
+		return table_finish(o, b);
+	default:
+		return hrdex_buf_grow(b, 0);
+	}
+}

@@ -1,0 +1,152 @@
+/* test_doc.c - refs, ids, and the envelope rules on top of the schemas. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "doc.h"
+#include "error.h"
+#include "limits.h"
+#include "schema.h"
+
+static struct hrdex_schemas *schemas;
+static struct hrdex_limits limits;
+
+static int setup(void **state)
+{
+	(void)state;
+	hrdex_limits_default(&limits);
+	return hrdex_schemas_new(&schemas) || hrdex_schemas_add_builtin(schemas);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	hrdex_schemas_free(schemas);
+	return 0;
+}
+
+static const char good[] =
+	"{\"id\": \"res-1\", \"type\": \"note\", \"kind\": \"information\", \"date\": \"2016-10-06\","
+	" \"title\": {\"ar\": \"اجتماع جهات الاتصال\", \"en\": \"Focal points meeting\"}}";
+
+static void test_refs(void **state)
+{
+	struct hrdex_ref r;
+	char text[HRDEX_REF_MAX + 8];
+
+	(void)state;
+	assert_int_equal(hrdex_ref_parse(&r, "achpr/decision/res-345.lviii_2016"), 0);
+	assert_string_equal(r.publisher, "achpr");
+	assert_string_equal(r.type, "decision");
+	assert_string_equal(r.id, "res-345.lviii_2016");
+	hrdex_ref_path(text, sizeof(text), &r);
+	assert_string_equal(text, "achpr/decision/res-345.lviii_2016.json");
+	assert_int_equal(hrdex_ref_parse(&r, "achpr/decision/x.json"), 0);
+	assert_string_equal(r.id, "x");
+	assert_int_equal(hrdex_ref_parse(&r, "achpr/verdict/x"), -1);
+	assert_int_equal(hrdex_error_code(), HRDEX_EX_USAGE);
+	assert_int_equal(hrdex_ref_parse(&r, "main/decision/x"), -1);
+	assert_int_equal(hrdex_ref_parse(&r, "achpr/decision/a..b"), -1);
+	assert_int_equal(hrdex_ref_parse(&r, "achpr/decision/x/y"), -1);
+	assert_int_equal(hrdex_ref_parse(&r, "achpr/decision/"), -1);
+	assert_int_equal(hrdex_ref_from_path(&r, "achpr/note/n.json"), 0);
+	assert_int_equal(hrdex_ref_from_path(&r, "achpr/note/n.files/a.pdf"), -1);
+	assert_false(hrdex_doc_id_valid("-x"));
+	assert_false(hrdex_doc_id_valid("X"));
+	assert_true(hrdex_doc_id_valid("0a.b_c-d"));
+}
+
+static void test_fill_and_canonical(void **state)
+{
+	struct hrdex_problems p = HRDEX_PROBLEMS_INIT;
+	struct hrdex_doc_opts o = { &limits, schemas, "ohchr", "ohchr", NULL };
+	struct hrdex_doc *doc = NULL;
+
+	(void)state;
+	assert_int_equal(hrdex_doc_load(&doc, good, strlen(good), &o, &p), 0);
+	assert_int_equal(p.count, 0);
+	assert_non_null(doc);
+	assert_string_equal(doc->ref.publisher, "ohchr");
+	assert_non_null(strstr(doc->canonical.ptr, "\"publisher\": \"ohchr\""));
+	/* keys sorted, two-space indent, trailing newline, Arabic unescaped */
+	assert_true(doc->canonical.ptr[doc->canonical.len - 1] == '\n');
+	assert_non_null(strstr(doc->canonical.ptr, "\n  \"date\": \"2016-10-06\",\n  \"id\""));
+	assert_non_null(strstr(doc->canonical.ptr, "اجتماع جهات الاتصال"));
+	hrdex_doc_free(doc);
+}
+
+static void test_envelope_problems(void **state)
+{
+	struct hrdex_problems p = HRDEX_PROBLEMS_INIT;
+	struct hrdex_doc_opts o = { &limits, schemas, NULL, "achpr", NULL };
+	struct hrdex_doc *doc = NULL;
+	const char *wrong = "{\"id\": \"res-1\", \"type\": \"note\", \"kind\": \"information\", "
+			    "\"publisher\": \"ohchr\", \"date\": \"2016-10-06\", \"title\": {\"en\": \"x\"}}";
+
+	(void)state;
+	assert_int_equal(hrdex_doc_load(&doc, wrong, strlen(wrong), &o, &p), 0);
+	assert_null(doc);
+	assert_int_equal(p.count, 1);
+	assert_string_equal(p.items[0].pointer, "/publisher");
+	assert_string_equal(p.items[0].message, "is 'ohchr', expected 'achpr'");
+	hrdex_problems_free(&p);
+
+	o.expect_publisher = NULL;
+	o.expect_path = "ohchr/note/other.json";
+	assert_int_equal(hrdex_doc_load(&doc, wrong, strlen(wrong), &o, &p), 0);
+	assert_null(doc);
+	assert_int_equal(p.count, 1);
+	assert_string_equal(p.items[0].keyword, "path");
+	hrdex_problems_free(&p);
+
+	/* Not JSON, not an object, too big: each one problem, never a crash. */
+	assert_int_equal(hrdex_doc_load(&doc, "[1]", 3, &o, &p), 0);
+	assert_int_equal(p.count, 1);
+	hrdex_problems_free(&p);
+	assert_int_equal(hrdex_doc_load(&doc, "{\"a\":", 5, &o, &p), 0);
+	assert_int_equal(p.count, 1);
+	assert_string_equal(p.items[0].keyword, "json");
+	hrdex_problems_free(&p);
+	limits.document_bytes = 10;
+	assert_int_equal(hrdex_doc_load(&doc, good, strlen(good), &o, &p), 0);
+	assert_int_equal(p.count, 1);
+	assert_string_equal(p.items[0].keyword, "size");
+	hrdex_problems_free(&p);
+	hrdex_limits_default(&limits);
+}
+
+static void test_unknown_type_uses_envelope(void **state)
+{
+	struct hrdex_problems p = HRDEX_PROBLEMS_INIT;
+	struct hrdex_doc_opts o = { &limits, schemas, "ohchr", NULL, NULL };
+	struct hrdex_doc *doc = NULL;
+	const char *t = "{\"id\": \"x\", \"type\": \"verdict\", \"date\": \"2016-10-06\"}";
+	size_t i;
+	int type = 0, title = 0;
+
+	(void)state;
+	assert_int_equal(hrdex_doc_load(&doc, t, strlen(t), &o, &p), 0);
+	assert_null(doc);
+	for (i = 0; i < p.count; i++) {
+		type |= !strcmp(p.items[i].pointer, "/type");
+		title |= !strcmp(p.items[i].pointer, "/title");
+	}
+	assert_true(type);
+	assert_true(title);
+	hrdex_problems_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refs),
+		cmocka_unit_test(test_fill_and_canonical),
+		cmocka_unit_test(test_envelope_problems),
+		cmocka_unit_test(test_unknown_type_uses_envelope),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
