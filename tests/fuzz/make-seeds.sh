@@ -12,7 +12,7 @@ bin=${1:?usage: make-seeds.sh BINDIR OUTDIR}
 out=${2:?usage: make-seeds.sh BINDIR OUTDIR}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$(cd "$bin" && pwd)
-mkdir -p "$out"/{json,schema,sshsig,config}
+mkdir -p "$out"/{json,schema,sshsig,config,tree}
 out=$(cd "$out" && pwd)
 cd "$top"
 
@@ -138,4 +138,30 @@ printf '[hrdex]\npublisher = coe\n[sync]\ninterval = 0\n' > "$out/config/out-of-
 printf '[hrdex]\npublisher = coe\n[sync]\nintervall = 60\n' > "$out/config/typo"
 printf '[hrdex]\npublisher = coe\n[peer "x"]\npublisher = main\n' > "$out/config/no-url"
 printf '[hrdex "sub"]\n\tpublisher = achpr\n[hrdex]\npublisher=a\\\n b ; c\n' > "$out/config/odd"
-echo "seeds in $out: $(for t in json schema sshsig config; do printf '%s=%s ' "$t" "$(ls "$out/$t" | wc -l)"; done)"
+# tree: mode byte 0 and a name, or 1 and a raw tree object (see fuzz_tree.c).
+n=0
+for name in achpr decision res-345-lviii-2016.json res-345.files report.pdf '.git' '.GIT' \
+	'.git.' '.git. .' '.git::$INDEX_ALLOCATION' 'git~1' 'GIT~2' $'\u200c.git' $'.g\u200dit' \
+	$'.gi\ufefft' '.gitmodules' '..' '.' 'a/b' 'a\b' 'a:b' $'\xc3\xa9t\xc3\xa9' $'\xff'; do
+	n=$((n + 1))
+	printf '\0%s' "$name" > "$out/tree/name-$n"
+done
+repo=$(mktemp -d)
+git init -q --bare "$repo"
+blob=$(printf '{}\n' | git --git-dir="$repo" hash-object -w --stdin)
+mktree() { # NAME < "MODE TYPE ID\tPATH" lines
+	local id
+	id=$(git --git-dir="$repo" mktree)
+	{ printf '\1'; git --git-dir="$repo" cat-file tree "$id"; } > "$out/tree/$1"
+}
+printf '100644 blob %s\tres-1.json\n100644 blob %s\tres-2.json\n' "$blob" "$blob" | mktree docs
+sub=$(printf '100644 blob %s\treport.pdf\n' "$blob" | git --git-dir="$repo" mktree)
+printf '100644 blob %s\tx.json\n040000 tree %s\tx.files\n100644 blob %s\tx-y.json\n' \
+	"$blob" "$sub" "$blob" | mktree files-and-folder
+printf '040000 tree %s\tdecision\n040000 tree %s\treport\n' "$sub" "$sub" | mktree types
+printf '100755 blob %s\trun.sh\n' "$blob" | mktree executable
+printf '120000 blob %s\tlink\n' "$blob" | mktree symlink
+printf '100644 blob %s\t.git\n' "$blob" | mktree dotgit
+printf '040000 tree %s\tGIT~1\n' "$sub" | mktree shortname
+rm -rf "$repo"
+echo "seeds in $out: $(for t in json schema sshsig config tree; do printf '%s=%s ' "$t" "$(ls "$out/$t" | wc -l)"; done)"

@@ -4,7 +4,8 @@
 # tests/fuzz/corpus/TARGET/ minimised (edge coverage alone, set cover by
 # cover.awk, at most FUZZ_CORPUS_MAX=200 files, the ones covering most),
 # ready to commit.
-# Files named regress-* (inputs that found a fixed bug) are always kept.  Crashes
+# Files named regress-* (inputs that found a fixed bug) and keep-* are always
+# kept.  Crashes
 # and broken invariants leave their input in build/fuzz/artifacts/ and fail
 # the run (the others still run).
 set -u
@@ -53,15 +54,16 @@ for t in "$@"; do
 	rm -rf "$merged.tmp"
 	awk -f "$top/tests/fuzz/cover.awk" "$ctl" >"$ctl.cover"
 	head -n "$max" "$ctl.cover" | cut -f1 | while IFS= read -r f; do
-		case $f in */regress-*) continue ;; esac
+		case $f in */regress-* | */keep-*) continue ;; esac
 		cp "$f" "$merged/$(sha1sum <"$f" | cut -d' ' -f1)"
 	done
 	echo "  features: $(awk -F'\t' '{ s += $2 } END { print s + 0 }' "$ctl.cover") in" \
 		"$(wc -l <"$ctl.cover") files; kept $(head -n "$max" "$ctl.cover" |
 		awk -F'\t' '{ s += $2 } END { print s + 0 }')"
-	# Inputs that once found a bug stay, under their own names, whatever
-	# their coverage: each is the regression test of a fix.
-	find "$corpus" -maxdepth 1 -type f -name 'regress-*' -exec cp {} "$merged/" \;
+	# Inputs that once found a bug (regress-*) or pin a case that matters
+	# (keep-*) stay, under their own names, whatever their coverage.
+	find "$corpus" -maxdepth 1 -type f \( -name 'regress-*' -o -name 'keep-*' \) \
+		-exec cp {} "$merged/" \;
 	rm -rf "$corpus"
 	mv "$merged" "$corpus"
 	echo "  corpus: $(find "$corpus" -type f | wc -l) files"

@@ -11,6 +11,10 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$top/build/fuzz/bin/fuzz_$target
 corpus=$top/tests/fuzz/corpus/$target
 artifacts=$top/build/fuzz/artifacts
+if [ "$target" = tree ] && [ ! -f "$top/agent/accept.h" ]; then
+	echo "agent/accept.c (tree acceptance) is not on this branch yet"
+	exit 77
+fi
 if [ ! -x "$bin" ]; then
 	if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
 		echo "no clang to build fuzz targets with (Debian: clang, libclang-rt-14-dev)"
