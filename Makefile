@@ -36,11 +36,14 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 SRCS := $(sort $(wildcard agent/*.c))
-OBJS := $(SRCS:agent/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_schemas.o
+OBJS := $(SRCS:agent/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_schemas.o $(BUILD)/obj/builtin_assets.o
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 SCHEMAS := $(sort $(wildcard schemas/*.json))
+ASSETS := $(sort $(wildcard agent/assets/*.css agent/assets/*.js))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Helpers the e2e scenarios run (e.g. a peer that accepts and never answers).
+TOOL_BINS := $(BUILD)/tests/tools/blackhole
 
 .PHONY: all check unit e2e demo deps install uninstall clean bench valgrind bench-cache fuzz \
 	fuzz-build
@@ -60,10 +63,29 @@ $(BUILD)/gen/builtin_schemas.c: $(SCHEMAS) tools/embed.sh | $(BUILD)/gen
 $(BUILD)/obj/builtin_schemas.o: $(BUILD)/gen/builtin_schemas.c | $(BUILD)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# The static site's stylesheet and script (site.c writes them out).
+$(BUILD)/gen/builtin_assets.c: $(ASSETS) tools/embed.sh | $(BUILD)/gen
+	tools/embed.sh hrdex_builtin_assets $(ASSETS) > $@
+
+$(BUILD)/obj/builtin_assets.o: $(BUILD)/gen/builtin_assets.c | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
-$(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/bin:
+# Test tools: small programs the e2e scenarios start (a webhook receiver).
+TEST_TOOLS := $(BUILD)/tools/webhook_receiver
+
+$(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/tools $(BUILD)/bin:
+	mkdir -p $@
+
+$(BUILD)/tests/tools/%: tests/tools/%.c | $(BUILD)/tests/tools
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/tests/tools:
 	mkdir -p $@
 
 # Benchmarks: built and run on demand only, never by `make check`.
@@ -78,14 +100,14 @@ bench-cache: $(BUILD)/bench/cache_bench
 	$(BUILD)/bench/cache_bench $(BENCH_DOCS)
 
 check: deps
-	$(MAKE) all $(UNIT_BINS)
+	$(MAKE) all $(UNIT_BINS) $(TEST_TOOLS) $(TOOL_BINS)
 	if command -v $(FUZZ_CC) >/dev/null; then $(MAKE) fuzz-build; fi
 	tests/run.sh $(BUILD)
 
 unit: all $(UNIT_BINS)
 	tests/run.sh $(BUILD) unit
 
-e2e: all
+e2e: all $(TEST_TOOLS) $(TOOL_BINS)
 	tests/run.sh $(BUILD) e2e
 
 demo: deps
@@ -125,15 +147,20 @@ valgrind: all $(UNIT_BINS)
 	HRDEX_VALGRIND=1 tests/run.sh $(BUILD) unit
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BUILD)/hrdex $(DESTDIR)$(BINDIR)/hrdex
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 contrib/hrdex.1 $(DESTDIR)$(MANDIR)/man1/hrdex.1
+	install -m 0644 contrib/hrdex.conf.5 $(DESTDIR)$(MANDIR)/man5/hrdex.conf.5
+	install -m 0644 contrib/hrdex.conf contrib/hrdex.service contrib/hrdex-git-daemon.service \
+		$(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hrdex
+	rm -f $(DESTDIR)$(MANDIR)/man1/hrdex.1 $(DESTDIR)$(MANDIR)/man5/hrdex.conf.5
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(TEST_TOOLS:=.d) $(FUZZ_BINS:=.d)

@@ -29,9 +29,13 @@ static const struct int_key int_keys[] = {
 	{ "sync.backoffmax", CFG(backoff_max), 3600, 1, 7 * 86400 },
 	{ "sync.passtimeout", CFG(pass_timeout), 900, 1, 86400 },
 	{ "outbox.settle", CFG(outbox_settle), 2, 0, 3600 },
+	{ "outbox.interval", CFG(outbox_interval), 5, 1, 3600 },
+	{ "outbox.batch", CFG(outbox_batch), 1000, 1, 100000 },
 	{ "status.maxage", CFG(status_max_age), 3600, 1, 365 * 86400 },
 	{ "status.maxfailures", CFG(status_max_failures), 5, 1, 1000000 },
 	{ "webhook.timeout", CFG(hook_timeout), 10, 1, 600 },
+	{ "webhook.connecttimeout", CFG(hook_connect_timeout), 5, 1, 600 },
+	{ "webhook.backoffmax", CFG(hook_backoff_max), 3600, 1, 86400 },
 	{ "limits.document", LIM(document_bytes), 1 << 20, 1024, (int64_t)64 << 20 },
 	{ "limits.attachment", LIM(attachment_bytes), (int64_t)64 << 20, 0, (int64_t)4 << 30 },
 	{ "limits.fetch", LIM(fetch_bytes), (int64_t)1 << 30, 1 << 20, (int64_t)64 << 30 },
@@ -96,6 +100,13 @@ void hrdex_config_free(struct hrdex_config *c)
 		free(c->hooks[i].secret);
 	}
 	free(c->hooks);
+	for (i = 0; i < c->nnames; i++) {
+		free(c->names[i].id);
+		free(c->names[i].name);
+	}
+	free(c->names);
+	free(c->site_dir);
+	free(c->site_title);
 	free(c->path);
 	free(c->publisher);
 	free(c->name);
@@ -109,6 +120,20 @@ const struct hrdex_peer *hrdex_config_peer(const struct hrdex_config *c, const c
 	for (i = 0; i < c->npeers; i++)
 		if (!strcmp(c->peers[i].name, name))
 			return &c->peers[i];
+	return NULL;
+}
+
+const char *hrdex_config_publisher_name(const struct hrdex_config *c, const char *id)
+{
+	size_t i;
+
+	if (!c || !id)
+		return NULL;
+	if (c->publisher && !strcmp(c->publisher, id))
+		return c->name && c->name[0] ? c->name : NULL;
+	for (i = 0; i < c->nnames; i++)
+		if (!strcmp(c->names[i].id, id))
+			return c->names[i].name[0] ? c->names[i].name : NULL;
 	return NULL;
 }
 
@@ -200,6 +225,30 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 			p->npublishers++;
 			return 0;
 		}
+	} else if (!strcmp(section, "publisher")) {
+		struct hrdex_publisher_name *list;
+		size_t i;
+
+		if (!hrdex_publisher_valid(name))
+			return hrdex_error_set(HRDEX_EX_CONFIG, "publisher.%s: invalid publisher id", name);
+		if (strcmp(key, "name"))
+			return hrdex_error_set(HRDEX_EX_CONFIG, "%s.%s.%s: unknown key", section, name, key);
+		for (i = 0; i < c->nnames; i++)
+			if (!strcmp(c->names[i].id, name))
+				return set_string(&c->names[i].name, value);
+		list = realloc(c->names, (c->nnames + 1) * sizeof(*list));
+		if (!list)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		c->names = list;
+		list[c->nnames].id = strdup(name);
+		list[c->nnames].name = strdup(value);
+		if (!list[c->nnames].id || !list[c->nnames].name) {
+			free(list[c->nnames].id);
+			free(list[c->nnames].name);
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		}
+		c->nnames++;
+		return 0;
 	} else if (!strcmp(section, "mirror") || !strcmp(section, "webhook")) {
 		int mirror = !strcmp(section, "mirror");
 		struct hrdex_remote *r = mirror ? remote_for(&c->mirrors, &c->nmirrors, sub, sublen)
@@ -207,6 +256,10 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 
 		if (!r)
 			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		if (!mirror && !strcmp(key, "url") && strncmp(value, "http://", 7) &&
+		    strncmp(value, "https://", 8))
+			return hrdex_error_set(HRDEX_EX_CONFIG, "webhook.%s.url: expected an http:// or https:// URL, not '%s'",
+					       name, value);
 		if (!strcmp(key, "url"))
 			return set_string(&r->url, value);
 		if (!mirror && !strcmp(key, "secret"))
@@ -255,6 +308,13 @@ static int load_entry(struct hrdex_config *c, const git_config_entry *e)
 					       name, value);
 		return 0;
 	}
+	if (!strcmp(name, "site.dir")) {
+		if (!value[0])
+			return hrdex_error_set(HRDEX_EX_CONFIG, "%s: empty path", name);
+		return set_string(&c->site_dir, value);
+	}
+	if (!strcmp(name, "site.title"))
+		return set_string(&c->site_title, value);
 	for (i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++) {
 		const struct int_key *k = &int_keys[i];
 		int64_t v;

@@ -29,6 +29,11 @@ struct hrdex_remote {         /* mirror.NAME.* and webhook.NAME.* */
 	int all;              /* mirror.NAME.branches = all (else own) */
 };
 
+struct hrdex_publisher_name {  /* publisher.ID.name */
+	char *id;
+	char *name;
+};
+
 struct hrdex_config {
 	char *path;
 	char *publisher;      /* hrdex.publisher */
@@ -41,10 +46,18 @@ struct hrdex_config {
 	int64_t backoff_max;        /* sync.backoffMax, seconds */
 	int64_t pass_timeout;       /* sync.passTimeout, seconds */
 	int64_t outbox_settle;      /* outbox.settle, seconds */
+	int64_t outbox_interval;    /* outbox.interval: seconds between outbox scans (service) */
+	int64_t outbox_batch;       /* outbox.batch: most files published in one commit */
 	int64_t status_max_age;     /* status.maxAge: unhealthy if no successful sync for this long */
 	int64_t status_max_failures;/* status.maxFailures: per peer */
-	int64_t hook_timeout;       /* webhook.timeout */
+	int64_t hook_timeout;       /* webhook.timeout: one delivery in all, seconds */
+	int64_t hook_connect_timeout; /* webhook.connectTimeout, seconds */
+	int64_t hook_backoff_max;   /* webhook.backoffMax: longest wait between retries, seconds */
 	int site_enabled;           /* site.enabled */
+	char *site_dir;             /* site.dir: where the site goes (NULL: STATE/site) */
+	char *site_title;           /* site.title (NULL: a default) */
+	struct hrdex_publisher_name *names;   /* display names of other publishers */
+	size_t nnames;
 	struct hrdex_peer *peers;
 	size_t npeers;
 	struct hrdex_remote *mirrors;
@@ -63,6 +76,10 @@ int hrdex_config_set(const char *path, const char *key, const char *value);
 int hrdex_config_add(const char *path, const char *key, const char *value);
 /* Remove a whole subsection, e.g. ("peer", "iachr"). */
 int hrdex_config_remove_section(const char *path, const char *section, const char *sub);
+
+/* A publisher's display name: hrdex.name for our own, publisher.ID.name for
+ * others; NULL when none is configured (show the id). */
+const char *hrdex_config_publisher_name(const struct hrdex_config *c, const char *id);
 
 const struct hrdex_peer *hrdex_config_peer(const struct hrdex_config *c, const char *name);
 

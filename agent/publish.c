@@ -6,8 +6,10 @@
 #include "error.h"
 #include "fs.h"
 #include "log.h"
+#include "mirror.h"
 #include "pack.h"
 #include "repo.h"
+#include "site.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +204,14 @@ static int read_tip(git_repository *repo, const char *publisher, git_commit **co
 	if (git_commit_lookup(commit, repo, &tip) < 0 || git_commit_tree(tree, *commit) < 0)
 		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
 	return 0;
+}
+
+/* Our branch moved: tell the mirrors.  A failed push is logged and retried
+ * by the next publish or sync; the commit stands either way. */
+static void push_mirrors(struct hrdex_state *s)
+{
+	if (s->config->nmirrors && hrdex_mirror_push(s) < 0)
+		hrdex_log_warn("mirrors not pushed: %s", hrdex_error_message());
 }
 
 /* Below this many documents loose objects are cheaper than a pack. */
@@ -400,6 +410,7 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	if (res->committed) {
 		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
 		hrdex_refresh(s, auto_msg);
+		push_mirrors(s);
 	}
 	ret = 0;
 cleanup:
@@ -477,6 +488,7 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 		goto cleanup;
 	snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
 	hrdex_refresh(s, auto_msg);
+	push_mirrors(s);
 	ret = 0;
 cleanup:
 	git_tree_free(files);
@@ -487,6 +499,30 @@ cleanup:
 	return ret;
 }
 
+/* site.enabled: rebuild the static site (site.h); a failure is logged and
+ * the previous site stays published. */
+static void refresh_site(struct hrdex_state *s)
+{
+	struct hrdex_site_opts so = { 0 };
+	struct hrdex_site_stats st;
+	char *path = hrdex_site_path(s->dir, s->config);
+
+	if (!path) {
+		hrdex_log_warn("site not rebuilt: out of memory");
+		return;
+	}
+	so.out = path;
+	so.title = s->config->site_title;
+	so.config = s->config;
+	so.now = hrdex_site_now();
+	if (hrdex_site_build(s->repo, &so, &st) < 0)
+		hrdex_log_warn("site not rebuilt: %s", hrdex_error_message());
+	else
+		hrdex_log_info("site: %zu documents, %zu pages written, %zu unchanged", st.documents, st.written,
+			       st.linked);
+	free(path);
+}
+
 int hrdex_refresh(struct hrdex_state *s, const char *message)
 {
 	struct hrdex_cache *cache = NULL;
@@ -494,7 +530,8 @@ int hrdex_refresh(struct hrdex_state *s, const char *message)
 
 	double t0 = hrdex_log_ms();
 
-	if (hrdex_repo_rebuild_main(NULL, s->repo, message, s->have_key ? &s->key : NULL) < 0) {
+	if (hrdex_repo_rebuild_main_named(NULL, s->repo, message, s->have_key ? &s->key : NULL,
+					  s->config) < 0) {
 		hrdex_log_warn("main not rebuilt: %s", hrdex_error_message());
 		return -1;
 	}
@@ -512,5 +549,10 @@ int hrdex_refresh(struct hrdex_state *s, const char *message)
 	hrdex_log_debug("refresh: cache updated in %.0f ms", hrdex_log_ms() - t0);
 	hrdex_cache_close(cache);
 	free(path);
+	if (s->config->site_enabled) {
+		t0 = hrdex_log_ms();
+		refresh_site(s);
+		hrdex_log_debug("refresh: site built in %.0f ms", hrdex_log_ms() - t0);
+	}
 	return 0;
 }

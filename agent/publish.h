@@ -46,8 +46,8 @@ int hrdex_publish_files(struct hrdex_state *s, struct hrdex_batch *b, char **inp
 int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n, const char *message,
 		   struct hrdex_publish_result *res);
 
-/* After branches moved: rebuild main (with message), update view/ and the
- * cache.  Failures after main moved are logged, not returned: the next run
+/* After branches moved: rebuild main (with message), update view/, the
+ * cache and, with site.enabled, the static site.  Failures after main moved are logged, not returned: the next run
  * catches up from the refs. */
 int hrdex_refresh(struct hrdex_state *s, const char *message);
 

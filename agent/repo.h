@@ -4,8 +4,9 @@
  * Layout (DESIGN.md): refs/heads/<publisher> is that publisher's signed,
  * append-only log whose tree holds only <publisher>/<type>/<id>.json and
  * <publisher>/<type>/<id>.files/<name>.  refs/heads/main is rebuilt after each
- * change: its tree is the union of the publisher trees plus a generated
- * README.md, its commit a merge of the previous main and the tips that moved.
+ * change: its tree is the union of the publisher trees plus generated
+ * README.md files (readme.h: one at the root, one in each publisher folder),
+ * its commit a merge of the previous main and the tips that moved.
  * refs/hrdex/view records which main commit view/ shows, so an interrupted
  * view update is finished on the next run.
  */
@@ -16,6 +17,7 @@
 
 #include <git2.h>
 
+#include "config.h"
 #include "sign.h"
 
 #define HRDEX_REF_MAIN "refs/heads/main"
@@ -61,6 +63,16 @@ int hrdex_repo_publishers(git_strarray *out, git_repository *repo);
  */
 int hrdex_repo_rebuild_main(git_oid *out, git_repository *repo, const char *message,
 			    const struct hrdex_key *key);
+
+/*
+ * The same, naming publishers in the READMEs (readme.h) with
+ * hrdex_config_publisher_name(cfg, id) (cfg NULL: by id).  A publisher's
+ * README.md is regenerated only when its subtree changed or its name did;
+ * otherwise main's previous <publisher>/ tree is reused.  A name change alone
+ * rewrites the READMEs (a new main commit with no new parent).
+ */
+int hrdex_repo_rebuild_main_named(git_oid *out, git_repository *repo, const char *message,
+				  const struct hrdex_key *key, const struct hrdex_config *cfg);
 
 /* Name and e-mail hrdex uses as author and committer for publisher. */
 int hrdex_repo_signature(git_signature **out, const char *publisher);

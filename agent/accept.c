@@ -1,0 +1,800 @@
+/*
+ * accept.c - the acceptance rules for one publisher branch (see accept.h).
+ *
+ * A branch's tree has a fixed shape, checked level by level:
+ *   depth 0  B                      a tree, the only entry
+ *   depth 1  B/TYPE                 trees named after document types
+ *   depth 2  B/TYPE/ID.json         documents (blobs)
+ *            B/TYPE/ID.files        attachment folders (trees)
+ *   depth 3  B/TYPE/ID.files/NAME   attachments (blobs)
+ * That grammar alone excludes ".git" in every spelling, ".gitmodules",
+ * symlinks and submodules; the generic name check runs first anyway, so the
+ * reason given is the most telling one.
+ */
+#include "accept.h"
+#include "config.h"
+#include "doc.h"
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#define NAME_MAX_BYTES 255
+#define ATTACHMENTS_MAX 1000
+
+/* ---- names and order ---- */
+
+/* Decode one UTF-8 code point at s (n bytes left); 0 when invalid. */
+static size_t utf8_next(const unsigned char *s, size_t n, unsigned *cp)
+{
+	unsigned c = s[0];
+	size_t len, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, c &= 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, c &= 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, c &= 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Code points HFS+ ignores when comparing names (git's is_hfs_dotgit list,
+ * widened to the whole format-character blocks). */
+static int ignorable(unsigned cp)
+{
+	return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || cp == 0x00ad;
+}
+
+const char *hrdex_tree_name_problem(const char *name, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	char folded[NAME_MAX_BYTES + 1];
+	size_t i, k = 0, step;
+	unsigned cp;
+
+	if (len == 0)
+		return "empty name";
+	if (len > NAME_MAX_BYTES)
+		return "name longer than 255 bytes";
+	if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+		return "'.' or '..' as a name";
+	for (i = 0; i < len; i += step) {
+		step = utf8_next(s + i, len - i, &cp);
+		if (!step)
+			return "invalid UTF-8 in name";
+		if (cp < 0x20 || cp == 0x7f)
+			return "control character in name";
+		if (cp == '/' || cp == '\\')
+			return "path separator in name";
+		if (ignorable(cp))
+			return "ignorable Unicode code point in name";
+		if (cp < 0x80 && k < sizeof(folded) - 1)
+			folded[k++] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+	}
+	folded[k] = '\0';
+	/* NTFS drops trailing dots and spaces: ".git. . " is ".git" there. */
+	while (k > 0 && (folded[k - 1] == '.' || folded[k - 1] == ' '))
+		folded[--k] = '\0';
+	if (!strcmp(folded, ".git") || !strncmp(folded, ".git:", 5))
+		return "'.git' (in some spelling) as a name";
+	if (!strncmp(folded, "git~", 4))
+		return "NTFS short name of '.git' as a name";
+	if (s[0] == '.')
+		return "hidden name (leading '.')";
+	if (s[len - 1] == '.' || s[len - 1] == ' ')
+		return "trailing '.' or ' ' in name";
+	if (memchr(name, ':', len))
+		return "':' in name (NTFS stream)";
+	if (memchr(name, '~', len))
+		return "'~' in name (NTFS short name)";
+	return NULL;
+}
+
+int hrdex_tree_name_cmp(const char *a, size_t alen, int adir, const char *b, size_t blen, int bdir)
+{
+	size_t n = alen < blen ? alen : blen;
+	unsigned char ca, cb;
+	int c = memcmp(a, b, n);
+
+	if (c)
+		return c;
+	ca = alen > n ? (unsigned char)a[n] : (adir ? '/' : '\0');
+	cb = blen > n ? (unsigned char)b[n] : (bdir ? '/' : '\0');
+	return ca < cb ? -1 : ca > cb;
+}
+
+void hrdex_tree_release(struct hrdex_tree *t)
+{
+	free(t->e);
+	t->e = NULL;
+	t->n = 0;
+}
+
+static int tree_fail(char *reason, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int tree_fail(char *reason, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, size, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+int hrdex_tree_parse(struct hrdex_tree *out, const void *data, size_t len, size_t max, char *reason,
+		     size_t rsize)
+{
+	const char *p = data, *end = p + len;
+	size_t alloc = 0;
+
+	out->e = NULL;
+	out->n = 0;
+	while (p < end) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p)), *nul;
+		struct hrdex_tree_entry *e;
+		const char *problem;
+		size_t mlen, k;
+		int dir;
+
+		if (!sp)
+			return tree_fail(reason, rsize, "malformed tree");
+		mlen = (size_t)(sp - p);
+		nul = memchr(sp + 1, '\0', (size_t)(end - sp - 1));
+		if (!nul || (size_t)(end - nul - 1) < GIT_OID_RAWSZ)
+			return tree_fail(reason, rsize, "malformed tree");
+		if (mlen == 6 && !memcmp(p, "100644", 6))
+			dir = 0;
+		else if (mlen == 5 && !memcmp(p, "40000", 5))
+			dir = 1;
+		else
+			return tree_fail(reason, rsize, "entry '%.*s' has mode %.*s (only 100644 files and 40000 folders)",
+					 (int)(nul - sp - 1 > 200 ? 200 : nul - sp - 1), sp + 1,
+					 (int)(mlen > 10 ? 10 : mlen), p);
+		if (out->n >= max)
+			return tree_fail(reason, rsize, "tree has more than %zu entries (limits.treeEntries)", max);
+		if (out->n == alloc) {
+			size_t na = alloc ? alloc * 2 : 16;
+
+			if (na > max)
+				na = max;
+			e = realloc(out->e, na * sizeof(*e));
+			if (!e)
+				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			out->e = e;
+			alloc = na;
+		}
+		e = &out->e[out->n];
+		e->name = sp + 1;
+		e->len = (size_t)(nul - sp - 1);
+		e->dir = dir;
+		git_oid_fromraw(&e->oid, (const unsigned char *)nul + 1);
+		problem = hrdex_tree_name_problem(e->name, e->len);
+		if (problem)
+			return tree_fail(reason, rsize, "entry '%.*s': %s", (int)(e->len > 200 ? 200 : e->len),
+					 e->name, problem);
+		if (out->n > 0) {
+			const struct hrdex_tree_entry *prev = &out->e[out->n - 1];
+
+			if (prev->len == e->len && !memcmp(prev->name, e->name, e->len))
+				return tree_fail(reason, rsize, "duplicate entry '%.*s'", (int)e->len, e->name);
+			if (hrdex_tree_name_cmp(prev->name, prev->len, prev->dir, e->name, e->len, e->dir) >= 0)
+				return tree_fail(reason, rsize, "entries out of order at '%.*s'", (int)e->len, e->name);
+		}
+		/* A file "x" and a folder "x" need not be neighbours ("x", "x-y", "x/"):
+		 * look back over the names that start with this one. */
+		for (k = out->n; dir && k-- > 0;) {
+			const struct hrdex_tree_entry *o = &out->e[k];
+
+			if (o->len < e->len || memcmp(o->name, e->name, e->len))
+				break;
+			if (o->len == e->len)
+				return tree_fail(reason, rsize, "duplicate entry '%.*s'", (int)e->len, e->name);
+		}
+		out->n++;
+		p = nul + 1 + GIT_OID_RAWSZ;
+	}
+	return 0;
+}
+
+/* ---- the walk ---- */
+
+struct loaded_tree {
+	git_odb_object *obj;
+	struct hrdex_tree t;
+};
+
+static void loaded_free(struct loaded_tree *lt)
+{
+	hrdex_tree_release(&lt->t);
+	git_odb_object_free(lt->obj);
+	lt->obj = NULL;
+}
+
+static int reject(struct hrdex_accept *a, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int reject(struct hrdex_accept *a, const char *rule, const char *fmt, ...)
+{
+	char msg[640];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(a->rule, sizeof(a->rule), "%s", rule);
+	if (a->in_commit) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), &a->commit);
+		snprintf(a->reason, sizeof(a->reason), "commit %.12s: %s", hex, msg);
+	} else {
+		snprintf(a->reason, sizeof(a->reason), "%s", msg);
+	}
+	return 1;
+}
+
+static int record(struct hrdex_accept *a, const git_oid *id)
+{
+	if (a->nobjects == a->aobjects) {
+		size_t na = a->aobjects ? a->aobjects * 2 : 64;
+		git_oid *more = realloc(a->objects, na * sizeof(*more));
+
+		if (!more)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		a->objects = more;
+		a->aobjects = na;
+	}
+	git_oid_cpy(&a->objects[a->nobjects++], id);
+	return 0;
+}
+
+/* Header of an object that must exist with this type and at most max bytes. */
+static int check_object(struct hrdex_accept *a, const git_oid *id, git_object_t want, int64_t max,
+			const char *what, const char *path, size_t *size)
+{
+	git_object_t type;
+	size_t len;
+	char hex[GIT_OID_HEXSZ + 1];
+	int r;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	r = git_odb_read_header(&len, &type, a->odb, id);
+	if (r == GIT_ENOTFOUND)
+		return reject(a, "missing-object", "%s %.12s of '%s' is missing (incomplete pack)", what, hex, path);
+	if (r < 0)
+		return reject(a, "missing-object", "cannot read %s %.12s of '%s': %s", what, hex, path,
+			      git_error_last() ? git_error_last()->message : "unknown error");
+	if (type != want)
+		return reject(a, "tree", "'%s' should be a %s, object %.12s is a %s", path, what, hex,
+			      git_object_type2string(type));
+	if ((int64_t)len > max)
+		return reject(a, "limits", "'%s' is %zu bytes, over the limit of %lld", path, len, (long long)max);
+	if (size)
+		*size = len;
+	return 0;
+}
+
+static int load_tree(struct hrdex_accept *a, struct loaded_tree *lt, const git_oid *id, const char *path)
+{
+	int64_t max = a->limits->tree_entries * (int64_t)(6 + 1 + NAME_MAX_BYTES + 1 + GIT_OID_RAWSZ);
+	char reason[512];
+	int r;
+
+	r = check_object(a, id, GIT_OBJECT_TREE, max, "tree", path, NULL);
+	if (r)
+		return r;
+	if (git_odb_read(&lt->obj, a->odb, id) < 0)
+		return reject(a, "missing-object", "cannot read the tree of '%s': %s", path,
+			      git_error_last() ? git_error_last()->message : "unknown error");
+	r = hrdex_tree_parse(&lt->t, git_odb_object_data(lt->obj), git_odb_object_size(lt->obj),
+			     (size_t)a->limits->tree_entries, reason, sizeof(reason));
+	if (r > 0)
+		return reject(a, "tree", "'%s': %s", path, reason);
+	return r;
+}
+
+static const struct hrdex_tree_entry *find_entry(const struct hrdex_tree *t, const char *name, int dir)
+{
+	size_t lo = 0, hi = t->n, len = strlen(name);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct hrdex_tree_entry *e = &t->e[mid];
+		int c = hrdex_tree_name_cmp(e->name, e->len, e->dir, name, len, dir);
+
+		if (c == 0)
+			return e;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int attachment_name_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > 128)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+		if (!alnum && ((i == 0 || i == n - 1) || (c != '.' && c != '_' && c != '-')))
+			return 0;
+	}
+	return 1;
+}
+
+/* The id of a depth-2 entry ("x.json" or "x.files"), or 0 when the name is
+ * not one of those with a valid id. */
+static int entry_id(char *id, size_t size, const struct hrdex_tree_entry *e)
+{
+	size_t base;
+
+	if (e->len > 5 && !memcmp(e->name + e->len - 5, ".json", 5) && !e->dir)
+		base = e->len - 5;
+	else if (e->len > 6 && !memcmp(e->name + e->len - 6, ".files", 6) && e->dir)
+		base = e->len - 6;
+	else
+		return 0;
+	if (base >= size)
+		return 0;
+	memcpy(id, e->name, base);
+	id[base] = '\0';
+	return hrdex_doc_id_valid(id);
+}
+
+/* Is this entry allowed at this depth of B's tree?  0, or 1 with a reason. */
+static int check_grammar(struct hrdex_accept *a, int depth, const char *path, const struct hrdex_tree_entry *e)
+{
+	char name[NAME_MAX_BYTES + 1], id[HRDEX_ID_MAX + 2];
+
+	memcpy(name, e->name, e->len);
+	name[e->len] = '\0';
+	switch (depth) {
+	case 0:
+		if (e->dir && !strcmp(name, a->publisher))
+			return 0;
+		return reject(a, "path", "'%s' is outside '%s/' (a publisher writes only its own folder)",
+			      name, a->publisher);
+	case 1:
+		if (e->dir && hrdex_doc_type_valid(name))
+			return 0;
+		return reject(a, "path", "'%s/%s' is not a document type folder", path, name);
+	case 2:
+		if (entry_id(id, sizeof(id), e))
+			return 0;
+		return reject(a, "path", "'%s/%s' is neither ID.json (a file) nor ID.files (a folder)", path, name);
+	case 3:
+		if (!e->dir && attachment_name_valid(name, e->len))
+			return 0;
+		return reject(a, "path", "'%s/%s' is not a valid attachment name", path, name);
+	default:
+		return reject(a, "path", "'%s/%s' is too deep", path, name);
+	}
+}
+
+struct idlist {
+	char (*ids)[HRDEX_ID_MAX + 1];
+	size_t n, alloc;
+};
+
+static int idlist_add(struct idlist *l, const char *id)
+{
+	if (l->n && !strcmp(l->ids[l->n - 1], id))
+		return 0;
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? l->alloc * 2 : 16;
+		void *more = realloc(l->ids, na * sizeof(*l->ids));
+
+		if (!more)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		l->ids = more;
+		l->alloc = na;
+	}
+	snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%s", id);
+	return 0;
+}
+
+static int idcmp(const void *x, const void *y)
+{
+	return strcmp(x, y);
+}
+
+static const char *first_problem(const struct hrdex_problems *p, char *buf, size_t size)
+{
+	if (!p->count)
+		return "invalid document";
+	snprintf(buf, size, "%s%s%s%s", p->items[0].pointer[0] ? p->items[0].pointer : "",
+		 p->items[0].pointer[0] ? ": " : "", p->items[0].message,
+		 p->count > 1 ? " (and more)" : "");
+	return buf;
+}
+
+/* The attachments of one document match its ID.files folder exactly. */
+static int check_attachments(struct hrdex_accept *a, const char *docpath, const cJSON *doc,
+			     const struct hrdex_tree_entry *files, const char *filespath)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "attachments"), *item;
+	struct loaded_tree lt = { NULL, { NULL, 0 } };
+	char *seen = NULL;
+	size_t count = 0, i, j;
+	int r = 0;
+
+	if (list && !cJSON_IsArray(list))
+		return reject(a, "attachment", "'%s': /attachments is not an array", docpath);
+	count = list ? (size_t)cJSON_GetArraySize(list) : 0;
+	if (count > ATTACHMENTS_MAX)
+		return reject(a, "attachment", "'%s': more than %d attachments", docpath, ATTACHMENTS_MAX);
+	if (!files)
+		return count ? reject(a, "attachment", "'%s' lists %zu attachments but '%s/' is missing",
+				      docpath, count, filespath)
+			     : 0;
+	r = load_tree(a, &lt, &files->oid, filespath);
+	if (r)
+		goto cleanup;
+	if (lt.t.n != count) {
+		r = reject(a, "attachment", "'%s/' holds %zu files but '%s' lists %zu attachments", filespath,
+			   lt.t.n, docpath, count);
+		goto cleanup;
+	}
+	/* A case-insensitive file system would merge "A.pdf" and "a.pdf" in view/. */
+	for (i = 0; i < lt.t.n; i++)
+		for (j = i + 1; j < lt.t.n; j++)
+			if (lt.t.e[i].len == lt.t.e[j].len &&
+			    !strncasecmp(lt.t.e[i].name, lt.t.e[j].name, lt.t.e[i].len)) {
+				r = reject(a, "attachment", "'%s/': '%.*s' and '%.*s' differ only in case", filespath,
+					   (int)lt.t.e[i].len, lt.t.e[i].name, (int)lt.t.e[j].len, lt.t.e[j].name);
+				goto cleanup;
+			}
+	seen = calloc(count + 1, 1);
+	if (!seen) {
+		r = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	i = 0;
+	cJSON_ArrayForEach(item, list) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
+		const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(item, "bytes");
+		const cJSON *sha = cJSON_GetObjectItemCaseSensitive(item, "sha256");
+		const struct hrdex_tree_entry *e;
+		git_odb_object *blob = NULL;
+		unsigned char digest[crypto_hash_sha256_BYTES];
+		char hex[2 * crypto_hash_sha256_BYTES + 1], path[1024];
+		size_t size = 0;
+
+		if (!cJSON_IsString(name) || !cJSON_IsNumber(bytes) || !cJSON_IsString(sha)) {
+			r = reject(a, "attachment", "'%s': /attachments/%zu needs name, bytes and sha256", docpath, i);
+			goto cleanup;
+		}
+		e = find_entry(&lt.t, name->valuestring, 0);
+		snprintf(path, sizeof(path), "%s/%s", filespath, name->valuestring);
+		if (!e) {
+			r = reject(a, "attachment", "'%s' lists '%s', which is missing", docpath, path);
+			goto cleanup;
+		}
+		if (seen[e - lt.t.e]) {
+			r = reject(a, "attachment", "'%s' lists '%s' twice", docpath, name->valuestring);
+			goto cleanup;
+		}
+		seen[e - lt.t.e] = 1;
+		r = check_object(a, &e->oid, GIT_OBJECT_BLOB, a->limits->attachment_bytes, "file", path, &size);
+		if (r)
+			goto cleanup;
+		if (bytes->valuedouble != (double)size) {
+			r = reject(a, "attachment", "'%s' is %zu bytes, '%s' says %.0f", path, size, docpath,
+				   bytes->valuedouble);
+			goto cleanup;
+		}
+		if (git_odb_read(&blob, a->odb, &e->oid) < 0) {
+			r = reject(a, "missing-object", "cannot read '%s'", path);
+			goto cleanup;
+		}
+		crypto_hash_sha256(digest, git_odb_object_data(blob), git_odb_object_size(blob));
+		git_odb_object_free(blob);
+		sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+		if (strcmp(hex, sha->valuestring)) {
+			r = reject(a, "attachment", "'%s' has sha256 %s, '%s' says %.64s", path, hex, docpath,
+				   sha->valuestring);
+			goto cleanup;
+		}
+		i++;
+	}
+cleanup:
+	free(seen);
+	loaded_free(&lt);
+	return r;
+}
+
+/* One document (and its attachments) of a changed type folder. */
+static int check_document(struct hrdex_accept *a, const char *typepath, const struct hrdex_tree *t,
+			  const char *id)
+{
+	char name[HRDEX_ID_MAX + 8], docpath[512], filespath[512], pbuf[512];
+	const struct hrdex_tree_entry *json, *files;
+	struct hrdex_problems problems = HRDEX_PROBLEMS_INIT;
+	struct hrdex_doc_opts opts;
+	struct hrdex_doc *doc = NULL;
+	git_odb_object *blob = NULL;
+	int r;
+
+	snprintf(name, sizeof(name), "%s.json", id);
+	json = find_entry(t, name, 0);
+	snprintf(name, sizeof(name), "%s.files", id);
+	files = find_entry(t, name, 1);
+	snprintf(docpath, sizeof(docpath), "%s/%s.json", typepath, id);
+	snprintf(filespath, sizeof(filespath), "%s/%s.files", typepath, id);
+	if (!json)
+		return files ? reject(a, "attachment", "'%s/' has no document '%s'", filespath, docpath) : 0;
+	r = check_object(a, &json->oid, GIT_OBJECT_BLOB, a->limits->document_bytes, "file", docpath, NULL);
+	if (r)
+		return r;
+	if (git_odb_read(&blob, a->odb, &json->oid) < 0)
+		return reject(a, "missing-object", "cannot read '%s'", docpath);
+	memset(&opts, 0, sizeof(opts));
+	opts.limits = a->limits;
+	opts.schemas = a->schemas;
+	opts.expect_publisher = a->publisher;
+	opts.expect_path = docpath;
+	r = hrdex_doc_load(&doc, git_odb_object_data(blob), git_odb_object_size(blob), &opts, &problems);
+	if (r < 0)
+		goto cleanup;
+	if (!doc) {
+		r = reject(a, "document", "'%s': %s", docpath, first_problem(&problems, pbuf, sizeof(pbuf)));
+		goto cleanup;
+	}
+	r = check_attachments(a, docpath, doc->json, files, filespath);
+cleanup:
+	hrdex_doc_free(doc);
+	hrdex_problems_free(&problems);
+	git_odb_object_free(blob);
+	return r;
+}
+
+/*
+ * Compare the new tree at path (depth levels below the root) with the old
+ * one at the same path (NULL: none), checking every new or changed entry and
+ * skipping identical ones: the old tree passed these checks already.
+ */
+static int check_tree(struct hrdex_accept *a, int depth, const char *path, const git_oid *old_id,
+		      const git_oid *new_id)
+{
+	struct loaded_tree o = { NULL, { NULL, 0 } }, n = { NULL, { NULL, 0 } };
+	struct idlist dirty = { NULL, 0, 0 };
+	size_t i = 0, j = 0;
+	int r;
+
+	if (old_id && git_oid_equal(old_id, new_id))
+		return 0;
+	r = load_tree(a, &n, new_id, depth ? path : "/");
+	if (r)
+		goto cleanup;
+	if (depth > 0 && n.t.n == 0) {
+		r = reject(a, "tree", "'%s/' is an empty folder", path);
+		goto cleanup;
+	}
+	if ((r = record(a, new_id)) < 0)
+		goto cleanup;
+	if (old_id && (r = load_tree(a, &o, old_id, depth ? path : "/")) != 0)
+		goto cleanup;
+	while (i < o.t.n || j < n.t.n) {
+		const struct hrdex_tree_entry *oe = i < o.t.n ? &o.t.e[i] : NULL;
+		const struct hrdex_tree_entry *ne = j < n.t.n ? &n.t.e[j] : NULL;
+		const struct hrdex_tree_entry *same = NULL;
+		char sub[1024], id[HRDEX_ID_MAX + 2];
+		int c;
+
+		c = !oe ? 1 : !ne ? -1 : hrdex_tree_name_cmp(oe->name, oe->len, oe->dir, ne->name, ne->len, ne->dir);
+		if (c < 0) { /* removed */
+			if (depth == 2 && entry_id(id, sizeof(id), oe) && (r = idlist_add(&dirty, id)) < 0)
+				goto cleanup;
+			i++;
+			continue;
+		}
+		if (c == 0) {
+			same = oe;
+			i++;
+		}
+		j++;
+		if (same && git_oid_equal(&same->oid, &ne->oid))
+			continue;
+		r = check_grammar(a, depth, path, ne);
+		if (r)
+			goto cleanup;
+		snprintf(sub, sizeof(sub), "%s%s%.*s", path, depth ? "/" : "", (int)ne->len, ne->name);
+		if (ne->dir) {
+			r = check_tree(a, depth + 1, sub, same ? &same->oid : NULL, &ne->oid);
+		} else {
+			int64_t max = depth == 3 ? a->limits->attachment_bytes : a->limits->document_bytes;
+
+			r = check_object(a, &ne->oid, GIT_OBJECT_BLOB, max, "file", sub, NULL);
+			if (!r)
+				r = record(a, &ne->oid);
+		}
+		if (r)
+			goto cleanup;
+		if (depth == 2 && entry_id(id, sizeof(id), ne) && (r = idlist_add(&dirty, id)) < 0)
+			goto cleanup;
+	}
+	if (dirty.n > 1)
+		qsort(dirty.ids, dirty.n, sizeof(dirty.ids[0]), idcmp);
+	for (i = 0; i < dirty.n; i++) {
+		if (i > 0 && !strcmp(dirty.ids[i], dirty.ids[i - 1]))
+			continue;
+		r = check_document(a, path, &n.t, dirty.ids[i]);
+		if (r)
+			goto cleanup;
+	}
+	r = 0;
+cleanup:
+	free(dirty.ids);
+	loaded_free(&o);
+	loaded_free(&n);
+	return r;
+}
+
+static int is_stop(const struct hrdex_accept *a, const git_oid *id)
+{
+	size_t i;
+
+	for (i = 0; i < a->nstop; i++)
+		if (git_oid_equal(&a->stop[i], id))
+			return 1;
+	return 0;
+}
+
+int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
+{
+	git_oid *chain = NULL, cur;
+	size_t n = 0, alloc = 0, k;
+	git_commit *c = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int r = 0;
+
+	a->rule[0] = a->reason[0] = '\0';
+	memset(&a->commit, 0, sizeof(a->commit));
+	a->in_commit = 0;
+	a->ncommits = 0;
+	if (sodium_init() < 0)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot initialise libsodium");
+	if (git_repository_odb(&a->odb, a->repo) < 0)
+		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot open the object database");
+
+	/* 1. The new history, tip first: linear, complete, ending on a stop commit. */
+	git_oid_cpy(&cur, tip);
+	while (!is_stop(a, &cur)) {
+		size_t np;
+
+		git_oid_tostr(hex, sizeof(hex), &cur);
+		if ((int64_t)n >= a->limits->fetch_commits) {
+			r = reject(a, "limits", "more than %lld new commits (limits.commits)",
+				   (long long)a->limits->fetch_commits);
+			goto cleanup;
+		}
+		git_oid_cpy(&a->commit, &cur);
+		r = check_object(a, &cur, GIT_OBJECT_COMMIT, (int64_t)1 << 20, "commit", a->publisher, NULL);
+		if (r)
+			goto cleanup;
+		if (git_commit_lookup(&c, a->repo, &cur) < 0) {
+			r = reject(a, "history", "commit %.12s cannot be parsed: %s", hex,
+				   git_error_last() ? git_error_last()->message : "unknown error");
+			goto cleanup;
+		}
+		np = git_commit_parentcount(c);
+		if (np > 1) {
+			r = reject(a, "history", "commit %.12s is a merge; a publisher's log is linear", hex);
+			goto cleanup;
+		}
+		if (n == alloc) {
+			size_t na = alloc ? alloc * 2 : 16;
+			git_oid *more = realloc(chain, na * sizeof(*more));
+
+			if (!more) {
+				r = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				goto cleanup;
+			}
+			chain = more;
+			alloc = na;
+		}
+		git_oid_cpy(&chain[n++], &cur);
+		if (np == 0) {
+			if (a->current) {
+				char cur_hex[GIT_OID_HEXSZ + 1];
+
+				git_oid_tostr(cur_hex, sizeof(cur_hex), a->current);
+				git_oid_cpy(&a->commit, tip);
+				r = reject(a, "fast-forward", "does not descend from our '%s' at %.12s "
+					   "(history rewritten)", a->publisher, cur_hex);
+				goto cleanup;
+			}
+			break;
+		}
+		git_oid_cpy(&cur, git_commit_parent_id(c, 0));
+		git_commit_free(c);
+		c = NULL;
+	}
+	a->ncommits = n;
+
+	/* 2. Oldest first: the signature, then what the commit changed. */
+	for (k = n; k-- > 0;) {
+		git_commit *parent = NULL;
+		git_oid tree_id, parent_tree;
+		int have_parent;
+
+		git_oid_cpy(&a->commit, &chain[k]);
+		a->in_commit = 1;
+		/* Any failure rejects: the branch stays and the next sync tries again. */
+		if (hrdex_commit_verify(a->repo, &chain[k], a->signers, a->publisher) < 0) {
+			a->in_commit = 0;
+			r = reject(a, "signature", "%s", hrdex_error_message());
+			goto cleanup;
+		}
+		git_commit_free(c);
+		c = NULL;
+		if (git_commit_lookup(&c, a->repo, &chain[k]) < 0) {
+			r = reject(a, "history", "cannot parse the commit: %s",
+				   git_error_last() ? git_error_last()->message : "unknown error");
+			goto cleanup;
+		}
+		git_oid_cpy(&tree_id, git_commit_tree_id(c));
+		have_parent = git_commit_parentcount(c) == 1;
+		if (have_parent) {
+			if (git_commit_parent(&parent, c, 0) < 0) {
+				r = reject(a, "missing-object", "its parent is missing");
+				goto cleanup;
+			}
+			git_oid_cpy(&parent_tree, git_commit_tree_id(parent));
+			git_commit_free(parent);
+		}
+		r = check_tree(a, 0, "", have_parent ? &parent_tree : NULL, &tree_id);
+		if (r)
+			goto cleanup;
+		if ((r = record(a, &chain[k])) < 0)
+			goto cleanup;
+	}
+	a->in_commit = 0;
+	memset(&a->commit, 0, sizeof(a->commit));
+	r = 0;
+cleanup:
+	a->in_commit = 0;
+	git_commit_free(c);
+	free(chain);
+	git_odb_free(a->odb);
+	a->odb = NULL;
+	return r;
+}
+
+void hrdex_accept_release(struct hrdex_accept *a)
+{
+	free(a->objects);
+	a->objects = NULL;
+	a->nobjects = a->aobjects = 0;
+}

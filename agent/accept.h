@@ -1,0 +1,91 @@
+/*
+ * accept.h - the acceptance rules (DESIGN.md) for one publisher branch
+ * offered by a peer: fast-forward only, every new commit signed by the
+ * publisher, every new tree strictly well formed and holding only valid
+ * documents of that publisher, within the limits.
+ *
+ * libgit2 has no fsck on fetch and no connectivity check, so this module
+ * reads every new commit and every changed tree and blob itself: raw tree
+ * objects are parsed here (modes, names, git's entry order, duplicates), and
+ * a missing object rejects the branch.  Only what changed relative to the
+ * parent commit is read (identical subtrees are skipped), so the cost
+ * follows the change, not the size of the branch.
+ */
+#ifndef HRDEX_ACCEPT_H
+#define HRDEX_ACCEPT_H
+
+#include <stddef.h>
+
+#include <git2.h>
+
+#include "limits.h"
+#include "sign.h"
+
+struct hrdex_schemas;
+
+struct hrdex_accept {
+	/* in */
+	git_repository *repo;                /* sees the candidate's objects */
+	const char *publisher;               /* the branch, B */
+	const struct hrdex_signers *signers;
+	struct hrdex_schemas *schemas;
+	const struct hrdex_limits *limits;
+	const git_oid *stop;                 /* commits already accepted or checked: the walk ends there */
+	size_t nstop;
+	const git_oid *current;              /* our refs/heads/B, NULL when we have none */
+
+	/* out */
+	char rule[24];                       /* the rule broken, e.g. "signature", "tree" */
+	char reason[768];                    /* one line, naming commit and path */
+	git_oid commit;                      /* the commit at fault (zero if none) */
+	git_oid *objects;                    /* every new object checked: what to copy */
+	size_t nobjects, aobjects;
+	size_t ncommits;                     /* new commits */
+
+	/* private */
+	git_odb *odb;
+	int in_commit;
+};
+
+/*
+ * Check tip and every commit of its history back to a stop commit.  Returns
+ * 0 when the branch may move to tip, 1 when a rule rejects it (rule, reason
+ * and commit say why), -1 when checking itself failed (hrdex_error).
+ */
+int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip);
+void hrdex_accept_release(struct hrdex_accept *a);
+
+/* ---- exposed for tests ---- */
+
+/* NULL when name may appear in a tree, else why not: empty, ".", "..", '/',
+ * '\', ':', '~', control characters, invalid UTF-8, ignorable Unicode code
+ * points, a leading '.' (".git" and its spellings, ".gitmodules"...), a
+ * trailing '.' or ' ' (NTFS drops them). */
+const char *hrdex_tree_name_problem(const char *name, size_t len);
+
+/* git's tree order: names compare bytewise, a tree as if its name ended with '/'. */
+int hrdex_tree_name_cmp(const char *a, size_t alen, int adir, const char *b, size_t blen, int bdir);
+
+struct hrdex_tree_entry {
+	const char *name;   /* points into the raw tree, not NUL-terminated */
+	size_t len;
+	int dir;            /* mode 40000; else a regular file, 100644 */
+	git_oid oid;
+};
+
+struct hrdex_tree {
+	struct hrdex_tree_entry *e;
+	size_t n;
+};
+
+/*
+ * Parse a raw tree object strictly: modes exactly "100644" or "40000", safe
+ * names, strictly increasing in git's order (so no duplicates), at most max
+ * entries.  Returns 0, or 1 with reason filled when the tree is not
+ * acceptable, or -1 when out of memory.
+ */
+int hrdex_tree_parse(struct hrdex_tree *out, const void *data, size_t len, size_t max, char *reason,
+		     size_t reason_size);
+void hrdex_tree_release(struct hrdex_tree *t);
+
+#endif

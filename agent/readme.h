@@ -1,0 +1,63 @@
+/*
+ * readme.h - the README.md files main carries, so that a forge or any
+ * Markdown viewer shows a readable index of the repository.
+ *
+ *   README.md              the publishers, their names, document counts by
+ *                          type, and when each last changed
+ *   <publisher>/README.md  that publisher's documents by type, newest first:
+ *                          date, title (linked to the file), id
+ *
+ * Only main has them: a publisher's own branch holds documents and nothing
+ * else.  Both are pure functions of their inputs (same trees, names and
+ * times: same bytes), and every text taken from a document or the config is
+ * escaped (html.h, hrdex_md_text).
+ */
+#ifndef HRDEX_README_H
+#define HRDEX_README_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <git2.h>
+
+#include "buf.h"
+
+#define HRDEX_NTYPES 7   /* entries of hrdex_doc_types */
+
+/* "decision" -> "Decision" or, plural, "Decisions"; the type itself when
+ * unknown. */
+const char *hrdex_type_label(const char *type, int plural);
+/* Index of type in hrdex_doc_types, or -1. */
+int hrdex_type_index(const char *type);
+
+/* One publisher as the root README lists it. */
+struct hrdex_readme_publisher {
+	const char *id;
+	const char *name;                /* display name; NULL shows the id */
+	size_t counts[HRDEX_NTYPES];     /* documents by type, hrdex_doc_types order */
+	int64_t updated;                 /* time of the tip commit, Unix seconds */
+};
+
+/* Count the documents (*.json) of each type in a publisher subtree
+ * (<publisher>/ of a branch; NULL counts nothing). */
+int hrdex_readme_count(size_t counts[HRDEX_NTYPES], git_repository *repo, const git_tree *sub);
+
+/* Append main's root README.md. */
+int hrdex_readme_root(struct hrdex_buf *out, const struct hrdex_readme_publisher *pubs, size_t n);
+
+/* The first line of a publisher README for (publisher, name), newline
+ * included: a README whose first line differs was made for another name. */
+int hrdex_readme_heading(struct hrdex_buf *out, const char *publisher, const char *name);
+
+/*
+ * Append <publisher>/README.md for the publisher subtree sub: one section per
+ * type present, each a table of its documents, newest first (by "date", then
+ * id), with date, title (in English when there is one, else the first of
+ * French, Spanish, Russian, Arabic, Chinese, else any) linked to the file,
+ * and id.  A document that cannot be parsed is listed by id.  Reads every
+ * document of the publisher: call it only when the subtree changed.
+ */
+int hrdex_readme_publisher(struct hrdex_buf *out, git_repository *repo, const char *publisher,
+			   const char *name, const git_tree *sub);
+
+#endif

@@ -1,0 +1,776 @@
+/*
+ * sync.c - one sync round: fetch, check, accept, rebuild (see sync.h).
+ */
+#include "sync.h"
+#include "accept.h"
+#include "cache.h"
+#include "error.h"
+#include "fs.h"
+#include "json.h"
+#include "log.h"
+#include "mirror.h"
+#include "pack.h"
+#include "repo.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One peer's copy of one branch. */
+struct candidate {
+	size_t peer;
+	const char *publisher;     /* points into the fetch job's refs */
+	git_oid oid;
+	size_t branch;             /* index of its report entry */
+};
+
+struct round {
+	struct hrdex_state *st;
+	struct hrdex_sync_report *rep;
+	const struct hrdex_peer **peers;   /* the peers of this round, report order */
+	struct hrdex_fetch *jobs;
+	git_repository **vrepos;           /* per peer: repo.git + its quarantine, opened on demand */
+	char *repo_path;                   /* repo.git/ */
+	char *quarantine;                  /* STATE/quarantine */
+	struct hrdex_buf message;          /* main's commit message */
+};
+
+static const char *oid_hex(char *buf, const git_oid *id)
+{
+	git_oid_tostr(buf, GIT_OID_HEXSZ + 1, id);
+	return buf;
+}
+
+/* ---- cleaning ---- */
+
+void hrdex_sync_clean(struct hrdex_state *st)
+{
+	char *q = hrdex_state_path(st, "quarantine");
+	char *pack = hrdex_path_join(git_repository_path(st->repo), "objects/pack");
+	DIR *d;
+	struct dirent *e;
+
+	if (q)
+		hrdex_fs_remove_tree(q);
+	d = pack ? opendir(pack) : NULL;
+	while (d && (e = readdir(d))) {
+		char *path;
+
+		/* libgit2's indexer names its temporary files tmp_pack_*, tmp_idx_* */
+		if (strncmp(e->d_name, "tmp_", 4))
+			continue;
+		path = hrdex_path_join(pack, e->d_name);
+		if (path && unlink(path) == 0)
+			hrdex_log_debug("removed leftover '%s'", path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(pack);
+	free(q);
+}
+
+/* ---- the report ---- */
+
+static struct hrdex_sync_branch *branch_add(struct round *rd, const char *publisher, size_t peer,
+					    const git_oid *offered, size_t *index)
+{
+	struct hrdex_sync_report *rep = rd->rep;
+	struct hrdex_sync_branch *b;
+
+	if (rep->nbranches == rep->abranches) {
+		size_t na = rep->abranches ? rep->abranches * 2 : 16;
+
+		b = realloc(rep->branches, na * sizeof(*b));
+		if (!b) {
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return NULL;
+		}
+		rep->branches = b;
+		rep->abranches = na;
+	}
+	*index = rep->nbranches;
+	b = &rep->branches[rep->nbranches++];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->publisher, sizeof(b->publisher), "%s", publisher);
+	b->peer = peer;
+	git_oid_cpy(&b->offered, offered);
+	b->status = HRDEX_BRANCH_CURRENT;
+	return b;
+}
+
+static void branch_reject(struct round *rd, struct hrdex_sync_branch *b, const char *rule,
+			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void branch_reject(struct round *rd, struct hrdex_sync_branch *b, const char *rule,
+			  const char *fmt, ...)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	va_list ap;
+
+	b->status = HRDEX_BRANCH_REJECTED;
+	snprintf(b->rule, sizeof(b->rule), "%s", rule);
+	va_start(ap, fmt);
+	vsnprintf(b->reason, sizeof(b->reason), fmt, ap);
+	va_end(ap);
+	rd->rep->rejected++;
+	hrdex_log_warn("rejected '%s' from peer '%s' at %.12s (%s): %s", b->publisher,
+		       rd->rep->peers[b->peer].name, oid_hex(hex, &b->offered), b->rule, b->reason);
+}
+
+void hrdex_sync_report_free(struct hrdex_sync_report *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->npeers; i++) {
+		free(r->peers[i].name);
+		free(r->peers[i].url);
+	}
+	free(r->peers);
+	free(r->branches);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- what to fetch ---- */
+
+static int list_has(char **list, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(list[i], s))
+			return 1;
+	return 0;
+}
+
+/* Publisher ids we take from this peer: trusted ones (and our own, to notice
+ * a peer writing our log), narrowed by peer.NAME.publisher when given. */
+static int wanted_for(char ***out, size_t *nout, const struct hrdex_state *st, const struct hrdex_peer *p)
+{
+	const struct hrdex_signers *s = st->signers;
+	char **list = calloc((s ? s->count : 0) + 2, sizeof(char *));
+	size_t n = 0, i;
+
+	*out = NULL;
+	*nout = 0;
+	if (!list)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	for (i = 0; s && i < s->count; i++) {
+		const char *pub = s->items[i].principal;
+
+		if (!pub || s->items[i].cert_authority || !hrdex_publisher_valid(pub) || list_has(list, n, pub))
+			continue;
+		list[n++] = (char *)pub;
+	}
+	if (!list_has(list, n, st->config->publisher))
+		list[n++] = st->config->publisher;
+	if (p->npublishers) {
+		size_t k = 0;
+
+		for (i = 0; i < n; i++)
+			if (list_has(p->publishers, p->npublishers, list[i]))
+				list[k++] = list[i];
+		n = k;
+	}
+	*out = list;
+	*nout = n;
+	return 0;
+}
+
+/* ---- per peer repositories ---- */
+
+static git_repository *vrepo(struct round *rd, size_t peer)
+{
+	git_repository *r = NULL;
+	git_odb *odb = NULL;
+
+	if (rd->vrepos[peer])
+		return rd->vrepos[peer];
+	if (git_repository_open_bare(&r, rd->repo_path) < 0 || git_repository_odb(&odb, r) < 0 ||
+	    git_odb_add_disk_alternate(odb, rd->jobs[peer].quarantine) < 0) {
+		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot open the quarantine of peer '%s'", rd->jobs[peer].name);
+		git_odb_free(odb);
+		git_repository_free(r);
+		return NULL;
+	}
+	git_odb_free(odb);
+	rd->vrepos[peer] = r;
+	return r;
+}
+
+/* Copy the checked objects from a peer's quarantine into repo.git, as one
+ * pack: undeltified (pack.h), since a delta search over a whole archive of
+ * documents would cost more than it saves. */
+static int copy_objects(struct round *rd, git_repository *from, const struct hrdex_accept *a)
+{
+	struct hrdex_pack *pack = NULL;
+	git_odb *src = NULL, *odb = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (git_repository_odb(&src, from) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot read the quarantine");
+		goto cleanup;
+	}
+	if (hrdex_pack_begin(&pack, rd->st->repo) < 0)
+		goto cleanup;
+	for (i = 0; i < a->nobjects; i++) {
+		git_odb_object *obj = NULL;
+		int r;
+
+		if (git_odb_read(&obj, src, &a->objects[i]) < 0) {
+			hrdex_error_git(HRDEX_EX_IOERR, "cannot read a checked object");
+			goto cleanup;
+		}
+		r = hrdex_pack_add(pack, git_odb_object_type(obj), git_odb_object_data(obj),
+				   git_odb_object_size(obj));
+		git_odb_object_free(obj);
+		if (r < 0)
+			goto cleanup;
+	}
+	if (hrdex_pack_commit(pack) < 0)
+		goto cleanup;
+	if (git_repository_odb(&odb, rd->st->repo) < 0 || git_odb_refresh(odb) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot copy accepted objects into '%s'", rd->repo_path);
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	hrdex_pack_free(pack);
+	git_odb_free(odb);
+	git_odb_free(src);
+	return ret;
+}
+
+static int in_repo(git_repository *repo, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	int r;
+
+	if (git_repository_odb(&odb, repo) < 0)
+		return 0;
+	r = git_odb_exists(odb, id);
+	git_odb_free(odb);
+	return r;
+}
+
+/* refs/peers/<peer>/<publisher>: what the peer offered, once repo.git holds
+ * all of it (so no ref of repo.git ever points at an incomplete history). */
+static void record_peer_ref(struct round *rd, size_t peer, const char *publisher, const git_oid *id)
+{
+	git_reference *ref = NULL;
+	char name[256];
+
+	snprintf(name, sizeof(name), "refs/peers/%s/%s", rd->rep->peers[peer].name, publisher);
+	if (git_reference_create(&ref, rd->st->repo, name, id, 1, "sync") < 0)
+		hrdex_log_warn("cannot record '%s': %s", name,
+			       git_error_last() ? git_error_last()->message : "unknown error");
+	git_reference_free(ref);
+}
+
+/* Drop refs/peers/<peer>/X for branches the peer no longer offers. */
+static void prune_peer_refs(struct round *rd, size_t peer)
+{
+	git_reference_iterator *it = NULL;
+	const char *name;
+	char glob[256], **gone = NULL;
+	size_t ngone = 0, i, prefix;
+	const struct hrdex_fetch *job = &rd->jobs[peer];
+
+	snprintf(glob, sizeof(glob), "refs/peers/%s/*", rd->rep->peers[peer].name);
+	prefix = strlen(glob) - 1;
+	if (git_reference_iterator_glob_new(&it, rd->st->repo, glob) < 0)
+		return;
+	while (git_reference_next_name(&name, it) == 0) {
+		int offered = 0;
+		char **more;
+
+		for (i = 0; i < job->nrefs; i++)
+			if (!strcmp(job->refs[i].name, name + prefix))
+				offered = 1;
+		if (offered)
+			continue;
+		more = realloc(gone, (ngone + 1) * sizeof(*gone));
+		if (!more)
+			break;
+		gone = more;
+		if (!(gone[ngone] = strdup(name)))
+			break;
+		ngone++;
+	}
+	git_reference_iterator_free(it);
+	for (i = 0; i < ngone; i++) {
+		git_reference_remove(rd->st->repo, gone[i]);
+		free(gone[i]);
+	}
+	free(gone);
+}
+
+/* Documents added, changed and removed between two tips (old may be NULL). */
+static int count_changes(struct hrdex_sync_branch *b, git_repository *repo, const git_oid *old,
+			 const git_oid *new_tip)
+{
+	git_commit *oc = NULL, *nc = NULL;
+	git_tree *ot = NULL, *nt = NULL;
+	git_diff *diff = NULL;
+	size_t i, n;
+	int ret = -1;
+
+	if ((old && (git_commit_lookup(&oc, repo, old) < 0 || git_commit_tree(&ot, oc) < 0)) ||
+	    git_commit_lookup(&nc, repo, new_tip) < 0 || git_commit_tree(&nt, nc) < 0 ||
+	    git_diff_tree_to_tree(&diff, repo, ot, nt, NULL) < 0) {
+		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot compare the tips of '%s'", b->publisher);
+		goto cleanup;
+	}
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const char *path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
+		size_t len = strlen(path);
+
+		if (len < 5 || strcmp(path + len - 5, ".json") || strstr(path, ".files/"))
+			continue;
+		if (d->status == GIT_DELTA_ADDED)
+			b->added++;
+		else if (d->status == GIT_DELTA_DELETED)
+			b->removed++;
+		else
+			b->changed++;
+	}
+	ret = 0;
+cleanup:
+	git_diff_free(diff);
+	git_tree_free(nt);
+	git_tree_free(ot);
+	git_commit_free(nc);
+	git_commit_free(oc);
+	return ret;
+}
+
+/* ---- one branch ---- */
+
+static int oid_in(const git_oid *list, size_t n, const git_oid *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (git_oid_equal(&list[i], id))
+			return 1;
+	return 0;
+}
+
+/* Move refs/heads/B from cur (NULL: create) to to, compare-and-swap. */
+static int move_branch(struct round *rd, const char *publisher, const git_oid *cur, const git_oid *to,
+		       const char *peer)
+{
+	git_reference *ref = NULL;
+	char name[64], msg[128];
+	int r;
+
+	snprintf(name, sizeof(name), "refs/heads/%s", publisher);
+	snprintf(msg, sizeof(msg), "sync: from peer %s", peer);
+	if (cur)
+		r = git_reference_create_matching(&ref, rd->st->repo, name, to, 1, cur, msg);
+	else
+		r = git_reference_create(&ref, rd->st->repo, name, to, 0, msg);
+	git_reference_free(ref);
+	if (r < 0)
+		return hrdex_error_git(r == GIT_EMODIFIED || r == GIT_EEXISTS ? HRDEX_EX_TEMPFAIL : HRDEX_EX_IOERR,
+				       "cannot move '%s'", name);
+	return 0;
+}
+
+static int process_branch(struct round *rd, struct candidate *c, size_t nc)
+{
+	struct hrdex_state *st = rd->st;
+	struct hrdex_sync_report *rep = rd->rep;
+	const char *pub = c[0].publisher;
+	int own = !strcmp(pub, st->config->publisher);
+	git_oid cur, *valid = NULL, *stop = NULL, newest;
+	size_t nvalid = 0, nstop = 0, i, j, best = (size_t)-1;
+	char hex[GIT_OID_HEXSZ + 1], hex2[GIT_OID_HEXSZ + 1];
+	int have_cur, taken = 0, r, ret = -1;
+
+	r = hrdex_repo_tip(&cur, st->repo, pub);
+	if (r < 0)
+		return -1;
+	have_cur = r == 0;
+	valid = calloc(nc + 1, sizeof(*valid));
+	stop = calloc(nc + 2, sizeof(*stop));
+	if (!valid || !stop) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	if (have_cur)
+		git_oid_cpy(&stop[nstop++], &cur);
+
+	for (i = 0; i < nc; i++) {
+		struct hrdex_sync_branch *b = &rep->branches[c[i].branch];
+		struct hrdex_accept a;
+		git_repository *vr;
+
+		/* The fetch asked only for these; checked again here all the same. */
+		if (!own && (!hrdex_signers_has(st->signers, pub) ||
+			     (rd->peers[c[i].peer]->npublishers &&
+			      !list_has(rd->peers[c[i].peer]->publishers, rd->peers[c[i].peer]->npublishers, pub)))) {
+			branch_reject(rd, b, "trust", "'%s' is not a publisher we take from this peer", pub);
+			continue;
+		}
+		if (have_cur && git_oid_equal(&c[i].oid, &cur)) {
+			b->status = HRDEX_BRANCH_CURRENT;
+			record_peer_ref(rd, c[i].peer, pub, &c[i].oid);
+			continue;
+		}
+		/* Our history is complete in repo.git: an older tip of ours is there. */
+		if (have_cur && in_repo(st->repo, &c[i].oid) &&
+		    git_graph_descendant_of(st->repo, &cur, &c[i].oid) == 1) {
+			b->status = HRDEX_BRANCH_BEHIND;
+			hrdex_log_debug("peer '%s' has an older '%s' (%.12s)", rep->peers[c[i].peer].name, pub,
+					oid_hex(hex, &c[i].oid));
+			record_peer_ref(rd, c[i].peer, pub, &c[i].oid);
+			continue;
+		}
+		if (own) {
+			branch_reject(rd, b, "own-branch", "offers commits on our own branch '%s' that this "
+				      "agent did not write", pub);
+			continue;
+		}
+		if (oid_in(valid, nvalid, &c[i].oid))
+			continue;
+		vr = vrepo(rd, c[i].peer);
+		if (!vr)
+			goto cleanup;
+		memset(&a, 0, sizeof(a));
+		a.repo = vr;
+		a.publisher = pub;
+		a.signers = st->signers;
+		a.schemas = st->schemas;
+		a.limits = &st->config->limits;
+		a.stop = stop;
+		a.nstop = nstop;
+		a.current = have_cur ? &cur : NULL;
+		r = hrdex_accept_check(&a, &c[i].oid);
+		if (r == 0)
+			r = copy_objects(rd, vr, &a);
+		if (r == 1)
+			branch_reject(rd, b, a.rule, "%s", a.reason);
+		b->commits = a.ncommits;
+		hrdex_accept_release(&a);
+		if (r < 0)
+			goto cleanup;
+		if (r == 0) {
+			git_oid_cpy(&valid[nvalid++], &c[i].oid);
+			git_oid_cpy(&stop[nstop++], &c[i].oid);
+		}
+	}
+	if (!nvalid) {
+		ret = 0;
+		goto cleanup;
+	}
+	/* The newest valid copy descends from every other one. */
+	for (i = 0; i < nvalid && best == (size_t)-1; i++) {
+		int all = 1;
+
+		for (j = 0; j < nvalid && all; j++)
+			if (j != i && git_graph_descendant_of(st->repo, &valid[i], &valid[j]) != 1)
+				all = 0;
+		if (all)
+			best = i;
+	}
+	if (best == (size_t)-1) {
+		/* Two signed, valid histories that diverge: the publisher forked its log. */
+		for (i = 0; i < nc; i++) {
+			struct hrdex_sync_branch *b = &rep->branches[c[i].branch];
+
+			if (!oid_in(valid, nvalid, &c[i].oid))
+				continue;
+			branch_reject(rd, b, "fork", "peers offer diverging histories of '%s' (%.12s and %.12s): "
+				      "the publisher forked its log; keeping ours", pub, oid_hex(hex, &valid[0]),
+				      oid_hex(hex2, &valid[1]));
+			record_peer_ref(rd, c[i].peer, pub, &c[i].oid);
+		}
+		ret = 0;
+		goto cleanup;
+	}
+	git_oid_cpy(&newest, &valid[best]);
+	for (i = 0; i < nc; i++) {
+		struct hrdex_sync_branch *b = &rep->branches[c[i].branch];
+
+		if (!oid_in(valid, nvalid, &c[i].oid))
+			continue;
+		record_peer_ref(rd, c[i].peer, pub, &c[i].oid);
+		if (!git_oid_equal(&c[i].oid, &newest)) {
+			b->status = HRDEX_BRANCH_BEHIND;
+			continue;
+		}
+		if (taken) {
+			b->status = HRDEX_BRANCH_CURRENT;
+			continue;
+		}
+		taken = 1; /* the first peer offering it is the one we say we took it from */
+		if (move_branch(rd, pub, have_cur ? &cur : NULL, &newest, rep->peers[c[i].peer].name) < 0)
+			goto cleanup;
+		b->status = HRDEX_BRANCH_ACCEPTED;
+		b->is_new = !have_cur;
+		if (have_cur)
+			git_oid_cpy(&b->from, &cur);
+		if (count_changes(b, st->repo, have_cur ? &cur : NULL, &newest) < 0)
+			goto cleanup;
+		rep->accepted++;
+		hrdex_log_info("accepted '%s' %.12s..%.12s from peer '%s' (+%zu ~%zu -%zu)", pub,
+			       have_cur ? oid_hex(hex, &cur) : "(new)", oid_hex(hex2, &newest),
+			       rep->peers[c[i].peer].name, b->added, b->changed, b->removed);
+		if (hrdex_buf_printf(&rd->message, "%s%s +%zu ~%zu -%zu via peer %s",
+				     rd->message.len ? "; " : "sync: ", pub, b->added, b->changed, b->removed,
+				     rep->peers[c[i].peer].name) < 0)
+			goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	free(stop);
+	free(valid);
+	return ret;
+}
+
+static int cand_cmp(const void *x, const void *y)
+{
+	const struct candidate *a = x, *b = y;
+	int c = strcmp(a->publisher, b->publisher);
+
+	if (c)
+		return c;
+	return a->peer < b->peer ? -1 : a->peer > b->peer;
+}
+
+/* ---- after the branches ---- */
+
+static int write_rejections(struct round *rd)
+{
+	struct hrdex_sync_report *rep = rd->rep;
+	cJSON *root = cJSON_CreateObject(), *list;
+	struct hrdex_buf text = HRDEX_BUF_INIT;
+	char *path = hrdex_state_path(rd->st, "rejections.json");
+	char when[32], hex[GIT_OID_HEXSZ + 1];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+	int ret = -1;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!root || !path || !cJSON_AddStringToObject(root, "time", when) ||
+	    !(list = cJSON_AddArrayToObject(root, "rejections")))
+		goto oom;
+	for (i = 0; i < rep->nbranches; i++) {
+		const struct hrdex_sync_branch *b = &rep->branches[i];
+		cJSON *o;
+
+		if (b->status != HRDEX_BRANCH_REJECTED)
+			continue;
+		o = cJSON_CreateObject();
+		if (!o)
+			goto oom;
+		cJSON_AddItemToArray(list, o);
+		if (!cJSON_AddStringToObject(o, "peer", rep->peers[b->peer].name) ||
+		    !cJSON_AddStringToObject(o, "publisher", b->publisher) ||
+		    !cJSON_AddStringToObject(o, "commit", oid_hex(hex, &b->offered)) ||
+		    !cJSON_AddStringToObject(o, "rule", b->rule) ||
+		    !cJSON_AddStringToObject(o, "reason", b->reason))
+			goto oom;
+	}
+	if (hrdex_json_canonical(&text, root) < 0)
+		goto cleanup;
+	ret = hrdex_fs_write_atomic(path, text.ptr, text.len, 0644);
+	goto cleanup;
+oom:
+	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+cleanup:
+	hrdex_buf_free(&text);
+	free(path);
+	cJSON_Delete(root);
+	return ret;
+}
+
+/* main, view/ and the cache, after branches moved. */
+static int rebuild(struct round *rd)
+{
+	struct hrdex_state *st = rd->st;
+	struct hrdex_cache *cache = NULL;
+	char *view = hrdex_state_path(st, "view"), *db = hrdex_state_path(st, "cache.db");
+	int64_t rows = 0;
+	int ret = -1;
+
+	if (!view || !db) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	if (hrdex_repo_rebuild_main(&rd->rep->main, st->repo, rd->message.ptr, &st->key) < 0)
+		goto cleanup;
+	rd->rep->main_moved = 1;
+	if (hrdex_view_update(st->repo, view) < 0)
+		goto cleanup;
+	if (hrdex_cache_open(&cache, db, 0) < 0 || hrdex_cache_update(cache, st->repo, &rows) < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	hrdex_cache_close(cache);
+	free(db);
+	free(view);
+	return ret;
+}
+
+int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char **only, size_t nonly)
+{
+	struct hrdex_config *cfg = st->config;
+	struct hrdex_fetch_opts fo;
+	struct round rd;
+	struct candidate *cands = NULL;
+	size_t npeers = 0, ncands = 0, i, j, start;
+	int64_t t0 = hrdex_now_ms();
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&rd, 0, sizeof(rd));
+	rd.st = st;
+	rd.rep = out;
+	for (i = 0; i < nonly; i++)
+		if (!hrdex_config_peer(cfg, only[i]))
+			return hrdex_error_set(HRDEX_EX_USAGE, "no peer named '%s' (see 'hrdex peer list')", only[i]);
+	rd.peers = calloc(cfg->npeers + 1, sizeof(*rd.peers));
+	if (!rd.peers)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	for (i = 0; i < cfg->npeers; i++)
+		if (!nonly || list_has(only, nonly, cfg->peers[i].name))
+			rd.peers[npeers++] = &cfg->peers[i];
+	out->peers = calloc(npeers + 1, sizeof(*out->peers));
+	rd.jobs = calloc(npeers + 1, sizeof(*rd.jobs));
+	rd.vrepos = calloc(npeers + 1, sizeof(*rd.vrepos));
+	rd.repo_path = strdup(git_repository_path(st->repo));
+	rd.quarantine = hrdex_state_path(st, "quarantine");
+	if (!out->peers || !rd.jobs || !rd.vrepos || !rd.repo_path || !rd.quarantine) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	out->npeers = npeers;
+	hrdex_sync_clean(st);
+
+	/* 1. Fetch, every peer at once (up to 8), each bounded. */
+	for (i = 0; i < npeers; i++) {
+		struct hrdex_fetch *job = &rd.jobs[i];
+		char *dir;
+
+		out->peers[i].name = strdup(rd.peers[i]->name);
+		out->peers[i].url = strdup(rd.peers[i]->url);
+		if (!out->peers[i].name || !out->peers[i].url) {
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			goto cleanup;
+		}
+		job->fd = -1;
+		job->name = rd.peers[i]->name;
+		job->url = rd.peers[i]->url;
+		job->ssh_key = rd.peers[i]->ssh_key;
+		if (wanted_for(&job->wanted, &job->nwanted, st, rd.peers[i]) < 0)
+			goto cleanup;
+		dir = hrdex_path_join(rd.quarantine, rd.peers[i]->name);
+		job->quarantine = dir ? hrdex_path_join(dir, "objects") : NULL;
+		free(dir);
+		if (!job->quarantine) {
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			goto cleanup;
+		}
+		dir = hrdex_path_join(job->quarantine, "pack");
+		if (!dir || hrdex_fs_mkdirs(dir, 0700) < 0) {
+			free(dir);
+			goto cleanup;
+		}
+		free(dir);
+	}
+	memset(&fo, 0, sizeof(fo));
+	fo.repo_path = rd.repo_path;
+	fo.connect_timeout_ms = cfg->connect_timeout * 1000;
+	fo.timeout_ms = cfg->transfer_timeout * 1000;
+	fo.max_bytes = cfg->limits.fetch_bytes;
+	fo.parallel = 16;
+	if (hrdex_fetch_run(rd.jobs, npeers, &fo) < 0)
+		goto cleanup;
+
+	for (i = 0; i < npeers; i++) {
+		struct hrdex_fetch *job = &rd.jobs[i];
+
+		out->peers[i].status = job->status;
+		out->peers[i].elapsed_ms = job->elapsed_ms;
+		snprintf(out->peers[i].message, sizeof(out->peers[i].message), "%s", job->message);
+		if (job->status != HRDEX_FETCH_OK) {
+			out->unreachable++;
+			hrdex_log_warn("peer '%s' %s: %s", job->name,
+				       job->status == HRDEX_FETCH_UNREACHABLE ? "unreachable" : "failed",
+				       job->message);
+			continue;
+		}
+		hrdex_log_debug("fetched from '%s' in %lld ms: %zu branches", job->name,
+				(long long)job->elapsed_ms, job->nrefs);
+		ncands += job->nrefs;
+	}
+
+	/* 2. Every branch offered, publisher by publisher. */
+	cands = calloc(ncands + 1, sizeof(*cands));
+	if (!cands) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	ncands = 0;
+	for (i = 0; i < npeers; i++) {
+		if (rd.jobs[i].status != HRDEX_FETCH_OK)
+			continue;
+		for (j = 0; j < rd.jobs[i].nrefs; j++) {
+			struct candidate *c = &cands[ncands++];
+
+			c->peer = i;
+			c->publisher = rd.jobs[i].refs[j].name;
+			git_oid_cpy(&c->oid, &rd.jobs[i].refs[j].oid);
+		}
+	}
+	qsort(cands, ncands, sizeof(*cands), cand_cmp);
+	for (i = 0; i < ncands; i++)
+		if (!branch_add(&rd, cands[i].publisher, cands[i].peer, &cands[i].oid, &cands[i].branch))
+			goto cleanup;
+	for (start = 0; start < ncands; start = i) {
+		for (i = start; i < ncands && !strcmp(cands[i].publisher, cands[start].publisher); i++)
+			;
+		if (process_branch(&rd, &cands[start], i - start) < 0)
+			goto cleanup;
+	}
+	for (i = 0; i < npeers; i++)
+		if (rd.jobs[i].status == HRDEX_FETCH_OK)
+			prune_peer_refs(&rd, i);
+
+	/* 3. The view of what moved, and the record of what did not. */
+	if (out->accepted && rebuild(&rd) < 0)
+		goto cleanup;
+	if (write_rejections(&rd) < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	out->elapsed_ms = hrdex_now_ms() - t0;
+	for (i = 0; rd.jobs && i < npeers; i++) {
+		free(rd.jobs[i].wanted);
+		free((char *)rd.jobs[i].quarantine);
+		hrdex_fetch_release(&rd.jobs[i]);
+		if (rd.vrepos)
+			git_repository_free(rd.vrepos[i]);
+	}
+	hrdex_sync_clean(st);
+	hrdex_buf_free(&rd.message);
+	free(cands);
+	free(rd.jobs);
+	free(rd.vrepos);
+	free(rd.repo_path);
+	free(rd.quarantine);
+	free(rd.peers);
+	return ret;
+}
