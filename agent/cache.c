@@ -65,8 +65,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BRANCH_DELETE] = "DELETE FROM branches WHERE publisher = ?1",
 	[ST_TOUCH_INSERT] = "INSERT OR IGNORE INTO temp.touched(ref) VALUES(?1)",
 	[ST_COMMIT_SET] = "UPDATE documents SET \"commit\" = ?2 WHERE ref = ?1",
-	[ST_COMMIT_FILL] = "UPDATE documents INDEXED BY documents_uncommitted SET \"commit\" = ?2 "
-			   "WHERE \"commit\" IS NULL AND ref >= ?1 || '/' AND ref < ?1 || '0'",
+	[ST_COMMIT_FILL] = ("UPDATE documents INDEXED BY documents_uncommitted SET \"commit\" = ?2 "
+			    "WHERE \"commit\" IS NULL AND ref >= ?1 || '/' AND ref < ?1 || '0'"),
 };
 
 static const char schema_sql[] =
@@ -777,8 +777,8 @@ cleanup:
 static int delete_publisher(struct hrdex_cache *c, const char *p)
 {
 	static const char *const sql[] = {
-		"DELETE FROM documents_fts WHERE rowid IN "
-		"(SELECT rowid FROM documents WHERE ref >= ?1 || '/' AND ref < ?1 || '0')",
+		("DELETE FROM documents_fts WHERE rowid IN "
+		 "(SELECT rowid FROM documents WHERE ref >= ?1 || '/' AND ref < ?1 || '0')"),
 		"DELETE FROM doc_countries WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
 		"DELETE FROM doc_themes WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
 		"DELETE FROM links WHERE from_ref >= ?1 || '/' AND from_ref < ?1 || '0'",
