@@ -15,6 +15,7 @@
 #include "date.h"
 #include "error.h"
 #include "fs.h"
+#include "json.h"
 #include "log.h"
 
 #include <errno.h>
@@ -323,32 +324,6 @@ void hrdex_cache_close(struct hrdex_cache *c)
 
 /* ---- text helpers ---- */
 
-/* Decode one UTF-8 sequence at s (valid input assumed; bad bytes are taken
- * as one code point each), setting *len. */
-static unsigned utf8_next(const unsigned char *s, size_t *len)
-{
-	if (s[0] < 0x80) {
-		*len = 1;
-		return s[0];
-	}
-	if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-		*len = 2;
-		return ((s[0] & 0x1fu) << 6) | (s[1] & 0x3fu);
-	}
-	if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-		*len = 3;
-		return ((s[0] & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
-	}
-	if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-	    (s[3] & 0xc0) == 0x80) {
-		*len = 4;
-		return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3fu) << 12) | ((s[2] & 0x3fu) << 6) |
-		       (s[3] & 0x3fu);
-	}
-	*len = 1;
-	return 0xfffd;
-}
-
 /* Han ideographs, kana, bopomofo: scripts written without spaces. */
 static int is_cjk(unsigned cp)
 {
@@ -376,7 +351,7 @@ int hrdex_cache_fts_text(struct hrdex_buf *out, const char *s, int query)
 	if (hrdex_buf_grow(out, 0) < 0)
 		return -1;
 	while (*p) {
-		unsigned cp = utf8_next(p, &len);
+		unsigned cp = hrdex_utf8_next(p, &len);
 
 		if (is_arabic_mark(cp)) {
 			p += len;
