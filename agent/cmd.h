@@ -37,6 +37,9 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g);
 int cmd_withdraw(int argc, char **argv, struct hrdex_global *g);
 int cmd_show(int argc, char **argv, struct hrdex_global *g);
 int cmd_trust(int argc, char **argv, struct hrdex_global *g);
+int cmd_run(int argc, char **argv, struct hrdex_global *g);
+int cmd_status(int argc, char **argv, struct hrdex_global *g);
+int cmd_config(int argc, char **argv, struct hrdex_global *g);
 int cmd_site(int argc, char **argv, struct hrdex_global *g);
 int cmd_verify(int argc, char **argv, struct hrdex_global *g);
 

@@ -36,6 +36,9 @@ static const struct command commands[] = {
 	{ "peer", cmd_peer, "add, list or remove peers" },
 	{ "sync", cmd_sync, "fetch from peers, accept what passes, rebuild main" },
 	{ "site", cmd_site, "write the static HTML site for browsing" },
+	{ "run", cmd_run, "the service: sync on a schedule, publish the outbox, write status" },
+	{ "status", cmd_status, "peers, publishers, outbox, webhooks; exit 2 when unhealthy" },
+	{ "config", cmd_config, "check hrdex.conf: \"configuration OK\" or the bad key" },
 	{ NULL, NULL, NULL },
 };
 

@@ -723,6 +723,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 
 		out->peers[i].status = job->status;
 		out->peers[i].elapsed_ms = job->elapsed_ms;
+		out->peers[i].bytes = job->bytes;
 		snprintf(out->peers[i].message, sizeof(out->peers[i].message), "%s", job->message);
 		if (job->status != HRDEX_FETCH_OK) {
 			out->unreachable++;
