@@ -118,6 +118,12 @@ int main(int argc, char **argv)
 		return HRDEX_EX_SOFTWARE;
 	}
 	git_libgit2_init();
+	/* libgit2 maps pack files in windows of 1 GiB, up to 8 GiB in all, and
+	 * the mapped pages count as our RSS: a sync of a 100,000-document
+	 * archive peaked at 470 MiB, 400 of it mapped pack.  Smaller windows
+	 * and a cap keep the peak bounded; reading is as fast (page cache). */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)32 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)96 << 20);
 	ret = c->fn(argc - i, argv + i, &g);
 	git_libgit2_shutdown();
 	return ret;
