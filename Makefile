@@ -42,7 +42,7 @@ ASSETS := $(sort $(wildcard agent/assets/*.css agent/assets/*.js))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # Helpers the e2e scenarios run (e.g. a peer that accepts and never answers).
-TOOL_BINS := $(BUILD)/tests/tools/blackhole
+TOOL_BINS := $(BUILD)/tests/tools/blackhole $(BUILD)/tests/tools/killafter
 
 .PHONY: all check unit e2e demo deps install uninstall clean bench valgrind bench-cache
 .DELETE_ON_ERROR:

@@ -1,0 +1,416 @@
+#!/bin/bash
+# crash.sh - kill hrdex with SIGKILL at random moments, restart it, and check
+# that nothing it promised was lost and nothing half-written is visible.
+#
+#   tests/crash/crash.sh [SCENARIO...]      (default: every scenario)
+#
+# Scenarios: publish (batches, loose objects and packs), sync (several
+# honest peers, a relay and a hostile peer), reindex, outbox (`hrdex run`,
+# when the binary has it).  Each round of a scenario runs the operation under
+# tests/tools/killafter with a random delay drawn over the operation's
+# measured duration (x1.25, so some kills land after it finished), then
+# restarts it (the same operation, uncut), and checks:
+#
+#   after the kill  `git fsck --strict` is clean; every ref points to a
+#                   commit that stock `git verify-commit` accepts with the
+#                   allowed_signers; every publisher branch (and
+#                   refs/peers/*) holds only commits its publisher made;
+#                   every document a killed publish reported (its "commit"
+#                   line was printed) is on the branch; cache.db passes
+#                   PRAGMA integrity_check; `hrdex verify` passes (if any)
+#   after restart   all of the above, and: cache.db holds exactly what a
+#                   fresh `hrdex reindex` of the same repository holds
+#                   (every table, ordered); view/ is `git archive main`;
+#                   main holds every publisher branch; no stray tmp_* packs,
+#                   quarantine or cache.db.new; sync converged with the peers;
+#                   the outbox lost no file and published none twice
+#
+# Environment:
+#   CRASH_SEED    seed of the random delays (printed; set it to replay a run)
+#   CRASH_KILLS   kills that must land mid-operation, per scenario (default 60)
+#   CRASH_DOCS    documents of the reindex scenario (default 3000)
+#   CRASH_GROUP   percentage of kills that take the whole process group (fetch
+#                 children too), the rest kill the hrdex process alone (default 30)
+#   CRASH_KEEP=1  keep the temporary folder (its path is printed)
+#
+# Prints one summary line per scenario and a total:
+#   crash: seed S: K kills (M mid-operation, A after completion), R restarts,
+#   C checks, V violations
+# and exits 1 when any violation was found (each is printed with its round).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../e2e/lib.sh"
+. "$here/../e2e/sync-lib.sh"
+
+# `hrdex init` says hello on stderr; not here
+eval "$(declare -f mkagent | sed '1s/mkagent/mkagent_loud/')"
+mkagent() { mkagent_loud "$@" 2>/dev/null; }
+
+KILLAFTER=$TOOLS/killafter
+[ -x "$KILLAFTER" ] || fail "no $KILLAFTER: run make check (or make crash)"
+SEED=${CRASH_SEED:-$(( $(date +%s%N) % 1000000007 ))}
+RANDOM=$SEED
+TARGET=${CRASH_KILLS:-60}
+NDOCS=${CRASH_DOCS:-3000}
+GROUP_PCT=${CRASH_GROUP:-30}
+if [ "${CRASH_KEEP:-}" = 1 ]; then trap - EXIT; echo "crash: keeping $T"; fi
+echo "crash: seed $SEED (CRASH_SEED=$SEED to replay), $TARGET kills per scenario"
+
+KILLS=0 MID=0 LATE=0 RESTARTS=0 CHECKS=0 VIOLATIONS=0
+SKILLS=0 SMID=0 SLATE=0 SRESTARTS=0 SCHECKS=0 SVIOLATIONS=0
+SCEN=
+ROUND=0
+declare -A VERIFIED=()     # commit -> 1 once stock git verified its signature
+declare -A SOURCE=()       # publisher -> the agent that writes its branch
+declare -A REPORTED=()     # "commit path" -> 1: a publish said it committed this
+HAS_VERIFY=0
+"$HRDEX" verify --help >/dev/null 2>&1 && HAS_VERIFY=1
+HAS_RUN=0
+"$HRDEX" run --help >/dev/null 2>&1 && HAS_RUN=1
+
+violation() {
+	VIOLATIONS=$((VIOLATIONS + 1)) SVIOLATIONS=$((SVIOLATIONS + 1))
+	echo "VIOLATION [$SCEN round $ROUND, seed $SEED]: $*" >&2
+}
+
+rand() { echo $(( (RANDOM * 32768 + RANDOM) % $1 )); }
+
+# ms CMD...: run CMD, print its duration in ms (its output goes to $T/ms.out)
+ms() {
+	local t0 rc=0
+	t0=$(date +%s%N)
+	"$@" >"$T/ms.out" 2>&1 || rc=$?
+	echo $(( ($(date +%s%N) - t0) / 1000000 ))
+	return $rc
+}
+
+# killed OUT ERR MEAN_MS CMD... : run CMD under killafter with a random
+# delay in [0, 1.25 x MEAN_MS]; stdout to OUT, stderr to ERR.  Counts the
+# kill; returns 0 when it landed mid-operation, 1 when CMD had finished.
+killed() {
+	local out=$1 err=$2 mean=$3 delay g=
+	shift 3
+	delay=$(rand $(( mean * 1250 + 1 )))
+	[ "$(rand 100)" -lt "$GROUP_PCT" ] && g=-g
+	"$KILLAFTER" "$delay" $g "$@" >"$out" 2>"$err" || true
+	KILLS=$((KILLS + 1)) SKILLS=$((SKILLS + 1))
+	if tail -n1 "$err" | grep -q '^killafter: killed'; then
+		MID=$((MID + 1)) SMID=$((SMID + 1))
+		return 0
+	fi
+	LATE=$((LATE + 1)) SLATE=$((SLATE + 1))
+	return 1
+}
+
+restarted() { RESTARTS=$((RESTARTS + 1)) SRESTARTS=$((SRESTARTS + 1)); }
+
+# ---- the checks ----
+
+# verify_ref DIR REF COMMIT : COMMIT is signed, and by the right publisher.
+verify_ref() {
+	local dir=$1 ref=$2 c=$3 pub src
+	if [ -z "${VERIFIED[$c]:-}" ]; then
+		git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$dir/allowed_signers" \
+			--git-dir "$dir/repo.git" verify-commit "$c" >/dev/null 2>"$T/verify.err" ||
+			{ violation "$ref ($c) does not verify: $(head -n2 "$T/verify.err")"; return; }
+		VERIFIED[$c]=1
+	fi
+	# A publisher branch, or a peer's copy of one: only commits its writer made.
+	case "$ref" in
+	refs/heads/main) return ;;
+	refs/heads/*) pub=${ref#refs/heads/} ;;
+	refs/peers/*) pub=${ref##*/} ;;
+	*) return ;;
+	esac
+	src=${SOURCE[$pub]:-}
+	[ -n "$src" ] && [ "$src" != "$dir" ] || return 0
+	git --git-dir "$src/repo.git" merge-base --is-ancestor "$c" "refs/heads/$pub" 2>/dev/null ||
+		violation "$ref of $(basename "$dir") is $c, which $pub never published"
+}
+
+# dump DB : every row of the cache's tables, ordered (indexed_at aside).
+dump() {
+	sqlite3 "$1" <<'SQL'
+.mode list
+.separator "\t"
+SELECT 'v', * FROM pragma_user_version;
+SELECT 'b', publisher, "commit" FROM branches ORDER BY publisher;
+SELECT 'd', ref, publisher, type, id, date, start, "end", title, lang, countries, themes, json, "commit", path, blob
+  FROM documents ORDER BY ref;
+SELECT 'c', country, ref FROM doc_countries ORDER BY 2, 3;
+SELECT 't', theme, ref FROM doc_themes ORDER BY 2, 3;
+SELECT 'l', from_ref, rel, to_ref, url FROM links ORDER BY 2, 3, 4, 5;
+SELECT 'f', d.ref, f.title, f.summary, f.body FROM documents_fts f LEFT JOIN documents d ON d.rowid = f.rowid
+  ORDER BY 2, 3;
+SQL
+}
+
+# check_always DIR : what must hold at any moment, even right after a kill.
+check_always() {
+	local dir=$1 ref c k
+	CHECKS=$((CHECKS + 1)) SCHECKS=$((SCHECKS + 1))
+	git --git-dir "$dir/repo.git" fsck --strict --no-dangling >"$T/fsck.out" 2>&1 ||
+		violation "git fsck of $(basename "$dir"): $(head -n5 "$T/fsck.out" | tr '\n' ' ')"
+	while read -r c ref; do
+		verify_ref "$dir" "$ref" "$c"
+	done < <(git --git-dir "$dir/repo.git" for-each-ref --format='%(objectname) %(refname)')
+	for k in "${!REPORTED[@]}"; do
+		c=${k%% *}
+		git --git-dir "$dir/repo.git" merge-base --is-ancestor "$c" "refs/heads/$(pubof "$dir")" 2>/dev/null ||
+			violation "commit $c was reported published but is not on the branch"
+		git --git-dir "$dir/repo.git" cat-file -e "refs/heads/$(pubof "$dir"):${k#* }" 2>/dev/null ||
+			violation "${k#* } was reported published (commit $c) but is not on the branch"
+	done
+	if [ -e "$dir/cache.db" ]; then
+		[ "$(sqlite3 "$dir/cache.db" 'PRAGMA integrity_check' 2>&1)" = ok ] ||
+			violation "cache.db of $(basename "$dir") fails integrity_check"
+	fi
+	if [ "$HAS_VERIFY" = 1 ]; then
+		"$HRDEX" -C "$dir" verify >"$T/hverify.out" 2>&1 ||
+			violation "hrdex verify: $(tail -n3 "$T/hverify.out" | tr '\n' ' ')"
+	fi
+}
+
+# check_restarted DIR : after a restart ran to completion.
+check_restarted() {
+	local dir=$1 fresh=$T/fresh pub
+	check_always "$dir"
+	CHECKS=$((CHECKS + 1)) SCHECKS=$((SCHECKS + 1))
+	# The cache equals a reindex of the same repository (built aside).
+	rm -rf "$fresh" && mkdir -p "$fresh"
+	cp "$dir/hrdex.conf" "$dir/allowed_signers" "$fresh/"
+	ln -s "$dir/repo.git" "$fresh/repo.git"
+	"$HRDEX" -C "$fresh" reindex >/dev/null 2>"$T/reindex.err" || violation "reindex of a copy: $(cat "$T/reindex.err")"
+	if [ ! -e "$dir/cache.db" ]; then
+		violation "no cache.db"
+	elif ! cmp -s <(dump "$dir/cache.db") <(dump "$fresh/cache.db"); then
+		violation "cache.db differs from a fresh reindex: $(diff <(dump "$dir/cache.db") <(dump "$fresh/cache.db") | cut -c1-160 | head -n4 | tr '\n' ' ')"
+	fi
+	# view/ is main, file for file.
+	rm -rf "$fresh/main" && mkdir -p "$fresh/main"
+	if git --git-dir "$dir/repo.git" rev-parse -q --verify refs/heads/main >/dev/null; then
+		git --git-dir "$dir/repo.git" archive refs/heads/main | tar -x -C "$fresh/main"
+		diff -r "$fresh/main" "$dir/view" >"$T/view.diff" 2>&1 ||
+			violation "view/ differs from main: $(head -n3 "$T/view.diff" | tr '\n' ' ')"
+		# main holds every publisher's current tree
+		for pub in $(git --git-dir "$dir/repo.git" for-each-ref --format='%(refname:strip=2)' refs/heads/); do
+			[ "$pub" = main ] && continue
+			diff <(git --git-dir "$dir/repo.git" ls-tree -r "refs/heads/$pub" | sed "s|\t$pub/|\t|") \
+				<(git --git-dir "$dir/repo.git" ls-tree -r "refs/heads/main:$pub" | grep -v '	README.md$') \
+				>/dev/null || violation "main does not hold the tip of '$pub'"
+		done
+	fi
+	ls "$dir/repo.git/objects/pack" | grep -q '^tmp_' && violation "temporary packs left: $(ls "$dir/repo.git/objects/pack" | grep '^tmp_' | head -n3)"
+	[ -e "$dir/quarantine" ] && violation "quarantine left behind"
+	ls "$dir" | grep -q '^cache\.db\.new' && violation "cache.db.new left behind"
+	return 0
+}
+
+summary() {
+	printf 'crash: %-8s %d kills (%d mid-operation, %d after completion), %d restarts, %d checks, %d violations\n' \
+		"$SCEN" "$SKILLS" "$SMID" "$SLATE" "$SRESTARTS" "$SCHECKS" "$SVIOLATIONS"
+}
+
+begin() {
+	SCEN=$1 ROUND=0
+	SKILLS=0 SMID=0 SLATE=0 SRESTARTS=0 SCHECKS=0 SVIOLATIONS=0
+	REPORTED=()
+}
+
+# rounds: until TARGET kills landed mid-operation (at most 3 x TARGET rounds).
+more_rounds() { [ "$SMID" -lt "$TARGET" ] && [ "$ROUND" -lt $((TARGET * 3)) ]; }
+
+# ---- documents ----
+
+# batch DIR PUB N [FIRST]: N documents in DIR (emptied): new ids from the
+# counter NEXT_ID, and some changes to earlier ones.
+NEXT_ID=0
+batch() {
+	local dir=$1 pub=$2 n=$3 i id types=(decision report note) t
+	rm -rf "$dir" && mkdir -p "$dir"
+	for ((i = 0; i < n; i++)); do
+		t=${types[$((RANDOM % 3))]}
+		if [ "$NEXT_ID" -gt 10 ] && [ $((RANDOM % 4)) = 0 ]; then
+			id=d$((RANDOM % NEXT_ID))
+		else
+			id=d$NEXT_ID
+			NEXT_ID=$((NEXT_ID + 1))
+		fi
+		# one type per id, so a changed document keeps its path
+		t=${types[$(( ${id#d} % 3 ))]}
+		doc "$pub" "$t" "$id" "Document $id, version $RANDOM" >"$dir/$id.json"
+	done
+}
+
+# record_reported OUT DIR : the publish printed "commit X: ..."; its
+# documents are promised.
+record_reported() {
+	local out=$1 dir=$2 pub=$3 c f id t
+	c=$(sed -n 's/^commit \([0-9a-f]\{40\}\):.*/\1/p' "$out")
+	[ -n "$c" ] || return 0
+	for f in "$dir"/*.json; do
+		id=$(basename "$f" .json)
+		t=${id#d}
+		t=$(case $((t % 3)) in 0) echo decision ;; 1) echo report ;; *) echo note ;; esac)
+		REPORTED["$c $pub/$t/$id.json"]=1
+	done
+}
+
+# ---- scenarios ----
+
+scenario_publish() {
+	local P=$T/agents/pub mean d n out
+	begin publish
+	mkagent "$P" ohchr
+	SOURCE[ohchr]=$P
+	# calibrate on a batch of each kind: a few documents (loose objects) and
+	# over 64 (one pack)
+	batch "$T/b" ohchr 5
+	d=$(ms "$HRDEX" -C "$P" publish "$T/b") || fail "publish: $(cat "$T/ms.out")"
+	batch "$T/b" ohchr 120
+	mean=$(ms "$HRDEX" -C "$P" publish "$T/b") || fail "publish: $(cat "$T/ms.out")"
+	mean=$(( (mean + d) / 2 ))
+	echo "crash: publish takes about $d ms (5 documents) to $mean ms (average with 120)"
+	while more_rounds; do
+		ROUND=$((ROUND + 1))
+		n=$(( RANDOM % 2 ? 1 + RANDOM % 8 : 64 + RANDOM % 100 ))
+		batch "$T/b" ohchr "$n"
+		out=$T/pub.out
+		killed "$out" "$T/pub.err" "$mean" "$HRDEX" -C "$P" publish "$T/b" || true
+		record_reported "$out" "$T/b" ohchr
+		check_always "$P"
+		# restart: the same publish, uncut (a user or the service retrying)
+		if ! d=$(ms "$HRDEX" -C "$P" publish "$T/b"); then
+			violation "publish after a kill failed: $(tail -n3 "$T/ms.out" | tr '\n' ' ')"
+		fi
+		cp "$T/ms.out" "$out"
+		record_reported "$out" "$T/b" ohchr
+		restarted
+		mean=$(( (mean * 3 + d) / 4 ))
+		check_restarted "$P"
+		# and once more with nothing to do: a no-change publish must also
+		# leave everything consistent
+		if [ $((ROUND % 4)) = 0 ]; then
+			"$HRDEX" -C "$P" publish "$T/b" >/dev/null 2>&1 || violation "no-change publish failed"
+		fi
+	done
+	summary
+}
+
+scenario_sync() {
+	local A=$T/agents/a B=$T/agents/b C=$T/agents/c R=$T/agents/r E=$T/agents/e V=$T/agents/v
+	local mean d rc h p
+	begin sync
+	mkagent "$A" achpr
+	mkagent "$B" iachr
+	mkagent "$C" iccpr
+	mkagent "$R" relay
+	mkagent "$E" evil
+	mkagent "$V" ohchr
+	SOURCE[achpr]=$A SOURCE[iachr]=$B SOURCE[iccpr]=$C SOURCE[relay]=$R SOURCE[ohchr]=$V
+	trust "$V" "$A" "$B" "$C" "$R"
+	trust "$R" "$A" "$B"
+	serve
+	for p in a b c; do "$HRDEX" -C "$V" peer add "$p" "$(url_of "$T/agents/$p")"; done
+	"$HRDEX" -C "$R" peer add a "$(url_of "$A")"
+	"$HRDEX" -C "$R" peer add b "$(url_of "$B")"
+	for p in "$A" "$B" "$C"; do
+		batch "$T/b" "$(pubof "$p")" 40
+		"$HRDEX" -C "$p" publish "$T/b" >/dev/null
+	done
+	"$HRDEX" -C "$R" sync >/dev/null 2>&1 || true
+	# a hostile peer: iccpr's branch plus a commit signed by the wrong key
+	h=$(hostile e "$C")
+	doc iccpr decision x >"$T/x.json"
+	GIT_DIR=$h git update-ref refs/heads/iccpr \
+		"$(mkcommit "$h" "$(tip "$C" iccpr)" "$E/keys/id_ed25519" "wrong key" "iccpr/decision/x.json=$T/x.json")"
+	"$HRDEX" -C "$V" peer add r "$(url_of "$R")"
+	"$HRDEX" -C "$V" peer add e "$(url_of "$E")"
+	batch "$T/b" ohchr 3
+	"$HRDEX" -C "$V" publish "$T/b" >/dev/null
+	rc=0
+	mean=$(ms "$HRDEX" -C "$V" sync) || rc=$?
+	[ "$rc" -le 1 ] || fail "first sync failed ($rc): $(cat "$T/ms.out")"
+	check_restarted "$V"
+	echo "crash: the first sync (3 x 40 documents, 5 peers) took $mean ms"
+	while more_rounds; do
+		ROUND=$((ROUND + 1))
+		# the peers move on (not every one every round)
+		for p in "$A" "$B" "$C"; do
+			[ $((RANDOM % 3)) = 0 ] && continue
+			batch "$T/b" "$(pubof "$p")" $((1 + RANDOM % 40))
+			"$HRDEX" -C "$p" publish "$T/b" >/dev/null
+		done
+		[ $((RANDOM % 4)) = 0 ] && { "$HRDEX" -C "$R" sync >/dev/null 2>&1 || true; }
+		killed "$T/sync.out" "$T/sync.err" "$mean" "$HRDEX" -C "$V" sync || true
+		check_always "$V"
+		rc=0
+		d=$(ms "$HRDEX" -C "$V" sync) || rc=$?
+		# 1: the hostile peer's branch is refused, as it should be
+		[ "$rc" -le 1 ] || violation "sync after a kill exited $rc: $(tail -n3 "$T/ms.out" | tr '\n' ' ')"
+		restarted
+		mean=$(( (mean * 3 + d) / 4 ))
+		check_restarted "$V"
+		for p in "$A" "$B" "$C"; do
+			[ "$(tip "$V" "$(pubof "$p")")" = "$(tip "$p" "$(pubof "$p")")" ] ||
+				violation "after the restart, $(pubof "$p") is not at the peer's tip"
+		done
+		[ "$(tip "$V" iccpr)" != "$(tip "$E" iccpr)" ] || violation "the hostile commit was accepted"
+	done
+	summary
+}
+
+scenario_reindex() {
+	local P=$T/agents/idx mean d i
+	begin reindex
+	mkagent "$P" ohchr
+	SOURCE[ohchr]=$P
+	for ((i = 0; i < NDOCS; i += 1000)); do
+		batch "$T/b" ohchr $(( NDOCS - i < 1000 ? NDOCS - i : 1000 ))
+		"$HRDEX" -C "$P" publish "$T/b" >/dev/null
+	done
+	mean=$(ms "$HRDEX" -C "$P" reindex) || fail "reindex: $(cat "$T/ms.out")"
+	echo "crash: reindex of $NDOCS documents takes $mean ms"
+	check_restarted "$P"
+	while more_rounds; do
+		ROUND=$((ROUND + 1))
+		killed "$T/r.out" "$T/r.err" "$mean" "$HRDEX" -C "$P" reindex || true
+		check_always "$P"
+		# whatever the kill interrupted, the cache is the old or the new one:
+		# both equal a fresh index here (the repository did not change)
+		[ -e "$P/cache.db" ] || violation "cache.db missing after a killed reindex"
+		"$HRDEX" -C "$P" query --limit 1 --format refs >/dev/null 2>"$T/q.err" ||
+			violation "query after a killed reindex: $(cat "$T/q.err")"
+		d=$(ms "$HRDEX" -C "$P" reindex) || violation "reindex after a kill: $(tail -n3 "$T/ms.out" | tr '\n' ' ')"
+		restarted
+		mean=$(( (mean * 3 + d) / 4 ))
+		check_restarted "$P"
+		# sometimes a publish follows instead, updating the cache in place
+		if [ $((RANDOM % 3)) = 0 ]; then
+			batch "$T/b" ohchr 3
+			"$HRDEX" -C "$P" publish "$T/b" >/dev/null || violation "publish after reindex"
+		fi
+	done
+	summary
+}
+
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(publish sync reindex outbox)
+start=$SECONDS
+for s in "${scenarios[@]}"; do
+	case "$s" in
+	publish) scenario_publish ;;
+	sync) scenario_sync ;;
+	reindex) scenario_reindex ;;
+	outbox)
+		if [ "$HAS_RUN" = 1 ] && declare -f scenario_outbox >/dev/null; then
+			scenario_outbox
+		else
+			echo "crash: outbox   skipped: this hrdex has no 'run' command"
+		fi
+		;;
+	*) fail "unknown scenario '$s' (publish, sync, reindex, outbox)" ;;
+	esac
+done
+echo "crash: seed $SEED: $KILLS kills ($MID mid-operation, $LATE after completion), $RESTARTS restarts, $CHECKS checks, $VIOLATIONS violations ($((SECONDS - start)) s)"
+[ "$VIOLATIONS" -eq 0 ]
