@@ -45,6 +45,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 # `hrdex init` says hello on stderr; not here
 eval "$(declare -f mkagent | sed '1s/mkagent/mkagent_loud/')"
 mkagent() { mkagent_loud "$@" 2>/dev/null; }
+eval "$(declare -f trust | sed '1s/trust/trust_loud/')"
+trust() { trust_loud "$@" 2>/dev/null; }
 
 KILLAFTER=$TOOLS/killafter
 [ -x "$KILLAFTER" ] || fail "no $KILLAFTER: run make check (or make crash)"
@@ -62,7 +64,7 @@ SCEN=
 ROUND=0
 declare -A VERIFIED=()     # commit -> 1 once stock git verified its signature
 declare -A SOURCE=()       # publisher -> the agent that writes its branch
-declare -A REPORTED=()     # "commit path" -> 1: a publish said it committed this
+declare -A REPORTED=()     # commit -> 1: a publish printed it; its paths are in $T/reported.list
 HAS_VERIFY=0
 "$HRDEX" verify --help >/dev/null 2>&1 && HAS_VERIFY=1
 HAS_RUN=0
@@ -154,13 +156,17 @@ check_always() {
 	while read -r c ref; do
 		verify_ref "$dir" "$ref" "$c"
 	done < <(git --git-dir "$dir/repo.git" for-each-ref --format='%(objectname) %(refname)')
-	for k in "${!REPORTED[@]}"; do
-		c=${k%% *}
-		git --git-dir "$dir/repo.git" merge-base --is-ancestor "$c" "refs/heads/$(pubof "$dir")" 2>/dev/null ||
-			violation "commit $c was reported published but is not on the branch"
-		git --git-dir "$dir/repo.git" cat-file -e "refs/heads/$(pubof "$dir"):${k#* }" 2>/dev/null ||
-			violation "${k#* } was reported published (commit $c) but is not on the branch"
-	done
+	if [ ${#REPORTED[@]} -gt 0 ]; then
+		git --git-dir "$dir/repo.git" rev-list "refs/heads/$(pubof "$dir")" 2>/dev/null | sort >"$T/commits.list"
+		printf '%s\n' "${!REPORTED[@]}" | sort | comm -23 - "$T/commits.list" >"$T/missing.list"
+		[ ! -s "$T/missing.list" ] ||
+			violation "commits reported published but not on the branch: $(head -n3 "$T/missing.list" | tr '\n' ' ')"
+		git --git-dir "$dir/repo.git" ls-tree -r --name-only "refs/heads/$(pubof "$dir")" 2>/dev/null |
+			sort >"$T/tree.list"
+		sort -u "$T/reported.list" | comm -23 - "$T/tree.list" >"$T/missing.list"
+		[ ! -s "$T/missing.list" ] ||
+			violation "reported published but not on the branch: $(head -n3 "$T/missing.list" | tr '\n' ' ')"
+	fi
 	if [ -e "$dir/cache.db" ]; then
 		[ "$(sqlite3 "$dir/cache.db" 'PRAGMA integrity_check' 2>&1)" = ok ] ||
 			violation "cache.db of $(basename "$dir") fails integrity_check"
@@ -215,6 +221,7 @@ begin() {
 	SCEN=$1 ROUND=0
 	SKILLS=0 SMID=0 SLATE=0 SRESTARTS=0 SCHECKS=0 SVIOLATIONS=0
 	REPORTED=()
+	: >"$T/reported.list"
 }
 
 # rounds: until TARGET kills landed mid-operation (at most 3 x TARGET rounds).
@@ -252,8 +259,9 @@ record_reported() {
 		id=$(basename "$f" .json)
 		t=${id#d}
 		t=$(case $((t % 3)) in 0) echo decision ;; 1) echo report ;; *) echo note ;; esac)
-		REPORTED["$c $pub/$t/$id.json"]=1
-	done
+		echo "$pub/$t/$id.json"
+	done >>"$T/reported.list"
+	REPORTED[$c]=1
 }
 
 # ---- scenarios ----
