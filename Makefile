@@ -5,6 +5,7 @@
 #   make demo       three agents on loopback publishing, syncing, then a query
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=1 check   the same under AddressSanitizer + UBSan
+#   make fuzz       run each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS
 
 PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
@@ -44,7 +45,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # Helpers the e2e scenarios run (e.g. a peer that accepts and never answers).
 TOOL_BINS := $(BUILD)/tests/tools/blackhole $(BUILD)/tests/tools/killafter
 
-.PHONY: all check unit e2e demo deps install uninstall clean bench valgrind bench-cache
+.PHONY: all check unit e2e demo deps install uninstall clean bench valgrind bench-cache fuzz \
+	fuzz-build
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/hrdex
@@ -71,7 +73,13 @@ $(BUILD)/obj/builtin_assets.o: $(BUILD)/gen/builtin_assets.c | $(BUILD)/obj
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
-$(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
+# Test tools: small programs the e2e scenarios start (a webhook receiver).
+TEST_TOOLS := $(BUILD)/tools/webhook_receiver
+
+$(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/tools $(BUILD)/bin:
 	mkdir -p $@
 
 $(BUILD)/tests/tools/%: tests/tools/%.c | $(BUILD)/tests/tools
@@ -92,13 +100,14 @@ bench-cache: $(BUILD)/bench/cache_bench
 	$(BUILD)/bench/cache_bench $(BENCH_DOCS)
 
 check: deps
-	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS)
+	$(MAKE) all $(UNIT_BINS) $(TEST_TOOLS) $(TOOL_BINS)
+	if command -v $(FUZZ_CC) >/dev/null; then $(MAKE) fuzz-build; fi
 	tests/run.sh $(BUILD)
 
 unit: all $(UNIT_BINS)
 	tests/run.sh $(BUILD) unit
 
-e2e: all $(TOOL_BINS)
+e2e: all $(TEST_TOOLS) $(TOOL_BINS)
 	tests/run.sh $(BUILD) e2e
 
 demo: deps
@@ -108,19 +117,50 @@ demo: deps
 deps:
 	tools/deps.sh
 
+# libFuzzer targets: the agent objects again, built by clang with
+# -fsanitize=fuzzer-no-link into their own tree (build/fuzz), so the gcc
+# builds are untouched.  `make check` runs each committed corpus once
+# (tests/fuzz/run-regression.sh); `make fuzz` explores for FUZZ_SECONDS each,
+# one target at a time, adding what it finds to tests/fuzz/corpus/TARGET/.
+FUZZ_CC ?= clang
+FUZZ_BUILD := build/fuzz
+FUZZ_SECONDS ?= 60
+# tree fuzzes agent/accept.c's tree checks: built once that module is here.
+FUZZ_TARGETS := json schema sshsig config $(if $(wildcard agent/accept.h),tree)
+# -Wno-error: gcc is the compiler whose warnings fail the build; clang's own
+# (e.g. -Wstring-concatenation) are shown but must not stop `make check`.
+FUZZ_SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Wno-error
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SANFLAGS="$(FUZZ_SANFLAGS)" $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	tests/fuzz/run-fuzz.sh $(FUZZ_BUILD)/bin $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+$(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJS) | $(BUILD)/bin
+	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) -lm
+
 valgrind: all $(UNIT_BINS)
 	HRDEX_VALGRIND=1 tests/run.sh $(BUILD) unit
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BUILD)/hrdex $(DESTDIR)$(BINDIR)/hrdex
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 contrib/hrdex.1 $(DESTDIR)$(MANDIR)/man1/hrdex.1
+	install -m 0644 contrib/hrdex.conf.5 $(DESTDIR)$(MANDIR)/man5/hrdex.conf.5
+	install -m 0644 contrib/hrdex.conf contrib/hrdex.service contrib/hrdex-git-daemon.service \
+		$(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hrdex
+	rm -f $(DESTDIR)$(MANDIR)/man1/hrdex.1 $(DESTDIR)$(MANDIR)/man5/hrdex.conf.5
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(TEST_TOOLS:=.d) $(FUZZ_BINS:=.d)

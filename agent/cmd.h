@@ -37,7 +37,11 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g);
 int cmd_withdraw(int argc, char **argv, struct hrdex_global *g);
 int cmd_show(int argc, char **argv, struct hrdex_global *g);
 int cmd_trust(int argc, char **argv, struct hrdex_global *g);
+int cmd_run(int argc, char **argv, struct hrdex_global *g);
+int cmd_status(int argc, char **argv, struct hrdex_global *g);
+int cmd_config(int argc, char **argv, struct hrdex_global *g);
 int cmd_site(int argc, char **argv, struct hrdex_global *g);
+int cmd_verify(int argc, char **argv, struct hrdex_global *g);
 
 /* Print problems as "ORIGIN: POINTER: MESSAGE" (no pointer at the root). */
 void cmd_print_problems(FILE *f, const char *origin, const struct hrdex_problems *p);

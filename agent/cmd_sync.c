@@ -83,6 +83,7 @@ static int print_json(const struct hrdex_sync_report *r)
 		if (!cJSON_AddStringToObject(po, "name", p->name) || !cJSON_AddStringToObject(po, "url", p->url) ||
 		    !cJSON_AddStringToObject(po, "status", peer_status(p->status)) ||
 		    !cJSON_AddNumberToObject(po, "elapsed_ms", (double)p->elapsed_ms) ||
+		    !cJSON_AddNumberToObject(po, "bytes", (double)p->bytes) ||
 		    (p->status != HRDEX_FETCH_OK && !cJSON_AddStringToObject(po, "error", p->message)) ||
 		    !(bl = cJSON_AddArrayToObject(po, "branches")))
 			goto cleanup;

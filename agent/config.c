@@ -29,9 +29,13 @@ static const struct int_key int_keys[] = {
 	{ "sync.backoffmax", CFG(backoff_max), 3600, 1, 7 * 86400 },
 	{ "sync.passtimeout", CFG(pass_timeout), 900, 1, 86400 },
 	{ "outbox.settle", CFG(outbox_settle), 2, 0, 3600 },
+	{ "outbox.interval", CFG(outbox_interval), 5, 1, 3600 },
+	{ "outbox.batch", CFG(outbox_batch), 1000, 1, 100000 },
 	{ "status.maxage", CFG(status_max_age), 3600, 1, 365 * 86400 },
 	{ "status.maxfailures", CFG(status_max_failures), 5, 1, 1000000 },
 	{ "webhook.timeout", CFG(hook_timeout), 10, 1, 600 },
+	{ "webhook.connecttimeout", CFG(hook_connect_timeout), 5, 1, 600 },
+	{ "webhook.backoffmax", CFG(hook_backoff_max), 3600, 1, 86400 },
 	{ "limits.document", LIM(document_bytes), 1 << 20, 1024, (int64_t)64 << 20 },
 	{ "limits.attachment", LIM(attachment_bytes), (int64_t)64 << 20, 0, (int64_t)4 << 30 },
 	{ "limits.fetch", LIM(fetch_bytes), (int64_t)1 << 30, 1 << 20, (int64_t)64 << 30 },
@@ -252,6 +256,10 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 
 		if (!r)
 			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		if (!mirror && !strcmp(key, "url") && strncmp(value, "http://", 7) &&
+		    strncmp(value, "https://", 8))
+			return hrdex_error_set(HRDEX_EX_CONFIG, "webhook.%s.url: expected an http:// or https:// URL, not '%s'",
+					       name, value);
 		if (!strcmp(key, "url"))
 			return set_string(&r->url, value);
 		if (!mirror && !strcmp(key, "secret"))

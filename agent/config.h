@@ -46,9 +46,13 @@ struct hrdex_config {
 	int64_t backoff_max;        /* sync.backoffMax, seconds */
 	int64_t pass_timeout;       /* sync.passTimeout, seconds */
 	int64_t outbox_settle;      /* outbox.settle, seconds */
+	int64_t outbox_interval;    /* outbox.interval: seconds between outbox scans (service) */
+	int64_t outbox_batch;       /* outbox.batch: most files published in one commit */
 	int64_t status_max_age;     /* status.maxAge: unhealthy if no successful sync for this long */
 	int64_t status_max_failures;/* status.maxFailures: per peer */
-	int64_t hook_timeout;       /* webhook.timeout */
+	int64_t hook_timeout;       /* webhook.timeout: one delivery in all, seconds */
+	int64_t hook_connect_timeout; /* webhook.connectTimeout, seconds */
+	int64_t hook_backoff_max;   /* webhook.backoffMax: longest wait between retries, seconds */
 	int site_enabled;           /* site.enabled */
 	char *site_dir;             /* site.dir: where the site goes (NULL: STATE/site) */
 	char *site_title;           /* site.title (NULL: a default) */

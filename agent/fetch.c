@@ -48,6 +48,7 @@ int64_t hrdex_now_ms(void)
 
 struct xfer {
 	int64_t max_bytes;
+	int64_t bytes;          /* received so far, reported to the parent */
 	int over;               /* the byte cap stopped the transfer */
 	int cred_tries;
 	const char *ssh_key;
@@ -99,6 +100,7 @@ static int on_progress(const git_indexer_progress *stats, void *payload)
 {
 	struct xfer *x = payload;
 
+	x->bytes = (int64_t)stats->received_bytes;
 	if ((int64_t)stats->received_bytes > x->max_bytes) {
 		x->over = 1;
 		return -1;
@@ -223,7 +225,7 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 	git_fetch_options fo;
 	const git_remote_head **heads = NULL;
 	git_strarray specs = { NULL, 0 };
-	struct xfer x = { o->max_bytes, 0, 0, job->ssh_key, fd, NULL };
+	struct xfer x = { o->max_bytes, 0, 0, 0, job->ssh_key, fd, NULL };
 	size_t nheads = 0, i;
 	char *taken = NULL;
 	int picked = 0;
@@ -289,6 +291,7 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 		fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 		fo.prune = GIT_FETCH_NO_PRUNE;
 		if (git_remote_download(remote, &specs, &fo) < 0) {
+			child_say(fd, "bytes %lld", (long long)x.bytes);
 			if (x.over)
 				child_say(fd, "error the peer sent more than %lld bytes (limits.fetch)",
 					  (long long)o->max_bytes);
@@ -301,6 +304,7 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 		}
 	}
 	git_remote_disconnect(remote);
+	child_say(fd, "bytes %lld", (long long)x.bytes);
 	child_say(fd, "ok");
 	return 0;
 }
@@ -312,7 +316,7 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 	git_remote_callbacks cbs;
 	git_push_options po;
 	git_strarray specs = { NULL, 0 };
-	struct xfer x = { o->max_bytes, 0, 0, job->ssh_key, fd, NULL };
+	struct xfer x = { o->max_bytes, 0, 0, 0, job->ssh_key, fd, NULL };
 	size_t i;
 
 	git_remote_init_callbacks(&cbs, GIT_REMOTE_CALLBACKS_VERSION);
@@ -489,6 +493,8 @@ static void job_parse(struct hrdex_fetch *job, int exit_ok)
 			job_set(job, HRDEX_FETCH_UNREACHABLE, "%s", line + 12);
 		} else if (!strncmp(line, "error ", 6)) {
 			job_set(job, HRDEX_FETCH_ERROR, "%s", line + 6);
+		} else if (!strncmp(line, "bytes ", 6)) {
+			job->bytes = strtoll(line + 6, NULL, 10);
 		} else if (!strcmp(line, "ok")) {
 			ok = 1;
 		}

@@ -63,6 +63,7 @@ struct hrdex_fetch {
 	struct hrdex_fetch_ref *refs;
 	size_t nrefs;
 	int64_t elapsed_ms;
+	int64_t bytes;             /* received from the peer (fetch only) */
 
 	/* private to fetch.c */
 	pid_t pid;

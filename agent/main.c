@@ -32,9 +32,13 @@ static const struct command commands[] = {
 	{ "trust", cmd_trust, "add, list or remove trusted publishers (allowed_signers)" },
 	{ "query", cmd_query, "search the cache" },
 	{ "reindex", cmd_reindex, "rebuild the cache from the repository" },
+	{ "verify", cmd_verify, "re-check every branch, main and the cache; change nothing" },
 	{ "peer", cmd_peer, "add, list or remove peers" },
 	{ "sync", cmd_sync, "fetch from peers, accept what passes, rebuild main" },
 	{ "site", cmd_site, "write the static HTML site for browsing" },
+	{ "run", cmd_run, "the service: sync on a schedule, publish the outbox, write status" },
+	{ "status", cmd_status, "peers, publishers, outbox, webhooks; exit 2 when unhealthy" },
+	{ "config", cmd_config, "check hrdex.conf: \"configuration OK\" or the bad key" },
 	{ NULL, NULL, NULL },
 };
 

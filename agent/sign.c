@@ -917,9 +917,13 @@ static int parse_options(struct line_opts *o, const char *p, const char *end,
 			value = NULL;
 		} else {
 			char shown[64];
+			size_t n = 0;
 
+			/* The text need not be NUL-terminated: stop at end. */
+			while (p + n < end && !memchr(",= \t", p[n], 4))
+				n++;
 			hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: unknown option '%s'", origin, line,
-					printable(shown, sizeof(shown), p, strcspn(p, ",= \t")));
+					printable(shown, sizeof(shown), p, n));
 			goto cleanup;
 		}
 		if (p == end)

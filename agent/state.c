@@ -50,10 +50,11 @@ static void clear_stale_locks(const char *dir, int depth)
 			continue;
 		/* Only repo.git's refs and the state files take locks; objects/,
 		 * view/, outbox/ and the site (site/ links into site.d/) may be
-		 * huge and hold none. */
+		 * huge and hold none.  hooks/ is written by the service's delivery
+		 * threads, which do not hold the flock. */
 		if (!strcmp(e->d_name, "objects") || !strcmp(e->d_name, "view") ||
 		    !strcmp(e->d_name, "outbox") || !strcmp(e->d_name, "site") ||
-		    !strcmp(e->d_name, "site.d"))
+		    !strcmp(e->d_name, "site.d") || !strcmp(e->d_name, "hooks"))
 			continue;
 		path = hrdex_path_join(dir, e->d_name);
 		if (!path)
@@ -92,7 +93,7 @@ static void clear_stale_packs(const char *dir)
 	free(packdir);
 }
 
-static int take_lock(struct hrdex_state *s)
+static int take_lock(struct hrdex_state *s, int wait)
 {
 	char *path = hrdex_state_path(s, "lock");
 	int fd, tries;
@@ -109,7 +110,7 @@ static int take_lock(struct hrdex_state *s)
 	for (tries = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; tries++) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 
-		if (errno != EWOULDBLOCK || tries >= 100) {
+		if (errno != EWOULDBLOCK || !wait || tries >= 100) {
 			hrdex_error_set(HRDEX_EX_TEMPFAIL,
 					"'%s' is locked by another hrdex process; try again later", s->dir);
 			close(fd);
@@ -163,7 +164,7 @@ int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 				"run 'hrdex init' or pass -C DIR", dir);
 		goto cleanup;
 	}
-	if ((flags & HRDEX_STATE_LOCK) && take_lock(s) < 0)
+	if ((flags & HRDEX_STATE_LOCK) && take_lock(s, !(flags & HRDEX_STATE_NOWAIT)) < 0)
 		goto cleanup;
 	if (hrdex_config_load(&s->config, path) < 0)
 		goto cleanup;
@@ -208,4 +209,19 @@ void hrdex_state_free(struct hrdex_state *s)
 		close(s->lock_fd); /* releases the flock */
 	free(s->dir);
 	free(s);
+}
+
+int hrdex_state_lock(struct hrdex_state *s, int wait)
+{
+	if (s->lock_fd >= 0)
+		return 0;
+	return take_lock(s, wait);
+}
+
+void hrdex_state_unlock(struct hrdex_state *s)
+{
+	if (s->lock_fd < 0)
+		return;
+	close(s->lock_fd); /* releases the flock */
+	s->lock_fd = -1;
 }

@@ -32,6 +32,7 @@ enum {
 	HRDEX_STATE_LOCK = 1 << 0,    /* take the exclusive lock (waits up to 10 s, then exit 75) */
 	HRDEX_STATE_KEY = 1 << 1,     /* load keys/id_ed25519 */
 	HRDEX_STATE_SCHEMAS = 1 << 2, /* load the built-in schemas */
+	HRDEX_STATE_NOWAIT = 1 << 3,  /* with HRDEX_STATE_LOCK: fail at once (75) when it is held */
 };
 
 /* -C DIR, else $HRDEX_HOME, else ./hrdex-data; caller frees. */
@@ -42,6 +43,15 @@ void hrdex_state_free(struct hrdex_state *s);
 
 /* DIR/name; caller frees (NULL only when out of memory). */
 char *hrdex_state_path(const struct hrdex_state *s, const char *name);
+
+/*
+ * Take the agent-wide lock on an open state (no-op when held): wait up to
+ * 10 s when wait is set, else fail at once; HRDEX_EX_TEMPFAIL when held by
+ * another process.  Clears stale "*.lock" files once taken.  The service
+ * holds it only while a pass runs, so commands run between its passes.
+ */
+int hrdex_state_lock(struct hrdex_state *s, int wait);
+void hrdex_state_unlock(struct hrdex_state *s);
 
 /* Re-read allowed_signers after it changed. */
 int hrdex_state_reload_signers(struct hrdex_state *s);

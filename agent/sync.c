@@ -9,6 +9,7 @@
 #include "json.h"
 #include "log.h"
 #include "mirror.h"
+#include "pack.h"
 #include "publish.h"
 #include "repo.h"
 
@@ -203,34 +204,47 @@ static git_repository *vrepo(struct round *rd, size_t peer)
 	return r;
 }
 
-/* Copy the checked objects from a peer's quarantine into repo.git, as one pack. */
+/* Copy the checked objects from a peer's quarantine into repo.git, as one
+ * pack: undeltified (pack.h), since a delta search over a whole archive of
+ * documents would cost more than it saves. */
 static int copy_objects(struct round *rd, git_repository *from, const struct hrdex_accept *a)
 {
-	git_packbuilder *pb = NULL;
-	git_odb *odb = NULL;
-	char *dir = hrdex_path_join(rd->repo_path, "objects/pack");
+	struct hrdex_pack *pack = NULL;
+	git_odb *src = NULL, *odb = NULL;
 	size_t i;
 	int ret = -1;
 
-	if (!dir)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-	if (git_packbuilder_new(&pb, from) < 0)
-		goto git_fail;
-	for (i = 0; i < a->nobjects; i++)
-		if (git_packbuilder_insert(pb, &a->objects[i], NULL) < 0)
-			goto git_fail;
-	if (git_packbuilder_write(pb, dir, 0, NULL, NULL) < 0)
-		goto git_fail;
-	if (git_repository_odb(&odb, rd->st->repo) < 0 || git_odb_refresh(odb) < 0)
-		goto git_fail;
+	if (git_repository_odb(&src, from) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot read the quarantine");
+		goto cleanup;
+	}
+	if (hrdex_pack_begin(&pack, rd->st->repo) < 0)
+		goto cleanup;
+	for (i = 0; i < a->nobjects; i++) {
+		git_odb_object *obj = NULL;
+		int r;
+
+		if (git_odb_read(&obj, src, &a->objects[i]) < 0) {
+			hrdex_error_git(HRDEX_EX_IOERR, "cannot read a checked object");
+			goto cleanup;
+		}
+		r = hrdex_pack_add(pack, git_odb_object_type(obj), git_odb_object_data(obj),
+				   git_odb_object_size(obj));
+		git_odb_object_free(obj);
+		if (r < 0)
+			goto cleanup;
+	}
+	if (hrdex_pack_commit(pack) < 0)
+		goto cleanup;
+	if (git_repository_odb(&odb, rd->st->repo) < 0 || git_odb_refresh(odb) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot copy accepted objects into '%s'", rd->repo_path);
+		goto cleanup;
+	}
 	ret = 0;
-	goto cleanup;
-git_fail:
-	hrdex_error_git(HRDEX_EX_IOERR, "cannot copy accepted objects into '%s'", dir);
 cleanup:
+	hrdex_pack_free(pack);
 	git_odb_free(odb);
-	git_packbuilder_free(pb);
-	free(dir);
+	git_odb_free(src);
 	return ret;
 }
 
@@ -691,6 +705,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 
 		out->peers[i].status = job->status;
 		out->peers[i].elapsed_ms = job->elapsed_ms;
+		out->peers[i].bytes = job->bytes;
 		snprintf(out->peers[i].message, sizeof(out->peers[i].message), "%s", job->message);
 		if (job->status != HRDEX_FETCH_OK) {
 			out->unreachable++;

@@ -52,6 +52,7 @@ struct hrdex_sync_peer {
 	enum hrdex_fetch_status status;
 	char message[512];
 	int64_t elapsed_ms;
+	int64_t bytes;             /* received from the peer */
 };
 
 struct hrdex_sync_report {

@@ -1,10 +1,12 @@
 #!/bin/bash
-# run.sh BUILD [unit|e2e] - run the unit tests (cmocka) and the end-to-end
-# scenarios, then print "N passed, N failed, N skipped" and exit non-zero on
-# any failure.  A unit case counts once; an e2e script counts once (exit 77
-# means skipped, with the reason on its last line).
+# run.sh BUILD [unit|e2e|fuzz] - run the unit tests (cmocka), the end-to-end
+# scenarios and the fuzz corpora, then print "N passed, N failed, N skipped"
+# and exit non-zero on any failure.  A unit case counts once; an e2e script
+# counts once, and so does each fuzz target run over its corpus
+# (tests/fuzz/run-regression.sh); exit 77 means skipped, with the reason on
+# its last line.
 set -u
-build=${1:?usage: tests/run.sh BUILD [unit|e2e]}
+build=${1:?usage: tests/run.sh BUILD [unit|e2e|fuzz]}
 only=${2:-all}
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$top" && cd "$build" && pwd)
@@ -73,10 +75,35 @@ run_e2e() {
 	done
 }
 
+run_fuzz() {
+	local c name log rc
+	for c in "$top"/tests/fuzz/corpus/*/; do
+		[ -d "$c" ] || continue
+		name=$(basename "$c")
+		log="$logdir/fuzz-$name.log"
+		"$top/tests/fuzz/run-regression.sh" "$name" >"$log" 2>&1 </dev/null
+		rc=$?
+		if [ "$rc" -eq 0 ]; then
+			passed=$((passed + 1))
+			echo "ok   fuzz $name ($(find "$c" -type f | wc -l) inputs)"
+		elif [ "$rc" -eq 77 ]; then
+			skipped=$((skipped + 1))
+			echo "skip fuzz $name: $(tail -n1 "$log")"
+		else
+			failed=$((failed + 1))
+			failures+=("fuzz/$name (see $log)")
+			echo "FAIL fuzz $name (exit $rc)"
+			grep -E 'invariant broken|ERROR|SUMMARY|Test unit written|missing' "$log" |
+				head -n 10 | sed 's/^/     /'
+		fi
+	done
+}
+
 case "$only" in
 unit) run_unit ;;
 e2e) run_e2e ;;
-*) run_unit; run_e2e ;;
+fuzz) run_fuzz ;;
+*) run_unit; run_e2e; run_fuzz ;;
 esac
 
 if [ ${#failures[@]} -gt 0 ]; then

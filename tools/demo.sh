@@ -48,15 +48,30 @@ git daemon --reuseaddr --listen=127.0.0.1 --port="$port" --base-path="$D/srv" --
 daemon=$!
 for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
-say "ohchr pulls achpr; achpr pulls iachr; iachr pulls ohchr (a ring)"
+say "ohchr pulls achpr; achpr pulls iachr; iachr pulls ohchr (a ring), with 'hrdex run --once'"
 "$HRDEX" -C "$D/ohchr" peer add achpr "git://127.0.0.1:$port/achpr.git"
 "$HRDEX" -C "$D/achpr" peer add iachr "git://127.0.0.1:$port/iachr.git"
 "$HRDEX" -C "$D/iachr" peer add ohchr "git://127.0.0.1:$port/ohchr.git"
-for round in 1 2 3; do
+# The service does the syncing: one pass of `hrdex run --once` per agent,
+# round after round, until every agent holds every branch (a ring needs two).
+converged() {
+	local a b
 	for a in $agents; do
-		"$HRDEX" -q -C "$D/$a" sync >/dev/null || true
+		for b in $agents; do
+			git --git-dir "$D/$a/repo.git" rev-parse -q --verify "refs/heads/$b" >/dev/null || return 1
+		done
 	done
+}
+for round in 1 2 3 4 5; do
+	for a in $agents; do
+		"$HRDEX" -q -C "$D/$a" run --once || true
+	done
+	if converged; then
+		echo "converged after $round round$([ "$round" -gt 1 ] && echo s) of 'hrdex run --once'"
+		break
+	fi
 done
+converged || echo "warning: not converged after 5 rounds; see 'hrdex -C $D/ohchr status'"
 for a in $agents; do
 	printf '%s holds:' "$a"
 	for b in $agents; do
@@ -64,6 +79,9 @@ for a in $agents; do
 	done
 	echo
 done
+
+say "status of ohchr (status.json and metrics.prom are written by each pass)"
+"$HRDEX" -C "$D/ohchr" status || true
 
 say "stock git verifies iachr's signature on ohchr's copy (relayed through achpr)"
 git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$D/ohchr/allowed_signers" \

@@ -33,7 +33,7 @@ g "$B" rev-parse -q --verify refs/peers/a/achpr >/dev/null || fail "no refs/peer
 
 note "C syncs from B: A's branch is relayed, with A's commits"
 sync_agent "$C" --json || fail "sync of C failed"
-jq -e '.peers[0].status == "fetched" and .accepted == 2' "$T/last-sync.out" >/dev/null ||
+jq -e '.peers[0].status == "fetched" and .accepted == 2 and .peers[0].bytes > 0' "$T/last-sync.out" >/dev/null ||
 	fail "unexpected JSON summary"
 expect_tip "$C" achpr "$atip" "C took A's branch through B"
 expect_tip "$C" iachr "$(tip "$B" iachr)" "C took B's branch"

@@ -1,0 +1,64 @@
+/*
+ * cmd_run.c - hrdex run [--once]
+ */
+#include "cmd.h"
+#include "error.h"
+#include "service.h"
+#include "state.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char run_usage[] =
+	"usage: hrdex [-C DIR] [-v|-q] run [--once]\n"
+	"\n"
+	"The service, in the foreground (systemd runs it; logs go to stderr, one\n"
+	"line per event): sync every peer every sync.interval seconds (plus up to\n"
+	"sync.jitter), backing off after failures; publish what is dropped into\n"
+	"outbox/; post webhooks after changes; write status.json and metrics.prom.\n"
+	"\n"
+	"  --once   one pass (every peer, the outbox), deliver due webhooks, exit;\n"
+	"           exit 69 if a peer failed, 1 if a branch was rejected, else 0\n"
+	"\n"
+	"signals: SIGTERM/SIGINT finish the step in hand and exit 0; SIGHUP re-reads\n"
+	"hrdex.conf (a bad one is logged, the running one kept); SIGUSR1 syncs now.\n"
+	"Only one 'hrdex run' per state directory: a second exits 75 at once.\n";
+
+int cmd_run(int argc, char **argv, struct hrdex_global *g)
+{
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hrdex_service_opts o = { 0 };
+	struct hrdex_service_result res = { 0 };
+	char *dir;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.once = 1; break;
+		case 'h': fputs(run_usage, stdout); return 0;
+		default: fputs(run_usage, stderr); return HRDEX_EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(run_usage, "run takes no arguments");
+	dir = hrdex_state_resolve(g->state_dir);
+	if (!dir) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return cmd_fail();
+	}
+	if (hrdex_service_run(dir, &o, &res) < 0)
+		ret = cmd_fail();
+	else if (o.once && res.peers_failed)
+		ret = HRDEX_EX_UNAVAILABLE;
+	else if (o.once && res.branches_rejected)
+		ret = HRDEX_EX_REJECTED;
+	else
+		ret = 0;
+	free(dir);
+	return ret;
+}

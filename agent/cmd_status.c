@@ -1,0 +1,257 @@
+/*
+ * cmd_status.c - hrdex status [--json]
+ */
+#include "cmd.h"
+#include "error.h"
+#include "json.h"
+#include "outbox.h"
+#include "state.h"
+#include "status.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char status_usage[] =
+	"usage: hrdex [-C DIR] status [--json]\n"
+	"\n"
+	"Show the service's health from status.json (peers, webhooks, counters),\n"
+	"with the publishers and the outbox read now.  Exit 2 when unhealthy:\n"
+	"status.json older than status.maxAge (is 'hrdex run' running?), a peer or\n"
+	"webhook with status.maxFailures consecutive failures, or a peer without a\n"
+	"successful sync for status.maxAge seconds.\n"
+	"\n"
+	"  --json   the status as JSON, with \"healthy\" and \"problems\" added\n";
+
+/* "3 s", "5 min", "2 h", "4 d" */
+static void ago(char *out, size_t size, int64_t secs)
+{
+	if (secs < 0)
+		secs = -secs;
+	if (secs < 120)
+		snprintf(out, size, "%lld s", (long long)secs);
+	else if (secs < 7200)
+		snprintf(out, size, "%lld min", (long long)(secs / 60));
+	else if (secs < 2 * 86400)
+		snprintf(out, size, "%lld h", (long long)(secs / 3600));
+	else
+		snprintf(out, size, "%lld d", (long long)(secs / 86400));
+}
+
+static void print_rejection(const cJSON *r)
+{
+	static const char *const keys[] = { "peer", "publisher", "branch", "rule", "commit", "reason", "time" };
+	size_t i;
+	int first = 1;
+
+	if (!cJSON_IsObject(r)) {
+		char *text = cJSON_PrintUnformatted(r);
+
+		printf("  %s\n", text ? text : "?");
+		free(text);
+		return;
+	}
+	printf("  ");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, keys[i]);
+
+		if (cJSON_IsString(v)) {
+			printf("%s%s=%s", first ? "" : " ", keys[i], v->valuestring);
+			first = 0;
+		}
+	}
+	if (first) {
+		char *text = cJSON_PrintUnformatted(r);
+
+		printf("%s", text ? text : "?");
+		free(text);
+	}
+	printf("\n");
+}
+
+static void print_human(const struct hrdex_status *st, const struct hrdex_config *c,
+			const struct hrdex_problems *why, int have_status, int64_t now)
+{
+	char a[32], b[32];
+	size_t i;
+
+	printf("%s: %s\n", c->publisher, why->count ? "unhealthy" : "healthy");
+	if (have_status) {
+		ago(a, sizeof(a), now - st->updated);
+		ago(b, sizeof(b), now - st->started);
+		printf("  status written %s ago by pid %lld (service started %s ago)\n", a, (long long)st->pid, b);
+	} else {
+		printf("  no status.json: 'hrdex run' has not run here\n");
+	}
+	for (i = 0; i < why->count; i++)
+		printf("  problem: %s\n", why->items[i].message);
+	if (c->npeers) {
+		printf("peers:\n");
+		for (i = 0; i < c->npeers; i++) {
+			const struct hrdex_status_peer *p = NULL;
+			size_t j;
+
+			for (j = 0; j < st->npeers; j++)
+				if (!strcmp(st->peers[j].name, c->peers[i].name))
+					p = &st->peers[j];
+			if (!p || !p->last_attempt) {
+				printf("  %-16s not tried yet  %s\n", c->peers[i].name, c->peers[i].url);
+				continue;
+			}
+			if (p->last_success)
+				ago(a, sizeof(a), now - p->last_success);
+			ago(b, sizeof(b), p->next_try - now);
+			if (!p->failures)
+				printf("  %-16s ok            last success %s ago, next %s %s\n", p->name, a,
+				       p->next_try >= now ? "in" : "overdue by", b);
+			else
+				printf("  %-16s failing (%lld)  %s%s%snext %s %s: %s\n", p->name, (long long)p->failures,
+				       p->last_success ? "last success " : "never synced", p->last_success ? a : "",
+				       p->last_success ? " ago, " : ", ", p->next_try >= now ? "in" : "overdue by", b,
+				       p->error);
+		}
+	}
+	if (st->npublishers) {
+		printf("publishers:\n");
+		for (i = 0; i < st->npublishers; i++) {
+			const struct hrdex_status_publisher *p = &st->publishers[i];
+			time_t t = (time_t)p->commit_time;
+			struct tm tm;
+			char when[32] = "";
+
+			if (gmtime_r(&t, &tm))
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+			printf("  %-16s %6lld document%s  tip %.12s  %s%s\n", p->id, (long long)p->documents,
+			       p->documents == 1 ? " " : "s", p->tip, when, strcmp(p->id, c->publisher) ? "" : "  (us)");
+		}
+	}
+	printf("outbox: %lld pending, %lld done, %lld rejected (since counters began)\n",
+	       (long long)st->outbox_pending, (long long)st->counters.outbox_done,
+	       (long long)st->counters.outbox_rejected);
+	if (st->nhooks) {
+		printf("webhooks:\n");
+		for (i = 0; i < st->nhooks; i++) {
+			const struct hrdex_status_hook *h = &st->hooks[i];
+
+			if (!h->pending) {
+				if (h->last_delivery)
+					ago(a, sizeof(a), now - h->last_delivery);
+				printf("  %-16s idle%s%s%s\n", h->name, h->last_delivery ? ", last delivery " : "",
+				       h->last_delivery ? a : "", h->last_delivery ? " ago" : "");
+				continue;
+			}
+			ago(b, sizeof(b), h->next_try - now);
+			printf("  %-16s pending, %lld failed attempt%s, next %s %s%s%s\n", h->name,
+			       (long long)h->attempts, h->attempts == 1 ? "" : "s", h->next_try >= now ? "in" : "overdue by",
+			       b, h->error[0] ? ": " : "", h->error);
+		}
+	}
+	if (cJSON_GetArraySize(st->rejections) > 0) {
+		const cJSON *r;
+
+		printf("rejections (the last sync of each peer):\n");
+		cJSON_ArrayForEach(r, st->rejections)
+			print_rejection(r);
+	}
+	printf("counters: %lld syncs ok, %lld unreachable, %lld failed; %lld branches rejected; "
+	       "%lld bytes fetched\n", (long long)st->counters.syncs_ok, (long long)st->counters.syncs_unreachable,
+	       (long long)st->counters.syncs_failed, (long long)st->counters.branches_rejected,
+	       (long long)st->counters.fetch_bytes);
+}
+
+static int print_json(const struct hrdex_status *st, const struct hrdex_problems *why)
+{
+	struct hrdex_buf b = HRDEX_BUF_INIT, out = HRDEX_BUF_INIT;
+	cJSON *o = NULL, *list;
+	size_t i;
+	int ret = -1;
+
+	if (hrdex_status_to_json(&b, st) < 0 || hrdex_json_parse(&o, b.ptr, b.len, NULL) < 0)
+		goto cleanup;
+	cJSON_AddBoolToObject(o, "healthy", why->count == 0);
+	list = cJSON_AddArrayToObject(o, "problems");
+	for (i = 0; list && i < why->count; i++)
+		cJSON_AddItemToArray(list, cJSON_CreateString(why->items[i].message));
+	if (hrdex_json_canonical(&out, o) < 0)
+		goto cleanup;
+	fputs(out.ptr, stdout);
+	ret = 0;
+cleanup:
+	cJSON_Delete(o);
+	hrdex_buf_free(&b);
+	hrdex_buf_free(&out);
+	return ret;
+}
+
+int cmd_status(int argc, char **argv, struct hrdex_global *g)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hrdex_state *s = NULL;
+	struct hrdex_status st;
+	struct hrdex_problems why = HRDEX_PROBLEMS_INIT;
+	int64_t now = (int64_t)time(NULL);
+	char *dir = NULL;
+	int c, json = g->json, have_status = 0, ret = -1;
+
+	memset(&st, 0, sizeof(st));
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': fputs(status_usage, stdout); return 0;
+		default: fputs(status_usage, stderr); return HRDEX_EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(status_usage, "status takes no arguments");
+	dir = hrdex_state_resolve(g->state_dir);
+	if (!dir || hrdex_state_open(&s, dir, 0) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	if (hrdex_status_read(&st, dir) == 0) {
+		have_status = 1;
+	} else if (hrdex_error_code() != HRDEX_EX_NOINPUT) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	/* Publishers and the outbox as they are now; rejections as the service
+	 * gathered them per peer, else as the last `hrdex sync` left them. */
+	if (hrdex_status_scan_publishers(&st, s->repo) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	if (!have_status) {
+		cJSON_Delete(st.rejections);
+		if (hrdex_status_read_rejections(&st.rejections, dir) < 0) {
+			ret = cmd_fail();
+			goto cleanup;
+		}
+	}
+	st.outbox_pending = (int64_t)hrdex_outbox_pending(s);
+	snprintf(st.publisher, sizeof(st.publisher), "%s", s->config->publisher);
+	if (hrdex_status_health(&st, s->config, now, &why) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	if (json) {
+		if (print_json(&st, &why) < 0) {
+			ret = cmd_fail();
+			goto cleanup;
+		}
+	} else {
+		print_human(&st, s->config, &why, have_status, now);
+	}
+	ret = why.count ? HRDEX_EX_UNHEALTHY : 0;
+cleanup:
+	hrdex_problems_free(&why);
+	hrdex_status_release(&st);
+	hrdex_state_free(s);
+	free(dir);
+	return ret;
+}

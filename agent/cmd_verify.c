@@ -1,0 +1,291 @@
+/*
+ * cmd_verify.c - hrdex verify [--json]
+ *
+ * Re-checks everything this agent holds, from scratch: every commit of every
+ * publisher branch against the acceptance rules (signature, paths, modes,
+ * documents, limits: accept.h, with nothing taken as already checked), main
+ * and the view against the branches, and the cache against the refs.  It
+ * reads only; exit 1 lists every difference.
+ */
+#include "accept.h"
+#include "cache.h"
+#include "cmd.h"
+#include "error.h"
+#include "fs.h"
+#include "json.h"
+#include "repo.h"
+#include "schema.h"
+#include "state.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: hrdex [-C DIR] verify [--json]\n"
+	"\n"
+	"Re-check every accepted publisher branch from its first commit (signatures\n"
+	"against allowed_signers, paths, modes, documents against their schemas,\n"
+	"limits), that main holds exactly the publisher trees, and that the cache\n"
+	"matches the refs.  Changes nothing.  Exit 0 when all is well, 1 with one\n"
+	"line per problem otherwise.\n";
+
+struct finding {
+	char *what;      /* "branch", "main", "cache" */
+	char *subject;   /* publisher, or the cache row's ref */
+	char *message;
+};
+
+struct findings {
+	struct finding *items;
+	size_t count;
+};
+
+static int add(struct findings *f, const char *what, const char *subject, const char *message)
+{
+	struct finding *more = realloc(f->items, (f->count + 1) * sizeof(*more));
+
+	if (!more)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	f->items = more;
+	more[f->count].what = strdup(what);
+	more[f->count].subject = strdup(subject);
+	more[f->count].message = strdup(message);
+	if (!more[f->count].what || !more[f->count].subject || !more[f->count].message)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	f->count++;
+	return 0;
+}
+
+static void findings_free(struct findings *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->count; i++) {
+		free(f->items[i].what);
+		free(f->items[i].subject);
+		free(f->items[i].message);
+	}
+	free(f->items);
+}
+
+/* Every commit of refs/heads/<pub>, root to tip, through the acceptance rules. */
+static int verify_branch(struct hrdex_state *s, const char *pub, size_t *commits, struct findings *f)
+{
+	struct hrdex_accept a;
+	git_oid tip;
+	char line[1024];
+	int r;
+
+	if (hrdex_repo_tip(&tip, s->repo, pub) != 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.repo = s->repo;
+	a.publisher = pub;
+	a.signers = s->signers;
+	a.schemas = s->schemas;
+	a.limits = &s->config->limits;
+	r = hrdex_accept_check(&a, &tip);
+	*commits = a.ncommits;
+	if (r == 1) {
+		snprintf(line, sizeof(line), "%s: %s", a.rule, a.reason);
+		r = add(f, "branch", pub, line);
+	}
+	hrdex_accept_release(&a);
+	return r < 0 ? -1 : 0;
+}
+
+/* Same entries in both folders, but main's generated README.md. */
+static int same_folder(git_repository *repo, const git_oid *branch_id, const git_oid *main_id)
+{
+	git_tree *b = NULL, *m = NULL;
+	size_t i, j = 0;
+	int same = 0;
+
+	if (git_tree_lookup(&b, repo, branch_id) < 0 || git_tree_lookup(&m, repo, main_id) < 0)
+		goto done;
+	for (i = 0; i < git_tree_entrycount(m); i++) {
+		const git_tree_entry *me = git_tree_entry_byindex(m, i), *be;
+
+		if (!strcmp(git_tree_entry_name(me), "README.md"))
+			continue;
+		be = j < git_tree_entrycount(b) ? git_tree_entry_byindex(b, j++) : NULL;
+		if (!be || strcmp(git_tree_entry_name(be), git_tree_entry_name(me)) ||
+		    !git_oid_equal(git_tree_entry_id(be), git_tree_entry_id(me)))
+			goto done;
+	}
+	same = j == git_tree_entrycount(b);
+done:
+	git_tree_free(m);
+	git_tree_free(b);
+	return same;
+}
+
+/* main's tree must hold each publisher's folder as its branch has it (plus
+ * the README.md main generates in it). */
+static int verify_main(struct hrdex_state *s, const git_strarray *pubs, struct findings *f)
+{
+	git_commit *main_c = NULL;
+	git_tree *main_tree = NULL;
+	git_oid id;
+	size_t i;
+	char line[512];
+	int ret = -1;
+
+	if (git_reference_name_to_id(&id, s->repo, HRDEX_REF_MAIN) < 0) {
+		ret = pubs->count ? add(f, "main", "main", "missing while publisher branches exist") : 0;
+		goto cleanup;
+	}
+	if (git_commit_lookup(&main_c, s->repo, &id) < 0 || git_commit_tree(&main_tree, main_c) < 0) {
+		ret = add(f, "main", "main", "unreadable");
+		goto cleanup;
+	}
+	for (i = 0; i < pubs->count; i++) {
+		git_commit *tip_c = NULL;
+		git_tree *tip_tree = NULL;
+		const git_tree_entry *want, *have;
+		git_oid tip;
+
+		if (hrdex_repo_tip(&tip, s->repo, pubs->strings[i]) != 0 ||
+		    git_commit_lookup(&tip_c, s->repo, &tip) < 0 || git_commit_tree(&tip_tree, tip_c) < 0) {
+			git_commit_free(tip_c);
+			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", pubs->strings[i]);
+			goto cleanup;
+		}
+		want = git_tree_entry_byname(tip_tree, pubs->strings[i]);
+		have = git_tree_entry_byname(main_tree, pubs->strings[i]);
+		if (!want != !have ||
+		    (want && !same_folder(s->repo, git_tree_entry_id(want), git_tree_entry_id(have)))) {
+			snprintf(line, sizeof(line), "main's '%s/' differs from the branch (run any publish or "
+				 "sync to rebuild main)", pubs->strings[i]);
+			if (add(f, "main", pubs->strings[i], line) < 0) {
+				git_tree_free(tip_tree);
+				git_commit_free(tip_c);
+				goto cleanup;
+			}
+		}
+		git_tree_free(tip_tree);
+		git_commit_free(tip_c);
+	}
+	ret = 0;
+cleanup:
+	git_tree_free(main_tree);
+	git_commit_free(main_c);
+	return ret;
+}
+
+static void print(const struct findings *f, const git_strarray *pubs, const size_t *commits, int json)
+{
+	size_t i;
+
+	if (json) {
+		cJSON *o = cJSON_CreateObject(), *list, *br;
+		struct hrdex_buf b = HRDEX_BUF_INIT;
+
+		cJSON_AddBoolToObject(o, "ok", f->count == 0);
+		br = cJSON_AddObjectToObject(o, "branches");
+		for (i = 0; i < pubs->count; i++)
+			cJSON_AddNumberToObject(br, pubs->strings[i], (double)commits[i]);
+		list = cJSON_AddArrayToObject(o, "problems");
+		for (i = 0; i < f->count; i++) {
+			cJSON *e = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(e, "what", f->items[i].what);
+			cJSON_AddStringToObject(e, "subject", f->items[i].subject);
+			cJSON_AddStringToObject(e, "message", f->items[i].message);
+			cJSON_AddItemToArray(list, e);
+		}
+		if (hrdex_json_compact(&b, o) == 0)
+			printf("%s\n", b.ptr);
+		hrdex_buf_free(&b);
+		cJSON_Delete(o);
+		return;
+	}
+	for (i = 0; i < f->count; i++)
+		printf("%s %s: %s\n", f->items[i].what, f->items[i].subject, f->items[i].message);
+	for (i = 0; i < pubs->count; i++)
+		fprintf(stderr, "branch '%s': %zu commit%s checked\n", pubs->strings[i], commits[i],
+			commits[i] == 1 ? "" : "s");
+	if (f->count)
+		fprintf(stderr, "hrdex: %zu problem%s found\n", f->count, f->count == 1 ? "" : "s");
+	else
+		fprintf(stderr, "all %zu branch%s, main and the cache verified\n", pubs->count,
+			pubs->count == 1 ? "" : "es");
+}
+
+int cmd_verify(int argc, char **argv, struct hrdex_global *g)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hrdex_state *s = NULL;
+	struct hrdex_cache *cache = NULL;
+	struct hrdex_problems diffs = HRDEX_PROBLEMS_INIT;
+	struct findings f = { NULL, 0 };
+	git_strarray pubs = { NULL, 0 };
+	size_t *commits = NULL, i;
+	char *dir = NULL, *path = NULL;
+	int c, json = g->json, ret = -1;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return HRDEX_EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	dir = hrdex_state_resolve(g->state_dir);
+	if (!dir || hrdex_state_open(&s, dir, HRDEX_STATE_SCHEMAS) < 0 || hrdex_repo_publishers(&pubs, s->repo) < 0)
+		goto fail;
+	commits = calloc(pubs.count + 1, sizeof(*commits));
+	if (!commits) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < pubs.count; i++)
+		if (verify_branch(s, pubs.strings[i], &commits[i], &f) < 0)
+			goto fail;
+	if (verify_main(s, &pubs, &f) < 0)
+		goto fail;
+	path = hrdex_state_path(s, "cache.db");
+	if (!path)
+		goto fail;
+	if (!hrdex_fs_exists(path)) {
+		if (pubs.count && add(&f, "cache", "cache.db", "missing (run 'hrdex reindex')") < 0)
+			goto fail;
+	} else if (hrdex_cache_open(&cache, path, 1) < 0) {
+		if (add(&f, "cache", "cache.db", hrdex_error_message()) < 0)
+			goto fail;
+	} else {
+		if (hrdex_cache_verify(cache, s->repo, &diffs) < 0)
+			goto fail;
+		for (i = 0; i < diffs.count; i++) {
+			char line[1200];
+
+			snprintf(line, sizeof(line), "%s: %s", diffs.items[i].keyword, diffs.items[i].message);
+			if (add(&f, "cache", diffs.items[i].pointer[0] ? diffs.items[i].pointer : "cache.db",
+				line) < 0)
+				goto fail;
+		}
+	}
+	print(&f, &pubs, commits, json);
+	ret = f.count ? HRDEX_EX_REJECTED : 0;
+	goto cleanup;
+fail:
+	ret = cmd_fail();
+cleanup:
+	hrdex_problems_free(&diffs);
+	hrdex_cache_close(cache);
+	findings_free(&f);
+	free(commits);
+	git_strarray_dispose(&pubs);
+	hrdex_state_free(s);
+	free(path);
+	free(dir);
+	return ret;
+}

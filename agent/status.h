@@ -1,0 +1,133 @@
+/*
+ * status.h - the service's health: STATE/status.json for people and
+ * scripts (`hrdex status`), STATE/metrics.prom for node_exporter's textfile
+ * collector.  Both are rewritten atomically after each pass of the service.
+ *
+ * Counters (syncs by result, documents, bytes...) only grow; they are kept in
+ * status.json and reloaded when the service starts, so they survive restarts
+ * as Prometheus counters should.
+ */
+#ifndef HRDEX_STATUS_H
+#define HRDEX_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <git2.h>
+
+#include "buf.h"
+#include "config.h"
+#include "problem.h"
+
+struct hrdex_status_peer {
+	char name[65];
+	int64_t last_attempt;   /* unix seconds; 0: never */
+	int64_t last_success;   /* 0: never */
+	int64_t next_try;       /* when the service tries again */
+	int64_t failures;       /* consecutive; 0 after a success */
+	int64_t last_bytes;     /* fetched by the last attempt */
+	double last_seconds;    /* its duration */
+	char error[512];        /* of the last attempt; "" when it succeeded */
+};
+
+struct hrdex_status_publisher {
+	char id[33];
+	char tip[GIT_OID_HEXSZ + 1];
+	int64_t commit_time;    /* of the tip */
+	int64_t documents;      /* *.json documents in its tree */
+};
+
+struct hrdex_status_hook {
+	char name[65];
+	int pending;            /* a summary waits to be delivered */
+	int64_t attempts;       /* failed attempts of the pending summary */
+	int64_t next_try;
+	int64_t last_delivery;  /* last 2xx; 0: never */
+	char error[256];        /* of the last failed attempt */
+};
+
+/* Counters: only grow, survive restarts. */
+struct hrdex_status_counters {
+	int64_t syncs_ok, syncs_unreachable, syncs_failed;  /* peer syncs by result */
+	int64_t branches_accepted, branches_rejected;        /* publisher branches, from peers */
+	int64_t docs_from_peers;    /* documents added, changed or withdrawn by accepted branches */
+	int64_t docs_published;     /* outbox documents committed (added or changed) */
+	int64_t docs_rejected;      /* outbox files rejected */
+	int64_t fetch_bytes;
+	double fetch_seconds;
+	int64_t outbox_done, outbox_rejected;  /* files moved */
+	int64_t hooks_ok, hooks_failed;        /* delivery attempts */
+	int64_t passes;
+};
+
+struct hrdex_status {
+	int64_t updated;        /* when written */
+	int64_t started;        /* when the service started */
+	int64_t pid;
+	char publisher[33];
+	struct hrdex_status_peer *peers;
+	size_t npeers;
+	struct hrdex_status_publisher *publishers;
+	size_t npublishers;
+	struct hrdex_status_hook *hooks;
+	size_t nhooks;
+	int64_t outbox_pending;
+	cJSON *rejections;      /* array: the branches the last sync of each peer rejected, or NULL */
+	struct hrdex_status_counters counters;
+};
+
+void hrdex_status_release(struct hrdex_status *st);
+
+/* The entry for name, added (zeroed) when missing; NULL when out of memory. */
+struct hrdex_status_peer *hrdex_status_peer(struct hrdex_status *st, const char *name);
+struct hrdex_status_hook *hrdex_status_hook(struct hrdex_status *st, const char *name);
+/* Keep only the peers still configured. */
+void hrdex_status_prune_peers(struct hrdex_status *st, const struct hrdex_config *c);
+
+/* Fill publishers from repo's branches (tip, commit time, documents). */
+int hrdex_status_scan_publishers(struct hrdex_status *st, git_repository *repo);
+
+/* Render status.json (pretty, one trailing newline). */
+int hrdex_status_to_json(struct hrdex_buf *out, const struct hrdex_status *st);
+/* Parse status.json; unknown members are ignored.  HRDEX_EX_DATAERR if not ours. */
+int hrdex_status_from_json(struct hrdex_status *st, const char *data, size_t len);
+/* Render metrics.prom (Prometheus text format 0.0.4). */
+int hrdex_status_metrics(struct hrdex_buf *out, const struct hrdex_status *st);
+
+/* Write DIR/status.json and DIR/metrics.prom, each atomically. */
+int hrdex_status_write(const struct hrdex_status *st, const char *dir);
+/* Read DIR/status.json; HRDEX_EX_NOINPUT when there is none. */
+int hrdex_status_read(struct hrdex_status *st, const char *dir);
+/*
+ * Read DIR/rejections.json, which sync.c rewrites after each round with the
+ * rejections of that round: {"rejections": [{"peer", "publisher", "commit",
+ * "rule", "reason"}...], "time"} (a bare array is taken too).  *out is the
+ * array, NULL when there is no file.
+ */
+int hrdex_status_read_rejections(cJSON **out, const char *dir);
+
+/*
+ * Replace the entries of peer in st->rejections by those of peer in list
+ * (from hrdex_status_read_rejections): the service syncs one peer at a time,
+ * so status.json keeps the latest rejections of every peer.  Entries without
+ * a "peer" count as the peer's.  NULL list: the peer's entries are dropped.
+ */
+int hrdex_status_merge_rejections(struct hrdex_status *st, const cJSON *list, const char *peer);
+
+/* Drop the rejections of peers no longer configured. */
+void hrdex_status_prune_rejections(struct hrdex_status *st, const struct hrdex_config *c);
+
+/*
+ * Health at now against the thresholds of c: one problem per reason
+ * (status.json older than status.maxAge, a peer with status.maxFailures
+ * consecutive failures or no success for status.maxAge).  Returns the number
+ * of problems, or -1 when out of memory.
+ */
+int hrdex_status_health(const struct hrdex_status *st, const struct hrdex_config *c, int64_t now,
+			struct hrdex_problems *why);
+
+/* Append s to out with Prometheus label-value escaping (\\, \", \n). */
+int hrdex_status_escape_label(struct hrdex_buf *out, const char *s);
+
+#endif

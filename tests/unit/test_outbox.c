@@ -1,0 +1,174 @@
+/* test_outbox.c - the outbox state machine: which files are taken, free
+ * destination names, and finishing the moves of an interrupted pass. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include "error.h"
+#include "fs.h"
+#include "outbox.h"
+#include "service.h"
+
+static char dir[256];
+
+static void put(const char *name, const char *text, int64_t age)
+{
+	char path[512];
+	struct utimbuf t;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(hrdex_fs_write_atomic(path, text, strlen(text), 0644), 0);
+	t.actime = t.modtime = time(NULL) - age;
+	assert_int_equal(utime(path, &t), 0);
+}
+
+static void mk(const char *name, int64_t age)
+{
+	char path[512];
+	struct utimbuf t;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(hrdex_fs_mkdirs(path, 0755), 0);
+	t.actime = t.modtime = time(NULL) - age;
+	assert_int_equal(utime(path, &t), 0);
+}
+
+static int exists(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return hrdex_fs_exists(path);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/hrdex-test-outbox-%ld", (long)getpid());
+	hrdex_fs_remove_tree(dir);
+	mk("done", 0);
+	mk("rejected", 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return hrdex_fs_remove_tree(dir);
+}
+
+static void test_scan(void **state)
+{
+	char **names = NULL;
+	size_t n = 0, more = 0;
+
+	(void)state;
+	put("b.json", "{}", 60);
+	put("a.json", "{}", 60);
+	put("young.json", "{}", 0);
+	put("x.json.tmp", "{}", 60);
+	put(".hidden.json", "{}", 60);
+	put("notes.txt", "", 60);
+	put(".json", "{}", 60);
+	mk("dir.json", 60);                 /* not a regular file */
+	put("att.json", "{}", 60);
+	mk("att.files", 60);
+	put("att.files/new.pdf", "x", 0);   /* an attachment still being written */
+	assert_int_equal(hrdex_outbox_scan(&names, &n, &more, dir, time(NULL), 5, 100), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "a.json");
+	assert_string_equal(names[1], "b.json");
+	assert_int_equal(more, 3); /* young, dir.json, att.json */
+	hrdex_outbox_names_free(names, n);
+	/* settle 0 takes the young ones; max keeps the first by name */
+	assert_int_equal(hrdex_outbox_scan(&names, &n, &more, dir, time(NULL), 0, 2), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "a.json");
+	assert_string_equal(names[1], "att.json");
+	assert_int_equal(more, 3); /* b, young over max; dir.json */
+	hrdex_outbox_names_free(names, n);
+}
+
+static void test_free_name(void **state)
+{
+	char *name = NULL, *taken[1];
+	char done[300];
+
+	(void)state;
+	snprintf(done, sizeof(done), "%s/done", dir);
+	assert_int_equal(hrdex_outbox_free_name(&name, done, "x", NULL, 0), 0);
+	assert_string_equal(name, "x");
+	free(name);
+	put("done/x.json", "{}", 0);
+	mk("done/x~1.files", 0);            /* a folder alone takes the name too */
+	assert_int_equal(hrdex_outbox_free_name(&name, done, "x", NULL, 0), 0);
+	assert_string_equal(name, "x~2");
+	taken[0] = name;                    /* chosen earlier in the same pass */
+	assert_int_equal(hrdex_outbox_free_name(&name, done, "x", taken, 1), 0);
+	assert_string_equal(name, "x~3");
+	free(name);
+	free(taken[0]);
+}
+
+static void test_recover(void **state)
+{
+	(void)state;
+	/* The journal of a pass that crashed after moving r.json only. */
+	put("p.json", "{}", 0);
+	mk("p.files", 0);
+	put("done/r.json", "{}", 0);
+	put("q.json", "{}", 0);
+	put(".journal", "p.json\tdone/p.json\np.files\tdone/p.files\nr.json\tdone/r.json\n"
+			"q.json\trejected/q.json\n", 0);
+	assert_int_equal(hrdex_outbox_recover(dir), 0);
+	assert_false(exists(".journal"));
+	assert_false(exists("p.json"));
+	assert_false(exists("p.files"));
+	assert_false(exists("q.json"));
+	assert_true(exists("done/p.json"));
+	assert_true(exists("done/p.files"));
+	assert_true(exists("done/r.json"));
+	assert_true(exists("rejected/q.json"));
+	/* no journal: nothing to do */
+	assert_int_equal(hrdex_outbox_recover(dir), 0);
+	/* a destination taken: the source stays for the next pass, never overwritten */
+	put("s.json", "new", 0);
+	put("done/s.json", "old", 0);
+	put(".journal", "s.json\tdone/s.json\n", 0);
+	assert_int_equal(hrdex_outbox_recover(dir), 0);
+	assert_true(exists("s.json"));
+}
+
+static void test_service_delay(void **state)
+{
+	(void)state;
+	assert_int_equal(hrdex_service_delay(0, 300, 3600), 300);
+	assert_int_equal(hrdex_service_delay(1, 300, 3600), 300);
+	assert_int_equal(hrdex_service_delay(2, 300, 3600), 600);
+	assert_int_equal(hrdex_service_delay(4, 300, 3600), 2400);
+	assert_int_equal(hrdex_service_delay(5, 300, 3600), 3600);
+	assert_int_equal(hrdex_service_delay(1000, 300, 3600), 3600);
+	/* backoffMax below the interval never makes a failing peer retry sooner */
+	assert_int_equal(hrdex_service_delay(3, 300, 60), 300);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_free_name),
+		cmocka_unit_test(test_recover),
+		cmocka_unit_test(test_service_delay),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
