@@ -17,8 +17,9 @@
 #                   refs/peers/*) holds only commits its publisher made;
 #                   every document a killed publish reported (its "commit"
 #                   line was printed) is on the branch; cache.db passes
-#                   PRAGMA integrity_check; `hrdex verify` passes (if any)
-#   after restart   all of the above, and: cache.db holds exactly what a
+#                   PRAGMA integrity_check
+#   after restart   all of the above, and: `hrdex verify` passes (when this
+#                   hrdex has it); cache.db holds exactly what a
 #                   fresh `hrdex reindex` of the same repository holds
 #                   (every table, ordered); view/ is `git archive main`;
 #                   main holds every publisher branch; no stray tmp_* packs,
@@ -171,10 +172,6 @@ check_always() {
 		[ "$(sqlite3 "$dir/cache.db" 'PRAGMA integrity_check' 2>&1)" = ok ] ||
 			violation "cache.db of $(basename "$dir") fails integrity_check"
 	fi
-	if [ "$HAS_VERIFY" = 1 ]; then
-		"$HRDEX" -C "$dir" verify >"$T/hverify.out" 2>&1 ||
-			violation "hrdex verify: $(tail -n3 "$T/hverify.out" | tr '\n' ' ')"
-	fi
 }
 
 # check_restarted DIR : after a restart ran to completion.
@@ -182,6 +179,12 @@ check_restarted() {
 	local dir=$1 fresh=$T/fresh pub
 	check_always "$dir"
 	CHECKS=$((CHECKS + 1)) SCHECKS=$((SCHECKS + 1))
+	# (right after a kill main and the cache may lag, legitimately: verify
+	# checks them against the refs, so it runs after the restart only)
+	if [ "$HAS_VERIFY" = 1 ]; then
+		"$HRDEX" -C "$dir" verify >"$T/hverify.out" 2>&1 ||
+			violation "hrdex verify: $(tail -n3 "$T/hverify.out" | tr '\n' ' ')"
+	fi
 	# The cache equals a reindex of the same repository (built aside).
 	rm -rf "$fresh" && mkdir -p "$fresh"
 	cp "$dir/hrdex.conf" "$dir/allowed_signers" "$fresh/"
@@ -398,6 +401,123 @@ scenario_reindex() {
 			batch "$T/b" ohchr 3
 			"$HRDEX" -C "$P" publish "$T/b" >/dev/null || violation "publish after reindex"
 		fi
+	done
+	summary
+}
+
+# ---- the outbox service ----
+
+# drop NAME CONTENT_FILE : put a file into the outbox the documented way
+# (written aside, renamed into place), and remember it.
+DROPPED=()
+drop() {
+	local dir=$1 name=$2 src=$3
+	cp "$src" "$dir/outbox/.$name.tmp"
+	mv "$dir/outbox/.$name.tmp" "$dir/outbox/$name.json"
+	DROPPED+=("$name $(sha256sum <"$src" | cut -c1-64)")
+}
+
+# check_outbox DIR FINAL : no dropped file lost or changed; every file in
+# done/ published with that content, each ref committed once; rejected/
+# files have their .error.  FINAL: the run finished, so nothing is left in
+# outbox/ and no journal.  (In bulk: a few processes whatever the count.)
+check_outbox() {
+	local dir=$1 final=$2 pub=$(pubof "$1") n
+	CHECKS=$((CHECKS + 1)) SCHECKS=$((SCHECKS + 1))
+	# every file there now: "SUM WHERE NAME", WHERE = outbox|done|rejected,
+	# NAME without ~N and .json
+	(cd "$dir/outbox" && find . -maxdepth 2 -name '*.json' -type f | sed 's|^\./||' | sort | while read -r f; do
+		printf '%s %s\n' "$(sha256sum <"$f" | cut -c1-64)" "$f"
+	done) | awk '{ split($2, p, "/"); w = p[2] == "" ? "outbox" : p[1]; f = p[2] == "" ? p[1] : p[2];
+		sub(/\.json$/, "", f); sub(/~[0-9]+$/, "", f); print $1, w, f, $2 }' | sort >"$T/have.list"
+	printf '%s\n' "${DROPPED[@]}" | awk '{ print $2, $1 }' | sort >"$T/dropped.list"
+	# lost: a dropped (sum, name) with no file of that name and content anywhere
+	join -j1 -o 1.2,2.3 "$T/dropped.list" "$T/have.list" | awk '$1 == $2 { print $1 }' | sort -u >"$T/found.list"
+	awk '{ print $2 }' "$T/dropped.list" | sort -u | comm -23 - "$T/found.list" >"$T/lost.list"
+	[ ! -s "$T/lost.list" ] || violation "outbox files lost: $(head -n5 "$T/lost.list" | tr '\n' ' ')"
+	# done/: published with that content
+	git --git-dir "$dir/repo.git" ls-tree -r "refs/heads/$pub" -- "$pub/note/" 2>/dev/null |
+		awk '{ n = $4; sub(/.*\//, "", n); sub(/\.json$/, "", n); print $3, n }' | sort >"$T/tree.blobs"
+	awk '$2 == "done" { print $4 }' "$T/have.list" >"$T/done.list"
+	if [ -s "$T/done.list" ]; then
+		(cd "$dir/outbox" && git hash-object --stdin-paths <"$T/done.list") >"$T/done.blobs"
+		paste -d' ' "$T/done.blobs" "$T/done.list" | awk '{ print $1 }' | sort -u | comm -23 - <(cut -d' ' -f1 "$T/tree.blobs" | sort -u) >"$T/unpub.list"
+		[ ! -s "$T/unpub.list" ] || violation "files in done/ whose content is not on the branch: $(grep -F -f "$T/unpub.list" <(paste -d' ' "$T/done.blobs" "$T/done.list") | head -n3 | tr '\n' ' ')"
+	fi
+	# published twice: a path of ours changed by more than one commit
+	git --git-dir "$dir/repo.git" log --format= --name-only "refs/heads/$pub" -- "$pub/note/" |
+		grep . | sort | uniq -c | awk '$1 > 1 { print $2 }' >"$T/twice.list"
+	[ ! -s "$T/twice.list" ] || violation "published twice: $(head -n3 "$T/twice.list" | tr '\n' ' ')"
+	# rejected/: invalid files only, each with its .error
+	awk '$2 == "rejected" { print $3, $4 }' "$T/have.list" | while read -r name f; do
+		[ -f "$dir/outbox/${f%.json}.error" ] || violation "$f has no .error"
+		case "$name" in bad*) ;; *) violation "a valid file was rejected: $f ($(head -c 200 "$dir/outbox/${f%.json}.error"))" ;; esac
+	done
+	if [ "$final" = 1 ]; then
+		awk '$2 == "outbox" { print $4 }' "$T/have.list" >"$T/left.list"
+		[ ! -s "$T/left.list" ] || violation "still in outbox/ after a complete pass: $(head -n3 "$T/left.list" | tr '\n' ' ')"
+		[ ! -e "$dir/outbox/.journal" ] || violation "outbox/.journal left after a complete pass"
+	fi
+	return 0
+}
+
+scenario_outbox() {
+	local P=$T/agents/box mean d i n k rc mode
+	begin outbox
+	DROPPED=()
+	mkagent "$P" ohchr
+	SOURCE[ohchr]=$P
+	git config -f "$P/hrdex.conf" outbox.settle 0
+	git config -f "$P/hrdex.conf" outbox.interval 1
+	mkdir -p "$P/outbox"
+	k=0
+	# some documents are published once by hand first, so main exists
+	batch "$T/b" ohchr 3
+	"$HRDEX" -C "$P" publish "$T/b" >/dev/null
+	for ((i = 0; i < 60; i++)); do
+		doc ohchr note "o$k" "Outbox $k" >"$T/o.json"
+		drop "$P" "o$k" "$T/o.json"
+		k=$((k + 1))
+	done
+	rc=0
+	mean=$(ms "$HRDEX" -C "$P" run --once) || rc=$?
+	[ "$rc" = 0 ] || fail "run --once: $(cat "$T/ms.out")"
+	echo "crash: an outbox pass of 60 files takes $mean ms"
+	check_outbox "$P" 1
+	check_restarted "$P"
+	while more_rounds; do
+		ROUND=$((ROUND + 1))
+		n=$(( RANDOM % 2 ? 1 + RANDOM % 10 : 30 + RANDOM % 90 ))
+		for ((i = 0; i < n; i++)); do
+			if [ $((RANDOM % 15)) = 0 ]; then
+				doc ohchr note "bad$k" | sed 's/"date": "2016-05-04"/"date": "2016-02-30"/' >"$T/o.json"
+				drop "$P" "bad$k" "$T/o.json"
+			elif [ $((RANDOM % 15)) = 0 ] && [ "$k" -gt 0 ]; then
+				# the same content again under the same name: done/NAME~1.json, no new commit
+				name=o$((RANDOM % k))
+				doc ohchr note "$name" "Outbox ${name#o}" >"$T/o.json"
+				drop "$P" "$name" "$T/o.json"
+			else
+				doc ohchr note "o$k" "Outbox $k" >"$T/o.json"
+				drop "$P" "o$k" "$T/o.json"
+			fi
+			k=$((k + 1))
+		done
+		# the service as systemd runs it, or one pass (cron, tests)
+		if [ $((RANDOM % 2)) = 0 ]; then
+			killed "$T/run.out" "$T/run.err" "$mean" "$HRDEX" -C "$P" run --once || true
+		else
+			killed "$T/run.out" "$T/run.err" $((mean + 1000)) "$HRDEX" -C "$P" run || true
+		fi
+		check_always "$P"
+		check_outbox "$P" 0
+		rc=0
+		d=$(ms "$HRDEX" -C "$P" run --once) || rc=$?
+		[ "$rc" = 0 ] || violation "run --once after a kill exited $rc: $(tail -n3 "$T/ms.out" | tr '\n' ' ')"
+		restarted
+		mean=$(( (mean * 3 + d) / 4 ))
+		check_outbox "$P" 1
+		check_restarted "$P"
 	done
 	summary
 }
