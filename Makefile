@@ -6,6 +6,9 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=1 check   the same under AddressSanitizer + UBSan
 #   make fuzz       run each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS
+#   make crash      kill -9 publish, sync, reindex and the outbox service at random
+#                   moments, 60+ times each, checking every invariant (CRASH_SEED)
+#   make valgrind   unit tests and a two-agent publish + sync under valgrind
 
 PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
@@ -46,7 +49,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(BUILD)/tests/tools/blackhole $(BUILD)/tests/tools/killafter
 
 .PHONY: all check unit e2e demo deps install uninstall clean bench valgrind bench-cache fuzz \
-	fuzz-build
+	fuzz-build crash
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/hrdex
@@ -145,6 +148,11 @@ $(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJS) | $(BUILD
 
 valgrind: all $(UNIT_BINS)
 	HRDEX_VALGRIND=1 tests/run.sh $(BUILD) unit
+
+# make crash [CRASH_KILLS=60] [CRASH_SEED=N]: the full crash harness
+# (tests/crash/crash.sh; `make check` runs a short one, e2e/600-crash-short).
+crash: all $(TOOL_BINS)
+	HRDEX=$(CURDIR)/$(BUILD)/hrdex HRDEX_BUILD=$(CURDIR)/$(BUILD) tests/crash/crash.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5

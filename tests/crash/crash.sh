@@ -28,7 +28,8 @@
 #
 # Environment:
 #   CRASH_SEED    seed of the random delays (printed; set it to replay a run)
-#   CRASH_KILLS   kills that must land mid-operation, per scenario (default 60)
+#   CRASH_KILLS   kills that must land mid-operation, per scenario (default 60);
+#                 CRASH_KILLS_PUBLISH, _SYNC, _REINDEX, _OUTBOX override it for one
 #   CRASH_DOCS    documents of the reindex scenario (default 3000)
 #   CRASH_GROUP   percentage of kills that take the whole process group (fetch
 #                 children too), the rest kill the hrdex process alone (default 30)
@@ -221,14 +222,17 @@ summary() {
 }
 
 begin() {
-	SCEN=$1 ROUND=0
+	local v=CRASH_KILLS_${1^^}
+	SCEN=$1 ROUND=0 STARGET=${!v:-$TARGET}
 	SKILLS=0 SMID=0 SLATE=0 SRESTARTS=0 SCHECKS=0 SVIOLATIONS=0
 	REPORTED=()
 	: >"$T/reported.list"
 }
 
-# rounds: until TARGET kills landed mid-operation (at most 3 x TARGET rounds).
-more_rounds() { [ "$SMID" -lt "$TARGET" ] && [ "$ROUND" -lt $((TARGET * 3)) ]; }
+# rounds: until the scenario's kills landed mid-operation (at most 3 x as
+# many rounds).
+STARGET=$TARGET
+more_rounds() { [ "$SMID" -lt "$STARGET" ] && [ "$ROUND" -lt $((STARGET * 3)) ]; }
 
 # ---- documents ----
 
