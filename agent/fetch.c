@@ -150,14 +150,18 @@ static int on_push_update(const char *refname, const char *status, void *payload
 	return 0;
 }
 
-/* Cap memory and file size; die with the parent. */
-static void child_limits(int64_t max_bytes)
+/* Cap memory and file size; die with the parent (pid parent). */
+static void child_limits(int64_t max_bytes, pid_t parent)
 {
 	struct rlimit rl;
 	unsigned long long pages = 0;
 	FILE *f;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Killed between fork() and prctl(), the parent sent no signal: an
+	 * orphan would go on writing into a quarantine the next run reuses. */
+	if (getppid() != parent)
+		_exit(1);
 	signal(SIGPIPE, SIG_IGN);
 	/* Memory: what we use now (huge under AddressSanitizer) plus the budget. */
 	f = fopen("/proc/self/statm", "r");
@@ -369,7 +373,7 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 }
 
 static void child_main(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t n,
-		       const struct hrdex_fetch_opts *o, int fd)
+		       const struct hrdex_fetch_opts *o, int fd, pid_t parent)
 {
 	size_t i;
 	int rc;
@@ -378,7 +382,7 @@ static void child_main(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t
 	for (i = 0; i < n; i++)
 		if (&jobs[i] != job && jobs[i].fd >= 0)
 			close(jobs[i].fd);
-	child_limits(o->max_bytes);
+	child_limits(o->max_bytes, parent);
 	rc = job->push ? child_push(job, o, fd) : child_fetch(job, o, fd);
 	/* No exit handlers, no libgit2 shutdown: this process only reports. */
 	_exit(rc);
@@ -403,11 +407,12 @@ static int job_start(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t n
 		     const struct hrdex_fetch_opts *o)
 {
 	int p[2];
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot make a pipe");
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
@@ -416,7 +421,7 @@ static int job_start(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t n
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child_main(job, jobs, n, o, p[1]);
+		child_main(job, jobs, n, o, p[1], parent);
 	}
 	close(p[1]);
 	job->pid = pid;
