@@ -232,36 +232,36 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 	struct xfer x = { o->max_bytes, 0, 0, 0, job->ssh_key, fd, NULL };
 	size_t nheads = 0, i;
 	char *taken = NULL;
-	int picked = 0;
+	int picked = 0, rc = 1;
 
 	/* The INIT macros leave fields out, which -Wextra refuses. */
 	git_remote_init_callbacks(&cbs, GIT_REMOTE_CALLBACKS_VERSION);
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	if (open_quarantined(&repo, o->repo_path, job->quarantine) < 0) {
 		child_say(fd, "error cannot open the repository: %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	if (git_remote_create_anonymous(&remote, repo, job->url) < 0) {
 		child_say(fd, "error %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	cbs.credentials = on_credentials;
 	cbs.transfer_progress = on_progress;
 	cbs.payload = &x;
 	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0) {
 		child_say(fd, "unreachable %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	child_say(fd, "connected");
 	if (git_remote_ls(&heads, &nheads, remote) < 0) {
 		child_say(fd, "error cannot list refs: %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	specs.strings = calloc(job->nwanted + 1, sizeof(char *));
 	taken = calloc(job->nwanted + 1, 1);
 	if (!specs.strings || !taken) {
 		child_say(fd, "error out of memory");
-		return 1;
+		goto cleanup;
 	}
 	/* Only plain refs/heads/<publisher> names we asked for, each once. */
 	for (i = 0; i < nheads && picked < HRDEX_FETCH_MAX_BRANCHES; i++) {
@@ -282,7 +282,7 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 		specs.strings[specs.count] = strdup(spec);
 		if (!specs.strings[specs.count]) {
 			child_say(fd, "error out of memory");
-			return 1;
+			goto cleanup;
 		}
 		specs.count++;
 		git_oid_tostr(hex, sizeof(hex), &heads[i]->oid);
@@ -304,13 +304,23 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 					  "process may use (limits.fetch + 512 MiB)");
 			else
 				child_say(fd, "error %s", git_message());
-			return 1;
+			goto cleanup;
 		}
 	}
 	git_remote_disconnect(remote);
 	child_say(fd, "bytes %lld", (long long)x.bytes);
 	child_say(fd, "ok");
-	return 0;
+	rc = 0;
+cleanup:
+	/* The process exits next; freeing keeps valgrind's leak check of this
+	 * child meaningful (make valgrind). */
+	for (i = 0; specs.strings && i < specs.count; i++)
+		free(specs.strings[i]);
+	free(specs.strings);
+	free(taken);
+	git_remote_free(remote);
+	git_repository_free(repo);
+	return rc;
 }
 
 static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o, int fd)
@@ -322,16 +332,17 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 	git_strarray specs = { NULL, 0 };
 	struct xfer x = { o->max_bytes, 0, 0, 0, job->ssh_key, fd, NULL };
 	size_t i;
+	int rc = 1;
 
 	git_remote_init_callbacks(&cbs, GIT_REMOTE_CALLBACKS_VERSION);
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	if (git_repository_open_bare(&repo, o->repo_path) < 0) {
 		child_say(fd, "error cannot open the repository: %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	if (git_remote_create_anonymous(&remote, repo, job->url) < 0) {
 		child_say(fd, "error %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	cbs.credentials = on_credentials;
 	cbs.push_transfer_progress = on_push_progress;
@@ -339,13 +350,13 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 	cbs.payload = &x;
 	if (git_remote_connect(remote, GIT_DIRECTION_PUSH, &cbs, NULL, NULL) < 0) {
 		child_say(fd, "unreachable %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	child_say(fd, "connected");
 	specs.strings = calloc(job->nwanted + 1, sizeof(char *));
 	if (!specs.strings) {
 		child_say(fd, "error out of memory");
-		return 1;
+		goto cleanup;
 	}
 	for (i = 0; i < job->nwanted; i++) {
 		char spec[256];
@@ -355,7 +366,7 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 		specs.strings[specs.count] = strdup(spec);
 		if (!specs.strings[specs.count]) {
 			child_say(fd, "error out of memory");
-			return 1;
+			goto cleanup;
 		}
 		specs.count++;
 	}
@@ -365,11 +376,18 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 			child_say(fd, "error the push exceeded %lld bytes (limits.fetch)", (long long)o->max_bytes);
 		else
 			child_say(fd, "error %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	git_remote_disconnect(remote);
 	child_say(fd, "ok");
-	return 0;
+	rc = 0;
+cleanup:
+	for (i = 0; specs.strings && i < specs.count; i++)
+		free(specs.strings[i]);
+	free(specs.strings);
+	git_remote_free(remote);
+	git_repository_free(repo);
+	return rc;
 }
 
 static void child_main(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t n,
