@@ -146,8 +146,12 @@ $(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJS) | $(BUILD
 	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) -lm
 
+# Unit tests, then a two-agent publish + sync (fetch child included), query,
+# reindex, verify and an outbox pass, every hrdex process under valgrind:
+# no error, no definite leak (suppressions: tests/valgrind.supp).
 valgrind: all $(UNIT_BINS)
 	HRDEX_VALGRIND=1 tests/run.sh $(BUILD) unit
+	HRDEX=$(CURDIR)/$(BUILD)/hrdex HRDEX_BUILD=$(CURDIR)/$(BUILD) tests/valgrind/sync.sh
 
 # make crash [CRASH_KILLS=60] [CRASH_SEED=N]: the full crash harness
 # (tests/crash/crash.sh; `make check` runs a short one, e2e/600-crash-short).

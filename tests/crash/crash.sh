@@ -50,6 +50,9 @@ mkagent() { mkagent_loud "$@" 2>/dev/null; }
 eval "$(declare -f trust | sed '1s/trust/trust_loud/')"
 trust() { trust_loud "$@" 2>/dev/null; }
 
+# A private copy: a rebuild during a long run must not swap the binary under it.
+cp "$HRDEX" "$T/hrdex.bin"
+HRDEX=$T/hrdex.bin
 KILLAFTER=$TOOLS/killafter
 [ -x "$KILLAFTER" ] || fail "no $KILLAFTER: run make check (or make crash)"
 SEED=${CRASH_SEED:-$(( $(date +%s%N) % 1000000007 ))}
