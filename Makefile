@@ -9,6 +9,7 @@
 #   make crash      kill -9 publish, sync, reindex and the outbox service at random
 #                   moments, 60+ times each, checking every invariant (CRASH_SEED)
 #   make valgrind   unit tests and a two-agent publish + sync under valgrind
+#   make stress     hostile peers at full scale (100k commits, 256 MiB, 1M entries)
 
 PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
@@ -49,7 +50,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(BUILD)/tests/tools/blackhole $(BUILD)/tests/tools/killafter
 
 .PHONY: all check unit e2e demo deps install uninstall clean bench valgrind bench-cache fuzz \
-	fuzz-build crash
+	fuzz-build crash stress
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/hrdex
@@ -157,6 +158,13 @@ valgrind: all $(UNIT_BINS)
 # (tests/crash/crash.sh; `make check` runs a short one, e2e/600-crash-short).
 crash: all $(TOOL_BINS)
 	HRDEX=$(CURDIR)/$(BUILD)/hrdex HRDEX_BUILD=$(CURDIR)/$(BUILD) tests/crash/crash.sh
+
+# make stress: hostile peers at full scale against the default limits (100,001
+# commits, a 256 MiB attachment, a tree of 1,000,001 entries; e2e/610 runs the
+# same shapes small in `make check`).
+stress: all $(TOOL_BINS)
+	HRDEX=$(CURDIR)/$(BUILD)/hrdex HRDEX_BUILD=$(CURDIR)/$(BUILD) HRDEX_SCALE=large \
+		bash tests/e2e/610-hostile-scale.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
