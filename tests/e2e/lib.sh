@@ -11,6 +11,10 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/hrdex-e2e.XXXXXX")
 PIDS=()
 cleanup() {
 	local p
+	# daemons started inside $(...) cannot add to PIDS: they list themselves here
+	if [ -f "$T/daemon.pids" ]; then
+		while read -r p; do PIDS+=("$p"); done <"$T/daemon.pids"
+	fi
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$T"
@@ -54,6 +58,8 @@ start_daemon() {
 	git daemon --reuseaddr --listen=127.0.0.1 --port="$port" --base-path="$dir" \
 		--export-all --informative-errors "$dir" >"$T/daemon-$port.log" 2>&1 &
 	PIDS+=($!)
+	# callers run this in $(...), a subshell: PIDS above is lost, this is not
+	echo $! >>"$T/daemon.pids"
 	for _ in $(seq 1 50); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "$port"; return 0; }
 		sleep 0.1
