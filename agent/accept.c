@@ -15,6 +15,7 @@
 #include "config.h"
 #include "doc.h"
 #include "error.h"
+#include "json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,38 +29,6 @@
 #define ATTACHMENTS_MAX 1000
 
 /* ---- names and order ---- */
-
-/* Decode one UTF-8 code point at s (n bytes left); 0 when invalid. */
-static size_t utf8_next(const unsigned char *s, size_t n, unsigned *cp)
-{
-	unsigned c = s[0];
-	size_t len, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, c &= 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, c &= 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, c &= 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
 
 /* Code points HFS+ ignores when comparing names (git's is_hfs_dotgit list,
  * widened to the whole format-character blocks). */
@@ -83,7 +52,7 @@ const char *hrdex_tree_name_problem(const char *name, size_t len)
 	if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
 		return "'.' or '..' as a name";
 	for (i = 0; i < len; i += step) {
-		step = utf8_next(s + i, len - i, &cp);
+		step = hrdex_utf8_decode(s + i, len - i, &cp);
 		if (!step)
 			return "invalid UTF-8 in name";
 		if (cp < 0x20 || cp == 0x7f)

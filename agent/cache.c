@@ -15,6 +15,7 @@
 #include "date.h"
 #include "error.h"
 #include "fs.h"
+#include "json.h"
 #include "log.h"
 
 #include <errno.h>
@@ -65,8 +66,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BRANCH_DELETE] = "DELETE FROM branches WHERE publisher = ?1",
 	[ST_TOUCH_INSERT] = "INSERT OR IGNORE INTO temp.touched(ref) VALUES(?1)",
 	[ST_COMMIT_SET] = "UPDATE documents SET \"commit\" = ?2 WHERE ref = ?1",
-	[ST_COMMIT_FILL] = "UPDATE documents INDEXED BY documents_uncommitted SET \"commit\" = ?2 "
-			   "WHERE \"commit\" IS NULL AND ref >= ?1 || '/' AND ref < ?1 || '0'",
+	[ST_COMMIT_FILL] = ("UPDATE documents INDEXED BY documents_uncommitted SET \"commit\" = ?2 "
+			    "WHERE \"commit\" IS NULL AND ref >= ?1 || '/' AND ref < ?1 || '0'"),
 };
 
 static const char schema_sql[] =
@@ -323,32 +324,6 @@ void hrdex_cache_close(struct hrdex_cache *c)
 
 /* ---- text helpers ---- */
 
-/* Decode one UTF-8 sequence at s (valid input assumed; bad bytes are taken
- * as one code point each), setting *len. */
-static unsigned utf8_next(const unsigned char *s, size_t *len)
-{
-	if (s[0] < 0x80) {
-		*len = 1;
-		return s[0];
-	}
-	if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-		*len = 2;
-		return ((s[0] & 0x1fu) << 6) | (s[1] & 0x3fu);
-	}
-	if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-		*len = 3;
-		return ((s[0] & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
-	}
-	if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-	    (s[3] & 0xc0) == 0x80) {
-		*len = 4;
-		return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3fu) << 12) | ((s[2] & 0x3fu) << 6) |
-		       (s[3] & 0x3fu);
-	}
-	*len = 1;
-	return 0xfffd;
-}
-
 /* Han ideographs, kana, bopomofo: scripts written without spaces. */
 static int is_cjk(unsigned cp)
 {
@@ -376,7 +351,7 @@ int hrdex_cache_fts_text(struct hrdex_buf *out, const char *s, int query)
 	if (hrdex_buf_grow(out, 0) < 0)
 		return -1;
 	while (*p) {
-		unsigned cp = utf8_next(p, &len);
+		unsigned cp = hrdex_utf8_next(p, &len);
 
 		if (is_arabic_mark(cp)) {
 			p += len;
@@ -777,8 +752,8 @@ cleanup:
 static int delete_publisher(struct hrdex_cache *c, const char *p)
 {
 	static const char *const sql[] = {
-		"DELETE FROM documents_fts WHERE rowid IN "
-		"(SELECT rowid FROM documents WHERE ref >= ?1 || '/' AND ref < ?1 || '0')",
+		("DELETE FROM documents_fts WHERE rowid IN "
+		 "(SELECT rowid FROM documents WHERE ref >= ?1 || '/' AND ref < ?1 || '0')"),
 		"DELETE FROM doc_countries WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
 		"DELETE FROM doc_themes WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
 		"DELETE FROM links WHERE from_ref >= ?1 || '/' AND from_ref < ?1 || '0'",

@@ -3,49 +3,13 @@
  * html.h).
  */
 #include "html.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
-
-/* Length of the UTF-8 sequence at s (at most n bytes) and its code point;
- * 0 when it is not a valid sequence. */
-static size_t utf8_next(const unsigned char *s, size_t n, unsigned *cp)
-{
-	size_t len, i;
-	unsigned c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
 
 /* Characters never written raw: controls and bidirectional overrides. */
 static int forbidden(unsigned cp)
@@ -77,7 +41,7 @@ int hrdex_html_textn(struct hrdex_buf *b, const char *s, size_t n)
 		default:
 			if (p[i] >= 0x20 && p[i] < 0x7f)
 				break;
-			len = utf8_next(p + i, n - i, &cp);
+			len = hrdex_utf8_decode(p + i, n - i, &cp);
 			if (!len) {
 				len = 1;
 				rep = replacement;
@@ -265,7 +229,7 @@ int hrdex_js_string(struct hrdex_buf *b, const char *s)
 			snprintf(esc, sizeof(esc), "\\u%04x", p[i]);
 			rep = esc;
 		} else if (p[i] >= 0x80) {
-			len = utf8_next(p + i, n - i, &cp);
+			len = hrdex_utf8_decode(p + i, n - i, &cp);
 			if (!len) {
 				len = 1;
 				rep = "\\ufffd";
@@ -305,7 +269,7 @@ int hrdex_md_text(struct hrdex_buf *b, const char *s)
 		} else if (p[i] < 0x80) {
 			r = hrdex_buf_putc(b, (char)p[i]);
 		} else {
-			len = utf8_next(p + i, n - i, &cp);
+			len = hrdex_utf8_decode(p + i, n - i, &cp);
 			if (!len) {
 				len = 1;
 				r = hrdex_buf_puts(b, replacement);

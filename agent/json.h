@@ -66,6 +66,15 @@ int hrdex_json_compact(struct hrdex_buf *out, const cJSON *v);
  */
 int hrdex_utf8_valid(const char *s, size_t len);
 
+/* Decode the UTF-8 sequence at s (at most n bytes): its length, with the
+ * code point in *cp; 0 when it is not a valid shortest-form sequence of a
+ * Unicode scalar value. */
+size_t hrdex_utf8_decode(const void *s, size_t n, unsigned *cp);
+
+/* The same over NUL-terminated text, never failing: an invalid byte is one
+ * U+FFFD of length 1, so callers can always advance by *len. */
+unsigned hrdex_utf8_next(const void *s, size_t *len);
+
 /* Number of Unicode code points in a valid, NUL-terminated UTF-8 string. */
 size_t hrdex_utf8_length(const char *s);
 

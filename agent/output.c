@@ -4,6 +4,7 @@
 #include "output.h"
 #include "date.h"
 #include "error.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,30 +71,6 @@ void hrdex_output_free(struct hrdex_output *o)
 
 /* ---- display width ---- */
 
-static unsigned utf8_decode(const unsigned char *s, size_t *len)
-{
-	if (s[0] < 0x80) {
-		*len = 1;
-		return s[0];
-	}
-	if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-		*len = 2;
-		return ((s[0] & 0x1fu) << 6) | (s[1] & 0x3fu);
-	}
-	if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-		*len = 3;
-		return ((s[0] & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
-	}
-	if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-	    (s[3] & 0xc0) == 0x80) {
-		*len = 4;
-		return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3fu) << 12) | ((s[2] & 0x3fu) << 6) |
-		       (s[3] & 0x3fu);
-	}
-	*len = 1;
-	return 0xfffd;
-}
-
 struct range {
 	unsigned lo, hi;
 };
@@ -154,7 +131,7 @@ size_t hrdex_output_width(const char *s)
 	size_t w = 0, len;
 
 	while (*p) {
-		w += (size_t)cp_width(utf8_decode(p, &len));
+		w += (size_t)cp_width(hrdex_utf8_next(p, &len));
 		p += len;
 	}
 	return w;
@@ -261,7 +238,7 @@ static int ics_line(struct hrdex_buf *b, const char *line)
 	size_t col = 0, len;
 
 	while (*p) {
-		utf8_decode(p, &len);
+		hrdex_utf8_next(p, &len);
 		if (col + len > 75) {
 			if (hrdex_buf_puts(b, "\r\n ") < 0)
 				return -1;
@@ -458,7 +435,7 @@ static int put_cut(struct hrdex_buf *b, const char *s, size_t max)
 	if (!max || hrdex_output_width(s) <= max)
 		return hrdex_buf_puts(b, s);
 	while (*p) {
-		int cw = cp_width(utf8_decode(p, &len));
+		int cw = cp_width(hrdex_utf8_next(p, &len));
 
 		if (w + (size_t)cw + 1 > max)
 			break;

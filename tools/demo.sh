@@ -43,7 +43,7 @@ port=${HRDEX_DEMO_PORT:-$((20000 + RANDOM % 20000))}
 say "git daemon serves the three repositories on 127.0.0.1:$port"
 mkdir -p "$D/srv"
 for a in $agents; do ln -s "$D/$a/repo.git" "$D/srv/$a.git"; done
-git daemon --reuseaddr --listen=127.0.0.1 --port="$port" --base-path="$D/srv" --export-all \
+"$(git --exec-path)/git-daemon" --reuseaddr --listen=127.0.0.1 --port="$port" --base-path="$D/srv" --export-all \
 	"$D/srv" 2>"$D/daemon.log" &
 daemon=$!
 for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done

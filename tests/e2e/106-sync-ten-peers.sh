@@ -16,7 +16,7 @@ done
 # One server per peer, as in real life (one git daemon for all ten would
 # overflow its listen backlog and add SYN retransmits of a second).
 for i in 0 1 2 3 4 5 6 7 8 9; do
-	port=$(start_daemon "$T/agents/p$i")
+	start_daemon "$T/agents/p$i" port
 	"$HRDEX" -C "$V" peer add "p$i" "git://127.0.0.1:$port/repo.git"
 done
 sync_agent "$V" || fail "first round failed"

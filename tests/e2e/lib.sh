@@ -50,19 +50,28 @@ free_port() {
 	fail "no free port"
 }
 
-# start_daemon DIR : serve DIR's repositories with git daemon on a free
-# loopback port; prints the port.  --export-all: every repository below DIR.
+# start_daemon DIR [VAR] : serve DIR's repositories with git daemon on a free
+# loopback port (--export-all: every repository below DIR), and put the port
+# in $VAR (default DAEMON_PORT).  Call it directly, never inside $(...): the
+# daemon's pid must reach PIDS in this shell so that cleanup stops it.  The
+# daemon binary is started itself, not through the `git` wrapper, which would
+# leave it running when the wrapper is killed.
 start_daemon() {
-	local dir=$1 port
-	port=$(free_port)
-	git daemon --reuseaddr --listen=127.0.0.1 --port="$port" --base-path="$dir" \
-		--export-all --informative-errors "$dir" >"$T/daemon-$port.log" 2>&1 &
+	# Locals get odd names: printf -v below must set the caller's variable.
+	local _sd_dir=$1 _sd_var=${2:-DAEMON_PORT} _sd_port
+	_sd_port=$(free_port)
+	"$(git --exec-path)/git-daemon" --reuseaddr --listen=127.0.0.1 --port="$_sd_port" \
+		--base-path="$_sd_dir" --export-all --informative-errors "$_sd_dir" \
+		>"$T/daemon-$_sd_port.log" 2>&1 &
 	PIDS+=($!)
 	# callers run this in $(...), a subshell: PIDS above is lost, this is not
 	echo $! >>"$T/daemon.pids"
 	for _ in $(seq 1 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "$port"; return 0; }
+		if (exec 3<>"/dev/tcp/127.0.0.1/$_sd_port") 2>/dev/null; then
+			printf -v "$_sd_var" '%s' "$_sd_port"
+			return 0
+		fi
 		sleep 0.1
 	done
-	fail "git daemon did not start on $port"
+	fail "git daemon did not start on $_sd_port"
 }

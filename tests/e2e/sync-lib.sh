@@ -115,7 +115,7 @@ url_of() { echo "git://127.0.0.1:$PORT/$(basename "$1")/repo.git"; }
 
 # serve : one git daemon for every agent under $T/agents; sets PORT.
 serve() {
-	PORT=$(start_daemon "$T/agents")
+	start_daemon "$T/agents" PORT
 }
 
 # sync DIR [ARGS...] : hrdex sync, output kept in $T/last-sync.{out,err}; returns its status.
