@@ -11,10 +11,6 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/hrdex-e2e.XXXXXX")
 PIDS=()
 cleanup() {
 	local p
-	# daemons started inside $(...) cannot add to PIDS: they list themselves here
-	if [ -f "$T/daemon.pids" ]; then
-		while read -r p; do PIDS+=("$p"); done <"$T/daemon.pids"
-	fi
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$T"
@@ -64,8 +60,6 @@ start_daemon() {
 		--base-path="$_sd_dir" --export-all --informative-errors "$_sd_dir" \
 		>"$T/daemon-$_sd_port.log" 2>&1 &
 	PIDS+=($!)
-	# callers run this in $(...), a subshell: PIDS above is lost, this is not
-	echo $! >>"$T/daemon.pids"
 	for _ in $(seq 1 50); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$_sd_port") 2>/dev/null; then
 			printf -v "$_sd_var" '%s' "$_sd_port"
