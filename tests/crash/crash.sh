@@ -34,6 +34,7 @@
 #   CRASH_GROUP   percentage of kills that take the whole process group (fetch
 #                 children too), the rest kill the hrdex process alone (default 30)
 #   CRASH_KEEP=1  keep the temporary folder (its path is printed)
+#   CRASH_STOP=1  stop at the first violation, keeping the state to inspect
 #
 # Prints one summary line per scenario and a total:
 #   crash: seed S: K kills (M mid-operation, A after completion), R restarts,
@@ -78,6 +79,11 @@ HAS_RUN=0
 violation() {
 	VIOLATIONS=$((VIOLATIONS + 1)) SVIOLATIONS=$((SVIOLATIONS + 1))
 	echo "VIOLATION [$SCEN round $ROUND, seed $SEED]: $*" >&2
+	if [ "${CRASH_STOP:-}" = 1 ]; then
+		trap - EXIT
+		echo "crash: stopped at the first violation; state kept in $T (its git daemon, if any, still runs)" >&2
+		exit 1
+	fi
 }
 
 rand() { echo $(( (RANDOM * 32768 + RANDOM) % $1 )); }
@@ -433,9 +439,7 @@ check_outbox() {
 	CHECKS=$((CHECKS + 1)) SCHECKS=$((SCHECKS + 1))
 	# every file there now: "SUM WHERE NAME", WHERE = outbox|done|rejected,
 	# NAME without ~N and .json
-	(cd "$dir/outbox" && find . -maxdepth 2 -name '*.json' -type f | sed 's|^\./||' | sort | while read -r f; do
-		printf '%s %s\n' "$(sha256sum <"$f" | cut -c1-64)" "$f"
-	done) | awk '{ split($2, p, "/"); w = p[2] == "" ? "outbox" : p[1]; f = p[2] == "" ? p[1] : p[2];
+	(cd "$dir/outbox" && find . -maxdepth 2 -name '*.json' -type f -printf '%P\0' | xargs -0 -r sha256sum) | awk '{ split($2, p, "/"); w = p[2] == "" ? "outbox" : p[1]; f = p[2] == "" ? p[1] : p[2];
 		sub(/\.json$/, "", f); sub(/~[0-9]+$/, "", f); print $1, w, f, $2 }' | sort >"$T/have.list"
 	printf '%s\n' "${DROPPED[@]}" | awk '{ print $2, $1 }' | sort >"$T/dropped.list"
 	# lost: a dropped (sum, name) with no file of that name and content anywhere
@@ -511,7 +515,9 @@ scenario_outbox() {
 			k=$((k + 1))
 		done
 		# the service as systemd runs it, or one pass (cron, tests)
-		if [ $((RANDOM % 2)) = 0 ]; then
+		mode=${CRASH_OUTBOX_MODE:-}
+		[ -n "$mode" ] || mode=$( [ $((RANDOM % 2)) = 0 ] && echo once || echo run)
+		if [ "$mode" = once ]; then
 			killed "$T/run.out" "$T/run.err" "$mean" "$HRDEX" -C "$P" run --once || true
 		else
 			killed "$T/run.out" "$T/run.err" $((mean + 1000)) "$HRDEX" -C "$P" run || true
@@ -520,6 +526,7 @@ scenario_outbox() {
 		check_outbox "$P" 0
 		rc=0
 		d=$(ms "$HRDEX" -C "$P" run --once) || rc=$?
+		{ echo "== round $ROUND: killed run"; cat "$T/run.err"; echo "== restart"; cat "$T/ms.out"; } >>"$T/outbox.log"
 		[ "$rc" = 0 ] || violation "run --once after a kill exited $rc: $(tail -n3 "$T/ms.out" | tr '\n' ' ')"
 		restarted
 		mean=$(( (mean * 3 + d) / 4 ))
