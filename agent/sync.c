@@ -204,13 +204,21 @@ static git_repository *vrepo(struct round *rd, size_t peer)
 	return r;
 }
 
+static int oid_cmp(const void *x, const void *y)
+{
+	return git_oid_cmp(x, y);
+}
+
 /* Copy the checked objects from a peer's quarantine into repo.git, as one
  * pack: undeltified (pack.h), since a delta search over a whole archive of
- * documents would cost more than it saves. */
+ * documents would cost more than it saves.  An object listed twice (the
+ * same attachment in two documents) goes in once: a pack may not hold an
+ * object twice. */
 static int copy_objects(struct round *rd, git_repository *from, const struct hrdex_accept *a)
 {
 	struct hrdex_pack *pack = NULL;
 	git_odb *src = NULL, *odb = NULL;
+	git_oid *ids = NULL;
 	size_t i;
 	int ret = -1;
 
@@ -218,13 +226,23 @@ static int copy_objects(struct round *rd, git_repository *from, const struct hrd
 		hrdex_error_git(HRDEX_EX_IOERR, "cannot read the quarantine");
 		goto cleanup;
 	}
+	if (a->nobjects && !(ids = malloc(a->nobjects * sizeof(*ids)))) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	if (a->nobjects) {
+		memcpy(ids, a->objects, a->nobjects * sizeof(*ids));
+		qsort(ids, a->nobjects, sizeof(*ids), oid_cmp);
+	}
 	if (hrdex_pack_begin(&pack, rd->st->repo) < 0)
 		goto cleanup;
 	for (i = 0; i < a->nobjects; i++) {
 		git_odb_object *obj = NULL;
 		int r;
 
-		if (git_odb_read(&obj, src, &a->objects[i]) < 0) {
+		if (i > 0 && git_oid_equal(&ids[i], &ids[i - 1]))
+			continue;
+		if (git_odb_read(&obj, src, &ids[i]) < 0) {
 			hrdex_error_git(HRDEX_EX_IOERR, "cannot read a checked object");
 			goto cleanup;
 		}
@@ -243,6 +261,7 @@ static int copy_objects(struct round *rd, git_repository *from, const struct hrd
 	ret = 0;
 cleanup:
 	hrdex_pack_free(pack);
+	free(ids);
 	git_odb_free(odb);
 	git_odb_free(src);
 	return ret;

@@ -87,7 +87,9 @@ wait_for 10 test -f "$S/outbox/done/fifth.json" || fail "publishing blocked by a
 [ $((SECONDS - start)) -lt 10 ] || fail "publishing waited for the hanging receiver"
 # The hanging receiver holds its delivery for webhook.timeout (60 s): well
 # under that, the other webhook must have its summary (generous for a loaded CI).
-wait_for 30 grep -q fifth "$T"/good/*.body || fail "other webhooks blocked by a hanging one: $(ls "$T/good"; cat "$T/run2.log")"
+# (the glob inside sh -c, so each try sees the bodies that arrived since)
+wait_for 30 sh -c 'grep -q fifth "$1"/good/*.body' _ "$T" ||
+	fail "other webhooks blocked by a hanging one: $(ls "$T/good"; cat "$T/run2.log")"
 stop_run "$RUN_PID" 5
 jq -e '(.webhooks[] | select(.name == "hang") | .pending) == true' "$S/status.json" >/dev/null ||
 	fail "undelivered summary not pending: $(jq -c .webhooks "$S/status.json")"
