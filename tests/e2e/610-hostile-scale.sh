@@ -31,7 +31,7 @@ large)
 	BLOB=256M LIM_ATTACH=
 	NENTRIES=1000001 LIM_ENTRIES=
 	DEPTH=1000
-	RSS_MAX_MB=1024
+	RSS_MAX_MB=512
 	;;
 *) fail "HRDEX_SCALE is small or large, not '$SCALE'" ;;
 esac
