@@ -555,4 +555,10 @@ for s in "${scenarios[@]}"; do
 	esac
 done
 echo "crash: seed $SEED: $KILLS kills ($MID mid-operation, $LATE after completion), $RESTARTS restarts, $CHECKS checks, $VIOLATIONS violations ($((SECONDS - start)) s)"
-[ "$VIOLATIONS" -eq 0 ]
+if [ "$VIOLATIONS" -gt 0 ]; then
+	# keep the evidence: stop what we started, leave the folder
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	trap - EXIT
+	echo "crash: state kept in $T (outbox.log has each outbox round's output)" >&2
+	exit 1
+fi
