@@ -459,6 +459,9 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 			}
 		hrdex_ref_path(path, sizeof(path), &refs[i]);
 		if (tree_blob(&have, old, path) != 0) {
+			/* Retried after a withdraw killed before main, view/ and the
+			 * cache followed: they catch up even though this one fails. */
+			hrdex_catch_up(s, "withdraw: catch up after an interrupted run");
 			hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is not published; nothing withdrawn", ref);
 			goto cleanup;
 		}
