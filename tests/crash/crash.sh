@@ -4,7 +4,8 @@
 #
 #   tests/crash/crash.sh [SCENARIO...]      (default: every scenario)
 #
-# Scenarios: publish (batches, loose objects and packs), sync (several
+# Scenarios: publish (batches, loose objects and packs; every fifth round a
+# withdrawal), sync (several
 # honest peers, a relay and a hostile peer), reindex, outbox (`hrdex run`,
 # when the binary has it).  Each round of a scenario runs the operation under
 # tests/tools/killafter with a random delay drawn over the operation's
@@ -282,6 +283,29 @@ record_reported() {
 
 # ---- scenarios ----
 
+# withdraw_round DIR MEAN_MS : withdraw 1-3 published documents under a
+# kill, then retry (exit 65 when the killed one got as far as its commit).
+withdraw_round() {
+	local dir=$1 mean=$2 refs=() rc=0 r
+	mapfile -t refs < <(git --git-dir "$dir/repo.git" ls-tree -r --name-only "refs/heads/$(pubof "$dir")" |
+		shuf -n $((1 + RANDOM % 3)) --random-source=<(yes "$RANDOM") | sed 's/\.json$//')
+	[ ${#refs[@]} -gt 0 ] || return 0
+	# no longer promised: they are being withdrawn
+	printf '%s.json\n' "${refs[@]}" | sort >"$T/gone.list"
+	sort "$T/reported.list" | comm -23 - "$T/gone.list" >"$T/reported.new"
+	mv "$T/reported.new" "$T/reported.list"
+	killed "$T/w.out" "$T/w.err" "$mean" "$HRDEX" -C "$dir" withdraw "${refs[@]}" || true
+	check_always "$dir"
+	"$HRDEX" -C "$dir" withdraw "${refs[@]}" >"$T/ms.out" 2>&1 || rc=$?
+	[ "$rc" = 0 ] || [ "$rc" = 65 ] || violation "withdraw after a kill exited $rc: $(tail -n2 "$T/ms.out" | tr '\n' ' ')"
+	restarted
+	for r in "${refs[@]}"; do
+		git --git-dir "$dir/repo.git" cat-file -e "refs/heads/$(pubof "$dir"):$r.json" 2>/dev/null &&
+			violation "$r is still published after its withdrawal"
+	done
+	check_restarted "$dir"
+}
+
 scenario_publish() {
 	local P=$T/agents/pub mean d n out
 	begin publish
@@ -297,6 +321,10 @@ scenario_publish() {
 	echo "crash: publish takes about $d ms (5 documents) to $mean ms (average with 120)"
 	while more_rounds; do
 		ROUND=$((ROUND + 1))
+		if [ $((ROUND % 5)) = 0 ]; then
+			withdraw_round "$P" "$mean"
+			continue
+		fi
 		n=$(( RANDOM % 2 ? 1 + RANDOM % 8 : 64 + RANDOM % 100 ))
 		batch "$T/b" ohchr "$n"
 		out=$T/pub.out
