@@ -556,6 +556,9 @@ scenario_outbox() {
 		d=$(ms "$HRDEX" -C "$P" run --once) || rc=$?
 		{ echo "== round $ROUND: killed run"; cat "$T/run.err"; echo "== restart"; cat "$T/ms.out"; } >>"$T/outbox.log"
 		[ "$rc" = 0 ] || violation "run --once after a kill exited $rc: $(tail -n3 "$T/ms.out" | tr '\n' ' ')"
+		# (an outbox pass that fails is logged, and run --once still exits 0)
+		! grep -q 'outbox: .*trying again in' "$T/ms.out" ||
+			violation "the outbox pass after a kill failed: $(grep 'outbox: ' "$T/ms.out" | head -n2 | tr '\n' ' ')"
 		restarted
 		mean=$(( (mean * 3 + d) / 4 ))
 		check_outbox "$P" 1
