@@ -221,6 +221,23 @@ cleanup:
 	return ret;
 }
 
+/* An anonymous remote for url, connected in direction dir; the parent is
+ * told "connected" (its connect deadline ends there) or why not. */
+static int child_connect(git_remote **out, git_repository *repo, const char *url, git_direction dir,
+			 const git_remote_callbacks *cbs, int fd)
+{
+	if (git_remote_create_anonymous(out, repo, url) < 0) {
+		child_say(fd, "error %s", git_message());
+		return -1;
+	}
+	if (git_remote_connect(*out, dir, cbs, NULL, NULL) < 0) {
+		child_say(fd, "unreachable %s", git_message());
+		return -1;
+	}
+	child_say(fd, "connected");
+	return 0;
+}
+
 static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o, int fd)
 {
 	git_repository *repo = NULL;
@@ -241,18 +258,11 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 		child_say(fd, "error cannot open the repository: %s", git_message());
 		goto cleanup;
 	}
-	if (git_remote_create_anonymous(&remote, repo, job->url) < 0) {
-		child_say(fd, "error %s", git_message());
-		goto cleanup;
-	}
 	cbs.credentials = on_credentials;
 	cbs.transfer_progress = on_progress;
 	cbs.payload = &x;
-	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0) {
-		child_say(fd, "unreachable %s", git_message());
+	if (child_connect(&remote, repo, job->url, GIT_DIRECTION_FETCH, &cbs, fd) < 0)
 		goto cleanup;
-	}
-	child_say(fd, "connected");
 	if (git_remote_ls(&heads, &nheads, remote) < 0) {
 		child_say(fd, "error cannot list refs: %s", git_message());
 		goto cleanup;
@@ -340,19 +350,12 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 		child_say(fd, "error cannot open the repository: %s", git_message());
 		goto cleanup;
 	}
-	if (git_remote_create_anonymous(&remote, repo, job->url) < 0) {
-		child_say(fd, "error %s", git_message());
-		goto cleanup;
-	}
 	cbs.credentials = on_credentials;
 	cbs.push_transfer_progress = on_push_progress;
 	cbs.push_update_reference = on_push_update;
 	cbs.payload = &x;
-	if (git_remote_connect(remote, GIT_DIRECTION_PUSH, &cbs, NULL, NULL) < 0) {
-		child_say(fd, "unreachable %s", git_message());
+	if (child_connect(&remote, repo, job->url, GIT_DIRECTION_PUSH, &cbs, fd) < 0)
 		goto cleanup;
-	}
-	child_say(fd, "connected");
 	specs.strings = calloc(job->nwanted + 1, sizeof(char *));
 	if (!specs.strings) {
 		child_say(fd, "error out of memory");
