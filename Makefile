@@ -6,6 +6,10 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=1 check   the same under AddressSanitizer + UBSan
 #   make fuzz       run each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS
+#   make crash      kill -9 publish, sync, reindex and the outbox service at random
+#                   moments, 60+ times each, checking every invariant (CRASH_SEED)
+#   make valgrind   unit tests and a two-agent publish + sync under valgrind
+#   make stress     hostile peers at full scale (100k commits, 256 MiB, 1M entries)
 
 PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
@@ -43,10 +47,10 @@ ASSETS := $(sort $(wildcard agent/assets/*.css agent/assets/*.js))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # Helpers the e2e scenarios run (e.g. a peer that accepts and never answers).
-TOOL_BINS := $(BUILD)/tests/tools/blackhole
+TOOL_BINS := $(BUILD)/tests/tools/blackhole $(BUILD)/tests/tools/killafter
 
 .PHONY: all check unit e2e demo deps install uninstall clean bench valgrind bench-cache fuzz \
-	fuzz-build
+	fuzz-build crash stress
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/hrdex
@@ -151,8 +155,24 @@ $(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJS) | $(BUILD
 	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(LIB_OBJS) $(LDFLAGS) $(PKG_LIBS) -lm
 
+# Unit tests, then a two-agent publish + sync (fetch child included), query,
+# reindex, verify and an outbox pass, every hrdex process under valgrind:
+# no error, no definite leak (suppressions: tests/valgrind.supp).
 valgrind: all $(UNIT_BINS)
 	HRDEX_VALGRIND=1 tests/run.sh $(BUILD) unit
+	HRDEX=$(CURDIR)/$(BUILD)/hrdex HRDEX_BUILD=$(CURDIR)/$(BUILD) tests/valgrind/sync.sh
+
+# make crash [CRASH_KILLS=60] [CRASH_SEED=N]: the full crash harness
+# (tests/crash/crash.sh; `make check` runs a short one, e2e/600-crash-short).
+crash: all $(TOOL_BINS)
+	HRDEX=$(CURDIR)/$(BUILD)/hrdex HRDEX_BUILD=$(CURDIR)/$(BUILD) tests/crash/crash.sh
+
+# make stress: hostile peers at full scale against the default limits (100,001
+# commits, a 256 MiB attachment, a tree of 1,000,001 entries; e2e/610 runs the
+# same shapes small in `make check`).
+stress: all $(TOOL_BINS)
+	HRDEX=$(CURDIR)/$(BUILD)/hrdex HRDEX_BUILD=$(CURDIR)/$(BUILD) HRDEX_SCALE=large \
+		bash tests/e2e/610-hostile-scale.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5

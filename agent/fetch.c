@@ -150,14 +150,18 @@ static int on_push_update(const char *refname, const char *status, void *payload
 	return 0;
 }
 
-/* Cap memory and file size; die with the parent. */
-static void child_limits(int64_t max_bytes)
+/* Cap memory and file size; die with the parent (pid parent). */
+static void child_limits(int64_t max_bytes, pid_t parent)
 {
 	struct rlimit rl;
 	unsigned long long pages = 0;
 	FILE *f;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Killed between fork() and prctl(), the parent sent no signal: an
+	 * orphan would go on writing into a quarantine the next run reuses. */
+	if (getppid() != parent)
+		_exit(1);
 	signal(SIGPIPE, SIG_IGN);
 	/* Memory: what we use now (huge under AddressSanitizer) plus the budget. */
 	f = fopen("/proc/self/statm", "r");
@@ -217,6 +221,23 @@ cleanup:
 	return ret;
 }
 
+/* An anonymous remote for url, connected in direction dir; the parent is
+ * told "connected" (its connect deadline ends there) or why not. */
+static int child_connect(git_remote **out, git_repository *repo, const char *url, git_direction dir,
+			 const git_remote_callbacks *cbs, int fd)
+{
+	if (git_remote_create_anonymous(out, repo, url) < 0) {
+		child_say(fd, "error %s", git_message());
+		return -1;
+	}
+	if (git_remote_connect(*out, dir, cbs, NULL, NULL) < 0) {
+		child_say(fd, "unreachable %s", git_message());
+		return -1;
+	}
+	child_say(fd, "connected");
+	return 0;
+}
+
 static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o, int fd)
 {
 	git_repository *repo = NULL;
@@ -228,36 +249,29 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 	struct xfer x = { o->max_bytes, 0, 0, 0, job->ssh_key, fd, NULL };
 	size_t nheads = 0, i;
 	char *taken = NULL;
-	int picked = 0;
+	int picked = 0, rc = 1;
 
 	/* The INIT macros leave fields out, which -Wextra refuses. */
 	git_remote_init_callbacks(&cbs, GIT_REMOTE_CALLBACKS_VERSION);
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	if (open_quarantined(&repo, o->repo_path, job->quarantine) < 0) {
 		child_say(fd, "error cannot open the repository: %s", git_message());
-		return 1;
-	}
-	if (git_remote_create_anonymous(&remote, repo, job->url) < 0) {
-		child_say(fd, "error %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	cbs.credentials = on_credentials;
 	cbs.transfer_progress = on_progress;
 	cbs.payload = &x;
-	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0) {
-		child_say(fd, "unreachable %s", git_message());
-		return 1;
-	}
-	child_say(fd, "connected");
+	if (child_connect(&remote, repo, job->url, GIT_DIRECTION_FETCH, &cbs, fd) < 0)
+		goto cleanup;
 	if (git_remote_ls(&heads, &nheads, remote) < 0) {
 		child_say(fd, "error cannot list refs: %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	specs.strings = calloc(job->nwanted + 1, sizeof(char *));
 	taken = calloc(job->nwanted + 1, 1);
 	if (!specs.strings || !taken) {
 		child_say(fd, "error out of memory");
-		return 1;
+		goto cleanup;
 	}
 	/* Only plain refs/heads/<publisher> names we asked for, each once. */
 	for (i = 0; i < nheads && picked < HRDEX_FETCH_MAX_BRANCHES; i++) {
@@ -278,7 +292,7 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 		specs.strings[specs.count] = strdup(spec);
 		if (!specs.strings[specs.count]) {
 			child_say(fd, "error out of memory");
-			return 1;
+			goto cleanup;
 		}
 		specs.count++;
 		git_oid_tostr(hex, sizeof(hex), &heads[i]->oid);
@@ -300,13 +314,23 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 					  "process may use (limits.fetch + 512 MiB)");
 			else
 				child_say(fd, "error %s", git_message());
-			return 1;
+			goto cleanup;
 		}
 	}
 	git_remote_disconnect(remote);
 	child_say(fd, "bytes %lld", (long long)x.bytes);
 	child_say(fd, "ok");
-	return 0;
+	rc = 0;
+cleanup:
+	/* The process exits next; freeing keeps valgrind's leak check of this
+	 * child meaningful (make valgrind). */
+	for (i = 0; specs.strings && i < specs.count; i++)
+		free(specs.strings[i]);
+	free(specs.strings);
+	free(taken);
+	git_remote_free(remote);
+	git_repository_free(repo);
+	return rc;
 }
 
 static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o, int fd)
@@ -318,30 +342,24 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 	git_strarray specs = { NULL, 0 };
 	struct xfer x = { o->max_bytes, 0, 0, 0, job->ssh_key, fd, NULL };
 	size_t i;
+	int rc = 1;
 
 	git_remote_init_callbacks(&cbs, GIT_REMOTE_CALLBACKS_VERSION);
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	if (git_repository_open_bare(&repo, o->repo_path) < 0) {
 		child_say(fd, "error cannot open the repository: %s", git_message());
-		return 1;
-	}
-	if (git_remote_create_anonymous(&remote, repo, job->url) < 0) {
-		child_say(fd, "error %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	cbs.credentials = on_credentials;
 	cbs.push_transfer_progress = on_push_progress;
 	cbs.push_update_reference = on_push_update;
 	cbs.payload = &x;
-	if (git_remote_connect(remote, GIT_DIRECTION_PUSH, &cbs, NULL, NULL) < 0) {
-		child_say(fd, "unreachable %s", git_message());
-		return 1;
-	}
-	child_say(fd, "connected");
+	if (child_connect(&remote, repo, job->url, GIT_DIRECTION_PUSH, &cbs, fd) < 0)
+		goto cleanup;
 	specs.strings = calloc(job->nwanted + 1, sizeof(char *));
 	if (!specs.strings) {
 		child_say(fd, "error out of memory");
-		return 1;
+		goto cleanup;
 	}
 	for (i = 0; i < job->nwanted; i++) {
 		char spec[256];
@@ -351,7 +369,7 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 		specs.strings[specs.count] = strdup(spec);
 		if (!specs.strings[specs.count]) {
 			child_say(fd, "error out of memory");
-			return 1;
+			goto cleanup;
 		}
 		specs.count++;
 	}
@@ -361,15 +379,22 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 			child_say(fd, "error the push exceeded %lld bytes (limits.fetch)", (long long)o->max_bytes);
 		else
 			child_say(fd, "error %s", git_message());
-		return 1;
+		goto cleanup;
 	}
 	git_remote_disconnect(remote);
 	child_say(fd, "ok");
-	return 0;
+	rc = 0;
+cleanup:
+	for (i = 0; specs.strings && i < specs.count; i++)
+		free(specs.strings[i]);
+	free(specs.strings);
+	git_remote_free(remote);
+	git_repository_free(repo);
+	return rc;
 }
 
 static void child_main(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t n,
-		       const struct hrdex_fetch_opts *o, int fd)
+		       const struct hrdex_fetch_opts *o, int fd, pid_t parent)
 {
 	size_t i;
 	int rc;
@@ -378,7 +403,7 @@ static void child_main(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t
 	for (i = 0; i < n; i++)
 		if (&jobs[i] != job && jobs[i].fd >= 0)
 			close(jobs[i].fd);
-	child_limits(o->max_bytes);
+	child_limits(o->max_bytes, parent);
 	rc = job->push ? child_push(job, o, fd) : child_fetch(job, o, fd);
 	/* No exit handlers, no libgit2 shutdown: this process only reports. */
 	_exit(rc);
@@ -403,11 +428,12 @@ static int job_start(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t n
 		     const struct hrdex_fetch_opts *o)
 {
 	int p[2];
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot make a pipe");
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
@@ -416,7 +442,7 @@ static int job_start(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t n
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child_main(job, jobs, n, o, p[1]);
+		child_main(job, jobs, n, o, p[1], parent);
 	}
 	close(p[1]);
 	job->pid = pid;

@@ -411,6 +411,8 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
 		hrdex_refresh(s, auto_msg);
 		push_mirrors(s);
+	} else {
+		hrdex_catch_up(s, "publish: catch up after an interrupted run");
 	}
 	ret = 0;
 cleanup:
@@ -457,6 +459,9 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 			}
 		hrdex_ref_path(path, sizeof(path), &refs[i]);
 		if (tree_blob(&have, old, path) != 0) {
+			/* Retried after a withdraw killed before main, view/ and the
+			 * cache followed: they catch up even though this one fails. */
+			hrdex_catch_up(s, "withdraw: catch up after an interrupted run");
 			hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is not published; nothing withdrawn", ref);
 			goto cleanup;
 		}
@@ -521,6 +526,58 @@ static void refresh_site(struct hrdex_state *s)
 		hrdex_log_info("site: %zu documents, %zu pages written, %zu unchanged", st.documents, st.written,
 			       st.linked);
 	free(path);
+}
+
+int hrdex_catch_up(struct hrdex_state *s, const char *message)
+{
+	struct hrdex_cache *cache = NULL;
+	git_oid before, after, view;
+	char *path = NULL;
+	size_t behind = 0;
+	int had_main, caught = 0;
+
+	had_main = git_reference_name_to_id(&before, s->repo, HRDEX_REF_MAIN) == 0;
+	if (!had_main) {
+		git_strarray pubs = { NULL, 0 };
+		size_t n;
+
+		if (hrdex_repo_publishers(&pubs, s->repo) < 0)
+			return -1;
+		n = pubs.count;
+		git_strarray_dispose(&pubs);
+		if (!n)
+			return 0; /* nothing published or accepted yet: no main to build */
+	}
+	/* A no-op (no commit) when main already holds every tip. */
+	if (hrdex_repo_rebuild_main_named(&after, s->repo, message, s->have_key ? &s->key : NULL,
+					  s->config) < 0) {
+		hrdex_log_warn("main not rebuilt: %s", hrdex_error_message());
+		return -1;
+	}
+	if (!had_main || !git_oid_equal(&before, &after)) {
+		hrdex_log_warn("main was behind the branches (an interrupted run); rebuilt");
+		caught = 1;
+	}
+	path = hrdex_state_path(s, "view");
+	if (path && (git_reference_name_to_id(&view, s->repo, HRDEX_REF_VIEW) < 0 ||
+		     !git_oid_equal(&view, &after) || !hrdex_fs_is_dir(path))) {
+		if (hrdex_view_update(s->repo, path) < 0)
+			hrdex_log_warn("view not updated: %s", hrdex_error_message());
+		caught = 1;
+	}
+	free(path);
+	path = hrdex_state_path(s, "cache.db");
+	if (path && (hrdex_cache_open(&cache, path, 0) < 0 || hrdex_cache_lag(cache, s->repo, &behind, NULL) < 0 ||
+		     (behind && hrdex_cache_update(cache, s->repo, NULL) < 0)))
+		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
+	else if (behind) {
+		hrdex_log_warn("the cache was behind %zu branch%s (an interrupted run); updated", behind,
+			       behind == 1 ? "" : "es");
+		caught = 1;
+	}
+	hrdex_cache_close(cache);
+	free(path);
+	return caught;
 }
 
 int hrdex_refresh(struct hrdex_state *s, const char *message)

@@ -51,6 +51,15 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
  * catches up from the refs. */
 int hrdex_refresh(struct hrdex_state *s, const char *message);
 
+/*
+ * A run killed after a branch moved but before main, view/ and the cache
+ * followed leaves them behind; a later run that changes nothing would leave
+ * them so.  Bring each one that lags up to date (main with message); cheap
+ * when none does.  Failures are logged, like hrdex_refresh's; returns 1 when
+ * anything had to catch up, else 0.
+ */
+int hrdex_catch_up(struct hrdex_state *s, const char *message);
+
 void hrdex_publish_result_free(struct hrdex_publish_result *res);
 
 #endif

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mirror.h"
 #include "pack.h"
+#include "publish.h"
 #include "repo.h"
 
 #include <dirent.h>
@@ -772,6 +773,8 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	/* 3. The view of what moved, and the record of what did not. */
 	if (out->accepted && rebuild(&rd) < 0)
 		goto cleanup;
+	if (!out->accepted)
+		hrdex_catch_up(st, "sync: catch up after an interrupted run");
 	if (write_rejections(&rd) < 0)
 		goto cleanup;
 	ret = 0;
