@@ -107,6 +107,7 @@ struct hrdex_query {
 	const char *ref;
 	int64_t limit, offset;       /* limit 0: no limit */
 	enum hrdex_query_sort sort;  /* DATE_* sort on start (= date but for events, visits), then ref */
+	int no_json;                 /* rows need no json (refs, table, csv): it is not read */
 };
 
 /* One result row, valid during the callback; json is the stored document in
