@@ -79,7 +79,7 @@ HAS_RUN=0
 
 violation() {
 	VIOLATIONS=$((VIOLATIONS + 1)) SVIOLATIONS=$((SVIOLATIONS + 1))
-	echo "VIOLATION [$SCEN round $ROUND, seed $SEED]: $*" >&2
+	echo "VIOLATION [$SCEN round $ROUND, seed $SEED]: $*" | tee -a "$T/violations.log" >&2
 	if [ "${CRASH_STOP:-}" = 1 ]; then
 		trap - EXIT
 		echo "crash: stopped at the first violation; state kept in $T (its git daemon, if any, still runs)" >&2
@@ -590,6 +590,6 @@ if [ "$VIOLATIONS" -gt 0 ]; then
 	# keep the evidence: stop what we started, leave the folder
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	trap - EXIT
-	echo "crash: state kept in $T (outbox.log has each outbox round's output)" >&2
+	echo "crash: state kept in $T (violations.log; outbox.log has each outbox round's output)" >&2
 	exit 1
 fi
