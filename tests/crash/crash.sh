@@ -292,7 +292,8 @@ withdraw_round() {
 	[ ${#refs[@]} -gt 0 ] || return 0
 	# no longer promised: they are being withdrawn
 	printf '%s.json\n' "${refs[@]}" | sort >"$T/gone.list"
-	sort "$T/reported.list" | comm -23 - "$T/gone.list" >"$T/reported.new"
+	# -u: comm pairs duplicate lines one to one, and a path is listed once per publish
+	sort -u "$T/reported.list" | comm -23 - "$T/gone.list" >"$T/reported.new"
 	mv "$T/reported.new" "$T/reported.list"
 	killed "$T/w.out" "$T/w.err" "$mean" "$HRDEX" -C "$dir" withdraw "${refs[@]}" || true
 	check_always "$dir"
