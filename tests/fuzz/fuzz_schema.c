@@ -47,7 +47,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static int problems_equal(const struct hrdex_problems *a, const struct hrdex_problems *b)
+/* Same problems at the same pointers for the same keywords; with messages,
+ * the same words too.  Messages may quote the value, whose spelling the
+ * canonical form changes (-0 is written 0, 1.0 is written 1). */
+static int problems_equal(const struct hrdex_problems *a, const struct hrdex_problems *b, int messages)
 {
 	size_t i;
 
@@ -56,7 +59,7 @@ static int problems_equal(const struct hrdex_problems *a, const struct hrdex_pro
 	for (i = 0; i < a->count; i++)
 		if (strcmp(a->items[i].pointer, b->items[i].pointer) ||
 		    strcmp(a->items[i].keyword, b->items[i].keyword) ||
-		    strcmp(a->items[i].message, b->items[i].message))
+		    (messages && strcmp(a->items[i].message, b->items[i].message)))
 			return 0;
 	return 1;
 }
@@ -119,13 +122,13 @@ static void schema_mode(const char *schema_text, size_t schema_len, const char *
 		FUZZ_CHECK(p1.items[i].pointer[0] == '\0' || p1.items[i].pointer[0] == '/',
 			   "a problem names a JSON pointer");
 	r2 = hrdex_schema_validate(reg, id, inst, &p2);
-	FUZZ_CHECK(r1 == r2 && problems_equal(&p1, &p2), "validating twice gives one verdict");
+	FUZZ_CHECK(r1 == r2 && problems_equal(&p1, &p2, 1), "validating twice gives one verdict");
 
 	FUZZ_CHECK(hrdex_json_canonical(&canon, inst) == 0, "an accepted instance canonicalises");
 	FUZZ_CHECK(hrdex_json_parse(&inst2, canon.ptr, canon.len, &instance_opts) == 0,
 		   "a canonical instance parses");
 	r3 = hrdex_schema_validate(reg, id, inst2, &p3);
-	FUZZ_CHECK(r1 == r3 && problems_equal(&p1, &p3),
+	FUZZ_CHECK(r1 == r3 && problems_equal(&p1, &p3, 0),
 		   "the canonical form validates as the original does");
 done:
 	free(id);
