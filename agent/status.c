@@ -5,6 +5,7 @@
 #include "error.h"
 #include "fs.h"
 #include "json.h"
+#include "readme.h"
 #include "repo.h"
 
 #include <math.h>
@@ -130,12 +131,12 @@ void hrdex_status_prune_peers(struct hrdex_status *st, const struct hrdex_config
 	st->npeers = j;
 }
 
-/* Documents in a publisher tree: blobs P/TYPE/NAME.json. */
+/* Documents in a publisher tree: blobs P/TYPE/NAME.json (readme.c counts them). */
 static int count_documents(int64_t *out, git_repository *repo, git_tree *root, const char *publisher)
 {
+	size_t counts[HRDEX_NTYPES], t;
 	git_tree_entry *pe = NULL;
-	git_tree *pt = NULL, *tt = NULL;
-	size_t i, j;
+	git_tree *pt = NULL;
 	int ret = -1;
 
 	*out = 0;
@@ -147,29 +148,12 @@ static int count_documents(int64_t *out, git_repository *repo, git_tree *root, c
 		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tree of '%s'", publisher);
 		goto cleanup;
 	}
-	for (i = 0; i < git_tree_entrycount(pt); i++) {
-		const git_tree_entry *te = git_tree_entry_byindex(pt, i);
-
-		if (git_tree_entry_type(te) != GIT_OBJECT_TREE)
-			continue;
-		if (git_tree_lookup(&tt, repo, git_tree_entry_id(te)) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tree of '%s'", publisher);
-			goto cleanup;
-		}
-		for (j = 0; j < git_tree_entrycount(tt); j++) {
-			const git_tree_entry *de = git_tree_entry_byindex(tt, j);
-			const char *name = git_tree_entry_name(de);
-			size_t n = strlen(name);
-
-			if (git_tree_entry_type(de) == GIT_OBJECT_BLOB && n > 5 && !strcmp(name + n - 5, ".json"))
-				(*out)++;
-		}
-		git_tree_free(tt);
-		tt = NULL;
-	}
+	if (hrdex_readme_count(counts, repo, pt) < 0)
+		goto cleanup;
+	for (t = 0; t < HRDEX_NTYPES; t++)
+		*out += (int64_t)counts[t];
 	ret = 0;
 cleanup:
-	git_tree_free(tt);
 	git_tree_free(pt);
 	git_tree_entry_free(pe);
 	return ret;
