@@ -58,6 +58,20 @@ void hrdex_cache_close(struct hrdex_cache *c);
 int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *changed);
 
 /*
+ * hrdex_cache_update() of the cache at db_path on a thread of its own, with
+ * its own connection and its own handle on the repository at repo_path, so
+ * that a writer can rebuild main and view/ meanwhile: on a big publish or a
+ * first sync the two take about as long, and there are two CPUs to run
+ * them.  Every hrdex_cache_update_start() must be followed by exactly one
+ * hrdex_cache_update_finish(), which waits, frees the job and gives the
+ * update's status (its error set in the caller's thread) and *changed
+ * (may be NULL).
+ */
+struct hrdex_cache_job;
+int hrdex_cache_update_start(struct hrdex_cache_job **out, const char *db_path, const char *repo_path);
+int hrdex_cache_update_finish(struct hrdex_cache_job *job, int64_t *changed);
+
+/*
  * Rebuild the whole cache from repo into path: build PATH.new aside, close it
  * (so its WAL is folded in), fold in and remove PATH's own -wal/-shm, then
  * rename PATH.new over PATH.  Readers see the old or the new cache, never a

@@ -582,30 +582,33 @@ int hrdex_catch_up(struct hrdex_state *s, const char *message)
 
 int hrdex_refresh(struct hrdex_state *s, const char *message)
 {
-	struct hrdex_cache *cache = NULL;
-	char *path = NULL;
+	struct hrdex_cache_job *job = NULL;
+	char *path = hrdex_state_path(s, "cache.db");
+	double t0 = hrdex_log_ms(), t1;
+	int started;
 
-	double t0 = hrdex_log_ms();
-
+	/* The cache follows the branches, not main: it is updated on its own
+	 * thread while main and view/ are rebuilt here (cache.h). */
+	started = path && hrdex_cache_update_start(&job, path, git_repository_path(s->repo)) == 0;
+	if (!started)
+		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
+	free(path);
 	if (hrdex_repo_rebuild_main_named(NULL, s->repo, message, s->have_key ? &s->key : NULL,
 					  s->config) < 0) {
 		hrdex_log_warn("main not rebuilt: %s", hrdex_error_message());
+		hrdex_cache_update_finish(job, NULL);
 		return -1;
 	}
 	hrdex_log_debug("refresh: main rebuilt in %.0f ms", hrdex_log_ms() - t0);
-	t0 = hrdex_log_ms();
+	t1 = hrdex_log_ms();
 	path = hrdex_state_path(s, "view");
 	if (path && hrdex_view_update(s->repo, path) < 0)
 		hrdex_log_warn("view not updated: %s", hrdex_error_message());
-	hrdex_log_debug("refresh: view updated in %.0f ms", hrdex_log_ms() - t0);
-	t0 = hrdex_log_ms();
+	hrdex_log_debug("refresh: view updated in %.0f ms", hrdex_log_ms() - t1);
 	free(path);
-	path = hrdex_state_path(s, "cache.db");
-	if (path && (hrdex_cache_open(&cache, path, 0) < 0 || hrdex_cache_update(cache, s->repo, NULL) < 0))
+	if (started && hrdex_cache_update_finish(job, NULL) < 0)
 		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
-	hrdex_log_debug("refresh: cache updated in %.0f ms", hrdex_log_ms() - t0);
-	hrdex_cache_close(cache);
-	free(path);
+	hrdex_log_debug("refresh: cache updated in %.0f ms (alongside)", hrdex_log_ms() - t0);
 	if (s->config->site_enabled) {
 		t0 = hrdex_log_ms();
 		refresh_site(s);

@@ -415,6 +415,7 @@ static int process_branch(struct round *rd, struct candidate *c, size_t nc)
 	size_t nvalid = 0, nstop = 0, i, j, best = (size_t)-1;
 	char hex[GIT_OID_HEXSZ + 1], hex2[GIT_OID_HEXSZ + 1];
 	int have_cur, taken = 0, r, ret = -1;
+	double t0;
 
 	r = hrdex_repo_tip(&cur, st->repo, pub);
 	if (r < 0)
@@ -474,9 +475,15 @@ static int process_branch(struct round *rd, struct candidate *c, size_t nc)
 		a.stop = stop;
 		a.nstop = nstop;
 		a.current = have_cur ? &cur : NULL;
+		t0 = hrdex_log_ms();
 		r = hrdex_accept_check(&a, &c[i].oid);
-		if (r == 0)
+		hrdex_log_debug("sync: checked '%s' from peer '%s' (%zu commits, %zu objects) in %.0f ms", pub,
+				rep->peers[c[i].peer].name, a.ncommits, a.nobjects, hrdex_log_ms() - t0);
+		if (r == 0) {
+			t0 = hrdex_log_ms();
 			r = copy_objects(rd, vr, &a);
+			hrdex_log_debug("sync: copied '%s' into repo.git in %.0f ms", pub, hrdex_log_ms() - t0);
+		}
 		if (r == 1)
 			branch_reject(rd, b, a.rule, "%s", a.reason);
 		b->commits = a.ncommits;
@@ -616,29 +623,42 @@ cleanup:
 	return ret;
 }
 
-/* main, view/ and the cache, after branches moved. */
+/* main, view/ and the cache, after branches moved; the cache on a thread of
+ * its own meanwhile (cache.h). */
 static int rebuild(struct round *rd)
 {
 	struct hrdex_state *st = rd->st;
-	struct hrdex_cache *cache = NULL;
+	struct hrdex_cache_job *job = NULL;
 	char *view = hrdex_state_path(st, "view"), *db = hrdex_state_path(st, "cache.db");
 	int64_t rows = 0;
+	double t0 = hrdex_log_ms(), t1;
 	int ret = -1;
 
 	if (!view || !db) {
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
 	}
+	if (hrdex_cache_update_start(&job, db, rd->repo_path) < 0)
+		goto cleanup;
 	if (hrdex_repo_rebuild_main(&rd->rep->main, st->repo, rd->message.ptr, &st->key) < 0)
 		goto cleanup;
 	rd->rep->main_moved = 1;
+	hrdex_log_debug("sync: main rebuilt in %.0f ms", hrdex_log_ms() - t0);
+	t1 = hrdex_log_ms();
 	if (hrdex_view_update(st->repo, view) < 0)
 		goto cleanup;
-	if (hrdex_cache_open(&cache, db, 0) < 0 || hrdex_cache_update(cache, st->repo, &rows) < 0)
-		goto cleanup;
+	hrdex_log_debug("sync: view updated in %.0f ms", hrdex_log_ms() - t1);
 	ret = 0;
 cleanup:
-	hrdex_cache_close(cache);
+	/* Waited for on every path: the thread uses the repository and db. */
+	if (job) {
+		if (ret < 0) {
+			hrdex_cache_update_finish(job, NULL); /* keeps the first error */
+		} else {
+			ret = hrdex_cache_update_finish(job, &rows);
+			hrdex_log_debug("sync: cache updated in %.0f ms (alongside)", hrdex_log_ms() - t0);
+		}
+	}
 	free(db);
 	free(view);
 	return ret;
