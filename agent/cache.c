@@ -1355,12 +1355,15 @@ int hrdex_cache_rebuild(const char *path, git_repository *repo)
 	/* a leftover of a killed rebuild, with its own -wal/-shm */
 	if (remove_db_files(tmp) < 0)
 		return -1;
-	/* the file is aside until renamed: a crash only loses the work, so no
-	 * fsync per commit; and a big page cache for one big transaction */
-	if (hrdex_cache_open(&c, tmp, 0) < 0 || exec(c, "PRAGMA synchronous = OFF") < 0 ||
-	    exec(c, "PRAGMA cache_size = -65536") < 0 || hrdex_cache_update(c, repo, NULL) < 0)
+	/* The file is aside until renamed: a crash only loses the work, so no
+	 * fsync, and no journal either: in WAL mode every page of one big
+	 * transaction was written twice (WAL, then checkpoint), a third of the
+	 * time of a first index.  The file goes back to WAL mode, which is
+	 * recorded in it, before readers can see it. */
+	if (hrdex_cache_open(&c, tmp, 0) < 0 || exec(c, "PRAGMA journal_mode = OFF") < 0 ||
+	    exec(c, "PRAGMA synchronous = OFF") < 0 || hrdex_cache_update(c, repo, NULL) < 0)
 		goto cleanup;
-	if (exec(c, "PRAGMA wal_checkpoint(TRUNCATE)") < 0)
+	if (exec(c, "PRAGMA journal_mode = WAL") < 0)
 		goto cleanup;
 	hrdex_cache_close(c);   /* the last connection: SQLite folds and deletes the WAL */
 	c = NULL;
@@ -1839,10 +1842,22 @@ static void *update_thread(void *arg)
 	git_repository *repo = NULL;
 
 	job->status = -1;
-	if (git_repository_open_bare(&repo, job->repo_path) < 0)
+	if (git_repository_open_bare(&repo, job->repo_path) < 0) {
 		hrdex_error_git(HRDEX_EX_IOERR, "cannot open '%s'", job->repo_path);
-	else if (hrdex_cache_open(&c, job->db_path, 0) == 0 && hrdex_cache_update(c, repo, &job->changed) == 0)
-		job->status = 0;
+	} else if (hrdex_cache_open(&c, job->db_path, 0) == 0) {
+		int err = 0, empty = scalar_int(c, "SELECT count(*) FROM branches", &err) == 0 && !err;
+
+		/* A first publish or sync fills an empty cache: built aside
+		 * (hrdex_cache_rebuild), it is written once instead of twice. */
+		if (empty) {
+			hrdex_cache_close(c);
+			c = NULL;
+			if (hrdex_cache_rebuild(job->db_path, repo) == 0)
+				job->status = 0;
+		} else if (hrdex_cache_update(c, repo, &job->changed) == 0) {
+			job->status = 0;
+		}
+	}
 	if (job->status < 0) {
 		job->code = hrdex_error_code();
 		snprintf(job->message, sizeof(job->message), "%s", hrdex_error_message());
