@@ -70,22 +70,48 @@ static void clear_stale_locks(const char *dir, int depth)
 	closedir(d);
 }
 
-/* A publish or fetch killed mid-way leaves a temporary pack; under the lock
- * nobody is writing one. */
+/* pack-X.pack and pack-X.idx: the other half of name, when it is one. */
+static int pack_partner(char *out, size_t size, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(name, "pack-", 5) || n < 10 || n >= size)
+		return 0;
+	memcpy(out, name, n + 1);
+	if (!strcmp(name + n - 5, ".pack"))
+		memcpy(out + n - 5, ".idx", 5);
+	else if (!strcmp(name + n - 4, ".idx"))
+		memcpy(out + n - 4, ".pack", 6);
+	else
+		return 0;
+	return strlen(out) < size;
+}
+
+/* A publish or fetch killed mid-way leaves a temporary pack, and a sync
+ * killed while moving a fetched pack in (or libgit2's indexer, which
+ * renames the .idx before the .pack) half a pack; under the lock nobody is
+ * writing one. */
 static void clear_stale_packs(const char *dir)
 {
 	char *packdir = hrdex_path_join(dir, "repo.git/objects/pack");
 	DIR *d = packdir ? opendir(packdir) : NULL;
 	struct dirent *e;
+	char partner[256];
 
 	while (d && (e = readdir(d))) {
-		char *path;
+		char *path, *other = NULL;
+		int stale = !strncmp(e->d_name, "tmp_", 4);
 
-		if (strncmp(e->d_name, "tmp_", 4))
+		if (!stale && pack_partner(partner, sizeof(partner), e->d_name)) {
+			other = hrdex_path_join(packdir, partner);
+			stale = other && !hrdex_fs_exists(other);
+			free(other);
+		}
+		if (!stale)
 			continue;
 		path = hrdex_path_join(packdir, e->d_name);
 		if (path && unlink(path) == 0)
-			hrdex_log_warn("removed stale temporary pack '%s'", path);
+			hrdex_log_warn("removed stale pack file '%s'", path);
 		free(path);
 	}
 	if (d)

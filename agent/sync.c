@@ -37,6 +37,22 @@ struct round {
 	char *repo_path;                   /* repo.git/ */
 	char *quarantine;                  /* STATE/quarantine */
 	struct hrdex_buf message;          /* main's commit message */
+	struct oids *checked;              /* per peer: objects of its branches that passed */
+};
+
+struct oids {
+	git_oid *ids;
+	size_t n, alloc;
+};
+
+/* One publisher's candidates between checking and settling. */
+struct group {
+	struct candidate *c;
+	size_t nc;
+	git_oid cur;
+	int have_cur;
+	git_oid *valid;                    /* candidate tips that passed, in check order */
+	size_t nvalid;
 };
 
 static const char *oid_hex(char *buf, const git_oid *id)
@@ -209,16 +225,45 @@ static int oid_cmp(const void *x, const void *y)
 	return git_oid_cmp(x, y);
 }
 
+static int oids_add(struct oids *o, const git_oid *ids, size_t n)
+{
+	if (o->n + n > o->alloc) {
+		size_t alloc = (o->n + n) * 2;
+		git_oid *more = realloc(o->ids, alloc * sizeof(*more));
+
+		if (!more)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		o->ids = more;
+		o->alloc = alloc;
+	}
+	if (n)
+		memcpy(o->ids + o->n, ids, n * sizeof(*ids));
+	o->n += n;
+	return 0;
+}
+
+/* Sorted, each id once (the same attachment in two documents, or in two
+ * branches, is listed twice: a pack may not hold an object twice). */
+static void oids_unique(struct oids *o)
+{
+	size_t i, n = 0;
+
+	if (!o->n)
+		return;
+	qsort(o->ids, o->n, sizeof(*o->ids), oid_cmp);
+	for (i = 1; i < o->n; i++)
+		if (!git_oid_equal(&o->ids[i], &o->ids[n]))
+			git_oid_cpy(&o->ids[++n], &o->ids[i]);
+	o->n = n + 1;
+}
+
 /* Copy the checked objects from a peer's quarantine into repo.git, as one
  * pack: undeltified (pack.h), since a delta search over a whole archive of
- * documents would cost more than it saves.  An object listed twice (the
- * same attachment in two documents) goes in once: a pack may not hold an
- * object twice. */
-static int copy_objects(struct round *rd, git_repository *from, const struct hrdex_accept *a)
+ * documents would cost more than it saves. */
+static int copy_objects(struct round *rd, git_repository *from, const struct oids *ids)
 {
 	struct hrdex_pack *pack = NULL;
-	git_odb *src = NULL, *odb = NULL;
-	git_oid *ids = NULL;
+	git_odb *src = NULL;
 	size_t i;
 	int ret = -1;
 
@@ -226,23 +271,13 @@ static int copy_objects(struct round *rd, git_repository *from, const struct hrd
 		hrdex_error_git(HRDEX_EX_IOERR, "cannot read the quarantine");
 		goto cleanup;
 	}
-	if (a->nobjects && !(ids = malloc(a->nobjects * sizeof(*ids)))) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		goto cleanup;
-	}
-	if (a->nobjects) {
-		memcpy(ids, a->objects, a->nobjects * sizeof(*ids));
-		qsort(ids, a->nobjects, sizeof(*ids), oid_cmp);
-	}
 	if (hrdex_pack_begin(&pack, rd->st->repo) < 0)
 		goto cleanup;
-	for (i = 0; i < a->nobjects; i++) {
+	for (i = 0; i < ids->n; i++) {
 		git_odb_object *obj = NULL;
 		int r;
 
-		if (i > 0 && git_oid_equal(&ids[i], &ids[i - 1]))
-			continue;
-		if (git_odb_read(&obj, src, &ids[i]) < 0) {
+		if (git_odb_read(&obj, src, &ids->ids[i]) < 0) {
 			hrdex_error_git(HRDEX_EX_IOERR, "cannot read a checked object");
 			goto cleanup;
 		}
@@ -254,16 +289,178 @@ static int copy_objects(struct round *rd, git_repository *from, const struct hrd
 	}
 	if (hrdex_pack_commit(pack) < 0)
 		goto cleanup;
-	if (git_repository_odb(&odb, rd->st->repo) < 0 || git_odb_refresh(odb) < 0) {
+	ret = 0;
+cleanup:
+	hrdex_pack_free(pack);
+	git_odb_free(src);
+	return ret;
+}
+
+struct adopt_ctx {
+	const struct oids *checked;
+	git_odb *repo_odb;
+	size_t extra;                      /* objects neither checked nor already ours */
+};
+
+static int adopt_each(const git_oid *id, void *payload)
+{
+	struct adopt_ctx *x = payload;
+
+	if (bsearch(id, x->checked->ids, x->checked->n, sizeof(*id), oid_cmp) ||
+	    git_odb_exists(x->repo_odb, id))
+		return 0;
+	x->extra++;
+	return 1; /* one is enough: the pack is copied object by object */
+}
+
+/*
+ * The packs of a peer's quarantine (objects/pack/pack-X.{pack,idx}, which
+ * libgit2's indexer completed and hashed), or NULL when it holds anything
+ * else (loose objects, other files): then it is not moved whole.
+ */
+static char **quarantine_packs(const char *quarantine, size_t *n)
+{
+	char *dir = hrdex_path_join(quarantine, "pack"), **names = NULL;
+	DIR *d;
+	struct dirent *e;
+	int ok = 1;
+
+	*n = 0;
+	if (!dir)
+		return NULL;
+	/* nothing but pack/ (and git's empty info/) beside it */
+	d = opendir(quarantine);
+	while (d && ok && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "pack") &&
+		    strcmp(e->d_name, "info"))
+			ok = 0;
+	if (d)
+		closedir(d);
+	d = ok ? opendir(dir) : NULL;
+	while (d && ok && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char **more;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (len < 10 || strncmp(e->d_name, "pack-", 5)) {
+			ok = 0;
+			break;
+		}
+		if (!strcmp(e->d_name + len - 4, ".idx"))
+			continue;
+		if (strcmp(e->d_name + len - 5, ".pack") || !(more = realloc(names, (*n + 2) * sizeof(*more)))) {
+			ok = 0;
+			break;
+		}
+		names = more;
+		if (!(names[*n] = strndup(e->d_name, len - 5))) {
+			ok = 0;
+			break;
+		}
+		names[++*n] = NULL;
+	}
+	if (d)
+		closedir(d);
+	else
+		ok = 0;
+	free(dir);
+	if (!ok) {
+		while (names && *n)
+			free(names[--*n]);
+		free(names);
+		return NULL;
+	}
+	return names;
+}
+
+/* Move pack-X.pack, then pack-X.idx (a pack is seen by its .idx), into
+ * repo.git/objects/pack; a sync killed between the two leaves a .pack
+ * alone, which state.c removes under the next lock. */
+static int move_pack(const char *from_dir, const char *to_dir, const char *base)
+{
+	static const char *const ext[] = { ".pack", ".idx" };
+	char from[4096], to[4096];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (snprintf(from, sizeof(from), "%s/%s%s", from_dir, base, ext[i]) >= (int)sizeof(from) ||
+		    snprintf(to, sizeof(to), "%s/%s%s", to_dir, base, ext[i]) >= (int)sizeof(to))
+			return hrdex_error_set(HRDEX_EX_IOERR, "path too long: '%s'", from_dir);
+		if (rename(from, to) < 0)
+			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot move '%s' to '%s'", from, to);
+	}
+	return 0;
+}
+
+/*
+ * Bring the objects of a peer's branches that passed into repo.git.  When
+ * every object the peer sent passed (or is ours already), which is the
+ * usual case, its fetched packs are moved in whole: no object is read,
+ * deflated or indexed again.  Otherwise (a rejected branch, objects nothing
+ * refers to) only the checked objects are copied, in a new pack.
+ */
+static int import_objects(struct round *rd, size_t peer)
+{
+	struct oids *ids = &rd->checked[peer];
+	struct adopt_ctx x = { ids, NULL, 0 };
+	git_odb *q = NULL;
+	git_repository *vr;
+	char **packs = NULL, *to = NULL, *from = NULL;
+	size_t npacks = 0, i;
+	double t0 = hrdex_log_ms();
+	int ret = -1, r;
+
+	if (!ids->n)
+		return 0;
+	oids_unique(ids);
+	if (git_repository_odb(&x.repo_odb, rd->st->repo) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot open '%s'", rd->repo_path);
+		goto cleanup;
+	}
+	packs = quarantine_packs(rd->jobs[peer].quarantine, &npacks);
+	if (packs && npacks) {
+		if (git_odb_open(&q, rd->jobs[peer].quarantine) < 0) {
+			hrdex_error_git(HRDEX_EX_IOERR, "cannot read the quarantine of peer '%s'", rd->jobs[peer].name);
+			goto cleanup;
+		}
+		r = git_odb_foreach(q, adopt_each, &x);
+		if (r < 0 && r != 1) {
+			hrdex_error_git(HRDEX_EX_IOERR, "cannot list the quarantine of peer '%s'", rd->jobs[peer].name);
+			goto cleanup;
+		}
+	}
+	if (packs && npacks && !x.extra) {
+		to = hrdex_path_join(rd->repo_path, "objects/pack");
+		from = hrdex_path_join(rd->jobs[peer].quarantine, "pack");
+		if (!to || !from) {
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			goto cleanup;
+		}
+		for (i = 0; i < npacks; i++)
+			if (move_pack(from, to, packs[i]) < 0)
+				goto cleanup;
+		hrdex_log_debug("sync: moved the pack of peer '%s' into repo.git (%zu objects checked) in %.0f ms",
+				rd->jobs[peer].name, ids->n, hrdex_log_ms() - t0);
+	} else {
+		if (!(vr = vrepo(rd, peer)) || copy_objects(rd, vr, ids) < 0)
+			goto cleanup;
+		hrdex_log_debug("sync: copied %zu checked objects of peer '%s' into repo.git in %.0f ms", ids->n,
+				rd->jobs[peer].name, hrdex_log_ms() - t0);
+	}
+	if (git_odb_refresh(x.repo_odb) < 0) {
 		hrdex_error_git(HRDEX_EX_IOERR, "cannot copy accepted objects into '%s'", rd->repo_path);
 		goto cleanup;
 	}
 	ret = 0;
 cleanup:
-	hrdex_pack_free(pack);
-	free(ids);
-	git_odb_free(odb);
-	git_odb_free(src);
+	for (i = 0; i < npacks; i++)
+		free(packs[i]);
+	free(packs);
+	free(to);
+	free(from);
+	git_odb_free(q);
+	git_odb_free(x.repo_odb);
 	return ret;
 }
 
@@ -405,32 +602,35 @@ static int move_branch(struct round *rd, const char *publisher, const git_oid *c
 	return 0;
 }
 
-static int process_branch(struct round *rd, struct candidate *c, size_t nc)
+/* Check every peer's copy of one publisher's branch; the objects of those
+ * that pass are imported later, peer by peer (import_objects). */
+static int check_group(struct round *rd, struct group *g)
 {
 	struct hrdex_state *st = rd->st;
 	struct hrdex_sync_report *rep = rd->rep;
+	struct candidate *c = g->c;
 	const char *pub = c[0].publisher;
 	int own = !strcmp(pub, st->config->publisher);
-	git_oid cur, *valid = NULL, *stop = NULL, newest;
-	size_t nvalid = 0, nstop = 0, i, j, best = (size_t)-1;
-	char hex[GIT_OID_HEXSZ + 1], hex2[GIT_OID_HEXSZ + 1];
-	int have_cur, taken = 0, r, ret = -1;
+	git_oid *stop = NULL;
+	size_t nstop = 0, i;
+	char hex[GIT_OID_HEXSZ + 1];
+	int r, ret = -1;
 	double t0;
 
-	r = hrdex_repo_tip(&cur, st->repo, pub);
+	r = hrdex_repo_tip(&g->cur, st->repo, pub);
 	if (r < 0)
 		return -1;
-	have_cur = r == 0;
-	valid = calloc(nc + 1, sizeof(*valid));
-	stop = calloc(nc + 2, sizeof(*stop));
-	if (!valid || !stop) {
+	g->have_cur = r == 0;
+	g->valid = calloc(g->nc + 1, sizeof(*g->valid));
+	stop = calloc(g->nc + 2, sizeof(*stop));
+	if (!g->valid || !stop) {
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
 	}
-	if (have_cur)
-		git_oid_cpy(&stop[nstop++], &cur);
+	if (g->have_cur)
+		git_oid_cpy(&stop[nstop++], &g->cur);
 
-	for (i = 0; i < nc; i++) {
+	for (i = 0; i < g->nc; i++) {
 		struct hrdex_sync_branch *b = &rep->branches[c[i].branch];
 		struct hrdex_accept a;
 		git_repository *vr;
@@ -442,14 +642,14 @@ static int process_branch(struct round *rd, struct candidate *c, size_t nc)
 			branch_reject(rd, b, "trust", "'%s' is not a publisher we take from this peer", pub);
 			continue;
 		}
-		if (have_cur && git_oid_equal(&c[i].oid, &cur)) {
+		if (g->have_cur && git_oid_equal(&c[i].oid, &g->cur)) {
 			b->status = HRDEX_BRANCH_CURRENT;
 			record_peer_ref(rd, c[i].peer, pub, &c[i].oid);
 			continue;
 		}
 		/* Our history is complete in repo.git: an older tip of ours is there. */
-		if (have_cur && in_repo(st->repo, &c[i].oid) &&
-		    git_graph_descendant_of(st->repo, &cur, &c[i].oid) == 1) {
+		if (g->have_cur && in_repo(st->repo, &c[i].oid) &&
+		    git_graph_descendant_of(st->repo, &g->cur, &c[i].oid) == 1) {
 			b->status = HRDEX_BRANCH_BEHIND;
 			hrdex_log_debug("peer '%s' has an older '%s' (%.12s)", rep->peers[c[i].peer].name, pub,
 					oid_hex(hex, &c[i].oid));
@@ -461,8 +661,10 @@ static int process_branch(struct round *rd, struct candidate *c, size_t nc)
 				      "agent did not write", pub);
 			continue;
 		}
-		if (oid_in(valid, nvalid, &c[i].oid))
+		if (oid_in(g->valid, g->nvalid, &c[i].oid))
 			continue;
+		/* Each peer's quarantine holds all it sent against repo.git as it
+		 * was before this round, so the walk needs no other peer's objects. */
 		vr = vrepo(rd, c[i].peer);
 		if (!vr)
 			goto cleanup;
@@ -474,16 +676,13 @@ static int process_branch(struct round *rd, struct candidate *c, size_t nc)
 		a.limits = &st->config->limits;
 		a.stop = stop;
 		a.nstop = nstop;
-		a.current = have_cur ? &cur : NULL;
+		a.current = g->have_cur ? &g->cur : NULL;
 		t0 = hrdex_log_ms();
 		r = hrdex_accept_check(&a, &c[i].oid);
 		hrdex_log_debug("sync: checked '%s' from peer '%s' (%zu commits, %zu objects) in %.0f ms", pub,
 				rep->peers[c[i].peer].name, a.ncommits, a.nobjects, hrdex_log_ms() - t0);
-		if (r == 0) {
-			t0 = hrdex_log_ms();
-			r = copy_objects(rd, vr, &a);
-			hrdex_log_debug("sync: copied '%s' into repo.git in %.0f ms", pub, hrdex_log_ms() - t0);
-		}
+		if (r == 0)
+			r = oids_add(&rd->checked[c[i].peer], a.objects, a.nobjects);
 		if (r == 1)
 			branch_reject(rd, b, a.rule, "%s", a.reason);
 		b->commits = a.ncommits;
@@ -491,14 +690,32 @@ static int process_branch(struct round *rd, struct candidate *c, size_t nc)
 		if (r < 0)
 			goto cleanup;
 		if (r == 0) {
-			git_oid_cpy(&valid[nvalid++], &c[i].oid);
+			git_oid_cpy(&g->valid[g->nvalid++], &c[i].oid);
 			git_oid_cpy(&stop[nstop++], &c[i].oid);
 		}
 	}
-	if (!nvalid) {
-		ret = 0;
-		goto cleanup;
-	}
+	ret = 0;
+cleanup:
+	free(stop);
+	return ret;
+}
+
+/* With the objects in repo.git: move the branch to the newest copy that
+ * passed, unless two that passed diverge (a fork: keep ours). */
+static int settle_group(struct round *rd, struct group *g)
+{
+	struct hrdex_state *st = rd->st;
+	struct hrdex_sync_report *rep = rd->rep;
+	struct candidate *c = g->c;
+	const char *pub = c[0].publisher;
+	const git_oid *valid = g->valid, *cur = g->have_cur ? &g->cur : NULL;
+	size_t nvalid = g->nvalid, i, j, best = (size_t)-1;
+	char hex[GIT_OID_HEXSZ + 1], hex2[GIT_OID_HEXSZ + 1];
+	git_oid newest;
+	int taken = 0;
+
+	if (!nvalid)
+		return 0;
 	/* The newest valid copy descends from every other one. */
 	for (i = 0; i < nvalid && best == (size_t)-1; i++) {
 		int all = 1;
@@ -511,7 +728,7 @@ static int process_branch(struct round *rd, struct candidate *c, size_t nc)
 	}
 	if (best == (size_t)-1) {
 		/* Two signed, valid histories that diverge: the publisher forked its log. */
-		for (i = 0; i < nc; i++) {
+		for (i = 0; i < g->nc; i++) {
 			struct hrdex_sync_branch *b = &rep->branches[c[i].branch];
 
 			if (!oid_in(valid, nvalid, &c[i].oid))
@@ -521,11 +738,10 @@ static int process_branch(struct round *rd, struct candidate *c, size_t nc)
 				      oid_hex(hex2, &valid[1]));
 			record_peer_ref(rd, c[i].peer, pub, &c[i].oid);
 		}
-		ret = 0;
-		goto cleanup;
+		return 0;
 	}
 	git_oid_cpy(&newest, &valid[best]);
-	for (i = 0; i < nc; i++) {
+	for (i = 0; i < g->nc; i++) {
 		struct hrdex_sync_branch *b = &rep->branches[c[i].branch];
 
 		if (!oid_in(valid, nvalid, &c[i].oid))
@@ -540,28 +756,24 @@ static int process_branch(struct round *rd, struct candidate *c, size_t nc)
 			continue;
 		}
 		taken = 1; /* the first peer offering it is the one we say we took it from */
-		if (move_branch(rd, pub, have_cur ? &cur : NULL, &newest, rep->peers[c[i].peer].name) < 0)
-			goto cleanup;
+		if (move_branch(rd, pub, cur, &newest, rep->peers[c[i].peer].name) < 0)
+			return -1;
 		b->status = HRDEX_BRANCH_ACCEPTED;
-		b->is_new = !have_cur;
-		if (have_cur)
-			git_oid_cpy(&b->from, &cur);
-		if (count_changes(b, st->repo, have_cur ? &cur : NULL, &newest) < 0)
-			goto cleanup;
+		b->is_new = !cur;
+		if (cur)
+			git_oid_cpy(&b->from, cur);
+		if (count_changes(b, st->repo, cur, &newest) < 0)
+			return -1;
 		rep->accepted++;
 		hrdex_log_info("accepted '%s' %.12s..%.12s from peer '%s' (+%zu ~%zu -%zu)", pub,
-			       have_cur ? oid_hex(hex, &cur) : "(new)", oid_hex(hex2, &newest),
+			       cur ? oid_hex(hex, cur) : "(new)", oid_hex(hex2, &newest),
 			       rep->peers[c[i].peer].name, b->added, b->changed, b->removed);
 		if (hrdex_buf_printf(&rd->message, "%s%s +%zu ~%zu -%zu via peer %s",
 				     rd->message.len ? "; " : "sync: ", pub, b->added, b->changed, b->removed,
 				     rep->peers[c[i].peer].name) < 0)
-			goto cleanup;
+			return -1;
 	}
-	ret = 0;
-cleanup:
-	free(stop);
-	free(valid);
-	return ret;
+	return 0;
 }
 
 static int cand_cmp(const void *x, const void *y)
@@ -670,7 +882,8 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	struct hrdex_fetch_opts fo;
 	struct round rd;
 	struct candidate *cands = NULL;
-	size_t npeers = 0, ncands = 0, i, j, start;
+	struct group *groups = NULL;
+	size_t npeers = 0, ncands = 0, ngroups = 0, i, j, start;
 	int64_t t0 = hrdex_now_ms();
 	int ret = -1;
 
@@ -690,9 +903,10 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	out->peers = calloc(npeers + 1, sizeof(*out->peers));
 	rd.jobs = calloc(npeers + 1, sizeof(*rd.jobs));
 	rd.vrepos = calloc(npeers + 1, sizeof(*rd.vrepos));
+	rd.checked = calloc(npeers + 1, sizeof(*rd.checked));
 	rd.repo_path = strdup(git_repository_path(st->repo));
 	rd.quarantine = hrdex_state_path(st, "quarantine");
-	if (!out->peers || !rd.jobs || !rd.vrepos || !rd.repo_path || !rd.quarantine) {
+	if (!out->peers || !rd.jobs || !rd.vrepos || !rd.checked || !rd.repo_path || !rd.quarantine) {
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
 	}
@@ -760,7 +974,8 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 
 	/* 2. Every branch offered, publisher by publisher. */
 	cands = calloc(ncands + 1, sizeof(*cands));
-	if (!cands) {
+	groups = calloc(ncands + 1, sizeof(*groups));
+	if (!cands || !groups) {
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
 	}
@@ -780,12 +995,22 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	for (i = 0; i < ncands; i++)
 		if (!branch_add(&rd, cands[i].publisher, cands[i].peer, &cands[i].oid, &cands[i].branch))
 			goto cleanup;
+	/* 2a. Check all, 2b. bring in the objects that passed, peer by peer,
+	 * 2c. then move the branches: a ref never points at missing objects. */
 	for (start = 0; start < ncands; start = i) {
 		for (i = start; i < ncands && !strcmp(cands[i].publisher, cands[start].publisher); i++)
 			;
-		if (process_branch(&rd, &cands[start], i - start) < 0)
+		groups[ngroups].c = &cands[start];
+		groups[ngroups].nc = i - start;
+		if (check_group(&rd, &groups[ngroups++]) < 0)
 			goto cleanup;
 	}
+	for (i = 0; i < npeers; i++)
+		if (import_objects(&rd, i) < 0)
+			goto cleanup;
+	for (i = 0; i < ngroups; i++)
+		if (settle_group(&rd, &groups[i]) < 0)
+			goto cleanup;
 	for (i = 0; i < npeers; i++)
 		if (rd.jobs[i].status == HRDEX_FETCH_OK)
 			prune_peer_refs(&rd, i);
@@ -806,7 +1031,13 @@ cleanup:
 		hrdex_fetch_release(&rd.jobs[i]);
 		if (rd.vrepos)
 			git_repository_free(rd.vrepos[i]);
+		if (rd.checked)
+			free(rd.checked[i].ids);
 	}
+	for (i = 0; i < ngroups; i++)
+		free(groups[i].valid);
+	free(groups);
+	free(rd.checked);
 	hrdex_sync_clean(st);
 	hrdex_buf_free(&rd.message);
 	free(cands);
