@@ -1694,10 +1694,11 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 
 	if (q->sort == HRDEX_SORT_RANK && !q->text)
 		return hrdex_error_set(HRDEX_EX_USAGE, "sorting by rank needs a --text query");
-	/* Not reading json spares the large column's overflow pages. */
+	/* Not reading json spares the large column's overflow pages; "commit"
+	 * is stored after json, so reading it would walk them too. */
 	if (hrdex_buf_printf(&sql, "SELECT d.ref, d.publisher, d.type, d.id, d.date, d.start, d.\"end\", d.title, "
-				   "%s, d.\"commit\", d.lang, d.countries, d.themes FROM ",
-			     q->no_json ? "''" : "d.json") < 0)
+				   "%s, d.lang, d.countries, d.themes FROM ",
+			     q->no_json ? "'', NULL" : "d.json, d.\"commit\"") < 0)
 		goto cleanup;
 	if (q->text) {
 		if (hrdex_cache_fts_text(&text, q->text, 1) < 0 ||

@@ -107,7 +107,8 @@ struct hrdex_query {
 	const char *ref;
 	int64_t limit, offset;       /* limit 0: no limit */
 	enum hrdex_query_sort sort;  /* DATE_* sort on start (= date but for events, visits), then ref */
-	int no_json;                 /* rows need no json (refs, table, csv): it is not read */
+	int no_json;                 /* rows need no json nor commit (refs, table, csv): neither is read;
+	                                json is "" and commit NULL */
 };
 
 /* One result row, valid during the callback; json is the stored document in
