@@ -17,6 +17,7 @@
 #include "fs.h"
 #include "json.h"
 #include "log.h"
+#include "refs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -1279,31 +1280,33 @@ cleanup:
 	return ret;
 }
 
-int hrdex_cache_lag(struct hrdex_cache *c, git_repository *repo, size_t *behind, char **first)
+/* How many of the branch tips (sorted by name) differ from the commits in
+ * the cache's branches table: new, moved or gone. */
+static int count_lag(struct hrdex_cache *c, const struct hrdex_tips *tips, size_t *behind, char **first)
 {
-	struct branches tips = { NULL, 0, 0 }, cached = { NULL, 0, 0 };
-	size_t i, n = 0;
+	struct branches cached = { NULL, 0, 0 };
+	size_t i, j, n = 0;
 	const char *name = NULL;
 	int ret = -1;
 
-	*behind = 0;
-	if (first)
-		*first = NULL;
-	if (repo_branches(&tips, repo) < 0 || cache_branches(&cached, c) < 0)
+	if (cache_branches(&cached, c) < 0)
 		goto cleanup;
-	for (i = 0; i < tips.count; i++) {
-		struct branch *b = branches_find(&cached, tips.items[i].name);
+	for (i = 0; i < tips->count; i++) {
+		struct branch *b = branches_find(&cached, tips->items[i].name);
 
-		if (!b || strcmp(b->commit, git_oid_tostr_s(&tips.items[i].oid))) {
+		if (!b || strcmp(b->commit, tips->items[i].hex)) {
 			n++;
-			name = name ? name : tips.items[i].name;
+			name = name ? name : tips->items[i].name;
 		}
 	}
-	for (i = 0; i < cached.count; i++)
-		if (!branches_find(&tips, cached.items[i].name)) {
+	for (i = 0; i < cached.count; i++) {
+		for (j = 0; j < tips->count && strcmp(tips->items[j].name, cached.items[i].name); j++)
+			;
+		if (j == tips->count) {
 			n++;
 			name = name ? name : cached.items[i].name;
 		}
+	}
 	if (first && name && !(*first = strdup(name))) {
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
@@ -1312,7 +1315,50 @@ int hrdex_cache_lag(struct hrdex_cache *c, git_repository *repo, size_t *behind,
 	ret = 0;
 cleanup:
 	branches_free(&cached);
-	branches_free(&tips);
+	return ret;
+}
+
+int hrdex_cache_lag(struct hrdex_cache *c, git_repository *repo, size_t *behind, char **first)
+{
+	struct branches found = { NULL, 0, 0 };
+	struct hrdex_tips tips = { NULL, 0 };
+	size_t i;
+	int ret = -1;
+
+	*behind = 0;
+	if (first)
+		*first = NULL;
+	if (repo_branches(&found, repo) < 0)
+		return -1;
+	tips.items = calloc(found.count ? found.count : 1, sizeof(*tips.items));
+	if (!tips.items) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < found.count; i++) {
+		tips.items[i].name = found.items[i].name;   /* borrowed */
+		git_oid_tostr(tips.items[i].hex, sizeof(tips.items[i].hex), &found.items[i].oid);
+	}
+	tips.count = found.count;
+	ret = count_lag(c, &tips, behind, first);
+cleanup:
+	free(tips.items);
+	branches_free(&found);
+	return ret;
+}
+
+int hrdex_cache_lag_files(struct hrdex_cache *c, const char *gitdir, size_t *behind, char **first)
+{
+	struct hrdex_tips tips = { NULL, 0 };
+	int ret;
+
+	*behind = 0;
+	if (first)
+		*first = NULL;
+	if (hrdex_refs_branches(&tips, gitdir) < 0)
+		return -1;
+	ret = count_lag(c, &tips, behind, first);
+	hrdex_tips_free(&tips);
 	return ret;
 }
 

@@ -80,6 +80,10 @@ int hrdex_cache_verify(struct hrdex_cache *c, git_repository *repo, struct hrdex
  * name, caller frees. */
 int hrdex_cache_lag(struct hrdex_cache *c, git_repository *repo, size_t *behind, char **first);
 
+/* The same, reading the refs of the bare repository at gitdir from its files
+ * (refs.h) instead of through libgit2, which it neither needs nor starts. */
+int hrdex_cache_lag_files(struct hrdex_cache *c, const char *gitdir, size_t *behind, char **first);
+
 struct hrdex_cache_stats {
 	int64_t documents, publishers, links;
 };

@@ -596,6 +596,9 @@ static void test_ignores_other_branches(void **state)
 	assert_int_equal(fx_commit(f->repo, "zzz/nested", other, 1), 0);   /* skipped last */
 	assert_int_equal(hrdex_cache_lag(f->cache, f->repo, &behind, NULL), 0);
 	assert_int_equal(behind, 0);
+	behind = 9;
+	assert_int_equal(hrdex_cache_lag_files(f->cache, git_repository_path(f->repo), &behind, NULL), 0);
+	assert_int_equal(behind, 0);
 	check_same_as_rebuild(f);
 }
 
@@ -656,6 +659,24 @@ static void test_verify(void **state)
 	assert_int_equal(behind, 1);
 	assert_string_equal(first, "ohchr");
 	free(first);
+	/* query's way, from the ref files, loose and then packed */
+	{
+		git_refdb *refdb = NULL;
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			behind = 0;
+			first = NULL;
+			assert_int_equal(hrdex_cache_lag_files(f->cache, git_repository_path(f->repo), &behind,
+							       &first), 0);
+			assert_int_equal(behind, 1);
+			assert_string_equal(first, "ohchr");
+			free(first);
+			assert_int_equal(git_repository_refdb(&refdb, f->repo), 0);
+			assert_int_equal(git_refdb_compress(refdb), 0);   /* git pack-refs */
+			git_refdb_free(refdb);
+		}
+	}
 	assert_int_equal(hrdex_cache_verify(f->cache, f->repo, &p), 0);
 	assert_int_equal(p.count, 1);
 	assert_true(has_problem(&p, "ohchr", "behind"));
