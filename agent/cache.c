@@ -1748,10 +1748,17 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 	if (q->sort == HRDEX_SORT_RANK && !q->text)
 		return hrdex_error_set(HRDEX_EX_USAGE, "sorting by rank needs a --text query");
 	/* Not reading json spares the large column's overflow pages; "commit"
-	 * is stored after json, so reading it would walk them too. */
-	if (hrdex_buf_printf(&sql, "SELECT d.ref, d.publisher, d.type, d.id, d.date, d.start, d.\"end\", d.title, "
-				   "%s, d.lang, d.countries, d.themes FROM ",
-			     q->no_json ? "'', NULL" : "d.json, d.\"commit\"") < 0)
+	 * is stored after json, so reading it would walk them too.  With ref
+	 * alone, an index that holds ref (documents_type_start_ref, the primary
+	 * key) answers without reading the table at all. */
+	if (q->ref_only)
+		rc = hrdex_buf_puts(&sql, "SELECT d.ref, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '', NULL, NULL, "
+					  "'[]', '[]' FROM ");
+	else
+		rc = hrdex_buf_printf(&sql, "SELECT d.ref, d.publisher, d.type, d.id, d.date, d.start, d.\"end\", "
+					    "d.title, %s, d.lang, d.countries, d.themes FROM ",
+				      q->no_json ? "'', NULL" : "d.json, d.\"commit\"");
+	if (rc < 0)
 		goto cleanup;
 	if (q->text) {
 		if (hrdex_cache_fts_text(&text, q->text, 1) < 0 ||

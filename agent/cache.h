@@ -113,6 +113,8 @@ struct hrdex_query {
 	enum hrdex_query_sort sort;  /* DATE_* sort on start (= date but for events, visits), then ref */
 	int no_json;                 /* rows need no json nor commit (refs, table, csv): neither is read;
 	                                json is "" and commit NULL */
+	int ref_only;                /* rows need only ref (refs): json is "", countries and themes
+	                                "[]", every other column NULL */
 };
 
 /* One result row, valid during the callback; json is the stored document in

@@ -266,6 +266,7 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 	if (hrdex_format_parse(&oo.format, format) < 0)
 		return cmd_usage_error(NULL, "%s", hrdex_error_message());
 	oo.now = time(NULL);
+	q.ref_only = oo.format == HRDEX_FORMAT_REFS;
 	q.no_json = oo.format == HRDEX_FORMAT_REFS || oo.format == HRDEX_FORMAT_TABLE ||
 		    oo.format == HRDEX_FORMAT_CSV;
 	if (oo.format == HRDEX_FORMAT_TABLE && isatty(STDOUT_FILENO)) {
