@@ -71,6 +71,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 			    "WHERE \"commit\" IS NULL AND ref >= ?1 || '/' AND ref < ?1 || '0'"),
 };
 
+/* `query --type T` with a filter on ref (--country, --theme, --links-to)
+ * then tests ref in the index instead of fetching each row of type T
+ * (20,000 decisions in 100,000 documents) from the table; rows come in
+ * the default order (start, ref) without a sort.  Added without a new
+ * schema version (README: a version may add indexes): a writer adds it to
+ * an older cache of the same version. */
+#define TYPE_START_REF_SQL "CREATE INDEX IF NOT EXISTS documents_type_start_ref ON documents(type, start, ref)"
+
 static const char schema_sql[] =
 	"CREATE TABLE documents(\n"
 	"  ref TEXT PRIMARY KEY NOT NULL,\n"
@@ -91,6 +99,7 @@ static const char schema_sql[] =
 	");\n"
 	"CREATE INDEX documents_publisher_type ON documents(publisher, type);\n"
 	"CREATE INDEX documents_type_start ON documents(type, start);\n"
+	TYPE_START_REF_SQL ";\n"
 	"CREATE INDEX documents_start ON documents(start, ref);\n"
 	"CREATE INDEX documents_end ON documents(\"end\");\n"
 	"CREATE INDEX documents_date ON documents(date);\n"
@@ -225,8 +234,11 @@ static int ensure_schema(struct hrdex_cache *c)
 	tables = scalar_int(c, "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", &err);
 	if (err)
 		goto fail;
-	if (version == HRDEX_CACHE_SCHEMA && tables > 0)
+	if (version == HRDEX_CACHE_SCHEMA && tables > 0) {
+		if (exec(c, TYPE_START_REF_SQL) < 0)
+			goto fail;
 		return exec(c, "COMMIT");
+	}
 	if (tables > 0) {
 		hrdex_log_warn("cache '%s' has schema version %lld, this hrdex uses %d: rebuilding it",
 			       c->path, (long long)version, HRDEX_CACHE_SCHEMA);

@@ -726,6 +726,54 @@ static void test_readonly(void **state)
 	hrdex_cache_close(c);
 }
 
+static int has_index(const char *path, const char *name)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int found;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return found;
+}
+
+/* A cache of the same version built before documents_type_start_ref gets
+ * it from the next writer; the answers are the same with or without it. */
+static void test_writer_adds_type_start_ref(void **state)
+{
+	struct fx *f = *state;
+	struct hrdex_query q;
+	char *with, *without;
+
+	memset(&q, 0, sizeof(q));
+	q.type = "visit";
+	q.country = "KEN";
+	assert_true(has_index(f->cache_path, "documents_type_start_ref"));
+	with = run(f->cache, &q);
+	hrdex_cache_close(f->cache);
+	f->cache = NULL;
+	raw_exec(f->cache_path, "DROP INDEX documents_type_start_ref");
+	assert_int_equal(hrdex_cache_open(&f->cache, f->cache_path, 1), 0);
+	assert_false(has_index(f->cache_path, "documents_type_start_ref"));
+	without = run(f->cache, &q);
+	assert_string_equal(with, without);
+	assert_true(strstr(with, "achpr/visit/kenya-2016") != NULL);
+	q.ref_only = 1;   /* --format refs reads ref alone, from the index */
+	free(without);
+	without = run(f->cache, &q);
+	assert_string_equal(with, without);
+	hrdex_cache_close(f->cache);
+	assert_int_equal(hrdex_cache_open(&f->cache, f->cache_path, 0), 0);
+	assert_true(has_index(f->cache_path, "documents_type_start_ref"));
+	free(with);
+	free(without);
+}
+
 static void test_rebuild_replaces_with_reader_open(void **state)
 {
 	struct fx *f = *state;
@@ -779,6 +827,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_adds_type_start_ref, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rebuild_replaces_with_reader_open, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
