@@ -288,14 +288,7 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 	if (readonly) {
 		int64_t version;
 
-		/* Rows come straight from the OS page cache instead of a pread()
-		 * copy of every page into SQLite's own cache: a query touching
-		 * 20,000 rows spent 44% of its time copying.  SQLite caps the
-		 * size at its compile-time maximum (2 GiB on Debian) and reads
-		 * the rest with pread.  Safe because no writer shrinks the file
-		 * in place: no VACUUM or auto_vacuum, and reindex renames a new
-		 * file over it. */
-		if (exec(c, "PRAGMA query_only = 1") < 0 || exec(c, "PRAGMA mmap_size = 4294967296") < 0)
+		if (exec(c, "PRAGMA query_only = 1") < 0)
 			goto fail;
 		version = scalar_int(c, "PRAGMA user_version", &err);
 		if (err)
