@@ -94,6 +94,10 @@ int hrdex_cache_verify(struct hrdex_cache *c, git_repository *repo, struct hrdex
  * name, caller frees. */
 int hrdex_cache_lag(struct hrdex_cache *c, git_repository *repo, size_t *behind, char **first);
 
+/* The same, reading the refs of the bare repository at gitdir from its files
+ * (refs.h) instead of through libgit2, which it neither needs nor starts. */
+int hrdex_cache_lag_files(struct hrdex_cache *c, const char *gitdir, size_t *behind, char **first);
+
 struct hrdex_cache_stats {
 	int64_t documents, publishers, links;
 };
@@ -121,7 +125,10 @@ struct hrdex_query {
 	const char *ref;
 	int64_t limit, offset;       /* limit 0: no limit */
 	enum hrdex_query_sort sort;  /* DATE_* sort on start (= date but for events, visits), then ref */
-	int no_json;                 /* rows need no json (refs, table, csv): it is not read */
+	int no_json;                 /* rows need no json nor commit (refs, table, csv): neither is read;
+	                                json is "" and commit NULL */
+	int ref_only;                /* rows need only ref (refs): json is "", countries and themes
+	                                "[]", every other column NULL */
 };
 
 /* One result row, valid during the callback; json is the stored document in

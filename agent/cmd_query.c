@@ -126,25 +126,27 @@ static int on_row(const struct hrdex_query_row *row, void *payload)
 	return 0;
 }
 
-/* Warn when the cache lags behind the branches; never fails the query. */
+/* Warn when the cache lags behind the branches; never fails the query.
+ * The refs are read from repo.git's files: a query runs without libgit2
+ * (main.c does not start it), whose start-up would cost more than a small
+ * query itself.  Only a state directory (one with hrdex.conf, as
+ * hrdex_state_open() requires) is compared. */
 static void warn_if_behind(struct hrdex_cache *c, const char *dir)
 {
-	struct hrdex_state *s = NULL;
+	char *conf = hrdex_path_join(dir, "hrdex.conf"), *gitdir = hrdex_path_join(dir, "repo.git");
 	size_t behind = 0;
 	char *first = NULL;
 
-	if (hrdex_state_open(&s, dir, 0) < 0) {
-		hrdex_error_clear();
-		return;
-	}
-	if (hrdex_cache_lag(c, s->repo, &behind, &first) == 0 && behind > 0)
+	if (conf && gitdir && hrdex_fs_exists(conf) &&
+	    hrdex_cache_lag_files(c, gitdir, &behind, &first) == 0 && behind > 0)
 		fprintf(stderr,
 			"hrdex: warning: the cache is behind the repository (%zu branch%s, e.g. '%s'); "
 			"answering from the cache as it is ('hrdex sync' or 'hrdex reindex' updates it)\n",
 			behind, behind == 1 ? "" : "es", first ? first : "?");
 	hrdex_error_clear();
 	free(first);
-	hrdex_state_free(s);
+	free(gitdir);
+	free(conf);
 }
 
 int cmd_query(int argc, char **argv, struct hrdex_global *g)
@@ -264,6 +266,7 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 	if (hrdex_format_parse(&oo.format, format) < 0)
 		return cmd_usage_error(NULL, "%s", hrdex_error_message());
 	oo.now = time(NULL);
+	q.ref_only = oo.format == HRDEX_FORMAT_REFS;
 	q.no_json = oo.format == HRDEX_FORMAT_REFS || oo.format == HRDEX_FORMAT_TABLE ||
 		    oo.format == HRDEX_FORMAT_CSV;
 	if (oo.format == HRDEX_FORMAT_TABLE && isatty(STDOUT_FILENO)) {

@@ -97,6 +97,36 @@ grep -q "warning: no cache" "$T/err" || fail "no warning: $(cat "$T/err")"
 [ ! -e "$S/cache.db" ] || fail "query created the cache"
 "$HRDEX" -C "$S" reindex >/dev/null
 
+note "the behind-warning sees packed refs as git does (query reads them without libgit2)"
+G() { git --git-dir "$S/repo.git" "$@"; }
+behind_on() {   # behind_on NAME|"": the warning names NAME, or there is none
+	Q --format refs >/dev/null 2>"$T/err" || fail "query failed: $(cat "$T/err")"
+	if [ -z "$1" ]; then
+		[ ! -s "$T/err" ] || fail "unexpected warning: $(cat "$T/err")"
+	else
+		grep -q "warning: the cache is behind the repository (1 branch, e.g. '$1')" "$T/err" ||
+			fail "no warning naming $1: $(cat "$T/err")"
+	fi
+}
+achpr=$(G rev-parse achpr) iachr=$(G rev-parse iachr)
+G pack-refs --all
+[ ! -e "$S/repo.git/refs/heads/achpr" ] && grep -q " refs/heads/achpr$" "$S/repo.git/packed-refs" ||
+	fail "pack-refs did not pack achpr"
+behind_on ""
+moved=$(GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.org \
+	G commit-tree -p "$achpr" -m moved "$achpr^{tree}")
+G update-ref refs/heads/achpr "$moved"   # loose, over the old packed entry
+behind_on achpr
+G pack-refs --all                         # now only packed-refs has it
+behind_on achpr
+G update-ref refs/heads/achpr "$achpr"
+behind_on ""
+G pack-refs --all
+G update-ref -d refs/heads/iachr          # gone from packed-refs
+behind_on iachr
+G update-ref refs/heads/iachr "$iachr"
+behind_on ""
+
 note "the SQL examples of README.md run"
 awk -v dir="$T" '/^```sql$/ { on = 1; sql = ""; next } /^```$/ && on { print sql > (dir "/example.q" ++n); on = 0; next }
      on { sql = sql $0 "\n" }' "$top/README.md"

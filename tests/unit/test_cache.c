@@ -596,6 +596,9 @@ static void test_ignores_other_branches(void **state)
 	assert_int_equal(fx_commit(f->repo, "zzz/nested", other, 1), 0);   /* skipped last */
 	assert_int_equal(hrdex_cache_lag(f->cache, f->repo, &behind, NULL), 0);
 	assert_int_equal(behind, 0);
+	behind = 9;
+	assert_int_equal(hrdex_cache_lag_files(f->cache, git_repository_path(f->repo), &behind, NULL), 0);
+	assert_int_equal(behind, 0);
 	check_same_as_rebuild(f);
 }
 
@@ -656,6 +659,24 @@ static void test_verify(void **state)
 	assert_int_equal(behind, 1);
 	assert_string_equal(first, "ohchr");
 	free(first);
+	/* query's way, from the ref files, loose and then packed */
+	{
+		git_refdb *refdb = NULL;
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			behind = 0;
+			first = NULL;
+			assert_int_equal(hrdex_cache_lag_files(f->cache, git_repository_path(f->repo), &behind,
+							       &first), 0);
+			assert_int_equal(behind, 1);
+			assert_string_equal(first, "ohchr");
+			free(first);
+			assert_int_equal(git_repository_refdb(&refdb, f->repo), 0);
+			assert_int_equal(git_refdb_compress(refdb), 0);   /* git pack-refs */
+			git_refdb_free(refdb);
+		}
+	}
 	assert_int_equal(hrdex_cache_verify(f->cache, f->repo, &p), 0);
 	assert_int_equal(p.count, 1);
 	assert_true(has_problem(&p, "ohchr", "behind"));
@@ -703,6 +724,54 @@ static void test_readonly(void **state)
 	assert_int_equal(hrdex_cache_open(&c, f->cache_path, 1), 0);
 	assert_int_equal(hrdex_cache_update(c, f->repo, NULL), -1);
 	hrdex_cache_close(c);
+}
+
+static int has_index(const char *path, const char *name)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int found;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return found;
+}
+
+/* A cache of the same version built before documents_type_start_ref gets
+ * it from the next writer; the answers are the same with or without it. */
+static void test_writer_adds_type_start_ref(void **state)
+{
+	struct fx *f = *state;
+	struct hrdex_query q;
+	char *with, *without;
+
+	memset(&q, 0, sizeof(q));
+	q.type = "visit";
+	q.country = "KEN";
+	assert_true(has_index(f->cache_path, "documents_type_start_ref"));
+	with = run(f->cache, &q);
+	hrdex_cache_close(f->cache);
+	f->cache = NULL;
+	raw_exec(f->cache_path, "DROP INDEX documents_type_start_ref");
+	assert_int_equal(hrdex_cache_open(&f->cache, f->cache_path, 1), 0);
+	assert_false(has_index(f->cache_path, "documents_type_start_ref"));
+	without = run(f->cache, &q);
+	assert_string_equal(with, without);
+	assert_true(strstr(with, "achpr/visit/kenya-2016") != NULL);
+	q.ref_only = 1;   /* --format refs reads ref alone, from the index */
+	free(without);
+	without = run(f->cache, &q);
+	assert_string_equal(with, without);
+	hrdex_cache_close(f->cache);
+	assert_int_equal(hrdex_cache_open(&f->cache, f->cache_path, 0), 0);
+	assert_true(has_index(f->cache_path, "documents_type_start_ref"));
+	free(with);
+	free(without);
 }
 
 static void test_rebuild_replaces_with_reader_open(void **state)
@@ -758,6 +827,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_adds_type_start_ref, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rebuild_replaces_with_reader_open, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
