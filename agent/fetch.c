@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -54,6 +55,7 @@ struct xfer {
 	const char *ssh_key;
 	int fd;                 /* pipe to the parent */
 	const char *push_failed_name;
+	unsigned calls;         /* progress callbacks since pages were last dropped */
 };
 
 static void child_say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -96,10 +98,41 @@ static const char *git_message(void)
 	return e && e->message ? e->message : "unknown error";
 }
 
+/*
+ * libgit2 1.5's indexer reads the pack it is writing through mwindow maps
+ * that it never registers with the mapped-memory limit, and keeps them until
+ * the pack is indexed: every page of a 180 MB pack ended up in this
+ * process's RSS (and in the service's cgroup).  The maps are read-only
+ * (r--), so dropping their pages from our page tables is safe: the next
+ * read faults the same bytes back in from the page cache.
+ */
+static void drop_pack_pages(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[4096];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char perms[8];
+
+		if (!strstr(line, "/pack_git2_") || sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 ||
+		    strncmp(perms, "r--", 3))
+			continue;
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	}
+	if (f)
+		fclose(f);
+}
+
 static int on_progress(const git_indexer_progress *stats, void *payload)
 {
 	struct xfer *x = payload;
 
+	/* called once per object received, then per delta resolved */
+	if (++x->calls >= 2048) {
+		x->calls = 0;
+		drop_pack_pages();
+	}
 	x->bytes = (int64_t)stats->received_bytes;
 	if ((int64_t)stats->received_bytes > x->max_bytes) {
 		x->over = 1;
@@ -246,7 +279,7 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 	git_fetch_options fo;
 	const git_remote_head **heads = NULL;
 	git_strarray specs = { NULL, 0 };
-	struct xfer x = { o->max_bytes, 0, 0, 0, job->ssh_key, fd, NULL };
+	struct xfer x = { o->max_bytes, 0, 0, 0, job->ssh_key, fd, NULL, 0 };
 	size_t nheads = 0, i;
 	char *taken = NULL;
 	int picked = 0, rc = 1;
@@ -340,7 +373,7 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 	git_remote_callbacks cbs;
 	git_push_options po;
 	git_strarray specs = { NULL, 0 };
-	struct xfer x = { o->max_bytes, 0, 0, 0, job->ssh_key, fd, NULL };
+	struct xfer x = { o->max_bytes, 0, 0, 0, job->ssh_key, fd, NULL, 0 };
 	size_t i;
 	int rc = 1;
 
