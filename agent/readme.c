@@ -7,6 +7,7 @@
 #include "html.h"
 #include "json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -131,7 +132,113 @@ struct entry {
 	char *id;      /* owned, without ".json" */
 	char *title;   /* owned; NULL: show the id */
 	char date[11]; /* YYYY-MM-DD or "" */
+	const char *row; /* the document's row in the previous README, reused as is */
+	size_t rowlen;
 };
+
+/* A row of the previous README: "| DATE | [TITLE](TYPE/ID.json) | `ID` |". */
+struct old_row {
+	const char *key;   /* "TYPE/ID", inside the line (not NUL-terminated) */
+	size_t keylen;
+	const char *line;  /* without its newline */
+	size_t len;
+};
+
+struct old_readme {
+	git_blob *blob;
+	struct old_row *rows;
+	size_t n;
+	const git_tree *tree; /* main's previous <publisher>/ tree */
+};
+
+static int old_row_cmp(const void *a, const void *b)
+{
+	const struct old_row *x = a, *y = b;
+	int r = memcmp(x->key, y->key, x->keylen < y->keylen ? x->keylen : y->keylen);
+
+	return r ? r : (x->keylen > y->keylen) - (x->keylen < y->keylen);
+}
+
+/* The row of every document in the previous README, when it is one this
+ * version writes (same table header); none otherwise. */
+static int old_readme_load(struct old_readme *o, git_repository *repo, const git_tree *old)
+{
+	static const char header[] = "\n| date | title | id |\n", tail[] = ".json) | `";
+	const git_tree_entry *e = old ? git_tree_entry_byname(old, "README.md") : NULL;
+	const char *p, *end, *nl;
+	size_t alloc = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->tree = old;
+	if (!e || git_blob_lookup(&o->blob, repo, git_tree_entry_id(e)) < 0)
+		return 0;
+	p = git_blob_rawcontent(o->blob);
+	end = p + git_blob_rawsize(o->blob);
+	if (!memmem(p, (size_t)(end - p), header, sizeof(header) - 1))
+		return 0;
+	for (; p < end; p = nl + 1) {
+		const char *link = NULL, *q, *dot;
+
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			break;
+		if (nl - p < 12 || memcmp(p, "| ", 2) || memcmp(nl - 3, "` |", 3))
+			continue;
+		/* the link is the last "](" of the line: a title's own are escaped \] */
+		for (q = p; (q = memmem(q, (size_t)(nl - q), "](", 2)); q += 2)
+			link = q + 2;
+		if (!link || !(dot = memmem(link, (size_t)(nl - link), tail, sizeof(tail) - 1)))
+			continue;
+		if (o->n == alloc) {
+			struct old_row *more;
+
+			alloc = alloc ? alloc * 2 : 256;
+			if (!(more = realloc(o->rows, alloc * sizeof(*more))))
+				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			o->rows = more;
+		}
+		o->rows[o->n].key = link;
+		o->rows[o->n].keylen = (size_t)(dot - link);
+		o->rows[o->n].line = p;
+		o->rows[o->n].len = (size_t)(nl - p);
+		o->n++;
+	}
+	qsort(o->rows, o->n, sizeof(*o->rows), old_row_cmp);
+	return 0;
+}
+
+static void old_readme_free(struct old_readme *o)
+{
+	free(o->rows);
+	git_blob_free(o->blob);
+}
+
+/* e's row in the previous README when its blob is the one that row was made
+ * from (the same id in main's previous type tree). */
+static int reuse_row(struct entry *e, const struct old_readme *o, const char *type, const git_tree *old_type,
+		     const git_tree_entry *d)
+{
+	const git_tree_entry *was = old_type ? git_tree_entry_byname(old_type, git_tree_entry_name(d)) : NULL;
+	struct old_row k, *r;
+	char key[256];
+	const char *bar;
+
+	if (!was || !git_oid_equal(git_tree_entry_id(was), git_tree_entry_id(d)) ||
+	    (size_t)snprintf(key, sizeof(key), "%s/%s", type, e->id) >= sizeof(key))
+		return 0;
+	k.key = key;
+	k.keylen = strlen(key);
+	if (!(r = bsearch(&k, o->rows, o->n, sizeof(*r), old_row_cmp)))
+		return 0;
+	bar = memchr(r->line + 2, '|', r->len - 2);
+	if (!bar || (bar - r->line != 3 && bar - r->line != 13))
+		return 0;
+	if (bar - r->line == 13)
+		memcpy(e->date, r->line + 2, 10);
+	e->date[bar - r->line == 13 ? 10 : 0] = '\0';
+	e->row = r->line;
+	e->rowlen = r->len;
+	return 1;
+}
 
 static int entry_cmp(const void *a, const void *b)
 {
@@ -169,8 +276,11 @@ static int entry_load(struct entry *e, git_repository *repo, const git_oid *id)
 }
 
 /* One "## Type (n)" section for the type tree. */
-static int readme_type(struct hrdex_buf *out, git_repository *repo, const char *type, const git_tree *tree)
+static int readme_type(struct hrdex_buf *out, git_repository *repo, const char *type, const git_tree *tree,
+		       const struct old_readme *old)
 {
+	const git_tree_entry *oe = old->tree ? git_tree_entry_byname(old->tree, type) : NULL;
+	git_tree *old_type = NULL;
 	struct entry *list = NULL;
 	size_t i, n = 0, count = git_tree_entrycount(tree);
 	int ret = -1;
@@ -178,6 +288,9 @@ static int readme_type(struct hrdex_buf *out, git_repository *repo, const char *
 	list = calloc(count ? count : 1, sizeof(*list));
 	if (!list)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (old->n && oe && git_tree_entry_type(oe) == GIT_OBJECT_TREE &&
+	    git_tree_lookup(&old_type, repo, git_tree_entry_id(oe)) < 0)
+		old_type = NULL; /* unreadable: every row is made again */
 	for (i = 0; i < count; i++) {
 		const git_tree_entry *d = git_tree_entry_byindex(tree, i);
 		const char *name = git_tree_entry_name(d);
@@ -189,7 +302,8 @@ static int readme_type(struct hrdex_buf *out, git_repository *repo, const char *
 			goto cleanup;
 		}
 		n++;
-		if (entry_load(&list[n - 1], repo, git_tree_entry_id(d)) < 0)
+		if (!reuse_row(&list[n - 1], old, type, old_type, d) &&
+		    entry_load(&list[n - 1], repo, git_tree_entry_id(d)) < 0)
 			goto cleanup;
 	}
 	if (n == 0) {
@@ -201,6 +315,11 @@ static int readme_type(struct hrdex_buf *out, git_repository *repo, const char *
 			     hrdex_type_label(type, 1), n) < 0)
 		goto cleanup;
 	for (i = 0; i < n; i++) {
+		if (list[i].row) {
+			if (hrdex_buf_put(out, list[i].row, list[i].rowlen) < 0 || hrdex_buf_putc(out, '\n') < 0)
+				goto cleanup;
+			continue;
+		}
 		/* Ids are [a-z0-9._-]: safe in a link target and as code. */
 		if (hrdex_buf_printf(out, "| %s | [", list[i].date[0] ? list[i].date : "") < 0 ||
 		    hrdex_md_text(out, list[i].title ? list[i].title : list[i].id) < 0 ||
@@ -214,24 +333,28 @@ cleanup:
 		free(list[i].title);
 	}
 	free(list);
+	git_tree_free(old_type);
 	return ret;
 }
 
 int hrdex_readme_publisher(struct hrdex_buf *out, git_repository *repo, const char *publisher,
-			   const char *name, const git_tree *sub)
+			   const char *name, const git_tree *sub, const git_tree *old)
 {
+	struct old_readme o;
 	size_t counts[HRDEX_NTYPES], total = 0;
-	int t;
+	int t, ret = -1;
 
+	if (old_readme_load(&o, repo, old) < 0)
+		goto cleanup;
 	if (hrdex_readme_count(counts, repo, sub) < 0)
-		return -1;
+		goto cleanup;
 	for (t = 0; t < HRDEX_NTYPES; t++)
 		total += counts[t];
 	if (hrdex_readme_heading(out, publisher, name) < 0 ||
 	    hrdex_buf_printf(out, "\n%zu document%s published by `%s`, newest first. Generated by hrdex\n"
 			     "from the publisher's signed branch; do not edit. [All publishers](../README.md)\n",
 			     total, total == 1 ? "" : "s", publisher) < 0)
-		return -1;
+		goto cleanup;
 	/* Sections in the order of hrdex_doc_types, not of the tree. */
 	for (t = 0; t < HRDEX_NTYPES; t++) {
 		const git_tree_entry *e = sub ? git_tree_entry_byname(sub, hrdex_doc_types[t]) : NULL;
@@ -240,13 +363,18 @@ int hrdex_readme_publisher(struct hrdex_buf *out, git_repository *repo, const ch
 
 		if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE)
 			continue;
-		if (git_tree_lookup(&tree, repo, git_tree_entry_id(e)) < 0)
-			return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree '%s/%s'", publisher,
-					       hrdex_doc_types[t]);
-		r = readme_type(out, repo, hrdex_doc_types[t], tree);
+		if (git_tree_lookup(&tree, repo, git_tree_entry_id(e)) < 0) {
+			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree '%s/%s'", publisher,
+					hrdex_doc_types[t]);
+			goto cleanup;
+		}
+		r = readme_type(out, repo, hrdex_doc_types[t], tree, &o);
 		git_tree_free(tree);
 		if (r < 0)
-			return -1;
+			goto cleanup;
 	}
-	return 0;
+	ret = 0;
+cleanup:
+	old_readme_free(&o);
+	return ret;
 }

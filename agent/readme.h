@@ -54,10 +54,13 @@ int hrdex_readme_heading(struct hrdex_buf *out, const char *publisher, const cha
  * type present, each a table of its documents, newest first (by "date", then
  * id), with date, title (in English when there is one, else the first of
  * French, Spanish, Russian, Arabic, Chinese, else any) linked to the file,
- * and id.  A document that cannot be parsed is listed by id.  Reads every
- * document of the publisher: call it only when the subtree changed.
+ * and id.  A document that cannot be parsed is listed by id.
+ * old (may be NULL) is main's previous <publisher>/ tree: the row of a
+ * document whose blob is the same there is copied from its README.md, so
+ * only new and changed documents are read (publishing one document into an
+ * archive of 25,000 read all 25,000).  The bytes are the same either way.
  */
 int hrdex_readme_publisher(struct hrdex_buf *out, git_repository *repo, const char *publisher,
-			   const char *name, const git_tree *sub);
+			   const char *name, const git_tree *sub, const git_tree *old);
 
 #endif

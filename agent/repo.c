@@ -320,7 +320,7 @@ static int publisher_tree(git_oid *out, git_repository *repo, const char *publis
 		goto cleanup;
 	}
 	hrdex_buf_clear(&text);
-	if (hrdex_readme_publisher(&text, repo, publisher, name, sub) < 0)
+	if (hrdex_readme_publisher(&text, repo, publisher, name, sub, old) < 0)
 		goto cleanup;
 	if (git_blob_create_from_buffer(&blob, repo, text.ptr, text.len) < 0 ||
 	    git_treebuilder_new(&tb, repo, sub) < 0 ||
@@ -568,8 +568,11 @@ int hrdex_view_update(git_repository *repo, const char *view_dir)
 		int fd = open(view_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (fd >= 0) {
+			double t0 = hrdex_log_ms();
+
 			syncfs(fd);
 			close(fd);
+			hrdex_log_debug("view: %zu files written, synced in %.0f ms", n, hrdex_log_ms() - t0);
 		}
 	}
 	if (git_reference_create(&ref, repo, HRDEX_REF_VIEW, &main_id, 1, "view") < 0) {

@@ -149,8 +149,8 @@ static void test_readme_deterministic_and_escaped(void **state)
 	assert_int_equal(git_commit_tree(&main_tree, c), 0);
 	oid_of(f, "achpr:achpr", &id);
 	assert_int_equal(git_tree_lookup(&sub, f->repo, &id), 0);
-	assert_int_equal(hrdex_readme_publisher(&a, f->repo, "achpr", f->cfg->name, sub), 0);
-	assert_int_equal(hrdex_readme_publisher(&b, f->repo, "achpr", f->cfg->name, sub), 0);
+	assert_int_equal(hrdex_readme_publisher(&a, f->repo, "achpr", f->cfg->name, sub, NULL), 0);
+	assert_int_equal(hrdex_readme_publisher(&b, f->repo, "achpr", f->cfg->name, sub, NULL), 0);
 	assert_int_equal(a.len, b.len);
 	assert_memory_equal(a.ptr, b.ptr, a.len);
 	assert_string_equal(a.ptr, text);
@@ -199,6 +199,75 @@ static void test_readme_regenerated_only_on_change(void **state)
 	text = blob_text(f, "main:achpr/README.md");
 	assert_non_null(strstr(text, "# ACHPR (`achpr`)\n"));
 	free(text);
+}
+
+/* Remove one file from refs/heads/<pub>. */
+static void drop(struct fixture *f, const char *pub, const char *path)
+{
+	struct hrdex_tree_edit e;
+	git_commit *tip = NULL;
+	git_tree *tree = NULL;
+	git_oid t, tip_id, out;
+
+	memset(&e, 0, sizeof(e));
+	e.path = path;
+	e.remove = 1;
+	assert_int_equal(hrdex_repo_tip(&tip_id, f->repo, pub), 0);
+	assert_int_equal(git_commit_lookup(&tip, f->repo, &tip_id), 0);
+	assert_int_equal(git_commit_tree(&tree, tip), 0);
+	assert_int_equal(hrdex_repo_edit_tree(&t, f->repo, git_tree_id(tree), &e, 1), 0);
+	assert_int_equal(hrdex_repo_commit(&out, f->repo, pub, &t, "test", &f->key), 0);
+	git_tree_free(tree);
+	git_commit_free(tip);
+}
+
+/* main's README for achpr, rebuilt from the previous one, against one made
+ * from scratch from the branch. */
+static void expect_readme_as_full(struct fixture *f)
+{
+	struct hrdex_buf full = HRDEX_BUF_INIT;
+	git_tree *sub = NULL;
+	git_oid id;
+	char *text;
+
+	assert_int_equal(hrdex_repo_rebuild_main_named(NULL, f->repo, "m", &f->key, f->cfg), 0);
+	text = blob_text(f, "main:achpr/README.md");
+	oid_of(f, "achpr:achpr", &id);
+	assert_int_equal(git_tree_lookup(&sub, f->repo, &id), 0);
+	assert_int_equal(hrdex_readme_publisher(&full, f->repo, "achpr", f->cfg->name, sub, NULL), 0);
+	assert_string_equal(text, full.ptr);
+	free(text);
+	hrdex_buf_free(&full);
+	git_tree_free(sub);
+}
+
+static void test_readme_incremental_equals_full(void **state)
+{
+	struct fixture *f = *state;
+	char *text;
+
+	put_doc(f, "achpr", "decision", "a", "2016-01-01", "{\"en\": \"Plain\"}", NULL);
+	put_doc(f, "achpr", "decision", "b", "2016-01-01", hostile, NULL);
+	put_doc(f, "achpr", "decision", "c", "2017-03-03", "{\"en\": \"Back\\\\slash ](x.json) | `c` |\"}", NULL);
+	put_doc(f, "achpr", "report", "r", "2015-05-05", "{\"ar\": \"تقرير | \"}", NULL);
+	put(f, "achpr", "achpr/note/nodate.json", "{\"id\": \"nodate\", \"title\": {\"en\": \"No date\"}}\n");
+	put(f, "achpr", "achpr/note/broken.json", "{not json\n");
+	expect_readme_as_full(f);
+	/* one changed (title and date), one new, one removed: only those are read */
+	put_doc(f, "achpr", "decision", "a", "2018-08-08", "{\"en\": \"Renamed\"}", NULL);
+	put_doc(f, "achpr", "decision", "d", "2016-01-01", "{\"fr\": \"Nouvelle\"}", NULL);
+	drop(f, "achpr", "achpr/decision/b.json");
+	expect_readme_as_full(f);
+	text = blob_text(f, "main:achpr/README.md");
+	assert_non_null(strstr(text, "| 2018-08-08 | [Renamed](decision/a.json) | `a` |\n"));
+	assert_null(strstr(text, "Plain"));
+	assert_null(strstr(text, "decision/b.json"));
+	free(text);
+	/* a type emptied, then another publisher's move leaves achpr's README alone */
+	drop(f, "achpr", "achpr/report/r.json");
+	expect_readme_as_full(f);
+	put_doc(f, "ohchr", "report", "o", "2016-02-02", "{\"en\": \"O\"}", NULL);
+	expect_readme_as_full(f);
 }
 
 static int file_has(const char *path, const char *needle)
@@ -274,6 +343,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_readme_deterministic_and_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readme_regenerated_only_on_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readme_incremental_equals_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_build, setup, teardown),
 	};
 
