@@ -1417,9 +1417,12 @@ int hrdex_cache_rebuild(const char *path, git_repository *repo)
 	 * fsync, and no journal either: in WAL mode every page of one big
 	 * transaction was written twice (WAL, then checkpoint), a third of the
 	 * time of a first index.  The file goes back to WAL mode, which is
-	 * recorded in it, before readers can see it. */
+	 * recorded in it, before readers can see it.  A 64 MiB page cache:
+	 * with 32, a first index of 100,000 documents took 25 s instead of 22
+	 * (pages of the secondary indexes written out and read back). */
 	if (hrdex_cache_open(&c, tmp, 0) < 0 || exec(c, "PRAGMA journal_mode = OFF") < 0 ||
-	    exec(c, "PRAGMA synchronous = OFF") < 0 || hrdex_cache_update(c, repo, NULL) < 0)
+	    exec(c, "PRAGMA synchronous = OFF") < 0 || exec(c, "PRAGMA cache_size = -65536") < 0 ||
+	    hrdex_cache_update(c, repo, NULL) < 0)
 		goto cleanup;
 	if (exec(c, "PRAGMA journal_mode = WAL") < 0)
 		goto cleanup;
