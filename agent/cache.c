@@ -679,39 +679,99 @@ static int add_link(struct hrdex_cache *c, const char *from, const char *rel, co
 	return step_done(c, st);
 }
 
-static int insert_doc(struct hrdex_cache *c, git_repository *repo, const char *ref, const char *path,
-		      const git_oid *blob_id)
+/*
+ * One changed document on its way into the cache.  The costly part that does
+ * not touch SQLite (reading and inflating the blob, parsing it, its compact
+ * form, the three full-text columns) is done by prep_doc() on a thread of its
+ * own (struct feed), a window of documents ahead of the SQLite writer: about
+ * a quarter of a first index.
+ */
+struct prep {
+	char ref[HRDEX_REF_MAX + 6];
+	char *path;
+	git_oid id;
+	int gone;                   /* removed, or not a regular file: delete only */
+	int end;                    /* no more changes */
+	cJSON *doc;                 /* NULL: not a JSON object (not indexed) */
+	struct hrdex_buf json, fts[3];
+	int err, code;              /* prep_doc failed: code and message */
+	char message[512];
+};
+
+static void prep_clear(struct prep *p)
 {
+	int i;
+
+	free(p->path);
+	cJSON_Delete(p->doc);
+	hrdex_buf_free(&p->json);
+	for (i = 0; i < 3; i++)
+		hrdex_buf_free(&p->fts[i]);
+	memset(p, 0, sizeof(*p));
+}
+
+static int prep_doc(struct prep *p, git_repository *repo)
+{
+	struct hrdex_buf text = HRDEX_BUF_INIT;
 	git_blob *blob = NULL;
-	cJSON *doc = NULL;
-	struct hrdex_buf json = HRDEX_BUF_INIT, countries = HRDEX_BUF_INIT, themes = HRDEX_BUF_INIT;
-	struct hrdex_buf text = HRDEX_BUF_INIT, fts = HRDEX_BUF_INIT;
-	char publisher[40], type[20], oidhex[GIT_OID_HEXSZ + 1];
-	const char *id, *slash, *start, *end;
-	const cJSON *title, *links, *e;
-	sqlite3_stmt *st = c->st[ST_DOC_INSERT];
-	int64_t rowid;
 	int ret = -1;
 
-	if (git_blob_lookup(&blob, repo, blob_id) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", path);
+	if (git_blob_lookup(&blob, repo, &p->id) < 0) {
+		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", p->path);
 		goto cleanup;
 	}
-	doc = cJSON_ParseWithLength(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-	if (!cJSON_IsObject(doc)) {
-		/* accepted documents are valid: this is a repository we did not check */
-		hrdex_log_warn("cache: '%s' is not a JSON object; not indexed", path);
+	p->doc = cJSON_ParseWithLength(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	if (!cJSON_IsObject(p->doc)) {
+		cJSON_Delete(p->doc);
+		p->doc = NULL;
 		ret = 0;
 		goto cleanup;
+	}
+	if (json_compact_text(&p->json, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0)
+		goto cleanup;
+	if (langmap_all(&text, cJSON_GetObjectItemCaseSensitive(p->doc, "title")) < 0 ||
+	    hrdex_cache_fts_text(&p->fts[0], text.ptr ? text.ptr : "", 0) < 0)
+		goto cleanup;
+	hrdex_buf_clear(&text);
+	if (langmap_all(&text, cJSON_GetObjectItemCaseSensitive(p->doc, "summary")) < 0 ||
+	    hrdex_cache_fts_text(&p->fts[1], text.ptr ? text.ptr : "", 0) < 0)
+		goto cleanup;
+	hrdex_buf_clear(&text);
+	if (collect_body(&text, p->doc, 0) < 0 || hrdex_cache_fts_text(&p->fts[2], text.ptr ? text.ptr : "", 0) < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	hrdex_buf_free(&text);
+	git_blob_free(blob);
+	return ret;
+}
+
+static const char *buf_str(const struct hrdex_buf *b)
+{
+	return b->ptr ? b->ptr : "";
+}
+
+static int insert_prepared(struct hrdex_cache *c, struct prep *p)
+{
+	struct hrdex_buf countries = HRDEX_BUF_INIT, themes = HRDEX_BUF_INIT;
+	char publisher[40], type[20], oidhex[GIT_OID_HEXSZ + 1];
+	const char *id, *slash, *start, *end, *ref = p->ref;
+	const cJSON *title, *links, *e, *doc = p->doc;
+	sqlite3_stmt *st = c->st[ST_DOC_INSERT];
+	int64_t rowid;
+	int i, ret = -1;
+
+	if (!doc) {
+		/* accepted documents are valid: this is a repository we did not check */
+		hrdex_log_warn("cache: '%s' is not a JSON object; not indexed", p->path);
+		return 0;
 	}
 	slash = strchr(ref, '/');
 	snprintf(publisher, sizeof(publisher), "%.*s", (int)(slash - ref), ref);
 	id = strchr(slash + 1, '/');
 	snprintf(type, sizeof(type), "%.*s", (int)(id - slash - 1), slash + 1);
 	id++;
-	git_oid_tostr(oidhex, sizeof(oidhex), blob_id);
-	if (json_compact_text(&json, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0)
-		goto cleanup;
+	git_oid_tostr(oidhex, sizeof(oidhex), &p->id);
 	/* side tables first: their values are bound STATIC from doc */
 	if (add_values(c, &countries, cJSON_GetObjectItemCaseSensitive(doc, "countries"),
 		       str_member(doc, "country"), ST_COUNTRY_INSERT, ref) < 0 ||
@@ -732,8 +792,8 @@ static int insert_doc(struct hrdex_cache *c, git_repository *repo, const char *r
 	bind_text(st, 9, title ? title->string : NULL);
 	sqlite3_bind_text(st, 10, countries.ptr, (int)countries.len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, themes.ptr, (int)themes.len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, json.ptr, (int)json.len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, buf_str(&p->json), (int)p->json.len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, p->path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 14, oidhex, -1, SQLITE_STATIC);
 	if (step_done(c, st) < 0)
 		goto cleanup;
@@ -742,21 +802,8 @@ static int insert_doc(struct hrdex_cache *c, git_repository *repo, const char *r
 
 	st = c->st[ST_FTS_INSERT];
 	sqlite3_bind_int64(st, 1, rowid);
-	if (langmap_all(&text, cJSON_GetObjectItemCaseSensitive(doc, "title")) < 0 ||
-	    hrdex_cache_fts_text(&fts, text.ptr ? text.ptr : "", 0) < 0)
-		goto cleanup;
-	sqlite3_bind_text(st, 2, fts.ptr, (int)fts.len, SQLITE_TRANSIENT);
-	hrdex_buf_clear(&text);
-	hrdex_buf_clear(&fts);
-	if (langmap_all(&text, cJSON_GetObjectItemCaseSensitive(doc, "summary")) < 0 ||
-	    hrdex_cache_fts_text(&fts, text.ptr ? text.ptr : "", 0) < 0)
-		goto cleanup;
-	sqlite3_bind_text(st, 3, fts.ptr, (int)fts.len, SQLITE_TRANSIENT);
-	hrdex_buf_clear(&text);
-	hrdex_buf_clear(&fts);
-	if (collect_body(&text, doc, 0) < 0 || hrdex_cache_fts_text(&fts, text.ptr ? text.ptr : "", 0) < 0)
-		goto cleanup;
-	sqlite3_bind_text(st, 4, fts.ptr, (int)fts.len, SQLITE_TRANSIENT);
+	for (i = 0; i < 3; i++)
+		sqlite3_bind_text(st, 2 + i, buf_str(&p->fts[i]), (int)p->fts[i].len, SQLITE_STATIC);
 	if (step_done(c, st) < 0)
 		goto cleanup;
 
@@ -777,13 +824,8 @@ cleanup:
 	sqlite3_clear_bindings(c->st[ST_DOC_INSERT]);
 	sqlite3_reset(c->st[ST_FTS_INSERT]);
 	sqlite3_clear_bindings(c->st[ST_FTS_INSERT]);
-	hrdex_buf_free(&fts);
-	hrdex_buf_free(&text);
 	hrdex_buf_free(&themes);
 	hrdex_buf_free(&countries);
-	hrdex_buf_free(&json);
-	cJSON_Delete(doc);
-	git_blob_free(blob);
 	return ret;
 }
 
@@ -824,7 +866,9 @@ static int delete_publisher(struct hrdex_cache *c, const char *p)
  * into subtrees whose ids differ, so a one-file change in a folder of N
  * documents costs one pass over that folder, not over the repository.
  */
-enum change_mode { CHANGE_APPLY, CHANGE_CLAIM };
+enum change_mode { CHANGE_FEED, CHANGE_CLAIM };
+
+struct feed;
 
 struct change_ctx {
 	struct hrdex_cache *c;
@@ -833,7 +877,10 @@ struct change_ctx {
 	enum change_mode mode;
 	const char *hex;      /* CLAIM: the commit that made the change */
 	int64_t pending;      /* CLAIM: rows left unclaimed, -1 unknown */
+	struct feed *feed;    /* FEED: where the changes go */
 };
+
+static int feed_put(struct feed *f, const char *ref, const char *path, const git_oid *id, int gone);
 
 /* One changed path; new_id NULL when it is gone. */
 static int on_change(struct change_ctx *x, const char *path, const git_oid *new_id, git_filemode_t mode)
@@ -843,13 +890,9 @@ static int on_change(struct change_ctx *x, const char *path, const git_oid *new_
 
 	if (!path_ref(ref, sizeof(ref), path))
 		return 0;   /* attachments, stray files */
-	if (x->mode == CHANGE_APPLY) {
-		if (delete_doc(c, ref) < 0)
-			return -1;
-		if (!new_id || (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE))
-			return 0;
-		return insert_doc(c, x->repo, ref, path, new_id);
-	}
+	if (x->mode == CHANGE_FEED)
+		return feed_put(x->feed, ref, path, new_id,
+				!new_id || (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE));
 	sqlite3_bind_text(c->st[ST_TOUCH_INSERT], 1, ref, -1, SQLITE_STATIC);
 	if (step_done(c, c->st[ST_TOUCH_INSERT]) < 0)
 		return -1;
@@ -983,6 +1026,160 @@ static int diff_trees(struct change_ctx *x, const git_tree *a, const git_tree *b
 }
 
 /*
+ * The feed: a thread walks the tree diff with its own repository handle and
+ * prepares each changed document (prep_doc) into a ring of FEED_WINDOW
+ * slots; the caller's thread, which owns the SQLite connection, applies them
+ * in the same order.  Memory stays bounded by the window.
+ */
+#define FEED_WINDOW 64
+
+struct feed {
+	pthread_mutex_t mu;
+	pthread_cond_t changed;
+	struct prep slot[FEED_WINDOW];
+	size_t put, took;        /* slots filled and emptied so far */
+	int stop;                /* the writer failed: the walker gives up */
+	git_repository *repo;    /* the walker's */
+	git_oid a, b;            /* trees to compare; a zero: none */
+	int have_a;
+	const char *publisher;
+};
+
+static int feed_put(struct feed *f, const char *ref, const char *path, const git_oid *id, int gone)
+{
+	struct prep *p;
+	int stop;
+
+	pthread_mutex_lock(&f->mu);
+	while (!f->stop && f->put - f->took >= FEED_WINDOW)
+		pthread_cond_wait(&f->changed, &f->mu);
+	stop = f->stop;
+	pthread_mutex_unlock(&f->mu);
+	if (stop)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cache update stopped");
+	/* slot put % FEED_WINDOW is ours until put moves: the writer reads below it */
+	p = &f->slot[f->put % FEED_WINDOW];
+	snprintf(p->ref, sizeof(p->ref), "%s", ref);
+	p->gone = gone;
+	if (id)
+		git_oid_cpy(&p->id, id);
+	if (!(p->path = strdup(path))) {
+		p->err = 1;
+		p->code = HRDEX_EX_SOFTWARE;
+		snprintf(p->message, sizeof(p->message), "out of memory");
+	} else if (!gone && prep_doc(p, f->repo) < 0) {
+		p->err = 1;
+		p->code = hrdex_error_code();
+		snprintf(p->message, sizeof(p->message), "%s", hrdex_error_message());
+	}
+	pthread_mutex_lock(&f->mu);
+	f->put++;
+	pthread_cond_broadcast(&f->changed);
+	pthread_mutex_unlock(&f->mu);
+	return p->err ? -1 : 0;
+}
+
+/* The walker: every change, then an end marker (or an error slot). */
+static void *feed_walk(void *arg)
+{
+	struct feed *f = arg;
+	struct change_ctx x = { NULL, f->repo, f->publisher, CHANGE_FEED, NULL, -1, f };
+	git_tree *a = NULL, *b = NULL;
+	struct prep *p;
+	int r = -1;
+
+	if ((f->have_a && git_tree_lookup(&a, f->repo, &f->a) < 0) || git_tree_lookup(&b, f->repo, &f->b) < 0)
+		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the trees of '%s'", f->publisher);
+	else
+		r = diff_trees(&x, a, b);
+	git_tree_free(a);
+	git_tree_free(b);
+	/* the last slot: the end, or why the walk stopped (when no slot said it) */
+	pthread_mutex_lock(&f->mu);
+	while (!f->stop && f->put - f->took >= FEED_WINDOW)
+		pthread_cond_wait(&f->changed, &f->mu);
+	if (!f->stop) {
+		p = &f->slot[f->put % FEED_WINDOW];
+		p->end = 1;
+		if (r < 0) {
+			p->err = 1;
+			p->code = hrdex_error_code();
+			snprintf(p->message, sizeof(p->message), "%s", hrdex_error_message());
+		}
+		f->put++;
+		pthread_cond_broadcast(&f->changed);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+/* Apply the changes between trees a (NULL: none) and b to c. */
+static int feed_run(struct hrdex_cache *c, git_repository *repo, const char *publisher, const git_tree *a,
+		    const git_tree *b)
+{
+	struct feed *f = calloc(1, sizeof(*f));
+	pthread_t walker;
+	int ret = -1, err, done = 0;
+	size_t i;
+
+	if (!f)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->changed, NULL);
+	f->publisher = publisher;
+	f->have_a = a != NULL;
+	if (a)
+		git_oid_cpy(&f->a, git_tree_id(a));
+	git_oid_cpy(&f->b, git_tree_id(b));
+	/* libgit2 objects are not shared between threads: the walker opens its own */
+	if (git_repository_open_bare(&f->repo, git_repository_path(repo)) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot open '%s'", git_repository_path(repo));
+		goto free;
+	}
+	err = pthread_create(&walker, NULL, feed_walk, f);
+	if (err) {
+		errno = err;
+		hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot start the cache update");
+		goto free;
+	}
+	while (!done) {
+		struct prep *p;
+
+		pthread_mutex_lock(&f->mu);
+		while (f->took == f->put)
+			pthread_cond_wait(&f->changed, &f->mu);
+		pthread_mutex_unlock(&f->mu);
+		p = &f->slot[f->took % FEED_WINDOW];
+		if (p->err) {
+			hrdex_error_set(p->code, "%s", p->message);
+			break;
+		}
+		done = p->end;
+		if (!done && (delete_doc(c, p->ref) < 0 || (!p->gone && insert_prepared(c, p) < 0)))
+			break;
+		prep_clear(p);
+		pthread_mutex_lock(&f->mu);
+		f->took++;
+		pthread_cond_broadcast(&f->changed);
+		pthread_mutex_unlock(&f->mu);
+	}
+	ret = done ? 0 : -1;
+	pthread_mutex_lock(&f->mu);
+	f->stop = 1;
+	pthread_cond_broadcast(&f->changed);
+	pthread_mutex_unlock(&f->mu);
+	pthread_join(walker, NULL);
+free:
+	for (i = 0; i < FEED_WINDOW; i++)
+		prep_clear(&f->slot[i]);
+	git_repository_free(f->repo);
+	pthread_cond_destroy(&f->changed);
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+	return ret;
+}
+
+/*
  * Give the rows of publisher the commit that last changed them: walk the new
  * commits (tip back to, not including, old; the whole history when old is
  * NULL) newest first along first parents, and let the first commit touching a
@@ -995,7 +1192,7 @@ static int assign_commits(struct hrdex_cache *c, git_repository *repo, const cha
 	git_revwalk *walk = NULL;
 	git_commit *commit = NULL, *parent = NULL;
 	git_tree *tree = NULL, *ptree = NULL;
-	struct change_ctx x = { c, repo, publisher, CHANGE_CLAIM, NULL, pending };
+	struct change_ctx x = { c, repo, publisher, CHANGE_CLAIM, NULL, pending, NULL };
 	git_oid oid;
 	char hex[GIT_OID_HEXSZ + 1];
 	int ret = -1, rc;
@@ -1090,12 +1287,8 @@ static int index_publisher(struct hrdex_cache *c, git_repository *repo, const ch
 		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
 		goto cleanup;
 	}
-	{
-		struct change_ctx x = { c, repo, publisher, CHANGE_APPLY, NULL, -1 };
-
-		if (diff_trees(&x, old_tree, tip_tree) < 0)
-			goto cleanup;
-	}
+	if (feed_run(c, repo, publisher, old_tree, tip_tree) < 0)
+		goto cleanup;
 	if (assign_commits(c, repo, publisher, tip, have_old ? &old : NULL,
 			   have_old ? -1 : c->changed - before) < 0)
 		goto cleanup;
