@@ -1048,7 +1048,7 @@ struct feed {
 static int feed_put(struct feed *f, const char *ref, const char *path, const git_oid *id, int gone)
 {
 	struct prep *p;
-	int stop;
+	int stop, failed;
 
 	pthread_mutex_lock(&f->mu);
 	while (!f->stop && f->put - f->took >= FEED_WINDOW)
@@ -1072,11 +1072,12 @@ static int feed_put(struct feed *f, const char *ref, const char *path, const git
 		p->code = hrdex_error_code();
 		snprintf(p->message, sizeof(p->message), "%s", hrdex_error_message());
 	}
+	failed = p->err; /* the slot is the writer's once put moves */
 	pthread_mutex_lock(&f->mu);
 	f->put++;
 	pthread_cond_broadcast(&f->changed);
 	pthread_mutex_unlock(&f->mu);
-	return p->err ? -1 : 0;
+	return failed ? -1 : 0;
 }
 
 /* The walker: every change, then an end marker (or an error slot). */
