@@ -12,6 +12,7 @@
  * reason given is the most telling one.
  */
 #include "accept.h"
+#include "readme.h"
 #include "config.h"
 #include "doc.h"
 #include "error.h"
@@ -541,6 +542,8 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 		goto cleanup;
 	}
 	r = check_attachments(a, docpath, doc->json, files, filespath);
+	if (r == 0 && a->hints && hrdex_readme_hints_add(a->hints, &json->oid, doc->json) < 0)
+		r = -1;
 cleanup:
 	hrdex_doc_free(doc);
 	hrdex_problems_free(&problems);

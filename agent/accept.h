@@ -22,6 +22,7 @@
 #include "sign.h"
 
 struct hrdex_schemas;
+struct hrdex_readme_hints;
 
 struct hrdex_accept {
 	/* in */
@@ -33,6 +34,7 @@ struct hrdex_accept {
 	const git_oid *stop;                 /* commits already accepted or checked: the walk ends there */
 	size_t nstop;
 	const git_oid *current;              /* our refs/heads/B, NULL when we have none */
+	struct hrdex_readme_hints *hints;    /* may be NULL: gets each valid document's README facts */
 
 	/* out */
 	char rule[24];                       /* the rule broken, e.g. "signature", "tree" */

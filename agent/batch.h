@@ -18,7 +18,9 @@
 struct hrdex_attachment {
 	char *name;             /* file name in the tree */
 	char *source;           /* where it was read from */
-	struct hrdex_buf data;
+	struct hrdex_buf data;  /* empty once stored */
+	int stored;             /* its blob (oid) is in the pack being written or the repository */
+	git_oid oid;
 	char media_type[128];
 	unsigned char sha256[32];
 };
@@ -39,10 +41,14 @@ struct hrdex_batch_item {
 	int has_attachment_field;       /* the document lists attachments[] itself */
 };
 
+struct hrdex_readme_hints;
+
 struct hrdex_batch {
 	struct hrdex_batch_item *items;
 	size_t count;
 	size_t invalid;                 /* items with problems */
+	struct hrdex_readme_hints *hints; /* borrowed, may be NULL: README facts of the
+					   * documents checked (readme.h) */
 };
 
 /* Expand paths (files, folders, "-") to a list of inputs; folders are walked

@@ -1595,7 +1595,14 @@ static int remove_db_files(const char *path)
 	return unlink_if_exists(path);
 }
 
+static int rebuild_aside(const char *path, git_repository *repo, int cache_mib);
+
 int hrdex_cache_rebuild(const char *path, git_repository *repo)
+{
+	return rebuild_aside(path, repo, 64);
+}
+
+static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 {
 	struct hrdex_cache *c = NULL;
 	char tmp[4096], side[4200], *dir = NULL, *slash;
@@ -1611,12 +1618,14 @@ int hrdex_cache_rebuild(const char *path, git_repository *repo)
 	 * fsync, and no journal either: in WAL mode every page of one big
 	 * transaction was written twice (WAL, then checkpoint), a third of the
 	 * time of a first index.  The file goes back to WAL mode, which is
-	 * recorded in it, before readers can see it.  A 64 MiB page cache:
-	 * with 32, a first index of 100,000 documents took 25 s instead of 22
-	 * (pages of the secondary indexes written out and read back). */
+	 * recorded in it, before readers can see it.  reindex gives it a 64 MiB
+	 * page cache: with 32, a first index of 100,000 documents took 25 s
+	 * instead of 22 (pages of the secondary indexes written out and read
+	 * back); publish and sync, which rebuild main and view/ alongside, keep
+	 * 32 to stay under 200 MiB. */
+	snprintf(side, sizeof(side), "PRAGMA cache_size = -%d", cache_mib * 1024);
 	if (hrdex_cache_open(&c, tmp, 0) < 0 || exec(c, "PRAGMA journal_mode = OFF") < 0 ||
-	    exec(c, "PRAGMA synchronous = OFF") < 0 || exec(c, "PRAGMA cache_size = -65536") < 0 ||
-	    hrdex_cache_update(c, repo, NULL) < 0)
+	    exec(c, "PRAGMA synchronous = OFF") < 0 || exec(c, side) < 0 || hrdex_cache_update(c, repo, NULL) < 0)
 		goto cleanup;
 	if (exec(c, "PRAGMA journal_mode = WAL") < 0)
 		goto cleanup;
@@ -2115,7 +2124,7 @@ static void *update_thread(void *arg)
 		if (empty) {
 			hrdex_cache_close(c);
 			c = NULL;
-			if (hrdex_cache_rebuild(job->db_path, repo) == 0)
+			if (rebuild_aside(job->db_path, repo, 32) == 0)
 				job->status = 0;
 		} else if (hrdex_cache_update(c, repo, &job->changed) == 0) {
 			job->status = 0;

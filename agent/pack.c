@@ -32,8 +32,10 @@
 #define CHUNK (256 * 1024)
 /* The indexer maps and parses at every append: feed it large slices. */
 #define SLICE (4 * 1024 * 1024)
-/* Most bytes waiting for the worker before hrdex_pack_add() blocks. */
-#define QUEUE_MAX (32 * 1024 * 1024)
+/* Most bytes waiting for the worker before hrdex_pack_add() blocks: a
+ * thousand documents or so is slack enough, and the queue's buffers stay in
+ * the heap (with 32 MiB, a 25,000-document publish held 60 MiB of heap). */
+#define QUEUE_MAX (8 * 1024 * 1024)
 
 struct job {
 	struct job *next;

@@ -248,13 +248,108 @@ static int entry_cmp(const void *a, const void *b)
 	return r ? r : strcmp(x->id, y->id);
 }
 
-/* Fill e from the document blob; a blob that does not parse keeps no title. */
-static int entry_load(struct entry *e, git_repository *repo, const git_oid *id)
+struct hint {
+	git_oid blob;
+	char date[11];
+	char *title;       /* owned; NULL: none */
+};
+
+struct hrdex_readme_hints {
+	struct hint *items;
+	size_t n, alloc;
+	int sorted;
+};
+
+int hrdex_readme_hints_new(struct hrdex_readme_hints **out)
 {
+	if (!(*out = calloc(1, sizeof(**out))))
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+void hrdex_readme_hints_free(struct hrdex_readme_hints *h)
+{
+	size_t i;
+
+	if (!h)
+		return;
+	for (i = 0; i < h->n; i++)
+		free(h->items[i].title);
+	free(h->items);
+	free(h);
+}
+
+/* The row's facts of a parsed document: the same choice as entry_load(). */
+static int facts(char date[11], char **title_out, const cJSON *doc)
+{
+	const cJSON *title = hrdex_langmap_pick(cJSON_GetObjectItemCaseSensitive(doc, "title"), NULL);
+	const cJSON *date_item = cJSON_GetObjectItemCaseSensitive(doc, "date");
+
+	*title_out = NULL;
+	date[0] = '\0';
+	if (title && !(*title_out = strdup(title->valuestring)))
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (cJSON_IsString(date_item) && strlen(date_item->valuestring) == 10)
+		memcpy(date, date_item->valuestring, 11);
+	return 0;
+}
+
+int hrdex_readme_hints_add(struct hrdex_readme_hints *h, const git_oid *blob, const cJSON *doc)
+{
+	struct hint *x;
+
+	if (h->n == h->alloc) {
+		size_t alloc = h->alloc ? h->alloc * 2 : 1024;
+		struct hint *more = realloc(h->items, alloc * sizeof(*more));
+
+		if (!more)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		h->items = more;
+		h->alloc = alloc;
+	}
+	x = &h->items[h->n];
+	git_oid_cpy(&x->blob, blob);
+	if (facts(x->date, &x->title, doc) < 0)
+		return -1;
+	h->n++;
+	h->sorted = 0;
+	return 0;
+}
+
+static int hint_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const struct hint *)a)->blob, &((const struct hint *)b)->blob);
+}
+
+static const struct hint *hint_find(struct hrdex_readme_hints *h, const git_oid *blob)
+{
+	struct hint key;
+
+	if (!h || !h->n)
+		return NULL;
+	if (!h->sorted) { /* on first use: adding is done by then */
+		qsort(h->items, h->n, sizeof(*h->items), hint_cmp);
+		h->sorted = 1;
+	}
+	git_oid_cpy(&key.blob, blob);
+	return bsearch(&key, h->items, h->n, sizeof(key), hint_cmp);
+}
+
+/* Fill e from the document blob; a blob that does not parse keeps no title. */
+static int entry_load(struct entry *e, git_repository *repo, const git_oid *id,
+		      struct hrdex_readme_hints *hints)
+{
+	const struct hint *hint = hint_find(hints, id);
 	git_blob *blob = NULL;
 	cJSON *doc = NULL;
-	const cJSON *title, *date;
+	int r;
 
+	if (hint) {
+		memcpy(e->date, hint->date, sizeof(e->date));
+		if (hint->title && !(e->title = strdup(hint->title)))
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return 0;
+	}
 	if (git_blob_lookup(&blob, repo, id) < 0)
 		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read document '%s'", e->id);
 	if (hrdex_json_parse(&doc, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), NULL) < 0) {
@@ -263,21 +358,14 @@ static int entry_load(struct entry *e, git_repository *repo, const git_oid *id)
 		return 0;
 	}
 	git_blob_free(blob);
-	title = hrdex_langmap_pick(cJSON_GetObjectItemCaseSensitive(doc, "title"), NULL);
-	date = cJSON_GetObjectItemCaseSensitive(doc, "date");
-	if (title && !(e->title = strdup(title->valuestring))) {
-		cJSON_Delete(doc);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-	}
-	if (cJSON_IsString(date) && strlen(date->valuestring) == 10)
-		memcpy(e->date, date->valuestring, 11);
+	r = facts(e->date, &e->title, doc);
 	cJSON_Delete(doc);
-	return 0;
+	return r;
 }
 
 /* One "## Type (n)" section for the type tree. */
 static int readme_type(struct hrdex_buf *out, git_repository *repo, const char *type, const git_tree *tree,
-		       const struct old_readme *old)
+		       const struct old_readme *old, struct hrdex_readme_hints *hints)
 {
 	const git_tree_entry *oe = old->tree ? git_tree_entry_byname(old->tree, type) : NULL;
 	git_tree *old_type = NULL;
@@ -303,7 +391,7 @@ static int readme_type(struct hrdex_buf *out, git_repository *repo, const char *
 		}
 		n++;
 		if (!reuse_row(&list[n - 1], old, type, old_type, d) &&
-		    entry_load(&list[n - 1], repo, git_tree_entry_id(d)) < 0)
+		    entry_load(&list[n - 1], repo, git_tree_entry_id(d), hints) < 0)
 			goto cleanup;
 	}
 	if (n == 0) {
@@ -338,7 +426,8 @@ cleanup:
 }
 
 int hrdex_readme_publisher(struct hrdex_buf *out, git_repository *repo, const char *publisher,
-			   const char *name, const git_tree *sub, const git_tree *old)
+			   const char *name, const git_tree *sub, const git_tree *old,
+			   struct hrdex_readme_hints *hints)
 {
 	struct old_readme o;
 	size_t counts[HRDEX_NTYPES], total = 0;
@@ -368,7 +457,7 @@ int hrdex_readme_publisher(struct hrdex_buf *out, git_repository *repo, const ch
 					hrdex_doc_types[t]);
 			goto cleanup;
 		}
-		r = readme_type(out, repo, hrdex_doc_types[t], tree, &o);
+		r = readme_type(out, repo, hrdex_doc_types[t], tree, &o, hints);
 		git_tree_free(tree);
 		if (r < 0)
 			goto cleanup;

@@ -305,7 +305,7 @@ static int readme_heading_is(git_repository *repo, const git_tree *composite, co
  * is reused as is, so an unchanged publisher costs no document reads.
  */
 static int publisher_tree(git_oid *out, git_repository *repo, const char *publisher, const char *name,
-			  const git_tree *sub, const git_tree *old)
+			  const git_tree *sub, const git_tree *old, struct hrdex_readme_hints *hints)
 {
 	struct hrdex_buf text = HRDEX_BUF_INIT;
 	git_treebuilder *tb = NULL;
@@ -320,7 +320,7 @@ static int publisher_tree(git_oid *out, git_repository *repo, const char *publis
 		goto cleanup;
 	}
 	hrdex_buf_clear(&text);
-	if (hrdex_readme_publisher(&text, repo, publisher, name, sub, old) < 0)
+	if (hrdex_readme_publisher(&text, repo, publisher, name, sub, old, hints) < 0)
 		goto cleanup;
 	if (git_blob_create_from_buffer(&blob, repo, text.ptr, text.len) < 0 ||
 	    git_treebuilder_new(&tb, repo, sub) < 0 ||
@@ -344,6 +344,13 @@ int hrdex_repo_rebuild_main(git_oid *out, git_repository *repo, const char *mess
 
 int hrdex_repo_rebuild_main_named(git_oid *out, git_repository *repo, const char *message,
 				  const struct hrdex_key *key, const struct hrdex_config *cfg)
+{
+	return hrdex_repo_rebuild_main_hinted(out, repo, message, key, cfg, NULL);
+}
+
+int hrdex_repo_rebuild_main_hinted(git_oid *out, git_repository *repo, const char *message,
+				   const struct hrdex_key *key, const struct hrdex_config *cfg,
+				   struct hrdex_readme_hints *hints)
 {
 	git_strarray pubs = { NULL, 0 };
 	git_commit *old_main = NULL, **tips = NULL;
@@ -405,7 +412,7 @@ int hrdex_repo_rebuild_main_named(git_oid *out, git_repository *repo, const char
 			goto pub_fail;
 		}
 		same = sub && old_sub && same_but_readme(old_sub, sub);
-		if (sub && publisher_tree(&comp_id, repo, pub, name, sub, old_sub) < 0)
+		if (sub && publisher_tree(&comp_id, repo, pub, name, sub, old_sub, hints) < 0)
 			goto pub_fail;
 		if (sub && git_treebuilder_insert(NULL, tb, pub, &comp_id, GIT_FILEMODE_TREE) < 0) {
 			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot build main");

@@ -74,6 +74,13 @@ int hrdex_repo_rebuild_main(git_oid *out, git_repository *repo, const char *mess
 int hrdex_repo_rebuild_main_named(git_oid *out, git_repository *repo, const char *message,
 				  const struct hrdex_key *key, const struct hrdex_config *cfg);
 
+/* The same, with the facts of documents the caller parsed already (readme.h;
+ * hints may be NULL). */
+struct hrdex_readme_hints;
+int hrdex_repo_rebuild_main_hinted(git_oid *out, git_repository *repo, const char *message,
+				   const struct hrdex_key *key, const struct hrdex_config *cfg,
+				   struct hrdex_readme_hints *hints);
+
 /* Name and e-mail hrdex uses as author and committer for publisher. */
 int hrdex_repo_signature(git_signature **out, const char *publisher);
 

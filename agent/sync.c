@@ -11,6 +11,7 @@
 #include "mirror.h"
 #include "pack.h"
 #include "publish.h"
+#include "readme.h"
 #include "repo.h"
 
 #include <dirent.h>
@@ -38,6 +39,7 @@ struct round {
 	char *quarantine;                  /* STATE/quarantine */
 	struct hrdex_buf message;          /* main's commit message */
 	struct oids *checked;              /* per peer: objects of its branches that passed */
+	struct hrdex_readme_hints *hints;  /* README facts of the documents checked */
 };
 
 struct oids {
@@ -677,6 +679,7 @@ static int check_group(struct round *rd, struct group *g)
 		a.stop = stop;
 		a.nstop = nstop;
 		a.current = g->have_cur ? &g->cur : NULL;
+		a.hints = rd->hints;
 		t0 = hrdex_log_ms();
 		r = hrdex_accept_check(&a, &c[i].oid);
 		hrdex_log_debug("sync: checked '%s' from peer '%s' (%zu commits, %zu objects) in %.0f ms", pub,
@@ -852,7 +855,8 @@ static int rebuild(struct round *rd)
 	}
 	if (hrdex_cache_update_start(&job, db, rd->repo_path) < 0)
 		goto cleanup;
-	if (hrdex_repo_rebuild_main(&rd->rep->main, st->repo, rd->message.ptr, &st->key) < 0)
+	if (hrdex_repo_rebuild_main_hinted(&rd->rep->main, st->repo, rd->message.ptr, &st->key, NULL,
+					   rd->hints) < 0)
 		goto cleanup;
 	rd->rep->main_moved = 1;
 	hrdex_log_debug("sync: main rebuilt in %.0f ms", hrdex_log_ms() - t0);
@@ -904,6 +908,8 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	rd.jobs = calloc(npeers + 1, sizeof(*rd.jobs));
 	rd.vrepos = calloc(npeers + 1, sizeof(*rd.vrepos));
 	rd.checked = calloc(npeers + 1, sizeof(*rd.checked));
+	if (hrdex_readme_hints_new(&rd.hints) < 0)
+		goto cleanup;
 	rd.repo_path = strdup(git_repository_path(st->repo));
 	rd.quarantine = hrdex_state_path(st, "quarantine");
 	if (!out->peers || !rd.jobs || !rd.vrepos || !rd.checked || !rd.repo_path || !rd.quarantine) {
@@ -1038,6 +1044,7 @@ cleanup:
 		free(groups[i].valid);
 	free(groups);
 	free(rd.checked);
+	hrdex_readme_hints_free(rd.hints);
 	hrdex_sync_clean(st);
 	hrdex_buf_free(&rd.message);
 	free(cands);

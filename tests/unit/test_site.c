@@ -149,8 +149,8 @@ static void test_readme_deterministic_and_escaped(void **state)
 	assert_int_equal(git_commit_tree(&main_tree, c), 0);
 	oid_of(f, "achpr:achpr", &id);
 	assert_int_equal(git_tree_lookup(&sub, f->repo, &id), 0);
-	assert_int_equal(hrdex_readme_publisher(&a, f->repo, "achpr", f->cfg->name, sub, NULL), 0);
-	assert_int_equal(hrdex_readme_publisher(&b, f->repo, "achpr", f->cfg->name, sub, NULL), 0);
+	assert_int_equal(hrdex_readme_publisher(&a, f->repo, "achpr", f->cfg->name, sub, NULL, NULL), 0);
+	assert_int_equal(hrdex_readme_publisher(&b, f->repo, "achpr", f->cfg->name, sub, NULL, NULL), 0);
 	assert_int_equal(a.len, b.len);
 	assert_memory_equal(a.ptr, b.ptr, a.len);
 	assert_string_equal(a.ptr, text);
@@ -234,7 +234,7 @@ static void expect_readme_as_full(struct fixture *f)
 	text = blob_text(f, "main:achpr/README.md");
 	oid_of(f, "achpr:achpr", &id);
 	assert_int_equal(git_tree_lookup(&sub, f->repo, &id), 0);
-	assert_int_equal(hrdex_readme_publisher(&full, f->repo, "achpr", f->cfg->name, sub, NULL), 0);
+	assert_int_equal(hrdex_readme_publisher(&full, f->repo, "achpr", f->cfg->name, sub, NULL, NULL), 0);
 	assert_string_equal(text, full.ptr);
 	free(text);
 	hrdex_buf_free(&full);
@@ -268,6 +268,56 @@ static void test_readme_incremental_equals_full(void **state)
 	expect_readme_as_full(f);
 	put_doc(f, "ohchr", "report", "o", "2016-02-02", "{\"en\": \"O\"}", NULL);
 	expect_readme_as_full(f);
+}
+
+/* Rows from the facts of documents parsed elsewhere (sync's checks) are the
+ * rows made by reading the documents. */
+static void test_readme_hints(void **state)
+{
+	struct fixture *f = *state;
+	struct hrdex_buf plain = HRDEX_BUF_INIT, hinted = HRDEX_BUF_INIT, fake = HRDEX_BUF_INIT;
+	struct hrdex_readme_hints *hints = NULL, *wrong = NULL;
+	const char *names[] = { "achpr:achpr/decision/a.json", "achpr:achpr/decision/b.json",
+				"achpr:achpr/report/r.json", "achpr:achpr/note/nodate.json" };
+	git_tree *sub = NULL;
+	git_oid id;
+	size_t i;
+
+	put_doc(f, "achpr", "decision", "a", "2016-01-01", "{\"fr\": \"Française\", \"en\": \"English\"}", NULL);
+	put_doc(f, "achpr", "decision", "b", "2017-01-01", hostile, NULL);
+	put_doc(f, "achpr", "report", "r", "2015-05-05", "{\"ar\": \"تقرير\"}", NULL);
+	put(f, "achpr", "achpr/note/nodate.json", "{\"id\": \"nodate\", \"title\": {\"es\": \"Sin fecha\"}}\n");
+	assert_int_equal(hrdex_readme_hints_new(&hints), 0);
+	assert_int_equal(hrdex_readme_hints_new(&wrong), 0);
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		char *text = blob_text(f, names[i]);
+		cJSON *doc = cJSON_Parse(text);
+
+		assert_non_null(doc);
+		oid_of(f, names[i], &id);
+		assert_int_equal(hrdex_readme_hints_add(hints, &id, doc), 0);
+		if (i == 0) {
+			cJSON_ReplaceItemInObject(doc, "title", cJSON_Parse("{\"en\": \"From the hint\"}"));
+			assert_int_equal(hrdex_readme_hints_add(wrong, &id, doc), 0);
+		}
+		cJSON_Delete(doc);
+		free(text);
+	}
+	oid_of(f, "achpr:achpr", &id);
+	assert_int_equal(git_tree_lookup(&sub, f->repo, &id), 0);
+	assert_int_equal(hrdex_readme_publisher(&plain, f->repo, "achpr", NULL, sub, NULL, NULL), 0);
+	assert_int_equal(hrdex_readme_publisher(&hinted, f->repo, "achpr", NULL, sub, NULL, hints), 0);
+	assert_string_equal(plain.ptr, hinted.ptr);
+	/* and the hint is what is used, not the blob */
+	assert_int_equal(hrdex_readme_publisher(&fake, f->repo, "achpr", NULL, sub, NULL, wrong), 0);
+	assert_non_null(strstr(fake.ptr, "| 2016-01-01 | [From the hint](decision/a.json) | `a` |"));
+	assert_non_null(strstr(fake.ptr, "[Sin fecha](note/nodate.json)"));
+	hrdex_readme_hints_free(hints);
+	hrdex_readme_hints_free(wrong);
+	hrdex_buf_free(&plain);
+	hrdex_buf_free(&hinted);
+	hrdex_buf_free(&fake);
+	git_tree_free(sub);
 }
 
 static int file_has(const char *path, const char *needle)
@@ -344,6 +394,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readme_deterministic_and_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readme_regenerated_only_on_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readme_incremental_equals_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readme_hints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_build, setup, teardown),
 	};
 
