@@ -32,4 +32,25 @@ jq -S . "$T/docs/r-001.json" | diff -q - <(jq -S . "$S/view/ohchr/report/r-001.j
 note "publishing the same folder again changes nothing"
 "$HRDEX" -C "$S" publish "$T/docs" >"$T/out"
 grep -q "nothing to publish: 150 documents unchanged" "$T/out" || fail "$(tail -n1 "$T/out")"
+note "a large batch with attachments, one file shared by several documents"
+mkdir "$T/docs2"
+printf 'shared annex\n' >"$T/shared.txt"
+for i in $(seq -w 1 80); do
+	jq ".id = \"a-$i\" | .date = \"2016-01-01\"" "$ex" >"$T/docs2/a-$i.json"
+	mkdir "$T/docs2/a-$i.files"
+	printf 'annex of %s\n' "$i" >"$T/docs2/a-$i.files/own.txt"
+	cp "$T/shared.txt" "$T/docs2/a-$i.files/shared.txt"
+done
+"$HRDEX" -C "$S" publish "$T/docs2" >"$T/out" 2>"$T/err" || fail "publish with attachments: $(cat "$T/err")"
+grep -q "80 added" "$T/out" || fail "$(tail -n1 "$T/out")"
+git --git-dir "$S/repo.git" fsck --strict --no-dangling 2>"$T/fsck" || fail "fsck: $(cat "$T/fsck")"
+for i in 01 40 80; do
+	cmp <(git --git-dir "$S/repo.git" show "refs/heads/ohchr:ohchr/report/a-$i.files/own.txt") \
+		"$T/docs2/a-$i.files/own.txt" || fail "attachment of a-$i differs"
+	cmp "$S/view/ohchr/report/a-$i.files/shared.txt" "$T/shared.txt" || fail "shared attachment of a-$i not in view"
+done
+[ "$(git --git-dir "$S/repo.git" ls-tree -r refs/heads/ohchr | grep -c '/shared.txt$')" = 80 ] ||
+	fail "the shared attachment is not at 80 paths"
+"$HRDEX" -C "$S" show ohchr/report/a-07 | jq -e '[.attachments[].name] == ["own.txt", "shared.txt"]' >/dev/null ||
+	fail "attachments[] not filled"
 echo "batch: ok"
