@@ -106,8 +106,8 @@ int cmd_init(int argc, char **argv, struct hrdex_global *g)
 	};
 	const char *publisher = NULL, *name = NULL, *key_file = NULL;
 	struct hrdex_buf line = HRDEX_BUF_INIT;
-	char *dir = NULL, *tmp = NULL;
-	int c, ret;
+	char *dir = NULL, *tmp = NULL, *slash;
+	int c, r, ret;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -135,6 +135,17 @@ int cmd_init(int argc, char **argv, struct hrdex_global *g)
 		hrdex_error_set(HRDEX_EX_CANTCREAT, "'%s' already exists; not touching it", dir);
 		ret = cmd_fail();
 		goto cleanup;
+	}
+	/* like git init: the folders leading to it are made as needed */
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		r = hrdex_fs_mkdirs(dir, 0755);
+		*slash = '/';
+		if (r < 0) {
+			ret = cmd_fail();
+			goto cleanup;
+		}
 	}
 	if (build(tmp, publisher, name, key_file, &line) < 0 ||
 	    (rename(tmp, dir) < 0 && hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", dir))) {

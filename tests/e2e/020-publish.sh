@@ -27,6 +27,8 @@ expect_exit 73 "$HRDEX" -C "$S" init --publisher ohchr 2>/dev/null
 [ "$before" = "$(cd "$S" && find . -type f | sort | xargs sha256sum)" ] || fail "second init changed files"
 expect_exit 64 "$HRDEX" -C "$T/bad" init --publisher main 2>/dev/null
 [ ! -e "$T/bad" ] || fail "failed init left a folder"
+"$HRDEX" -C "$T/srv/hrdex/ohchr" init --publisher ohchr >/dev/null 2>&1 || fail "init under missing folders"
+[ -f "$T/srv/hrdex/ohchr/hrdex.conf" ] || fail "init did not make the folders leading to the state"
 
 note "init --key uses an ssh-keygen key"
 ssh-keygen -q -t ed25519 -N '' -C x -f "$T/k"
