@@ -19,7 +19,9 @@ static const char run_usage[] =
 	"outbox/; post webhooks after changes; write status.json and metrics.prom.\n"
 	"\n"
 	"  --once   one pass (every peer, the outbox), deliver due webhooks, exit;\n"
-	"           exit 69 if a peer failed, 1 if a branch was rejected, else 0\n"
+	"           exit 69 if a peer failed, 1 if a branch was rejected, else 0;\n"
+	"           if the outbox step itself failed (not a rejected file: those\n"
+	"           go to outbox/rejected/), its own code, e.g. 74\n"
 	"\n"
 	"signals: SIGTERM/SIGINT finish the step in hand and exit 0; SIGHUP re-reads\n"
 	"hrdex.conf (a bad one is logged, the running one kept); SIGUSR1 syncs now.\n"
@@ -53,6 +55,8 @@ int cmd_run(int argc, char **argv, struct hrdex_global *g)
 	}
 	if (hrdex_service_run(dir, &o, &res) < 0)
 		ret = cmd_fail();
+	else if (o.once && res.outbox_failed) /* logged already */
+		ret = res.outbox_failed;
 	else if (o.once && res.peers_failed)
 		ret = HRDEX_EX_UNAVAILABLE;
 	else if (o.once && res.branches_rejected)

@@ -528,6 +528,7 @@ static void run_outbox(struct service *sv, int64_t now)
 
 	sv->next_outbox = now + sv->state->config->outbox_interval;
 	if (hrdex_outbox_pass(sv->state, now, &r) < 0) {
+		sv->result.outbox_failed = hrdex_error_code();
 		hrdex_log_error("outbox: %s; trying again in %lld s", hrdex_error_message(),
 				(long long)sv->state->config->outbox_interval);
 		return;
