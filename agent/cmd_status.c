@@ -1,6 +1,7 @@
 /*
  * cmd_status.c - hrdex status [--json]
  */
+#include "cache.h"
 #include "cmd.h"
 #include "error.h"
 #include "json.h"
@@ -21,9 +22,52 @@ static const char status_usage[] =
 	"with the publishers and the outbox read now.  Exit 2 when unhealthy:\n"
 	"status.json older than status.maxAge (is 'hrdex run' running?), a peer or\n"
 	"webhook with status.maxFailures consecutive failures, or a peer without a\n"
-	"successful sync for status.maxAge seconds.\n"
+	"successful sync for status.maxAge seconds, or no readable cache.db.\n"
+	"The cache line says how many documents scripts can query and whether\n"
+	"the cache is behind the branches (the next sync or publish catches up).\n"
 	"\n"
 	"  --json   the status as JSON, with \"healthy\" and \"problems\" added\n";
+
+/* What scripts can query now: read from cache.db, not from status.json. */
+struct cache_health {
+	int readable;
+	int code;                    /* when not readable: HRDEX_EX_NOINPUT if there is none */
+	int64_t documents;
+	size_t behind;               /* branches whose tip the cache has not indexed */
+	char *first;                 /* the first of them */
+	char error[256];             /* when not readable */
+};
+
+static void cache_health(struct cache_health *h, struct hrdex_state *s)
+{
+	struct hrdex_cache *c = NULL;
+	struct hrdex_cache_stats stats;
+	char *path = hrdex_state_path(s, "cache.db");
+
+	memset(h, 0, sizeof(*h));
+	if (path && hrdex_cache_open(&c, path, 1) == 0 && hrdex_cache_stats(c, &stats) == 0 &&
+	    hrdex_cache_lag(c, s->repo, &h->behind, &h->first) == 0) {
+		h->readable = 1;
+		h->documents = stats.documents;
+	} else {
+		h->code = path ? hrdex_error_code() : HRDEX_EX_SOFTWARE;
+		snprintf(h->error, sizeof(h->error), "%s", path ? hrdex_error_message() : "out of memory");
+	}
+	hrdex_cache_close(c);
+	free(path);
+}
+
+static void print_cache(const struct cache_health *h)
+{
+	if (!h->readable)
+		printf("cache: not readable: %s\n", h->error);
+	else if (!h->behind)
+		printf("cache: %lld document%s, up to date\n", (long long)h->documents, h->documents == 1 ? "" : "s");
+	else
+		printf("cache: %lld document%s, behind on %zu branch%s ('%s'%s): the next sync or publish "
+		       "catches up\n", (long long)h->documents, h->documents == 1 ? "" : "s", h->behind,
+		       h->behind == 1 ? "" : "es", h->first ? h->first : "?", h->behind > 1 ? "..." : "");
+}
 
 /* "3 s", "5 min", "2 h", "4 d" */
 static void ago(char *out, size_t size, int64_t secs)
@@ -72,7 +116,8 @@ static void print_rejection(const cJSON *r)
 }
 
 static void print_human(const struct hrdex_status *st, const struct hrdex_config *c,
-			const struct hrdex_problems *why, int have_status, int64_t now)
+			const struct hrdex_problems *why, int have_status, int64_t now,
+			const struct cache_health *cache)
 {
 	char a[32], b[32];
 	size_t i;
@@ -127,6 +172,7 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 			       p->documents == 1 ? " " : "s", p->tip, when, strcmp(p->id, c->publisher) ? "" : "  (us)");
 		}
 	}
+	print_cache(cache);
 	printf("outbox: %lld pending, %lld done, %lld rejected (since counters began)\n",
 	       (long long)st->outbox_pending, (long long)st->counters.outbox_done,
 	       (long long)st->counters.outbox_rejected);
@@ -161,15 +207,25 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 	       (long long)st->counters.fetch_bytes);
 }
 
-static int print_json(const struct hrdex_status *st, const struct hrdex_problems *why)
+static int print_json(const struct hrdex_status *st, const struct hrdex_problems *why,
+		      const struct cache_health *cache)
 {
 	struct hrdex_buf b = HRDEX_BUF_INIT, out = HRDEX_BUF_INIT;
-	cJSON *o = NULL, *list;
+	cJSON *o = NULL, *list, *co;
 	size_t i;
 	int ret = -1;
 
 	if (hrdex_status_to_json(&b, st) < 0 || hrdex_json_parse(&o, b.ptr, b.len, NULL) < 0)
 		goto cleanup;
+	co = cJSON_AddObjectToObject(o, "cache");
+	if (co && cache->readable) {
+		cJSON_AddNumberToObject(co, "documents", (double)cache->documents);
+		cJSON_AddNumberToObject(co, "behind", (double)cache->behind);
+		if (cache->first)
+			cJSON_AddStringToObject(co, "first_behind", cache->first);
+	} else if (co) {
+		cJSON_AddStringToObject(co, "error", cache->error);
+	}
 	cJSON_AddBoolToObject(o, "healthy", why->count == 0);
 	list = cJSON_AddArrayToObject(o, "problems");
 	for (i = 0; list && i < why->count; i++)
@@ -195,6 +251,7 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 	struct hrdex_state *s = NULL;
 	struct hrdex_status st;
 	struct hrdex_problems why = HRDEX_PROBLEMS_INIT;
+	struct cache_health cache = { 0 };
 	int64_t now = (int64_t)time(NULL);
 	char *dir = NULL;
 	int c, json = g->json, have_status = 0, ret = -1;
@@ -239,16 +296,25 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
+	/* Behind is not a problem (a sync may be under way); unreadable is,
+	 * every query fails, unless nothing was published or accepted yet. */
+	cache_health(&cache, s);
+	if (!cache.readable && (cache.code != HRDEX_EX_NOINPUT || st.npublishers) && hrdex_problems_add(&why, "/cache", "cache", "the cache cannot be read (%s); "
+						  "run 'hrdex reindex'", cache.error) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
 	if (json) {
-		if (print_json(&st, &why) < 0) {
+		if (print_json(&st, &why, &cache) < 0) {
 			ret = cmd_fail();
 			goto cleanup;
 		}
 	} else {
-		print_human(&st, s->config, &why, have_status, now);
+		print_human(&st, s->config, &why, have_status, now, &cache);
 	}
 	ret = why.count ? HRDEX_EX_UNHEALTHY : 0;
 cleanup:
+	free(cache.first);
 	hrdex_problems_free(&why);
 	hrdex_status_release(&st);
 	hrdex_state_free(s);

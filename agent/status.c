@@ -664,7 +664,9 @@ int hrdex_status_health(const struct hrdex_status *st, const struct hrdex_config
 	size_t i, before = why->count;
 
 #define ADD(...) do { if (hrdex_problems_add(why, "", "health", __VA_ARGS__) < 0) return -1; } while (0)
-	if (!st->updated || now - st->updated > c->status_max_age)
+	if (!st->updated)
+		ADD("no status.json: is 'hrdex run' running?");
+	else if (now - st->updated > c->status_max_age)
 		ADD("status.json was last written %lld s ago (status.maxAge is %lld); is 'hrdex run' running?",
 		    (long long)(now - st->updated), (long long)c->status_max_age);
 	for (i = 0; i < st->npeers; i++) {

@@ -66,6 +66,23 @@ grep -q '^hrdex_publisher_documents{publisher="ohchr"} '$((n_examples + 1))'$' "
 "$HRDEX" -C "$S" status >"$T/status" || fail "status unhealthy: $(cat "$T/status")"
 grep -q "^ohchr: healthy" "$T/status" || fail "status: $(cat "$T/status")"
 "$HRDEX" -C "$S" status --json | jq -e '.healthy == true and .problems == []' >/dev/null || fail "status --json"
+grep -qx "cache: $((n_examples + 1)) documents, up to date" "$T/status" || fail "no cache line: $(cat "$T/status")"
+"$HRDEX" -C "$S" status --json | jq -e ".cache == {\"documents\": $((n_examples + 1)), \"behind\": 0}" >/dev/null ||
+	fail "status --json cache: $("$HRDEX" -C "$S" status --json | jq -c .cache)"
+
+note "status: a cache behind the branches is reported; one that cannot be read is a problem"
+tip=$(git --git-dir "$S/repo.git" rev-parse refs/heads/ohchr)
+moved=$(GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x \
+	git --git-dir "$S/repo.git" commit-tree "$tip^{tree}" -p "$tip" -m "moved")
+git --git-dir "$S/repo.git" update-ref refs/heads/ohchr "$moved" # as if a publish were under way
+"$HRDEX" -C "$S" status >"$T/status" || fail "a cache behind is not a health problem: $(cat "$T/status")"
+grep -q "^cache: $((n_examples + 1)) documents, behind on 1 branch ('ohchr')" "$T/status" || fail "$(cat "$T/status")"
+git --git-dir "$S/repo.git" update-ref refs/heads/ohchr "$tip"
+mv "$S/cache.db" "$T/cache.db.saved"
+rc=0; "$HRDEX" -C "$S" status >"$T/status" || rc=$?
+[ "$rc" -eq 2 ] || fail "no cache: exit $rc, expected 2: $(cat "$T/status")"
+grep -q "problem: the cache cannot be read" "$T/status" || fail "$(cat "$T/status")"
+mv "$T/cache.db.saved" "$S/cache.db"
 
 note "the young file goes on the next pass; the same name again gets a suffix"
 sleep 2
