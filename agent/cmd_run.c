@@ -23,8 +23,9 @@ static const char run_usage[] =
 	"           if the outbox step itself failed (not a rejected file: those\n"
 	"           go to outbox/rejected/), its own code, e.g. 74\n"
 	"\n"
-	"signals: SIGTERM/SIGINT finish the step in hand and exit 0; SIGHUP re-reads\n"
-	"hrdex.conf (a bad one is logged, the running one kept); SIGUSR1 syncs now.\n"
+	"signals: SIGTERM/SIGINT cut a fetch short, finish the step in hand and exit\n"
+	"0; SIGHUP re-reads hrdex.conf (a bad one is logged, the running one kept);\n"
+	"SIGUSR1 syncs now.\n"
 	"Only one 'hrdex run' per state directory: a second exits 75 at once.\n";
 
 int cmd_run(int argc, char **argv, struct hrdex_global *g)

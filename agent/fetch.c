@@ -634,7 +634,7 @@ int hrdex_fetch_run(struct hrdex_fetch *jobs, size_t n, const struct hrdex_fetch
 		jobs[i].status = HRDEX_FETCH_PENDING;
 		jobs[i].connected = 0;
 	}
-	pfds = calloc(n + 1, sizeof(*pfds));
+	pfds = calloc(n + 2, sizeof(*pfds));
 	which = calloc(n + 1, sizeof(*which));
 	if (!pfds || !which) {
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
@@ -669,10 +669,27 @@ int hrdex_fetch_run(struct hrdex_fetch *jobs, size_t n, const struct hrdex_fetch
 			if (wait_ms < 0 || left < wait_ms)
 				wait_ms = left;
 		}
-		pr = poll(pfds, k, (int)(wait_ms > 60000 ? 60000 : wait_ms));
+		if (o->stop) {
+			pfds[k].fd = o->stop_fd;
+			pfds[k].events = POLLIN;
+			pfds[k].revents = 0;
+		}
+		pr = poll(pfds, k + (o->stop != NULL), (int)(wait_ms > 60000 ? 60000 : wait_ms));
 		if (pr < 0 && errno != EINTR) {
 			hrdex_error_errno(HRDEX_EX_SOFTWARE, "poll");
 			goto cleanup;
+		}
+		if (o->stop && pr > 0 && (pfds[k].revents & POLLIN) && o->stop(o->stop_payload)) {
+			/* The running ones are killed; they and those not started end "stopped". */
+			for (i = 0; i < n; i++) {
+				int was_running = jobs[i].pid > 0;
+
+				if (was_running)
+					job_reap(&jobs[i], 1, o);
+				if (was_running || i >= next)
+					job_set(&jobs[i], HRDEX_FETCH_ERROR, "stopped (the service is stopping)");
+			}
+			break;
 		}
 		now = hrdex_now_ms();
 		for (i = 0; i < k; i++) {

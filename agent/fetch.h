@@ -79,6 +79,12 @@ struct hrdex_fetch_opts {
 	int64_t timeout_ms;        /* whole transfer, connecting included */
 	int64_t max_bytes;         /* limits.fetch */
 	size_t parallel;           /* children at once; 0: 16 */
+	/* Optional (stop NULL: none): stop_fd is polled with the children; when
+	 * it is readable and stop(stop_payload) says so, every child is killed,
+	 * its job and those not started end HRDEX_FETCH_ERROR "stopped". */
+	int stop_fd;
+	int (*stop)(void *payload);
+	void *stop_payload;
 };
 
 /*

@@ -249,6 +249,16 @@ static void signals_poll(struct service *sv)
 	}
 }
 
+/* state.h's interrupt: a signal arrived during a fetch; give up on SIGTERM
+ * or SIGINT (the others are kept as flags for after the pass). */
+static int stop_requested(void *payload)
+{
+	struct service *sv = payload;
+
+	signals_poll(sv);
+	return sv->stop;
+}
+
 /* Sleep until `until` (unix seconds) or a signal. */
 static void sleep_until(struct service *sv, int64_t until)
 {
@@ -476,6 +486,11 @@ static void sync_one(struct service *sv, struct peer_sched *ps, int64_t now)
 	}
 	if (!r.seconds)
 		r.seconds = mono_s() - t0;
+	if (sv->stop && r.status != HRDEX_SYNC_OK) {
+		/* cut short by SIGTERM: not the peer's failure, no backoff */
+		hrdex_log_info("peer '%s': sync stopped", ps->name);
+		return;
+	}
 	{
 		cJSON *rej = NULL;
 
@@ -731,6 +746,9 @@ int hrdex_service_run(const char *dir, const struct hrdex_service_opts *opts,
 	curl_ready = 1;
 	if (signals_init(&sv) < 0 || load_status(&sv) < 0)
 		goto cleanup;
+	sv.state->interrupt_fd = sv.sig_fd;
+	sv.state->interrupt = stop_requested;
+	sv.state->interrupt_payload = &sv;
 	sv.st.started = now_s();
 	if (sched_update(&sv, now_s()) < 0 || hrdex_hooks_start(&sv.hooks, dir, sv.state->config) < 0)
 		goto cleanup;

@@ -26,6 +26,12 @@ struct hrdex_state {
 	struct hrdex_key key;            /* with HRDEX_STATE_KEY */
 	int have_key;
 	int lock_fd;                     /* -1 when not locked */
+	/* Set by the service (NULL otherwise): long network waits (sync's
+	 * fetches) also watch interrupt_fd, and when it is readable ask
+	 * interrupt() whether to give up (SIGTERM during a fetch). */
+	int interrupt_fd;
+	int (*interrupt)(void *payload);
+	void *interrupt_payload;
 };
 
 enum {

@@ -956,6 +956,9 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	fo.timeout_ms = cfg->transfer_timeout * 1000;
 	fo.max_bytes = cfg->limits.fetch_bytes;
 	fo.parallel = 16;
+	fo.stop = st->interrupt;
+	fo.stop_fd = st->interrupt_fd;
+	fo.stop_payload = st->interrupt_payload;
 	if (hrdex_fetch_run(rd.jobs, npeers, &fo) < 0)
 		goto cleanup;
 

@@ -85,4 +85,20 @@ rc=0; "$HRDEX" -C "$S" status >"$T/status" || rc=$?
 grep -q "problem: peer 'down': 1 consecutive failures" "$T/status" || fail "$(cat "$T/status")"
 expect_exit 2 "$HRDEX" -C "$S" status --json >"$T/status.json"
 jq -e '.healthy == false and (.problems | length) == 1' "$T/status.json" >/dev/null || fail "status --json"
+
+note "SIGTERM during a fetch from a peer that never answers: exit 0 within 5 s, not sync.timeout"
+TOOLS=${HRDEX_BUILD:-$(dirname "$HRDEX")}/tests/tools
+"$TOOLS/blackhole" "$T/hole.port" &
+PIDS+=($!)
+wait_for 5 test -s "$T/hole.port" || fail "blackhole did not start"
+git config -f "$S/hrdex.conf" --remove-section peer.down
+git config -f "$S/hrdex.conf" peer.hole.url "git://127.0.0.1:$(cat "$T/hole.port")/x.git"
+git config -f "$S/hrdex.conf" sync.connectTimeout 60
+git config -f "$S/hrdex.conf" sync.timeout 60
+start_run "$S" "$T/run3.log" -v
+wait_for 10 grep -q "fetch from 'hole': started" "$T/run3.log" || fail "no fetch started: $(cat "$T/run3.log")"
+stop_run "$RUN_PID" 5
+grep -q "peer 'hole' failed: stopped" "$T/run3.log" || fail "the fetch was not stopped: $(tail -n5 "$T/run3.log")"
+jq -e '.peers[] | select(.name == "hole") | .failures == 0' "$S/status.json" >/dev/null || fail "a stopped sync counted as the peer's failure"
+[ -z "$(find "$S/quarantine" -mindepth 1 2>/dev/null)" ] || fail "quarantine left: $(find "$S/quarantine")"
 echo "run signals: ok"
