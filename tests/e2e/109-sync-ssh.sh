@@ -1,0 +1,74 @@
+#!/bin/bash
+# 109-sync-ssh: a peer over ssh://, served by a real sshd on 127.0.0.1 (key
+# authentication, git-upload-pack on the far side); a key the server does not
+# know is refused with a clear message and exit 69.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sync-lib.sh"
+
+SSHD=/usr/sbin/sshd
+if [ ! -x "$SSHD" ]; then
+	echo "no $SSHD (make deps installs openssh-server)"
+	exit 77
+fi
+
+A=$T/agents/a V=$T/agents/v
+mkagent "$A" achpr
+mkagent "$V" ohchr
+trust "$V" "$A"
+publish "$A" decision d1
+
+S=$T/ssh
+mkdir -m 700 "$S"
+ssh-keygen -q -t ed25519 -N '' -C host -f "$S/host"
+ssh-keygen -q -t ed25519 -N '' -C peer -f "$S/client"
+ssh-keygen -q -t ed25519 -N '' -C stranger -f "$S/stranger"
+cp "$S/client.pub" "$S/authorized_keys"
+port=$(free_port)
+cat >"$S/sshd_config" <<EOF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $S/host
+AuthorizedKeysFile $S/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+StrictModes no
+UsePAM no
+PidFile $S/sshd.pid
+EOF
+# As root, sshd wants its privilege separation folder.
+[ "$(id -u)" != 0 ] || [ -d /run/sshd ] || mkdir -p -m 755 /run/sshd
+"$SSHD" -D -e -f "$S/sshd_config" 2>"$S/log" &
+PIDS+=($!)
+for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || fail "sshd did not start: $(cat "$S/log")"
+
+url="ssh://$(id -un)@127.0.0.1:$port$A/repo.git"
+note "an unknown host key is refused (libgit2 checks ~/.ssh/known_hosts)"
+export HOME=$T/home
+mkdir -p "$HOME/.ssh"
+"$HRDEX" -C "$V" peer add a "$url" --ssh-key "$S/client" >/dev/null
+rc=0; sync_agent "$V" 2>/dev/null || rc=$?
+[ "$rc" = 69 ] || fail "an unknown host key: exit $rc, expected 69"
+grep -q "hostkey" "$T/last-sync.err" || fail "no host key message: $(cat "$T/last-sync.err")"
+[ "$(tip "$V" achpr)" = none ] || fail "synced from an unknown host"
+echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$S/host.pub")" >"$HOME/.ssh/known_hosts"
+
+note "sync over ssh:// with the peer's key"
+sync_agent "$V" || fail "sync over ssh failed: $(tail -n3 "$S/log")"
+expect_tip "$V" achpr "$(tip "$A" achpr)" "over ssh"
+[ "$("$HRDEX" -C "$V" query --publisher achpr --format refs)" = "achpr/decision/d1" ] || fail "not in the cache"
+
+note "a new document, then a key the server does not know"
+publish "$A" decision d2
+sync_agent "$V" || fail "second sync over ssh failed"
+expect_tip "$V" achpr "$(tip "$A" achpr)" "second sync"
+git config -f "$V/hrdex.conf" peer.a.sshKey "$S/stranger"
+publish "$A" decision d3
+before=$(tip "$V" achpr)
+rc=0; sync_agent "$V" 2>/dev/null || rc=$?
+[ "$rc" = 69 ] || fail "a refused key: exit $rc, expected 69"
+grep -q "peer 'a' " "$T/last-sync.err" || fail "the failure names no peer: $(cat "$T/last-sync.err")"
+expect_tip "$V" achpr "$before" "after a refused key"
+echo "ok"
