@@ -19,8 +19,6 @@
 
 #include <sodium.h>
 
-static int refresh_hinted(struct hrdex_state *s, const char *message, struct hrdex_readme_hints *hints);
-
 void hrdex_publish_result_free(struct hrdex_publish_result *res)
 {
 	free(res->kinds);
@@ -491,7 +489,7 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	hrdex_log_debug("publish: tree and signed commit in %.0f ms", hrdex_log_ms() - t0);
 	if (res->committed) {
 		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
-		refresh_hinted(s, auto_msg, b->hints);
+		hrdex_refresh_after(s, auto_msg, b->hints, NULL, 0);
 		push_mirrors(s);
 	} else {
 		hrdex_catch_up(s, "publish: catch up after an interrupted run");
@@ -664,42 +662,57 @@ int hrdex_catch_up(struct hrdex_state *s, const char *message)
 
 int hrdex_refresh(struct hrdex_state *s, const char *message)
 {
-	return refresh_hinted(s, message, NULL);
+	return hrdex_refresh_after(s, message, NULL, NULL, 0);
 }
 
-static int refresh_hinted(struct hrdex_state *s, const char *message, struct hrdex_readme_hints *hints)
+int hrdex_refresh_after(struct hrdex_state *s, const char *message, struct hrdex_readme_hints *hints,
+			git_oid *main_out, int strict)
 {
 	struct hrdex_cache_job *job = NULL;
 	char *path = hrdex_state_path(s, "cache.db");
 	double t0 = hrdex_log_ms(), t1;
-	int started;
+	int started, ret = 0;
 
 	/* The cache follows the branches, not main: it is updated on its own
 	 * thread while main and view/ are rebuilt here (cache.h). */
 	started = path && hrdex_cache_update_start(&job, path, git_repository_path(s->repo)) == 0;
-	if (!started)
-		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
 	free(path);
-	if (hrdex_repo_rebuild_main_hinted(NULL, s->repo, message, s->have_key ? &s->key : NULL, s->config,
+	if (!started) {
+		if (strict)
+			return -1;
+		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
+	}
+	if (hrdex_repo_rebuild_main_hinted(main_out, s->repo, message, s->have_key ? &s->key : NULL, s->config,
 					   hints) < 0) {
-		hrdex_log_warn("main not rebuilt: %s", hrdex_error_message());
-		hrdex_cache_update_finish(job, NULL);
+		if (!strict)
+			hrdex_log_warn("main not rebuilt: %s", hrdex_error_message());
+		hrdex_cache_update_finish(job, NULL); /* the thread uses the repository */
 		return -1;
 	}
 	hrdex_log_debug("refresh: main rebuilt in %.0f ms", hrdex_log_ms() - t0);
 	t1 = hrdex_log_ms();
 	path = hrdex_state_path(s, "view");
-	if (path && hrdex_view_update(s->repo, path) < 0)
-		hrdex_log_warn("view not updated: %s", hrdex_error_message());
+	if (!path || hrdex_view_update(s->repo, path) < 0) {
+		if (!path)
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		ret = -1;
+		if (!strict)
+			hrdex_log_warn("view not updated: %s", hrdex_error_message());
+	}
 	hrdex_log_debug("refresh: view updated in %.0f ms", hrdex_log_ms() - t1);
 	free(path);
-	if (started && hrdex_cache_update_finish(job, NULL) < 0)
-		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
+	if (started && hrdex_cache_update_finish(job, NULL) < 0) {
+		ret = -1;
+		if (!strict)
+			hrdex_log_warn("cache not updated: %s", hrdex_error_message());
+	}
 	hrdex_log_debug("refresh: cache updated in %.0f ms (alongside)", hrdex_log_ms() - t0);
+	if (ret < 0 && strict)
+		return -1;
 	if (s->config->site_enabled) {
 		t0 = hrdex_log_ms();
 		refresh_site(s);
 		hrdex_log_debug("refresh: site built in %.0f ms", hrdex_log_ms() - t0);
 	}
-	return 0;
+	return strict ? ret : 0;
 }

@@ -52,6 +52,16 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 int hrdex_refresh(struct hrdex_state *s, const char *message);
 
 /*
+ * The same for the writers that know more: hints (may be NULL) are the
+ * README facts of documents they parsed (readme.h), *main_out (may be
+ * NULL) gets main's commit, and with strict (sync) a failure of main,
+ * view/ or the cache is returned, not logged (the site is then not built).
+ */
+struct hrdex_readme_hints;
+int hrdex_refresh_after(struct hrdex_state *s, const char *message, struct hrdex_readme_hints *hints,
+			git_oid *main_out, int strict);
+
+/*
  * A run killed after a branch moved but before main, view/ and the cache
  * followed leaves them behind; a later run that changes nothing would leave
  * them so.  Bring each one that lags up to date (main with message); cheap

@@ -838,46 +838,14 @@ cleanup:
 	return ret;
 }
 
-/* main, view/ and the cache, after branches moved; the cache on a thread of
- * its own meanwhile (cache.h). */
+/* main (with names, like every writer), view/, the cache and, with
+ * site.enabled, the site, after branches moved (publish.h). */
 static int rebuild(struct round *rd)
 {
-	struct hrdex_state *st = rd->st;
-	struct hrdex_cache_job *job = NULL;
-	char *view = hrdex_state_path(st, "view"), *db = hrdex_state_path(st, "cache.db");
-	int64_t rows = 0;
-	double t0 = hrdex_log_ms(), t1;
-	int ret = -1;
+	int r = hrdex_refresh_after(rd->st, rd->message.ptr, rd->hints, &rd->rep->main, 1);
 
-	if (!view || !db) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		goto cleanup;
-	}
-	if (hrdex_cache_update_start(&job, db, rd->repo_path) < 0)
-		goto cleanup;
-	if (hrdex_repo_rebuild_main_hinted(&rd->rep->main, st->repo, rd->message.ptr, &st->key, NULL,
-					   rd->hints) < 0)
-		goto cleanup;
-	rd->rep->main_moved = 1;
-	hrdex_log_debug("sync: main rebuilt in %.0f ms", hrdex_log_ms() - t0);
-	t1 = hrdex_log_ms();
-	if (hrdex_view_update(st->repo, view) < 0)
-		goto cleanup;
-	hrdex_log_debug("sync: view updated in %.0f ms", hrdex_log_ms() - t1);
-	ret = 0;
-cleanup:
-	/* Waited for on every path: the thread uses the repository and db. */
-	if (job) {
-		if (ret < 0) {
-			hrdex_cache_update_finish(job, NULL); /* keeps the first error */
-		} else {
-			ret = hrdex_cache_update_finish(job, &rows);
-			hrdex_log_debug("sync: cache updated in %.0f ms (alongside)", hrdex_log_ms() - t0);
-		}
-	}
-	free(db);
-	free(view);
-	return ret;
+	rd->rep->main_moved = !git_oid_is_zero(&rd->rep->main);
+	return r;
 }
 
 int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char **only, size_t nonly)

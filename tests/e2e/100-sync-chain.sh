@@ -55,6 +55,19 @@ expect_tip "$C" achpr "$(tip "$A" achpr)" "the withdrawal reached C"
 [ "$("$HRDEX" -C "$C" query --publisher achpr --format refs)" = achpr/decision/res-2 ] ||
 	fail "C's cache does not follow the sync: $("$HRDEX" -C "$C" query --format refs)"
 
+note "a sync names publishers in main's READMEs and rebuilds the site, as publish does"
+git config -f "$C/hrdex.conf" publisher.achpr.name "African Commission"
+git config -f "$C/hrdex.conf" site.enabled true
+hpublish "$A" decision res-3
+sync_agent "$B" || fail "B did not take res-3"
+sync_agent "$C" || fail "sync with names and the site failed"
+grep -q "accepted 'achpr'" "$T/last-sync.err" || fail "C did not take res-3: $(cat "$T/last-sync.err")"
+g "$C" show main:achpr/README.md | head -n1 | grep -qx '# African Commission (`achpr`)' ||
+	fail "main's README after a sync: $(g "$C" show main:achpr/README.md | head -n1)"
+grep -rqs 'res-3' "$C/site/" ||
+	fail "the site was not rebuilt by the sync"
+git config -f "$C/hrdex.conf" site.enabled false
+
 note "a sync with nothing new changes nothing"
 main_before=$(tip "$C" main)
 sync_agent "$C" || fail "no-change sync failed"
