@@ -1045,17 +1045,31 @@ struct feed {
 	const char *publisher;
 };
 
+/* The walker's error, for the writer to report. */
+static void prep_fail(struct prep *p)
+{
+	p->err = 1;
+	p->code = hrdex_error_code();
+	snprintf(p->message, sizeof(p->message), "%s", hrdex_error_message());
+}
+
+/* Wait, with f->mu held, until a slot is free; 0 when the writer stopped. */
+static int feed_room(struct feed *f)
+{
+	while (!f->stop && f->put - f->took >= FEED_WINDOW)
+		pthread_cond_wait(&f->changed, &f->mu);
+	return !f->stop;
+}
+
 static int feed_put(struct feed *f, const char *ref, const char *path, const git_oid *id, int gone)
 {
 	struct prep *p;
-	int stop, failed;
+	int room, failed;
 
 	pthread_mutex_lock(&f->mu);
-	while (!f->stop && f->put - f->took >= FEED_WINDOW)
-		pthread_cond_wait(&f->changed, &f->mu);
-	stop = f->stop;
+	room = feed_room(f);
 	pthread_mutex_unlock(&f->mu);
-	if (stop)
+	if (!room)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cache update stopped");
 	/* slot put % FEED_WINDOW is ours until put moves: the writer reads below it */
 	p = &f->slot[f->put % FEED_WINDOW];
@@ -1064,13 +1078,10 @@ static int feed_put(struct feed *f, const char *ref, const char *path, const git
 	if (id)
 		git_oid_cpy(&p->id, id);
 	if (!(p->path = strdup(path))) {
-		p->err = 1;
-		p->code = HRDEX_EX_SOFTWARE;
-		snprintf(p->message, sizeof(p->message), "out of memory");
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		prep_fail(p);
 	} else if (!gone && prep_doc(p, f->repo) < 0) {
-		p->err = 1;
-		p->code = hrdex_error_code();
-		snprintf(p->message, sizeof(p->message), "%s", hrdex_error_message());
+		prep_fail(p);
 	}
 	failed = p->err; /* the slot is the writer's once put moves */
 	pthread_mutex_lock(&f->mu);
@@ -1097,16 +1108,11 @@ static void *feed_walk(void *arg)
 	git_tree_free(b);
 	/* the last slot: the end, or why the walk stopped (when no slot said it) */
 	pthread_mutex_lock(&f->mu);
-	while (!f->stop && f->put - f->took >= FEED_WINDOW)
-		pthread_cond_wait(&f->changed, &f->mu);
-	if (!f->stop) {
+	if (feed_room(f)) {
 		p = &f->slot[f->put % FEED_WINDOW];
 		p->end = 1;
-		if (r < 0) {
-			p->err = 1;
-			p->code = hrdex_error_code();
-			snprintf(p->message, sizeof(p->message), "%s", hrdex_error_message());
-		}
+		if (r < 0)
+			prep_fail(p);
 		f->put++;
 		pthread_cond_broadcast(&f->changed);
 	}
@@ -1605,7 +1611,7 @@ int hrdex_cache_rebuild(const char *path, git_repository *repo)
 static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 {
 	struct hrdex_cache *c = NULL;
-	char tmp[4096], side[4200], *dir = NULL, *slash;
+	char tmp[4096], side[4200], pragma[64], *dir = NULL, *slash;
 	sqlite3 *old = NULL;
 	int ret = -1;
 
@@ -1623,9 +1629,9 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	 * instead of 22 (pages of the secondary indexes written out and read
 	 * back); publish and sync, which rebuild main and view/ alongside, keep
 	 * 32 to stay under 200 MiB. */
-	snprintf(side, sizeof(side), "PRAGMA cache_size = -%d", cache_mib * 1024);
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", cache_mib * 1024);
 	if (hrdex_cache_open(&c, tmp, 0) < 0 || exec(c, "PRAGMA journal_mode = OFF") < 0 ||
-	    exec(c, "PRAGMA synchronous = OFF") < 0 || exec(c, side) < 0 || hrdex_cache_update(c, repo, NULL) < 0)
+	    exec(c, "PRAGMA synchronous = OFF") < 0 || exec(c, pragma) < 0 || hrdex_cache_update(c, repo, NULL) < 0)
 		goto cleanup;
 	if (exec(c, "PRAGMA journal_mode = WAL") < 0)
 		goto cleanup;

@@ -151,6 +151,11 @@ int hrdex_fs_replace(const char *path, const void *data, size_t len, mode_t mode
 
 int hrdex_fs_mkdirs(const char *path, mode_t mode)
 {
+	return hrdex_fs_mkdirs_at(AT_FDCWD, path, mode);
+}
+
+int hrdex_fs_mkdirs_at(int dirfd, const char *path, mode_t mode)
+{
 	char *p = strdup(path), *s;
 	int ret = 0;
 
@@ -161,7 +166,7 @@ int hrdex_fs_mkdirs(const char *path, mode_t mode)
 			char c = *s;
 
 			*s = '\0';
-			if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			if (mkdirat(dirfd, p, mode) < 0 && errno != EEXIST) {
 				ret = hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", p);
 				break;
 			}

@@ -25,6 +25,8 @@ int hrdex_fs_replace(const char *path, const void *data, size_t len, mode_t mode
 
 /* mkdir -p with the given mode for the directories it creates. */
 int hrdex_fs_mkdirs(const char *path, mode_t mode);
+/* The same, path relative to the folder dirfd (or AT_FDCWD). */
+int hrdex_fs_mkdirs_at(int dirfd, const char *path, mode_t mode);
 
 /* rm -rf; a missing path is not an error. */
 int hrdex_fs_remove_tree(const char *path);

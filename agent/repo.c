@@ -478,7 +478,6 @@ cleanup:
 	return ret;
 }
 
-/* Write one blob to view_dir/path via a temporary file and rename. */
 /* Writing view/: relative to a descriptor of the folder, creating each
  * folder once (the diff is in path order), without fsync (see
  * hrdex_view_update).  A first view of 100,000 documents spent more time in
@@ -487,24 +486,6 @@ struct view_out {
 	int dirfd;
 	char dir[1024];   /* the folder last written to, relative; "" at first */
 };
-
-static int mkdirs_at(int dirfd, char *rel)
-{
-	char *s;
-
-	for (s = rel; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdirat(dirfd, rel, 0755) < 0 && errno != EEXIST)
-				return hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create 'view/%s'", rel);
-			*s = c;
-			if (!c)
-				return 0;
-		}
-	}
-}
 
 static int view_write(struct view_out *vo, git_repository *repo, const char *path, const git_oid *id)
 {
@@ -520,7 +501,8 @@ static int view_write(struct view_out *vo, git_repository *repo, const char *pat
 	if (dlen && (strlen(vo->dir) != dlen || memcmp(vo->dir, path, dlen))) {
 		memcpy(vo->dir, path, dlen);
 		vo->dir[dlen] = '\0';
-		if (mkdirs_at(vo->dirfd, vo->dir) < 0) {
+		if (hrdex_fs_mkdirs_at(vo->dirfd, vo->dir, 0755) < 0) {
+			hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create 'view/%s'", vo->dir);
 			vo->dir[0] = '\0';
 			return -1;
 		}
