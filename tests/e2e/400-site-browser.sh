@@ -102,8 +102,7 @@ grep -q 'download="page.html"' "$h" || fail "no download name for page.html"
 # ---- the browser ----
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROME" ]; then
-	echo "skipped: the site was checked statically; chromium is not installed (make deps installs it)"
-	exit 77
+	fail "chromium is not installed (make deps installs it)"
 fi
 browse() { # browse URL [extra flags]: the DOM after scripts ran
 	local url=$1
@@ -120,8 +119,7 @@ shoot() { # shoot URL FILE
 		--screenshot="$2" "$1" 2>>"$T/chrome.log" >/dev/null
 }
 if ! browse "file://$site/index.html" >"$T/home.dom" || ! grep -q '</html>' "$T/home.dom"; then
-	echo "skipped: the site was checked statically; chromium does not run here ($(tail -n1 "$T/chrome.log"))"
-	exit 77
+	fail "chromium does not run here: $(tail -n1 "$T/chrome.log")"
 fi
 
 note "home page lists both publishers"
