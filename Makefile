@@ -31,7 +31,11 @@ endif
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -pthread -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 	  -Wvla -Wwrite-strings -Wformat-security -fno-common -MMD -MP $(SANFLAGS)
-CPPFLAGS += -D_GNU_SOURCE -Iagent -I$(BUILD)/gen
+# agent/ is split by layer, lowest first (docs/ARCHITECTURE.md): a file
+# includes headers of its own layer or of a lower one, by bare name, found
+# through one -I per layer folder; tests/layers.sh enforces the order.
+LAYERS := base doc store derive flow service cmd
+CPPFLAGS += -D_GNU_SOURCE $(LAYERS:%=-Iagent/%) -I$(BUILD)/gen
 LDFLAGS += -pthread $(SANFLAGS)
 
 # pkg-config runs only when building, so `make deps` works before the -dev packages exist.
@@ -39,11 +43,11 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-SRCS := $(sort $(wildcard agent/*.c))
+SRCS := $(sort $(wildcard $(LAYERS:%=agent/%/*.c)))
 OBJS := $(SRCS:agent/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_schemas.o $(BUILD)/obj/builtin_assets.o
-LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+LIB_OBJS := $(filter-out $(BUILD)/obj/cmd/main.o,$(OBJS))
 SCHEMAS := $(sort $(wildcard schemas/*.json))
-ASSETS := $(sort $(wildcard agent/assets/*.css agent/assets/*.js))
+ASSETS := $(sort $(wildcard agent/derive/assets/*.css agent/derive/assets/*.js))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # Helpers the e2e scenarios run (e.g. a peer that accepts and never answers).
@@ -59,6 +63,7 @@ $(BUILD)/hrdex: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/obj/%.o: agent/%.c | $(BUILD)/obj $(BUILD)/gen/builtin_schemas.c
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/builtin_schemas.c: $(SCHEMAS) tools/embed.sh | $(BUILD)/gen

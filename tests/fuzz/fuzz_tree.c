@@ -1,6 +1,6 @@
 /*
  * fuzz_tree.c - the tree acceptance check: entry names and raw tree objects
- * as a peer may send them (agent/accept.c).
+ * as a peer may send them (agent/store/accept.c).
  *
  * The first input byte picks what the rest is: 0, one entry name for
  * hrdex_tree_name_problem(); anything else, a raw git tree object

@@ -11,8 +11,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$top/build/fuzz/bin/fuzz_$target
 corpus=$top/tests/fuzz/corpus/$target
 artifacts=$top/build/fuzz/artifacts
-if [ "$target" = tree ] && [ ! -f "$top/agent/accept.h" ]; then
-	echo "agent/accept.c (tree acceptance) is not on this branch yet"
+if [ "$target" = tree ] && [ ! -f "$top/agent/store/accept.h" ]; then
+	echo "agent/store/accept.c (tree acceptance) is not on this branch yet"
 	exit 77
 fi
 if [ ! -x "$bin" ]; then

@@ -1,5 +1,5 @@
 /*
- * cmd.h - the command layer: one cmd_<name>() per command (agent/cmd_*.c).
+ * cmd.h - the command layer: one cmd_<name>() per command (agent/cmd/cmd_*.c).
  *
  * Only this layer prints for users and chooses exit codes.  A command
  * returns the process exit status.
