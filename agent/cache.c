@@ -606,38 +606,97 @@ static int delete_doc(struct hrdex_cache *c, const char *ref)
 	return step_done(c, c->st[ST_LINK_DELETE]);
 }
 
-/* Append the strings of a JSON array (and extra, when not in it) to list as a
- * JSON array, inserting each into the side table with ref. */
-static int add_values(struct hrdex_cache *c, struct hrdex_buf *list, const cJSON *arr, const char *extra,
-		      enum stmt side, const char *ref)
+/*
+ * The fields whose values feed doc_countries and doc_themes (and the
+ * documents.countries and .themes columns): a document concerns every
+ * country it names in a country field of its schema and every theme or
+ * group it names.  Each entry is a member path of at most two names; the
+ * value is a string or an array of strings.  Keep README.md ("Tables of
+ * cache.db") and docs in step, and bump HRDEX_CACHE_SCHEMA when this
+ * changes: existing rows were indexed by the old list.
+ */
+static const char *const country_fields[][2] = {
+	{ "countries", NULL },    /* every type (envelope) */
+	{ "addressee", NULL },    /* recommendation: the state addressed */
+	{ "country", NULL },      /* visit: the country visited */
+	{ "states", NULL },       /* decision: the respondent or addressed states */
+	{ "place", "country" },   /* event: the host country */
+};
+static const char *const theme_fields[][2] = {
+	{ "themes", NULL },       /* every type (envelope) */
+	{ "groups", NULL },       /* recommendation: groups of rights-holders */
+};
+
+/* A country code as the schemas define it: three ASCII upper-case letters. */
+static int country_code(const char *s)
 {
-	const cJSON *e;
-	int first = 1, seen_extra = 0;
+	return s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] >= 'A' && s[2] <= 'Z' && !s[3];
+}
+
+struct values {
+	const char **seen;   /* borrowed from the document */
+	size_t count, alloc;
+};
+
+/* Append v to list (a JSON array being built) and insert it into the side
+ * table with ref, unless an earlier field gave it already. */
+static int add_value(struct hrdex_cache *c, struct hrdex_buf *list, struct values *vals, const char *v,
+		     enum stmt side, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < vals->count; i++)
+		if (!strcmp(vals->seen[i], v))
+			return 0;
+	if (vals->count == vals->alloc) {
+		size_t n = vals->alloc ? vals->alloc * 2 : 16;
+		const char **seen = realloc(vals->seen, n * sizeof(*seen));
+
+		if (!seen)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		vals->seen = seen;
+		vals->alloc = n;
+	}
+	vals->seen[vals->count++] = v;
+	if ((vals->count > 1 && hrdex_buf_putc(list, ',') < 0) || json_string(list, v) < 0)
+		return -1;
+	sqlite3_bind_text(c->st[side], 1, v, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c->st[side], 2, ref, -1, SQLITE_STATIC);
+	return step_done(c, c->st[side]);
+}
+
+/* Fill list with the JSON array of every string value of fields in doc
+ * (first occurrence order, no repeats), inserting each into the side table
+ * with ref; countries: only well-formed codes. */
+static int add_values(struct hrdex_cache *c, struct hrdex_buf *list, const cJSON *doc,
+		      const char *const (*fields)[2], size_t nfields, int countries, enum stmt side, const char *ref)
+{
+	struct values vals = { NULL, 0, 0 };
+	size_t i;
+	int ret = -1;
 
 	if (hrdex_buf_putc(list, '[') < 0)
 		return -1;
-	cJSON_ArrayForEach(e, (cJSON_IsArray(arr) ? arr : NULL)) {
-		if (!cJSON_IsString(e))
+	for (i = 0; i < nfields; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, fields[i][0]), *e;
+
+		if (fields[i][1])
+			v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, fields[i][1]) : NULL;
+		if (cJSON_IsString(v)) {
+			if ((!countries || country_code(v->valuestring)) &&
+			    add_value(c, list, &vals, v->valuestring, side, ref) < 0)
+				goto cleanup;
 			continue;
-		if (extra && !strcmp(extra, e->valuestring))
-			seen_extra = 1;
-		if ((!first && hrdex_buf_putc(list, ',') < 0) || json_string(list, e->valuestring) < 0)
-			return -1;
-		first = 0;
-		sqlite3_bind_text(c->st[side], 1, e->valuestring, -1, SQLITE_STATIC);
-		sqlite3_bind_text(c->st[side], 2, ref, -1, SQLITE_STATIC);
-		if (step_done(c, c->st[side]) < 0)
-			return -1;
+		}
+		cJSON_ArrayForEach(e, (cJSON_IsArray(v) ? v : NULL))
+			if (cJSON_IsString(e) && (!countries || country_code(e->valuestring)) &&
+			    add_value(c, list, &vals, e->valuestring, side, ref) < 0)
+				goto cleanup;
 	}
-	if (extra && !seen_extra) {
-		if ((!first && hrdex_buf_putc(list, ',') < 0) || json_string(list, extra) < 0)
-			return -1;
-		sqlite3_bind_text(c->st[side], 1, extra, -1, SQLITE_STATIC);
-		sqlite3_bind_text(c->st[side], 2, ref, -1, SQLITE_STATIC);
-		if (step_done(c, c->st[side]) < 0)
-			return -1;
-	}
-	return hrdex_buf_putc(list, ']');
+	ret = hrdex_buf_putc(list, ']');
+cleanup:
+	free(vals.seen);
+	return ret;
 }
 
 /* The interval of a document: events start/end, visits dates.start|from and
@@ -773,10 +832,10 @@ static int insert_prepared(struct hrdex_cache *c, struct prep *p)
 	id++;
 	git_oid_tostr(oidhex, sizeof(oidhex), &p->id);
 	/* side tables first: their values are bound STATIC from doc */
-	if (add_values(c, &countries, cJSON_GetObjectItemCaseSensitive(doc, "countries"),
-		       str_member(doc, "country"), ST_COUNTRY_INSERT, ref) < 0 ||
-	    add_values(c, &themes, cJSON_GetObjectItemCaseSensitive(doc, "themes"), NULL, ST_THEME_INSERT,
-		       ref) < 0)
+	if (add_values(c, &countries, doc, country_fields, sizeof(country_fields) / sizeof(country_fields[0]), 1,
+		       ST_COUNTRY_INSERT, ref) < 0 ||
+	    add_values(c, &themes, doc, theme_fields, sizeof(theme_fields) / sizeof(theme_fields[0]), 0,
+		       ST_THEME_INSERT, ref) < 0)
 		goto cleanup;
 	doc_interval(doc, type, &start, &end);
 	title = langmap_default(cJSON_GetObjectItemCaseSensitive(doc, "title"));
@@ -1967,13 +2026,54 @@ static int is_fts_error(const char *msg)
 	       !strncmp(msg, "unknown special query", 21) || strstr(msg, "malformed MATCH") != NULL;
 }
 
+/* The values bound to a query's parameters, in order (borrowed). */
+struct binds {
+	const char **items;
+	size_t count, alloc;
+};
+
+static int add_bind(struct binds *b, const char *v)
+{
+	if (b->count == b->alloc) {
+		size_t n = b->alloc ? b->alloc * 2 : 16;
+		const char **items = realloc(b->items, n * sizeof(*items));
+
+		if (!items)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		b->items = items;
+		b->alloc = n;
+	}
+	b->items[b->count++] = v;
+	return 0;
+}
+
+/* pre "?, ?" and as many ')' as pre opened: one filter, any of its values. */
+static int add_filter(struct hrdex_buf *sql, struct binds *b, const struct hrdex_query_list *list, const char *pre)
+{
+	size_t i;
+	const char *p;
+
+	if (!list->count)
+		return 0;
+	if (hrdex_buf_puts(sql, pre) < 0)
+		return -1;
+	for (i = 0; i < list->count; i++)
+		if (hrdex_buf_puts(sql, i ? ", ?" : "?") < 0 || add_bind(b, list->items[i]) < 0)
+			return -1;
+	for (p = pre; *p; p++)
+		if (*p == '(' && hrdex_buf_putc(sql, ')') < 0)
+			return -1;
+	return 0;
+}
+
 int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_query_cb cb, void *payload)
 {
 	struct hrdex_buf sql = HRDEX_BUF_INIT, text = HRDEX_BUF_INIT;
-	const char *binds[12];
+	struct binds binds = { NULL, 0, 0 };
 	char until[11], lower[11];
 	sqlite3_stmt *st = NULL;
-	int nb = 0, i, rc, ret = -1;
+	size_t i;
+	int rc, ret = -1;
 
 	if (q->sort == HRDEX_SORT_RANK && !q->text)
 		return hrdex_error_set(HRDEX_EX_USAGE, "sorting by rank needs a --text query");
@@ -1993,25 +2093,25 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 	if (q->text) {
 		if (hrdex_cache_fts_text(&text, q->text, 1) < 0 ||
 		    hrdex_buf_puts(&sql, "documents_fts f JOIN documents d ON d.rowid = f.rowid "
-					 "WHERE documents_fts MATCH ?") < 0)
+					 "WHERE documents_fts MATCH ?") < 0 || add_bind(&binds, text.ptr) < 0)
 			goto cleanup;
-		binds[nb++] = text.ptr;
 	} else if (hrdex_buf_puts(&sql, "documents d WHERE 1") < 0) {
 		goto cleanup;
 	}
-#define FILTER(value, clause)                                                      \
-	if (value) {                                                               \
-		if (hrdex_buf_puts(&sql, clause) < 0)                              \
-			goto cleanup;                                              \
-		binds[nb++] = value;                                               \
-	}
-	FILTER(q->publisher, " AND d.publisher = ?")
-	FILTER(q->type, " AND d.type = ?")
-	FILTER(q->country, " AND d.ref IN (SELECT ref FROM doc_countries WHERE country = ?)")
-	FILTER(q->theme, " AND d.ref IN (SELECT ref FROM doc_themes WHERE theme = ?)")
-	FILTER(q->links_to, " AND d.ref IN (SELECT from_ref FROM links WHERE to_ref = ?)")
-	FILTER(q->ref, " AND d.ref = ?")
-	FILTER(q->since, " AND d.\"end\" >= ?")
+#define FILTER(list, pre)                                                          \
+	if (add_filter(&sql, &binds, &(list), pre) < 0)                            \
+		goto cleanup;
+	FILTER(q->publisher, " AND d.publisher IN (")
+	FILTER(q->type, " AND d.type IN (")
+	FILTER(q->country, " AND d.ref IN (SELECT ref FROM doc_countries WHERE country IN (")
+	FILTER(q->theme, " AND d.ref IN (SELECT ref FROM doc_themes WHERE theme IN (")
+	FILTER(q->links_to, " AND d.ref IN (SELECT from_ref FROM links WHERE to_ref IN (")
+	FILTER(q->ref, " AND d.ref IN (")
+#undef FILTER
+	if (q->since && add_bind(&binds, q->since) < 0)
+		goto cleanup;
+	if (q->since && hrdex_buf_puts(&sql, " AND d.\"end\" >= ?") < 0)
+		goto cleanup;
 	if (q->since) {
 		/* No interval is longer than the longest one (an index gives it):
 		 * so start >= since - that, and the start index takes a narrow range. */
@@ -2027,9 +2127,8 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 			goto cleanup;
 		}
 		hrdex_date_from_days(lower, days - (span > 0 ? (long)span : 0) - 2, 1);
-		if (hrdex_buf_puts(&sql, " AND d.start >= ?") < 0)
+		if (hrdex_buf_puts(&sql, " AND d.start >= ?") < 0 || add_bind(&binds, lower) < 0)
 			goto cleanup;
-		binds[nb++] = lower;
 	}
 	if (q->until) {
 		long days;
@@ -2040,11 +2139,9 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		}
 		/* start < the next day: a date-time on the last day is in */
 		hrdex_date_from_days(until, days + 1, 1);
-		if (hrdex_buf_puts(&sql, " AND d.start < ?") < 0)
+		if (hrdex_buf_puts(&sql, " AND d.start < ?") < 0 || add_bind(&binds, until) < 0)
 			goto cleanup;
-		binds[nb++] = until;
 	}
-#undef FILTER
 	switch (q->sort) {
 	case HRDEX_SORT_RANK: rc = hrdex_buf_puts(&sql, " ORDER BY f.rank, d.ref"); break;
 	case HRDEX_SORT_DATE_ASC: rc = hrdex_buf_puts(&sql, " ORDER BY d.start, d.ref"); break;
@@ -2061,8 +2158,8 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		db_fail(c, "preparing the query");
 		goto cleanup;
 	}
-	for (i = 0; i < nb; i++)
-		sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_STATIC);
+	for (i = 0; i < binds.count; i++)
+		sqlite3_bind_text(st, (int)i + 1, binds.items[i], -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct hrdex_query_row row;
 		int r;
@@ -2100,6 +2197,7 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 	ret = 0;
 cleanup:
 	sqlite3_finalize(st);
+	free(binds.items);
 	hrdex_buf_free(&text);
 	hrdex_buf_free(&sql);
 	return ret;

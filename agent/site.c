@@ -1666,7 +1666,7 @@ cleanup:
 
 static int emit_ics(struct site *s)
 {
-	struct hrdex_output_opts oo = { HRDEX_FORMAT_ICS, 0, (time_t)s->main_time };
+	struct hrdex_output_opts oo = { HRDEX_FORMAT_ICS, 0, (time_t)s->main_time, NULL };
 	struct hrdex_output *o = NULL;
 	struct hrdex_buf *b = &s->page;
 	size_t *idx = calloc(s->ndocs + 1, sizeof(*idx)), n = 0, i;
