@@ -20,10 +20,12 @@
 #include "refs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -263,6 +265,94 @@ fail:
 	return -1;
 }
 
+/*
+ * Who may read the cache: whoever may enter the folder that holds it.  Its
+ * files get mode 0600, plus g+r when the folder grants its group x, plus
+ * o+r when it grants others x, whatever the umask (the systemd unit's
+ * UMask=0077 would make them 0600): `chgrp hrdex-readers STATE; chmod 2750
+ * STATE` lets that group's members read the cache (setgid: new files take
+ * the folder's group).  SQLite gives a -wal or -shm it creates the mode of
+ * the database file; the ones already there are set here too.
+ */
+static int share_files(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char dir[4096], name[4200], *slash;
+	struct stat st;
+	mode_t mode = 0600;
+	size_t i;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return hrdex_error_set(HRDEX_EX_IOERR, "path too long: '%s'", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (stat(dir, &st) < 0)
+		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot stat '%s'", dir);
+	mode |= (st.st_mode & S_IXGRP ? 0040 : 0) | (st.st_mode & S_IXOTH ? 0004 : 0);
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		int fd, r;
+
+		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0)
+			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", name);
+		r = fstat(fd, &st) == 0 && (st.st_mode & 07777) != mode ? fchmod(fd, mode) : 0;
+		if (r < 0) {
+			hrdex_error_errno(HRDEX_EX_IOERR, "cannot change the mode of '%s'", name);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/* A reader needs the -shm (WAL index) and -wal files to exist: without
+ * write access to the folder it cannot create them.  Writers keep them
+ * (SQLITE_FCNTL_PERSIST_WAL) instead of deleting them at the last close. */
+static int keep_wal(struct hrdex_cache *c)
+{
+	int one = 1;
+
+	if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one) != SQLITE_OK)
+		return db_fail(c, "keeping the WAL");
+	return 0;
+}
+
+/* After a reader failed to open path: when the cause is access (the file
+ * or its -shm unreadable, the -shm missing where this account cannot
+ * create it), say so with HRDEX_EX_NOPERM and return -1; else 0. */
+static int reader_denied(const char *path)
+{
+	char name[4200];
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': permission denied", path);
+	if (fd >= 0)
+		close(fd);
+	snprintf(name, sizeof(name), "%s-shm", path);
+	if (access(name, F_OK) < 0 && errno == ENOENT)
+		return hrdex_error_set(HRDEX_EX_NOPERM,
+				       "cannot read cache '%s': its WAL index '%s' is missing and this account "
+				       "cannot create it; the agent's next update (sync, publish) makes it", path, name);
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': '%s': permission denied", path,
+				       name);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 {
 	struct hrdex_cache *c = calloc(1, sizeof(*c));
@@ -278,8 +368,12 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto fail;
 	}
-	if (readonly && !hrdex_fs_exists(path)) {
-		hrdex_error_set(HRDEX_EX_NOINPUT, "no cache '%s' yet", path);
+	if (readonly && access(path, F_OK) < 0) {
+		/* a folder this account may not enter hides the file: not "no cache" */
+		if (errno == EACCES || errno == EPERM)
+			hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': permission denied", path);
+		else
+			hrdex_error_set(HRDEX_EX_NOINPUT, "no cache '%s' yet", path);
 		goto fail;
 	}
 	if (sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -287,7 +381,8 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 			goto fail;
 		}
-		hrdex_error_set(HRDEX_EX_IOERR, "cannot open cache '%s': %s", path, sqlite3_errmsg(c->db));
+		if (!readonly || reader_denied(path) == 0)
+			hrdex_error_set(HRDEX_EX_IOERR, "cannot open cache '%s': %s", path, sqlite3_errmsg(c->db));
 		goto fail;
 	}
 	sqlite3_busy_timeout(c->db, 10000);
@@ -298,8 +393,15 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 		if (exec(c, "PRAGMA query_only = 1") < 0)
 			goto fail;
 		version = scalar_int(c, "PRAGMA user_version", &err);
-		if (err)
+		if (err) {
+			/* SQLITE_READONLY or CANTOPEN: most likely a missing or
+			 * unreadable -shm; say so rather than "readonly database" */
+			int rc = sqlite3_extended_errcode(c->db) & 0xff;
+
+			if (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN || rc == SQLITE_PERM)
+				reader_denied(path);
 			goto fail;
+		}
 		if (version != HRDEX_CACHE_SCHEMA) {
 			hrdex_error_set(HRDEX_EX_TEMPFAIL,
 					"cache '%s' has schema version %lld, this hrdex uses %d; "
@@ -311,7 +413,10 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 	}
 	/* A large update (a first sync, a big publish) touches many pages: a
 	 * 32 MiB page cache instead of SQLite's 2 MiB default halves its time. */
-	if (exec(c, "PRAGMA journal_mode = WAL") < 0 || exec(c, "PRAGMA synchronous = NORMAL") < 0 ||
+	if (share_files(path) < 0 || keep_wal(c) < 0)
+		goto fail;
+	if (exec(c, "PRAGMA journal_mode = WAL") < 0 || share_files(path) < 0 ||
+	    exec(c, "PRAGMA synchronous = NORMAL") < 0 ||
 	    exec(c, "PRAGMA foreign_keys = OFF") < 0 || exec(c, "PRAGMA cache_size = -32768") < 0)
 		goto fail;
 	if (ensure_schema(c) < 0)
@@ -1694,6 +1799,11 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 		goto cleanup;
 	if (exec(c, "PRAGMA journal_mode = WAL") < 0)
 		goto cleanup;
+	{
+		int zero = 0;   /* not kept (keep_wal): this WAL belongs to the file aside */
+
+		sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &zero);
+	}
 	hrdex_cache_close(c);   /* the last connection: SQLite folds and deletes the WAL */
 	c = NULL;
 	snprintf(side, sizeof(side), "%s-wal", tmp);
@@ -1731,6 +1841,10 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	if (slash)
 		*slash = '\0';
 	if (hrdex_fs_sync_dir(slash ? (*dir ? dir : "/") : ".") < 0)
+		goto cleanup;
+	/* A writer's open gives the new file the -wal and -shm that readers
+	 * without write access to the folder need (keep_wal). */
+	if (hrdex_cache_open(&c, path, 0) < 0)
 		goto cleanup;
 	ret = 0;
 cleanup:
