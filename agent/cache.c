@@ -1,6 +1,6 @@
 /*
- * cache.c - the SQLite cache (see cache.h for the contract, docs/cache.md
- * for the tables as script authors see them).
+ * cache.c - the SQLite cache (see cache.h for the contract, README.md,
+ * "Tables of cache.db", for the tables as script authors see them).
  *
  * Updating a publisher is one tree diff: the tree of the commit the cache indexed
  * against the tree of the tip (or the empty tree against the tip when the
@@ -717,7 +717,7 @@ static int delete_doc(struct hrdex_cache *c, const char *ref)
  * country it names in a country field of its schema and every theme or
  * group it names.  Each entry is a member path of at most two names; the
  * value is a string or an array of strings.  Keep README.md ("Tables of
- * cache.db") and docs in step, and bump HRDEX_CACHE_SCHEMA when this
+ * cache.db") and query --help in step, and bump HRDEX_CACHE_SCHEMA when this
  * changes: existing rows were indexed by the old list.
  */
 static const char *const country_fields[][2] = {

@@ -2,7 +2,8 @@
  * cache.h - the SQLite cache of current documents (cache.db), derived from
  * the accepted publisher branches of repo.git and always rebuildable.
  *
- * Tables (documented for script authors in docs/cache.md, an interface):
+ * Tables (documented for script authors in README.md, "Tables of
+ * cache.db"; an interface):
  *   documents(ref PRIMARY KEY, publisher, type, id, date, start, end, title,
  *             lang, countries, themes, json, "commit", path, blob)
  *   doc_countries(country, ref), doc_themes(theme, ref)   one row per value,
@@ -27,6 +28,12 @@
  * query never catches up: that is left to the writer commands (sync,
  * publish, withdraw, run, reindex), which hold the agent lock.  Readers see
  * the last committed state (WAL).
+ *
+ * Readers may be other accounts with no write access to the folder: a
+ * writer gives cache.db, -wal and -shm mode 0600 plus g+r (o+r) when the
+ * folder grants its group (others) x, whatever the umask, and keeps -wal
+ * and -shm when it closes (SQLITE_FCNTL_PERSIST_WAL), since SQLite reads a
+ * WAL database read-only only when they exist.
  */
 #ifndef HRDEX_CACHE_H
 #define HRDEX_CACHE_H
@@ -45,8 +52,10 @@ struct hrdex_cache;
 
 /* Open (creating the schema when needed; WAL, synchronous=NORMAL).
  * readonly: for queries; never creates: a missing file fails with
- * HRDEX_EX_NOINPUT, a cache of another schema version with HRDEX_EX_TEMPFAIL
- * (the next writer rebuilds it). */
+ * HRDEX_EX_NOINPUT, one this account may not read (or whose -shm is
+ * unreadable, or missing where it cannot create it) with HRDEX_EX_NOPERM,
+ * a cache of another schema version with HRDEX_EX_TEMPFAIL (the next
+ * writer rebuilds it). */
 int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly);
 void hrdex_cache_close(struct hrdex_cache *c);
 
