@@ -711,43 +711,21 @@ static int delete_doc(struct hrdex_cache *c, const char *ref)
 	return step_done(c, c->st[ST_LINK_DELETE]);
 }
 
-/*
- * The fields whose values feed doc_countries and doc_themes (and the
- * documents.countries and .themes columns): a document concerns every
- * country it names in a country field of its schema and every theme or
- * group it names.  Each entry is a member path of at most two names; the
- * value is a string or an array of strings.  Keep README.md ("Tables of
- * cache.db") and query --help in step, and bump HRDEX_CACHE_SCHEMA when this
- * changes: existing rows were indexed by the old list.
- */
-static const char *const country_fields[][2] = {
-	{ "countries", NULL },    /* every type (envelope) */
-	{ "addressee", NULL },    /* recommendation: the state addressed */
-	{ "country", NULL },      /* visit: the country visited */
-	{ "states", NULL },       /* decision: the respondent or addressed states */
-	{ "place", "country" },   /* event: the host country */
-};
-static const char *const theme_fields[][2] = {
-	{ "themes", NULL },       /* every type (envelope) */
-	{ "groups", NULL },       /* recommendation: groups of rights-holders */
-};
-
-/* A country code as the schemas define it: three ASCII upper-case letters. */
-static int country_code(const char *s)
-{
-	return s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] >= 'A' && s[2] <= 'Z' && !s[3];
-}
-
 struct values {
-	const char **seen;   /* borrowed from the document */
+	struct hrdex_cache *c;
+	struct hrdex_buf *list;   /* the JSON array being built */
+	const char **seen;        /* borrowed from the document */
 	size_t count, alloc;
+	enum stmt side;
+	const char *ref;
 };
 
-/* Append v to list (a JSON array being built) and insert it into the side
- * table with ref, unless an earlier field gave it already. */
-static int add_value(struct hrdex_cache *c, struct hrdex_buf *list, struct values *vals, const char *v,
-		     enum stmt side, const char *ref)
+/* Append v to the list and insert it into the side table with ref, unless
+ * an earlier field gave it already. */
+static int add_value(const char *v, void *payload)
 {
+	struct values *vals = payload;
+	sqlite3_stmt *st = vals->c->st[vals->side];
 	size_t i;
 
 	for (i = 0; i < vals->count; i++)
@@ -763,43 +741,24 @@ static int add_value(struct hrdex_cache *c, struct hrdex_buf *list, struct value
 		vals->alloc = n;
 	}
 	vals->seen[vals->count++] = v;
-	if ((vals->count > 1 && hrdex_buf_putc(list, ',') < 0) || json_string(list, v) < 0)
+	if ((vals->count > 1 && hrdex_buf_putc(vals->list, ',') < 0) || json_string(vals->list, v) < 0)
 		return -1;
-	sqlite3_bind_text(c->st[side], 1, v, -1, SQLITE_STATIC);
-	sqlite3_bind_text(c->st[side], 2, ref, -1, SQLITE_STATIC);
-	return step_done(c, c->st[side]);
+	sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, vals->ref, -1, SQLITE_STATIC);
+	return step_done(vals->c, st);
 }
 
-/* Fill list with the JSON array of every string value of fields in doc
- * (first occurrence order, no repeats), inserting each into the side table
- * with ref; countries: only well-formed codes. */
-static int add_values(struct hrdex_cache *c, struct hrdex_buf *list, const cJSON *doc,
-		      const char *const (*fields)[2], size_t nfields, int countries, enum stmt side, const char *ref)
+/* Fill list with the JSON array of what doc concerns (hrdex_doc_concerns:
+ * countries, or themes), each value once, inserting each into the side
+ * table with ref. */
+static int add_values(struct hrdex_cache *c, struct hrdex_buf *list, const cJSON *doc, int themes, enum stmt side,
+		      const char *ref)
 {
-	struct values vals = { NULL, 0, 0 };
-	size_t i;
+	struct values vals = { c, list, NULL, 0, 0, side, ref };
 	int ret = -1;
 
-	if (hrdex_buf_putc(list, '[') < 0)
-		return -1;
-	for (i = 0; i < nfields; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, fields[i][0]), *e;
-
-		if (fields[i][1])
-			v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, fields[i][1]) : NULL;
-		if (cJSON_IsString(v)) {
-			if ((!countries || country_code(v->valuestring)) &&
-			    add_value(c, list, &vals, v->valuestring, side, ref) < 0)
-				goto cleanup;
-			continue;
-		}
-		cJSON_ArrayForEach(e, (cJSON_IsArray(v) ? v : NULL))
-			if (cJSON_IsString(e) && (!countries || country_code(e->valuestring)) &&
-			    add_value(c, list, &vals, e->valuestring, side, ref) < 0)
-				goto cleanup;
-	}
-	ret = hrdex_buf_putc(list, ']');
-cleanup:
+	if (hrdex_buf_putc(list, '[') == 0 && hrdex_doc_concerns(doc, themes, add_value, &vals) == 0)
+		ret = hrdex_buf_putc(list, ']');
 	free(vals.seen);
 	return ret;
 }
@@ -937,10 +896,8 @@ static int insert_prepared(struct hrdex_cache *c, struct prep *p)
 	id++;
 	git_oid_tostr(oidhex, sizeof(oidhex), &p->id);
 	/* side tables first: their values are bound STATIC from doc */
-	if (add_values(c, &countries, doc, country_fields, sizeof(country_fields) / sizeof(country_fields[0]), 1,
-		       ST_COUNTRY_INSERT, ref) < 0 ||
-	    add_values(c, &themes, doc, theme_fields, sizeof(theme_fields) / sizeof(theme_fields[0]), 0,
-		       ST_THEME_INSERT, ref) < 0)
+	if (add_values(c, &countries, doc, 0, ST_COUNTRY_INSERT, ref) < 0 ||
+	    add_values(c, &themes, doc, 1, ST_THEME_INSERT, ref) < 0)
 		goto cleanup;
 	doc_interval(doc, type, &start, &end);
 	title = langmap_default(cJSON_GetObjectItemCaseSensitive(doc, "title"));

@@ -51,6 +51,16 @@ expect_exit 75 Q --country HND --format refs 2>/dev/null
 "$HRDEX" -C "$S" sync >/dev/null 2>&1 || true
 Q --country HND --format refs | grep -qx "iachr/recommendation/addressed-hnd" || fail "no rebuild after upgrade"
 
+note "7: the site's search index knows the same countries and groups (one rule)"
+"$HRDEX" -C "$S" site >/dev/null 2>&1
+python3 - "$S/site/search-index.js" <<'PY' || fail "the site's search misses addressee or groups"
+import json, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+docs = json.loads(t[t.index("{"):t.rindex("}") + 1])["docs"]
+x = [d for d in docs if d["r"] == "iachr/recommendation/addressed-hnd"][0]["x"].split()
+assert "HND" in x and "migrants" in x, x
+PY
+
 note "8: the same filter repeated is OR, different filters AND"
 Q --country HND --country MEX --format refs --sort ref >"$T/out"
 grep -q "^iachr/visit/in-loco-mexico-2015$" "$T/out" || fail "--country HND --country MEX lost Mexico"
