@@ -316,14 +316,16 @@ static int share_files(const char *path)
 
 /* A reader needs the -shm (WAL index) and -wal files to exist: without
  * write access to the folder it cannot create them.  Writers keep them
- * (SQLITE_FCNTL_PERSIST_WAL) instead of deleting them at the last close. */
+ * (SQLITE_FCNTL_PERSIST_WAL) instead of deleting them at the last close;
+ * with a journal_size_limit, SQLite truncates the kept -wal to nothing
+ * then, and to 64 MiB when a checkpoint resets it. */
 static int keep_wal(struct hrdex_cache *c)
 {
 	int one = 1;
 
 	if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one) != SQLITE_OK)
 		return db_fail(c, "keeping the WAL");
-	return 0;
+	return exec(c, "PRAGMA journal_size_limit = 67108864");
 }
 
 /* After a reader failed to open path: when the cause is access (the file
