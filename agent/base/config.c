@@ -4,10 +4,12 @@
 #include "config.h"
 #include "error.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <git2.h>
 
@@ -348,6 +350,11 @@ int hrdex_config_load(struct hrdex_config **out, const char *path)
 		goto oom;
 	for (i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++)
 		*(int64_t *)((char *)c + int_keys[i].offset) = int_keys[i].def;
+	/* libgit2 reports an unreadable file as "unknown libgit2 error" */
+	if (access(path, R_OK) < 0 && (errno == EACCES || errno == EPERM)) {
+		hrdex_error_set(HRDEX_EX_NOPERM, "cannot read '%s': permission denied", path);
+		goto cleanup;
+	}
 	if (git_config_open_ondisk(&cfg, path) < 0) {
 		hrdex_error_git(HRDEX_EX_CONFIG, "%s", path);
 		goto cleanup;

@@ -25,15 +25,19 @@
 
 static const char usage[] =
 	"usage: hrdex query [FILTERS] [--text QUERY] [--sort ORDER] [--limit N] [--offset N]\n"
-	"                   [--format jsonl|json|table|refs|csv|ics] [--json]\n"
+	"                   [--format jsonl|json|table|refs|csv|ics] [--json] [--fields LIST]\n"
 	"\n"
 	"Search the local cache of current documents (every accepted publisher).\n"
 	"\n"
-	"filters (all must hold):\n"
+	"filters (different filters must all hold; the same filter given again adds\n"
+	"values, any of which may match: --country HND --country MEX is either):\n"
 	"  --publisher ID     documents of this publisher\n"
 	"  --type TYPE        decision, recommendation, report, event, visit, practice, note\n"
-	"  --country CODE     concerning this country (ISO 3166-1 alpha-3, e.g. KEN)\n"
-	"  --theme SLUG       with this theme (e.g. human-rights-defenders)\n"
+	"  --country CODE     concerning this country (ISO 3166-1 alpha-3, e.g. KEN) in any\n"
+	"                     country field: countries, a recommendation's addressee, a\n"
+	"                     visit's country, a decision's states, an event's place.country\n"
+	"  --theme SLUG       with this theme or group (themes, a recommendation's groups;\n"
+	"                     e.g. human-rights-defenders)\n"
 	"  --since DATE       dated on or after DATE (YYYY-MM-DD); events and visits:\n"
 	"  --until DATE       their [start, end] overlaps [since, until]\n"
 	"  --text QUERY       full-text search in titles, summaries and texts, every\n"
@@ -50,6 +54,15 @@ static const char usage[] =
 	"                     json (an array), table (default on a terminal), refs, csv,\n"
 	"                     ics (events and visits as an iCalendar file)\n"
 	"  --json             the same as --format json\n"
+	"  --fields LIST      what a row shows, for csv, table, jsonl and json: names\n"
+	"                     separated by commas, each a cache column (ref, publisher,\n"
+	"                     type, id, date, start, end, title, lang, countries, themes,\n"
+	"                     commit) or a dotted path into the document (title.fr,\n"
+	"                     dates.start, place.country); a value the document lacks\n"
+	"                     is an empty cell (null in JSON)\n"
+	"\n"
+	"--since, --until, --text, --sort, --limit, --offset, --format and --fields\n"
+	"take one value: given twice, they are a usage error.\n"
 	"\n"
 	"exit: 0 (also when nothing matches), 64 bad filter or --text query\n";
 
@@ -97,6 +110,90 @@ static int slug_valid(const char *s)
 		      (s[i] == '-' && s[i + 1] != '-')))
 			return 0;
 	return 1;
+}
+
+/* The values of a repeatable filter, owned. */
+struct values {
+	char **items;
+	size_t count, alloc;
+};
+
+static int values_add(struct values *v, const char *s)
+{
+	if (v->count == v->alloc) {
+		size_t n = v->alloc ? v->alloc * 2 : 4;
+		char **items = realloc(v->items, n * sizeof(*items));
+
+		if (!items)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		v->items = items;
+		v->alloc = n;
+	}
+	if (!(v->items[v->count] = strdup(s)))
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	v->count++;
+	return 0;
+}
+
+static void values_free(struct values *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->count; i++)
+		free(v->items[i]);
+	free(v->items);
+}
+
+static struct hrdex_query_list values_list(const struct values *v)
+{
+	struct hrdex_query_list l = { (const char *const *)v->items, v->count };
+
+	return l;
+}
+
+/* Check and normalise one filter value in place of *s (a copy of the
+ * argument): 0, or a usage error's exit code. */
+static int filter_value(const char *name, char **s)
+{
+	struct hrdex_ref pr;
+	char *v = *s;
+	size_t k;
+
+	if (!strcmp(name, "--publisher") && !hrdex_publisher_valid(v))
+		return cmd_usage_error(NULL, "invalid --publisher '%s'", v);
+	if (!strcmp(name, "--type") && !hrdex_doc_type_valid(v))
+		return cmd_usage_error(NULL, "unknown --type '%s' (decision, recommendation, report, event, "
+					     "visit, practice, note)", v);
+	if (!strcmp(name, "--country")) {
+		if (strlen(v) != 3)
+			return cmd_usage_error(NULL, "invalid --country '%s' (ISO 3166-1 alpha-3, e.g. KEN)", v);
+		for (k = 0; k < 3; k++) {
+			char ch = (char)(v[k] >= 'a' && v[k] <= 'z' ? v[k] - 32 : v[k]);
+
+			if (ch < 'A' || ch > 'Z')
+				return cmd_usage_error(NULL, "invalid --country '%s' (ISO 3166-1 alpha-3, e.g. KEN)",
+						       v);
+		}
+		for (k = 0; k < 3; k++)
+			v[k] = (char)(v[k] >= 'a' && v[k] <= 'z' ? v[k] - 32 : v[k]);
+	}
+	if (!strcmp(name, "--theme") && !slug_valid(v))
+		return cmd_usage_error(NULL, "invalid --theme '%s' (a lowercase slug)", v);
+	if (!strcmp(name, "--links-to") || !strcmp(name, "--ref")) {
+		char *norm;
+
+		if (hrdex_ref_parse(&pr, v) < 0)
+			return cmd_usage_error(NULL, "invalid %s %s'%s' (PUBLISHER/TYPE/ID)", name,
+					       strcmp(name, "--ref") ? "ref " : "", v);
+		if (!(norm = malloc(HRDEX_REF_MAX + 6))) {
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return cmd_fail();
+		}
+		hrdex_ref_format(norm, HRDEX_REF_MAX + 6, &pr);
+		free(v);
+		*s = norm;
+	}
+	return 0;
 }
 
 struct emit {
@@ -151,14 +248,18 @@ static void warn_if_behind(struct hrdex_cache *c, const char *dir)
 
 int cmd_query(int argc, char **argv, struct hrdex_global *g)
 {
+	/* the repeatable filters, in the order of struct values filters[] */
+	static const char *const filter_names[] = { "--publisher", "--type", "--country", "--theme",
+						    "--links-to", "--ref" };
+	struct values filters[6];
 	struct hrdex_query q;
 	struct hrdex_output_opts oo;
 	struct emit e = { NULL, HRDEX_BUF_INIT, 0 };
 	struct hrdex_cache *c = NULL;
-	struct hrdex_ref pr;
-	char *dir = NULL, *path = NULL, country[4], ref[HRDEX_REF_MAX + 6], links_to[HRDEX_REF_MAX + 6];
+	char *dir = NULL, *path = NULL;
 	const char *format = NULL, *sort = NULL, *v;
-	int i, bad = 0, ret = HRDEX_EX_OK, r;
+	int i, bad = 0, ret = HRDEX_EX_OK, r, json_flag = 0;
+	size_t k, n;
 
 	if (cmd_wants_help(argc, argv)) {
 		fputs(usage, stdout);
@@ -166,86 +267,100 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 	}
 	memset(&q, 0, sizeof(q));
 	memset(&oo, 0, sizeof(oo));
-	if (g->json)
-		format = "json";
+	memset(filters, 0, sizeof(filters));
+	json_flag = g->json;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		int matched = 0;
 
-#define OPT(name, field)                                                     \
-	if ((v = opt_value(argc, argv, &i, name, &bad)) || bad) {           \
-		if (bad)                                                     \
-			return cmd_usage_error(usage, "%s needs a value", name); \
-		field = v;                                                   \
-		continue;                                                    \
+		for (k = 0; k < sizeof(filter_names) / sizeof(filter_names[0]) && !matched; k++) {
+			if (!(v = opt_value(argc, argv, &i, filter_names[k], &bad)) && !bad)
+				continue;
+			if (bad) {
+				ret = cmd_usage_error(usage, "%s needs a value", filter_names[k]);
+				goto cleanup;
+			}
+			n = filters[k].count;
+			if (values_add(&filters[k], v) < 0) {
+				ret = cmd_fail();
+				goto cleanup;
+			}
+			if ((ret = filter_value(filter_names[k], &filters[k].items[n])) != 0)
+				goto cleanup;
+			matched = 1;
+		}
+		if (matched)
+			continue;
+#define OPT(name, field)                                                                        \
+	if ((v = opt_value(argc, argv, &i, name, &bad)) || bad) {                              \
+		if (bad) {                                                                      \
+			ret = cmd_usage_error(usage, "%s needs a value", name);                 \
+			goto cleanup;                                                           \
+		}                                                                               \
+		if (field) {                                                                    \
+			ret = cmd_usage_error(usage, "%s given twice ('%s', '%s'): it takes one value", \
+					      name, field, v);                                  \
+			goto cleanup;                                                           \
+		}                                                                               \
+		field = v;                                                                      \
+		continue;                                                                       \
 	}
-		OPT("--publisher", q.publisher)
-		OPT("--type", q.type)
-		OPT("--country", q.country)
-		OPT("--theme", q.theme)
 		OPT("--since", q.since)
 		OPT("--until", q.until)
 		OPT("--text", q.text)
-		OPT("--links-to", q.links_to)
-		OPT("--ref", q.ref)
 		OPT("--format", format)
 		OPT("--sort", sort)
+		OPT("--fields", oo.fields)
+#undef OPT
 		if ((v = opt_value(argc, argv, &i, "--limit", &bad)) || bad) {
-			if (bad || parse_count(&q.limit, v) < 0)
-				return cmd_usage_error(usage, "--limit needs a count, not '%s'", v ? v : "");
+			if (bad || parse_count(&q.limit, v) < 0) {
+				ret = cmd_usage_error(usage, "--limit needs a count, not '%s'", v ? v : "");
+				goto cleanup;
+			}
 			continue;
 		}
 		if ((v = opt_value(argc, argv, &i, "--offset", &bad)) || bad) {
-			if (bad || parse_count(&q.offset, v) < 0)
-				return cmd_usage_error(usage, "--offset needs a count, not '%s'", v ? v : "");
+			if (bad || parse_count(&q.offset, v) < 0) {
+				ret = cmd_usage_error(usage, "--offset needs a count, not '%s'", v ? v : "");
+				goto cleanup;
+			}
 			continue;
 		}
-#undef OPT
 		if (!strcmp(a, "--json")) {
-			format = "json";
+			json_flag = 1;
 			continue;
 		}
-		return cmd_usage_error(usage, "unknown argument '%s'", a);
+		ret = cmd_usage_error(usage, "unknown argument '%s'", a);
+		goto cleanup;
 	}
-	if (q.publisher && !hrdex_publisher_valid(q.publisher))
-		return cmd_usage_error(NULL, "invalid --publisher '%s'", q.publisher);
-	if (q.type && !hrdex_doc_type_valid(q.type))
-		return cmd_usage_error(NULL, "unknown --type '%s' (decision, recommendation, report, event, "
-					     "visit, practice, note)", q.type);
-	if (q.country) {
-		size_t k;
-
-		for (k = 0; k < 3 && q.country[k]; k++)
-			country[k] = (char)(q.country[k] >= 'a' && q.country[k] <= 'z' ? q.country[k] - 32 :
-											 q.country[k]);
-		country[k] = '\0';
-		if (strlen(q.country) != 3 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' ||
-		    country[1] > 'Z' || country[2] < 'A' || country[2] > 'Z')
-			return cmd_usage_error(NULL, "invalid --country '%s' (ISO 3166-1 alpha-3, e.g. KEN)",
-					       q.country);
-		q.country = country;
+	if (json_flag && format && strcmp(format, "json")) {
+		ret = cmd_usage_error(usage, "--json and --format %s disagree", format);
+		goto cleanup;
 	}
-	if (q.theme && !slug_valid(q.theme))
-		return cmd_usage_error(NULL, "invalid --theme '%s' (a lowercase slug)", q.theme);
-	if (q.since && !hrdex_date_valid(q.since))
-		return cmd_usage_error(NULL, "invalid --since date '%s' (YYYY-MM-DD)", q.since);
-	if (q.until && !hrdex_date_valid(q.until))
-		return cmd_usage_error(NULL, "invalid --until date '%s' (YYYY-MM-DD)", q.until);
-	if (q.since && q.until && strcmp(q.since, q.until) > 0)
-		return cmd_usage_error(NULL, "--since '%s' is after --until '%s'", q.since, q.until);
-	if (q.links_to) {
-		if (hrdex_ref_parse(&pr, q.links_to) < 0)
-			return cmd_usage_error(NULL, "invalid --links-to ref '%s' (PUBLISHER/TYPE/ID)", q.links_to);
-		hrdex_ref_format(links_to, sizeof(links_to), &pr);
-		q.links_to = links_to;
+	if (json_flag)
+		format = "json";
+	q.publisher = values_list(&filters[0]);
+	q.type = values_list(&filters[1]);
+	q.country = values_list(&filters[2]);
+	q.theme = values_list(&filters[3]);
+	q.links_to = values_list(&filters[4]);
+	q.ref = values_list(&filters[5]);
+	if (q.since && !hrdex_date_valid(q.since)) {
+		ret = cmd_usage_error(NULL, "invalid --since date '%s' (YYYY-MM-DD)", q.since);
+		goto cleanup;
 	}
-	if (q.ref) {
-		if (hrdex_ref_parse(&pr, q.ref) < 0)
-			return cmd_usage_error(NULL, "invalid --ref '%s' (PUBLISHER/TYPE/ID)", q.ref);
-		hrdex_ref_format(ref, sizeof(ref), &pr);
-		q.ref = ref;
+	if (q.until && !hrdex_date_valid(q.until)) {
+		ret = cmd_usage_error(NULL, "invalid --until date '%s' (YYYY-MM-DD)", q.until);
+		goto cleanup;
 	}
-	if (q.text && !*q.text)
-		return cmd_usage_error(NULL, "empty --text query");
+	if (q.since && q.until && strcmp(q.since, q.until) > 0) {
+		ret = cmd_usage_error(NULL, "--since '%s' is after --until '%s'", q.since, q.until);
+		goto cleanup;
+	}
+	if (q.text && !*q.text) {
+		ret = cmd_usage_error(NULL, "empty --text query");
+		goto cleanup;
+	}
 	q.sort = q.text ? HRDEX_SORT_RANK : HRDEX_SORT_DATE_DESC;
 	if (sort) {
 		if (!strcmp(sort, "date"))
@@ -257,18 +372,19 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		else if (!strcmp(sort, "rank") && q.text)
 			q.sort = HRDEX_SORT_RANK;
 		else if (!strcmp(sort, "rank"))
-			return cmd_usage_error(NULL, "--sort rank needs --text");
+			ret = cmd_usage_error(NULL, "--sort rank needs --text");
 		else
-			return cmd_usage_error(NULL, "unknown --sort '%s' (date, -date, ref, rank)", sort);
+			ret = cmd_usage_error(NULL, "unknown --sort '%s' (date, -date, ref, rank)", sort);
+		if (ret)
+			goto cleanup;
 	}
 	if (!format)
 		format = isatty(STDOUT_FILENO) ? "table" : "jsonl";
-	if (hrdex_format_parse(&oo.format, format) < 0)
-		return cmd_usage_error(NULL, "%s", hrdex_error_message());
+	if (hrdex_format_parse(&oo.format, format) < 0) {
+		ret = cmd_usage_error(NULL, "%s", hrdex_error_message());
+		goto cleanup;
+	}
 	oo.now = time(NULL);
-	q.ref_only = oo.format == HRDEX_FORMAT_REFS;
-	q.no_json = oo.format == HRDEX_FORMAT_REFS || oo.format == HRDEX_FORMAT_TABLE ||
-		    oo.format == HRDEX_FORMAT_CSV;
 	if (oo.format == HRDEX_FORMAT_TABLE && isatty(STDOUT_FILENO)) {
 		struct winsize ws;
 
@@ -284,9 +400,12 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		goto cleanup;
 	}
 	if (hrdex_output_new(&e.out, &oo) < 0) {
-		ret = cmd_fail();
+		ret = hrdex_error_code() == HRDEX_EX_USAGE ? cmd_usage_error(NULL, "%s", hrdex_error_message()) :
+							     cmd_fail();
 		goto cleanup;
 	}
+	q.ref_only = oo.format == HRDEX_FORMAT_REFS;
+	q.no_json = !hrdex_output_needs_json(e.out);
 	if (hrdex_cache_open(&c, path, 1) < 0) {
 		if (hrdex_error_code() != HRDEX_EX_NOINPUT) {
 			ret = cmd_fail();
@@ -313,5 +432,7 @@ cleanup:
 	hrdex_buf_free(&e.buf);
 	free(path);
 	free(dir);
+	for (k = 0; k < sizeof(filters) / sizeof(filters[0]); k++)
+		values_free(&filters[k]);
 	return ret;
 }

@@ -299,8 +299,10 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 	/* Behind is not a problem (a sync may be under way); unreadable is,
 	 * every query fails, unless nothing was published or accepted yet. */
 	cache_health(&cache, s);
-	if (!cache.readable && (cache.code != HRDEX_EX_NOINPUT || st.npublishers) && hrdex_problems_add(&why, "/cache", "cache", "the cache cannot be read (%s); "
-						  "run 'hrdex reindex'", cache.error) < 0) {
+	if (!cache.readable && (cache.code != HRDEX_EX_NOINPUT || st.npublishers) &&
+	    hrdex_problems_add(&why, "/cache", "cache", "the cache cannot be read (%s)%s", cache.error,
+			       /* reindex cannot mend another account's access */
+			       cache.code == HRDEX_EX_NOPERM ? "" : "; run 'hrdex reindex'") < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}

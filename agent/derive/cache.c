@@ -1,6 +1,6 @@
 /*
- * cache.c - the SQLite cache (see cache.h for the contract, docs/cache.md
- * for the tables as script authors see them).
+ * cache.c - the SQLite cache (see cache.h for the contract, README.md,
+ * "Tables of cache.db", for the tables as script authors see them).
  *
  * Updating a publisher is one tree diff: the tree of the commit the cache indexed
  * against the tree of the tip (or the empty tree against the tip when the
@@ -20,10 +20,12 @@
 #include "refs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -263,6 +265,96 @@ fail:
 	return -1;
 }
 
+/*
+ * Who may read the cache: whoever may enter the folder that holds it.  Its
+ * files get mode 0600, plus g+r when the folder grants its group x, plus
+ * o+r when it grants others x, whatever the umask (the systemd unit's
+ * UMask=0077 would make them 0600): `chgrp hrdex-readers STATE; chmod 2750
+ * STATE` lets that group's members read the cache (setgid: new files take
+ * the folder's group).  SQLite gives a -wal or -shm it creates the mode of
+ * the database file; the ones already there are set here too.
+ */
+static int share_files(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char dir[4096], name[4200], *slash;
+	struct stat st;
+	mode_t mode = 0600;
+	size_t i;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return hrdex_error_set(HRDEX_EX_IOERR, "path too long: '%s'", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (stat(dir, &st) < 0)
+		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot stat '%s'", dir);
+	mode |= (st.st_mode & S_IXGRP ? 0040 : 0) | (st.st_mode & S_IXOTH ? 0004 : 0);
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		int fd, r;
+
+		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0)
+			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", name);
+		r = fstat(fd, &st) == 0 && (st.st_mode & 07777) != mode ? fchmod(fd, mode) : 0;
+		if (r < 0) {
+			hrdex_error_errno(HRDEX_EX_IOERR, "cannot change the mode of '%s'", name);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/* A reader needs the -shm (WAL index) and -wal files to exist: without
+ * write access to the folder it cannot create them.  Writers keep them
+ * (SQLITE_FCNTL_PERSIST_WAL) instead of deleting them at the last close;
+ * with a journal_size_limit, SQLite truncates the kept -wal to nothing
+ * then, and to 64 MiB when a checkpoint resets it. */
+static int keep_wal(struct hrdex_cache *c)
+{
+	int one = 1;
+
+	if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one) != SQLITE_OK)
+		return db_fail(c, "keeping the WAL");
+	return exec(c, "PRAGMA journal_size_limit = 67108864");
+}
+
+/* After a reader failed to open path: when the cause is access (the file
+ * or its -shm unreadable, the -shm missing where this account cannot
+ * create it), say so with HRDEX_EX_NOPERM and return -1; else 0. */
+static int reader_denied(const char *path)
+{
+	char name[4200];
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': permission denied", path);
+	if (fd >= 0)
+		close(fd);
+	snprintf(name, sizeof(name), "%s-shm", path);
+	if (access(name, F_OK) < 0 && errno == ENOENT)
+		return hrdex_error_set(HRDEX_EX_NOPERM,
+				       "cannot read cache '%s': its WAL index '%s' is missing and this account "
+				       "cannot create it; the agent's next update (sync, publish) makes it", path, name);
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': '%s': permission denied", path,
+				       name);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 {
 	struct hrdex_cache *c = calloc(1, sizeof(*c));
@@ -278,8 +370,12 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto fail;
 	}
-	if (readonly && !hrdex_fs_exists(path)) {
-		hrdex_error_set(HRDEX_EX_NOINPUT, "no cache '%s' yet", path);
+	if (readonly && access(path, F_OK) < 0) {
+		/* a folder this account may not enter hides the file: not "no cache" */
+		if (errno == EACCES || errno == EPERM)
+			hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': permission denied", path);
+		else
+			hrdex_error_set(HRDEX_EX_NOINPUT, "no cache '%s' yet", path);
 		goto fail;
 	}
 	if (sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -287,7 +383,8 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 			goto fail;
 		}
-		hrdex_error_set(HRDEX_EX_IOERR, "cannot open cache '%s': %s", path, sqlite3_errmsg(c->db));
+		if (!readonly || reader_denied(path) == 0)
+			hrdex_error_set(HRDEX_EX_IOERR, "cannot open cache '%s': %s", path, sqlite3_errmsg(c->db));
 		goto fail;
 	}
 	sqlite3_busy_timeout(c->db, 10000);
@@ -298,8 +395,15 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 		if (exec(c, "PRAGMA query_only = 1") < 0)
 			goto fail;
 		version = scalar_int(c, "PRAGMA user_version", &err);
-		if (err)
+		if (err) {
+			/* SQLITE_READONLY or CANTOPEN: most likely a missing or
+			 * unreadable -shm; say so rather than "readonly database" */
+			int rc = sqlite3_extended_errcode(c->db) & 0xff;
+
+			if (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN || rc == SQLITE_PERM)
+				reader_denied(path);
 			goto fail;
+		}
 		if (version != HRDEX_CACHE_SCHEMA) {
 			hrdex_error_set(HRDEX_EX_TEMPFAIL,
 					"cache '%s' has schema version %lld, this hrdex uses %d; "
@@ -311,7 +415,10 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 	}
 	/* A large update (a first sync, a big publish) touches many pages: a
 	 * 32 MiB page cache instead of SQLite's 2 MiB default halves its time. */
-	if (exec(c, "PRAGMA journal_mode = WAL") < 0 || exec(c, "PRAGMA synchronous = NORMAL") < 0 ||
+	if (share_files(path) < 0 || keep_wal(c) < 0)
+		goto fail;
+	if (exec(c, "PRAGMA journal_mode = WAL") < 0 || share_files(path) < 0 ||
+	    exec(c, "PRAGMA synchronous = NORMAL") < 0 ||
 	    exec(c, "PRAGMA foreign_keys = OFF") < 0 || exec(c, "PRAGMA cache_size = -32768") < 0)
 		goto fail;
 	if (ensure_schema(c) < 0)
@@ -606,38 +713,56 @@ static int delete_doc(struct hrdex_cache *c, const char *ref)
 	return step_done(c, c->st[ST_LINK_DELETE]);
 }
 
-/* Append the strings of a JSON array (and extra, when not in it) to list as a
- * JSON array, inserting each into the side table with ref. */
-static int add_values(struct hrdex_cache *c, struct hrdex_buf *list, const cJSON *arr, const char *extra,
-		      enum stmt side, const char *ref)
-{
-	const cJSON *e;
-	int first = 1, seen_extra = 0;
+struct values {
+	struct hrdex_cache *c;
+	struct hrdex_buf *list;   /* the JSON array being built */
+	const char **seen;        /* borrowed from the document */
+	size_t count, alloc;
+	enum stmt side;
+	const char *ref;
+};
 
-	if (hrdex_buf_putc(list, '[') < 0)
+/* Append v to the list and insert it into the side table with ref, unless
+ * an earlier field gave it already. */
+static int add_value(const char *v, void *payload)
+{
+	struct values *vals = payload;
+	sqlite3_stmt *st = vals->c->st[vals->side];
+	size_t i;
+
+	for (i = 0; i < vals->count; i++)
+		if (!strcmp(vals->seen[i], v))
+			return 0;
+	if (vals->count == vals->alloc) {
+		size_t n = vals->alloc ? vals->alloc * 2 : 16;
+		const char **seen = realloc(vals->seen, n * sizeof(*seen));
+
+		if (!seen)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		vals->seen = seen;
+		vals->alloc = n;
+	}
+	vals->seen[vals->count++] = v;
+	if ((vals->count > 1 && hrdex_buf_putc(vals->list, ',') < 0) || json_string(vals->list, v) < 0)
 		return -1;
-	cJSON_ArrayForEach(e, (cJSON_IsArray(arr) ? arr : NULL)) {
-		if (!cJSON_IsString(e))
-			continue;
-		if (extra && !strcmp(extra, e->valuestring))
-			seen_extra = 1;
-		if ((!first && hrdex_buf_putc(list, ',') < 0) || json_string(list, e->valuestring) < 0)
-			return -1;
-		first = 0;
-		sqlite3_bind_text(c->st[side], 1, e->valuestring, -1, SQLITE_STATIC);
-		sqlite3_bind_text(c->st[side], 2, ref, -1, SQLITE_STATIC);
-		if (step_done(c, c->st[side]) < 0)
-			return -1;
-	}
-	if (extra && !seen_extra) {
-		if ((!first && hrdex_buf_putc(list, ',') < 0) || json_string(list, extra) < 0)
-			return -1;
-		sqlite3_bind_text(c->st[side], 1, extra, -1, SQLITE_STATIC);
-		sqlite3_bind_text(c->st[side], 2, ref, -1, SQLITE_STATIC);
-		if (step_done(c, c->st[side]) < 0)
-			return -1;
-	}
-	return hrdex_buf_putc(list, ']');
+	sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, vals->ref, -1, SQLITE_STATIC);
+	return step_done(vals->c, st);
+}
+
+/* Fill list with the JSON array of what doc concerns (hrdex_doc_concerns:
+ * countries, or themes), each value once, inserting each into the side
+ * table with ref. */
+static int add_values(struct hrdex_cache *c, struct hrdex_buf *list, const cJSON *doc, int themes, enum stmt side,
+		      const char *ref)
+{
+	struct values vals = { c, list, NULL, 0, 0, side, ref };
+	int ret = -1;
+
+	if (hrdex_buf_putc(list, '[') == 0 && hrdex_doc_concerns(doc, themes, add_value, &vals) == 0)
+		ret = hrdex_buf_putc(list, ']');
+	free(vals.seen);
+	return ret;
 }
 
 /* The interval of a document: events start/end, visits dates.start|from and
@@ -773,10 +898,8 @@ static int insert_prepared(struct hrdex_cache *c, struct prep *p)
 	id++;
 	git_oid_tostr(oidhex, sizeof(oidhex), &p->id);
 	/* side tables first: their values are bound STATIC from doc */
-	if (add_values(c, &countries, cJSON_GetObjectItemCaseSensitive(doc, "countries"),
-		       str_member(doc, "country"), ST_COUNTRY_INSERT, ref) < 0 ||
-	    add_values(c, &themes, cJSON_GetObjectItemCaseSensitive(doc, "themes"), NULL, ST_THEME_INSERT,
-		       ref) < 0)
+	if (add_values(c, &countries, doc, 0, ST_COUNTRY_INSERT, ref) < 0 ||
+	    add_values(c, &themes, doc, 1, ST_THEME_INSERT, ref) < 0)
 		goto cleanup;
 	doc_interval(doc, type, &start, &end);
 	title = langmap_default(cJSON_GetObjectItemCaseSensitive(doc, "title"));
@@ -1635,6 +1758,11 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 		goto cleanup;
 	if (exec(c, "PRAGMA journal_mode = WAL") < 0)
 		goto cleanup;
+	{
+		int zero = 0;   /* not kept (keep_wal): this WAL belongs to the file aside */
+
+		sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &zero);
+	}
 	hrdex_cache_close(c);   /* the last connection: SQLite folds and deletes the WAL */
 	c = NULL;
 	snprintf(side, sizeof(side), "%s-wal", tmp);
@@ -1672,6 +1800,10 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	if (slash)
 		*slash = '\0';
 	if (hrdex_fs_sync_dir(slash ? (*dir ? dir : "/") : ".") < 0)
+		goto cleanup;
+	/* A writer's open gives the new file the -wal and -shm that readers
+	 * without write access to the folder need (keep_wal). */
+	if (hrdex_cache_open(&c, path, 0) < 0)
 		goto cleanup;
 	ret = 0;
 cleanup:
@@ -1967,13 +2099,54 @@ static int is_fts_error(const char *msg)
 	       !strncmp(msg, "unknown special query", 21) || strstr(msg, "malformed MATCH") != NULL;
 }
 
+/* The values bound to a query's parameters, in order (borrowed). */
+struct binds {
+	const char **items;
+	size_t count, alloc;
+};
+
+static int add_bind(struct binds *b, const char *v)
+{
+	if (b->count == b->alloc) {
+		size_t n = b->alloc ? b->alloc * 2 : 16;
+		const char **items = realloc(b->items, n * sizeof(*items));
+
+		if (!items)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		b->items = items;
+		b->alloc = n;
+	}
+	b->items[b->count++] = v;
+	return 0;
+}
+
+/* pre "?, ?" and as many ')' as pre opened: one filter, any of its values. */
+static int add_filter(struct hrdex_buf *sql, struct binds *b, const struct hrdex_query_list *list, const char *pre)
+{
+	size_t i;
+	const char *p;
+
+	if (!list->count)
+		return 0;
+	if (hrdex_buf_puts(sql, pre) < 0)
+		return -1;
+	for (i = 0; i < list->count; i++)
+		if (hrdex_buf_puts(sql, i ? ", ?" : "?") < 0 || add_bind(b, list->items[i]) < 0)
+			return -1;
+	for (p = pre; *p; p++)
+		if (*p == '(' && hrdex_buf_putc(sql, ')') < 0)
+			return -1;
+	return 0;
+}
+
 int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_query_cb cb, void *payload)
 {
 	struct hrdex_buf sql = HRDEX_BUF_INIT, text = HRDEX_BUF_INIT;
-	const char *binds[12];
+	struct binds binds = { NULL, 0, 0 };
 	char until[11], lower[11];
 	sqlite3_stmt *st = NULL;
-	int nb = 0, i, rc, ret = -1;
+	size_t i;
+	int rc, ret = -1;
 
 	if (q->sort == HRDEX_SORT_RANK && !q->text)
 		return hrdex_error_set(HRDEX_EX_USAGE, "sorting by rank needs a --text query");
@@ -1993,25 +2166,25 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 	if (q->text) {
 		if (hrdex_cache_fts_text(&text, q->text, 1) < 0 ||
 		    hrdex_buf_puts(&sql, "documents_fts f JOIN documents d ON d.rowid = f.rowid "
-					 "WHERE documents_fts MATCH ?") < 0)
+					 "WHERE documents_fts MATCH ?") < 0 || add_bind(&binds, text.ptr) < 0)
 			goto cleanup;
-		binds[nb++] = text.ptr;
 	} else if (hrdex_buf_puts(&sql, "documents d WHERE 1") < 0) {
 		goto cleanup;
 	}
-#define FILTER(value, clause)                                                      \
-	if (value) {                                                               \
-		if (hrdex_buf_puts(&sql, clause) < 0)                              \
-			goto cleanup;                                              \
-		binds[nb++] = value;                                               \
-	}
-	FILTER(q->publisher, " AND d.publisher = ?")
-	FILTER(q->type, " AND d.type = ?")
-	FILTER(q->country, " AND d.ref IN (SELECT ref FROM doc_countries WHERE country = ?)")
-	FILTER(q->theme, " AND d.ref IN (SELECT ref FROM doc_themes WHERE theme = ?)")
-	FILTER(q->links_to, " AND d.ref IN (SELECT from_ref FROM links WHERE to_ref = ?)")
-	FILTER(q->ref, " AND d.ref = ?")
-	FILTER(q->since, " AND d.\"end\" >= ?")
+#define FILTER(list, pre)                                                          \
+	if (add_filter(&sql, &binds, &(list), pre) < 0)                            \
+		goto cleanup;
+	FILTER(q->publisher, " AND d.publisher IN (")
+	FILTER(q->type, " AND d.type IN (")
+	FILTER(q->country, " AND d.ref IN (SELECT ref FROM doc_countries WHERE country IN (")
+	FILTER(q->theme, " AND d.ref IN (SELECT ref FROM doc_themes WHERE theme IN (")
+	FILTER(q->links_to, " AND d.ref IN (SELECT from_ref FROM links WHERE to_ref IN (")
+	FILTER(q->ref, " AND d.ref IN (")
+#undef FILTER
+	if (q->since && add_bind(&binds, q->since) < 0)
+		goto cleanup;
+	if (q->since && hrdex_buf_puts(&sql, " AND d.\"end\" >= ?") < 0)
+		goto cleanup;
 	if (q->since) {
 		/* No interval is longer than the longest one (an index gives it):
 		 * so start >= since - that, and the start index takes a narrow range. */
@@ -2027,9 +2200,8 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 			goto cleanup;
 		}
 		hrdex_date_from_days(lower, days - (span > 0 ? (long)span : 0) - 2, 1);
-		if (hrdex_buf_puts(&sql, " AND d.start >= ?") < 0)
+		if (hrdex_buf_puts(&sql, " AND d.start >= ?") < 0 || add_bind(&binds, lower) < 0)
 			goto cleanup;
-		binds[nb++] = lower;
 	}
 	if (q->until) {
 		long days;
@@ -2040,11 +2212,9 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		}
 		/* start < the next day: a date-time on the last day is in */
 		hrdex_date_from_days(until, days + 1, 1);
-		if (hrdex_buf_puts(&sql, " AND d.start < ?") < 0)
+		if (hrdex_buf_puts(&sql, " AND d.start < ?") < 0 || add_bind(&binds, until) < 0)
 			goto cleanup;
-		binds[nb++] = until;
 	}
-#undef FILTER
 	switch (q->sort) {
 	case HRDEX_SORT_RANK: rc = hrdex_buf_puts(&sql, " ORDER BY f.rank, d.ref"); break;
 	case HRDEX_SORT_DATE_ASC: rc = hrdex_buf_puts(&sql, " ORDER BY d.start, d.ref"); break;
@@ -2061,8 +2231,8 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		db_fail(c, "preparing the query");
 		goto cleanup;
 	}
-	for (i = 0; i < nb; i++)
-		sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_STATIC);
+	for (i = 0; i < binds.count; i++)
+		sqlite3_bind_text(st, (int)i + 1, binds.items[i], -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct hrdex_query_row row;
 		int r;
@@ -2100,6 +2270,7 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 	ret = 0;
 cleanup:
 	sqlite3_finalize(st);
+	free(binds.items);
 	hrdex_buf_free(&text);
 	hrdex_buf_free(&sql);
 	return ret;

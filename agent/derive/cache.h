@@ -2,10 +2,13 @@
  * cache.h - the SQLite cache of current documents (cache.db), derived from
  * the accepted publisher branches of repo.git and always rebuildable.
  *
- * Tables (documented for script authors in docs/cache.md, an interface):
+ * Tables (documented for script authors in README.md, "Tables of
+ * cache.db"; an interface):
  *   documents(ref PRIMARY KEY, publisher, type, id, date, start, end, title,
  *             lang, countries, themes, json, "commit", path, blob)
- *   doc_countries(country, ref), doc_themes(theme, ref)   one row per value
+ *   doc_countries(country, ref), doc_themes(theme, ref)   one row per value,
+ *             from every country field (countries, addressee, country,
+ *             states, place.country) and every theme field (themes, groups)
  *   documents_fts  FTS5 (rowid = documents.rowid) over title, summary, body:
  *             every language; CJK text split into single characters
  *   links(from_ref, rel, to_ref, url)
@@ -25,6 +28,12 @@
  * query never catches up: that is left to the writer commands (sync,
  * publish, withdraw, run, reindex), which hold the agent lock.  Readers see
  * the last committed state (WAL).
+ *
+ * Readers may be other accounts with no write access to the folder: a
+ * writer gives cache.db, -wal and -shm mode 0600 plus g+r (o+r) when the
+ * folder grants its group (others) x, whatever the umask, and keeps -wal
+ * and -shm when it closes (SQLITE_FCNTL_PERSIST_WAL), since SQLite reads a
+ * WAL database read-only only when they exist.
  */
 #ifndef HRDEX_CACHE_H
 #define HRDEX_CACHE_H
@@ -37,14 +46,16 @@
 #include "buf.h"
 #include "problem.h"
 
-#define HRDEX_CACHE_SCHEMA 1
+#define HRDEX_CACHE_SCHEMA 2
 
 struct hrdex_cache;
 
 /* Open (creating the schema when needed; WAL, synchronous=NORMAL).
  * readonly: for queries; never creates: a missing file fails with
- * HRDEX_EX_NOINPUT, a cache of another schema version with HRDEX_EX_TEMPFAIL
- * (the next writer rebuilds it). */
+ * HRDEX_EX_NOINPUT, one this account may not read (or whose -shm is
+ * unreadable, or missing where it cannot create it) with HRDEX_EX_NOPERM,
+ * a cache of another schema version with HRDEX_EX_TEMPFAIL (the next
+ * writer rebuilds it). */
 int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly);
 void hrdex_cache_close(struct hrdex_cache *c);
 
@@ -117,12 +128,20 @@ int hrdex_cache_fts_text(struct hrdex_buf *out, const char *s, int query);
 
 enum hrdex_query_sort { HRDEX_SORT_DATE_DESC, HRDEX_SORT_DATE_ASC, HRDEX_SORT_REF, HRDEX_SORT_RANK };
 
+/* The values of one filter: a row matches any of them (none: no filter). */
+struct hrdex_query_list {
+	const char *const *items;
+	size_t count;
+};
+
+/* Different filters must all hold; a filter of several values holds when
+ * any of them does (--country HND --country MEX: either country). */
 struct hrdex_query {
-	const char *publisher, *type, *country, *theme;
+	struct hrdex_query_list publisher, type, country, theme;
 	const char *since, *until;   /* ISO dates, inclusive; on start/end for events and visits */
 	const char *text;            /* FTS5 query syntax */
-	const char *links_to;        /* documents whose links point to this ref */
-	const char *ref;
+	struct hrdex_query_list links_to;   /* documents whose links point to one of these refs */
+	struct hrdex_query_list ref;
 	int64_t limit, offset;       /* limit 0: no limit */
 	enum hrdex_query_sort sort;  /* DATE_* sort on start (= date but for events, visits), then ref */
 	int no_json;                 /* rows need no json nor commit (refs, table, csv): neither is read;

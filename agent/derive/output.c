@@ -12,16 +12,41 @@
 
 #include <cjson/cJSON.h>
 
-struct table_row {
-	char *ref, *date, *title;
+#define FIELDS_MAX 64
+
+/* What a row shows (csv, table, and jsonl/json with --fields): a column of
+ * the cache row, or a member path into the document. */
+enum column {
+	COL_PATH, COL_REF, COL_PUBLISHER, COL_TYPE, COL_ID, COL_DATE, COL_START, COL_END, COL_TITLE,
+	COL_LANG, COL_COUNTRIES, COL_THEMES, COL_COMMIT,
+};
+
+static const char *const column_names[] = {
+	[COL_REF] = "ref",     [COL_PUBLISHER] = "publisher", [COL_TYPE] = "type",
+	[COL_ID] = "id",       [COL_DATE] = "date",           [COL_START] = "start",
+	[COL_END] = "end",     [COL_TITLE] = "title",         [COL_LANG] = "lang",
+	[COL_COUNTRIES] = "countries", [COL_THEMES] = "themes", [COL_COMMIT] = "commit",
+};
+
+struct field {
+	char *name;          /* as given: "title.en" */
+	enum column column;  /* COL_PATH: name is a dotted path */
 };
 
 struct hrdex_output {
 	struct hrdex_output_opts opts;
 	size_t rows;                 /* rows written so far */
-	struct table_row *table;     /* table: rows kept until finish */
-	size_t ntable, atable;
+	struct field fields[FIELDS_MAX];
+	size_t nfields;
+	int custom;                  /* --fields given */
+	int paths;                   /* some field is a path: rows' json is parsed */
+	char **table;                /* table: nfields cells per row, kept until finish */
+	size_t ntable, atable;       /* rows */
 };
+
+/* The columns of csv and table without --fields. */
+static const char csv_fields[] = "ref,publisher,type,id,date,title,countries,themes";
+static const char table_fields[] = "ref,date,title";
 
 int hrdex_format_parse(enum hrdex_format *out, const char *name)
 {
@@ -42,15 +67,90 @@ int hrdex_format_parse(enum hrdex_format *out, const char *name)
 	return hrdex_error_set(HRDEX_EX_USAGE, "unknown format '%s' (jsonl, json, table, refs, csv, ics)", name);
 }
 
+/* A field name: a cache column, or member names of letters, digits, '_'
+ * and '-' joined by single dots (a name of digits indexes an array). */
+static int field_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '_' || s[i] == '-' || (s[i] == '.' && s[i + 1] != '.')))
+			return 0;
+	return 1;
+}
+
+static int parse_fields(struct hrdex_output *o, const char *list)
+{
+	const char *p = list;
+
+	for (;;) {
+		size_t n = strcspn(p, ","), k;
+		struct field *f;
+
+		if (!field_valid(p, n))
+			return hrdex_error_set(HRDEX_EX_USAGE,
+					       "invalid field '%.*s' in --fields '%s' (names or dotted paths, "
+					       "e.g. ref,title.en,dates.start)", (int)n, p, list);
+		if (o->nfields == FIELDS_MAX)
+			return hrdex_error_set(HRDEX_EX_USAGE, "more than %d fields in --fields", FIELDS_MAX);
+		f = &o->fields[o->nfields];
+		if (!(f->name = strndup(p, n)))
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		o->nfields++;
+		f->column = COL_PATH;
+		for (k = 0; k < sizeof(column_names) / sizeof(column_names[0]); k++)
+			if (column_names[k] && !strcmp(column_names[k], f->name))
+				f->column = (enum column)k;
+		o->paths |= f->column == COL_PATH;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
+
 int hrdex_output_new(struct hrdex_output **out, const struct hrdex_output_opts *opts)
 {
 	struct hrdex_output *o = calloc(1, sizeof(*o));
+	const char *fields = opts->fields;
 
 	*out = NULL;
 	if (!o)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	o->opts = *opts;
+	o->opts.fields = NULL;
+	o->custom = fields != NULL;
+	if (fields && (opts->format == HRDEX_FORMAT_REFS || opts->format == HRDEX_FORMAT_ICS)) {
+		hrdex_error_set(HRDEX_EX_USAGE, "--fields works with --format csv, table, jsonl and json, not %s",
+				opts->format == HRDEX_FORMAT_REFS ? "refs" : "ics");
+		goto fail;
+	}
+	if (!fields && opts->format == HRDEX_FORMAT_CSV)
+		fields = csv_fields;
+	if (!fields && opts->format == HRDEX_FORMAT_TABLE)
+		fields = table_fields;
+	if (fields && parse_fields(o, fields) < 0)
+		goto fail;
 	*out = o;
+	return 0;
+fail:
+	hrdex_output_free(o);
+	return -1;
+}
+
+int hrdex_output_needs_json(const struct hrdex_output *o)
+{
+	size_t i;
+
+	if (o->opts.format == HRDEX_FORMAT_REFS)
+		return 0;
+	if (!o->nfields)
+		return o->opts.format != HRDEX_FORMAT_CSV && o->opts.format != HRDEX_FORMAT_TABLE;
+	for (i = 0; i < o->nfields; i++)
+		if (o->fields[i].column == COL_PATH || o->fields[i].column == COL_COMMIT)
+			return 1;
 	return 0;
 }
 
@@ -60,12 +160,11 @@ void hrdex_output_free(struct hrdex_output *o)
 
 	if (!o)
 		return;
-	for (i = 0; i < o->ntable; i++) {
-		free(o->table[i].ref);
-		free(o->table[i].date);
-		free(o->table[i].title);
-	}
+	for (i = 0; i < o->ntable * o->nfields; i++)
+		free(o->table[i]);
 	free(o->table);
+	for (i = 0; i < o->nfields; i++)
+		free(o->fields[i].name);
 	free(o);
 }
 
@@ -186,6 +285,149 @@ static int put_list(struct hrdex_buf *b, const char *json, const char *sep)
 	return ret;
 }
 
+/* ---- fields ---- */
+
+/* The value a row's cache column holds for f, NULL when none. */
+static const char *column_value(const struct field *f, const struct hrdex_query_row *row)
+{
+	switch (f->column) {
+	case COL_REF: return row->ref;
+	case COL_PUBLISHER: return row->publisher;
+	case COL_TYPE: return row->type;
+	case COL_ID: return row->id;
+	case COL_DATE: return row->date;
+	case COL_START: return row->start;
+	case COL_END: return row->end;
+	case COL_TITLE: return row->title;
+	case COL_LANG: return row->lang;
+	case COL_COUNTRIES: return row->countries;
+	case COL_THEMES: return row->themes;
+	case COL_COMMIT: return row->commit;
+	case COL_PATH: break;
+	}
+	return NULL;
+}
+
+/* The member of doc at a dotted path; NULL when it has none. */
+static const cJSON *path_value(const cJSON *doc, const char *path)
+{
+	const cJSON *v = doc;
+	char name[256];
+
+	while (v && *path) {
+		size_t n = strcspn(path, ".");
+
+		if (n >= sizeof(name))
+			return NULL;
+		memcpy(name, path, n);
+		name[n] = '\0';
+		if (cJSON_IsArray(v) && strspn(name, "0123456789") == n && n < 6)
+			v = cJSON_GetArrayItem(v, (int)strtol(name, NULL, 10));
+		else if (cJSON_IsObject(v))
+			v = cJSON_GetObjectItemCaseSensitive(v, name);
+		else
+			v = NULL;
+		path += n + (path[n] == '.');
+	}
+	return v;
+}
+
+/* Append a JSON value as text: a string as is, an array of strings and
+ * numbers joined by ';', anything else (objects, a language map) as
+ * compact JSON; null adds nothing. */
+static int value_text(struct hrdex_buf *b, const cJSON *v)
+{
+	const cJSON *e;
+	char *text;
+	int ret, flat = 1;
+
+	if (!v || cJSON_IsNull(v))
+		return hrdex_buf_grow(b, 0);
+	if (cJSON_IsString(v))
+		return hrdex_buf_puts(b, v->valuestring);
+	if (cJSON_IsArray(v)) {
+		cJSON_ArrayForEach(e, v) {
+			flat &= cJSON_IsString(e) || cJSON_IsNumber(e) || cJSON_IsBool(e);
+		}
+		if (flat) {
+			if (hrdex_buf_grow(b, 0) < 0)
+				return -1;
+			cJSON_ArrayForEach(e, v) {
+				if ((e != v->child && hrdex_buf_putc(b, ';') < 0) || value_text(b, e) < 0)
+					return -1;
+			}
+			return 0;
+		}
+	}
+	if (!(text = cJSON_PrintUnformatted(v)))
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	ret = hrdex_buf_puts(b, text);
+	free(text);
+	return ret;
+}
+
+/* Append the text of field f of a row (doc: its parsed json when a field
+ * is a path): a list column's values joined by ';', a missing value empty. */
+static int field_text(struct hrdex_buf *b, const struct field *f, const struct hrdex_query_row *row,
+		      const cJSON *doc)
+{
+	if (hrdex_buf_grow(b, 0) < 0)
+		return -1;
+	if (f->column == COL_COUNTRIES || f->column == COL_THEMES)
+		return put_list(b, column_value(f, row), ";");
+	if (f->column != COL_PATH) {
+		const char *v = column_value(f, row);
+
+		return v ? hrdex_buf_puts(b, v) : 0;
+	}
+	return value_text(b, path_value(doc, f->name));
+}
+
+/* jsonl and json with --fields: one object, the names as given for keys,
+ * a missing value null. */
+static int fields_object(struct hrdex_output *o, struct hrdex_buf *b, const struct hrdex_query_row *row)
+{
+	cJSON *doc = o->paths ? cJSON_Parse(row->json) : NULL, *obj = cJSON_CreateObject(), *v;
+	char *text = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (!obj)
+		goto oom;
+	for (i = 0; i < o->nfields; i++) {
+		const struct field *f = &o->fields[i];
+
+		if (f->column == COL_PATH) {
+			const cJSON *found = path_value(doc, f->name);
+
+			v = found ? cJSON_Duplicate(found, 1) : cJSON_CreateNull();
+		} else if (f->column == COL_COUNTRIES || f->column == COL_THEMES) {
+			v = cJSON_Parse(column_value(f, row) ? column_value(f, row) : "[]");
+		} else {
+			v = column_value(f, row) ? cJSON_CreateString(column_value(f, row)) : cJSON_CreateNull();
+		}
+		if (!v)
+			goto oom;
+		/* a name given twice: one key, the first */
+		if (cJSON_GetObjectItemCaseSensitive(obj, f->name) || !cJSON_AddItemToObject(obj, f->name, v)) {
+			cJSON_Delete(v);
+			if (!cJSON_GetObjectItemCaseSensitive(obj, f->name))
+				goto oom;
+		}
+	}
+	if (!(text = cJSON_PrintUnformatted(obj)))
+		goto oom;
+	ret = hrdex_buf_puts(b, text);
+	goto cleanup;
+oom:
+	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+cleanup:
+	free(text);
+	cJSON_Delete(obj);
+	cJSON_Delete(doc);
+	return ret;
+}
+
 /* ---- csv ---- */
 
 static int csv_field(struct hrdex_buf *b, const char *s, int last)
@@ -207,24 +449,33 @@ static int csv_field(struct hrdex_buf *b, const char *s, int last)
 	return ret;
 }
 
-static int csv_row(struct hrdex_buf *b, const struct hrdex_query_row *row)
+static int csv_header(struct hrdex_output *o, struct hrdex_buf *b)
 {
-	struct hrdex_buf list = HRDEX_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < o->nfields; i++)
+		if (csv_field(b, o->fields[i].name, i + 1 == o->nfields) < 0)
+			return -1;
+	return 0;
+}
+
+static int csv_row(struct hrdex_output *o, struct hrdex_buf *b, const struct hrdex_query_row *row)
+{
+	struct hrdex_buf cell = HRDEX_BUF_INIT;
+	cJSON *doc = o->paths ? cJSON_Parse(row->json) : NULL;
+	size_t i;
 	int ret = -1;
 
-	if (csv_field(b, row->ref, 0) < 0 || csv_field(b, row->publisher, 0) < 0 ||
-	    csv_field(b, row->type, 0) < 0 || csv_field(b, row->id, 0) < 0 || csv_field(b, row->date, 0) < 0 ||
-	    csv_field(b, row->title, 0) < 0)
-		goto cleanup;
-	if (hrdex_buf_grow(&list, 0) < 0 || put_list(&list, row->countries, ";") < 0 ||
-	    csv_field(b, list.ptr, 0) < 0)
-		goto cleanup;
-	hrdex_buf_clear(&list);
-	if (put_list(&list, row->themes, ";") < 0 || csv_field(b, list.ptr, 1) < 0)
-		goto cleanup;
+	for (i = 0; i < o->nfields; i++) {
+		hrdex_buf_clear(&cell);
+		if (field_text(&cell, &o->fields[i], row, doc) < 0 ||
+		    csv_field(b, cell.ptr, i + 1 == o->nfields) < 0)
+			goto cleanup;
+	}
 	ret = 0;
 cleanup:
-	hrdex_buf_free(&list);
+	cJSON_Delete(doc);
+	hrdex_buf_free(&cell);
 	return ret;
 }
 
@@ -393,25 +644,39 @@ static char *one_line(const char *s)
 
 static int table_keep(struct hrdex_output *o, const struct hrdex_query_row *row)
 {
-	struct table_row *r;
+	struct hrdex_buf cell = HRDEX_BUF_INIT;
+	cJSON *doc = NULL;
+	char **r;
+	size_t i;
+	int ret = -1;
 
 	if (o->ntable == o->atable) {
 		size_t n = o->atable ? o->atable * 2 : 64;
-		struct table_row *t = realloc(o->table, n * sizeof(*t));
+		char **t = realloc(o->table, n * o->nfields * sizeof(*t));
 
 		if (!t)
 			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		o->table = t;
 		o->atable = n;
 	}
-	r = &o->table[o->ntable];
-	r->ref = one_line(row->ref);
-	r->date = one_line(row->date);
-	r->title = one_line(row->title);
+	r = &o->table[o->ntable * o->nfields];
+	memset(r, 0, o->nfields * sizeof(*r));
 	o->ntable++;
-	if (!r->ref || !r->date || !r->title)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-	return 0;
+	doc = o->paths ? cJSON_Parse(row->json) : NULL;
+	for (i = 0; i < o->nfields; i++) {
+		hrdex_buf_clear(&cell);
+		if (field_text(&cell, &o->fields[i], row, doc) < 0)
+			goto cleanup;
+		if (!(r[i] = one_line(cell.ptr))) {
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			goto cleanup;
+		}
+	}
+	ret = 0;
+cleanup:
+	cJSON_Delete(doc);
+	hrdex_buf_free(&cell);
+	return ret;
 }
 
 static int pad(struct hrdex_buf *b, const char *s, size_t width)
@@ -447,30 +712,45 @@ static int put_cut(struct hrdex_buf *b, const char *s, size_t max)
 	return hrdex_buf_puts(b, "…");
 }
 
+/* Columns aligned by display width; the last one, cut to fit opts.width. */
 static int table_finish(struct hrdex_output *o, struct hrdex_buf *b)
 {
-	size_t i, wref = 3, wdate = 4, max = 0;
+	size_t widths[FIELDS_MAX], i, j, used = 0, max = 0, nf = o->nfields;
+	char head[256];
 
 	if (!o->ntable)
 		return hrdex_buf_grow(b, 0);
-	for (i = 0; i < o->ntable; i++) {
-		size_t w = hrdex_output_width(o->table[i].ref);
+	for (j = 0; j < nf; j++) {
+		widths[j] = hrdex_output_width(o->fields[j].name);
+		for (i = 0; i < o->ntable; i++) {
+			size_t w = hrdex_output_width(o->table[i * nf + j]);
 
-		wref = w > wref ? w : wref;
-		w = hrdex_output_width(o->table[i].date);
-		wdate = w > wdate ? w : wdate;
+			widths[j] = w > widths[j] ? w : widths[j];
+		}
+		if (j + 1 < nf)
+			used += widths[j] + 2;
 	}
-	if (o->opts.width > 0) {
-		size_t used = wref + 2 + wdate + 2;
-
+	if (o->opts.width > 0)
 		max = (size_t)o->opts.width > used + 10 ? (size_t)o->opts.width - used : 10;
-	}
-	if (pad(b, "REF", wref) < 0 || pad(b, "DATE", wdate) < 0 || hrdex_buf_puts(b, "TITLE\n") < 0)
-		return -1;
-	for (i = 0; i < o->ntable; i++)
-		if (pad(b, o->table[i].ref, wref) < 0 || pad(b, o->table[i].date, wdate) < 0 ||
-		    put_cut(b, o->table[i].title, max) < 0 || hrdex_buf_putc(b, '\n') < 0)
+	for (j = 0; j < nf; j++) {
+		size_t k;
+
+		snprintf(head, sizeof(head), "%s", o->fields[j].name);   /* names are at most 64 of 256 */
+		for (k = 0; head[k]; k++)
+			head[k] = (char)(head[k] >= 'a' && head[k] <= 'z' ? head[k] - 32 : head[k]);
+		if ((j + 1 < nf ? pad(b, head, widths[j]) : hrdex_buf_puts(b, head)) < 0)
 			return -1;
+	}
+	if (hrdex_buf_putc(b, '\n') < 0)
+		return -1;
+	for (i = 0; i < o->ntable; i++) {
+		for (j = 0; j < nf; j++)
+			if ((j + 1 < nf ? pad(b, o->table[i * nf + j], widths[j]) :
+					  put_cut(b, o->table[i * nf + j], max)) < 0)
+				return -1;
+		if (hrdex_buf_putc(b, '\n') < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -482,17 +762,19 @@ int hrdex_output_row(struct hrdex_output *o, struct hrdex_buf *b, const struct h
 
 	switch (o->opts.format) {
 	case HRDEX_FORMAT_JSONL:
-		return hrdex_buf_puts(b, row->json) < 0 ? -1 : hrdex_buf_putc(b, '\n');
+		if ((o->custom ? fields_object(o, b, row) : hrdex_buf_puts(b, row->json)) < 0)
+			return -1;
+		return hrdex_buf_putc(b, '\n');
 	case HRDEX_FORMAT_JSON:
 		if (hrdex_buf_puts(b, first ? "[\n" : ",\n") < 0)
 			return -1;
-		return hrdex_buf_puts(b, row->json);
+		return o->custom ? fields_object(o, b, row) : hrdex_buf_puts(b, row->json);
 	case HRDEX_FORMAT_REFS:
 		return hrdex_buf_puts(b, row->ref) < 0 ? -1 : hrdex_buf_putc(b, '\n');
 	case HRDEX_FORMAT_CSV:
-		if (first && hrdex_buf_puts(b, "ref,publisher,type,id,date,title,countries,themes\r\n") < 0)
+		if (first && csv_header(o, b) < 0)
 			return -1;
-		return csv_row(b, row);
+		return csv_row(o, b, row);
 	case HRDEX_FORMAT_ICS:
 		if (first && ics_begin(b) < 0)
 			return -1;
@@ -511,7 +793,7 @@ int hrdex_output_finish(struct hrdex_output *o, struct hrdex_buf *b)
 	case HRDEX_FORMAT_JSON:
 		return hrdex_buf_puts(b, none ? "[]\n" : "\n]\n");
 	case HRDEX_FORMAT_CSV:
-		return none ? hrdex_buf_puts(b, "ref,publisher,type,id,date,title,countries,themes\r\n") : 0;
+		return none ? csv_header(o, b) : 0;
 	case HRDEX_FORMAT_ICS:
 		if (none && ics_begin(b) < 0)
 			return -1;

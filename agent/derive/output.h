@@ -9,11 +9,23 @@
  *   jsonl  one compact document per line (the cache's json column)
  *   json   one JSON array of the documents
  *   table  REF, DATE, TITLE aligned by display width (East Asian wide
- *          characters count two columns, combining marks none); the title
- *          is cut with "…" to fit opts.width when it is set
+ *          characters count two columns, combining marks none); the last
+ *          column is cut with "…" to fit opts.width when it is set
  *   refs   one ref per line
  *   csv    RFC 4180 (CRLF, quoted when needed), header
  *          ref,publisher,type,id,date,title,countries,themes; lists joined by ';'
+ *
+ * opts.fields ("--fields", csv, table, jsonl, json) names what a row shows,
+ * comma-separated: a cache column (ref, publisher, type, id, date, start,
+ * end, title, lang, countries, themes, commit: the values of the default
+ * csv) or else a dotted member path into the document ("title.fr",
+ * "dates.start", "place.country", "links.0.ref").  csv and table take the
+ * names as the header (table upper-cased) and the values as text: strings
+ * as they are, lists of strings or numbers joined by ';', objects as compact
+ * JSON; jsonl and json give one object per row keyed by the names, with
+ * JSON values.  A path the document lacks is an empty cell (null): types
+ * differ, so it is no error.  A malformed name, or --fields with refs or
+ * ics, is HRDEX_EX_USAGE at hrdex_output_new().
  *   ics    RFC 5545 VCALENDAR, one VEVENT per event or visit (other types are
  *          skipped): UID <ref>@hrdex, DTSTAMP, DTSTART/DTEND (all-day as
  *          VALUE=DATE with the exclusive end = last day + 1, date-times in
@@ -44,12 +56,17 @@ struct hrdex_output_opts {
 	enum hrdex_format format;
 	int width;        /* table: terminal columns to fit, 0 for no limit */
 	time_t now;       /* ics: DTSTAMP */
+	const char *fields;   /* NULL: the format's own columns; see above */
 };
 
 struct hrdex_output;
 
 int hrdex_output_new(struct hrdex_output **out, const struct hrdex_output_opts *opts);
 void hrdex_output_free(struct hrdex_output *o);
+
+/* Whether rows must carry json (and commit): hrdex_query.no_json is its
+ * negation. */
+int hrdex_output_needs_json(const struct hrdex_output *o);
 
 /* Append the text of one row to buf. */
 int hrdex_output_row(struct hrdex_output *o, struct hrdex_buf *buf, const struct hrdex_query_row *row);

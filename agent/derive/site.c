@@ -1666,7 +1666,7 @@ cleanup:
 
 static int emit_ics(struct site *s)
 {
-	struct hrdex_output_opts oo = { HRDEX_FORMAT_ICS, 0, (time_t)s->main_time };
+	struct hrdex_output_opts oo = { HRDEX_FORMAT_ICS, 0, (time_t)s->main_time, NULL };
 	struct hrdex_output *o = NULL;
 	struct hrdex_buf *b = &s->page;
 	size_t *idx = calloc(s->ndocs + 1, sizeof(*idx)), n = 0, i;
@@ -1729,6 +1729,14 @@ static int index_text(struct hrdex_buf *x, const cJSON *v)
 	return 0;
 }
 
+/* hrdex_doc_concerns's callback: a word of the search text. */
+static int index_value(const char *v, void *payload)
+{
+	struct hrdex_buf *x = payload;
+
+	return hrdex_buf_puts(x, v) < 0 || hrdex_buf_putc(x, ' ') < 0 ? -1 : 0;
+}
+
 static int emit_search(struct site *s)
 {
 	struct hrdex_buf *b = &s->page, x = HRDEX_BUF_INIT;
@@ -1750,8 +1758,8 @@ static int emit_search(struct site *s)
 		hrdex_buf_clear(&x);
 		if (d->json &&
 		    (index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "summary")) < 0 ||
-		     index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "countries")) < 0 ||
-		     index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "themes")) < 0 ||
+		     hrdex_doc_concerns(d->json, 0, index_value, &x) != 0 ||
+		     hrdex_doc_concerns(d->json, 1, index_value, &x) != 0 ||
 		     index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "symbol")) < 0 ||
 		     index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "number")) < 0 ||
 		     index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "kind")) < 0))

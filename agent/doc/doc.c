@@ -210,3 +210,47 @@ cleanup:
 	cJSON_Delete(json);
 	return ret;
 }
+
+static const char *const country_fields[][2] = {
+	{ "countries", NULL },    /* every type (envelope) */
+	{ "addressee", NULL },    /* recommendation: the state addressed */
+	{ "country", NULL },      /* visit: the country visited */
+	{ "states", NULL },       /* decision: the states concerned */
+	{ "place", "country" },   /* event: where it is held */
+};
+static const char *const theme_fields[][2] = {
+	{ "themes", NULL },       /* every type (envelope) */
+	{ "groups", NULL },       /* recommendation: groups of rights-holders */
+};
+
+/* A country code as the schemas define it: three ASCII upper-case letters. */
+static int country_code(const char *s)
+{
+	return s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] >= 'A' && s[2] <= 'Z' && !s[3];
+}
+
+int hrdex_doc_concerns(const cJSON *doc, int themes, int (*cb)(const char *value, void *payload), void *payload)
+{
+	const char *const(*fields)[2] = themes ? theme_fields : country_fields;
+	size_t i, n = themes ? sizeof(theme_fields) / sizeof(theme_fields[0]) :
+			       sizeof(country_fields) / sizeof(country_fields[0]);
+	int r;
+
+	for (i = 0; i < n; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, fields[i][0]), *e;
+
+		if (fields[i][1])
+			v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, fields[i][1]) : NULL;
+		if (cJSON_IsString(v)) {
+			if ((themes || country_code(v->valuestring)) && (r = cb(v->valuestring, payload)) != 0)
+				return r;
+			continue;
+		}
+		cJSON_ArrayForEach(e, (cJSON_IsArray(v) ? v : NULL)) {
+			if (cJSON_IsString(e) && (themes || country_code(e->valuestring)) &&
+			    (r = cb(e->valuestring, payload)) != 0)
+				return r;
+		}
+	}
+	return 0;
+}

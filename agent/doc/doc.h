@@ -41,6 +41,7 @@ struct hrdex_ref {
 int hrdex_ref_parse(struct hrdex_ref *out, const char *text);
 /* Parse a tree path "P/T/ID.json"; returns 0 and fills out, or -1 (no error set). */
 int hrdex_ref_from_path(struct hrdex_ref *out, const char *path);
+
 /* "P/T/ID" and "P/T/ID.json" into fixed buffers of HRDEX_REF_MAX + 6 bytes. */
 void hrdex_ref_format(char *out, size_t size, const struct hrdex_ref *r);
 void hrdex_ref_path(char *out, size_t size, const struct hrdex_ref *r);
@@ -67,5 +68,18 @@ struct hrdex_doc_opts {
 int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 		   const struct hrdex_doc_opts *opts, struct hrdex_problems *problems);
 void hrdex_doc_free(struct hrdex_doc *doc);
+
+/*
+ * What a document concerns, one rule for the cache (doc_countries,
+ * doc_themes, query --country/--theme) and the site's search: cb gets, in
+ * order and repeats included, every string of its country fields
+ * (countries, a recommendation's addressee, a visit's country, a
+ * decision's states, an event's place.country; well-formed alpha-3 codes
+ * only) or, with themes set, of its theme fields (themes, a
+ * recommendation's groups).  A non-zero return of cb stops and is returned.
+ * README.md ("Tables of cache.db") lists the fields; the cache's schema
+ * version changes with them.
+ */
+int hrdex_doc_concerns(const cJSON *doc, int themes, int (*cb)(const char *value, void *payload), void *payload);
 
 #endif

@@ -45,7 +45,7 @@
 
 #define RES "achpr/decision/res-345.json"
 #define RES_JSON                                                                                     \
-	"{\"countries\":[\"KEN\",\"UGA\"],\"date\":\"2016-04-20\",\"id\":\"res-345\",\"links\":[{\"ref\":" \
+	"{\"countries\":[\"KEN\",\"UGA\"],\"date\":\"2016-04-20\",\"states\":[\"UGA\",\"TZA\"],\"id\":\"res-345\",\"links\":[{\"ref\":" \
 	"\"ohchr/report/a-hrc-32-20\",\"rel\":\"cites\"},{\"rel\":\"related\",\"url\":"                   \
 	"\"https://achpr.org/\"}],\"publisher\":\"achpr\",\"themes\":[\"human-rights-defenders\"],"        \
 	"\"title\":{\"en\":\"Resolution on human rights defenders\",\"fr\":\"Résolution sur les "          \
@@ -59,8 +59,8 @@
 
 #define REC "achpr/recommendation/rec-1.json"
 #define REC_JSON                                                                                     \
-	"{\"addressee\":\"Republic of Kenya\",\"date\":\"2017-01-10\",\"follow_up\":[{\"date\":"            \
-	"\"2017-06-01\",\"note\":{\"fr\":\"Mise en œuvre partielle\"},\"status\":\"partial\"}],\"id\":"     \
+	"{\"addressee\":\"HND\",\"date\":\"2017-01-10\",\"follow_up\":[{\"date\":\"2017-06-01\",\"note\":"    \
+	"{\"fr\":\"Mise en œuvre partielle\"},\"status\":\"partial\"}],\"groups\":[\"women\"],\"id\":"          \
 	"\"rec-1\",\"links\":[{\"ref\":\"ohchr/report/a-hrc-32-20\",\"rel\":\"follows-up\"}],"             \
 	"\"publisher\":\"achpr\",\"text\":{\"ar\":\"ضمان حماية حقوق المدافعين\",\"en\":\"Ensure the "       \
 	"protection of defenders\"},\"title\":{\"en\":\"Recommendation on defenders\"},\"type\":"          \
@@ -69,6 +69,7 @@
 #define SESSION "achpr/event/session-59.json"
 #define SESSION_JSON                                                                                 \
 	"{\"date\":\"2016-09-15\",\"end\":\"2016-11-04T18:00:00+00:00\",\"id\":\"session-59\","            \
+	"\"place\":{\"city\":\"Banjul\",\"country\":\"GMB\"},"                                               \
 	"\"publisher\":\"achpr\",\"start\":\"2016-10-21T09:00:00+02:00\",\"summary\":{\"en\":\"Ordinary "   \
 	"session, Banjul\"},\"title\":{\"en\":\"59th Ordinary Session of the African Commission on Human "  \
 	"and Peoples' Rights, Banjul, The Gambia; public sessions\"},\"type\":\"event\"}"
@@ -148,6 +149,11 @@ static char *run(struct hrdex_cache *c, const struct hrdex_query *q)
 	return hrdex_buf_detach(&b);
 }
 
+/* A filter of one value, of none (compound literals live to the end of
+ * the enclosing block: the test function). */
+#define ONE(s) ((struct hrdex_query_list){ (const char *const[]){ s }, 1 })
+#define NONE ((struct hrdex_query_list){ NULL, 0 })
+
 #define EXPECT(q, want)                                      \
 	do {                                                 \
 		char *got_ = run(f->cache, &(q));            \
@@ -165,25 +171,41 @@ static void test_filters(void **state)
 	q.sort = HRDEX_SORT_REF;
 	EXPECT(q, "achpr/decision/res-345 achpr/event/session-59 achpr/recommendation/rec-1 "
 		  "achpr/visit/kenya-2016 ohchr/event/workshop-2016 ohchr/note/press-zh ohchr/report/a-hrc-32-20");
-	q.publisher = "ohchr";
+	q.publisher = ONE("ohchr");
 	EXPECT(q, "ohchr/event/workshop-2016 ohchr/note/press-zh ohchr/report/a-hrc-32-20");
-	q.publisher = NULL;
-	q.type = "event";
+	q.publisher = NONE;
+	q.type = ONE("event");
 	EXPECT(q, "achpr/event/session-59 ohchr/event/workshop-2016");
-	q.type = NULL;
-	q.country = "KEN";   /* countries, and a visit's country */
+	q.type = NONE;
+	q.country = ONE("KEN");   /* countries, and a visit's country */
 	EXPECT(q, "achpr/decision/res-345 achpr/visit/kenya-2016");
-	q.country = NULL;
-	q.theme = "human-rights-defenders";
+	q.country = NONE;
+	q.theme = ONE("human-rights-defenders");
 	EXPECT(q, "achpr/decision/res-345");
-	q.theme = "regional-arrangements";
+	q.theme = ONE("regional-arrangements");
 	EXPECT(q, "ohchr/report/a-hrc-32-20");
-	q.theme = NULL;
-	q.ref = "achpr/visit/kenya-2016";
+	/* every country field: addressee, states, place.country; groups */
+	q.theme = ONE("women");
+	EXPECT(q, "achpr/recommendation/rec-1");
+	q.theme = NONE;
+	q.country = ONE("HND");
+	EXPECT(q, "achpr/recommendation/rec-1");
+	q.country = ONE("TZA");
+	EXPECT(q, "achpr/decision/res-345");
+	q.country = ONE("GMB");
+	EXPECT(q, "achpr/event/session-59");
+	/* the same filter again: any of its values; another filter: and */
+	q.country = (struct hrdex_query_list){ (const char *const[]){ "HND", "GMB", "TZA" }, 3 };
+	EXPECT(q, "achpr/decision/res-345 achpr/event/session-59 achpr/recommendation/rec-1");
+	q.type = (struct hrdex_query_list){ (const char *const[]){ "recommendation", "event" }, 2 };
+	EXPECT(q, "achpr/event/session-59 achpr/recommendation/rec-1");
+	q.type = NONE;
+	q.country = NONE;
+	q.ref = ONE("achpr/visit/kenya-2016");
 	EXPECT(q, "achpr/visit/kenya-2016");
-	q.ref = "achpr/visit/nowhere";
+	q.ref = ONE("achpr/visit/nowhere");
 	EXPECT(q, "");
-	q.ref = NULL;
+	q.ref = NONE;
 
 	/* intervals: the visit runs 09-01..09-10 although dated 07-01 */
 	q.since = "2016-09-05";
@@ -205,11 +227,11 @@ static void test_filters(void **state)
 	q.since = NULL;
 
 	/* combined filters */
-	q.publisher = "achpr";
-	q.type = "decision";
-	q.country = "UGA";
+	q.publisher = ONE("achpr");
+	q.type = ONE("decision");
+	q.country = ONE("UGA");
 	EXPECT(q, "achpr/decision/res-345");
-	q.country = "CHE";
+	q.country = ONE("CHE");
 	EXPECT(q, "");
 }
 
@@ -220,7 +242,7 @@ static void test_sort_limit_offset(void **state)
 
 	memset(&q, 0, sizeof(q));
 	q.sort = HRDEX_SORT_DATE_ASC;
-	q.publisher = "achpr";
+	q.publisher = ONE("achpr");
 	/* on start: res 04-20, visit 09-01, session 10-21, rec 2017 */
 	EXPECT(q, "achpr/decision/res-345 achpr/visit/kenya-2016 achpr/event/session-59 "
 		  "achpr/recommendation/rec-1");
@@ -247,12 +269,12 @@ static void test_backrefs_across_publishers(void **state)
 
 	memset(&q, 0, sizeof(q));
 	q.sort = HRDEX_SORT_REF;
-	q.links_to = "ohchr/report/a-hrc-32-20";
+	q.links_to = ONE("ohchr/report/a-hrc-32-20");
 	EXPECT(q, "achpr/decision/res-345 achpr/recommendation/rec-1 ohchr/event/workshop-2016");
-	q.publisher = "achpr";
+	q.publisher = ONE("achpr");
 	EXPECT(q, "achpr/decision/res-345 achpr/recommendation/rec-1");
-	q.publisher = NULL;
-	q.links_to = "achpr/decision/res-345";
+	q.publisher = NONE;
+	q.links_to = ONE("achpr/decision/res-345");
 	EXPECT(q, "");
 }
 
@@ -279,12 +301,12 @@ static void test_fts_languages(void **state)
 	EXPECT(q, "achpr/decision/res-345 achpr/recommendation/rec-1");
 	q.text = "oeuvre OR œuvre";   /* a follow-up note */
 	EXPECT(q, "achpr/recommendation/rec-1");
-	q.text = "Kenya";   /* addressee, a plain free-text member */
-	EXPECT(q, "achpr/recommendation/rec-1 achpr/visit/kenya-2016");
+	q.text = "Kenya";   /* a title in French */
+	EXPECT(q, "achpr/visit/kenya-2016");
 	q.text = "banjul";
-	q.type = "event";
+	q.type = ONE("event");
 	EXPECT(q, "achpr/event/session-59");
-	q.type = NULL;
+	q.type = NONE;
 	/* rank: a title hit before a summary-only hit */
 	q.text = "regional";
 	q.sort = HRDEX_SORT_RANK;
@@ -355,7 +377,7 @@ static void test_row_columns(void **state)
 	struct seen s;
 
 	memset(&q, 0, sizeof(q));
-	q.ref = "achpr/visit/kenya-2016";   /* ar + fr: first in code-point order */
+	q.ref = ONE("achpr/visit/kenya-2016");   /* ar + fr: first in code-point order */
 	assert_int_equal(hrdex_cache_query(f->cache, &q, keep_row, &s), 0);
 	assert_string_equal(s.lang, "ar");
 	assert_string_equal(s.title, "زيارة إلى كينيا");
@@ -364,13 +386,13 @@ static void test_row_columns(void **state)
 	assert_string_equal(s.countries, "[\"KEN\"]");
 	assert_string_equal(s.themes, "[]");
 	assert_int_equal(strlen(s.commit), 40);
-	q.ref = "ohchr/report/a-hrc-32-20";   /* en when present */
+	q.ref = ONE("ohchr/report/a-hrc-32-20");   /* en when present */
 	assert_int_equal(hrdex_cache_query(f->cache, &q, keep_row, &s), 0);
 	assert_string_equal(s.lang, "en");
 	assert_string_equal(s.start, "2016-04-15");
 	assert_string_equal(s.end, "2016-04-15");
 	assert_string_equal(s.themes, "[\"regional-arrangements\",\"cooperation\"]");
-	q.ref = "ohchr/note/press-zh";
+	q.ref = ONE("ohchr/note/press-zh");
 	assert_int_equal(hrdex_cache_query(f->cache, &q, keep_row, &s), 0);
 	assert_string_equal(s.lang, "zh");
 }
@@ -404,7 +426,7 @@ static int fmt_row(const struct hrdex_query_row *row, void *payload)
 static char *format_query(struct hrdex_cache *c, const struct hrdex_query *q, enum hrdex_format format)
 {
 	struct fmt m = { NULL, HRDEX_BUF_INIT };
-	struct hrdex_output_opts oo = { format, 0, 1700000000 };
+	struct hrdex_output_opts oo = { format, 0, 1700000000, NULL };
 
 	assert_int_equal(hrdex_output_new(&m.out, &oo), 0);
 	assert_int_equal(hrdex_cache_query(c, q, fmt_row, &m), 0);
@@ -422,7 +444,7 @@ static void test_json_column_and_formats(void **state)
 	memset(&q, 0, sizeof(q));
 	assert_int_equal(hrdex_cache_query(f->cache, &q, check_json, NULL), 0);
 
-	q.ref = "ohchr/note/press-zh";
+	q.ref = ONE("ohchr/note/press-zh");
 	out = format_query(f->cache, &q, HRDEX_FORMAT_JSONL);
 	assert_string_equal(out, PRESS_JSON "\n");
 	free(out);
@@ -440,12 +462,20 @@ static void test_json_column_and_formats(void **state)
 	assert_string_equal(out, "REF                  DATE        TITLE\n"
 				 "ohchr/note/press-zh  2016-06-13  人权理事会第三十二届会议\n");
 	free(out);
-	q.ref = NULL;
-	q.publisher = "ohchr";
-	q.type = "report";
+	q.ref = NONE;
+	q.publisher = ONE("ohchr");
+	q.type = ONE("report");
 	out = format_query(f->cache, &q, HRDEX_FORMAT_CSV);
 	assert_non_null(strstr(out, ",CHE,regional-arrangements;cooperation\r\n"));
 	free(out);
+	/* countries: every country field once, in field order */
+	q.publisher = NONE;
+	q.type = NONE;
+	q.ref = ONE("achpr/decision/res-345");
+	out = format_query(f->cache, &q, HRDEX_FORMAT_CSV);
+	assert_non_null(strstr(out, ",KEN;UGA;TZA,human-rights-defenders\r\n"));
+	free(out);
+	q.ref = NONE;
 	/* the canonical file, compacted */
 	out = format_query(f->cache, &q, HRDEX_FORMAT_JSONL);
 	assert_non_null(strstr(out, "{\"countries\":[\"CHE\"],\"date\":\"2016-04-15\",\"id\":"));
@@ -548,17 +578,17 @@ static void test_incremental_matches_rebuild(void **state)
 	assert_int_equal(fx_commit(f->repo, "achpr", change, 1), 0);   /* change */
 	check_same_as_rebuild(f);
 	memset(&q, 0, sizeof(q));
-	q.country = "KEN";
+	q.country = ONE("KEN");
 	EXPECT(q, "achpr/visit/kenya-2016");
-	q.country = NULL;
-	q.links_to = "ohchr/practice/p1";
+	q.country = NONE;
+	q.links_to = ONE("ohchr/practice/p1");
 	EXPECT(q, "achpr/decision/res-345");
-	q.links_to = NULL;
+	q.links_to = NONE;
 	assert_int_equal(fx_commit(f->repo, "achpr", withdraw, 2), 0);   /* withdraw */
 	check_same_as_rebuild(f);
-	q.ref = "achpr/visit/kenya-2016";
+	q.ref = ONE("achpr/visit/kenya-2016");
 	EXPECT(q, "");
-	q.ref = NULL;
+	q.ref = NONE;
 	/* a change and its revert in one batch: same row, newest commit */
 	assert_int_equal(fx_commit(f->repo, "ohchr", there, 1), 0);
 	assert_int_equal(fx_commit(f->repo, "ohchr", back, 1), 0);
@@ -566,7 +596,7 @@ static void test_incremental_matches_rebuild(void **state)
 	/* history rewrite: the indexed commit is no ancestor of the new tip */
 	assert_int_equal(fx_commit_ex(&oid, f->repo, "achpr", rewrite, 1, 1), 0);
 	check_same_as_rebuild(f);
-	q.publisher = "achpr";
+	q.publisher = ONE("achpr");
 	q.sort = HRDEX_SORT_REF;
 	EXPECT(q, "achpr/note/fresh");
 	/* a branch gone: its rows go */
@@ -751,8 +781,8 @@ static void test_writer_adds_type_start_ref(void **state)
 	char *with, *without;
 
 	memset(&q, 0, sizeof(q));
-	q.type = "visit";
-	q.country = "KEN";
+	q.type = ONE("visit");
+	q.country = ONE("KEN");
 	assert_true(has_index(f->cache_path, "documents_type_start_ref"));
 	with = run(f->cache, &q);
 	hrdex_cache_close(f->cache);
@@ -785,7 +815,7 @@ static void test_rebuild_replaces_with_reader_open(void **state)
 	/* a reader holds the old file while reindex replaces it */
 	assert_int_equal(hrdex_cache_open(&reader, f->cache_path, 1), 0);
 	memset(&q, 0, sizeof(q));
-	q.ref = "ohchr/note/press-zh";
+	q.ref = ONE("ohchr/note/press-zh");
 	{
 		char *got = run(reader, &q);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "output.h"
 
 static struct hrdex_query_row row_of(const char *ref, const char *type, const char *date, const char *start,
@@ -34,7 +35,7 @@ static struct hrdex_query_row row_of(const char *ref, const char *type, const ch
 static char *render(enum hrdex_format format, int width, const struct hrdex_query_row *rows, size_t n)
 {
 	struct hrdex_output *o = NULL;
-	struct hrdex_output_opts opts = { format, width, 1700000000 };
+	struct hrdex_output_opts opts = { format, width, 1700000000, NULL };
 	struct hrdex_buf b = HRDEX_BUF_INIT;
 	size_t i;
 
@@ -44,6 +45,61 @@ static char *render(enum hrdex_format format, int width, const struct hrdex_quer
 	assert_int_equal(hrdex_output_finish(o, &b), 0);
 	hrdex_output_free(o);
 	return hrdex_buf_detach(&b);
+}
+
+static char *render_fields(enum hrdex_format format, const char *fields, const struct hrdex_query_row *rows,
+			   size_t n)
+{
+	struct hrdex_output *o = NULL;
+	struct hrdex_output_opts opts = { format, 0, 1700000000, fields };
+	struct hrdex_buf b = HRDEX_BUF_INIT;
+	size_t i;
+
+	assert_int_equal(hrdex_output_new(&o, &opts), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(hrdex_output_row(o, &b, &rows[i]), 0);
+	assert_int_equal(hrdex_output_finish(o, &b), 0);
+	hrdex_output_free(o);
+	return hrdex_buf_detach(&b);
+}
+
+/* --fields: cache columns and dotted paths; a missing path is empty (null). */
+static void test_fields(void **state)
+{
+	struct hrdex_query_row rows[2];
+	struct hrdex_output *o = NULL;
+	struct hrdex_output_opts opts = { HRDEX_FORMAT_CSV, 0, 0, "ref,,x" };
+	char *out;
+
+	(void)state;
+	rows[0] = row_of("a/visit/x", "visit", "2016-01-01", "2016-02-01", "2016-02-03", "Visit",
+			 "{\"dates\":{\"start\":\"2016-02-01\"},\"title\":{\"en\":\"Visit\",\"fr\":\"Visite, \\\"x\\\"\"},"
+			 "\"n\":3,\"l\":[\"a\",\"b\"],\"o\":[{\"k\":1}]}");
+	rows[1] = row_of("a/note/y", "note", "2016-01-02", NULL, NULL, "Note", "{}");
+	out = render_fields(HRDEX_FORMAT_CSV, "ref,title.fr,dates.start,countries,n,l,o,l.1,none.x", rows, 2);
+	assert_string_equal(out, "ref,title.fr,dates.start,countries,n,l,o,l.1,none.x\r\n"
+				 "a/visit/x,\"Visite, \"\"x\"\"\",2016-02-01,KEN;UGA,3,a;b,\"[{\"\"k\"\":1}]\",b,\r\n"
+				 "a/note/y,,,KEN;UGA,,,,,\r\n");
+	free(out);
+	out = render_fields(HRDEX_FORMAT_JSONL, "ref,dates.start,countries,missing", rows, 2);
+	assert_string_equal(out, "{\"ref\":\"a/visit/x\",\"dates.start\":\"2016-02-01\",\"countries\":[\"KEN\",\"UGA\"],"
+				 "\"missing\":null}\n"
+				 "{\"ref\":\"a/note/y\",\"dates.start\":null,\"countries\":[\"KEN\",\"UGA\"],\"missing\":null}\n");
+	free(out);
+	out = render_fields(HRDEX_FORMAT_TABLE, "ref,dates.start,title", rows, 2);
+	assert_string_equal(out, "REF        DATES.START  TITLE\n"
+				 "a/visit/x  2016-02-01   Visit\n"
+				 "a/note/y                Note\n");
+	free(out);
+	/* malformed names and formats without columns: usage errors */
+	assert_int_equal(hrdex_output_new(&o, &opts), -1);
+	assert_int_equal(hrdex_error_code(), HRDEX_EX_USAGE);
+	opts.fields = "a..b";
+	assert_int_equal(hrdex_output_new(&o, &opts), -1);
+	opts.fields = "ref";
+	opts.format = HRDEX_FORMAT_ICS;
+	assert_int_equal(hrdex_output_new(&o, &opts), -1);
+	assert_null(o);
 }
 
 static void test_width(void **state)
@@ -237,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_csv_quoting),
 		cmocka_unit_test(test_json_framing),
 		cmocka_unit_test(test_ics_parse_back),
+		cmocka_unit_test(test_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
