@@ -60,6 +60,10 @@ int cmd_config(int argc, char **argv, struct hrdex_global *g)
 			goto cleanup;
 		}
 		file = path;
+		if (hrdex_state_check_dir(dir) < 0) {
+			ret = cmd_fail();
+			goto cleanup;
+		}
 	}
 	if (!hrdex_fs_exists(file)) {
 		hrdex_error_set(HRDEX_EX_CONFIG, "'%s' does not exist", file);

@@ -283,6 +283,10 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
+	if (hrdex_state_check_dir(dir) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
 	if (hrdex_output_new(&e.out, &oo) < 0) {
 		ret = cmd_fail();
 		goto cleanup;

@@ -280,6 +280,25 @@ int hrdex_state_check_publisher(const struct hrdex_state *s, const struct hrdex_
 	return ret;
 }
 
+int hrdex_state_check_dir(const char *dir)
+{
+	char *conf;
+	int have;
+
+	if (!hrdex_fs_exists(dir))
+		return hrdex_error_set(HRDEX_EX_CONFIG, "no state directory '%s'; run 'hrdex init' or pass -C DIR",
+				       dir);
+	conf = hrdex_path_join(dir, "hrdex.conf");
+	if (!conf)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	have = hrdex_fs_exists(conf);
+	free(conf);
+	if (!have)
+		return hrdex_error_set(HRDEX_EX_CONFIG, "'%s' is not an hrdex state directory (no hrdex.conf); "
+				       "run 'hrdex init' or pass -C DIR", dir);
+	return 0;
+}
+
 int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 {
 	struct hrdex_state *s = calloc(1, sizeof(*s));
@@ -295,10 +314,11 @@ int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
 	}
+	if (hrdex_state_check_dir(dir) < 0)
+		goto cleanup;
 	path = hrdex_state_path(s, "hrdex.conf");
-	if (!path || !hrdex_fs_exists(path)) {
-		hrdex_error_set(HRDEX_EX_CONFIG, "'%s' is not an hrdex state directory (no hrdex.conf); "
-				"run 'hrdex init' or pass -C DIR", dir);
+	if (!path) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
 	}
 	if ((flags & HRDEX_STATE_LOCK) && take_lock(s, !(flags & HRDEX_STATE_NOWAIT)) < 0)

@@ -44,6 +44,15 @@ enum {
 /* -C DIR, else $HRDEX_HOME, else ./hrdex-data; caller frees. */
 char *hrdex_state_resolve(const char *opt_dir);
 
+/*
+ * 0 when dir is a state directory (it holds hrdex.conf), else
+ * HRDEX_EX_CONFIG naming dir: every command but init needs one, so a
+ * mistyped -C DIR is an error, never an empty answer.  hrdex_state_open()
+ * checks it; commands that read a file without opening the state (query)
+ * call it themselves.
+ */
+int hrdex_state_check_dir(const char *dir);
+
 int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags);
 void hrdex_state_free(struct hrdex_state *s);
 
