@@ -17,23 +17,13 @@ static const char peer_usage[] =
 	"       hrdex peer list [--json]\n"
 	"       hrdex peer remove NAME\n"
 	"\n"
-	"A peer is a git URL this agent pulls publisher branches from: file://,\n"
-	"git://, https:// or ssh:// (with --ssh-key, an unencrypted private key).\n"
+	"A peer is a git URL this agent pulls publisher branches from:\n"
+	"file:///PATH, git://HOST[:PORT]/PATH, http(s)://HOST[:PORT]/PATH,\n"
+	"ssh://[USER@]HOST[:PORT]/PATH or USER@HOST:PATH (ssh, with --ssh-key, an\n"
+	"unencrypted private key); anything else exits 64 at once.\n"
 	"With --publisher (repeatable), only those publishers' branches are taken\n"
 	"from the peer; by default every trusted publisher's.  NAME: letters,\n"
 	"digits, '.', '_' and '-'.  'remove' also drops refs/peers/NAME/*.\n";
-
-static int url_valid(const char *url)
-{
-	const unsigned char *p;
-
-	if (!*url || url[0] == '-')
-		return 0;
-	for (p = (const unsigned char *)url; *p; p++)
-		if (*p <= ' ' || *p == 0x7f)
-			return 0;
-	return 1;
-}
 
 static int open_state(struct hrdex_state **st, struct hrdex_global *g, unsigned flags)
 {
@@ -89,8 +79,8 @@ static int peer_add(int argc, char **argv, struct hrdex_global *g)
 		cmd_usage_error(peer_usage, "invalid peer name '%s'", name);
 		goto cleanup;
 	}
-	if (!url_valid(url)) {
-		cmd_usage_error(peer_usage, "invalid URL '%s'", url);
+	if (hrdex_git_url_check(url) < 0) {
+		cmd_usage_error(NULL, "invalid URL %s", hrdex_error_message());
 		goto cleanup;
 	}
 	for (i = 0; i < npubs; i++)
