@@ -13,9 +13,9 @@
 #include <cjson/cJSON.h>
 
 static const char peer_usage[] =
-	"usage: hrdex peer add NAME URL [--publisher P]... [--ssh-key FILE]\n"
-	"       hrdex peer list [--json]\n"
-	"       hrdex peer remove NAME\n"
+	"usage: hrdex [-C DIR] peer add NAME URL [--publisher P]... [--ssh-key FILE]\n"
+	"       hrdex [-C DIR] peer list [--json]\n"
+	"       hrdex [-C DIR] peer remove NAME\n"
 	"\n"
 	"A peer is a git URL this agent pulls publisher branches from:\n"
 	"file:///PATH, git://HOST[:PORT]/PATH, http(s)://HOST[:PORT]/PATH,\n"
@@ -138,7 +138,6 @@ static int peer_list(int argc, char **argv, struct hrdex_global *g)
 		return cmd_fail();
 	if (json) {
 		cJSON *root = cJSON_CreateArray();
-		char *text = NULL;
 
 		for (i = 0; root && i < st->config->npeers; i++) {
 			const struct hrdex_peer *p = &st->config->peers[i];
@@ -155,12 +154,10 @@ static int peer_list(int argc, char **argv, struct hrdex_global *g)
 			for (j = 0; l && j < p->npublishers; j++)
 				cJSON_AddItemToArray(l, cJSON_CreateString(p->publishers[j]));
 		}
-		text = root ? cJSON_Print(root) : NULL;
-		if (text)
-			printf("%s\n", text);
-		else
-			ret = HRDEX_EX_SOFTWARE;
-		free(text);
+		if (!root && hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory"))
+			ret = cmd_fail();
+		else if (cmd_print_json(root) < 0)
+			ret = cmd_fail();
 		cJSON_Delete(root);
 	} else {
 		for (i = 0; i < st->config->npeers; i++) {

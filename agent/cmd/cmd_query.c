@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: hrdex query [FILTERS] [--text QUERY] [--sort ORDER] [--limit N] [--offset N]\n"
-	"                   [--format jsonl|json|table|refs|csv|ics] [--json]\n"
+	"usage: hrdex [-C DIR] query [FILTERS] [--text QUERY] [--sort ORDER] [--limit N]\n"
+	"                            [--offset N] [--format jsonl|json|table|refs|csv|ics] [--json]\n"
 	"\n"
 	"Search the local cache of current documents (every accepted publisher).\n"
 	"\n"
@@ -34,8 +34,10 @@ static const char usage[] =
 	"  --type TYPE        decision, recommendation, report, event, visit, practice, note\n"
 	"  --country CODE     concerning this country (ISO 3166-1 alpha-3, e.g. KEN)\n"
 	"  --theme SLUG       with this theme (e.g. human-rights-defenders)\n"
-	"  --since DATE       dated on or after DATE (YYYY-MM-DD); events and visits:\n"
-	"  --until DATE       their [start, end] overlaps [since, until]\n"
+	"  --since DATE       dated on or after DATE (YYYY-MM-DD)\n"
+	"  --until DATE       dated on or before DATE (YYYY-MM-DD)\n"
+	"                     (an event or a visit matches when its [start, end]\n"
+	"                     overlaps [--since, --until])\n"
 	"  --text QUERY       full-text search in titles, summaries and texts, every\n"
 	"                     language (SQLite FTS5 syntax: words, \"phrases\", AND, OR,\n"
 	"                     NOT, prefix*, title:word); ranked by relevance\n"

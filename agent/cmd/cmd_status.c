@@ -221,7 +221,7 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 static int print_json(const struct hrdex_status *st, const struct hrdex_problems *why,
 		      const struct cache_health *cache)
 {
-	struct hrdex_buf b = HRDEX_BUF_INIT, out = HRDEX_BUF_INIT;
+	struct hrdex_buf b = HRDEX_BUF_INIT;
 	cJSON *o = NULL, *list, *co;
 	size_t i;
 	int ret = -1;
@@ -243,14 +243,12 @@ static int print_json(const struct hrdex_status *st, const struct hrdex_problems
 	list = cJSON_AddArrayToObject(o, "problems");
 	for (i = 0; list && i < why->count; i++)
 		cJSON_AddItemToArray(list, cJSON_CreateString(why->items[i].message));
-	if (hrdex_json_canonical(&out, o) < 0)
+	if (cmd_print_json(o) < 0)
 		goto cleanup;
-	fputs(out.ptr, stdout);
 	ret = 0;
 cleanup:
 	cJSON_Delete(o);
 	hrdex_buf_free(&b);
-	hrdex_buf_free(&out);
 	return ret;
 }
 

@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 static const char sync_usage[] =
-	"usage: hrdex sync [--json] [PEER...]\n"
+	"usage: hrdex [-C DIR] sync [--json] [PEER...]\n"
 	"\n"
 	"Fetch from every peer (or only the ones named), check each publisher branch\n"
 	"they offer against the acceptance rules, move the branches that pass, then\n"
@@ -70,7 +70,6 @@ static int add_oid(cJSON *o, const char *key, const git_oid *id)
 static int print_json(const struct hrdex_sync_report *r)
 {
 	cJSON *root = cJSON_CreateObject(), *peers;
-	char *text = NULL;
 	size_t i, j;
 	int ret = -1;
 
@@ -125,13 +124,8 @@ static int print_json(const struct hrdex_sync_report *r)
 	    !cJSON_AddNumberToObject(root, "elapsed_ms", (double)r->elapsed_ms) ||
 	    (r->main_moved ? add_oid(root, "main", &r->main) < 0 : !cJSON_AddNullToObject(root, "main")))
 		goto cleanup;
-	text = cJSON_Print(root);
-	if (!text)
-		goto cleanup;
-	printf("%s\n", text);
-	ret = 0;
+	ret = cmd_print_json(root);
 cleanup:
-	free(text);
 	cJSON_Delete(root);
 	return ret;
 }
@@ -188,8 +182,9 @@ int cmd_sync(int argc, char **argv, struct hrdex_global *g)
 	if (hrdex_mirror_push(st) < 0)
 		fprintf(stderr, "hrdex: warning: %s\n", hrdex_error_message());
 	if (json ? print_json(&rep) < 0 : (print_text(&rep), 0)) {
-		fprintf(stderr, "hrdex: out of memory\n");
-		ret = HRDEX_EX_SOFTWARE;
+		if (!hrdex_error_message()[0])
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		ret = cmd_fail();
 		goto cleanup;
 	}
 	ret = rep.unreachable ? HRDEX_EX_UNAVAILABLE : rep.rejected ? HRDEX_EX_REJECTED : HRDEX_EX_OK;
