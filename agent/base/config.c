@@ -59,6 +59,98 @@ int hrdex_publisher_valid(const char *id)
 	return strcmp(id, "main") && strcmp(id, "head");
 }
 
+/* The forms libgit2 1.5 fetches from and pushes to (a bare local path
+ * is not one of them: it answers "unsupported URL protocol"). */
+#define GIT_URL_FORMS "file:///PATH, git://HOST[:PORT]/PATH, http(s)://HOST[:PORT]/PATH, " \
+		      "ssh://[USER@]HOST[:PORT]/PATH or USER@HOST:PATH"
+
+static int url_bad(const char *url, const char *why)
+{
+	return hrdex_error_set(HRDEX_EX_CONFIG, "'%s': %s; expected " GIT_URL_FORMS, url, why);
+}
+
+int hrdex_git_url_check(const char *url)
+{
+	static const char *const schemes[] = { "file", "git", "http", "https", "ssh" };
+	const char *p, *colon = strchr(url, ':'), *host, *end, *at;
+	size_t i, n;
+
+	if (!*url)
+		return url_bad(url, "empty URL");
+	if (url[0] == '-')
+		return url_bad(url, "a URL cannot start with '-'");
+	for (p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return url_bad(url, "spaces and control characters need percent-encoding");
+	if (url[0] == '/' || url[0] == '.')
+		return url_bad(url, "a local path needs file:// before it");
+	if (!colon)
+		return url_bad(url, "no scheme");
+	if (strncmp(colon, "://", 3)) {
+		/* scp-like USER@HOST:PATH, as git and libgit2 read it (ssh).
+		 * Without USER@ it is refused: "127.0.0.1:19412/repo.git" is a
+		 * forgotten scheme far more often than host 127.0.0.1, path
+		 * 19412/repo.git. */
+		const char *slash = strchr(url, '/');
+
+		at = strchr(url, '@');
+		if (!at || at > colon || at == url || (slash && slash < colon))
+			return url_bad(url, "no scheme");
+		if (at + 1 == colon)
+			return url_bad(url, "no host");
+		if (!colon[1])
+			return url_bad(url, "no path after the host");
+		return 0;
+	}
+	n = (size_t)(colon - url);
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (strlen(schemes[i]) == n && !strncmp(url, schemes[i], n))
+			break;
+	if (i == sizeof(schemes) / sizeof(schemes[0])) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "unknown scheme '%.*s'", (int)(n < 32 ? n : 32), url);
+		return url_bad(url, why);
+	}
+	host = colon + 3;
+	if (i == 0) /* file:///PATH: libgit2 takes no host */
+		return host[0] == '/' && host[1] ? 0 : url_bad(url, "file:// needs an absolute path (file:///srv/x.git)");
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at)
+		host = at + 1;
+	if (host == end || *host == ':')
+		return url_bad(url, "no host");
+	/* HOST[:PORT], HOST an [IPv6] literal or a name without ':' */
+	p = host;
+	if (*p == '[') {
+		p = memchr(p, ']', (size_t)(end - p));
+		if (!p)
+			return url_bad(url, "unclosed '[' in the host");
+		p++;
+	} else {
+		p = memchr(p, ':', (size_t)(end - p));
+		if (!p)
+			p = end;
+	}
+	if (p < end) {
+		long port = 0;
+
+		if (*p != ':' || p + 1 == end || end - p > 6)
+			return url_bad(url, "bad port");
+		for (p++; p < end; p++) {
+			if (*p < '0' || *p > '9')
+				return url_bad(url, "bad port");
+			port = port * 10 + (*p - '0');
+		}
+		if (port < 1 || port > 65535)
+			return url_bad(url, "bad port");
+	}
+	if (*end != '/' || !end[1])
+		return url_bad(url, "no path after the host");
+	return 0;
+}
+
 int hrdex_name_valid(const char *name)
 {
 	size_t i, n = strlen(name);
@@ -194,6 +286,17 @@ static struct hrdex_remote *remote_for(struct hrdex_remote **list, size_t *n, co
 }
 
 /* One "section.sub.key = value" with a subsection. */
+/* SECTION.NAME.url: a git URL (hrdex_git_url_check), named in the error. */
+static int url_key(char **out, const char *section, const char *name, const char *value)
+{
+	char why[1024];
+
+	if (hrdex_git_url_check(value) == 0)
+		return set_string(out, value);
+	snprintf(why, sizeof(why), "%s", hrdex_error_message());
+	return hrdex_error_set(HRDEX_EX_CONFIG, "%s.%s.url: %s", section, name, why);
+}
+
 static int load_sub_entry(struct hrdex_config *c, const char *section, const char *sub, size_t sublen,
 			  const char *key, const char *value)
 {
@@ -208,7 +311,7 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 		if (!p)
 			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		if (!strcmp(key, "url"))
-			return set_string(&p->url, value);
+			return url_key(&p->url, "peer", name, value);
 		if (!strcmp(key, "sshkey"))
 			return set_string(&p->ssh_key, value);
 		if (!strcmp(key, "publisher")) {
@@ -262,6 +365,8 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 		    strncmp(value, "https://", 8))
 			return hrdex_error_set(HRDEX_EX_CONFIG, "webhook.%s.url: expected an http:// or https:// URL, not '%s'",
 					       name, value);
+		if (mirror && !strcmp(key, "url"))
+			return url_key(&r->url, "mirror", name, value);
 		if (!strcmp(key, "url"))
 			return set_string(&r->url, value);
 		if (!mirror && !strcmp(key, "secret"))

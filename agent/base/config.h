@@ -85,6 +85,16 @@ const struct hrdex_peer *hrdex_config_peer(const struct hrdex_config *c, const c
 
 /* Valid publisher id: [a-z][a-z0-9-]{1,31}, not "main" or "head". */
 int hrdex_publisher_valid(const char *id);
+/*
+ * 0 when url has a form libgit2 fetches from and pushes to: file:///PATH,
+ * git://, http://, https:// or ssh:// with a host, an optional port and a
+ * path, or scp-like USER@HOST:PATH.  Else HRDEX_EX_CONFIG, "'URL': what is
+ * wrong; expected FORMS" (an unknown scheme, no scheme, a local path without
+ * file://, no host, a bad port, no path).  A check of shape only: whether
+ * anything answers there is for sync to find out.
+ */
+int hrdex_git_url_check(const char *url);
+
 /* Valid peer/mirror/webhook name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
 int hrdex_name_valid(const char *name);
 

@@ -3,9 +3,13 @@
  */
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum hrdex_log_level current = HRDEX_LOG_INFO;
 
@@ -19,15 +23,51 @@ enum hrdex_log_level hrdex_log_get_level(void)
 	return current;
 }
 
+/* 1 when stderr is the journal stream systemd gave us: JOURNAL_STREAM is
+ * "DEV:INODE" of that stream (systemd.exec(5)), so a child whose stderr was
+ * redirected elsewhere is not fooled by the inherited variable. */
+static int stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (!v || !*v || fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	errno = 0;
+	dev = strtoull(v, &end, 10);
+	if (errno || end == v || *end != ':')
+		return 0;
+	v = end + 1;
+	ino = strtoull(v, &end, 10);
+	if (errno || end == v || *end)
+		return 0;
+	return dev == (unsigned long long)st.st_dev && ino == (unsigned long long)st.st_ino;
+}
+
 static void vlog(enum hrdex_log_level level, const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
-	char line[4096];
+	static int journal = -1;
+	char line[4096], stamp[32] = "";
 
 	if (level > current)
 		return;
+	/* journald stamps each line itself; anywhere else (a terminal, a log
+	 * file, docker) a line needs its own time, ISO 8601 in UTC. */
+	if (journal < 0)
+		journal = stderr_is_journal();
+	if (!journal) {
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if (gmtime_r(&ts.tv_sec, &tm) && strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ ", &tm) == 0)
+			stamp[0] = '\0';
+	}
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "%s%s\n", prefix[level], line);
+	fprintf(stderr, "%s%s%s\n", stamp, prefix[level], line);
 }
 
 #define DEFINE_LOG(name, level)                      \

@@ -1,5 +1,7 @@
 /*
- * log.h - one line per event on stderr (journald adds the time).
+ * log.h - one line per event on stderr.  Under journald (stderr is the
+ * stream JOURNAL_STREAM names) the journal adds the time; anywhere else each
+ * line starts with an ISO 8601 UTC time, "2026-12-06T07:08:42Z warning: ...".
  *
  * Messages follow git's style: lowercase, no final period, subjects quoted.
  */

@@ -2,7 +2,9 @@
  * cmd.c - helpers shared by the commands: error and usage printing.
  */
 #include "cmd.h"
+#include "buf.h"
 #include "error.h"
+#include "json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +28,17 @@ int cmd_usage_error(const char *cmd_usage, const char *fmt, ...)
 	if (cmd_usage)
 		fputs(cmd_usage, stderr);
 	return HRDEX_EX_USAGE;
+}
+
+int cmd_print_json(const cJSON *v)
+{
+	struct hrdex_buf b = HRDEX_BUF_INIT;
+	int r = hrdex_json_compact(&b, v);
+
+	if (r == 0 && (fputs(b.ptr, stdout) == EOF || putchar('\n') == EOF))
+		r = hrdex_error_errno(HRDEX_EX_IOERR, "cannot write the output");
+	hrdex_buf_free(&b);
+	return r;
 }
 
 int cmd_wants_help(int argc, char **argv)

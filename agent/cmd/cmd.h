@@ -43,6 +43,11 @@ int cmd_config(int argc, char **argv, struct hrdex_global *g);
 int cmd_site(int argc, char **argv, struct hrdex_global *g);
 int cmd_verify(int argc, char **argv, struct hrdex_global *g);
 
+/* Print v on stdout as every --json output is printed: compact, keys
+ * sorted, one line.  -1 with hrdex_error when it cannot. */
+struct cJSON;
+int cmd_print_json(const struct cJSON *v);
+
 /* Print problems as "ORIGIN: POINTER: MESSAGE" (no pointer at the root). */
 void cmd_print_problems(FILE *f, const char *origin, const struct hrdex_problems *p);
 

@@ -16,9 +16,10 @@ static const char config_usage[] =
 	"usage: hrdex [-C DIR] config check [-f FILE]\n"
 	"\n"
 	"Check hrdex.conf (or FILE, e.g. a new version before installing it) and\n"
-	"print \"configuration OK\", or name the bad key and exit 78.  The running\n"
-	"service re-reads its configuration on SIGHUP and keeps the old one when\n"
-	"the new one is bad; check first.\n";
+	"print \"configuration OK\", or name the bad key and exit 78.  hrdex.publisher\n"
+	"must be the publisher allowed_signers trusts for this agent's key.  The\n"
+	"running service re-reads its configuration on SIGHUP and keeps the old one\n"
+	"when the new one is bad; check first.\n";
 
 int cmd_config(int argc, char **argv, struct hrdex_global *g)
 {
@@ -28,6 +29,7 @@ int cmd_config(int argc, char **argv, struct hrdex_global *g)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hrdex_config *c = NULL;
+	struct hrdex_state *s = NULL;
 	const char *file = NULL;
 	char *dir = NULL, *path = NULL;
 	int opt, ret;
@@ -58,6 +60,10 @@ int cmd_config(int argc, char **argv, struct hrdex_global *g)
 			goto cleanup;
 		}
 		file = path;
+		if (hrdex_state_check_dir(dir) < 0) {
+			ret = cmd_fail();
+			goto cleanup;
+		}
 	}
 	if (!hrdex_fs_exists(file)) {
 		hrdex_error_set(HRDEX_EX_CONFIG, "'%s' does not exist", file);
@@ -68,9 +74,29 @@ int cmd_config(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
+	/* The key and the branches are the state directory's: a FILE checked
+	 * elsewhere (-f) is compared with them when there is one. */
+	if (!dir)
+		dir = hrdex_state_resolve(g->state_dir);
+	if (!dir) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	if (hrdex_state_open(&s, dir, 0) < 0) {
+		if (file == path) {
+			ret = cmd_fail();
+			goto cleanup;
+		}
+		hrdex_error_clear();
+	} else if (hrdex_state_check_publisher(s, c) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
 	printf("configuration OK\n");
 	ret = 0;
 cleanup:
+	hrdex_state_free(s);
 	hrdex_config_free(c);
 	free(path);
 	free(dir);

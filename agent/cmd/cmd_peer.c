@@ -13,27 +13,17 @@
 #include <cjson/cJSON.h>
 
 static const char peer_usage[] =
-	"usage: hrdex peer add NAME URL [--publisher P]... [--ssh-key FILE]\n"
-	"       hrdex peer list [--json]\n"
-	"       hrdex peer remove NAME\n"
+	"usage: hrdex [-C DIR] peer add NAME URL [--publisher P]... [--ssh-key FILE]\n"
+	"       hrdex [-C DIR] peer list [--json]\n"
+	"       hrdex [-C DIR] peer remove NAME\n"
 	"\n"
-	"A peer is a git URL this agent pulls publisher branches from: file://,\n"
-	"git://, https:// or ssh:// (with --ssh-key, an unencrypted private key).\n"
+	"A peer is a git URL this agent pulls publisher branches from:\n"
+	"file:///PATH, git://HOST[:PORT]/PATH, http(s)://HOST[:PORT]/PATH,\n"
+	"ssh://[USER@]HOST[:PORT]/PATH or USER@HOST:PATH (ssh, with --ssh-key, an\n"
+	"unencrypted private key); anything else exits 64 at once.\n"
 	"With --publisher (repeatable), only those publishers' branches are taken\n"
 	"from the peer; by default every trusted publisher's.  NAME: letters,\n"
 	"digits, '.', '_' and '-'.  'remove' also drops refs/peers/NAME/*.\n";
-
-static int url_valid(const char *url)
-{
-	const unsigned char *p;
-
-	if (!*url || url[0] == '-')
-		return 0;
-	for (p = (const unsigned char *)url; *p; p++)
-		if (*p <= ' ' || *p == 0x7f)
-			return 0;
-	return 1;
-}
 
 static int open_state(struct hrdex_state **st, struct hrdex_global *g, unsigned flags)
 {
@@ -89,8 +79,8 @@ static int peer_add(int argc, char **argv, struct hrdex_global *g)
 		cmd_usage_error(peer_usage, "invalid peer name '%s'", name);
 		goto cleanup;
 	}
-	if (!url_valid(url)) {
-		cmd_usage_error(peer_usage, "invalid URL '%s'", url);
+	if (hrdex_git_url_check(url) < 0) {
+		cmd_usage_error(NULL, "invalid URL %s", hrdex_error_message());
 		goto cleanup;
 	}
 	for (i = 0; i < npubs; i++)
@@ -148,7 +138,6 @@ static int peer_list(int argc, char **argv, struct hrdex_global *g)
 		return cmd_fail();
 	if (json) {
 		cJSON *root = cJSON_CreateArray();
-		char *text = NULL;
 
 		for (i = 0; root && i < st->config->npeers; i++) {
 			const struct hrdex_peer *p = &st->config->peers[i];
@@ -165,12 +154,10 @@ static int peer_list(int argc, char **argv, struct hrdex_global *g)
 			for (j = 0; l && j < p->npublishers; j++)
 				cJSON_AddItemToArray(l, cJSON_CreateString(p->publishers[j]));
 		}
-		text = root ? cJSON_Print(root) : NULL;
-		if (text)
-			printf("%s\n", text);
-		else
-			ret = HRDEX_EX_SOFTWARE;
-		free(text);
+		if (!root && hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory"))
+			ret = cmd_fail();
+		else if (cmd_print_json(root) < 0)
+			ret = cmd_fail();
 		cJSON_Delete(root);
 	} else {
 		for (i = 0; i < st->config->npeers; i++) {

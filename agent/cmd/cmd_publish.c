@@ -55,7 +55,6 @@ static void print_result(const struct hrdex_publish_result *res, char **refs, si
 		git_oid_tostr(id, sizeof(id), &res->commit);
 	if (json) {
 		cJSON *o = cJSON_CreateObject(), *list = NULL;
-		struct hrdex_buf b = HRDEX_BUF_INIT;
 
 		if (res->committed)
 			cJSON_AddStringToObject(o, "commit", id);
@@ -73,9 +72,8 @@ static void print_result(const struct hrdex_publish_result *res, char **refs, si
 			cJSON_AddStringToObject(e, "status", kind_name(res->kinds[i]));
 			cJSON_AddItemToArray(list, e);
 		}
-		if (hrdex_json_compact(&b, o) == 0)
-			printf("%s\n", b.ptr);
-		hrdex_buf_free(&b);
+		if (cmd_print_json(o) < 0)
+			fprintf(stderr, "hrdex: %s\n", hrdex_error_message());
 		cJSON_Delete(o);
 		return;
 	}

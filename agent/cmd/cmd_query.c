@@ -24,8 +24,9 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: hrdex query [FILTERS] [--text QUERY] [--sort ORDER] [--limit N] [--offset N]\n"
-	"                   [--format jsonl|json|table|refs|csv|ics] [--json] [--fields LIST]\n"
+	"usage: hrdex [-C DIR] query [FILTERS] [--text QUERY] [--sort ORDER] [--limit N]\n"
+	"                            [--offset N] [--format jsonl|json|table|refs|csv|ics] [--json]\n"
+	"                            [--fields LIST]\n"
 	"\n"
 	"Search the local cache of current documents (every accepted publisher).\n"
 	"\n"
@@ -38,8 +39,10 @@ static const char usage[] =
 	"                     visit's country, a decision's states, an event's place.country\n"
 	"  --theme SLUG       with this theme or group (themes, a recommendation's groups;\n"
 	"                     e.g. human-rights-defenders)\n"
-	"  --since DATE       dated on or after DATE (YYYY-MM-DD); events and visits:\n"
-	"  --until DATE       their [start, end] overlaps [since, until]\n"
+	"  --since DATE       dated on or after DATE (YYYY-MM-DD)\n"
+	"  --until DATE       dated on or before DATE (YYYY-MM-DD)\n"
+	"                     (an event or a visit matches when its [start, end]\n"
+	"                     overlaps [--since, --until])\n"
 	"  --text QUERY       full-text search in titles, summaries and texts, every\n"
 	"                     language (SQLite FTS5 syntax: words, \"phrases\", AND, OR,\n"
 	"                     NOT, prefix*, title:word); ranked by relevance\n"
@@ -396,6 +399,10 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 	path = dir ? hrdex_path_join(dir, "cache.db") : NULL;
 	if (!path) {
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		ret = cmd_fail();
+		goto cleanup;
+	}
+	if (hrdex_state_check_dir(dir) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}

@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: hrdex reindex [--json]\n"
+	"usage: hrdex [-C DIR] reindex [--json]\n"
 	"\n"
 	"Rebuild the cache (cache.db) from every publisher branch of repo.git. The new\n"
 	"cache is built aside and renamed over the old one, so readers see the old or\n"

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 static const char usage[] =
 	"usage: hrdex [-C DIR] site [--out DIR] [--title TEXT] [--json]\n"
 	"\n"
@@ -42,7 +44,7 @@ int cmd_site(int argc, char **argv, struct hrdex_global *g)
 	struct hrdex_site_stats st;
 	const char *out = NULL, *title = NULL;
 	char *dir = NULL, *path = NULL;
-	int c, json = g->json, ret;
+	int c, r, json = g->json, ret;
 
 	while ((c = getopt_long(argc, argv, "o:t:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -76,16 +78,25 @@ int cmd_site(int argc, char **argv, struct hrdex_global *g)
 		goto cleanup;
 	}
 	if (json) {
-		printf("{\"out\": \"");
-		for (c = 0; path[c]; c++) /* a path: escape what JSON needs */
-			if (path[c] == '"' || path[c] == '\\')
-				printf("\\%c", path[c]);
-			else if ((unsigned char)path[c] < 0x20)
-				printf("\\u%04x", (unsigned char)path[c]);
-			else
-				putchar(path[c]);
-		printf("\", \"generation\": %lu, \"documents\": %zu, \"publishers\": %zu, \"written\": %zu, "
-		       "\"unchanged\": %zu}\n", st.generation, st.documents, st.publishers, st.written, st.linked);
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o || !cJSON_AddStringToObject(o, "out", path) ||
+		    !cJSON_AddNumberToObject(o, "generation", (double)st.generation) ||
+		    !cJSON_AddNumberToObject(o, "documents", (double)st.documents) ||
+		    !cJSON_AddNumberToObject(o, "publishers", (double)st.publishers) ||
+		    !cJSON_AddNumberToObject(o, "written", (double)st.written) ||
+		    !cJSON_AddNumberToObject(o, "unchanged", (double)st.linked)) {
+			cJSON_Delete(o);
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			ret = cmd_fail();
+			goto cleanup;
+		}
+		r = cmd_print_json(o);
+		cJSON_Delete(o);
+		if (r < 0) {
+			ret = cmd_fail();
+			goto cleanup;
+		}
 	} else {
 		printf("site: %zu document%s from %zu publisher%s at %s/index.html (%zu files written, "
 		       "%zu unchanged)\n", st.documents, st.documents == 1 ? "" : "s", st.publishers,

@@ -20,13 +20,15 @@ static const char status_usage[] =
 	"\n"
 	"Show the service's health from status.json (peers, webhooks, counters),\n"
 	"with the publishers and the outbox read now.  Exit 2 when unhealthy:\n"
-	"status.json older than status.maxAge (is 'hrdex run' running?), a peer or\n"
+	"'hrdex run' not running (nobody holds run.pid; a 'run --once' pass is\n"
+	"judged by age), status.json older than status.maxAge, a peer or\n"
 	"webhook with status.maxFailures consecutive failures, or a peer without a\n"
 	"successful sync for status.maxAge seconds, or no readable cache.db.\n"
 	"The cache line says how many documents scripts can query and whether\n"
 	"the cache is behind the branches (the next sync or publish catches up).\n"
 	"\n"
-	"  --json   the status as JSON, with \"healthy\" and \"problems\" added\n";
+	"  --json   the status as JSON, with \"running\", \"healthy\" and \"problems\"\n"
+	"           added\n";
 
 /* What scripts can query now: read from cache.db, not from status.json. */
 struct cache_health {
@@ -126,7 +128,16 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 	if (have_status) {
 		ago(a, sizeof(a), now - st->updated);
 		ago(b, sizeof(b), now - st->started);
-		printf("  status written %s ago by pid %lld (service started %s ago)\n", a, (long long)st->pid, b);
+		if (st->service < 0 && st->stopped) {
+			ago(b, sizeof(b), now - st->stopped);
+			printf("  not running: 'hrdex run' (pid %lld) stopped %s ago\n", (long long)st->pid, b);
+		} else if (st->service < 0 && !st->once) {
+			printf("  not running: 'hrdex run' (pid %lld) is gone; status written %s ago\n",
+			       (long long)st->pid, a);
+		} else {
+			printf("  status written %s ago by pid %lld (service started %s ago)\n", a,
+			       (long long)st->pid, b);
+		}
 	} else {
 		printf("  no status.json: 'hrdex run' has not run here\n");
 	}
@@ -210,7 +221,7 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 static int print_json(const struct hrdex_status *st, const struct hrdex_problems *why,
 		      const struct cache_health *cache)
 {
-	struct hrdex_buf b = HRDEX_BUF_INIT, out = HRDEX_BUF_INIT;
+	struct hrdex_buf b = HRDEX_BUF_INIT;
 	cJSON *o = NULL, *list, *co;
 	size_t i;
 	int ret = -1;
@@ -226,18 +237,18 @@ static int print_json(const struct hrdex_status *st, const struct hrdex_problems
 	} else if (co) {
 		cJSON_AddStringToObject(co, "error", cache->error);
 	}
+	if (st->service)
+		cJSON_AddBoolToObject(o, "running", st->service > 0);
 	cJSON_AddBoolToObject(o, "healthy", why->count == 0);
 	list = cJSON_AddArrayToObject(o, "problems");
 	for (i = 0; list && i < why->count; i++)
 		cJSON_AddItemToArray(list, cJSON_CreateString(why->items[i].message));
-	if (hrdex_json_canonical(&out, o) < 0)
+	if (cmd_print_json(o) < 0)
 		goto cleanup;
-	fputs(out.ptr, stdout);
 	ret = 0;
 cleanup:
 	cJSON_Delete(o);
 	hrdex_buf_free(&b);
-	hrdex_buf_free(&out);
 	return ret;
 }
 
@@ -290,6 +301,7 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 			goto cleanup;
 		}
 	}
+	st.service = hrdex_status_service_running(dir);
 	st.outbox_pending = (int64_t)hrdex_outbox_pending(s);
 	snprintf(st.publisher, sizeof(st.publisher), "%s", s->config->publisher);
 	if (hrdex_status_health(&st, s->config, now, &why) < 0) {

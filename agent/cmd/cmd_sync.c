@@ -3,6 +3,7 @@
  */
 #include "cmd.h"
 #include "error.h"
+#include "log.h"
 #include "mirror.h"
 #include "state.h"
 #include "sync.h"
@@ -14,13 +15,15 @@
 #include <cjson/cJSON.h>
 
 static const char sync_usage[] =
-	"usage: hrdex sync [--json] [PEER...]\n"
+	"usage: hrdex [-C DIR] sync [--json] [PEER...]\n"
 	"\n"
 	"Fetch from every peer (or only the ones named), check each publisher branch\n"
 	"they offer against the acceptance rules, move the branches that pass, then\n"
 	"rebuild main, view/ and the cache, and push to the mirrors.  A branch that\n"
 	"fails a rule stays where it was; the reason is logged and kept for\n"
-	"'hrdex status'; the next sync tries again.\n"
+	"'hrdex status'; the next sync tries again.  Each event (a branch accepted\n"
+	"or rejected, a peer that failed) is one log line on stderr; stdout gets\n"
+	"the summary.\n"
 	"\n"
 	"  --json   print a JSON summary: per peer, fetched/unreachable/error, and per\n"
 	"           branch, accepted (from, to), rejected (rule, reason), current or behind\n"
@@ -67,7 +70,6 @@ static int add_oid(cJSON *o, const char *key, const git_oid *id)
 static int print_json(const struct hrdex_sync_report *r)
 {
 	cJSON *root = cJSON_CreateObject(), *peers;
-	char *text = NULL;
 	size_t i, j;
 	int ret = -1;
 
@@ -122,39 +124,17 @@ static int print_json(const struct hrdex_sync_report *r)
 	    !cJSON_AddNumberToObject(root, "elapsed_ms", (double)r->elapsed_ms) ||
 	    (r->main_moved ? add_oid(root, "main", &r->main) < 0 : !cJSON_AddNullToObject(root, "main")))
 		goto cleanup;
-	text = cJSON_Print(root);
-	if (!text)
-		goto cleanup;
-	printf("%s\n", text);
-	ret = 0;
+	ret = cmd_print_json(root);
 cleanup:
-	free(text);
 	cJSON_Delete(root);
 	return ret;
 }
 
+/* Each event (a branch accepted or rejected, a peer that failed) is one log
+ * line on stderr, as under the service; stdout gets the summary, so a
+ * terminal shows every event once. */
 static void print_text(const struct hrdex_sync_report *r)
 {
-	char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
-	size_t i;
-
-	for (i = 0; i < r->npeers; i++)
-		if (r->peers[i].status != HRDEX_FETCH_OK)
-			printf("%-11s %s: %s\n", peer_status(r->peers[i].status), r->peers[i].name,
-			       r->peers[i].message);
-	for (i = 0; i < r->nbranches; i++) {
-		const struct hrdex_sync_branch *br = &r->branches[i];
-
-		git_oid_tostr(a, sizeof(a), &br->from);
-		git_oid_tostr(b, sizeof(b), &br->offered);
-		if (br->status == HRDEX_BRANCH_ACCEPTED)
-			printf("accepted    %s %.12s..%.12s via %s (+%zu ~%zu -%zu)\n", br->publisher,
-			       br->is_new ? "(new)" : a, b, r->peers[br->peer].name, br->added, br->changed,
-			       br->removed);
-		else if (br->status == HRDEX_BRANCH_REJECTED)
-			printf("rejected    %s %.12s from %s (%s): %s\n", br->publisher, b, r->peers[br->peer].name,
-			       br->rule, br->reason);
-	}
 	printf("sync: %zu peer%s, %zu accepted, %zu rejected, %zu unreachable (%lld ms)\n", r->npeers,
 	       r->npeers == 1 ? "" : "s", r->accepted, r->rejected, r->unreachable, (long long)r->elapsed_ms);
 }
@@ -193,12 +173,18 @@ int cmd_sync(int argc, char **argv, struct hrdex_global *g)
 		ret = dir ? cmd_fail() : HRDEX_EX_SOFTWARE;
 		goto cleanup;
 	}
+	for (i = 0; (size_t)i < rep.npeers; i++)
+		if (rep.peers[i].status != HRDEX_FETCH_OK)
+			hrdex_log_warn("peer '%s' %s: %s", rep.peers[i].name,
+				       rep.peers[i].status == HRDEX_FETCH_UNREACHABLE ? "unreachable" : "failed",
+				       rep.peers[i].message);
 	/* Mirrors get what we have now, whatever the peers did; failures are logged. */
 	if (hrdex_mirror_push(st) < 0)
 		fprintf(stderr, "hrdex: warning: %s\n", hrdex_error_message());
 	if (json ? print_json(&rep) < 0 : (print_text(&rep), 0)) {
-		fprintf(stderr, "hrdex: out of memory\n");
-		ret = HRDEX_EX_SOFTWARE;
+		if (!hrdex_error_message()[0])
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		ret = cmd_fail();
 		goto cleanup;
 	}
 	ret = rep.unreachable ? HRDEX_EX_UNAVAILABLE : rep.rejected ? HRDEX_EX_REJECTED : HRDEX_EX_OK;

@@ -31,7 +31,6 @@ static const char usage[] =
 static void print_json(const char *origin, const struct hrdex_problems *p)
 {
 	cJSON *o = cJSON_CreateObject(), *list;
-	struct hrdex_buf b = HRDEX_BUF_INIT;
 	size_t i;
 
 	cJSON_AddStringToObject(o, "file", origin);
@@ -45,9 +44,8 @@ static void print_json(const char *origin, const struct hrdex_problems *p)
 		cJSON_AddStringToObject(e, "message", p->items[i].message);
 		cJSON_AddItemToArray(list, e);
 	}
-	if (hrdex_json_compact(&b, o) == 0)
-		printf("%s\n", b.ptr);
-	hrdex_buf_free(&b);
+	if (cmd_print_json(o) < 0)
+		fprintf(stderr, "hrdex: %s\n", hrdex_error_message());
 	cJSON_Delete(o);
 }
 

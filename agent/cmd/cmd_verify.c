@@ -181,7 +181,6 @@ static void print(const struct findings *f, const git_strarray *pubs, const size
 
 	if (json) {
 		cJSON *o = cJSON_CreateObject(), *list, *br;
-		struct hrdex_buf b = HRDEX_BUF_INIT;
 
 		cJSON_AddBoolToObject(o, "ok", f->count == 0);
 		br = cJSON_AddObjectToObject(o, "branches");
@@ -196,9 +195,8 @@ static void print(const struct findings *f, const git_strarray *pubs, const size
 			cJSON_AddStringToObject(e, "message", f->items[i].message);
 			cJSON_AddItemToArray(list, e);
 		}
-		if (hrdex_json_compact(&b, o) == 0)
-			printf("%s\n", b.ptr);
-		hrdex_buf_free(&b);
+		if (cmd_print_json(o) < 0)
+			fprintf(stderr, "hrdex: %s\n", hrdex_error_message());
 		cJSON_Delete(o);
 		return;
 	}

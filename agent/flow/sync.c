@@ -938,10 +938,9 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 		out->peers[i].bytes = job->bytes;
 		snprintf(out->peers[i].message, sizeof(out->peers[i].message), "%s", job->message);
 		if (job->status != HRDEX_FETCH_OK) {
+			/* In the report, not logged: each caller says it once
+			 * (`sync`, or the service with its next try). */
 			out->unreachable++;
-			hrdex_log_warn("peer '%s' %s: %s", job->name,
-				       job->status == HRDEX_FETCH_UNREACHABLE ? "unreachable" : "failed",
-				       job->message);
 			continue;
 		}
 		hrdex_log_debug("fetched from '%s' in %lld ms: %zu branches", job->name,

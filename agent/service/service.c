@@ -175,6 +175,13 @@ static int claim(struct service *sv)
 		free(path);
 		return -1;
 	}
+	/* `hrdex status` holds a shared lock for an instant to see whether
+	 * we run: wait that out, but not another service. */
+	for (n = 0; flock(sv->run_fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK && n < 5; n++) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
 	if (flock(sv->run_fd, LOCK_EX | LOCK_NB) < 0) {
 		ssize_t r = read(sv->run_fd, pid, sizeof(pid) - 1);
 
@@ -750,6 +757,7 @@ int hrdex_service_run(const char *dir, const struct hrdex_service_opts *opts,
 	sv.state->interrupt = stop_requested;
 	sv.state->interrupt_payload = &sv;
 	sv.st.started = now_s();
+	sv.st.once = sv.once;
 	if (sched_update(&sv, now_s()) < 0 || hrdex_hooks_start(&sv.hooks, dir, sv.state->config) < 0)
 		goto cleanup;
 	sv.next_outbox = now_s();
@@ -774,8 +782,18 @@ int hrdex_service_run(const char *dir, const struct hrdex_service_opts *opts,
 		write_status(&sv); /* with the deliveries just made */
 		hrdex_state_unlock(sv.state);
 	}
-	if (!sv.once)
+	if (!sv.once) {
+		/* Monitors see a clean stop at once (hrdex_up 0, "stopped"),
+		 * not a healthy service until status.maxAge runs out. */
+		sv.st.stopped = now_s();
+		if (hrdex_state_lock(sv.state, 1) == 0) {
+			write_status(&sv);
+			hrdex_state_unlock(sv.state);
+		} else {
+			hrdex_log_warn("cannot record the stop in status.json: %s", hrdex_error_message());
+		}
 		hrdex_log_info("stopped");
+	}
 	if (result)
 		*result = sv.result;
 	ret = 0;

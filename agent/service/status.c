@@ -8,10 +8,14 @@
 #include "readme.h"
 #include "repo.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #define STATUS_MAX ((size_t)64 << 20)
 
@@ -240,6 +244,9 @@ int hrdex_status_to_json(struct hrdex_buf *out, const struct hrdex_status *st)
 	cJSON_AddNumberToObject(o, "pid", (double)st->pid);
 	add_time(o, "started", st->started);
 	add_time(o, "updated", st->updated);
+	add_time(o, "stopped", st->stopped);
+	if (st->once)
+		cJSON_AddTrueToObject(o, "once");
 	list = cJSON_AddArrayToObject(o, "peers");
 	for (i = 0; list && i < st->npeers; i++) {
 		const struct hrdex_status_peer *p = &st->peers[i];
@@ -335,6 +342,8 @@ int hrdex_status_from_json(struct hrdex_status *st, const char *data, size_t len
 	st->started = get_int(o, "started");
 	st->updated = get_int(o, "updated");
 	st->pid = get_int(o, "pid");
+	st->stopped = get_int(o, "stopped");
+	st->once = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "once"));
 	get_str(st->publisher, sizeof(st->publisher), o, "publisher");
 	list = cJSON_GetObjectItemCaseSensitive(o, "peers");
 	cJSON_ArrayForEach(e, list) {
@@ -462,8 +471,8 @@ int hrdex_status_metrics(struct hrdex_buf *b, const struct hrdex_status *st)
 		else
 			TRY(hrdex_buf_printf(b, " %.0f\n", v));
 	}
-	TRY(header(b, "hrdex_up", "gauge", "1 while the service runs passes (see hrdex_last_pass_timestamp_seconds)."));
-	TRY(sample(b, "hrdex_up", NULL, NULL, 1));
+	TRY(header(b, "hrdex_up", "gauge", "1 while the service runs passes (see hrdex_last_pass_timestamp_seconds), 0 once it stopped."));
+	TRY(sample(b, "hrdex_up", NULL, NULL, st->stopped ? 0 : 1));
 	TRY(header(b, "hrdex_start_timestamp_seconds", "gauge", "When the service started, unix time."));
 	TRY(sample(b, "hrdex_start_timestamp_seconds", NULL, NULL, (double)st->started));
 	TRY(header(b, "hrdex_last_pass_timestamp_seconds", "gauge", "When the last pass ended, unix time."));
@@ -658,6 +667,25 @@ void hrdex_status_prune_rejections(struct hrdex_status *st, const struct hrdex_c
 
 /* ---- health ---- */
 
+int hrdex_status_service_running(const char *dir)
+{
+	char *path = hrdex_path_join(dir, "run.pid");
+	int fd, r;
+
+	if (!path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return errno == ENOENT ? -1 : 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		r = -1;
+	else
+		r = errno == EWOULDBLOCK ? 1 : 0;
+	close(fd); /* releases a lock we took */
+	return r;
+}
+
 int hrdex_status_health(const struct hrdex_status *st, const struct hrdex_config *c, int64_t now,
 			struct hrdex_problems *why)
 {
@@ -666,6 +694,11 @@ int hrdex_status_health(const struct hrdex_status *st, const struct hrdex_config
 #define ADD(...) do { if (hrdex_problems_add(why, "", "health", __VA_ARGS__) < 0) return -1; } while (0)
 	if (!st->updated)
 		ADD("no status.json: is 'hrdex run' running?");
+	else if (st->service < 0 && st->stopped)
+		ADD("'hrdex run' is not running: it stopped %lld s ago", (long long)(now - st->stopped));
+	else if (st->service < 0 && !st->once)
+		ADD("'hrdex run' is not running: pid %lld is gone without stopping cleanly",
+		    (long long)st->pid);
 	else if (now - st->updated > c->status_max_age)
 		ADD("status.json was last written %lld s ago (status.maxAge is %lld); is 'hrdex run' running?",
 		    (long long)(now - st->updated), (long long)c->status_max_age);

@@ -65,6 +65,9 @@ struct hrdex_status {
 	int64_t updated;        /* when written */
 	int64_t started;        /* when the service started */
 	int64_t pid;
+	int64_t stopped;        /* when the service stopped cleanly (SIGTERM, SIGINT); 0 while it runs */
+	int once;               /* written by `run --once`: nobody holds run.pid between passes */
+	int service;            /* not in status.json: 1 run.pid is locked, -1 it is not, 0 unknown */
 	char publisher[33];
 	struct hrdex_status_peer *peers;
 	size_t npeers;
@@ -119,8 +122,16 @@ int hrdex_status_merge_rejections(struct hrdex_status *st, const cJSON *list, co
 void hrdex_status_prune_rejections(struct hrdex_status *st, const struct hrdex_config *c);
 
 /*
+ * Whether an `hrdex run` holds DIR/run.pid: 1 yes, -1 no (no file, or its
+ * lock is free), 0 unknown (cannot open it).  Takes a shared lock for an
+ * instant when it is free; the service's claim retries past that.
+ */
+int hrdex_status_service_running(const char *dir);
+
+/*
  * Health at now against the thresholds of c: one problem per reason
- * (status.json older than status.maxAge, a peer with status.maxFailures
+ * (the service not running when st->service says so and status.json was not
+ * written by `run --once`, status.json older than status.maxAge, a peer with status.maxFailures
  * consecutive failures or no success for status.maxAge).  Returns the number
  * of problems, or -1 when out of memory.
  */

@@ -254,6 +254,79 @@ cleanup:
 	return ret;
 }
 
+/* HOST[:PORT] of a git URL (scheme://[USER@]HOST[:PORT]/PATH or scp-like
+ * USER@HOST:PATH), for messages; the whole URL when it has no host. */
+static void url_host(char *out, size_t size, const char *url)
+{
+	const char *p = strstr(url, "://"), *end, *at;
+
+	if (p) {
+		p += 3;
+		end = p + strcspn(p, "/?#");
+	} else {
+		p = url;
+		end = p + strcspn(p, ":");
+	}
+	at = memchr(p, '@', (size_t)(end - p));
+	if (at)
+		p = at + 1;
+	if (p == end)
+		snprintf(out, size, "%s", url);
+	else
+		snprintf(out, size, "%.*s", (int)(end - p), p);
+}
+
+/*
+ * Say why libgit2 failed, in words a person acts on: libgit2 and libssh2
+ * report transport failures in their own terms ("Failed getting banner",
+ * "early EOF", "invalid or unknown remote ssh hostkey").  Unknown messages
+ * pass unchanged.
+ */
+static void child_say_git(int fd, const char *status, const char *url)
+{
+	static const struct {
+		const char *needle;   /* in libgit2's message */
+		const char *say;      /* one %s: the host (HOST[:PORT]) or the URL */
+		int host;             /* %s is the host, else the URL */
+		int detail;           /* append libgit2's message */
+	} known[] = {
+		{ "Connection refused", "connection refused by %s: nothing listens there", 1, 0 },
+		{ "unknown remote ssh hostkey", "host key unknown for %s: add it to ~/.ssh/known_hosts "
+						"of the account running hrdex (ssh-keyscan)", 1, 0 },
+		{ "Failed getting banner", "no ssh server answers at %s", 1, 1 },
+		{ "SSH authentication methods", "the ssh server at %s ended the login: is the key "
+						"(peer.NAME.sshKey) in its authorized_keys?", 1, 1 },
+		{ "Failed to authenticate", "the ssh server at %s refused the key (peer.NAME.sshKey)", 1, 1 },
+		{ "Connection reset", "the server at %s hung up: does it speak git over this scheme?", 1, 1 },
+		{ "no such repository", "no git repository at '%s'", 0, 1 },
+		{ "repository not exported", "no git repository at '%s'", 0, 1 },
+		{ "does not appear to be a git repository", "no git repository at '%s'", 0, 0 },
+		{ "failed to resolve path", "no git repository at '%s'", 0, 0 },
+		{ "could not find repository", "no git repository at '%s'", 0, 0 },
+		{ "status code: 404", "no git repository at '%s'", 0, 1 },
+		{ "early EOF", "no git repository at '%s', or the server hung up", 0, 1 },
+		{ "failed to resolve address", "unknown host in '%s'", 0, 1 },
+		{ "timed out", "timed out talking to %s", 1, 1 },
+	};
+	const char *msg = git_message();
+	char host[256], say[768];
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strstr(msg, known[i].needle))
+			break;
+	if (i == sizeof(known) / sizeof(known[0])) {
+		child_say(fd, "%s %s", status, msg);
+		return;
+	}
+	url_host(host, sizeof(host), url);
+	snprintf(say, sizeof(say), known[i].say, known[i].host ? host : url);
+	if (known[i].detail)
+		child_say(fd, "%s %s (%s)", status, say, msg);
+	else
+		child_say(fd, "%s %s", status, say);
+}
+
 /* An anonymous remote for url, connected in direction dir; the parent is
  * told "connected" (its connect deadline ends there) or why not. */
 static int child_connect(git_remote **out, git_repository *repo, const char *url, git_direction dir,
@@ -264,7 +337,7 @@ static int child_connect(git_remote **out, git_repository *repo, const char *url
 		return -1;
 	}
 	if (git_remote_connect(*out, dir, cbs, NULL, NULL) < 0) {
-		child_say(fd, "unreachable %s", git_message());
+		child_say_git(fd, "unreachable", url);
 		return -1;
 	}
 	child_say(fd, "connected");
@@ -297,7 +370,7 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 	if (child_connect(&remote, repo, job->url, GIT_DIRECTION_FETCH, &cbs, fd) < 0)
 		goto cleanup;
 	if (git_remote_ls(&heads, &nheads, remote) < 0) {
-		child_say(fd, "error cannot list refs: %s", git_message());
+		child_say_git(fd, "error", job->url);
 		goto cleanup;
 	}
 	specs.strings = calloc(job->nwanted + 1, sizeof(char *));
@@ -346,7 +419,7 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 				child_say(fd, "error the peer's pack needs more memory than the fetch "
 					  "process may use (limits.fetch + 512 MiB)");
 			else
-				child_say(fd, "error %s", git_message());
+				child_say_git(fd, "error", job->url);
 			goto cleanup;
 		}
 	}

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "fs.h"
 #include "log.h"
+#include "repo.h"
 #include "schema.h"
 
 #include <dirent.h>
@@ -169,6 +170,135 @@ int hrdex_state_reload_signers(struct hrdex_state *s)
 	return 0;
 }
 
+/* Our public key: the loaded key, else keys/id_ed25519.pub (readable by
+ * `config check` run as another user), else the private key. */
+static int own_public_key(unsigned char pk[32], const struct hrdex_state *s)
+{
+	struct hrdex_buf text = HRDEX_BUF_INIT;
+	struct hrdex_key key;
+	char *path;
+	int r;
+
+	if (s->have_key) {
+		memcpy(pk, s->key.pk, 32);
+		return 0;
+	}
+	path = hrdex_state_path(s, "keys/id_ed25519.pub");
+	if (!path)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (hrdex_fs_exists(path)) {
+		r = hrdex_fs_read(&text, path, 64 * 1024) < 0 ? -1 : hrdex_key_parse_public(pk, text.ptr);
+		if (r < 0)
+			hrdex_error_set(HRDEX_EX_CONFIG, "'%s': %s", path, hrdex_error_message());
+		hrdex_buf_free(&text);
+		free(path);
+		return r;
+	}
+	free(path);
+	path = hrdex_state_path(s, "keys/id_ed25519");
+	if (!path)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	memset(&key, 0, sizeof(key));
+	r = hrdex_key_load(&key, path);
+	if (r == 0)
+		memcpy(pk, key.pk, 32);
+	hrdex_key_wipe(&key);
+	free(path);
+	return r;
+}
+
+/* 1 when the tip of publisher's branch was signed with pk (a branch written
+ * by this agent under that name), else 0. */
+static int branch_signed_by(git_repository *repo, const char *publisher, const unsigned char pk[32])
+{
+	struct hrdex_signers *only = NULL;
+	struct hrdex_buf line = HRDEX_BUF_INIT;
+	git_oid tip;
+	int yes = 0;
+
+	if (hrdex_repo_tip(&tip, repo, publisher) == 0 &&
+	    hrdex_buf_printf(&line, "%s namespaces=\"git\" ", publisher) == 0 &&
+	    hrdex_key_public_line(&line, pk, NULL) == 0 &&
+	    hrdex_signers_parse(&only, line.ptr, line.len, "own key") == 0)
+		yes = hrdex_commit_verify(repo, &tip, only, publisher) == 0;
+	hrdex_error_clear();
+	hrdex_signers_free(only);
+	hrdex_buf_free(&line);
+	return yes;
+}
+
+int hrdex_state_check_publisher(const struct hrdex_state *s, const struct hrdex_config *c)
+{
+	unsigned char pk[32];
+	const char *bound = NULL;
+	git_strarray pubs = { NULL, 0 };
+	git_oid tip;
+	size_t i;
+	int r, ret = 0;
+
+	if (own_public_key(pk, s) < 0)
+		return -1;
+	for (i = 0; s->signers && i < s->signers->count; i++) {
+		const struct hrdex_signer *e = &s->signers->items[i];
+
+		if (e->cert_authority || memcmp(e->pk, pk, 32))
+			continue;
+		if (!strcmp(e->principal, c->publisher))
+			break;
+		if (!bound)
+			bound = e->principal;
+	}
+	if (!s->signers || i == s->signers->count) {
+		if (bound)
+			return hrdex_error_set(HRDEX_EX_CONFIG,
+					       "%s: hrdex.publisher: '%s' differs from '%s', the publisher "
+					       "allowed_signers trusts for this agent's key; peers would refuse "
+					       "its commits (set hrdex.publisher back to '%s')",
+					       c->path, c->publisher, bound, bound);
+		return hrdex_error_set(HRDEX_EX_CONFIG,
+				       "%s: hrdex.publisher: allowed_signers does not trust this agent's key "
+				       "for '%s' (nor for any publisher)", c->path, c->publisher);
+	}
+	r = hrdex_repo_tip(&tip, s->repo, c->publisher);
+	if (r != 1)
+		return r < 0 ? -1 : 0;
+	/* No branch of ours yet: a new agent, or a renamed one about to
+	 * abandon the branch it wrote. */
+	if (hrdex_repo_publishers(&pubs, s->repo) < 0)
+		return -1;
+	for (i = 0; i < pubs.count; i++) {
+		if (strcmp(pubs.strings[i], c->publisher) && branch_signed_by(s->repo, pubs.strings[i], pk)) {
+			ret = hrdex_error_set(HRDEX_EX_CONFIG,
+					      "%s: hrdex.publisher: '%s' would start a new branch, but this "
+					      "agent's key wrote branch '%s', which would be orphaned "
+					      "(set hrdex.publisher back to '%s')",
+					      c->path, c->publisher, pubs.strings[i], pubs.strings[i]);
+			break;
+		}
+	}
+	git_strarray_dispose(&pubs);
+	return ret;
+}
+
+int hrdex_state_check_dir(const char *dir)
+{
+	char *conf;
+	int have;
+
+	if (!hrdex_fs_exists(dir))
+		return hrdex_error_set(HRDEX_EX_CONFIG, "no state directory '%s'; run 'hrdex init' or pass -C DIR",
+				       dir);
+	conf = hrdex_path_join(dir, "hrdex.conf");
+	if (!conf)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	have = hrdex_fs_exists(conf);
+	free(conf);
+	if (!have)
+		return hrdex_error_set(HRDEX_EX_CONFIG, "'%s' is not an hrdex state directory (no hrdex.conf); "
+				       "run 'hrdex init' or pass -C DIR", dir);
+	return 0;
+}
+
 int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 {
 	struct hrdex_state *s = calloc(1, sizeof(*s));
@@ -184,10 +314,11 @@ int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
 	}
+	if (hrdex_state_check_dir(dir) < 0)
+		goto cleanup;
 	path = hrdex_state_path(s, "hrdex.conf");
-	if (!path || !hrdex_fs_exists(path)) {
-		hrdex_error_set(HRDEX_EX_CONFIG, "'%s' is not an hrdex state directory (no hrdex.conf); "
-				"run 'hrdex init' or pass -C DIR", dir);
+	if (!path) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
 	}
 	if ((flags & HRDEX_STATE_LOCK) && take_lock(s, !(flags & HRDEX_STATE_NOWAIT)) < 0)
@@ -208,6 +339,8 @@ int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 		if (!path || hrdex_key_load(&s->key, path) < 0)
 			goto cleanup;
 		s->have_key = 1;
+		if (hrdex_state_check_publisher(s, s->config) < 0)
+			goto cleanup;
 	}
 	if (flags & HRDEX_STATE_SCHEMAS) {
 		if (hrdex_schemas_new(&s->schemas) < 0 || hrdex_schemas_add_builtin(s->schemas) < 0)

@@ -44,6 +44,15 @@ enum {
 /* -C DIR, else $HRDEX_HOME, else ./hrdex-data; caller frees. */
 char *hrdex_state_resolve(const char *opt_dir);
 
+/*
+ * 0 when dir is a state directory (it holds hrdex.conf), else
+ * HRDEX_EX_CONFIG naming dir: every command but init needs one, so a
+ * mistyped -C DIR is an error, never an empty answer.  hrdex_state_open()
+ * checks it; commands that read a file without opening the state (query)
+ * call it themselves.
+ */
+int hrdex_state_check_dir(const char *dir);
+
 int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags);
 void hrdex_state_free(struct hrdex_state *s);
 
@@ -58,6 +67,18 @@ char *hrdex_state_path(const struct hrdex_state *s, const char *name);
  */
 int hrdex_state_lock(struct hrdex_state *s, int wait);
 void hrdex_state_unlock(struct hrdex_state *s);
+
+/*
+ * The publisher id c names (hrdex.publisher) must be the one allowed_signers
+ * trusts for this agent's own key (keys/id_ed25519, which init binds to the
+ * publisher it was made for), and, while that publisher has no branch yet,
+ * no other branch in repo.git may have been written with that key: else the
+ * next signed commit would start a branch that peers refuse, or silently
+ * abandon the one we had.  HRDEX_EX_CONFIG with one line naming hrdex.conf
+ * and hrdex.publisher.  hrdex_state_open() runs it with HRDEX_STATE_KEY (every
+ * command that signs); `config check` runs it on the file it checks.
+ */
+int hrdex_state_check_publisher(const struct hrdex_state *s, const struct hrdex_config *c);
 
 /* Re-read allowed_signers after it changed. */
 int hrdex_state_reload_signers(struct hrdex_state *s);

@@ -87,7 +87,7 @@ expect_exit 64 Q --limit -1 2>/dev/null
 expect_exit 64 Q --country KENYA 2>/dev/null
 Q --text 'foo AND' 2>"$T/err" && fail "bad --text accepted"
 grep -q "^hrdex: invalid --text query 'foo AND': " "$T/err" || fail "bad --text message: $(cat "$T/err")"
-Q --help | grep -q "^usage: hrdex query" || fail "--help"
+Q --help | grep -q "^usage: hrdex \[-C DIR\] query" || fail "--help"
 
 note "a missing cache: warning, empty answer"
 rm -f "$S"/cache.db*

@@ -1,7 +1,8 @@
 #!/bin/bash
 # 109-sync-ssh: a peer over ssh://, served by a real sshd on 127.0.0.1 (key
 # authentication, git-upload-pack on the far side); a key the server does not
-# know is refused with a clear message and exit 69.
+# know, an unknown host key and a wrong path are refused with a clear
+# message each and exit 69.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync-lib.sh"
 
@@ -51,9 +52,18 @@ mkdir -p "$HOME/.ssh"
 "$HRDEX" -C "$V" peer add a "$url" --ssh-key "$S/client" >/dev/null
 rc=0; sync_agent "$V" 2>/dev/null || rc=$?
 [ "$rc" = 69 ] || fail "an unknown host key: exit $rc, expected 69"
-grep -q "hostkey" "$T/last-sync.err" || fail "no host key message: $(cat "$T/last-sync.err")"
+grep -qF "peer 'a' unreachable: host key unknown for 127.0.0.1:$port: add it to ~/.ssh/known_hosts" \
+	"$T/last-sync.err" || fail "no host key message: $(cat "$T/last-sync.err")"
 [ "$(tip "$V" achpr)" = none ] || fail "synced from an unknown host"
 echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$S/host.pub")" >"$HOME/.ssh/known_hosts"
+
+note "a path with no repository over ssh"
+git config -f "$V/hrdex.conf" peer.a.url "ssh://$(id -un)@127.0.0.1:$port$T/nope/repo.git"
+rc=0; sync_agent "$V" 2>/dev/null || rc=$?
+[ "$rc" = 69 ] || fail "a wrong path: exit $rc, expected 69"
+grep -qF "peer 'a' unreachable: no git repository at 'ssh://$(id -un)@127.0.0.1:$port$T/nope/repo.git'" \
+	"$T/last-sync.err" || fail "wrong path over ssh: $(cat "$T/last-sync.err")"
+git config -f "$V/hrdex.conf" peer.a.url "$url"
 
 note "sync over ssh:// with the peer's key"
 sync_agent "$V" || fail "sync over ssh failed: $(tail -n3 "$S/log")"
@@ -69,6 +79,7 @@ publish "$A" decision d3
 before=$(tip "$V" achpr)
 rc=0; sync_agent "$V" 2>/dev/null || rc=$?
 [ "$rc" = 69 ] || fail "a refused key: exit $rc, expected 69"
-grep -q "peer 'a' " "$T/last-sync.err" || fail "the failure names no peer: $(cat "$T/last-sync.err")"
+grep -q "peer 'a' unreachable: the ssh server at 127.0.0.1:$port " "$T/last-sync.err" ||
+	fail "the failure names no peer: $(cat "$T/last-sync.err")"
 expect_tip "$V" achpr "$before" "after a refused key"
 echo "ok"

@@ -52,7 +52,7 @@ done
 "$HRDEX" -C "$S" show ohchr/note/with-files | jq -e '.attachments[0].name == "annex.txt"' >/dev/null ||
 	fail "attachment not published"
 grep -q "outbox: published $((n_examples + 1)) files as commit" "$T/log1" || fail "no publish log line"
-grep -q "^warning: outbox: rejected 'broken.json'" "$T/log1" || fail "no reject log line"
+grep -q "^$STAMP warning: outbox: rejected 'broken.json'" "$T/log1" || fail "no reject log line"
 
 note "status.json and metrics.prom"
 jq -e '.version == 1 and .publisher == "ohchr" and (.publishers[0].documents > 0) and

@@ -32,7 +32,7 @@ wait_for 15 jq -e '.peers[0].failures >= 3' "$S/status.json" || fail "no failure
 jq -e '.peers[0].name == "down" and (.peers[0].error | length > 0) and
 	(.peers[0].nextTry - .peers[0].lastAttempt >= 8)' "$S/status.json" >/dev/null ||
 	fail "no backoff: $(jq -c .peers "$S/status.json")"
-grep -q "^warning: peer 'down': .*next try in 8 s (3 consecutive failures)" "$T/run.log" ||
+grep -q "^$STAMP warning: peer 'down': .*next try in 8 s (3 consecutive failures)" "$T/run.log" ||
 	fail "backoff log: $(grep peer "$T/run.log")"
 check_metrics "$S/metrics.prom"
 grep -q '^hrdex_peer_consecutive_failures{peer="down"} [1-9]' "$S/metrics.prom" || fail "peer gauge"
@@ -47,7 +47,7 @@ note "SIGHUP with a broken config: logged, old one kept"
 cp "$S/hrdex.conf" "$T/good.conf"
 printf '[sync]\n\tinterval = soon\n' >>"$S/hrdex.conf"
 kill -HUP "$RUN_PID"
-wait_for 5 grep -q "^error: received SIGHUP; not reloading: .*sync.interval: expected a number" "$T/run.log" ||
+wait_for 5 grep -q "^$STAMP error: received SIGHUP; not reloading: .*sync.interval: expected a number" "$T/run.log" ||
 	fail "broken config not logged: $(tail -n5 "$T/run.log")"
 sleep 1
 kill -0 "$RUN_PID" || fail "service died on a broken config"
@@ -64,7 +64,7 @@ wait_for 5 jq -e '.peers == []' "$S/status.json" || fail "removed peer still in 
 note "SIGTERM: exit 0 within 5 s"
 stop_run "$RUN_PID" 5
 grep -q "received SIGTERM; stopping" "$T/run.log" || fail "SIGTERM not logged"
-grep -q "^stopped$" "$T/run.log" || fail "no final log line"
+grep -q "^$STAMP stopped$" "$T/run.log" || fail "no final log line"
 [ ! -e "$S/lock.lock" ] || fail "stale lock"
 
 note "counters survive a restart"
@@ -98,7 +98,7 @@ git config -f "$S/hrdex.conf" sync.timeout 60
 start_run "$S" "$T/run3.log" -v
 wait_for 10 grep -q "fetch from 'hole': started" "$T/run3.log" || fail "no fetch started: $(cat "$T/run3.log")"
 stop_run "$RUN_PID" 5
-grep -q "peer 'hole' failed: stopped" "$T/run3.log" || fail "the fetch was not stopped: $(tail -n5 "$T/run3.log")"
+grep -q "peer 'hole': sync stopped" "$T/run3.log" || fail "the fetch was not stopped: $(tail -n5 "$T/run3.log")"
 jq -e '.peers[] | select(.name == "hole") | .failures == 0' "$S/status.json" >/dev/null || fail "a stopped sync counted as the peer's failure"
 [ -z "$(find "$S/quarantine" -mindepth 1 2>/dev/null)" ] || fail "quarantine left: $(find "$S/quarantine")"
 echo "run signals: ok"

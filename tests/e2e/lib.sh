@@ -69,3 +69,7 @@ start_daemon() {
 	done
 	fail "git daemon did not start on $_sd_port"
 }
+
+# The time that starts every log line outside journald (log.h), as a
+# pattern that reads the same in grep's basic and extended syntax.
+STAMP='[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'
