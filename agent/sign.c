@@ -1429,6 +1429,8 @@ int hrdex_commit_parse_headers(struct hrdex_commit_headers *out, const char *dat
 		}
 		p = eol + 1;
 	}
+	if (phase == H_START)
+		return header_fail(why, why_size, "no tree line");
 	if (phase < H_AUTHOR)
 		return header_fail(why, why_size, "no author line");
 	if (phase < H_COMMITTER)

@@ -15,6 +15,7 @@
 #include "repo.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,8 @@ struct round {
 	struct oids *checked;              /* per peer: objects of its branches that passed */
 	struct hrdex_readme_hints *hints;  /* README facts of the documents checked */
 	struct refusals *was, *now;        /* refusals remembered, and those of this round */
+	struct hrdex_fetch_ref *skip;      /* remembered refused tips on our present tips */
+	size_t nskip;
 };
 
 struct oids {
@@ -92,6 +95,7 @@ struct refusals {
 	struct refusal *items;
 	size_t n, alloc;
 	char context[2 * crypto_hash_sha256_BYTES + 1]; /* "" when unknown: remember nothing */
+	int context_known;                              /* computed (it costs a read of the binary) */
 };
 
 static void refusals_free(struct refusals *r)
@@ -201,8 +205,12 @@ static int refusals_load(struct refusals **out, const struct hrdex_state *st)
 		free(path);
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	}
+	/* No file, no digest yet: most rounds refuse nothing. */
+	if (!hrdex_fs_exists(path))
+		goto done;
 	refusal_context(r->context, st);
-	if (!r->context[0] || !hrdex_fs_exists(path) || hrdex_fs_read(&text, path, (size_t)16 << 20) < 0 ||
+	r->context_known = 1;
+	if (!r->context[0] || hrdex_fs_read(&text, path, (size_t)16 << 20) < 0 ||
 	    hrdex_json_parse(&root, text.ptr, text.len, NULL) < 0)
 		goto done;
 	context = json_string(root, "context");
@@ -230,6 +238,43 @@ done:
 	return 0;
 }
 
+/* This round's digest of the rules' inputs ("" when unknown). */
+static const char *round_context(struct round *rd)
+{
+	if (!rd->now->context_known) {
+		if (rd->was->context_known)
+			memcpy(rd->now->context, rd->was->context, sizeof(rd->now->context));
+		else
+			refusal_context(rd->now->context, rd->st);
+		rd->now->context_known = 1;
+	}
+	return rd->now->context;
+}
+
+/* The remembered refusals that apply as things are (on our present tip of
+ * the branch): the fetch need not bring their objects again. */
+static int skip_list(struct round *rd)
+{
+	const struct refusals *was = rd->was;
+	size_t i;
+
+	rd->skip = calloc(was->n + 1, sizeof(*rd->skip));
+	if (!rd->skip)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	for (i = 0; i < was->n; i++) {
+		git_oid cur;
+		int r = hrdex_repo_tip(&cur, rd->st->repo, was->items[i].publisher);
+
+		if (r < 0)
+			return -1;
+		if (!git_oid_equal(&cur, &was->items[i].base))
+			continue;
+		snprintf(rd->skip[rd->nskip].name, sizeof(rd->skip[0].name), "%s", was->items[i].publisher);
+		git_oid_cpy(&rd->skip[rd->nskip++].oid, &was->items[i].tip);
+	}
+	return 0;
+}
+
 /* Whether some peer offered this tip of publisher in this round. */
 static int offered(const struct round *rd, const char *publisher, const git_oid *tip)
 {
@@ -254,7 +299,15 @@ static int refusals_save(struct round *rd)
 	size_t i, n = 0;
 	int ret = -1;
 
-	if (!now || !now->context[0]) {
+	/* Nothing refused and nothing remembered: no file (so no digest to
+	 * compute at the next round). */
+	if (!now->n && !was->n) {
+		if (path && unlink(path) < 0 && errno != ENOENT)
+			hrdex_log_warn("cannot remove '%s': %s", path, strerror(errno));
+		ret = 0;
+		goto cleanup;
+	}
+	if (!round_context(rd)[0]) {
 		ret = 0;
 		goto cleanup;
 	}
@@ -933,7 +986,7 @@ static int check_group(struct round *rd, struct group *g)
 		if (r == 1) {
 			branch_reject(rd, b, a.rule, "%s", a.reason);
 			/* What a peer failed to send is no verdict on the tip. */
-			if (rd->now->context[0] && strcmp(a.rule, "missing-object") &&
+			if (strcmp(a.rule, "missing-object") && round_context(rd)[0] &&
 			    refusal_add(rd->now, pub, &c[i].oid, &base, a.rule, a.reason) < 0)
 				r = -1;
 		}
@@ -1140,7 +1193,6 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
 	}
-	memcpy(rd.now->context, rd.was->context, sizeof(rd.now->context));
 	hrdex_sync_clean(st);
 
 	/* 1. Fetch, every peer at once (up to 8), each bounded. */
@@ -1173,6 +1225,13 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 			goto cleanup;
 		}
 		free(dir);
+	}
+	/* Tips refused before, on top of our present tips: not downloaded again. */
+	if (skip_list(&rd) < 0)
+		goto cleanup;
+	for (i = 0; i < npeers; i++) {
+		rd.jobs[i].skip = rd.skip;
+		rd.jobs[i].nskip = rd.nskip;
 	}
 	memset(&fo, 0, sizeof(fo));
 	fo.repo_path = rd.repo_path;
@@ -1273,6 +1332,7 @@ cleanup:
 	free(rd.checked);
 	refusals_free(rd.was);
 	refusals_free(rd.now);
+	free(rd.skip);
 	hrdex_readme_hints_free(rd.hints);
 	hrdex_sync_clean(st);
 	hrdex_buf_free(&rd.message);

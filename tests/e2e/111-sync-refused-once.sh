@@ -6,9 +6,9 @@
 # did so again at every sync, from every peer offering it.  Now the array is
 # refused at its maxItems, the verdict is remembered (STATE/refused.json):
 # the second peer offering the same tip in the same round, and every later
-# sync, reports the remembered reason without checking again, until
-# allowed_signers, the limits or the binary change.  Honest branches move
-# in the same rounds.
+# sync, reports the remembered reason without checking (or downloading) it
+# again, until allowed_signers, the limits or the binary change.  Honest
+# branches move in the same rounds.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync-lib.sh"
 
@@ -52,9 +52,13 @@ remembered() {
 		"$T/last-sync.out"
 }
 
+# bytes PEER : what the last sync received from PEER
+bytes() { jq -r --arg p "$1" '.peers[] | select(.name == $p) | .bytes' "$T/last-sync.out"; }
+
 publish "$B" report b2
 ms=$(sync_timed 1)
-note "first sync: $ms ms"
+note "first sync: $ms ms, $(bytes h1) bytes from h1"
+first_bytes=$(bytes h1)
 [ "$ms" -lt 20000 ] || fail "the first sync took $ms ms"
 expect_tip "$V" achpr "$t1" "the costly branch did not move achpr"
 expect_tip "$V" iachr "$(tip "$B" iachr)" "B moved in the same round"
@@ -72,7 +76,8 @@ jq -e --arg c "$bad" '.refused[] | select(.commit == $c and .publisher == "achpr
 note "second sync: nothing checked again, from either peer"
 publish "$B" report b3
 ms=$(sync_timed 1)
-note "second sync: $ms ms"
+note "second sync: $ms ms, $(bytes h1) bytes from h1"
+[ "$(bytes h1)" -lt $((first_bytes / 10)) ] || fail "the refused objects were downloaded again ($(bytes h1) bytes)"
 [ "$(remembered h1)" = true ] || fail "h1's copy was checked again"
 [ "$(remembered h2)" = true ] || fail "h2's copy was checked again"
 grep -c "was refused before (document): not checked again" "$T/last-sync.err" | grep -qx 2 ||
