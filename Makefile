@@ -143,7 +143,7 @@ deps:
 FUZZ_CC ?= clang
 FUZZ_BUILD := build/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := json schema sshsig config tree
+FUZZ_TARGETS := json schema sshsig config tree commit
 # -Wno-error: gcc is the compiler whose warnings fail the build; clang's own
 # (e.g. -Wstring-concatenation) are shown but must not stop `make check`.
 FUZZ_SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \

@@ -21,12 +21,15 @@ static const char sync_usage[] =
 	"they offer against the acceptance rules, move the branches that pass, then\n"
 	"rebuild main, view/ and the cache, and push to the mirrors.  A branch that\n"
 	"fails a rule stays where it was; the reason is logged and kept for\n"
-	"'hrdex status'; the next sync tries again.  Each event (a branch accepted\n"
-	"or rejected, a peer that failed) is one log line on stderr; stdout gets\n"
-	"the summary.\n"
+	"'hrdex status'.  The same tip offered again (by any peer, on top of the same\n"
+	"tip of ours) is refused for the remembered reason without being checked\n"
+	"again, until allowed_signers, the limits or the hrdex binary change.  Each\n"
+	"event (a branch accepted or rejected, a peer that failed) is one log line\n"
+	"on stderr; stdout gets the summary.\n"
 	"\n"
 	"  --json   print a JSON summary: per peer, fetched/unreachable/error, and per\n"
-	"           branch, accepted (from, to), rejected (rule, reason), current or behind\n"
+	"           branch, accepted (from, to), rejected (rule, reason, remembered),\n"
+	"           current or behind\n"
 	"\n"
 	"exit codes: 0 every peer fetched and nothing rejected; 1 some branch was\n"
 	"rejected (the rest was synced); 69 some peer unreachable or failing (the\n"
@@ -113,7 +116,8 @@ static int print_json(const struct hrdex_sync_report *r)
 					goto cleanup;
 			} else if (b->status == HRDEX_BRANCH_REJECTED) {
 				if (!cJSON_AddStringToObject(bo, "rule", b->rule) ||
-				    !cJSON_AddStringToObject(bo, "reason", b->reason))
+				    !cJSON_AddStringToObject(bo, "reason", b->reason) ||
+				    !cJSON_AddBoolToObject(bo, "remembered", b->remembered))
 					goto cleanup;
 			}
 		}

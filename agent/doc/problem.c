@@ -17,6 +17,10 @@ int hrdex_problems_add(struct hrdex_problems *p, const char *pointer, const char
 	char message[1024];
 	va_list ap;
 
+	if (p->cap && p->count >= p->cap) {
+		p->over++;
+		return 0;
+	}
 	if (p->count == p->alloc) {
 		size_t alloc = p->alloc ? p->alloc * 2 : 8;
 		struct hrdex_problem *items = realloc(p->items, alloc * sizeof(*items));
@@ -65,6 +69,7 @@ int hrdex_problems_take(struct hrdex_problems *dst, struct hrdex_problems *src)
 
 void hrdex_problems_truncate(struct hrdex_problems *p, size_t n)
 {
+	p->over = 0;
 	while (p->count > n) {
 		struct hrdex_problem *item = &p->items[--p->count];
 

@@ -1094,6 +1094,13 @@ static int json_equal(const cJSON *a, const cJSON *b)
 	}
 }
 
+static int member_cmp(const void *x, const void *y)
+{
+	const cJSON *const *a = x, *const *b = y;
+
+	return strcmp((*a)->string, (*b)->string);
+}
+
 static int is_integral(double v)
 {
 	return isfinite(v) && v == floor(v);
@@ -1239,6 +1246,10 @@ static int report(struct hrdex_problems *out, const struct path *at, const char 
 
 	if (!out)
 		return 1;
+	if (out->cap && out->count >= out->cap) {
+		out->over++; /* past the cap: counted, not rendered */
+		return 1;
+	}
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
@@ -1340,6 +1351,20 @@ static int check_object(struct vctx *c, const struct snode *sn, const cJSON *ins
 	const cJSON *k, *m, *d, *v;
 	int n = 0, count;
 
+	/* Too many members: said once, and none of them is looked at (the cost
+	 * of a hostile object stays linear in its size). */
+	if (sn->kw[KW_MIN_PROPERTIES] || sn->kw[KW_MAX_PROPERTIES]) {
+		count = cJSON_GetArraySize(inst);
+		k = sn->kw[KW_MIN_PROPERTIES];
+		if (cJSON_IsNumber(k) && count < k->valuedouble &&
+		    tally(&n, report(out, at, "minProperties", "must have at least %.0f propert%s (has %d)",
+				     k->valuedouble, k->valuedouble == 1 ? "y" : "ies", count)) < 0)
+			return -1;
+		k = sn->kw[KW_MAX_PROPERTIES];
+		if (cJSON_IsNumber(k) && count > k->valuedouble)
+			return report(out, at, "maxProperties", "must have at most %.0f propert%s (has %d)",
+				      k->valuedouble, k->valuedouble == 1 ? "y" : "ies", count);
+	}
 	k = sn->kw[KW_REQUIRED];
 	if (cJSON_IsArray(k)) {
 		cJSON_ArrayForEach(v, k) {
@@ -1353,19 +1378,6 @@ static int check_object(struct vctx *c, const struct snode *sn, const cJSON *ins
 					     v->valuestring)) < 0)
 				return -1;
 		}
-	}
-	if (sn->kw[KW_MIN_PROPERTIES] || sn->kw[KW_MAX_PROPERTIES]) {
-		count = cJSON_GetArraySize(inst);
-		k = sn->kw[KW_MIN_PROPERTIES];
-		if (cJSON_IsNumber(k) && count < k->valuedouble &&
-		    tally(&n, report(out, at, "minProperties", "must have at least %.0f propert%s (has %d)",
-				     k->valuedouble, k->valuedouble == 1 ? "y" : "ies", count)) < 0)
-			return -1;
-		k = sn->kw[KW_MAX_PROPERTIES];
-		if (cJSON_IsNumber(k) && count > k->valuedouble &&
-		    tally(&n, report(out, at, "maxProperties", "must have at most %.0f propert%s (has %d)",
-				     k->valuedouble, k->valuedouble == 1 ? "y" : "ies", count)) < 0)
-			return -1;
 	}
 	if (!cJSON_IsObject(props))
 		props = NULL;
@@ -1447,13 +1459,153 @@ static int check_object(struct vctx *c, const struct snode *sn, const cJSON *ins
 	return n;
 }
 
+/*
+ * The text of a value for uniqueItems: two values get the same text exactly
+ * when json_equal() holds (numbers by value, -0 as 0; strings with their
+ * length; object members sorted by name), so equal items can be found by
+ * sorting texts, in O(n log n) rather than comparing every pair.
+ */
+static int equal_text(struct hrdex_buf *b, const cJSON *v)
+{
+	const cJSON *x;
+
+	switch (v->type & 0xFF) {
+	case cJSON_Number:
+		return hrdex_buf_printf(b, "n%.17g;", v->valuedouble == 0 ? 0.0 : v->valuedouble);
+	case cJSON_String:
+	case cJSON_Raw: {
+		size_t len = strlen(v->valuestring);
+
+		if (hrdex_buf_printf(b, "%c%zu:", (v->type & 0xFF) == cJSON_String ? 's' : 'r', len) < 0)
+			return -1;
+		return hrdex_buf_put(b, v->valuestring, len);
+	}
+	case cJSON_Array:
+		if (hrdex_buf_putc(b, '[') < 0)
+			return -1;
+		for (x = v->child; x; x = x->next)
+			if (equal_text(b, x) < 0)
+				return -1;
+		return hrdex_buf_putc(b, ']');
+	case cJSON_Object: {
+		const cJSON **m;
+		size_t n = 0, i;
+		int r = 0;
+
+		for (x = v->child; x; x = x->next)
+			n++;
+		m = calloc(n + 1, sizeof(*m));
+		if (!m)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		n = 0;
+		for (x = v->child; x; x = x->next)
+			m[n++] = x;
+		qsort(m, n, sizeof(*m), member_cmp);
+		r = hrdex_buf_putc(b, '{');
+		for (i = 0; r == 0 && i < n; i++) {
+			size_t len = strlen(m[i]->string);
+
+			if (hrdex_buf_printf(b, "k%zu:", len) < 0 || hrdex_buf_put(b, m[i]->string, len) < 0 ||
+			    equal_text(b, m[i]) < 0)
+				r = -1;
+		}
+		free(m);
+		return r < 0 ? -1 : hrdex_buf_putc(b, '}');
+	}
+	case cJSON_True:
+		return hrdex_buf_putc(b, 't');
+	case cJSON_False:
+		return hrdex_buf_putc(b, 'f');
+	default:
+		return hrdex_buf_putc(b, 'z'); /* null */
+	}
+}
+
+struct item_text {
+	const char *p;
+	size_t len, index;
+};
+
+static int item_text_cmp(const void *x, const void *y)
+{
+	const struct item_text *a = x, *b = y;
+	int c = memcmp(a->p, b->p, a->len < b->len ? a->len : b->len);
+
+	if (c)
+		return c;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/*
+ * The first pair of equal items, as a pairwise scan would find it: the
+ * smallest i that has an equal later item, and the first such j.  Returns 1
+ * with *i, *j set, 0 when all items differ, -1 on error.
+ */
+static int first_equal_items(const cJSON *inst, size_t count, size_t *fi, size_t *fj)
+{
+	struct hrdex_buf texts = HRDEX_BUF_INIT;
+	struct item_text *t = calloc(count + 1, sizeof(*t));
+	size_t *ends = calloc(count + 1, sizeof(*ends));
+	const cJSON *v;
+	size_t k = 0, g, h;
+	int found = 0, ret = -1;
+
+	if (!t || !ends) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	cJSON_ArrayForEach(v, inst) {
+		if (k == count || equal_text(&texts, v) < 0)
+			goto cleanup;
+		ends[k++] = texts.len;
+	}
+	for (g = 0; g < k; g++) {
+		size_t start = g ? ends[g - 1] : 0;
+
+		t[g].p = texts.ptr ? texts.ptr + start : "";
+		t[g].len = ends[g] - start;
+		t[g].index = g;
+	}
+	qsort(t, k, sizeof(*t), item_text_cmp);
+	/* Runs of equal texts, each in index order: its first two items are
+	 * the candidate pair; the run that starts earliest wins. */
+	for (g = 0; g < k; g = h) {
+		for (h = g + 1; h < k && t[h].len == t[g].len && !memcmp(t[h].p, t[g].p, t[g].len); h++)
+			;
+		if (h - g > 1 && (!found || t[g].index < *fi)) {
+			*fi = t[g].index;
+			*fj = t[g + 1].index;
+			found = 1;
+		}
+	}
+	ret = found;
+cleanup:
+	hrdex_buf_free(&texts);
+	free(ends);
+	free(t);
+	return ret;
+}
+
 static int check_array(struct vctx *c, const struct snode *sn, const cJSON *inst,
 		       const struct path *at, struct hrdex_problems *out)
 {
-	const cJSON *items = sn->kw[KW_ITEMS], *extra = sn->kw[KW_ADDITIONAL_ITEMS], *k, *v, *w;
-	int n = 0, count = cJSON_GetArraySize(inst);
+	const cJSON *items = sn->kw[KW_ITEMS], *extra = sn->kw[KW_ADDITIONAL_ITEMS], *k, *v;
+	int n = 0, count = cJSON_GetArraySize(inst), r;
 	size_t i, j;
 
+	k = sn->kw[KW_MIN_ITEMS];
+	if (cJSON_IsNumber(k) && count < k->valuedouble &&
+	    tally(&n, report(out, at, "minItems", "must have at least %.0f item%s (has %d)",
+			     k->valuedouble, k->valuedouble == 1 ? "" : "s", count)) < 0)
+		return -1;
+	/* Too many items: said once, and none of them is looked at (no
+	 * uniqueItems over an array already too long). */
+	k = sn->kw[KW_MAX_ITEMS];
+	if (cJSON_IsNumber(k) && count > k->valuedouble)
+		return report(out, at, "maxItems", "must have at most %.0f item%s (has %d)",
+			      k->valuedouble, k->valuedouble == 1 ? "" : "s", count);
 	if (items) {
 		const cJSON *tuple = cJSON_IsArray(items) ? items->child : NULL;
 		int ntuple = cJSON_IsArray(items) ? cJSON_GetArraySize(items) : 0;
@@ -1482,33 +1634,13 @@ static int check_array(struct vctx *c, const struct snode *sn, const cJSON *inst
 			i++;
 		}
 	}
-	k = sn->kw[KW_MIN_ITEMS];
-	if (cJSON_IsNumber(k) && count < k->valuedouble &&
-	    tally(&n, report(out, at, "minItems", "must have at least %.0f item%s (has %d)",
-			     k->valuedouble, k->valuedouble == 1 ? "" : "s", count)) < 0)
-		return -1;
-	k = sn->kw[KW_MAX_ITEMS];
-	if (cJSON_IsNumber(k) && count > k->valuedouble &&
-	    tally(&n, report(out, at, "maxItems", "must have at most %.0f item%s (has %d)",
-			     k->valuedouble, k->valuedouble == 1 ? "" : "s", count)) < 0)
-		return -1;
-	if (cJSON_IsTrue(sn->kw[KW_UNIQUE_ITEMS])) {
-		i = 0;
-		cJSON_ArrayForEach(v, inst) {
-			j = i + 1;
-			for (w = v->next; w; w = w->next, j++) {
-				if (json_equal(v, w))
-					break;
-			}
-			if (w) {
-				if (tally(&n, report(out, at, "uniqueItems",
-						     "items %zu and %zu are equal; items must be unique",
-						     i, j)) < 0)
-					return -1;
-				break;
-			}
-			i++;
-		}
+	if (cJSON_IsTrue(sn->kw[KW_UNIQUE_ITEMS]) && count > 1) {
+		r = first_equal_items(inst, (size_t)count, &i, &j);
+		if (r < 0)
+			return -1;
+		if (r && tally(&n, report(out, at, "uniqueItems", "items %zu and %zu are equal; items must be unique",
+					  i, j)) < 0)
+			return -1;
 	}
 	k = sn->kw[KW_CONTAINS];
 	if (k) {
@@ -1517,8 +1649,8 @@ static int check_array(struct vctx *c, const struct snode *sn, const cJSON *inst
 		i = 0;
 		cJSON_ArrayForEach(v, inst) {
 			struct path here = { at, NULL, i++ };
-			int r = validate(c, k, sn->base, v, &here, NULL);
 
+			r = validate(c, k, sn->base, v, &here, NULL);
 			if (r < 0)
 				return -1;
 			if (r == 0) {
@@ -1748,11 +1880,10 @@ static int check_string(struct vctx *c, const struct snode *sn, const cJSON *ins
 				     "must be at least %.0f character%s long (is %zu)",
 				     min->valuedouble, min->valuedouble == 1 ? "" : "s", len)) < 0)
 			return -1;
-		if (cJSON_IsNumber(max) && (double)len > max->valuedouble &&
-		    tally(&n, report(out, at, "maxLength",
-				     "must be at most %.0f character%s long (is %zu)",
-				     max->valuedouble, max->valuedouble == 1 ? "" : "s", len)) < 0)
-			return -1;
+		/* Too long: said once, no pattern or format run over it. */
+		if (cJSON_IsNumber(max) && (double)len > max->valuedouble)
+			return report(out, at, "maxLength", "must be at most %.0f character%s long (is %zu)",
+				      max->valuedouble, max->valuedouble == 1 ? "" : "s", len) < 0 ? -1 : n + 1;
 	}
 	if (sn->pattern) {
 		r = pattern_search(c->s, sn->pattern, s);
@@ -1979,7 +2110,8 @@ int hrdex_schema_validate(struct hrdex_schemas *s, const char *schema_id, const 
 	const struct base *outer;
 	const cJSON *node;
 	struct vctx c = { s, 0 };
-	size_t start = problems->count;
+	size_t start = problems->count, saved_cap, saved_over, over;
+	int r;
 
 	if (!strchr(schema_id, '#'))
 		res = map_get(&s->resources, schema_id, strlen(schema_id));
@@ -1991,9 +2123,21 @@ int hrdex_schema_validate(struct hrdex_schemas *s, const char *schema_id, const 
 	} else if (resolve_target(s, schema_id, schema_id, "validate", &node, &outer) < 0) {
 		return -1;
 	}
-	if (validate(&c, node, outer, instance, NULL, problems) < 0) {
+	/* At most HRDEX_PROBLEMS_SHOWN problems per document, then how many more. */
+	saved_cap = problems->cap;
+	saved_over = problems->over;
+	problems->cap = start + HRDEX_PROBLEMS_SHOWN;
+	problems->over = 0;
+	r = validate(&c, node, outer, instance, NULL, problems);
+	over = problems->over;
+	problems->cap = saved_cap;
+	problems->over = saved_over;
+	if (r < 0) {
 		hrdex_problems_truncate(problems, start);
 		return -1;
 	}
+	if (over && hrdex_problems_add(problems, "", "more", "and %zu more problem%s (only the first %d are listed)",
+				       over, over == 1 ? "" : "s", HRDEX_PROBLEMS_SHOWN) < 0)
+		return -1;
 	return 0;
 }

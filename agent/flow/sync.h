@@ -44,6 +44,9 @@ struct hrdex_sync_branch {
 	char reason[768];
 	size_t added, changed, removed; /* accepted: documents */
 	size_t commits;              /* accepted: new commits */
+	int remembered;              /* rejected: the same tip was refused before (this
+				        round or an earlier one, same binary, allowed_signers,
+				        limits and our tip): not checked again */
 };
 
 struct hrdex_sync_peer {

@@ -633,6 +633,24 @@ cleanup:
 	return r;
 }
 
+/* The commit's header section (sign.h: hrdex_commit_parse_headers). */
+static int check_headers(struct hrdex_accept *a, const git_oid *id, const char *hex)
+{
+	struct hrdex_commit_headers h;
+	git_odb_object *obj = NULL;
+	char why[256];
+	int r;
+
+	if (git_odb_read(&obj, a->odb, id) < 0)
+		return reject(a, "missing-object", "cannot read commit %.12s: %s", hex,
+			      git_error_last() ? git_error_last()->message : "unknown error");
+	r = hrdex_commit_parse_headers(&h, git_odb_object_data(obj), git_odb_object_size(obj), why, sizeof(why));
+	git_odb_object_free(obj);
+	if (r)
+		return reject(a, "commit", "commit %.12s: %s", hex, why);
+	return 0;
+}
+
 static int is_stop(const struct hrdex_accept *a, const git_oid *id)
 {
 	size_t i;
@@ -673,6 +691,11 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 		}
 		git_oid_cpy(&a->commit, &cur);
 		r = check_object(a, &cur, GIT_OBJECT_COMMIT, (int64_t)1 << 20, "commit", a->publisher, NULL);
+		if (r)
+			goto cleanup;
+		/* Headers as git fsck --strict wants them, before libgit2 parses
+		 * the commit (it skips a second author line, for one). */
+		r = check_headers(a, &cur, hex);
 		if (r)
 			goto cleanup;
 		if (git_commit_lookup(&c, a->repo, &cur) < 0) {

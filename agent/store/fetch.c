@@ -212,6 +212,18 @@ static void child_limits(int64_t max_bytes, pid_t parent)
 	setrlimit(RLIMIT_FSIZE, &rl);
 }
 
+/* Whether the caller already knows its verdict on this tip (sync.c: a
+ * refusal remembered), so that its objects need not come again. */
+static int skipped(const struct hrdex_fetch *job, const char *name, const git_oid *tip)
+{
+	size_t i;
+
+	for (i = 0; i < job->nskip; i++)
+		if (git_oid_equal(&job->skip[i].oid, tip) && !strcmp(job->skip[i].name, name))
+			return 1;
+	return 0;
+}
+
 /* Index of name in the wanted list, or -1. */
 static long wanted_index(const struct hrdex_fetch *job, const char *name)
 {
@@ -394,6 +406,12 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 		if (w < 0 || taken[w])
 			continue;
 		taken[w] = 1;
+		git_oid_tostr(hex, sizeof(hex), &heads[i]->oid);
+		if (skipped(job, name, &heads[i]->oid)) {
+			child_say(fd, "ref %s %s", name, hex);
+			picked++;
+			continue;
+		}
 		snprintf(spec, sizeof(spec), "+refs/heads/%s:refs/peers/%s/%s", name, job->name, name);
 		specs.strings[specs.count] = strdup(spec);
 		if (!specs.strings[specs.count]) {
@@ -401,7 +419,6 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 			goto cleanup;
 		}
 		specs.count++;
-		git_oid_tostr(hex, sizeof(hex), &heads[i]->oid);
 		child_say(fd, "ref %s %s", name, hex);
 		picked++;
 	}

@@ -16,7 +16,9 @@
  * acceptance rules have passed (sync.c copies exactly the checked objects),
  * so an incomplete or hostile pack can never make repo.git claim to have a
  * commit whose trees it lacks.  The child writes no refs; it reports the
- * branches the peer advertises and the parent decides.
+ * branches the peer advertises and the parent decides.  A branch advertised
+ * at a tip the parent lists in skip (one it refused before) is reported but
+ * not downloaded.
  */
 #ifndef HRDEX_FETCH_H
 #define HRDEX_FETCH_H
@@ -55,6 +57,9 @@ struct hrdex_fetch {
 	char **wanted;             /* fetch: publisher ids to take; push: branches to push */
 	size_t nwanted;
 	const char *quarantine;    /* fetch: objects directory the child writes into */
+	const struct hrdex_fetch_ref *skip; /* fetch: a branch advertised at one of these
+					       (name and tip) is reported but not downloaded */
+	size_t nskip;
 	int push;                  /* push refs/heads/<wanted> to the same names, no force */
 
 	/* out */

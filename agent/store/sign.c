@@ -14,6 +14,7 @@
 #include "fs.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1219,7 +1220,9 @@ int hrdex_commit_create_signed(git_oid *out, git_repository *repo, const char *c
 			       const struct hrdex_key *key)
 {
 	struct hrdex_buf armor = HRDEX_BUF_INIT, canonical = HRDEX_BUF_INIT;
+	struct hrdex_commit_headers h;
 	size_t len = strlen(commit_text);
+	char why[256];
 	git_oid expect;
 	int ret = -1;
 
@@ -1234,10 +1237,16 @@ int hrdex_commit_create_signed(git_oid *out, git_repository *repo, const char *c
 		hrdex_error_git(HRDEX_EX_IOERR, "cannot write signed commit");
 		goto cleanup;
 	}
-	/* What we write must be what we would accept: same bytes, same id. */
+	/* What we write must be what we would accept: same bytes, same id,
+	 * headers git fsck --strict passes (a publisher id or name that made a
+	 * malformed identity would otherwise go out to every peer). */
 	if (git_odb_hash(&expect, canonical.ptr, canonical.len, GIT_OBJECT_COMMIT) < 0 ||
 	    !git_oid_equal(&expect, out)) {
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "signed commit is not in canonical form");
+		goto cleanup;
+	}
+	if (hrdex_commit_parse_headers(&h, canonical.ptr, canonical.len, why, sizeof(why))) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "signed commit would be refused: %s", why);
 		goto cleanup;
 	}
 	ret = 0;
@@ -1247,57 +1256,200 @@ cleanup:
 	return ret;
 }
 
-/* Headers a signed hrdex commit may carry; anything else is refused so that
- * no second signature or unknown field can ride along. */
-static int header_allowed(const char *name, size_t n)
-{
-	static const char *const names[] = { "tree", "parent", "author", "committer", "encoding", "gpgsig" };
-	size_t i;
+/* ---- commit headers, as `git fsck --strict` checks them ---------------- */
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (bytes_equal((const unsigned char *)name, n, names[i]))
-			return 1;
-	return 0;
+static int header_fail(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int header_fail(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return 1;
 }
 
-/* "committer NAME <EMAIL> SECONDS +ZZZZ": the seconds, bounded. */
-static int committer_time(int64_t *out, const char *v, size_t n)
+/* 40 lowercase hex digits and nothing else (what git writes). */
+static int is_hex_oid(const char *v, size_t n)
 {
-	const char *gt = NULL, *p, *end = v + n;
-	int64_t t = 0;
 	size_t i;
 
+	if (n != GIT_OID_HEXSZ)
+		return 0;
 	for (i = 0; i < n; i++)
-		if (v[i] == '>')
-			gt = v + i;
-	if (!gt || gt + 2 > end || gt[1] != ' ')
-		return -1;
-	for (p = gt + 2; p < end && *p >= '0' && *p <= '9'; p++) {
-		if (t > (INT64_MAX - 9) / 10)
-			return -1;
+		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/*
+ * NULL when v (an author or committer value, no newline) is an identity
+ * git's fsck_ident accepts: "NAME <EMAIL> SECONDS +HHMM", else what is
+ * wrong.  The order of the tests follows fsck_ident, so that hrdex refuses
+ * exactly what git refuses; *when gets the seconds.
+ */
+static const char *ident_problem(const char *v, size_t n, int64_t *when)
+{
+	const char *p = v, *end = v + n;
+	int64_t t = 0;
+	int i;
+
+	if (p < end && *p == '<')
+		return "no name before the email";
+	while (p < end && *p != '<' && *p != '>')
+		p++;
+	if (p < end && *p == '>')
+		return "'>' in the name";
+	if (p == end)
+		return "no email";
+	if (p[-1] != ' ')
+		return "no space before '<' (or a '<' in the name)";
+	for (p++; p < end && *p != '<' && *p != '>'; p++)
+		;
+	if (p == end || *p != '>')
+		return "the email is not closed by '>' (or a '<' in the name or email)";
+	p++;
+	if (p == end || *p != ' ')
+		return "no space before the date";
+	p++;
+	if (p == end || *p < '0' || *p > '9')
+		return "malformed date";
+	if (*p == '0' && p + 1 < end && p[1] != ' ')
+		return "zero-padded date";
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (t > (INT64_MAX - (*p - '0')) / 10)
+			return "date out of range";
 		t = t * 10 + (*p - '0');
 	}
-	if (p == gt + 2 || end - p != 6 || p[0] != ' ' || (p[1] != '+' && p[1] != '-'))
-		return -1;
-	for (i = 2; i < 6; i++)
+	if (p == end || *p != ' ')
+		return "malformed date";
+	p++;
+	if (end - p != 5 || (p[0] != '+' && p[0] != '-'))
+		return "malformed time zone (expected +HHMM or -HHMM)";
+	for (i = 1; i < 5; i++)
 		if (p[i] < '0' || p[i] > '9')
-			return -1;
-	*out = t;
+			return "malformed time zone (expected +HHMM or -HHMM)";
+	*when = t;
+	return NULL;
+}
+
+/* The place of each header in git's order; gpgsig comes last, as git and
+ * libgit2 write it and as the canonical rebuild in hrdex_commit_verify
+ * requires. */
+enum { H_START, H_TREE, H_AUTHOR, H_COMMITTER, H_ENCODING, H_GPGSIG };
+
+int hrdex_commit_parse_headers(struct hrdex_commit_headers *out, const char *data, size_t size, char *why,
+			       size_t why_size)
+{
+	const char *p = data, *end = data + size;
+	int phase = H_START, in_sig = 0;
+	size_t gpgsigs = 0;
+	char shown[64];
+
+	memset(out, 0, sizeof(*out));
+	if (memchr(data, '\0', size))
+		return header_fail(why, why_size, "NUL byte in the commit");
+	for (;;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *v;
+		size_t n, vlen;
+		const char *problem;
+
+		if (!eol)
+			return header_fail(why, why_size, "malformed commit (no end of header)");
+		if (eol == p) {
+			out->body = (size_t)(eol + 1 - data);
+			break;
+		}
+		if (*p == ' ') {
+			/* A continuation line: only the signature spans lines. */
+			if (!in_sig)
+				return header_fail(why, why_size, "malformed header (a continuation line outside gpgsig)");
+			out->sig_end = (size_t)(eol + 1 - data);
+			p = eol + 1;
+			continue;
+		}
+		in_sig = 0;
+		for (n = 0; p + n < eol && p[n] != ' '; n++)
+			;
+		v = p + n < eol ? p + n + 1 : eol;
+		vlen = (size_t)(eol - v);
+		printable(shown, sizeof(shown), p, n);
+		if (phase == H_START && !bytes_equal((const unsigned char *)p, n, "tree"))
+			return header_fail(why, why_size, "the first header is '%s', not 'tree'", shown);
+		if (bytes_equal((const unsigned char *)p, n, "tree")) {
+			if (phase != H_START)
+				return header_fail(why, why_size, "two tree lines");
+			if (!is_hex_oid(v, vlen) || v == eol)
+				return header_fail(why, why_size, "malformed tree line");
+			phase = H_TREE;
+		} else if (bytes_equal((const unsigned char *)p, n, "parent")) {
+			if (phase != H_TREE)
+				return header_fail(why, why_size, "a parent line after the author");
+			if (!is_hex_oid(v, vlen) || v == eol)
+				return header_fail(why, why_size, "malformed parent line");
+		} else if (bytes_equal((const unsigned char *)p, n, "author")) {
+			if (phase != H_TREE)
+				return header_fail(why, why_size, "two author lines");
+			if ((problem = v == eol ? "empty" : ident_problem(v, vlen, &out->author_time)))
+				return header_fail(why, why_size, "malformed author: %s", problem);
+			phase = H_AUTHOR;
+		} else if (bytes_equal((const unsigned char *)p, n, "committer")) {
+			if (phase > H_AUTHOR)
+				return header_fail(why, why_size, "two committer lines");
+			if (phase != H_AUTHOR)
+				return header_fail(why, why_size, "no author line before the committer");
+			if ((problem = v == eol ? "empty" : ident_problem(v, vlen, &out->committer_time)))
+				return header_fail(why, why_size, "malformed committer: %s", problem);
+			phase = H_COMMITTER;
+		} else if (bytes_equal((const unsigned char *)p, n, "encoding")) {
+			if (phase != H_COMMITTER)
+				return header_fail(why, why_size, "%s", phase == H_ENCODING ? "two encoding lines"
+					: "the encoding line is not right after the committer");
+			if (!(vlen == 5 && !strncasecmp(v, "utf-8", 5)) && !(vlen == 4 && !strncasecmp(v, "utf8", 4)))
+				return header_fail(why, why_size, "encoding '%s' (only UTF-8 is accepted)",
+						   printable(shown, sizeof(shown), v, vlen));
+			phase = H_ENCODING;
+		} else if (bytes_equal((const unsigned char *)p, n, "gpgsig")) {
+			if (++gpgsigs > 1)
+				return header_fail(why, why_size, "two gpgsig headers");
+			if (phase < H_COMMITTER)
+				return header_fail(why, why_size, "the gpgsig header comes before the committer");
+			if (v == eol)
+				return header_fail(why, why_size, "empty gpgsig header");
+			out->sig_start = (size_t)(p - data);
+			out->sig_end = (size_t)(eol + 1 - data);
+			in_sig = 1;
+			phase = H_GPGSIG;
+		} else if (bytes_equal((const unsigned char *)p, n, "gpgsig-sha256") ||
+			   bytes_equal((const unsigned char *)p, n, "mergetag")) {
+			return header_fail(why, why_size, "has a %s header (another signature)", shown);
+		} else {
+			return header_fail(why, why_size, "unexpected header '%s'", shown);
+		}
+		p = eol + 1;
+	}
+	if (phase == H_START)
+		return header_fail(why, why_size, "no tree line");
+	if (phase < H_AUTHOR)
+		return header_fail(why, why_size, "no author line");
+	if (phase < H_COMMITTER)
+		return header_fail(why, why_size, "no committer line");
+	out->has_signature = gpgsigs == 1;
 	return 0;
 }
 
 int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hrdex_signers *signers,
 			const char *principal)
 {
-	char sid[8], shown[64], why[512];
+	char sid[8], why[512];
 	git_odb *odb = NULL;
 	git_odb_object *obj = NULL;
 	git_object_t type = GIT_OBJECT_INVALID;
-	size_t size = 0, gpgsig_count = 0, committers = 0, sig_start = 0, sig_end = 0;
-	const char *data, *p, *end, *eoh = NULL;
+	size_t size = 0, sig_start = 0, sig_end = 0;
+	const char *data, *p;
 	struct hrdex_buf value = HRDEX_BUF_INIT, payload = HRDEX_BUF_INIT, canonical = HRDEX_BUF_INIT;
-	const char *last_name = NULL;
-	size_t last_len = 0;
+	struct hrdex_commit_headers h;
 	unsigned char signer[32];
 	int64_t when = 0;
 	git_oid rebuilt;
@@ -1323,86 +1475,23 @@ int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hr
 	}
 	data = git_odb_object_data(obj);
 	size = git_odb_object_size(obj);
-	end = data + size;
-
-	/* The header section, line by line, up to the empty line. */
-	for (p = data; p < end;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		size_t n;
-
-		if (!eol) {
-			hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: malformed header", sid);
-			goto cleanup;
-		}
-		if (eol == p) {
-			eoh = p;
-			break;
-		}
-		if (memchr(p, '\0', (size_t)(eol - p))) {
-			hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: NUL byte in header", sid);
-			goto cleanup;
-		}
-		if (*p == ' ') {
-			/* A continuation line: only the signature spans lines. */
-			if (!last_name || !bytes_equal((const unsigned char *)last_name, last_len, "gpgsig")) {
-				hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: malformed header", sid);
-				goto cleanup;
-			}
-			if (hrdex_buf_putc(&value, '\n') < 0 ||
-			    hrdex_buf_put(&value, p + 1, (size_t)(eol - p - 1)) < 0)
-				goto cleanup;
-			sig_end = (size_t)(eol + 1 - data);
-			p = eol + 1;
-			continue;
-		}
-		for (n = 0; p + n < eol && p[n] != ' '; n++)
-			;
-		last_name = p;
-		last_len = n;
-		if (bytes_equal((const unsigned char *)p, n, "gpgsig")) {
-			if (++gpgsig_count == 1) {
-				sig_start = (size_t)(p - data);
-				sig_end = (size_t)(eol + 1 - data);
-				if (p + n == eol ||
-				    hrdex_buf_put(&value, p + n + 1, (size_t)(eol - p - n - 1)) < 0) {
-					hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: empty gpgsig header", sid);
-					goto cleanup;
-				}
-			}
-		} else if (bytes_equal((const unsigned char *)p, n, "gpgsig-sha256") ||
-			   bytes_equal((const unsigned char *)p, n, "mergetag")) {
-			hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: has a %s header (another signature)",
-					sid, printable(shown, sizeof(shown), p, n));
-			goto cleanup;
-		} else if (!header_allowed(p, n)) {
-			hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: unexpected header '%s'", sid,
-					printable(shown, sizeof(shown), p, n));
-			goto cleanup;
-		} else if (bytes_equal((const unsigned char *)p, n, "committer")) {
-			committers++;
-			if (p + n == eol || committer_time(&when, p + n + 1, (size_t)(eol - p - n - 1)) < 0) {
-				hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: malformed committer", sid);
-				goto cleanup;
-			}
-		}
-		p = eol + 1;
-	}
-	if (!eoh) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: malformed commit (no end of header)", sid);
+	if (hrdex_commit_parse_headers(&h, data, size, why, sizeof(why))) {
+		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: %s", sid, why);
 		goto cleanup;
 	}
-	if (committers != 1) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: expected one committer", sid);
-		goto cleanup;
-	}
-	if (gpgsig_count == 0) {
+	if (!h.has_signature) {
 		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: unsigned", sid);
 		goto cleanup;
 	}
-	if (gpgsig_count > 1) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: %s gpgsig headers", sid,
-				gpgsig_count == 2 ? "two" : "several");
-		goto cleanup;
+	when = h.committer_time;
+	sig_start = h.sig_start;
+	sig_end = h.sig_end;
+	/* The armor: the header's value, continuation lines without their space. */
+	for (p = data + sig_start + strlen("gpgsig "); p < data + sig_end - 1; p++) {
+		if (hrdex_buf_putc(&value, *p) < 0)
+			goto cleanup;
+		if (*p == '\n')
+			p++;
 	}
 	/* Payload: the commit without its gpgsig header, as git verifies it. */
 	if (hrdex_buf_put(&payload, data, sig_start) < 0 ||

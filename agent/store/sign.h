@@ -129,6 +129,31 @@ int hrdex_signers_has(const struct hrdex_signers *s, const char *principal);
 int hrdex_commit_create_signed(git_oid *out, git_repository *repo, const char *commit_text,
 			       const struct hrdex_key *key);
 
+/* What hrdex_commit_parse_headers() found in a commit object. */
+struct hrdex_commit_headers {
+	int64_t author_time, committer_time;  /* seconds since the epoch */
+	int has_signature;                    /* one gpgsig header */
+	size_t sig_start, sig_end;            /* offsets of that header, its last newline included */
+	size_t body;                          /* offset of the message */
+};
+
+/*
+ * Check the header section of a raw commit object as `git fsck --strict`
+ * does (fsck.c: fsck_commit, fsck_ident), narrowed to what git itself writes:
+ * "tree" first and once, then "parent" lines, each 40 lowercase hex digits;
+ * exactly one "author" then one "committer", each "NAME <EMAIL> SECONDS +HHMM"
+ * (no '<' or '>' in the name, a space before '<', the email closed by '>',
+ * the seconds in decimal without leading zeros and within int64, a sign and
+ * four digits for the time zone); then at most one "encoding" whose value is
+ * UTF-8; then at most one "gpgsig", last, its continuation lines starting
+ * with a space.  Any other header ("mergetag", "gpgsig-sha256", unknown ones)
+ * is refused, and so is a NUL byte anywhere in the object.  Returns 0 with
+ * out filled, or 1 with why set to one lowercase line ("two author lines",
+ * "malformed committer: malformed time zone (expected +HHMM or -HHMM)").
+ */
+int hrdex_commit_parse_headers(struct hrdex_commit_headers *out, const char *data, size_t size, char *why,
+			       size_t why_size);
+
 /*
  * Verify commit id in repo: parsed strictly (see above), signed in namespace
  * "git" by a key allowed_signers grants to principal at the commit's committer
@@ -136,10 +161,9 @@ int hrdex_commit_create_signed(git_oid *out, git_repository *repo, const char *c
  * the commit and the reason: "commit 1234abc: unsigned", "commit 1234abc:
  * signed by a key not trusted for 'achpr'", "...: two gpgsig headers",
  * "...: signature namespace 'file', expected 'git'", "...: non-canonical
- * signature (...)", "...: key not valid at commit time".  Only the headers
- * tree, parent, author, committer, encoding and one gpgsig are accepted
- * (gpgsig-sha256, mergetag or any other header is refused), and commit
- * objects above 1 MiB are refused unread.
+ * signature (...)", "...: key not valid at commit time", or any problem of
+ * hrdex_commit_parse_headers() ("...: two author lines").  Commit objects
+ * above 1 MiB are refused unread.
  */
 int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hrdex_signers *signers,
 			const char *principal);

@@ -3,7 +3,9 @@
 # --literally) whose signatures look right to a lenient parser: moved into the
 # message, an extra " " header line, two gpgsig headers, another header
 # beside gpgsig, namespace "file", a signature copied from another commit, a
-# key past its valid-before.  All rejected; a hand-made commit done right is
+# key past its valid-before; and commits signed right by the trusted key
+# whose headers git fsck --strict refuses (two author lines, a malformed
+# time zone, '<' in a name): rule "commit".  All rejected; a hand-made commit done right is
 # accepted, so the crafting itself is not what fails.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync-lib.sh"
@@ -73,12 +75,12 @@ offer extraline signature "$T/extra"
 payload "twice" >"$T/p.twice"
 sig=$(sshsig git "$AK" <"$T/p.twice")
 splice "twice" "$(header <<<"$sig")"$'\n'"$(header <<<"$sig")"$'\n' >"$T/twice"
-offer twosigs signature "$T/twice"
+offer twosigs commit "$T/twice"
 
 payload "sha256" >"$T/p.sha256"
 sig=$(sshsig git "$AK" <"$T/p.sha256")
 splice "sha256" "$(header <<<"$sig")"$'\n'"$(header <<<"$sig" | sed '1s/^gpgsig /gpgsig-sha256 /')"$'\n' >"$T/sha256"
-offer othersig signature "$T/sha256"
+offer othersig commit "$T/sha256"
 
 payload "file" >"$T/p.file"
 sig=$(sshsig file "$AK" <"$T/p.file")
@@ -96,6 +98,28 @@ sig=$(sshsig git "$AK" <"$T/p.right")
 payload "relayed" | sed 's/^committer achpr/committer mallory/' |
 	awk -v h="$(header <<<"$sig")"$'\n' '{print} /^committer / && !done {printf "%s", h; done = 1}' >"$T/relay"
 offer wrongpayload signature "$T/relay"
+
+# Headers git fsck --strict refuses, in commits correctly signed by achpr's
+# own (trusted) key: a relay cannot add them, but a careless or compromised
+# publisher tool could, and every mirror of ours would then fail git fsck.
+signed_as_is() { # PAYLOAD-FILE : that payload with A's signature after the committer
+	local sig
+	sig=$(sshsig git "$AK" <"$1")
+	awk -v h="$(header <<<"$sig")"$'\n' '{print} /^committer / && !done {printf "%s", h; done = 1}' "$1"
+}
+payload "two authors" | sed 's/^\(author .*\)$/\1\nauthor mallory <m@x> '"$now"' +0000/' >"$T/p.authors"
+signed_as_is "$T/p.authors" >"$T/authors"
+offer twoauthors commit "$T/authors"
+payload "bad zone" | sed 's/^\(author .*\) +0000$/\1 +00:00/' >"$T/p.zone"
+signed_as_is "$T/p.zone" >"$T/zone"
+offer badzone commit "$T/zone"
+payload "angle" | sed 's/^author achpr </author ach<pr </' >"$T/p.angle"
+signed_as_is "$T/p.angle" >"$T/angle"
+offer anglename commit "$T/angle"
+for f in authors zone angle; do
+	grep -q '^gpgsig ' "$T/$f" || fail "crafting '$f' failed"
+done
+grep -c '^author ' "$T/authors" | grep -qx 2 || fail "crafting two authors failed"
 
 note "oldpub signs now with a key valid only until 2020"
 publish "$O" note late
@@ -119,4 +143,7 @@ right=$(GIT_DIR=$T/agents/right/repo.git git rev-parse refs/heads/achpr)
 expect_tip "$V" achpr "$right" "the hand-made commit"
 GIT_DIR=$V/repo.git git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$V/allowed_signers" \
 	verify-commit "$right" 2>/dev/null || fail "stock git does not verify the hand-made commit"
+note "nothing git fsck --strict refuses reached repo.git"
+git --git-dir "$V/repo.git" fsck --strict --no-dangling || fail "git fsck --strict fails on repo.git"
+expect_exit 0 "$HRDEX" -C "$V" verify
 echo ok

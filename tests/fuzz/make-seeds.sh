@@ -12,7 +12,7 @@ bin=${1:?usage: make-seeds.sh BINDIR OUTDIR}
 out=${2:?usage: make-seeds.sh BINDIR OUTDIR}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$(cd "$bin" && pwd)
-mkdir -p "$out"/{json,schema,sshsig,config,tree}
+mkdir -p "$out"/{json,schema,sshsig,config,tree,commit}
 out=$(cd "$out" && pwd)
 cd "$top"
 
@@ -163,5 +163,21 @@ printf '100755 blob %s\trun.sh\n' "$blob" | mktree executable
 printf '120000 blob %s\tlink\n' "$blob" | mktree symlink
 printf '100644 blob %s\t.git\n' "$blob" | mktree dotgit
 printf '040000 tree %s\tGIT~1\n' "$sub" | mktree shortname
+# commit: raw commit objects, as git writes them (plain, signed, with an
+# encoding, a merge) and as git fsck --strict refuses them (see fuzz_commit.c).
+T0=4b825dc642cb6eb9a060e54bf8d69288fbee4904
+id='achpr <achpr@hrdex> 1700000000 +0000'
+ssh-keygen -q -t ed25519 -N '' -C achpr -f "$repo/key"
+c1=$(GIT_AUTHOR_NAME=achpr GIT_AUTHOR_EMAIL=achpr@hrdex GIT_COMMITTER_NAME=achpr GIT_COMMITTER_EMAIL=achpr@hrdex \
+	GIT_AUTHOR_DATE='1700000000 +0000' GIT_COMMITTER_DATE='1700000000 +0000' \
+	git --git-dir="$repo" -c gpg.format=ssh -c user.signingkey="$repo/key" commit-tree -S -m publish "$T0")
+git --git-dir="$repo" cat-file commit "$c1" > "$out/commit/signed"
+printf 'tree %s\nparent %s\nparent %s\nauthor %s\ncommitter %s\nencoding UTF-8\n\nmerge\n' \
+	"$T0" "$c1" "$c1" "$id" "$id" > "$out/commit/merge-encoding"
+printf 'tree %s\nauthor %s\nauthor %s\ncommitter %s\n\nm\n' "$T0" "$id" "$id" "$id" > "$out/commit/two-authors"
+printf 'tree %s\nauthor a <a@b> 1700000000 +00:00\ncommitter %s\n\nm\n' "$T0" "$id" > "$out/commit/bad-zone"
+printf 'tree %s\nauthor a<b <a@b> 1700000000 +0000\ncommitter %s\n\nm\n' "$T0" "$id" > "$out/commit/angle"
+printf 'tree %s\nauthor %s\ncommitter a <a@b> 0170 +0000\nmergetag object %s\n type commit\n\nm\n' \
+	"$T0" "$id" "$T0" > "$out/commit/mergetag"
 rm -rf "$repo"
-echo "seeds in $out: $(for t in json schema sshsig config tree; do printf '%s=%s ' "$t" "$(ls "$out/$t" | wc -l)"; done)"
+echo "seeds in $out: $(for t in json schema sshsig config tree commit; do printf '%s=%s ' "$t" "$(ls "$out/$t" | wc -l)"; done)"

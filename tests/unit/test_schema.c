@@ -7,7 +7,9 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "schema.h"
@@ -482,6 +484,94 @@ static void test_ids_and_builtins(void **state)
 	hrdex_schemas_free(NULL);
 }
 
+/* A JSON array text of n items, item i printed with fmt (one %zu). */
+static char *array_text(size_t n, const char *fmt)
+{
+	size_t size = n * 32 + 16, len = 0, i;
+	char *t = malloc(size);
+
+	assert_non_null(t);
+	t[len++] = '[';
+	for (i = 0; i < n; i++) {
+		int w = snprintf(t + len, size - len, fmt, i);
+
+		assert_true(w > 0 && (size_t)w < size - len - 2);
+		len += (size_t)w;
+		if (i + 1 < n)
+			t[len++] = ',';
+	}
+	t[len++] = ']';
+	t[len] = '\0';
+	return t;
+}
+
+/* Validation costs linear time in the document: a node stops at its first
+ * maxItems, maxLength or maxProperties failure, uniqueItems sorts instead
+ * of comparing pairs, and a document gets at most 100 problems. */
+static void test_cost_is_linear(void **state)
+{
+	struct hrdex_problems p = HRDEX_PROBLEMS_INIT;
+	struct hrdex_schemas *s = one(
+		"{\"properties\": {\"a\": {\"type\": \"array\", \"items\": {\"type\": \"string\"},"
+		"  \"uniqueItems\": true, \"maxItems\": 300, \"contains\": {\"const\": \"x\"}},"
+		" \"u\": {\"uniqueItems\": true}, \"n\": {\"items\": {\"type\": \"string\"}},"
+		" \"s\": {\"type\": \"string\", \"maxLength\": 4, \"pattern\": \"^[0-9]+$\", \"format\": \"date\"},"
+		" \"o\": {\"maxProperties\": 2, \"additionalProperties\": false, \"required\": [\"z\"]}}}");
+	char *big = array_text(149000, "%zu"), *text;
+	size_t len = strlen(big) + 256;
+	struct timespec t0, t1;
+	double secs;
+
+	(void)state;
+	text = malloc(len);
+	assert_non_null(text);
+
+	/* The issue's document: 149,000 distinct numbers where at most 300
+	 * strings may be; one problem, no uniqueItems pass, no item checked. */
+	snprintf(text, len, "{\"a\": %s}", big);
+	assert_int_equal(check(s, "urn:test", text, &p), 0);
+	assert_int_equal(p.count, 1);
+	assert_problem(&p, 0, "/a", "maxItems", "must have at most 300 items (has 149000)");
+
+	/* uniqueItems over 149,000 distinct items, well under a second (a
+	 * pairwise scan takes about a minute), then a duplicate found. */
+	snprintf(text, len, "{\"u\": %s}", big);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(check(s, "urn:test", text, &p), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	print_message("uniqueItems over 149000 items: %.3f s\n", secs);
+	assert_true(secs < 5.0);
+	assert_int_equal(p.count, 0);
+	assert_int_equal(check(s, "urn:test", "{\"u\": [5, [1, {\"b\": 1, \"a\": \"x\"}], 7, -0, 7,"
+			       " [1, {\"a\": \"x\", \"b\": 1.0}], 0, \"7\", true, 1, null, false, null]}", &p), 0);
+	assert_int_equal(p.count, 1);
+	assert_problem(&p, 0, "/u", "uniqueItems", "items 1 and 5 are equal; items must be unique");
+	assert_int_equal(check(s, "urn:test", "{\"u\": [1, \"1\", true, [1], {\"1\": 1}, null, false, 0, \"\"]}",
+			       &p), 0);
+	assert_int_equal(p.count, 0);
+	assert_int_equal(check(s, "urn:test", "{\"u\": [{\"a\": \"b\"}, {\"ab\": \"\"}, \"s1:x\", \"x\"]}", &p), 0);
+	assert_int_equal(p.count, 0);
+
+	/* 149,000 bad items: the first 100, then how many more. */
+	snprintf(text, len, "{\"n\": %s}", big);
+	assert_int_equal(check(s, "urn:test", text, &p), 0);
+	assert_int_equal(p.count, HRDEX_PROBLEMS_SHOWN + 1);
+	assert_problem(&p, 99, "/n/99", "type", "must be a string, not a number");
+	assert_problem(&p, 100, "", "more", "and 148900 more problems (only the first 100 are listed)");
+
+	/* Too long: no pattern, no format; too many members: none looked at. */
+	assert_int_equal(check(s, "urn:test", "{\"s\": \"not-a-date-nor-digits\", \"o\": {\"a\": 1, \"b\": 2, \"c\": 3}}",
+			       &p), 0);
+	assert_int_equal(p.count, 2);
+	assert_problem(&p, 0, "/s", "maxLength", "must be at most 4 characters long (is 21)");
+	assert_problem(&p, 1, "/o", "maxProperties", "must have at most 2 properties (has 3)");
+	free(text);
+	free(big);
+	hrdex_problems_free(&p);
+	hrdex_schemas_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_numbers_and_equality),
 		cmocka_unit_test(test_problems_append),
 		cmocka_unit_test(test_ids_and_builtins),
+		cmocka_unit_test(test_cost_is_linear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <unistd.h>
 
 #include <git2.h>
 
@@ -385,7 +386,7 @@ static void test_reject_gpgsig_not_last(void **state)
 	splice(&forged_raw, &payload, at, 0, raw.ptr + s, e - s);
 	write_raw(f, &forged_raw, &forged);
 	assert_int_equal(git_verify(f, &forged, f->allowed), 0); /* git accepts it */
-	expect_reject(f, &forged, "achpr", "non-canonical signature");
+	expect_reject(f, &forged, "achpr", "the gpgsig header comes before the committer");
 	hrdex_buf_free(&forged_raw);
 	hrdex_buf_free(&payload);
 	hrdex_buf_free(&raw);
@@ -502,6 +503,147 @@ static void test_reject_unsigned(void **state)
 	hrdex_buf_free(&raw);
 }
 
+/* ---- headers, as git fsck --strict checks them ------------------------- */
+
+#define EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+#define ID " <achpr@hrdex> 1700000000 +0000\n"
+
+/*
+ * Each case is a whole commit object.  hrdex must give the verdict listed,
+ * and never be more lenient than git: what `git fsck --strict` refuses,
+ * hrdex refuses; what hrdex accepts, git fsck --strict accepts.
+ */
+static void test_headers_like_git_fsck_strict(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *why; /* NULL: accepted */
+		int fsck;        /* git 2.39's fsck --strict refuses it too (later gits refuse more, e.g. "  1") */
+	} cases[] = {
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr" ID "\nm\n", NULL, 0 },
+		{ "tree " EMPTY_TREE "\nauthor A. N. Other" ID "committer achpr" ID "encoding UTF-8\n\nm\n", NULL, 0 },
+		{ "tree " EMPTY_TREE "\nauthor achpr <a@b> 0 -1200\ncommitter  <a@b> 1 +1400\n\nm\n", NULL, 0 },
+		{ "tree " EMPTY_TREE "\nauthor achpr <a@b> 9223372036854775807 +0000\ncommitter achpr" ID "\nm\n", NULL, 0 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "author mallory" ID "committer achpr" ID "\nm\n",
+		  "two author lines", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr" ID "committer mallory" ID "\nm\n",
+		  "two committer lines", 0 },
+		{ "tree " EMPTY_TREE "\ntree " EMPTY_TREE "\nauthor achpr" ID "committer achpr" ID "\nm\n",
+		  "two tree lines", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr <a@b> 1700000000 +00000\ncommitter achpr" ID "\nm\n",
+		  "malformed author: malformed time zone", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr <a@b> 1700000000 0000\n\nm\n",
+		  "malformed committer: malformed time zone", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr <a@b> 1700000000 +00a0\n\nm\n",
+		  "malformed time zone", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr <a@b> 1700000000 +000\n\nm\n",
+		  "malformed time zone", 1 },
+		{ "tree " EMPTY_TREE "\nauthor ach<pr <a@b> 1700000000 +0000\ncommitter achpr" ID "\nm\n",
+		  "no space before '<'", 1 },
+		{ "tree " EMPTY_TREE "\nauthor ach <pr <a@b> 1700000000 +0000\ncommitter achpr" ID "\nm\n",
+		  "not closed by '>'", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer ach>pr <a@b> 1700000000 +0000\n\nm\n",
+		  "'>' in the name", 1 },
+		{ "tree " EMPTY_TREE "\nauthor <a@b> 1700000000 +0000\ncommitter achpr" ID "\nm\n",
+		  "no name before the email", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr a@b 1700000000 +0000\ncommitter achpr" ID "\nm\n", "no email", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr<a@b> 1700000000 +0000\ncommitter achpr" ID "\nm\n",
+		  "no space before '<'", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr <a@b>1700000000 +0000\ncommitter achpr" ID "\nm\n",
+		  "no space before the date", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr <a@b> 01700000000 +0000\ncommitter achpr" ID "\nm\n",
+		  "zero-padded date", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr <a@b> 99999999999999999999 +0000\ncommitter achpr" ID "\nm\n",
+		  "date out of range", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr <a@b> 9223372036854775808 +0000\ncommitter achpr" ID "\nm\n",
+		  "date out of range", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr <a@b> -1 +0000\ncommitter achpr" ID "\nm\n", "malformed date", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr <a@b> 17x +0000\ncommitter achpr" ID "\nm\n", "malformed date", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr <a@b>  1 +0000\ncommitter achpr" ID "\nm\n", "malformed date", 0 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "\nm\n", "no committer line", 1 },
+		{ "tree " EMPTY_TREE "\ncommitter achpr" ID "\nm\n", "no author line before the committer", 1 },
+		{ "tree " EMPTY_TREE "\n\nm\n", "no author line", 1 },
+		{ "author achpr" ID "tree " EMPTY_TREE "\ncommitter achpr" ID "\nm\n", "not 'tree'", 1 },
+		{ "tree 4B825DC642CB6EB9A060E54BF8D69288FBEE4904\nauthor achpr" ID "committer achpr" ID "\nm\n",
+		  "malformed tree line", 0 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "parent " EMPTY_TREE "\ncommitter achpr" ID "\nm\n",
+		  "a parent line after the author", 1 },
+		{ "tree " EMPTY_TREE "\nparent 1234\nauthor achpr" ID "committer achpr" ID "\nm\n",
+		  "malformed parent line", 1 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr" ID "encoding ISO-8859-1\n\nm\n",
+		  "encoding 'ISO-8859-1' (only UTF-8 is accepted)", 0 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr" ID "x-relay peer-1\n\nm\n",
+		  "unexpected header 'x-relay'", 0 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr" ID "mergetag object " EMPTY_TREE
+		  "\n type tree\n\nm\n", "has a mergetag header", 0 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr" ID "\nm\n x\n", NULL, 0 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr" ID " continued\n\nm\n",
+		  "a continuation line outside gpgsig", 0 },
+		{ "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr" ID, "no end of header", 0 },
+	};
+	struct fx *f = *state;
+	struct hrdex_commit_headers h;
+	char why[256], path[256], hex[GIT_OID_HEXSZ + 1];
+	git_odb *odb = NULL;
+	git_oid id, tree;
+	size_t i;
+
+	assert_int_equal(git_repository_odb(&odb, f->repo), 0);
+	assert_int_equal(git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *text = cases[i].text;
+		int r = hrdex_commit_parse_headers(&h, text, strlen(text), why, sizeof(why)), git_ok;
+
+		print_message("case %zu: %s\n", i, r ? why : "accepted");
+		if (cases[i].why == NULL && r != 0)
+			fail_msg("case %zu refused: %s", i, why);
+		if (cases[i].why && (r != 1 || !strstr(why, cases[i].why)))
+			fail_msg("case %zu: '%s' does not say '%s'", i, r ? why : "accepted", cases[i].why);
+		/* Never more lenient than git fsck --strict, alone in the object store. */
+		assert_int_equal(git_odb_write(&id, odb, text, strlen(text), GIT_OBJECT_COMMIT), 0);
+		git_oid_tostr(hex, sizeof(hex), &id);
+		git_ok = run("git --git-dir '%s' fsck --strict --no-dangling >/dev/null 2>&1", f->repo_path) == 0;
+		if (!git_ok && r == 0)
+			fail_msg("case %zu: git fsck --strict refuses what hrdex accepts", i);
+		if (git_ok == cases[i].fsck)
+			fail_msg("case %zu: git fsck --strict %s it", i, git_ok ? "accepts" : "refuses");
+		snprintf(path, sizeof(path), "%s/objects/%.2s/%s", f->repo_path, hex, hex + 2);
+		assert_int_equal(unlink(path), 0);
+	}
+	/* A NUL byte, in the message too (fsck's nulInCommit, an error with --strict). */
+	assert_int_equal(hrdex_commit_parse_headers(&h, "tree " EMPTY_TREE "\nauthor achpr" ID "committer achpr" ID
+						    "\nm\0x\n", strlen("tree " EMPTY_TREE "\nauthor achpr" ID
+								       "committer achpr" ID) + 5, why, sizeof(why)), 1);
+	assert_non_null(strstr(why, "NUL byte"));
+	/* What the parser reports of a good commit. */
+	assert_int_equal(hrdex_commit_parse_headers(&h, cases[2].text, strlen(cases[2].text), why, sizeof(why)), 0);
+	assert_int_equal(h.author_time, 0);
+	assert_int_equal(h.committer_time, 1);
+	assert_int_equal(h.has_signature, 0);
+	git_odb_free(odb);
+}
+
+/* hrdex refuses to write a commit it would refuse to accept. */
+static void test_own_commit_checked(void **state)
+{
+	struct fx *f = *state;
+	git_buf text = GIT_BUF_INIT;
+	git_oid id;
+	char *bad;
+	const char *at;
+
+	commit_text(f, &text, "publish\n", WHEN);
+	bad = strdup(text.ptr);
+	assert_non_null(bad);
+	at = strstr(bad, " +0100\n");
+	assert_non_null(at);
+	bad[at - bad + 1] = '*'; /* the author's time zone */
+	assert_int_equal(hrdex_commit_create_signed(&id, f->repo, bad, &f->key), -1);
+	assert_non_null(strstr(hrdex_error_message(), "malformed author"));
+	free(bad);
+	git_buf_dispose(&text);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -521,6 +663,8 @@ int main(void)
 		T(test_reject_key_outside_validity),
 		T(test_reject_untrusted_key),
 		T(test_reject_unsigned),
+		T(test_headers_like_git_fsck_strict),
+		T(test_own_commit_checked),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
