@@ -42,11 +42,16 @@ static const char usage[] =
 	"peers do not fetch and git daemon / http-backend do not serve.\n";
 
 /* The key's text: arg itself, or the file it names.  A word with no space
- * and no "ssh-" is a file name even when the file is missing (66). */
-static int key_text(struct hrdex_buf *out, const char *arg)
+ * and no "ssh-" is a file name even when the file is missing (66).  *what
+ * gets how messages name it: 'FILE', or "the key text" (which may span
+ * lines, and messages are one line). */
+static int key_text(struct hrdex_buf *out, char *what, size_t size, const char *arg)
 {
-	if (hrdex_fs_exists(arg) || (!strpbrk(arg, " \t\n") && !strstr(arg, "ssh-")))
+	if (hrdex_fs_exists(arg) || (!strpbrk(arg, " \t\n") && !strstr(arg, "ssh-"))) {
+		snprintf(what, size, "'%s'", arg); /* cut short, it still names the file */
 		return hrdex_fs_read(out, arg, 64 * 1024);
+	}
+	snprintf(what, size, "the key text");
 	return hrdex_buf_puts(out, arg);
 }
 
@@ -56,7 +61,8 @@ static int key_text(struct hrdex_buf *out, const char *arg)
  * file), then the first allowed_signers line, whose principals *other gets
  * (else it is left empty): the caller decides whether that may bind.
  */
-static int parse_key_arg(unsigned char pk[32], char *other, size_t size, const char *arg, const char *pub)
+static int parse_key_arg(unsigned char pk[32], char *other, size_t size, char *what, size_t wsize,
+			 const char *arg, const char *pub)
 {
 	struct hrdex_buf text = HRDEX_BUF_INIT;
 	unsigned char bare[32], first[32];
@@ -64,7 +70,7 @@ static int parse_key_arg(unsigned char pk[32], char *other, size_t size, const c
 	int have_bare = 0, have_first = 0, found = 0, ret = -1;
 
 	other[0] = '\0';
-	if (key_text(&text, arg) < 0)
+	if (key_text(&text, what, wsize, arg) < 0)
 		return -1;
 	for (line = text.ptr ? strtok_r(text.ptr, "\n", &save) : NULL; line && !found;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -80,7 +86,7 @@ static int parse_key_arg(unsigned char pk[32], char *other, size_t size, const c
 			have_bare = 1;
 			continue;
 		}
-		if (hrdex_signers_parse(&sg, line, strlen(line), arg) < 0) {
+		if (hrdex_signers_parse(&sg, line, strlen(line), what) < 0) {
 			char why[512];
 
 			snprintf(why, sizeof(why), "%s", hrdex_error_message());
@@ -95,7 +101,9 @@ static int parse_key_arg(unsigned char pk[32], char *other, size_t size, const c
 		for (i = 0; !found && !have_first && i < sg->count; i++) {
 			size_t n = strlen(other);
 
-			snprintf(other + n, size - n, "%s%s", n ? "," : "", sg->items[i].principal);
+			/* for the message only: a list cut short still names one */
+			if (n + 1 < size)
+				snprintf(other + n, size - n, "%s%s", n ? "," : "", sg->items[i].principal);
 			memcpy(first, sg->items[i].pk, 32);
 		}
 		have_first |= !found && sg->count > 0;
@@ -108,7 +116,7 @@ static int parse_key_arg(unsigned char pk[32], char *other, size_t size, const c
 	} else if (have_first) {
 		memcpy(pk, first, 32);
 	} else {
-		hrdex_error_set(HRDEX_EX_DATAERR, "no 'ssh-ed25519' public key in '%s'", arg);
+		hrdex_error_set(HRDEX_EX_DATAERR, "no 'ssh-ed25519' public key in %s", what);
 		goto cleanup;
 	}
 	ret = 0;
@@ -186,15 +194,15 @@ static int trust_add(struct hrdex_state *s, const char *path, const char *pub, c
 {
 	struct hrdex_buf line = HRDEX_BUF_INIT;
 	unsigned char pk[32];
-	char other[256];
+	char other[256], what[512];
 	size_t i;
 	int ret = -1;
 
-	if (parse_key_arg(pk, other, sizeof(other), arg, pub) < 0)
+	if (parse_key_arg(pk, other, sizeof(other), what, sizeof(what), arg, pub) < 0)
 		return -1;
 	if (*other && !force)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is a line for '%s', not '%s' (--force-bind trusts "
-				       "its key as '%s' anyway)", arg, other, pub, pub);
+		return hrdex_error_set(HRDEX_EX_DATAERR, "%s is a line for '%s', not '%s' (--force-bind trusts "
+				       "its key as '%s' anyway)", what, other, pub, pub);
 	if (hrdex_signers_allow(s->signers, pub, pk, "git", 0) ||
 	    hrdex_signers_allow(s->signers, pub, pk, "git", (int64_t)time(NULL))) {
 		fprintf(stderr, "publisher '%s' already trusts this key\n", pub);

@@ -67,4 +67,11 @@ expect_tip "$V" achpr "$atip" "the kept branch is back"
 sync_agent "$V" 2>/dev/null || fail "sync after re-trust failed"
 expect_tip "$V" achpr "$(tip "$A" achpr)" "the sync after re-trust moved achpr on"
 [ -f "$V/view/achpr/decision/res-3.json" ] || fail "res-3 did not arrive"
+
+note "removed again: the kept ref moves on, hideRefs is not repeated"
+"$HRDEX" -C "$V" trust remove achpr 2>/dev/null || fail "second trust remove failed"
+[ "$(g "$V" rev-parse refs/hrdex/untrusted/achpr)" = "$(tip "$A" achpr)" ] || fail "the kept ref did not move on"
+[ "$(git --git-dir "$V/repo.git" config --get-all uploadpack.hideRefs)" = refs/hrdex/untrusted/ ] ||
+	fail "uploadpack.hideRefs: $(git --git-dir "$V/repo.git" config --get-all uploadpack.hideRefs)"
+[ -z "$(g "$V" ls-tree main achpr)" ] || fail "achpr back in main's tree"
 echo "trust remove: ok"
