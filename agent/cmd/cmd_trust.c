@@ -4,11 +4,14 @@
  * allowed_signers is git's own format, so stock `git verify-commit` reads the
  * same file hrdex trusts.  Every edit rewrites it atomically under the lock.
  */
+#include "accept.h"
 #include "buf.h"
 #include "cmd.h"
 #include "config.h"
 #include "error.h"
 #include "fs.h"
+#include "publish.h"
+#include "repo.h"
 #include "sign.h"
 #include "state.h"
 
@@ -18,53 +21,125 @@
 #include <time.h>
 
 static const char usage[] =
-	"usage: hrdex [-C DIR] trust add PUBLISHER KEY|FILE\n"
+	"usage: hrdex [-C DIR] trust add [--force-bind] PUBLISHER KEY|FILE\n"
 	"       hrdex [-C DIR] trust list [--json]\n"
 	"       hrdex [-C DIR] trust remove PUBLISHER\n"
 	"\n"
 	"Edit allowed_signers, the publishers whose signed branches this agent\n"
 	"accepts.  KEY is an OpenSSH public key ('ssh-ed25519 AAAA...'), the line\n"
-	"'hrdex init' printed, or a file holding either (e.g. id_ed25519.pub).\n";
+	"'hrdex init' printed, or a file holding either (e.g. id_ed25519.pub, or\n"
+	"another agent's allowed_signers: the line naming PUBLISHER is used).\n"
+	"\n"
+	"add refuses (65) a line that names another publisher than PUBLISHER, and\n"
+	"a key already trusted for another publisher; --force-bind says that is\n"
+	"meant.  A branch kept by an earlier 'trust remove' comes back when its\n"
+	"history passes the rules with the key added; else the next sync fetches\n"
+	"the branch from peers.\n"
+	"\n"
+	"remove takes PUBLISHER off every line (a line left with nobody goes), and\n"
+	"its documents leave main, view/, the cache and the site at once.  Its\n"
+	"branch is kept, for history, as refs/hrdex/untrusted/PUBLISHER, which\n"
+	"peers do not fetch and git daemon / http-backend do not serve.\n";
 
-/* Find "ssh-ed25519 " in text (a key, a .pub file, or an allowed_signers line). */
-static int parse_key_arg(unsigned char pk[32], const char *arg)
+/* The key's text: arg itself, or the file it names.  A word with no space
+ * and no "ssh-" is a file name even when the file is missing (66).  *what
+ * gets how messages name it: 'FILE', or "the key text" (which may span
+ * lines, and messages are one line). */
+static int key_text(struct hrdex_buf *out, char *what, size_t size, const char *arg)
 {
-	struct hrdex_buf file = HRDEX_BUF_INIT;
-	const char *text = arg, *k;
-	int ret;
+	if (hrdex_fs_exists(arg) || (!strpbrk(arg, " \t\n") && !strstr(arg, "ssh-"))) {
+		snprintf(what, size, "'%s'", arg); /* cut short, it still names the file */
+		return hrdex_fs_read(out, arg, 64 * 1024);
+	}
+	snprintf(what, size, "the key text");
+	return hrdex_buf_puts(out, arg);
+}
 
-	if (!strstr(arg, "ssh-") && hrdex_fs_exists(arg)) {
-		if (hrdex_fs_read(&file, arg, 64 * 1024) < 0)
-			return -1;
-		text = file.ptr;
+/*
+ * The key KEY|FILE gives for pub.  Of several lines, an allowed_signers line
+ * naming pub wins, then a bare key ('ssh-ed25519 AAAA... comment', a .pub
+ * file), then the first allowed_signers line, whose principals *other gets
+ * (else it is left empty): the caller decides whether that may bind.
+ */
+static int parse_key_arg(unsigned char pk[32], char *other, size_t size, char *what, size_t wsize,
+			 const char *arg, const char *pub)
+{
+	struct hrdex_buf text = HRDEX_BUF_INIT;
+	unsigned char bare[32], first[32];
+	char *line, *save = NULL;
+	int have_bare = 0, have_first = 0, found = 0, ret = -1;
+
+	other[0] = '\0';
+	if (key_text(&text, what, wsize, arg) < 0)
+		return -1;
+	for (line = text.ptr ? strtok_r(text.ptr, "\n", &save) : NULL; line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct hrdex_signers *sg = NULL;
+		const char *k = strstr(line, "ssh-ed25519 ");
+		size_t i;
+
+		if (!k)
+			continue;
+		if (line + strspn(line, " \t") == k) {
+			if (!have_bare && hrdex_key_parse_public(bare, k) < 0)
+				goto cleanup;
+			have_bare = 1;
+			continue;
+		}
+		if (hrdex_signers_parse(&sg, line, strlen(line), what) < 0) {
+			char why[512];
+
+			snprintf(why, sizeof(why), "%s", hrdex_error_message());
+			hrdex_error_set(HRDEX_EX_DATAERR, "%s", why);
+			goto cleanup;
+		}
+		for (i = 0; i < sg->count && !found; i++)
+			if (!strcmp(sg->items[i].principal, pub)) {
+				memcpy(pk, sg->items[i].pk, 32);
+				found = 1;
+			}
+		for (i = 0; !found && !have_first && i < sg->count; i++) {
+			size_t n = strlen(other);
+
+			/* for the message only: a list cut short still names one */
+			if (n + 1 < size)
+				snprintf(other + n, size - n, "%s%s", n ? "," : "", sg->items[i].principal);
+			memcpy(first, sg->items[i].pk, 32);
+		}
+		have_first |= !found && sg->count > 0;
+		hrdex_signers_free(sg);
 	}
-	k = strstr(text, "ssh-ed25519 ");
-	if (!k) {
-		hrdex_buf_free(&file);
-		return hrdex_error_set(HRDEX_EX_DATAERR, "no 'ssh-ed25519' public key in '%s'", arg);
+	if (found || have_bare) {
+		if (!found)
+			memcpy(pk, bare, 32);
+		other[0] = '\0';
+	} else if (have_first) {
+		memcpy(pk, first, 32);
+	} else {
+		hrdex_error_set(HRDEX_EX_DATAERR, "no 'ssh-ed25519' public key in %s", what);
+		goto cleanup;
 	}
-	ret = hrdex_key_parse_public(pk, k);
-	hrdex_buf_free(&file);
+	ret = 0;
+cleanup:
+	hrdex_buf_free(&text);
 	return ret;
 }
 
-/* Rewrite allowed_signers keeping the lines for which keep() says yes, then
- * appending extra (may be NULL). */
+/* Rewrite allowed_signers without any grant to drop_principal (may be NULL),
+ * then append extra (may be NULL). */
 static int rewrite(const char *path, const char *drop_principal, const char *extra)
 {
 	struct hrdex_buf in = HRDEX_BUF_INIT, out = HRDEX_BUF_INIT;
-	char *line, *save = NULL;
 	int ret = -1;
 
 	if (hrdex_fs_exists(path) && hrdex_fs_read(&in, path, 16 << 20) < 0)
 		return -1;
-	for (line = in.ptr ? strtok_r(in.ptr, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
-		size_t n = drop_principal ? strlen(drop_principal) : 0;
-
-		if (n && !strncmp(line, drop_principal, n) && (line[n] == ' ' || line[n] == '\t'))
-			continue;
-		if (hrdex_buf_puts(&out, line) < 0 || hrdex_buf_putc(&out, '\n') < 0)
+	if (drop_principal) {
+		if (hrdex_signers_drop(&out, in.ptr ? in.ptr : "", in.len, drop_principal, NULL) < 0)
 			goto cleanup;
+	} else if (in.len && (hrdex_buf_put(&out, in.ptr, in.len) < 0 ||
+			      (in.ptr[in.len - 1] != '\n' && hrdex_buf_putc(&out, '\n') < 0))) {
+		goto cleanup;
 	}
 	if (extra && hrdex_buf_puts(&out, extra) < 0)
 		goto cleanup;
@@ -73,6 +148,117 @@ cleanup:
 	hrdex_buf_free(&in);
 	hrdex_buf_free(&out);
 	return ret;
+}
+
+/*
+ * pub is trusted again: a branch that an earlier 'trust remove' parked comes
+ * back when its whole history passes the branch rules with today's
+ * allowed_signers (the same check verify makes), so that re-trusting needs no
+ * network.  Otherwise it stays parked and the next sync fetches the branch.
+ */
+static int restore_parked(struct hrdex_state *s, const char *pub)
+{
+	struct hrdex_accept a;
+	git_oid tip, parked;
+	char msg[96];
+	int r;
+
+	r = hrdex_repo_tip(&tip, s->repo, pub);
+	if (r != 1)
+		return r; /* a branch already (0), or an error */
+	r = hrdex_repo_parked(&parked, s->repo, pub);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	memset(&a, 0, sizeof(a));
+	a.repo = s->repo;
+	a.publisher = pub;
+	a.signers = s->signers;
+	a.schemas = s->schemas;
+	a.limits = &s->config->limits;
+	r = hrdex_accept_check(&a, &parked);
+	if (r == 1)
+		fprintf(stderr, "its earlier branch stays in %s%s (%s: %s); the next sync fetches the branch "
+			"from peers\n", HRDEX_REF_UNTRUSTED, pub, a.rule, a.reason);
+	hrdex_accept_release(&a);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (hrdex_repo_unpark(s->repo, pub, &parked) < 0)
+		return -1;
+	snprintf(msg, sizeof(msg), "trust: %s trusted again", pub);
+	hrdex_refresh(s, msg);
+	fprintf(stderr, "its branch is back from %s%s\n", HRDEX_REF_UNTRUSTED, pub);
+	return 0;
+}
+
+static int trust_add(struct hrdex_state *s, const char *path, const char *pub, const char *arg, int force)
+{
+	struct hrdex_buf line = HRDEX_BUF_INIT;
+	unsigned char pk[32];
+	char other[256], what[512];
+	size_t i;
+	int ret = -1;
+
+	if (parse_key_arg(pk, other, sizeof(other), what, sizeof(what), arg, pub) < 0)
+		return -1;
+	if (*other && !force)
+		return hrdex_error_set(HRDEX_EX_DATAERR, "%s is a line for '%s', not '%s' (--force-bind trusts "
+				       "its key as '%s' anyway)", what, other, pub, pub);
+	if (hrdex_signers_allow(s->signers, pub, pk, "git", 0) ||
+	    hrdex_signers_allow(s->signers, pub, pk, "git", (int64_t)time(NULL))) {
+		fprintf(stderr, "publisher '%s' already trusts this key\n", pub);
+		return 0;
+	}
+	for (i = 0; s->signers && i < s->signers->count && !force; i++) {
+		const struct hrdex_signer *e = &s->signers->items[i];
+
+		if (!e->cert_authority && !memcmp(e->pk, pk, 32) && strcmp(e->principal, pub))
+			return hrdex_error_set(HRDEX_EX_DATAERR, "this key is already trusted for publisher '%s' "
+					       "(--force-bind trusts it for '%s' too)", e->principal, pub);
+	}
+	if (hrdex_buf_printf(&line, "%s namespaces=\"git\" ", pub) < 0 ||
+	    hrdex_key_public_line(&line, pk, pub) < 0 || hrdex_buf_putc(&line, '\n') < 0 ||
+	    rewrite(path, NULL, line.ptr) < 0 || hrdex_state_reload_signers(s) < 0)
+		goto cleanup;
+	fprintf(stderr, "publisher '%s' trusted\n", pub);
+	ret = restore_parked(s, pub);
+cleanup:
+	hrdex_buf_free(&line);
+	return ret;
+}
+
+/*
+ * The branch is parked first: killed before allowed_signers is rewritten,
+ * the publisher is still trusted, so running the command again finishes
+ * (and a sync meanwhile would fetch the branch back, as for a trusted one).
+ */
+static int trust_remove(struct hrdex_state *s, const char *path, const char *pub)
+{
+	char parked[96], msg[96];
+	git_oid tip;
+	int trusted = hrdex_signers_has(s->signers, pub), r;
+
+	if (!strcmp(pub, s->config->publisher))
+		return hrdex_error_set(HRDEX_EX_USAGE, "'%s' is this agent's own publisher; its key stays", pub);
+	r = hrdex_repo_tip(&tip, s->repo, pub);
+	if (r < 0)
+		return -1;
+	if (!trusted && r == 1)
+		return hrdex_error_set(HRDEX_EX_DATAERR, "publisher '%s' is not trusted", pub);
+	if (r == 0 && hrdex_repo_park(s->repo, pub, parked, sizeof(parked)) < 0)
+		return -1;
+	if (trusted && (rewrite(path, pub, NULL) < 0 || hrdex_state_reload_signers(s) < 0))
+		return -1;
+	if (hrdex_signers_has(s->signers, pub))
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "publisher '%s' is still in '%s'", pub, path);
+	if (r == 0) {
+		snprintf(msg, sizeof(msg), "trust: %s no longer trusted", pub);
+		hrdex_refresh(s, msg);
+		fprintf(stderr, "publisher '%s' is no longer trusted; its documents left main, view/ and the "
+			"cache, its branch is kept as %s\n", pub, parked);
+	} else {
+		fprintf(stderr, "publisher '%s' is no longer trusted\n", pub);
+	}
+	return 0;
 }
 
 static int trust_list(struct hrdex_state *s, int json)
@@ -105,11 +291,9 @@ static int trust_list(struct hrdex_state *s, int json)
 int cmd_trust(int argc, char **argv, struct hrdex_global *g)
 {
 	struct hrdex_state *s = NULL;
-	struct hrdex_buf line = HRDEX_BUF_INIT;
-	unsigned char pk[32];
 	char *dir = NULL, *path = NULL;
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	int ret = -1, json = g->json;
+	const char *sub = argc > 1 ? argv[1] : NULL, *pos[2] = { NULL, NULL };
+	int ret = -1, json = g->json, force = 0, npos = 0, i;
 
 	if (cmd_wants_help(argc, argv)) {
 		fputs(usage, stdout);
@@ -117,18 +301,31 @@ int cmd_trust(int argc, char **argv, struct hrdex_global *g)
 	}
 	if (!sub)
 		return cmd_usage_error(usage, "trust needs add, list or remove");
-	if (!strcmp(sub, "add") && argc != 4)
-		return cmd_usage_error(usage, "trust add needs PUBLISHER and KEY");
-	if (!strcmp(sub, "remove") && argc != 3)
-		return cmd_usage_error(usage, "trust remove needs PUBLISHER");
-	if (!strcmp(sub, "list"))
-		json |= argc > 2 && !strcmp(argv[2], "--json");
-	else if (strcmp(sub, "add") && strcmp(sub, "remove"))
+	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "remove"))
 		return cmd_usage_error(usage, "unknown trust command '%s'", sub);
-	if (strcmp(sub, "list") && !hrdex_publisher_valid(argv[2]))
-		return cmd_usage_error(NULL, "'%s' is not a valid publisher id", argv[2]);
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(sub, "list") && !strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(sub, "add") && !strcmp(argv[i], "--force-bind"))
+			force = 1;
+		else if (argv[i][0] == '-' && argv[i][1] == '-')
+			return cmd_usage_error(usage, "unknown option '%s' for trust %s", argv[i], sub);
+		else if (npos < 2)
+			pos[npos++] = argv[i];
+		else
+			return cmd_usage_error(usage, "too many arguments for trust %s", sub);
+	}
+	if (!strcmp(sub, "add") && npos != 2)
+		return cmd_usage_error(usage, "trust add needs PUBLISHER and KEY");
+	if (!strcmp(sub, "remove") && npos != 1)
+		return cmd_usage_error(usage, "trust remove needs PUBLISHER");
+	if (!strcmp(sub, "list") && npos)
+		return cmd_usage_error(usage, "trust list takes no arguments");
+	if (strcmp(sub, "list") && !hrdex_publisher_valid(pos[0]))
+		return cmd_usage_error(NULL, "'%s' is not a valid publisher id", pos[0]);
 	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&s, dir, strcmp(sub, "list") ? HRDEX_STATE_LOCK : 0) < 0)
+	if (!dir || hrdex_state_open(&s, dir, strcmp(sub, "list") ? HRDEX_STATE_LOCK | HRDEX_STATE_KEY |
+							    HRDEX_STATE_SCHEMAS : 0) < 0)
 		goto fail;
 	if (!strcmp(sub, "list")) {
 		ret = trust_list(s, json);
@@ -137,41 +334,13 @@ int cmd_trust(int argc, char **argv, struct hrdex_global *g)
 	path = hrdex_state_path(s, "allowed_signers");
 	if (!path)
 		goto fail;
-	if (!strcmp(sub, "remove")) {
-		if (!hrdex_signers_has(s->signers, argv[2])) {
-			hrdex_error_set(HRDEX_EX_DATAERR, "publisher '%s' is not trusted", argv[2]);
-			goto fail;
-		}
-		if (!strcmp(argv[2], s->config->publisher)) {
-			hrdex_error_set(HRDEX_EX_USAGE, "'%s' is this agent's own publisher; its key stays",
-					argv[2]);
-			goto fail;
-		}
-		if (rewrite(path, argv[2], NULL) < 0)
-			goto fail;
-		fprintf(stderr, "publisher '%s' is no longer trusted\n", argv[2]);
-		ret = 0;
-		goto cleanup;
-	}
-	if (parse_key_arg(pk, argv[3]) < 0)
+	if ((!strcmp(sub, "remove") ? trust_remove(s, path, pos[0]) : trust_add(s, path, pos[0], pos[1], force)) < 0)
 		goto fail;
-	if (hrdex_signers_allow(s->signers, argv[2], pk, "git", 0) ||
-	    hrdex_signers_allow(s->signers, argv[2], pk, "git", (int64_t)time(NULL))) {
-		fprintf(stderr, "publisher '%s' already trusts this key\n", argv[2]);
-		ret = 0;
-		goto cleanup;
-	}
-	if (hrdex_buf_printf(&line, "%s namespaces=\"git\" ", argv[2]) < 0 ||
-	    hrdex_key_public_line(&line, pk, argv[2]) < 0 || hrdex_buf_putc(&line, '\n') < 0 ||
-	    rewrite(path, NULL, line.ptr) < 0)
-		goto fail;
-	fprintf(stderr, "publisher '%s' trusted\n", argv[2]);
 	ret = 0;
 	goto cleanup;
 fail:
 	ret = cmd_fail();
 cleanup:
-	hrdex_buf_free(&line);
 	hrdex_state_free(s);
 	free(path);
 	free(dir);

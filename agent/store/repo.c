@@ -133,6 +133,145 @@ int hrdex_repo_tip(git_oid *out, git_repository *repo, const char *publisher)
 	return 0;
 }
 
+/* Hide refs/hrdex/untrusted/ from git upload-pack, i.e. from git daemon and
+ * git http-backend serving this repository (uploadpack.hideRefs), so that not
+ * even a mirror clone takes a branch this agent stopped trusting. */
+static int hide_parked(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	int found = 0, ret = -1;
+
+	if (git_repository_config(&cfg, repo) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot read the repository's config");
+		goto cleanup;
+	}
+	if (git_config_multivar_iterator_new(&it, cfg, "uploadpack.hideRefs", NULL) == 0)
+		while (git_config_next(&e, it) == 0)
+			found |= !strcmp(e->value, HRDEX_REF_UNTRUSTED) ||
+				 !strcmp(e->value, "refs/hrdex/untrusted/");
+	/* "^$" matches no existing value: this adds one */
+	if (!found && git_config_set_multivar(cfg, "uploadpack.hideRefs", "^$", HRDEX_REF_UNTRUSTED) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot set uploadpack.hideRefs in the repository's config");
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	git_config_iterator_free(it);
+	git_config_free(cfg);
+	return ret;
+}
+
+int hrdex_repo_park(git_repository *repo, const char *publisher, char *parked, size_t size)
+{
+	git_reference *branch = NULL, *moved = NULL;
+	char name[64];
+	git_oid tip, old;
+	int r, i, ret = -1;
+
+	if (size)
+		parked[0] = '\0';
+	ref_name(name, sizeof(name), publisher);
+	r = git_reference_lookup(&branch, repo, name);
+	if (r == GIT_ENOTFOUND)
+		return 1;
+	if (r < 0 || git_reference_type(branch) != GIT_REFERENCE_DIRECT) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot read '%s'", name);
+		goto cleanup;
+	}
+	git_oid_cpy(&tip, git_reference_target(branch));
+	if (hide_parked(repo) < 0)
+		goto cleanup;
+	/* An earlier parked tip that this one does not contain keeps its name;
+	 * this one takes the next free NAME.N. */
+	for (i = 0; i < 100; i++) {
+		int n = i ? snprintf(parked, size, "%s%s.%d", HRDEX_REF_UNTRUSTED, publisher, i)
+			  : snprintf(parked, size, "%s%s", HRDEX_REF_UNTRUSTED, publisher);
+
+		if (n < 0 || (size_t)n >= size) {
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "ref name too long for '%s'", publisher);
+			goto cleanup;
+		}
+		r = git_reference_name_to_id(&old, repo, parked);
+		if (r == GIT_ENOTFOUND || (r == 0 && (git_oid_equal(&old, &tip) ||
+						      git_graph_descendant_of(repo, &tip, &old) == 1)))
+			break;
+		if (r < 0) {
+			hrdex_error_git(HRDEX_EX_IOERR, "cannot read '%s'", parked);
+			goto cleanup;
+		}
+	}
+	if (i == 100) {
+		hrdex_error_set(HRDEX_EX_CANTCREAT, "no free name under '%s%s'", HRDEX_REF_UNTRUSTED, publisher);
+		goto cleanup;
+	}
+	if (git_reference_create(&moved, repo, parked, &tip, 1, "hrdex: trust removed") < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot write '%s'", parked);
+		goto cleanup;
+	}
+	/* compare-and-swap: deletes the branch only if it still points at tip */
+	if (git_reference_delete(branch) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot delete '%s'", name);
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	git_reference_free(moved);
+	git_reference_free(branch);
+	return ret;
+}
+
+int hrdex_repo_parked(git_oid *out, git_repository *repo, const char *publisher)
+{
+	char name[64];
+	int r;
+
+	if (snprintf(name, sizeof(name), "%s%s", HRDEX_REF_UNTRUSTED, publisher) >= (int)sizeof(name))
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "ref name too long for '%s'", publisher);
+	r = git_reference_name_to_id(out, repo, name);
+	if (r == GIT_ENOTFOUND) {
+		memset(out, 0, sizeof(*out));
+		return 1;
+	}
+	if (r < 0)
+		return hrdex_error_git(HRDEX_EX_IOERR, "cannot read '%s'", name);
+	return 0;
+}
+
+int hrdex_repo_unpark(git_repository *repo, const char *publisher, const git_oid *tip)
+{
+	git_reference *branch = NULL, *parked = NULL;
+	char name[64], pname[64];
+	int ret = -1;
+
+	ref_name(name, sizeof(name), publisher);
+	if (snprintf(pname, sizeof(pname), "%s%s", HRDEX_REF_UNTRUSTED, publisher) >= (int)sizeof(pname))
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "ref name too long for '%s'", publisher);
+	if (git_reference_lookup(&parked, repo, pname) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot read '%s'", pname);
+		goto cleanup;
+	}
+	if (git_reference_type(parked) != GIT_REFERENCE_DIRECT || !git_oid_equal(git_reference_target(parked), tip)) {
+		hrdex_error_set(HRDEX_EX_TEMPFAIL, "'%s' moved meanwhile", pname);
+		goto cleanup;
+	}
+	/* force 0: a branch that appeared meanwhile is not overwritten */
+	if (git_reference_create(&branch, repo, name, tip, 0, "hrdex: trusted again") < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot write '%s'", name);
+		goto cleanup;
+	}
+	if (git_reference_delete(parked) < 0) {
+		hrdex_error_git(HRDEX_EX_IOERR, "cannot delete '%s'", pname);
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	git_reference_free(parked);
+	git_reference_free(branch);
+	return ret;
+}
+
 /* Commit tree on top of parents (any may be NULL), signed, and move ref from
  * *expected (NULL: ref must not exist) to the new commit. */
 static int commit_and_move(git_oid *out, git_repository *repo, const char *ref, const char *publisher,

@@ -52,6 +52,30 @@ int hrdex_repo_commit(git_oid *out, git_repository *repo, const char *publisher,
  * branch does not exist (out zeroed), 0 when found, -1 on error. */
 int hrdex_repo_tip(git_oid *out, git_repository *repo, const char *publisher);
 
+/*
+ * A publisher this agent no longer trusts keeps its history under
+ * refs/hrdex/untrusted/<publisher>: outside refs/heads/, so main, view/,
+ * the cache and peers (who fetch only refs/heads/) do not see it, and hidden
+ * from git daemon and http-backend (uploadpack.hideRefs, set here).
+ */
+#define HRDEX_REF_UNTRUSTED "refs/hrdex/untrusted/"
+
+/*
+ * Move refs/heads/<publisher> there.  An earlier parked tip that the branch
+ * does not descend from is kept, and this one takes the name with ".N"
+ * appended.  parked gets the ref's name.  Returns 0 when moved, 1 when there
+ * was no branch, -1 on error.
+ */
+int hrdex_repo_park(git_repository *repo, const char *publisher, char *parked, size_t size);
+
+/* The tip of refs/hrdex/untrusted/<publisher>: 0 found, 1 none (out zeroed),
+ * -1 on error. */
+int hrdex_repo_parked(git_oid *out, git_repository *repo, const char *publisher);
+
+/* Move refs/hrdex/untrusted/<publisher>, still at tip, back to
+ * refs/heads/<publisher>, which must not exist. */
+int hrdex_repo_unpark(git_repository *repo, const char *publisher, const git_oid *tip);
+
 /* Publisher ids of every branch except main, sorted; caller frees with
  * git_strarray_dispose. */
 int hrdex_repo_publishers(git_strarray *out, git_repository *repo);

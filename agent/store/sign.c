@@ -985,6 +985,29 @@ static int add_signer(struct hrdex_signers *s, const char *principal, size_t n,
 	return 0;
 }
 
+/*
+ * The principals field that starts a line at p: a word, or a quoted string.
+ * [*start, *stop) gets the list; returns where the field ends (after the
+ * closing quote), or NULL when a quote is not closed.
+ */
+static const char *principals_field(const char **start, const char **stop, const char *p, const char *end)
+{
+	if (*p == '"') {
+		*start = ++p;
+		while (p < end && *p != '"')
+			p++;
+		if (p == end)
+			return NULL;
+		*stop = p;
+		return p + 1;
+	}
+	*start = p;
+	while (p < end && *p != ' ' && *p != '\t')
+		p++;
+	*stop = p;
+	return p;
+}
+
 /* Parse one non-comment line [p, end). */
 static int parse_signers_line(struct hrdex_signers *s, const char *p, const char *end,
 			      const char *origin, size_t line)
@@ -995,21 +1018,10 @@ static int parse_signers_line(struct hrdex_signers *s, const char *p, const char
 	unsigned char pk[32];
 	int ret = -1;
 
-	/* principals: a word, or a quoted string */
-	if (*p == '"') {
-		principals = ++p;
-		while (p < end && *p != '"')
-			p++;
-		if (p == end) {
-			hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: unterminated quote", origin, line);
-			goto cleanup;
-		}
-		pend = p++;
-	} else {
-		principals = p;
-		while (p < end && *p != ' ' && *p != '\t')
-			p++;
-		pend = p;
+	p = principals_field(&principals, &pend, p, end);
+	if (!p) {
+		hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: unterminated quote", origin, line);
+		goto cleanup;
 	}
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
@@ -1126,6 +1138,78 @@ int hrdex_signers_load(struct hrdex_signers **out, const char *path)
 	ret = hrdex_signers_parse(out, text.ptr, text.len, path);
 	hrdex_buf_free(&text);
 	return ret;
+}
+
+/* Append line [p, end) less principal to out; *hit when it named it. */
+static int drop_from_line(struct hrdex_buf *out, const char *p, const char *end, const char *principal,
+			  int *hit)
+{
+	const char *line = p, *start, *stop, *after, *q;
+	size_t n = strlen(principal), kept = 0, mark;
+
+	*hit = 0;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p == '#' || *p == '\r' || !(after = principals_field(&start, &stop, p, end)))
+		goto whole; /* blank, comment, or unparsable: not ours to fix */
+	for (q = start; q <= stop; q++) {
+		const char *e = q;
+
+		while (e < stop && *e != ',')
+			e++;
+		if ((size_t)(e - q) == n && !memcmp(q, principal, n))
+			*hit = 1;
+		q = e;
+	}
+	if (!*hit)
+		goto whole;
+	mark = out->len;
+	if (hrdex_buf_put(out, line, (size_t)(p - line)) < 0 || (*p == '"' && hrdex_buf_putc(out, '"') < 0))
+		return -1;
+	for (q = start; q <= stop; q++) {
+		const char *e = q;
+
+		while (e < stop && *e != ',')
+			e++;
+		if (!((size_t)(e - q) == n && !memcmp(q, principal, n)) &&
+		    ((kept++ && hrdex_buf_putc(out, ',') < 0) || hrdex_buf_put(out, q, (size_t)(e - q)) < 0))
+			return -1;
+		q = e;
+	}
+	if (!kept) {
+		out->len = mark; /* nobody left on the line: it goes */
+		if (out->ptr)
+			out->ptr[mark] = '\0';
+		return 0;
+	}
+	if ((*p == '"' && hrdex_buf_putc(out, '"') < 0) || hrdex_buf_put(out, after, (size_t)(end - after)) < 0)
+		return -1;
+	return hrdex_buf_putc(out, '\n');
+whole:
+	if (hrdex_buf_put(out, line, (size_t)(end - line)) < 0)
+		return -1;
+	return hrdex_buf_putc(out, '\n');
+}
+
+int hrdex_signers_drop(struct hrdex_buf *out, const char *text, size_t len, const char *principal,
+		       size_t *removed)
+{
+	const char *p = text, *end = text + len, *eol;
+	size_t count = 0;
+	int hit;
+
+	while (p < end) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		if (drop_from_line(out, p, eol, principal, &hit) < 0)
+			return -1;
+		count += (size_t)hit;
+		p = eol + (eol < end);
+	}
+	if (removed)
+		*removed = count;
+	return 0;
 }
 
 void hrdex_signers_free(struct hrdex_signers *s)

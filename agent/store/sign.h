@@ -90,6 +90,17 @@ struct hrdex_signers {
  */
 int hrdex_signers_parse(struct hrdex_signers **out, const char *text, size_t len, const char *origin);
 int hrdex_signers_load(struct hrdex_signers **out, const char *path); /* missing file: empty */
+
+/*
+ * Append to out the allowed_signers text [text, text+len) less every grant to
+ * principal: it leaves each line's principal list (split at commas as
+ * hrdex_signers_parse() splits it, quoted lists included), and a line left
+ * with no principal goes.  Comments, blank lines and the rest of each line
+ * are kept byte for byte, and each kept line ends with '\n'.  *removed (may
+ * be NULL) gets how many lines lost the principal.
+ */
+int hrdex_signers_drop(struct hrdex_buf *out, const char *text, size_t len, const char *principal,
+		       size_t *removed);
 void hrdex_signers_free(struct hrdex_signers *s);
 
 /* What hrdex_signers_check() found, best verdict first. */

@@ -143,6 +143,58 @@ static void test_main_merges_moved_tips(void **state)
 	git_commit_free(main_c);
 }
 
+/* trust remove parks a branch out of refs/heads/ (and so out of main);
+ * trust add moves it back; an unrelated earlier parked tip is never lost. */
+static void test_park_and_unpark(void **state)
+{
+	struct fixture *f = *state;
+	git_oid a1, r1, got, m;
+	git_commit *main_c = NULL;
+	git_config *cfg = NULL;
+	git_buf hide = GIT_BUF_INIT;
+	char parked[96];
+
+	commit_one(f, "achpr", "achpr/decision/a.json", "{\"a\":1}\n", &a1);
+	commit_one(f, "iachr", "iachr/report/b.json", "{\"b\":1}\n", &got);
+	assert_int_equal(hrdex_repo_park(f->repo, "achpr", parked, sizeof(parked)), 0);
+	assert_string_equal(parked, "refs/hrdex/untrusted/achpr");
+	assert_int_equal(hrdex_repo_tip(&got, f->repo, "achpr"), 1);
+	assert_int_equal(hrdex_repo_parked(&got, f->repo, "achpr"), 0);
+	assert_true(git_oid_equal(&got, &a1));
+	assert_int_equal(hrdex_repo_park(f->repo, "achpr", parked, sizeof(parked)), 1);
+	assert_int_equal(git_repository_config_snapshot(&cfg, f->repo), 0);
+	assert_int_equal(git_config_get_string_buf(&hide, cfg, "uploadpack.hideRefs"), 0);
+	assert_string_equal(hide.ptr, "refs/hrdex/untrusted/");
+	git_buf_dispose(&hide);
+	git_config_free(cfg);
+	assert_int_equal(hrdex_repo_rebuild_main(&m, f->repo, "parked", &f->key), 0);
+	assert_int_equal(git_commit_lookup(&main_c, f->repo, &m), 0);
+	assert_false(has_path(f->repo, git_commit_tree_id(main_c), "achpr/decision/a.json"));
+	assert_true(has_path(f->repo, git_commit_tree_id(main_c), "iachr/report/b.json"));
+	git_commit_free(main_c);
+
+	memset(&r1, 0, sizeof(r1));
+	assert_int_equal(hrdex_repo_unpark(f->repo, "achpr", &r1), -1); /* not the parked tip */
+	assert_int_equal(hrdex_repo_unpark(f->repo, "achpr", &a1), 0);
+	assert_int_equal(hrdex_repo_tip(&got, f->repo, "achpr"), 0);
+	assert_true(git_oid_equal(&got, &a1));
+	assert_int_equal(hrdex_repo_parked(&got, f->repo, "achpr"), 1);
+
+	/* parked again, then an unrelated branch (a reset) is parked beside it */
+	assert_int_equal(hrdex_repo_park(f->repo, "achpr", parked, sizeof(parked)), 0);
+	commit_one(f, "achpr", "achpr/decision/r.json", "{\"r\":1}\n", &r1);
+	assert_int_equal(hrdex_repo_park(f->repo, "achpr", parked, sizeof(parked)), 0);
+	assert_string_equal(parked, "refs/hrdex/untrusted/achpr.1");
+	assert_int_equal(hrdex_repo_parked(&got, f->repo, "achpr"), 0);
+	assert_true(git_oid_equal(&got, &a1));
+	/* a branch that came back meanwhile is not overwritten */
+	commit_one(f, "achpr", "achpr/decision/s.json", "{\"s\":1}\n", &r1);
+	assert_int_equal(hrdex_repo_unpark(f->repo, "achpr", &a1), -1);
+	assert_int_equal(hrdex_repo_tip(&got, f->repo, "achpr"), 0);
+	assert_true(git_oid_equal(&got, &r1));
+	assert_int_equal(hrdex_repo_parked(&got, f->repo, "achpr"), 0);
+}
+
 static void test_view_follows_main(void **state)
 {
 	struct fixture *f = *state;
@@ -184,6 +236,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_edit_tree_add_and_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_main_merges_moved_tips, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_view_follows_main, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_park_and_unpark, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

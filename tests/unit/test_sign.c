@@ -601,6 +601,40 @@ static void test_signers_load_missing_is_empty(void **state)
 	hrdex_signers_free(s);
 }
 
+/* trust remove: the publisher leaves every line, lists and quoted lists
+ * included; a line with nobody left goes; everything else stays as written. */
+static void test_signers_drop_every_line(void **state)
+{
+	const char *text =
+		"# trusted publishers\n"
+		"achpr namespaces=\"git\" ssh-ed25519 AAAAkeyA achpr\n"
+		"iachr,achpr ssh-ed25519 AAAAkeyB shared\n"
+		"\"achpr,ohchr,achpr\" namespaces=\"git\" ssh-ed25519 AAAAkeyC\n"
+		"  achpr-2,xachpr ssh-ed25519 AAAAkeyD\n"
+		"\"achpr\" ssh-ed25519 AAAAkeyE\n"
+		"\n"
+		"ohchr ssh-ed25519 AAAAkeyF";
+	const char *want =
+		"# trusted publishers\n"
+		"iachr ssh-ed25519 AAAAkeyB shared\n"
+		"\"ohchr\" namespaces=\"git\" ssh-ed25519 AAAAkeyC\n"
+		"  achpr-2,xachpr ssh-ed25519 AAAAkeyD\n"
+		"\n"
+		"ohchr ssh-ed25519 AAAAkeyF\n";
+	struct hrdex_buf out = HRDEX_BUF_INIT;
+	size_t removed = 0;
+
+	(void)state;
+	assert_int_equal(hrdex_signers_drop(&out, text, strlen(text), "achpr", &removed), 0);
+	assert_string_equal(out.ptr, want);
+	assert_int_equal(removed, 4);
+	hrdex_buf_clear(&out);
+	assert_int_equal(hrdex_signers_drop(&out, text, strlen(text), "nobody", &removed), 0);
+	assert_int_equal(removed, 0);
+	assert_int_equal(out.len, strlen(text) + 1); /* the same, with a final newline */
+	hrdex_buf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -622,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_signers_cert_authority_never_trusted),
 		cmocka_unit_test(test_signers_refuses_bad_lines),
 		cmocka_unit_test_setup_teardown(test_signers_load_missing_is_empty, setup, teardown),
+		cmocka_unit_test(test_signers_drop_every_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
