@@ -14,18 +14,41 @@
 static const char *const months[] = { "January", "February", "March",     "April",   "May",      "June",
 				      "July",    "August",   "September", "October", "November", "December" };
 
+/* The month of a "YYYY-MM…" date in English, "?" when there is none. */
+static const char *month_name(const char *date)
+{
+	int m = (date[5] - '0') * 10 + (date[6] - '0');
+
+	return m >= 1 && m <= 12 ? months[m - 1] : "?";
+}
+
+/* What the calendar shows, in both forms: the documents whose start is a
+ * date (only documents that parse have one), soonest first.  Indexes into
+ * docs, *n of them; NULL when out of memory (error set). */
+static size_t *calendar_idx(const struct site *s, size_t *n)
+{
+	size_t *idx = calloc(s->ndocs + 1, sizeof(*idx)), i;
+
+	*n = 0;
+	if (!idx) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < s->ndocs; i++)
+		if (s->docs[i].start && s->docs[i].json && site_looks_like_date(s->docs[i].start))
+			idx[(*n)++] = i;
+	site_sort_by_start(s, idx, *n);
+	return idx;
+}
+
 int site_emit_calendar(struct site *s)
 {
 	struct hrdex_buf *b = &s->page;
-	size_t *idx = calloc(s->ndocs + 1, sizeof(*idx)), n = 0, i, j;
+	size_t n, *idx = calendar_idx(s, &n), i, j;
 	int ret = -1;
 
 	if (!idx)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-	for (i = 0; i < s->ndocs; i++)
-		if (s->docs[i].start && site_looks_like_date(s->docs[i].start))
-			idx[n++] = i;
-	site_sort_by_start(s, idx, n);
+		return -1;
 	if (site_page_begin(s, b, 0, "Calendar of events and visits", NAV_CALENDAR) < 0 ||
 	    hrdex_buf_printf(b, "<h1>Calendar of events and visits</h1>\n<p class=\"lead\">%zu event%s and visit%s "
 			     "by month, oldest first. Also as an <a href=\"calendar.ics\">iCalendar file</a> for your "
@@ -39,12 +62,11 @@ int site_emit_calendar(struct site *s)
 			goto cleanup;
 		for (i = 0; i < n; i++) {
 			const char *st = s->docs[idx[i]].start;
-			int m = (st[5] - '0') * 10 + (st[6] - '0');
 
 			if (i > 0 && !strncmp(s->docs[idx[i - 1]].start, st, 7))
 				continue;
 			if (hrdex_buf_printf(b, "<li><a href=\"#m-%.7s\">%s %.4s</a></li>", st,
-					     m >= 1 && m <= 12 ? months[m - 1] : "?", st) < 0)
+					     month_name(st), st) < 0)
 				goto cleanup;
 		}
 		if (hrdex_buf_puts(b, "</ul></nav>\n") < 0)
@@ -52,7 +74,6 @@ int site_emit_calendar(struct site *s)
 	}
 	for (i = 0; i < n; i = j) {
 		const char *st = s->docs[idx[i]].start;
-		int m = (st[5] - '0') * 10 + (st[6] - '0');
 
 		if (hrdex_buf_printf(b, "<h2 id=\"m-%.7s\"><time datetime=\"%.7s\">%s %.4s</time></h2>\n"
 				     "<table class=\"agenda\">\n"
@@ -60,8 +81,7 @@ int site_emit_calendar(struct site *s)
 				     "<th scope=\"col\">When</th><th scope=\"col\">What</th><th scope=\"col\">Type</th>"
 				     "<th scope=\"col\">Where</th><th scope=\"col\">Publisher</th>"
 				     "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n",
-				     st, st, m >= 1 && m <= 12 ? months[m - 1] : "?", st,
-				     m >= 1 && m <= 12 ? months[m - 1] : "?", st) < 0)
+				     st, st, month_name(st), st, month_name(st), st) < 0)
 			goto cleanup;
 		for (j = i; j < n && !strncmp(s->docs[idx[j]].start, st, 7); j++) {
 			const struct sdoc *d = &s->docs[idx[j]];
@@ -92,10 +112,8 @@ int site_emit_calendar(struct site *s)
 			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(place, "online")) &&
 			    hrdex_buf_puts(b, pn || city || country ? ", online" : "online") < 0)
 				goto cleanup;
-			if (hrdex_buf_puts(b, "</td><td><a href=\"") < 0 ||
-			    hrdex_buf_printf(b, "%s/index.html\">", d->ref.publisher) < 0 ||
-			    hrdex_html_text(b, site_pub_name(s, d->ref.publisher)) < 0 ||
-			    hrdex_buf_puts(b, "</a></td><td>") < 0 || hrdex_html_text(b, status ? status : "") < 0 ||
+			if (hrdex_buf_puts(b, "</td><td>") < 0 || site_pub_link(s, b, 0, d->ref.publisher) < 0 ||
+			    hrdex_buf_puts(b, "</td><td>") < 0 || hrdex_html_text(b, status ? status : "") < 0 ||
 			    hrdex_buf_puts(b, "</td></tr>\n") < 0)
 				goto cleanup;
 		}
@@ -117,15 +135,11 @@ int site_emit_ics(struct site *s)
 	struct hrdex_output_opts oo = { HRDEX_FORMAT_ICS, 0, (time_t)s->main_time };
 	struct hrdex_output *o = NULL;
 	struct hrdex_buf *b = &s->page;
-	size_t *idx = calloc(s->ndocs + 1, sizeof(*idx)), n = 0, i;
+	size_t n, *idx = calendar_idx(s, &n), i;
 	int ret = -1;
 
 	if (!idx)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-	for (i = 0; i < s->ndocs; i++)
-		if (s->docs[i].start && s->docs[i].json && site_looks_like_date(s->docs[i].start))
-			idx[n++] = i;
-	site_sort_by_start(s, idx, n);
+		return -1;
 	hrdex_buf_clear(b);
 	/* DTSTAMP is main's commit time: the same repository, the same file. */
 	if (hrdex_output_new(&o, &oo) < 0)

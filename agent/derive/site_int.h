@@ -150,6 +150,8 @@ int site_put_time(struct hrdex_buf *b, const char *when);
 int site_put_span(struct hrdex_buf *b, const char *start, const char *end);
 /* The title of d (else its ref) as a link to its page from a page at depth. */
 int site_title_link(struct hrdex_buf *b, int depth, const struct sdoc *d);
+/* The display name of pub as a link to its page from a page at depth. */
+int site_pub_link(const struct site *s, struct hrdex_buf *b, int depth, const char *pub);
 /* 1 when v starts with YYYY-MM-DD followed by nothing or 'T'. */
 int site_looks_like_date(const char *v);
 /* style.css, hrdex.js: the built-in assets the frame loads. */

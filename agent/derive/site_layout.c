@@ -170,6 +170,15 @@ int site_looks_like_date(const char *v)
 	return v[10] == '\0' || v[10] == 'T';
 }
 
+/* The display name of pub as a link to its page from a page at depth. */
+int site_pub_link(const struct site *s, struct hrdex_buf *b, int depth, const char *pub)
+{
+	if (hrdex_buf_puts(b, "<a href=\"") < 0 || site_root(b, depth) < 0 ||
+	    hrdex_buf_printf(b, "%s/index.html\">", pub) < 0 || hrdex_html_text(b, site_pub_name(s, pub)) < 0)
+		return -1;
+	return hrdex_buf_puts(b, "</a>");
+}
+
 /* ---- the assets ---- */
 
 int site_emit_assets(struct site *s)

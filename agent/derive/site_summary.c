@@ -46,9 +46,8 @@ static int doc_table(struct site *s, struct hrdex_buf *b, int depth, const size_
 		    hrdex_buf_printf(b, "<td>%s</td>", hrdex_type_label(d->ref.type, 0)) < 0)
 			return -1;
 		if ((cols & COL_PUB) &&
-		    (hrdex_buf_puts(b, "<td><a href=\"") < 0 || site_root(b, depth) < 0 ||
-		     hrdex_buf_printf(b, "%s/index.html\">", d->ref.publisher) < 0 ||
-		     hrdex_html_text(b, site_pub_name(s, d->ref.publisher)) < 0 || hrdex_buf_puts(b, "</a></td>") < 0))
+		    (hrdex_buf_puts(b, "<td>") < 0 || site_pub_link(s, b, depth, d->ref.publisher) < 0 ||
+		     hrdex_buf_puts(b, "</td>") < 0))
 			return -1;
 		if (hrdex_buf_puts(b, "</tr>\n") < 0)
 			return -1;
@@ -67,7 +66,22 @@ static size_t *all_idx(const struct site *s)
 	return idx;
 }
 
-static int counts_row(struct site *s, struct hrdex_buf *b, const char *pub, size_t *total_out)
+/* The head of a table of documents by type: a column per type, then All;
+ * ends opening <tbody>. */
+static int counts_head(struct hrdex_buf *b)
+{
+	int t;
+
+	for (t = 0; t < HRDEX_NTYPES; t++)
+		if (hrdex_buf_printf(b, "<th scope=\"col\" class=\"num\">%s</th>", hrdex_type_label(hrdex_doc_types[t], 1)) < 0)
+			return -1;
+	return hrdex_buf_puts(b, "<th scope=\"col\" class=\"num\">All</th></tr></thead>\n<tbody>");
+}
+
+/* The cells of pub's row under counts_head: its documents of each type,
+ * linked to the type's page when there are some, then all of them.  Links
+ * go to "P/TYPE.html" from the root, or to "TYPE.html" from inside P/. */
+static int counts_row(struct site *s, struct hrdex_buf *b, const char *pub, int inside)
 {
 	size_t counts[HRDEX_NTYPES] = { 0 }, i, total = 0;
 	int t;
@@ -81,20 +95,19 @@ static int counts_row(struct site *s, struct hrdex_buf *b, const char *pub, size
 		if (counts[t] == 0) {
 			if (hrdex_buf_puts(b, "<td class=\"num\">0</td>") < 0)
 				return -1;
-		} else if (hrdex_buf_printf(b, "<td class=\"num\"><a href=\"%s/%s.html\">%zu</a></td>", pub,
-					    hrdex_doc_types[t], counts[t]) < 0) {
+		} else if (hrdex_buf_printf(b, "<td class=\"num\"><a href=\"%s%s%s.html\">%zu</a></td>",
+					    inside ? "" : pub, inside ? "" : "/", hrdex_doc_types[t], counts[t]) < 0) {
 			return -1;
 		}
 	}
-	*total_out = total;
 	return hrdex_buf_printf(b, "<td class=\"num\">%zu</td>", total);
 }
 
 int site_emit_home(struct site *s)
 {
 	struct hrdex_buf *b = &s->page;
-	size_t *idx = all_idx(s), *up = NULL, nup = 0, i, total;
-	int t, ret = -1;
+	size_t *idx = all_idx(s), *up = NULL, nup = 0, i;
+	int ret = -1;
 
 	if (!idx)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
@@ -120,19 +133,15 @@ int site_emit_home(struct site *s)
 		if (hrdex_buf_puts(b, "<table>\n<caption>Documents by publisher and type</caption>\n<thead><tr>"
 				   "<th scope=\"col\">Publisher</th>") < 0)
 			goto cleanup;
-		for (t = 0; t < HRDEX_NTYPES; t++)
-			if (hrdex_buf_printf(b, "<th scope=\"col\" class=\"num\">%s</th>", hrdex_type_label(hrdex_doc_types[t], 1)) < 0)
-				goto cleanup;
-		if (hrdex_buf_puts(b, "<th scope=\"col\" class=\"num\">All</th></tr></thead>\n<tbody>\n") < 0)
+		if (counts_head(b) < 0 || hrdex_buf_putc(b, '\n') < 0)
 			goto cleanup;
 		for (i = 0; i < s->npubs; i++) {
 			const char *name = site_pub_name(s, s->pubs[i]);
 
-			if (hrdex_buf_printf(b, "<tr><th scope=\"row\"><a href=\"%s/index.html\">", s->pubs[i]) < 0 ||
-			    hrdex_html_text(b, name) < 0 || hrdex_buf_puts(b, "</a>") < 0 ||
+			if (hrdex_buf_puts(b, "<tr><th scope=\"row\">") < 0 || site_pub_link(s, b, 0, s->pubs[i]) < 0 ||
 			    (strcmp(name, s->pubs[i]) &&
 			     hrdex_buf_printf(b, " <span class=\"id\">(%s)</span>", s->pubs[i]) < 0) ||
-			    hrdex_buf_puts(b, "</th>") < 0 || counts_row(s, b, s->pubs[i], &total) < 0 ||
+			    hrdex_buf_puts(b, "</th>") < 0 || counts_row(s, b, s->pubs[i], 0) < 0 ||
 			    hrdex_buf_puts(b, "</tr>\n") < 0)
 				goto cleanup;
 		}
@@ -172,7 +181,7 @@ int site_emit_publisher(struct site *s, const char *pub)
 {
 	struct hrdex_buf *b = &s->page;
 	const char *name = site_pub_name(s, pub);
-	size_t *idx = calloc(s->ndocs + 1, sizeof(*idx)), n = 0, nt, i, total;
+	size_t *idx = calloc(s->ndocs + 1, sizeof(*idx)), n = 0, nt, i;
 	char path[HRDEX_PUBLISHER_MAX + 32], caption[256];
 	int t, ret = -1;
 
@@ -191,28 +200,11 @@ int site_emit_publisher(struct site *s, const char *pub)
 			     "<h2 id=\"types\">Documents by type</h2>\n<table>\n<caption>Documents of this publisher by type"
 			     "</caption>\n<thead><tr>", pub) < 0)
 		goto cleanup;
-	for (t = 0; t < HRDEX_NTYPES; t++)
-		if (hrdex_buf_printf(b, "<th scope=\"col\" class=\"num\">%s</th>", hrdex_type_label(hrdex_doc_types[t], 1)) < 0)
-			goto cleanup;
-	if (hrdex_buf_puts(b, "<th scope=\"col\" class=\"num\">All</th></tr></thead>\n<tbody><tr>") < 0)
+	if (counts_head(b) < 0 || hrdex_buf_puts(b, "<tr>") < 0 || counts_row(s, b, pub, 1) < 0)
 		goto cleanup;
-	/* counts_row links "P/TYPE.html" from the root; here we are inside P/ */
-	{
-		size_t counts[HRDEX_NTYPES] = { 0 };
-
-		for (i = 0; i < n; i++)
-			counts[s->docs[idx[i]].type]++;
-		for (t = 0, total = 0; t < HRDEX_NTYPES; t++) {
-			total += counts[t];
-			if ((counts[t] ? hrdex_buf_printf(b, "<td class=\"num\"><a href=\"%s.html\">%zu</a></td>",
-							  hrdex_doc_types[t], counts[t])
-				       : hrdex_buf_puts(b, "<td class=\"num\">0</td>")) < 0)
-				goto cleanup;
-		}
-	}
 	nt = n < LATEST ? n : LATEST;
 	snprintf(caption, sizeof(caption), "The %zu newest documents", nt);
-	if (hrdex_buf_printf(b, "<td class=\"num\">%zu</td></tr></tbody>\n</table>\n", total) < 0 ||
+	if (hrdex_buf_puts(b, "</tr></tbody>\n</table>\n") < 0 ||
 	    hrdex_buf_puts(b, "<h2 id=\"latest\">Latest documents</h2>\n") < 0 ||
 	    doc_table(s, b, 1, idx, nt, caption, COL_TYPE) < 0 || site_page_end(s, b, 0) < 0)
 		goto cleanup;
