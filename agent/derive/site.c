@@ -97,6 +97,22 @@ static unsigned long current_generation(const char *out, const char *base)
 	return errno || *end || g == 0 ? 0 : g;
 }
 
+/* GENS/N and GENS/N.manifest, both or neither (out of memory: error set). */
+static int gen_paths(const char *gens, unsigned long gen, char **dir, char **manifest)
+{
+	*dir = *manifest = NULL;
+	if (asprintf(dir, "%s/%lu", gens, gen) < 0) {
+		*dir = NULL;
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	}
+	if (asprintf(manifest, "%s/%lu.manifest", gens, gen) < 0) {
+		free(*dir);
+		*dir = *manifest = NULL;
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	}
+	return 0;
+}
+
 /* Remove generations (and their manifests) other than keep. */
 static void remove_old(const char *gens, unsigned long keep)
 {
@@ -192,11 +208,8 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 		}
 	}
 	if (gen) {
-		if (asprintf(&s.old_dir, "%s/%lu", gens, gen) < 0 || asprintf(&manifest, "%s/%lu.manifest", gens, gen) < 0) {
-			s.old_dir = manifest = NULL;
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		if (gen_paths(gens, gen, &s.old_dir, &manifest) < 0)
 			goto cleanup;
-		}
 		if (!hrdex_fs_is_dir(s.old_dir) || site_load_manifest(&s, manifest) < 0) {
 			hrdex_log_warn("site: previous build '%s' unusable; rendering every page", s.old_dir);
 			hrdex_error_clear();
@@ -207,11 +220,8 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 		manifest = NULL;
 	}
 	gen++;
-	if (asprintf(&s.gen_dir, "%s/%lu", gens, gen) < 0 || asprintf(&manifest, "%s/%lu.manifest", gens, gen) < 0) {
-		s.gen_dir = manifest = NULL;
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (gen_paths(gens, gen, &s.gen_dir, &manifest) < 0)
 		goto cleanup;
-	}
 	/* leftovers of a build that crashed before its swap */
 	if (hrdex_fs_remove_tree(s.gen_dir) < 0 || (unlink(manifest) < 0 && errno != ENOENT))
 		goto cleanup;
