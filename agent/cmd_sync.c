@@ -6,6 +6,7 @@
 #include "mirror.h"
 #include "state.h"
 #include "sync.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,7 +141,7 @@ static void print_text(const struct hrdex_sync_report *r)
 
 	for (i = 0; i < r->npeers; i++)
 		if (r->peers[i].status != HRDEX_FETCH_OK)
-			printf("%-11s %s: %s\n", peer_status(r->peers[i].status), r->peers[i].name,
+			hrdex_text_line(stdout, "%-11s %s: %s", peer_status(r->peers[i].status), r->peers[i].name,
 			       r->peers[i].message);
 	for (i = 0; i < r->nbranches; i++) {
 		const struct hrdex_sync_branch *br = &r->branches[i];
@@ -148,14 +149,14 @@ static void print_text(const struct hrdex_sync_report *r)
 		git_oid_tostr(a, sizeof(a), &br->from);
 		git_oid_tostr(b, sizeof(b), &br->offered);
 		if (br->status == HRDEX_BRANCH_ACCEPTED)
-			printf("accepted    %s %.12s..%.12s via %s (+%zu ~%zu -%zu)\n", br->publisher,
+			hrdex_text_line(stdout, "accepted    %s %.12s..%.12s via %s (+%zu ~%zu -%zu)", br->publisher,
 			       br->is_new ? "(new)" : a, b, r->peers[br->peer].name, br->added, br->changed,
 			       br->removed);
 		else if (br->status == HRDEX_BRANCH_REJECTED)
-			printf("rejected    %s %.12s from %s (%s): %s\n", br->publisher, b, r->peers[br->peer].name,
+			hrdex_text_line(stdout, "rejected    %s %.12s from %s (%s): %s", br->publisher, b, r->peers[br->peer].name,
 			       br->rule, br->reason);
 	}
-	printf("sync: %zu peer%s, %zu accepted, %zu rejected, %zu unreachable (%lld ms)\n", r->npeers,
+	hrdex_text_line(stdout, "sync: %zu peer%s, %zu accepted, %zu rejected, %zu unreachable (%lld ms)", r->npeers,
 	       r->npeers == 1 ? "" : "s", r->accepted, r->rejected, r->unreachable, (long long)r->elapsed_ms);
 }
 
@@ -195,9 +196,9 @@ int cmd_sync(int argc, char **argv, struct hrdex_global *g)
 	}
 	/* Mirrors get what we have now, whatever the peers did; failures are logged. */
 	if (hrdex_mirror_push(st) < 0)
-		fprintf(stderr, "hrdex: warning: %s\n", hrdex_error_message());
+		hrdex_text_line(stderr, "hrdex: warning: %s", hrdex_error_message());
 	if (json ? print_json(&rep) < 0 : (print_text(&rep), 0)) {
-		fprintf(stderr, "hrdex: out of memory\n");
+		hrdex_text_line(stderr, "hrdex: out of memory");
 		ret = HRDEX_EX_SOFTWARE;
 		goto cleanup;
 	}

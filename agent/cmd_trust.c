@@ -11,6 +11,7 @@
 #include "fs.h"
 #include "sign.h"
 #include "state.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +94,7 @@ static int trust_list(struct hrdex_state *s, int json)
 			       e->principal, key.ptr,
 			       strcmp(e->principal, s->config->publisher) ? "false" : "true");
 		else
-			printf("%-32s %s%s\n", e->principal, key.ptr,
+			hrdex_text_line(stdout, "%-32s %s%s", e->principal, key.ptr,
 			       strcmp(e->principal, s->config->publisher) ? "" : "  (this agent)");
 		hrdex_buf_free(&key);
 	}
@@ -149,7 +150,7 @@ int cmd_trust(int argc, char **argv, struct hrdex_global *g)
 		}
 		if (rewrite(path, argv[2], NULL) < 0)
 			goto fail;
-		fprintf(stderr, "publisher '%s' is no longer trusted\n", argv[2]);
+		hrdex_text_line(stderr, "publisher '%s' is no longer trusted", argv[2]);
 		ret = 0;
 		goto cleanup;
 	}
@@ -157,7 +158,7 @@ int cmd_trust(int argc, char **argv, struct hrdex_global *g)
 		goto fail;
 	if (hrdex_signers_allow(s->signers, argv[2], pk, "git", 0) ||
 	    hrdex_signers_allow(s->signers, argv[2], pk, "git", (int64_t)time(NULL))) {
-		fprintf(stderr, "publisher '%s' already trusts this key\n", argv[2]);
+		hrdex_text_line(stderr, "publisher '%s' already trusts this key", argv[2]);
 		ret = 0;
 		goto cleanup;
 	}
@@ -165,7 +166,7 @@ int cmd_trust(int argc, char **argv, struct hrdex_global *g)
 	    hrdex_key_public_line(&line, pk, argv[2]) < 0 || hrdex_buf_putc(&line, '\n') < 0 ||
 	    rewrite(path, NULL, line.ptr) < 0)
 		goto fail;
-	fprintf(stderr, "publisher '%s' trusted\n", argv[2]);
+	hrdex_text_line(stderr, "publisher '%s' trusted", argv[2]);
 	ret = 0;
 	goto cleanup;
 fail:

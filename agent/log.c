@@ -2,6 +2,7 @@
  * log.c - leveled one-line logging to stderr (see log.h).
  */
 #include "log.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,12 +23,12 @@ enum hrdex_log_level hrdex_log_get_level(void)
 static void vlog(enum hrdex_log_level level, const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
-	char line[4096];
 
 	if (level > current)
 		return;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "%s%s\n", prefix[level], line);
+	/* Arguments often carry a peer's or an author's text: escaped, so that
+	 * one event stays one line and cannot drive the terminal or journald. */
+	hrdex_text_vline(stderr, prefix[level], fmt, ap);
 }
 
 #define DEFINE_LOG(name, level)                      \

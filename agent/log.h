@@ -2,6 +2,8 @@
  * log.h - one line per event on stderr (journald adds the time).
  *
  * Messages follow git's style: lowercase, no final period, subjects quoted.
+ * The whole line is escaped by hrdex_text_vline (text.h): arguments may hold
+ * foreign text, and a newline or escape sequence in them is shown, not obeyed.
  */
 #ifndef HRDEX_LOG_H
 #define HRDEX_LOG_H

@@ -5,6 +5,7 @@
 #include "date.h"
 #include "error.h"
 #include "json.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,19 +189,31 @@ static int put_list(struct hrdex_buf *b, const char *json, const char *sep)
 
 /* ---- csv ---- */
 
+/* A cell a spreadsheet would run as a formula (OWASP "CSV injection"):
+ * such a cell gets a leading "'", which spreadsheets show as text. */
+static int csv_formula(const char *s)
+{
+	return *s && strchr("=+-@\t\r", *s);
+}
+
 static int csv_field(struct hrdex_buf *b, const char *s, int last)
 {
-	int ret;
+	int ret, guard;
 
 	s = s ? s : "";
+	guard = csv_formula(s);
 	if (strpbrk(s, ",\"\r\n")) {
 		ret = hrdex_buf_putc(b, '"');
+		if (ret == 0 && guard)
+			ret = hrdex_buf_putc(b, '\'');
 		for (; ret == 0 && *s; s++)
 			ret = *s == '"' ? hrdex_buf_puts(b, "\"\"") : hrdex_buf_putc(b, *s);
 		if (ret == 0)
 			ret = hrdex_buf_putc(b, '"');
 	} else {
-		ret = hrdex_buf_puts(b, s);
+		ret = guard ? hrdex_buf_putc(b, '\'') : 0;
+		if (ret == 0)
+			ret = hrdex_buf_puts(b, s);
 	}
 	if (ret == 0)
 		ret = hrdex_buf_puts(b, last ? "\r\n" : ",");
@@ -380,17 +393,6 @@ cleanup:
 
 /* ---- table ---- */
 
-/* A copy of s with control characters as spaces. */
-static char *one_line(const char *s)
-{
-	char *d = strdup(s ? s : ""), *p;
-
-	for (p = d; p && *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	return d;
-}
-
 static int table_keep(struct hrdex_output *o, const struct hrdex_query_row *row)
 {
 	struct table_row *r;
@@ -405,9 +407,11 @@ static int table_keep(struct hrdex_output *o, const struct hrdex_query_row *row)
 		o->atable = n;
 	}
 	r = &o->table[o->ntable];
-	r->ref = one_line(row->ref);
-	r->date = one_line(row->date);
-	r->title = one_line(row->title);
+	/* Titles are an author's text: controls, C1 (U+009B CSI) and bidi
+	 * overrides are shown escaped, and a row stays one line. */
+	r->ref = hrdex_text_dup(row->ref);
+	r->date = hrdex_text_dup(row->date);
+	r->title = hrdex_text_dup(row->title);
 	o->ntable++;
 	if (!r->ref || !r->date || !r->title)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");

@@ -8,12 +8,15 @@
  *
  *   jsonl  one compact document per line (the cache's json column)
  *   json   one JSON array of the documents
- *   table  REF, DATE, TITLE aligned by display width (East Asian wide
+ *   table  REF, DATE, TITLE aligned by display width, each escaped as text.h
+ *          says (controls, C1, bidi controls shown as "\x1b", "\u202e") (East Asian wide
  *          characters count two columns, combining marks none); the title
  *          is cut with "…" to fit opts.width when it is set
  *   refs   one ref per line
  *   csv    RFC 4180 (CRLF, quoted when needed), header
- *          ref,publisher,type,id,date,title,countries,themes; lists joined by ';'
+ *          ref,publisher,type,id,date,title,countries,themes; lists joined by ';';
+ *          a cell starting with '=', '+', '-', '@', tab or CR gets a leading
+ *          "'" so that spreadsheets do not run it as a formula (OWASP)
  *   ics    RFC 5545 VCALENDAR, one VEVENT per event or visit (other types are
  *          skipped): UID <ref>@hrdex, DTSTAMP, DTSTART/DTEND (all-day as
  *          VALUE=DATE with the exclusive end = last day + 1, date-times in
