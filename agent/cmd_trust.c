@@ -9,6 +9,7 @@
 #include "config.h"
 #include "error.h"
 #include "fs.h"
+#include "json.h"
 #include "sign.h"
 #include "state.h"
 #include "text.h"
@@ -17,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <cjson/cJSON.h>
 
 static const char usage[] =
 	"usage: hrdex [-C DIR] trust add PUBLISHER KEY|FILE\n"
@@ -89,13 +92,29 @@ static int trust_list(struct hrdex_state *s, int json)
 
 		if (hrdex_key_public_line(&key, e->pk, "") < 0)
 			return cmd_fail();
-		if (json)
-			printf("%s{\"publisher\":\"%s\",\"key\":\"%s\",\"self\":%s}", i ? "," : "",
-			       e->principal, key.ptr,
-			       strcmp(e->principal, s->config->publisher) ? "false" : "true");
-		else
+		if (json) {
+			/* A principal may hold '"' or '\\' (a quoted allowed_signers
+			 * entry): written by the JSON encoder, not pasted. */
+			struct hrdex_buf obj = HRDEX_BUF_INIT;
+			cJSON *o = cJSON_CreateObject();
+			int bad = !o || !cJSON_AddStringToObject(o, "publisher", e->principal) ||
+				  !cJSON_AddStringToObject(o, "key", key.ptr) ||
+				  !cJSON_AddBoolToObject(o, "self", !strcmp(e->principal, s->config->publisher)) ||
+				  hrdex_json_compact(&obj, o) < 0;
+
+			if (!bad)
+				printf("%s%s", i ? "," : "", obj.ptr);
+			cJSON_Delete(o);
+			hrdex_buf_free(&obj);
+			if (bad) {
+				hrdex_buf_free(&key);
+				hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return cmd_fail();
+			}
+		} else {
 			hrdex_text_line(stdout, "%-32s %s%s", e->principal, key.ptr,
-			       strcmp(e->principal, s->config->publisher) ? "" : "  (this agent)");
+					strcmp(e->principal, s->config->publisher) ? "" : "  (this agent)");
+		}
 		hrdex_buf_free(&key);
 	}
 	if (json)
