@@ -191,6 +191,20 @@ static struct hrdex_remote *remote_for(struct hrdex_remote **list, size_t *n, co
 	return r;
 }
 
+/* A URL the agent hands to libcurl, libgit2 or a log line: a CR or LF in
+ * it would split a request line or a header, so no control byte at all. */
+static int check_url(const char *section, const char *name, const char *value)
+{
+	const char *p;
+
+	for (p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return hrdex_error_set(HRDEX_EX_CONFIG,
+					       "%s.%s.url: control character (0x%02x) at byte %zu of the URL",
+					       section, name, (unsigned char)*p, (size_t)(p - value));
+	return 0;
+}
+
 /* One "section.sub.key = value" with a subsection. */
 static int load_sub_entry(struct hrdex_config *c, const char *section, const char *sub, size_t sublen,
 			  const char *key, const char *value)
@@ -206,7 +220,7 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 		if (!p)
 			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		if (!strcmp(key, "url"))
-			return set_string(&p->url, value);
+			return check_url(section, name, value) < 0 ? -1 : set_string(&p->url, value);
 		if (!strcmp(key, "sshkey"))
 			return set_string(&p->ssh_key, value);
 		if (!strcmp(key, "publisher")) {
@@ -261,7 +275,7 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 			return hrdex_error_set(HRDEX_EX_CONFIG, "webhook.%s.url: expected an http:// or https:// URL, not '%s'",
 					       name, value);
 		if (!strcmp(key, "url"))
-			return set_string(&r->url, value);
+			return check_url(section, name, value) < 0 ? -1 : set_string(&r->url, value);
 		if (!mirror && !strcmp(key, "secret"))
 			return set_string(&r->secret, value);
 		if (mirror && !strcmp(key, "branches")) {
