@@ -137,9 +137,13 @@ int hrdex_text_vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
 	va_end(again);
 	if (n < 0)
 		n = 0, small[0] = '\0';
+	/* One lock for the whole line: threads (the cache's) log too, and
+	 * their lines must not interleave. */
+	flockfile(f);
 	ret = (prefix && fputs(prefix, f) < 0) || put_escaped(f, line, (size_t)n) < 0 || fputc('\n', f) == EOF ?
 		      -1 :
 		      0;
+	funlockfile(f);
 	if (line != small)
 		free(line);
 	return ret;

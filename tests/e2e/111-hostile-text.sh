@@ -103,4 +103,8 @@ cp "$V/hrdex.conf" "$T/bad.conf"
 printf '[webhook "ops"]\n\turl = "http://127.0.0.1:1/hook\\nX-Injected: 1"\n' >>"$T/bad.conf"
 expect_exit 78 "$HRDEX" -C "$V" config check -f "$T/bad.conf" 2>"$T/err"
 grep -q "webhook.ops.url" "$T/err" || fail "config check: $(cat "$T/err")"
+note "trust list --json: a principal with a quote stays valid JSON"
+printf 'a"b namespaces="git" %s\n' "$(cut -d' ' -f1-2 "$A/keys/id_ed25519.pub")" >>"$V/allowed_signers"
+"$HRDEX" -C "$V" trust list --json >"$T/trust.json" || fail "trust list --json failed"
+jq -e 'map(.publisher) | index("a\"b") != null' "$T/trust.json" >/dev/null || fail "trust list --json: $(cat "$T/trust.json")"
 echo ok
