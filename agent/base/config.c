@@ -285,18 +285,34 @@ static struct hrdex_remote *remote_for(struct hrdex_remote **list, size_t *n, co
 	return r;
 }
 
-/* One "section.sub.key = value" with a subsection. */
+/* A URL the agent hands to libcurl, libgit2 or a log line: a CR or LF in
+ * it would split a request line or a header, so no control byte at all. */
+static int check_url(const char *section, const char *name, const char *value)
+{
+	const char *p;
+
+	for (p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return hrdex_error_set(HRDEX_EX_CONFIG,
+					       "%s.%s.url: control character (0x%02x) at byte %zu of the URL",
+					       section, name, (unsigned char)*p, (size_t)(p - value));
+	return 0;
+}
+
 /* SECTION.NAME.url: a git URL (hrdex_git_url_check), named in the error. */
 static int url_key(char **out, const char *section, const char *name, const char *value)
 {
 	char why[1024];
 
+	if (check_url(section, name, value) < 0)
+		return -1;
 	if (hrdex_git_url_check(value) == 0)
 		return set_string(out, value);
 	snprintf(why, sizeof(why), "%s", hrdex_error_message());
 	return hrdex_error_set(HRDEX_EX_CONFIG, "%s.%s.url: %s", section, name, why);
 }
 
+/* One "section.sub.key = value" with a subsection. */
 static int load_sub_entry(struct hrdex_config *c, const char *section, const char *sub, size_t sublen,
 			  const char *key, const char *value)
 {
@@ -368,7 +384,7 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 		if (mirror && !strcmp(key, "url"))
 			return url_key(&r->url, "mirror", name, value);
 		if (!strcmp(key, "url"))
-			return set_string(&r->url, value);
+			return check_url(section, name, value) < 0 ? -1 : set_string(&r->url, value);
 		if (!mirror && !strcmp(key, "secret"))
 			return set_string(&r->secret, value);
 		if (mirror && !strcmp(key, "branches")) {

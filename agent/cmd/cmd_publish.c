@@ -9,6 +9,7 @@
 #include "log.h"
 #include "publish.h"
 #include "state.h"
+#include "text.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -78,12 +79,12 @@ static void print_result(const struct hrdex_publish_result *res, char **refs, si
 		return;
 	}
 	for (i = 0; i < n; i++)
-		printf("%-9s %s\n", kind_name(res->kinds[i]), refs[i]);
+		hrdex_text_line(stdout, "%-9s %s", kind_name(res->kinds[i]), refs[i]);
 	if (res->committed)
-		printf("commit %s: %zu added, %zu changed, %zu unchanged, %zu withdrawn\n", id,
+		hrdex_text_line(stdout, "commit %s: %zu added, %zu changed, %zu unchanged, %zu withdrawn", id,
 		       res->added, res->changed, res->unchanged, res->removed);
 	else
-		printf("nothing to publish: %zu document%s unchanged\n", res->unchanged,
+		hrdex_text_line(stdout, "nothing to publish: %zu document%s unchanged", res->unchanged,
 		       res->unchanged == 1 ? "" : "s");
 }
 
@@ -135,7 +136,7 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g)
 		goto cleanup;
 	}
 	if (!ninputs) {
-		fprintf(stderr, "hrdex: no *.json documents found\n");
+		hrdex_text_line(stderr, "hrdex: no *.json documents found");
 		ret = HRDEX_EX_NOINPUT;
 		goto cleanup;
 	}
@@ -156,7 +157,7 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g)
 	if (batch.invalid) {
 		for (i = 0; i < batch.count; i++)
 			cmd_print_problems(stderr, batch.items[i].origin, &batch.items[i].problems);
-		fprintf(stderr, "hrdex: %zu of %zu document%s invalid; nothing published\n",
+		hrdex_text_line(stderr, "hrdex: %zu of %zu document%s invalid; nothing published",
 			batch.invalid, batch.count, batch.count == 1 ? "" : "s");
 		ret = HRDEX_EX_DATAERR;
 		goto cleanup;

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "schema.h"
 #include "state.h"
+#include "text.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -106,7 +107,7 @@ static int validate_with_schema(const char *schema_file, char **inputs, size_t n
 		else if (p.count)
 			cmd_print_problems(stderr, inputs[i], &p);
 		else
-			printf("%s: ok\n", inputs[i]);
+			hrdex_text_line(stdout, "%s: ok", inputs[i]);
 		invalid += p.count > 0;
 		hrdex_problems_free(&p);
 	}
@@ -157,7 +158,7 @@ int cmd_validate(int argc, char **argv, struct hrdex_global *g)
 	if (hrdex_batch_collect(&inputs, &ninputs, argv + optind, (size_t)(argc - optind)) < 0)
 		return cmd_fail();
 	if (ninputs == 0) {
-		fprintf(stderr, "hrdex: no *.json documents found\n");
+		hrdex_text_line(stderr, "hrdex: no *.json documents found");
 		ret = HRDEX_EX_NOINPUT;
 		goto cleanup;
 	}
@@ -179,7 +180,7 @@ int cmd_validate(int argc, char **argv, struct hrdex_global *g)
 		else if (it->problems.count)
 			cmd_print_problems(stderr, it->origin, &it->problems);
 		else
-			printf("%s: ok\n", it->origin);
+			hrdex_text_line(stdout, "%s: ok", it->origin);
 	}
 	ret = batch.invalid ? HRDEX_EX_DATAERR : 0;
 cleanup:
