@@ -93,7 +93,7 @@ static int validate_with_schema(const char *schema_file, char **inputs, size_t n
 		cJSON *doc = NULL;
 
 		hrdex_buf_clear(&text);
-		if (hrdex_fs_read(&text, inputs[i], (size_t)lim->document_bytes) < 0)
+		if (hrdex_batch_read(&text, inputs[i], (size_t)lim->document_bytes) < 0)
 			hrdex_problems_add(&p, "", "file", "%s", hrdex_error_message());
 		else if (hrdex_json_parse(&doc, text.ptr, text.len, &jo) < 0)
 			hrdex_problems_add(&p, "", "json", "%s", hrdex_error_message());
