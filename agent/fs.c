@@ -124,7 +124,9 @@ int hrdex_fs_open_dir(int dirfd, const char *name, const char *path)
 	if (fd >= 0)
 		return fd;
 	if ((errno == ENOTDIR || errno == ELOOP) && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is %s, not a folder", path,
+		return S_ISLNK(st.st_mode)
+			       ? hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is a symbolic link; not followed", path)
+			       : hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is %s, not a folder", path,
 				       hrdex_fs_type_name(st.st_mode));
 	return open_error(dirfd, name, path, 1);
 }
