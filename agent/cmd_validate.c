@@ -21,6 +21,8 @@ static const char usage[] =
 	"Check documents and change nothing.  PATH is a file, a folder (every\n"
 	"*.json below it) or - for standard input.  Each problem is printed as\n"
 	"FILE: /json/pointer: message.  Exit 0 when all are valid, 65 otherwise.\n"
+	"Only regular files are read; a link named here is followed, links found\n"
+	"in a folder are not (as publish).\n"
 	"\n"
 	"  --schema FILE  validate against this JSON Schema (draft-07) only,\n"
 	"                 instead of hrdex's document rules: to test your own schemas\n"
