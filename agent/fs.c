@@ -22,6 +22,7 @@ static int read_fd(struct hrdex_buf *out, int fd, const char *path, size_t max, 
 	char chunk[65536];
 	struct stat st;
 	ssize_t n;
+	int flags;
 
 	if (!any_type) {
 		if (fstat(fd, &st) < 0)
@@ -34,7 +35,8 @@ static int read_fd(struct hrdex_buf *out, int fd, const char *path, size_t max, 
 					       path, max);
 		/* Opened O_NONBLOCK so that a FIFO never blocks the open; a
 		 * regular file reads the same either way. */
-		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		if ((flags = fcntl(fd, F_GETFL)) >= 0)
+			(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 	}
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));

@@ -325,7 +325,8 @@ static int open_sub(struct box *b, const char *sub)
 	char path[4200];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", b->dir, sub);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", b->dir, sub) >= sizeof(path))
+		return hrdex_error_set(HRDEX_EX_IOERR, "'%s': path too long", b->dir);
 	if (mkdirat(b->out, sub, 0755) < 0 && errno != EEXIST)
 		return hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", path);
 	fd = hrdex_fs_open_dir(b->out, sub, path);
@@ -588,7 +589,10 @@ static int plan_move(struct moves *m, const struct box *b, const char *sub, cons
 	*dest_base = NULL;
 	if (!base)
 		goto oom;
-	snprintf(dest, sizeof(dest), "%s/%s", b->dir, sub);
+	if ((size_t)snprintf(dest, sizeof(dest), "%s/%s", b->dir, sub) >= sizeof(dest)) {
+		hrdex_error_set(HRDEX_EX_IOERR, "'%s': path too long", b->dir);
+		goto cleanup;
+	}
 	if (hrdex_outbox_free_name(&free_name, sub_fd(b, sub), dest, base, taken, *ntaken) < 0)
 		goto cleanup;
 	if (asprintf(&dst, "%s/%s.json", sub, free_name) < 0) {
