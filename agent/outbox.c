@@ -3,7 +3,8 @@
  * (see outbox.h).
  *
  * One pass, under the agent-wide lock:
- *   1. recover: finish the moves an earlier pass recorded in .journal;
+ *   1. recover: remove the ".lock" files a killed pass left, finish the
+ *      moves an earlier pass recorded in .journal;
  *   2. scan: complete files only (NAME.json, not dotfiles or "*.tmp", and at
  *      least outbox.settle seconds old, NAME.files/ included);
  *   3. load and check every file (batch.c); two files with the same ref: the
@@ -30,6 +31,9 @@
  *     done now, with the same destination names, so a document and its
  *     NAME.files/ never part.
  *   - after 7, before 8: the same replay finds every source gone.
+ *   - while writing .journal (6) or a D.error (4): the file is written aside
+ *     as NAME.lock and renamed; the next pass removes the leftover lock
+ *     (under the agent-wide lock nobody else writes it) and writes it anew.
  * A file is moved only after the commit holding it exists, so a moved file
  * is always published; a file is never deleted, so it is never lost.
  *
@@ -330,6 +334,52 @@ static int sync_dirs(const char *dir)
 	return hrdex_fs_sync_dir(dir);
 }
 
+/*
+ * A pass killed while writing .journal or a rejected/NAME.error leaves the
+ * ".lock" it writes through (fs.h), and the next write of that file fails on
+ * it (O_EXCL).  Under the agent-wide lock no other pass is writing, so such
+ * a file is a leftover; state.c's sweep does not look into outbox/ (done/
+ * grows without bound), so the pass clears its own: only the names it
+ * writes, since a user's file or attachment may end in ".lock" too.
+ */
+static int clear_stale_locks(const char *dir)
+{
+	char *path = hrdex_path_join(dir, JOURNAL ".lock"), *rejected = hrdex_path_join(dir, "rejected");
+	DIR *d = NULL;
+	struct dirent *e;
+	int ret = -1;
+
+	if (!path || !rejected) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		goto cleanup;
+	}
+	if (unlink(path) == 0)
+		hrdex_log_warn("removed stale lock file '%s'", path);
+	d = opendir(rejected);
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		char *p;
+
+		if (!ends_with(e->d_name, ".error.lock"))
+			continue;
+		p = hrdex_path_join(rejected, e->d_name);
+		if (!p) {
+			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			goto cleanup;
+		}
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && unlink(p) == 0)
+			hrdex_log_warn("removed stale lock file '%s'", p);
+		free(p);
+	}
+	ret = 0;
+cleanup:
+	if (d)
+		closedir(d);
+	free(path);
+	free(rejected);
+	return ret;
+}
+
 int hrdex_outbox_recover(const char *dir)
 {
 	struct hrdex_buf text = HRDEX_BUF_INIT;
@@ -339,6 +389,10 @@ int hrdex_outbox_recover(const char *dir)
 
 	if (!path)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (clear_stale_locks(dir) < 0) {
+		free(path);
+		return -1;
+	}
 	if (!hrdex_fs_exists(path)) {
 		free(path);
 		return 0;

@@ -61,7 +61,9 @@ int hrdex_outbox_free_name(char **out, const char *dest, const char *base, char 
 
 /*
  * Finish the moves recorded in dir/.journal (a crash between the commit and
- * the moves) and remove it.  A move whose source is gone was done.
+ * the moves) and remove it.  A move whose source is gone was done.  First
+ * removes the .journal.lock and rejected/NAME.error.lock files a pass killed
+ * mid-write left (the caller holds the agent-wide lock).
  */
 int hrdex_outbox_recover(const char *dir);
 
