@@ -12,6 +12,7 @@
 #include "cache.h"
 #include "config.h"
 #include "doc.h"
+#include "doctype.h"
 #include "date.h"
 #include "error.h"
 #include "fs.h"
@@ -765,30 +766,12 @@ static int add_values(struct hrdex_cache *c, struct hrdex_buf *list, const cJSON
 	return ret;
 }
 
-/* The interval of a document: events start/end, visits dates.start|from and
- * dates.end|to; else (and for a missing part) the date. */
+/* The interval of a document as the cache's start/end columns hold it: its
+ * type's interval (doctype.h), else the date. */
 static void doc_interval(const cJSON *doc, const char *type, const char **start, const char **end)
 {
-	const char *date = str_member(doc, "date");
-
-	*start = *end = NULL;
-	if (!strcmp(type, "event")) {
-		*start = str_member(doc, "start");
-		*end = str_member(doc, "end");
-	} else if (!strcmp(type, "visit")) {
-		const cJSON *d = cJSON_GetObjectItemCaseSensitive(doc, "dates");
-
-		*start = str_member(d, "start");
-		if (!*start)
-			*start = str_member(d, "from");
-		*end = str_member(d, "end");
-		if (!*end)
-			*end = str_member(d, "to");
-	}
-	if (!*start)
-		*start = *end ? *end : date;
-	if (!*end)
-		*end = *start;
+	if (!hrdex_doctype_interval(doc, type, start, end))
+		*start = *end = str_member(doc, "date");
 }
 
 static int add_link(struct hrdex_cache *c, const char *from, const char *rel, const char *to, const char *url)
