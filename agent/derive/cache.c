@@ -8,6 +8,9 @@
  * document, then a walk of the new commits (newest first, first parent) that
  * gives each touched row the commit that last changed it.  Every publisher
  * of one update shares one transaction with the branches rows.
+ *
+ * This file opens the cache and holds its schema; cache_int.h lists the
+ * others (rows, tree diff and feed, update, verify, query).
  */
 #include "cache.h"
 #include "cache_int.h"
