@@ -119,7 +119,8 @@ int cmd_show(int argc, char **argv, struct hrdex_global *g)
 		return cmd_usage_error(usage, "show needs exactly one REF");
 	if (hrdex_ref_parse(&ref, argv[optind]) < 0)
 		return cmd_fail();
-	hrdex_ref_path(path, sizeof(path), &ref);
+	if (hrdex_ref_path(path, sizeof(path), &ref) < 0)
+		return cmd_fail();
 	dir = hrdex_state_resolve(g->state_dir);
 	if (!dir || hrdex_state_open(&s, dir, 0) < 0)
 		goto fail;
