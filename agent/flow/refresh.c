@@ -111,7 +111,8 @@ static int catch_up(struct hrdex_state *s, struct hrdex_refresh *r)
 }
 
 /* The branches moved: main, view/ and the cache, all three whatever
- * happens to one.  Returns -1 when one failed (logged unless strict). */
+ * happens to one.  Returns -2 when main failed (view/ was then not
+ * touched), -1 when view/ or the cache did; logged unless strict. */
 static int after_move(struct hrdex_state *s, struct hrdex_refresh *r, int strict)
 {
 	struct hrdex_cache_job *job = NULL;
