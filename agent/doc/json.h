@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "utf8.h"
 
 struct hrdex_json_opts {
 	size_t max_bytes;   /* 0: no limit beyond HRDEX_BUF_MAX */
@@ -65,15 +66,6 @@ int hrdex_json_compact(struct hrdex_buf *out, const cJSON *v);
  * "invalid UTF-8 at byte N: what is wrong".  Not a boolean: test "< 0".
  */
 int hrdex_utf8_valid(const char *s, size_t len);
-
-/* Decode the UTF-8 sequence at s (at most n bytes): its length, with the
- * code point in *cp; 0 when it is not a valid shortest-form sequence of a
- * Unicode scalar value. */
-size_t hrdex_utf8_decode(const void *s, size_t n, unsigned *cp);
-
-/* The same over NUL-terminated text, never failing: an invalid byte is one
- * U+FFFD of length 1, so callers can always advance by *len. */
-unsigned hrdex_utf8_next(const void *s, size_t *len);
 
 /* Number of Unicode code points in a valid, NUL-terminated UTF-8 string. */
 size_t hrdex_utf8_length(const char *s);

@@ -12,7 +12,6 @@
  * reason given is the most telling one.
  */
 #include "accept.h"
-#include "readme.h"
 #include "config.h"
 #include "doc.h"
 #include "error.h"
@@ -549,7 +548,7 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 		goto cleanup;
 	}
 	r = check_attachments(a, docpath, doc->json, files, filespath);
-	if (r == 0 && a->hints && hrdex_readme_hints_add(a->hints, &json->oid, doc->json) < 0)
+	if (r == 0 && a->checked && a->checked(a->checked_ctx, &json->oid, doc->json) < 0)
 		r = -1;
 cleanup:
 	hrdex_doc_free(doc);
