@@ -12,7 +12,8 @@
 #include "fs.h"
 #include "publish.h"
 #include "repo.h"
-#include "sign.h"
+#include "key.h"
+#include "signers.h"
 #include "state.h"
 
 #include <stdio.h>

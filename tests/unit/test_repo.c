@@ -17,7 +17,7 @@
 #include "error.h"
 #include "fs.h"
 #include "repo.h"
-#include "sign.h"
+#include "key.h"
 
 struct fixture {
 	char dir[256];

@@ -20,7 +20,7 @@
 #include "fs.h"
 #include "readme.h"
 #include "repo.h"
-#include "sign.h"
+#include "key.h"
 #include "site.h"
 
 struct fixture {
