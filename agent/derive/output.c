@@ -5,6 +5,7 @@
 #include "date.h"
 #include "error.h"
 #include "json.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "json.h"
 #include "signed_commit.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
