@@ -16,6 +16,7 @@
  *     canonical writer finds them in order and need not sort again.
  */
 #include "json.h"
+#include "ascii.h"
 #include "error.h"
 #include "utf8.h"
 
@@ -88,19 +89,13 @@ static int put_token(struct hrdex_buf *b, const char *s)
 
 static int hex4(const unsigned char *s)
 {
-	int v = 0, i, d;
+	int v = 0, i;
 
 	/* Stops at the first non-hex byte, so it never reads past a NUL. */
 	for (i = 0; i < 4; i++) {
-		if (s[i] >= '0' && s[i] <= '9')
-			d = s[i] - '0';
-		else if (s[i] >= 'a' && s[i] <= 'f')
-			d = s[i] - 'a' + 10;
-		else if (s[i] >= 'A' && s[i] <= 'F')
-			d = s[i] - 'A' + 10;
-		else
+		if (!hrdex_ascii_xdigit(s[i]))
 			return -1;
-		v = v * 16 + d;
+		v = v * 16 + hrdex_ascii_xvalue(s[i]);
 	}
 	return v;
 }
@@ -233,11 +228,6 @@ static void skip_space(struct scan *sc)
 	sc->pos = i;
 }
 
-static int is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /* A string at sc->pos (the opening quote); is_key when it names a member. */
 static int scan_string(struct scan *sc, int is_key)
 {
@@ -325,12 +315,12 @@ static int scan_number(struct scan *sc)
 		i++;
 	if (t[i] == '0') {
 		i++;
-		if (is_digit(t[i]))
+		if (hrdex_ascii_digit(t[i]))
 			return scan_error(sc, sc->pos, sc->depth, "leading zero in number");
 		if (t[i] == 'x' || t[i] == 'X')
 			return scan_error(sc, sc->pos, sc->depth, "hexadecimal numbers are not JSON");
-	} else if (is_digit(t[i])) {
-		while (is_digit(t[i]))
+	} else if (hrdex_ascii_digit(t[i])) {
+		while (hrdex_ascii_digit(t[i]))
 			i++;
 	} else if (t[i] == 'I') {
 		return scan_error(sc, sc->pos, sc->depth, "-Infinity is not a JSON number");
@@ -339,19 +329,19 @@ static int scan_number(struct scan *sc)
 	}
 	if (t[i] == '.') {
 		i++;
-		if (!is_digit(t[i]))
+		if (!hrdex_ascii_digit(t[i]))
 			return scan_error(sc, sc->pos, sc->depth,
 					  "expected a digit after the decimal point");
-		while (is_digit(t[i]))
+		while (hrdex_ascii_digit(t[i]))
 			i++;
 	}
 	if (t[i] == 'e' || t[i] == 'E') {
 		i++;
 		if (t[i] == '+' || t[i] == '-')
 			i++;
-		if (!is_digit(t[i]))
+		if (!hrdex_ascii_digit(t[i]))
 			return scan_error(sc, sc->pos, sc->depth, "expected a digit in the exponent");
-		while (is_digit(t[i]))
+		while (hrdex_ascii_digit(t[i]))
 			i++;
 	}
 	sc->pos = i;
@@ -439,7 +429,7 @@ static int scan(struct scan *sc)
 				if (scan_string(sc, 0) < 0)
 					return -1;
 				want = WANT_NEXT;
-			} else if (c == '-' || is_digit(c)) {
+			} else if (c == '-' || hrdex_ascii_digit(c)) {
 				if (scan_number(sc) < 0)
 					return -1;
 				want = WANT_NEXT;
