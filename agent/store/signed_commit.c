@@ -5,6 +5,7 @@
  */
 #include "signed_commit.h"
 #include "error.h"
+#include "refs.h"
 #include "sshsig.h"
 #include "sshwire.h"
 
@@ -102,14 +103,7 @@ static int header_fail(char *why, size_t size, const char *fmt, ...)
 /* 40 lowercase hex digits and nothing else (what git writes). */
 static int is_hex_oid(const char *v, size_t n)
 {
-	size_t i;
-
-	if (n != GIT_OID_HEXSZ)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
-			return 0;
-	return 1;
+	return n == HRDEX_OID_HEX && hrdex_oid_hex_valid(v);
 }
 
 /*
