@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #define B64_WRAP 70               /* ssh-keygen's line length in both armors */
+
 /* ---- small helpers --------------------------------------------------- */
 
 /* libsodium must be initialised before use; sodium_init() is idempotent. */
