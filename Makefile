@@ -72,7 +72,7 @@ $(BUILD)/gen/builtin_schemas.c: $(SCHEMAS) tools/embed.sh | $(BUILD)/gen
 $(BUILD)/obj/builtin_schemas.o: $(BUILD)/gen/builtin_schemas.c | $(BUILD)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# The static site's stylesheet and script (site.c writes them out).
+# The static site's stylesheet and script (site_layout.c writes them out).
 $(BUILD)/gen/builtin_assets.c: $(ASSETS) tools/embed.sh | $(BUILD)/gen
 	tools/embed.sh hrdex_builtin_assets $(ASSETS) > $@
 

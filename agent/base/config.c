@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -285,18 +286,34 @@ static struct hrdex_remote *remote_for(struct hrdex_remote **list, size_t *n, co
 	return r;
 }
 
-/* One "section.sub.key = value" with a subsection. */
+/* A URL the agent hands to libcurl, libgit2 or a log line: a CR or LF in
+ * it would split a request line or a header, so no control byte at all. */
+static int check_url(const char *section, const char *name, const char *value)
+{
+	const char *p;
+
+	for (p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return hrdex_error_set(HRDEX_EX_CONFIG,
+					       "%s.%s.url: control character (0x%02x) at byte %zu of the URL",
+					       section, name, (unsigned char)*p, (size_t)(p - value));
+	return 0;
+}
+
 /* SECTION.NAME.url: a git URL (hrdex_git_url_check), named in the error. */
 static int url_key(char **out, const char *section, const char *name, const char *value)
 {
 	char why[1024];
 
+	if (check_url(section, name, value) < 0)
+		return -1;
 	if (hrdex_git_url_check(value) == 0)
 		return set_string(out, value);
 	snprintf(why, sizeof(why), "%s", hrdex_error_message());
 	return hrdex_error_set(HRDEX_EX_CONFIG, "%s.%s.url: %s", section, name, why);
 }
 
+/* One "section.sub.key = value" with a subsection. */
 static int load_sub_entry(struct hrdex_config *c, const char *section, const char *sub, size_t sublen,
 			  const char *key, const char *value)
 {
@@ -368,7 +385,7 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 		if (mirror && !strcmp(key, "url"))
 			return url_key(&r->url, "mirror", name, value);
 		if (!strcmp(key, "url"))
-			return set_string(&r->url, value);
+			return check_url(section, name, value) < 0 ? -1 : set_string(&r->url, value);
 		if (!mirror && !strcmp(key, "secret"))
 			return set_string(&r->secret, value);
 		if (mirror && !strcmp(key, "branches")) {
@@ -513,6 +530,39 @@ cleanup:
 	return ret;
 }
 
+/*
+ * hrdex.conf holds webhook secrets.  libgit2 rewrites a config file through
+ * a new lock file made with mode 0666 less the umask, so an edit would turn
+ * a 0600 file into 0644: the write happens under umask 077 and the file
+ * then gets its earlier mode back (git itself keeps the mode the same way).
+ * Commands only: the umask is per process.
+ */
+struct keep_mode {
+	mode_t umask;
+	mode_t mode;
+	int had;
+};
+
+static void keep_mode_begin(struct keep_mode *k, const char *path)
+{
+	struct stat st;
+
+	k->had = stat(path, &st) == 0;
+	k->mode = k->had ? (st.st_mode & 07777) : 0600;
+	k->umask = umask(077);
+}
+
+static int keep_mode_end(const struct keep_mode *k, const char *path, int ret)
+{
+	struct stat st;
+
+	umask(k->umask);
+	if (k->had && stat(path, &st) == 0 && (st.st_mode & 07777) != k->mode && chmod(path, k->mode) < 0 &&
+	    ret == 0)
+		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot set the mode of '%s'", path);
+	return ret;
+}
+
 static int open_for_write(git_config **cfg, const char *path)
 {
 	if (git_config_open_ondisk(cfg, path) < 0)
@@ -523,10 +573,12 @@ static int open_for_write(git_config **cfg, const char *path)
 int hrdex_config_set(const char *path, const char *key, const char *value)
 {
 	git_config *cfg = NULL;
+	struct keep_mode k;
 	int r;
 
 	if (open_for_write(&cfg, path) < 0)
 		return -1;
+	keep_mode_begin(&k, path);
 	if (value)
 		r = git_config_set_string(cfg, key, value);
 	else {
@@ -537,22 +589,24 @@ int hrdex_config_set(const char *path, const char *key, const char *value)
 	if (r < 0)
 		hrdex_error_git(HRDEX_EX_IOERR, "cannot write '%s' in '%s'", key, path);
 	git_config_free(cfg);
-	return r < 0 ? -1 : 0;
+	return keep_mode_end(&k, path, r < 0 ? -1 : 0);
 }
 
 int hrdex_config_add(const char *path, const char *key, const char *value)
 {
 	git_config *cfg = NULL;
+	struct keep_mode k;
 	int r;
 
 	if (open_for_write(&cfg, path) < 0)
 		return -1;
+	keep_mode_begin(&k, path);
 	/* "^$" never matches an existing value, so this appends. */
 	r = git_config_set_multivar(cfg, key, "^$", value);
 	if (r < 0)
 		hrdex_error_git(HRDEX_EX_IOERR, "cannot write '%s' in '%s'", key, path);
 	git_config_free(cfg);
-	return r < 0 ? -1 : 0;
+	return keep_mode_end(&k, path, r < 0 ? -1 : 0);
 }
 
 int hrdex_config_remove_section(const char *path, const char *section, const char *sub)
@@ -563,11 +617,13 @@ int hrdex_config_remove_section(const char *path, const char *section, const cha
 	char prefix[256];
 	char **names = NULL;
 	size_t n = 0, i;
+	struct keep_mode k;
 	int ret = -1;
 
 	snprintf(prefix, sizeof(prefix), "%s.%s.", section, sub);
 	if (open_for_write(&cfg, path) < 0)
 		return -1;
+	keep_mode_begin(&k, path);
 	if (git_config_iterator_new(&it, cfg) < 0) {
 		hrdex_error_git(HRDEX_EX_CONFIG, "%s", path);
 		goto cleanup;
@@ -601,5 +657,5 @@ cleanup:
 	free(names);
 	git_config_iterator_free(it);
 	git_config_free(cfg);
-	return ret;
+	return keep_mode_end(&k, path, ret);
 }

@@ -2,6 +2,7 @@
  * log.c - leveled one-line logging to stderr (see log.h).
  */
 #include "log.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -50,7 +51,7 @@ static void vlog(enum hrdex_log_level level, const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
 	static int journal = -1;
-	char line[4096], stamp[32] = "";
+	char stamp[32] = "", head[48];
 
 	if (level > current)
 		return;
@@ -66,8 +67,11 @@ static void vlog(enum hrdex_log_level level, const char *fmt, va_list ap)
 		if (gmtime_r(&ts.tv_sec, &tm) && strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ ", &tm) == 0)
 			stamp[0] = '\0';
 	}
-	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "%s%s%s\n", stamp, prefix[level], line);
+	if (snprintf(head, sizeof(head), "%s%s", stamp, prefix[level]) >= (int)sizeof(head))
+		head[0] = '\0';
+	/* Arguments often carry a peer's or an author's text: escaped, so that
+	 * one event stays one line and cannot drive the terminal or journald. */
+	hrdex_text_vline(stderr, head, fmt, ap);
 }
 
 #define DEFINE_LOG(name, level)                      \

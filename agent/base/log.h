@@ -4,6 +4,8 @@
  * line starts with an ISO 8601 UTC time, "2026-12-06T07:08:42Z warning: ...".
  *
  * Messages follow git's style: lowercase, no final period, subjects quoted.
+ * The whole line is escaped by hrdex_text_vline (text.h): arguments may hold
+ * foreign text, and a newline or escape sequence in them is shown, not obeyed.
  */
 #ifndef HRDEX_LOG_H
 #define HRDEX_LOG_H

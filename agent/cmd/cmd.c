@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "error.h"
 #include "json.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,8 @@
 
 int cmd_fail(void)
 {
-	fprintf(stderr, "hrdex: %s\n", hrdex_error_message());
+	/* Messages name files, peers and entries that came from outside. */
+	hrdex_text_line(stderr, "hrdex: %s", hrdex_error_message());
 	return hrdex_error_code();
 }
 
@@ -20,11 +22,9 @@ int cmd_usage_error(const char *cmd_usage, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("hrdex: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	hrdex_text_vline(stderr, "hrdex: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (cmd_usage)
 		fputs(cmd_usage, stderr);
 	return HRDEX_EX_USAGE;
@@ -60,8 +60,8 @@ void cmd_print_problems(FILE *f, const char *origin, const struct hrdex_problems
 
 	for (i = 0; i < p->count; i++) {
 		if (p->items[i].pointer[0])
-			fprintf(f, "%s: %s: %s\n", origin, p->items[i].pointer, p->items[i].message);
+			hrdex_text_line(f, "%s: %s: %s", origin, p->items[i].pointer, p->items[i].message);
 		else
-			fprintf(f, "%s: %s\n", origin, p->items[i].message);
+			hrdex_text_line(f, "%s: %s", origin, p->items[i].message);
 	}
 }

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "error.h"
 #include "state.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,10 +164,22 @@ static int peer_list(int argc, char **argv, struct hrdex_global *g)
 		for (i = 0; i < st->config->npeers; i++) {
 			const struct hrdex_peer *p = &st->config->peers[i];
 
-			printf("%s\t%s", p->name, p->url);
-			for (j = 0; j < p->npublishers; j++)
-				printf("%s%s", j ? "," : "\t", p->publishers[j]);
-			printf("\n");
+			struct hrdex_buf line = HRDEX_BUF_INIT;
+
+			/* Tab-separated: each field escaped on its own, so a tab or
+			 * newline inside one cannot make a column or a row. */
+			if (hrdex_text_escapes(&line, p->name) < 0 || hrdex_buf_putc(&line, '\t') < 0 ||
+			    hrdex_text_escapes(&line, p->url) < 0)
+				ret = HRDEX_EX_SOFTWARE;
+			for (j = 0; !ret && j < p->npublishers; j++)
+				if (hrdex_buf_putc(&line, j ? ',' : '\t') < 0 ||
+				    hrdex_text_escapes(&line, p->publishers[j]) < 0)
+					ret = HRDEX_EX_SOFTWARE;
+			if (!ret)
+				printf("%s\n", line.ptr);
+			hrdex_buf_free(&line);
+			if (ret)
+				break;
 		}
 	}
 	hrdex_state_free(st);

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "publish.h"
 #include "state.h"
+#include "text.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@ static const char publish_usage[] =
 	"this publisher's branch; if any is invalid, nothing is written (exit 65).\n"
 	"PATH is a file, a folder (every *.json below it) or - for standard input.\n"
 	"A folder NAME.files/ beside NAME.json holds that document's attachments.\n"
+	"Only regular files are read (a FIFO is refused, exit 65).  A link named\n"
+	"here is followed; links found in a folder or NAME.files/ are not.\n"
 	"A missing \"publisher\" is filled in; documents already published with the\n"
 	"same content are left alone, and a batch that changes nothing makes no commit.\n"
 	"\n"
@@ -78,12 +81,12 @@ static void print_result(const struct hrdex_publish_result *res, char **refs, si
 		return;
 	}
 	for (i = 0; i < n; i++)
-		printf("%-9s %s\n", kind_name(res->kinds[i]), refs[i]);
+		hrdex_text_line(stdout, "%-9s %s", kind_name(res->kinds[i]), refs[i]);
 	if (res->committed)
-		printf("commit %s: %zu added, %zu changed, %zu unchanged, %zu withdrawn\n", id,
+		hrdex_text_line(stdout, "commit %s: %zu added, %zu changed, %zu unchanged, %zu withdrawn", id,
 		       res->added, res->changed, res->unchanged, res->removed);
 	else
-		printf("nothing to publish: %zu document%s unchanged\n", res->unchanged,
+		hrdex_text_line(stdout, "nothing to publish: %zu document%s unchanged", res->unchanged,
 		       res->unchanged == 1 ? "" : "s");
 }
 
@@ -135,7 +138,7 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g)
 		goto cleanup;
 	}
 	if (!ninputs) {
-		fprintf(stderr, "hrdex: no *.json documents found\n");
+		hrdex_text_line(stderr, "hrdex: no *.json documents found");
 		ret = HRDEX_EX_NOINPUT;
 		goto cleanup;
 	}
@@ -156,7 +159,7 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g)
 	if (batch.invalid) {
 		for (i = 0; i < batch.count; i++)
 			cmd_print_problems(stderr, batch.items[i].origin, &batch.items[i].problems);
-		fprintf(stderr, "hrdex: %zu of %zu document%s invalid; nothing published\n",
+		hrdex_text_line(stderr, "hrdex: %zu of %zu document%s invalid; nothing published",
 			batch.invalid, batch.count, batch.count == 1 ? "" : "s");
 		ret = HRDEX_EX_DATAERR;
 		goto cleanup;

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "output.h"
 #include "state.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,9 @@ static const char usage[] =
 	"                     --text); date is the start for events and visits\n"
 	"  --limit N, --offset N\n"
 	"  --format FORMAT    jsonl (one document per line; default when not a terminal),\n"
-	"                     json (an array), table (default on a terminal), refs, csv,\n"
+	"                     json (an array), table (default on a terminal; controls\n"
+	"                     shown escaped), refs, csv (a cell starting with =, +, -,\n"
+	"                     @, tab or CR gets a leading ' against formula injection),\n"
 	"                     ics (events and visits as an iCalendar file)\n"
 	"  --json             the same as --format json\n"
 	"  --fields LIST      what a row shows, for csv, table, jsonl and json: names\n"
@@ -239,10 +242,10 @@ static void warn_if_behind(struct hrdex_cache *c, const char *dir)
 
 	if (conf && gitdir && hrdex_fs_exists(conf) &&
 	    hrdex_cache_lag_files(c, gitdir, &behind, &first) == 0 && behind > 0)
-		fprintf(stderr,
-			"hrdex: warning: the cache is behind the repository (%zu branch%s, e.g. '%s'); "
-			"answering from the cache as it is ('hrdex sync' or 'hrdex reindex' updates it)\n",
-			behind, behind == 1 ? "" : "es", first ? first : "?");
+		hrdex_text_line(stderr,
+				"hrdex: warning: the cache is behind the repository (%zu branch%s, e.g. '%s'); "
+				"answering from the cache as it is ('hrdex sync' or 'hrdex reindex' updates it)",
+				behind, behind == 1 ? "" : "es", first ? first : "?");
 	hrdex_error_clear();
 	free(first);
 	free(gitdir);
@@ -418,8 +421,8 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 			ret = cmd_fail();
 			goto cleanup;
 		}
-		fprintf(stderr, "hrdex: warning: %s: nothing to search until a sync or 'hrdex reindex' "
-				"builds it\n", hrdex_error_message());
+		hrdex_text_line(stderr, "hrdex: warning: %s: nothing to search until a sync or 'hrdex reindex' "
+				"builds it", hrdex_error_message());
 	} else {
 		warn_if_behind(c, dir);
 		r = hrdex_cache_query(c, &q, on_row, &e);

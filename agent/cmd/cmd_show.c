@@ -6,6 +6,7 @@
 #include "error.h"
 #include "repo.h"
 #include "state.h"
+#include "text.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -76,7 +77,7 @@ static int history(git_repository *repo, const git_oid *tip, const char *path)
 			gmtime_r(&t, &tm);
 			strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 			git_oid_tostr(hex, sizeof(hex), &id);
-			printf("%s %s %-9s %s\n", hex, date, what, git_commit_summary(c));
+			hrdex_text_line(stdout, "%s %s %-9s %s", hex, date, what, git_commit_summary(c));
 			found = 1;
 		}
 		git_commit_free(parent);

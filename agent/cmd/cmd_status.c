@@ -8,6 +8,7 @@
 #include "outbox.h"
 #include "state.h"
 #include "status.h"
+#include "text.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -62,12 +63,13 @@ static void cache_health(struct cache_health *h, struct hrdex_state *s)
 static void print_cache(const struct cache_health *h)
 {
 	if (!h->readable)
-		printf("cache: not readable: %s\n", h->error);
+		hrdex_text_line(stdout, "cache: not readable: %s", h->error);
 	else if (!h->behind)
-		printf("cache: %lld document%s, up to date\n", (long long)h->documents, h->documents == 1 ? "" : "s");
+		hrdex_text_line(stdout, "cache: %lld document%s, up to date", (long long)h->documents,
+				h->documents == 1 ? "" : "s");
 	else
-		printf("cache: %lld document%s, behind on %zu branch%s ('%s'%s): the next sync or publish "
-		       "catches up\n", (long long)h->documents, h->documents == 1 ? "" : "s", h->behind,
+		hrdex_text_line(stdout, "cache: %lld document%s, behind on %zu branch%s ('%s'%s): the next sync or "
+				"publish catches up", (long long)h->documents, h->documents == 1 ? "" : "s", h->behind,
 		       h->behind == 1 ? "" : "es", h->first ? h->first : "?", h->behind > 1 ? "..." : "");
 }
 
@@ -89,32 +91,23 @@ static void ago(char *out, size_t size, int64_t secs)
 static void print_rejection(const cJSON *r)
 {
 	static const char *const keys[] = { "peer", "publisher", "branch", "rule", "commit", "reason", "time" };
+	struct hrdex_buf line = HRDEX_BUF_INIT;
+	char *text = NULL;
 	size_t i;
-	int first = 1;
 
-	if (!cJSON_IsObject(r)) {
-		char *text = cJSON_PrintUnformatted(r);
-
-		printf("  %s\n", text ? text : "?");
-		free(text);
-		return;
-	}
-	printf("  ");
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (i = 0; cJSON_IsObject(r) && i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, keys[i]);
 
-		if (cJSON_IsString(v)) {
-			printf("%s%s=%s", first ? "" : " ", keys[i], v->valuestring);
-			first = 0;
-		}
+		if (cJSON_IsString(v) &&
+		    hrdex_buf_printf(&line, "%s%s=%s", line.len ? " " : "", keys[i], v->valuestring) < 0)
+			break;
 	}
-	if (first) {
-		char *text = cJSON_PrintUnformatted(r);
-
-		printf("%s", text ? text : "?");
-		free(text);
-	}
-	printf("\n");
+	if (!line.len)
+		text = cJSON_PrintUnformatted(r);
+	/* Reasons name tree entries and commits from a peer: one escaped line. */
+	hrdex_text_line(stdout, "  %s", line.len ? line.ptr : text ? text : "?");
+	free(text);
+	hrdex_buf_free(&line);
 }
 
 static void print_human(const struct hrdex_status *st, const struct hrdex_config *c,
@@ -124,7 +117,7 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 	char a[32], b[32];
 	size_t i;
 
-	printf("%s: %s\n", c->publisher, why->count ? "unhealthy" : "healthy");
+	hrdex_text_line(stdout, "%s: %s", c->publisher, why->count ? "unhealthy" : "healthy");
 	if (have_status) {
 		ago(a, sizeof(a), now - st->updated);
 		ago(b, sizeof(b), now - st->started);
@@ -139,12 +132,12 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 			       (long long)st->pid, b);
 		}
 	} else {
-		printf("  no status.json: 'hrdex run' has not run here\n");
+		hrdex_text_line(stdout, "  no status.json: 'hrdex run' has not run here");
 	}
 	for (i = 0; i < why->count; i++)
-		printf("  problem: %s\n", why->items[i].message);
+		hrdex_text_line(stdout, "  problem: %s", why->items[i].message);
 	if (c->npeers) {
-		printf("peers:\n");
+		hrdex_text_line(stdout, "peers:");
 		for (i = 0; i < c->npeers; i++) {
 			const struct hrdex_status_peer *p = NULL;
 			size_t j;
@@ -153,24 +146,24 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 				if (!strcmp(st->peers[j].name, c->peers[i].name))
 					p = &st->peers[j];
 			if (!p || !p->last_attempt) {
-				printf("  %-16s not tried yet  %s\n", c->peers[i].name, c->peers[i].url);
+				hrdex_text_line(stdout, "  %-16s not tried yet  %s", c->peers[i].name, c->peers[i].url);
 				continue;
 			}
 			if (p->last_success)
 				ago(a, sizeof(a), now - p->last_success);
 			ago(b, sizeof(b), p->next_try - now);
 			if (!p->failures)
-				printf("  %-16s ok            last success %s ago, next %s %s\n", p->name, a,
+				hrdex_text_line(stdout, "  %-16s ok            last success %s ago, next %s %s", p->name, a,
 				       p->next_try >= now ? "in" : "overdue by", b);
 			else
-				printf("  %-16s failing (%lld)  %s%s%snext %s %s: %s\n", p->name, (long long)p->failures,
+				hrdex_text_line(stdout, "  %-16s failing (%lld)  %s%s%snext %s %s: %s", p->name, (long long)p->failures,
 				       p->last_success ? "last success " : "never synced", p->last_success ? a : "",
 				       p->last_success ? " ago, " : ", ", p->next_try >= now ? "in" : "overdue by", b,
 				       p->error);
 		}
 	}
 	if (st->npublishers) {
-		printf("publishers:\n");
+		hrdex_text_line(stdout, "publishers:");
 		for (i = 0; i < st->npublishers; i++) {
 			const struct hrdex_status_publisher *p = &st->publishers[i];
 			time_t t = (time_t)p->commit_time;
@@ -179,28 +172,28 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 
 			if (gmtime_r(&t, &tm))
 				strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-			printf("  %-16s %6lld document%s  tip %.12s  %s%s\n", p->id, (long long)p->documents,
+			hrdex_text_line(stdout, "  %-16s %6lld document%s  tip %.12s  %s%s", p->id, (long long)p->documents,
 			       p->documents == 1 ? " " : "s", p->tip, when, strcmp(p->id, c->publisher) ? "" : "  (us)");
 		}
 	}
 	print_cache(cache);
-	printf("outbox: %lld pending, %lld done, %lld rejected (since counters began)\n",
+	hrdex_text_line(stdout, "outbox: %lld pending, %lld done, %lld rejected (since counters began)",
 	       (long long)st->outbox_pending, (long long)st->counters.outbox_done,
 	       (long long)st->counters.outbox_rejected);
 	if (st->nhooks) {
-		printf("webhooks:\n");
+		hrdex_text_line(stdout, "webhooks:");
 		for (i = 0; i < st->nhooks; i++) {
 			const struct hrdex_status_hook *h = &st->hooks[i];
 
 			if (!h->pending) {
 				if (h->last_delivery)
 					ago(a, sizeof(a), now - h->last_delivery);
-				printf("  %-16s idle%s%s%s\n", h->name, h->last_delivery ? ", last delivery " : "",
+				hrdex_text_line(stdout, "  %-16s idle%s%s%s", h->name, h->last_delivery ? ", last delivery " : "",
 				       h->last_delivery ? a : "", h->last_delivery ? " ago" : "");
 				continue;
 			}
 			ago(b, sizeof(b), h->next_try - now);
-			printf("  %-16s pending, %lld failed attempt%s, next %s %s%s%s\n", h->name,
+			hrdex_text_line(stdout, "  %-16s pending, %lld failed attempt%s, next %s %s%s%s", h->name,
 			       (long long)h->attempts, h->attempts == 1 ? "" : "s", h->next_try >= now ? "in" : "overdue by",
 			       b, h->error[0] ? ": " : "", h->error);
 		}
@@ -208,7 +201,7 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 	if (cJSON_GetArraySize(st->rejections) > 0) {
 		const cJSON *r;
 
-		printf("rejections (the last sync of each peer):\n");
+		hrdex_text_line(stdout, "rejections (the last sync of each peer):");
 		cJSON_ArrayForEach(r, st->rejections)
 			print_rejection(r);
 	}

@@ -7,6 +7,7 @@
 #include "mirror.h"
 #include "state.h"
 #include "sync.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,7 +185,7 @@ int cmd_sync(int argc, char **argv, struct hrdex_global *g)
 				       rep.peers[i].message);
 	/* Mirrors get what we have now, whatever the peers did; failures are logged. */
 	if (hrdex_mirror_push(st) < 0)
-		fprintf(stderr, "hrdex: warning: %s\n", hrdex_error_message());
+		hrdex_text_line(stderr, "hrdex: warning: %s", hrdex_error_message());
 	if (json ? print_json(&rep) < 0 : (print_text(&rep), 0)) {
 		if (!hrdex_error_message()[0])
 			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");

@@ -10,16 +10,20 @@
 #include "config.h"
 #include "error.h"
 #include "fs.h"
+#include "json.h"
 #include "publish.h"
 #include "repo.h"
 #include "key.h"
 #include "signers.h"
 #include "state.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <cjson/cJSON.h>
 
 static const char usage[] =
 	"usage: hrdex [-C DIR] trust add [--force-bind] PUBLISHER KEY|FILE\n"
@@ -178,8 +182,8 @@ static int restore_parked(struct hrdex_state *s, const char *pub)
 	a.limits = &s->config->limits;
 	r = hrdex_accept_check(&a, &parked);
 	if (r == 1)
-		fprintf(stderr, "its earlier branch stays in %s%s (%s: %s); the next sync fetches the branch "
-			"from peers\n", HRDEX_REF_UNTRUSTED, pub, a.rule, a.reason);
+		hrdex_text_line(stderr, "its earlier branch stays in %s%s (%s: %s); the next sync fetches the branch "
+			"from peers", HRDEX_REF_UNTRUSTED, pub, a.rule, a.reason);
 	hrdex_accept_release(&a);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
@@ -187,7 +191,7 @@ static int restore_parked(struct hrdex_state *s, const char *pub)
 		return -1;
 	snprintf(msg, sizeof(msg), "trust: %s trusted again", pub);
 	hrdex_refresh(s, msg);
-	fprintf(stderr, "its branch is back from %s%s\n", HRDEX_REF_UNTRUSTED, pub);
+	hrdex_text_line(stderr, "its branch is back from %s%s", HRDEX_REF_UNTRUSTED, pub);
 	return 0;
 }
 
@@ -206,7 +210,7 @@ static int trust_add(struct hrdex_state *s, const char *path, const char *pub, c
 				       "its key as '%s' anyway)", what, other, pub, pub);
 	if (hrdex_signers_allow(s->signers, pub, pk, "git", 0) ||
 	    hrdex_signers_allow(s->signers, pub, pk, "git", (int64_t)time(NULL))) {
-		fprintf(stderr, "publisher '%s' already trusts this key\n", pub);
+		hrdex_text_line(stderr, "publisher '%s' already trusts this key", pub);
 		return 0;
 	}
 	for (i = 0; s->signers && i < s->signers->count && !force; i++) {
@@ -220,7 +224,7 @@ static int trust_add(struct hrdex_state *s, const char *path, const char *pub, c
 	    hrdex_key_public_line(&line, pk, pub) < 0 || hrdex_buf_putc(&line, '\n') < 0 ||
 	    rewrite(path, NULL, line.ptr) < 0 || hrdex_state_reload_signers(s) < 0)
 		goto cleanup;
-	fprintf(stderr, "publisher '%s' trusted\n", pub);
+	hrdex_text_line(stderr, "publisher '%s' trusted", pub);
 	ret = restore_parked(s, pub);
 cleanup:
 	hrdex_buf_free(&line);
@@ -254,10 +258,10 @@ static int trust_remove(struct hrdex_state *s, const char *path, const char *pub
 	if (r == 0) {
 		snprintf(msg, sizeof(msg), "trust: %s no longer trusted", pub);
 		hrdex_refresh(s, msg);
-		fprintf(stderr, "publisher '%s' is no longer trusted; its documents left main, view/ and the "
-			"cache, its branch is kept as %s\n", pub, parked);
+		hrdex_text_line(stderr, "publisher '%s' is no longer trusted; its documents left main, view/ and the "
+			"cache, its branch is kept as %s", pub, parked);
 	} else {
-		fprintf(stderr, "publisher '%s' is no longer trusted\n", pub);
+		hrdex_text_line(stderr, "publisher '%s' is no longer trusted", pub);
 	}
 	return 0;
 }
@@ -275,13 +279,29 @@ static int trust_list(struct hrdex_state *s, int json)
 
 		if (hrdex_key_public_line(&key, e->pk, "") < 0)
 			return cmd_fail();
-		if (json)
-			printf("%s{\"publisher\":\"%s\",\"key\":\"%s\",\"self\":%s}", i ? "," : "",
-			       e->principal, key.ptr,
-			       strcmp(e->principal, s->config->publisher) ? "false" : "true");
-		else
-			printf("%-32s %s%s\n", e->principal, key.ptr,
-			       strcmp(e->principal, s->config->publisher) ? "" : "  (this agent)");
+		if (json) {
+			/* A principal may hold '"' or '\\' (a quoted allowed_signers
+			 * entry): written by the JSON encoder, not pasted. */
+			struct hrdex_buf obj = HRDEX_BUF_INIT;
+			cJSON *o = cJSON_CreateObject();
+			int bad = !o || !cJSON_AddStringToObject(o, "publisher", e->principal) ||
+				  !cJSON_AddStringToObject(o, "key", key.ptr) ||
+				  !cJSON_AddBoolToObject(o, "self", !strcmp(e->principal, s->config->publisher)) ||
+				  hrdex_json_compact(&obj, o) < 0;
+
+			if (!bad)
+				printf("%s%s", i ? "," : "", obj.ptr);
+			cJSON_Delete(o);
+			hrdex_buf_free(&obj);
+			if (bad) {
+				hrdex_buf_free(&key);
+				hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return cmd_fail();
+			}
+		} else {
+			hrdex_text_line(stdout, "%-32s %s%s", e->principal, key.ptr,
+					strcmp(e->principal, s->config->publisher) ? "" : "  (this agent)");
+		}
 		hrdex_buf_free(&key);
 	}
 	if (json)

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "schema.h"
 #include "state.h"
+#include "text.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@ static const char usage[] =
 	"Check documents and change nothing.  PATH is a file, a folder (every\n"
 	"*.json below it) or - for standard input.  Each problem is printed as\n"
 	"FILE: /json/pointer: message.  Exit 0 when all are valid, 65 otherwise.\n"
+	"Only regular files are read; a link named here is followed, links found\n"
+	"in a folder are not (as publish).\n"
 	"\n"
 	"  --schema FILE  validate against this JSON Schema (draft-07) only,\n"
 	"                 instead of hrdex's document rules: to test your own schemas\n"
@@ -91,7 +94,7 @@ static int validate_with_schema(const char *schema_file, char **inputs, size_t n
 		cJSON *doc = NULL;
 
 		hrdex_buf_clear(&text);
-		if (hrdex_fs_read(&text, inputs[i], (size_t)lim->document_bytes) < 0)
+		if (hrdex_batch_read(&text, inputs[i], (size_t)lim->document_bytes) < 0)
 			hrdex_problems_add(&p, "", "file", "%s", hrdex_error_message());
 		else if (hrdex_json_parse(&doc, text.ptr, text.len, &jo) < 0)
 			hrdex_problems_add(&p, "", "json", "%s", hrdex_error_message());
@@ -106,7 +109,7 @@ static int validate_with_schema(const char *schema_file, char **inputs, size_t n
 		else if (p.count)
 			cmd_print_problems(stderr, inputs[i], &p);
 		else
-			printf("%s: ok\n", inputs[i]);
+			hrdex_text_line(stdout, "%s: ok", inputs[i]);
 		invalid += p.count > 0;
 		hrdex_problems_free(&p);
 	}
@@ -157,7 +160,7 @@ int cmd_validate(int argc, char **argv, struct hrdex_global *g)
 	if (hrdex_batch_collect(&inputs, &ninputs, argv + optind, (size_t)(argc - optind)) < 0)
 		return cmd_fail();
 	if (ninputs == 0) {
-		fprintf(stderr, "hrdex: no *.json documents found\n");
+		hrdex_text_line(stderr, "hrdex: no *.json documents found");
 		ret = HRDEX_EX_NOINPUT;
 		goto cleanup;
 	}
@@ -179,7 +182,7 @@ int cmd_validate(int argc, char **argv, struct hrdex_global *g)
 		else if (it->problems.count)
 			cmd_print_problems(stderr, it->origin, &it->problems);
 		else
-			printf("%s: ok\n", it->origin);
+			hrdex_text_line(stdout, "%s: ok", it->origin);
 	}
 	ret = batch.invalid ? HRDEX_EX_DATAERR : 0;
 cleanup:

@@ -16,6 +16,7 @@
 #include "repo.h"
 #include "schema.h"
 #include "state.h"
+#include "text.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -201,14 +202,14 @@ static void print(const struct findings *f, const git_strarray *pubs, const size
 		return;
 	}
 	for (i = 0; i < f->count; i++)
-		printf("%s %s: %s\n", f->items[i].what, f->items[i].subject, f->items[i].message);
+		hrdex_text_line(stdout, "%s %s: %s", f->items[i].what, f->items[i].subject, f->items[i].message);
 	for (i = 0; i < pubs->count; i++)
-		fprintf(stderr, "branch '%s': %zu commit%s checked\n", pubs->strings[i], commits[i],
+		hrdex_text_line(stderr, "branch '%s': %zu commit%s checked", pubs->strings[i], commits[i],
 			commits[i] == 1 ? "" : "s");
 	if (f->count)
-		fprintf(stderr, "hrdex: %zu problem%s found\n", f->count, f->count == 1 ? "" : "s");
+		hrdex_text_line(stderr, "hrdex: %zu problem%s found", f->count, f->count == 1 ? "" : "s");
 	else
-		fprintf(stderr, "all %zu branch%s, main and the cache verified\n", pubs->count,
+		hrdex_text_line(stderr, "all %zu branch%s, main and the cache verified", pubs->count,
 			pubs->count == 1 ? "" : "es");
 }
 

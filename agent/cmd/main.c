@@ -4,6 +4,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "log.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--json")) {
 			g.json = 1;
 		} else {
-			fprintf(stderr, "hrdex: unknown option '%s'\n", a);
+			hrdex_text_line(stderr, "hrdex: unknown option '%s'", a);
 			print_usage(stderr);
 			return HRDEX_EX_USAGE;
 		}
@@ -111,7 +112,7 @@ int main(int argc, char **argv)
 		if (!strcmp(c->name, argv[i]))
 			break;
 	if (!c->name) {
-		fprintf(stderr, "hrdex: '%s' is not a command, see 'hrdex --help'\n", argv[i]);
+		hrdex_text_line(stderr, "hrdex: '%s' is not a command, see 'hrdex --help'", argv[i]);
 		return HRDEX_EX_USAGE;
 	}
 	if (sodium_init() < 0) {

@@ -2094,10 +2094,13 @@ cleanup:
 
 /* ---- query ---- */
 
+/* The errors FTS5 reports for a query it cannot parse: the user's --text,
+ * not the cache, is at fault ("unterminated string" is an unbalanced '"'). */
 static int is_fts_error(const char *msg)
 {
 	return !strncmp(msg, "fts5:", 5) || !strncmp(msg, "no such column", 14) ||
-	       !strncmp(msg, "unknown special query", 21) || strstr(msg, "malformed MATCH") != NULL;
+	       !strncmp(msg, "unknown special query", 21) || strstr(msg, "malformed MATCH") != NULL ||
+	       !strcmp(msg, "unterminated string");
 }
 
 /* The values bound to a query's parameters, in order (borrowed). */

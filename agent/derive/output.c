@@ -5,6 +5,7 @@
 #include "date.h"
 #include "error.h"
 #include "json.h"
+#include "text.h"
 #include "utf8.h"
 
 #include <stdio.h>
@@ -431,19 +432,31 @@ cleanup:
 
 /* ---- csv ---- */
 
+/* A cell a spreadsheet would run as a formula (OWASP "CSV injection"):
+ * such a cell gets a leading "'", which spreadsheets show as text. */
+static int csv_formula(const char *s)
+{
+	return *s && strchr("=+-@\t\r", *s);
+}
+
 static int csv_field(struct hrdex_buf *b, const char *s, int last)
 {
-	int ret;
+	int ret, guard;
 
 	s = s ? s : "";
+	guard = csv_formula(s);
 	if (strpbrk(s, ",\"\r\n")) {
 		ret = hrdex_buf_putc(b, '"');
+		if (ret == 0 && guard)
+			ret = hrdex_buf_putc(b, '\'');
 		for (; ret == 0 && *s; s++)
 			ret = *s == '"' ? hrdex_buf_puts(b, "\"\"") : hrdex_buf_putc(b, *s);
 		if (ret == 0)
 			ret = hrdex_buf_putc(b, '"');
 	} else {
-		ret = hrdex_buf_puts(b, s);
+		ret = guard ? hrdex_buf_putc(b, '\'') : 0;
+		if (ret == 0)
+			ret = hrdex_buf_puts(b, s);
 	}
 	if (ret == 0)
 		ret = hrdex_buf_puts(b, last ? "\r\n" : ",");
@@ -632,17 +645,6 @@ cleanup:
 
 /* ---- table ---- */
 
-/* A copy of s with control characters as spaces. */
-static char *one_line(const char *s)
-{
-	char *d = strdup(s ? s : ""), *p;
-
-	for (p = d; p && *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	return d;
-}
-
 static int table_keep(struct hrdex_output *o, const struct hrdex_query_row *row)
 {
 	struct hrdex_buf cell = HRDEX_BUF_INIT;
@@ -668,7 +670,9 @@ static int table_keep(struct hrdex_output *o, const struct hrdex_query_row *row)
 		hrdex_buf_clear(&cell);
 		if (field_text(&cell, &o->fields[i], row, doc) < 0)
 			goto cleanup;
-		if (!(r[i] = one_line(cell.ptr))) {
+		/* Titles and paths are an author's text: controls, C1 (U+009B
+		 * CSI) and bidi overrides are shown escaped, a row stays one line. */
+		if (!(r[i] = hrdex_text_dup(cell.ptr))) {
 			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 			goto cleanup;
 		}

@@ -8,12 +8,15 @@
  *
  *   jsonl  one compact document per line (the cache's json column)
  *   json   one JSON array of the documents
- *   table  REF, DATE, TITLE aligned by display width (East Asian wide
- *          characters count two columns, combining marks none); the last
- *          column is cut with "…" to fit opts.width when it is set
+ *   table  REF, DATE, TITLE aligned by display width, each escaped as text.h
+ *          says (controls, C1, bidi controls shown as "\x1b", "\u202e") (East
+ *          Asian wide characters count two columns, combining marks none); the
+ *          last column is cut with "…" to fit opts.width when it is set
  *   refs   one ref per line
  *   csv    RFC 4180 (CRLF, quoted when needed), header
- *          ref,publisher,type,id,date,title,countries,themes; lists joined by ';'
+ *          ref,publisher,type,id,date,title,countries,themes; lists joined by ';';
+ *          a cell starting with '=', '+', '-', '@', tab or CR gets a leading
+ *          "'" so that spreadsheets do not run it as a formula (OWASP)
  *
  * opts.fields ("--fields", csv, table, jsonl, json) names what a row shows,
  * comma-separated: a cache column (ref, publisher, type, id, date, start,

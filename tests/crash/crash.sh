@@ -496,7 +496,7 @@ check_outbox() {
 	if [ "$final" = 1 ]; then
 		awk '$2 == "outbox" { print $4 }' "$T/have.list" >"$T/left.list"
 		[ ! -s "$T/left.list" ] || violation "still in outbox/ after a complete pass: $(head -n3 "$T/left.list" | tr '\n' ' ')"
-		[ ! -e "$dir/outbox/.journal" ] || violation "outbox/.journal left after a complete pass"
+		[ ! -e "$dir/outbox.journal" ] || violation "outbox.journal left after a complete pass"
 	fi
 	return 0
 }

@@ -87,6 +87,9 @@ expect_exit 64 Q --limit -1 2>/dev/null
 expect_exit 64 Q --country KENYA 2>/dev/null
 Q --text 'foo AND' 2>"$T/err" && fail "bad --text accepted"
 grep -q "^hrdex: invalid --text query 'foo AND': " "$T/err" || fail "bad --text message: $(cat "$T/err")"
+expect_exit 64 Q --text '"human rights' 2>"$T/err"
+grep -q "^hrdex: invalid --text query '\"human rights': " "$T/err" || fail "unbalanced quote: $(cat "$T/err")"
+[ "$(wc -l <"$T/err")" -eq 1 ] || fail "unbalanced quote: not one line: $(cat "$T/err")"
 Q --help | grep -q "^usage: hrdex \[-C DIR\] query" || fail "--help"
 
 note "a missing cache: warning, empty answer"

@@ -50,7 +50,7 @@ reader "$HRDEX" -C "$S" query --format refs >"$T/out" || fail "query as a reader
 note "an account outside the group is told it may not read (77), not that nothing matched"
 outsider "$HRDEX" -C "$S" query --format refs >"$T/out" 2>"$T/err" && fail "query as an outsider succeeded"
 expect_exit 77 outsider "$HRDEX" -C "$S" query --format refs 2>/dev/null
-grep -q "^hrdex: cannot read cache '$S/cache.db': permission denied$" "$T/err" ||
+grep -q "^hrdex: cannot read state directory '$S': permission denied$" "$T/err" ||
 	fail "outsider's message: $(cat "$T/err")"
 
 note "status names a permission problem and does not advise reindex"

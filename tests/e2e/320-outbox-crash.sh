@@ -38,21 +38,21 @@ for round in 1 2 3 4 5 6 7 8; do
 	sleep "0.$((RANDOM % 5))$((RANDOM % 10))"
 	kill -KILL "$RUN_PID" 2>/dev/null && kills=$((kills + 1))
 	wait "$RUN_PID" 2>/dev/null || true
-	note "round $round: $(count "$O/done" '[.]json$') done$([ -f "$O/.journal" ] && echo ', journal present')"
+	note "round $round: $(count "$O/done" '[.]json$') done$([ -f "$S/outbox.journal" ] && echo ', journal present')"
 done
 note "$kills kills; $(count "$O/done" '[.]json$') done, $(count "$O/rejected" '[.]json$') rejected so far"
 
 note "a crash right after the commit, and one between the journal and the moves"
 for at in commit moves; do
 	example_doc "late-$at" >"$T/late-$at.json"; mv "$T/late-$at.json" "$O/"
-	tip=$(git --git-dir "$S/repo.git" rev-parse ohchr)
+	tip=$(git --git-dir "$S/repo.git" rev-parse -q --verify ohchr || echo none)
 	rc=0; HRDEX_TEST_OUTBOX_CRASH=$at "$HRDEX" -C "$S" run --once 2>/dev/null || rc=$?
 	[ "$rc" -eq 99 ] || fail "crash point '$at' not reached (exit $rc)"
 	[ -f "$O/late-$at.json" ] || fail "$at: file moved before the crash point"
 	[ "$(git --git-dir "$S/repo.git" rev-parse ohchr)" != "$tip" ] || fail "$at: no commit before the crash"
-	[ "$at" = commit ] && [ -e "$O/.journal" ] && fail "commit: journal written too early"
-	[ "$at" = moves ] && { [ -f "$O/.journal" ] || fail "moves: no journal"; }
-	tip=$(git --git-dir "$S/repo.git" rev-parse ohchr)
+	[ "$at" = commit ] && [ -e "$S/outbox.journal" ] && fail "commit: journal written too early"
+	[ "$at" = moves ] && { [ -f "$S/outbox.journal" ] || fail "moves: no journal"; [ ! -e "$O/.journal" ] || fail "moves: journal in outbox/"; }
+	tip=$(git --git-dir "$S/repo.git" rev-parse -q --verify ohchr || echo none)
 	"$HRDEX" -C "$S" run --once 2>>"$T/final.log" || fail "restart after '$at': $(tail -n3 "$T/final.log")"
 	[ -f "$O/done/late-$at.json" ] || fail "$at: not moved after the restart"
 	[ "$(git --git-dir "$S/repo.git" rev-parse ohchr)" = "$tip" ] || fail "$at: published twice"
@@ -67,7 +67,7 @@ for round in 1 2 3; do
 done
 
 note "nothing lost, nothing twice"
-[ ! -e "$O/.journal" ] || fail "journal left"
+[ ! -e "$S/outbox.journal" ] || fail "journal left"
 ! compgen -G "$O/*.json" >/dev/null || fail "files left in the outbox: $(ls "$O")"
 ! compgen -G "$O/*.files" >/dev/null || fail "attachment folders left in the outbox: $(ls "$O")"
 (ls "$O/done"; ls "$O/rejected") | grep '\.json$' | sort >"$T/moved"

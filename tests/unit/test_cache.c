@@ -330,6 +330,11 @@ static void test_fts_syntax_error(void **state)
 	q.text = "nosuchcolumn:foo";
 	assert_null(run(f->cache, &q));
 	assert_int_equal(hrdex_error_code(), HRDEX_EX_USAGE);
+	/* An unbalanced quote is the user's mistake too, not an internal error. */
+	q.text = "\"human rights";
+	assert_null(run(f->cache, &q));
+	assert_int_equal(hrdex_error_code(), HRDEX_EX_USAGE);
+	assert_non_null(strstr(hrdex_error_message(), "invalid --text query '\"human rights': "));
 }
 
 static void test_fts_text_rewrite(void **state)

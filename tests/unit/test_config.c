@@ -68,6 +68,34 @@ static void test_unknown_key_named(void **state)
 	assert_null(c);
 }
 
+/* A CR or LF in a URL would split the webhook's HTTP request (header
+ * injection): refused, naming the key, like any other bad value. */
+static void test_url_with_control_refused(void **state)
+{
+	static const char *const confs[] = {
+		"[hrdex]\n\tpublisher = achpr\n[webhook \"ops\"]\n\turl = \"http://127.0.0.1/\\nX-Evil: 1\"\n",
+		"[hrdex]\n\tpublisher = achpr\n[webhook \"ops\"]\n\turl = \"http://127.0.0.1/a\\tb\"\n",
+		"[hrdex]\n\tpublisher = achpr\n[peer \"au\"]\n\turl = \"http://127.0.0.1/\\n\"\n",
+		"[hrdex]\n\tpublisher = achpr\n[mirror \"gh\"]\n\turl = \"https://x/\\b\"\n",
+	};
+	static const char *const keys[] = { "webhook.ops.url", "webhook.ops.url", "peer.au.url", "mirror.gh.url" };
+	struct hrdex_config *c = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(confs) / sizeof(confs[0]); i++) {
+		write_conf(confs[i]);
+		assert_int_equal(hrdex_config_load(&c, path), -1);
+		assert_int_equal(hrdex_error_code(), HRDEX_EX_CONFIG);
+		assert_non_null(strstr(hrdex_error_message(), keys[i]));
+		assert_null(c);
+	}
+	write_conf("[hrdex]\n\tpublisher = achpr\n[webhook \"ops\"]\n\turl = http://127.0.0.1:8080/hook?a=1\n");
+	assert_int_equal(hrdex_config_load(&c, path), 0);
+	assert_string_equal(c->hooks[0].url, "http://127.0.0.1:8080/hook?a=1");
+	hrdex_config_free(c);
+}
+
 static void test_out_of_range(void **state)
 {
 	struct hrdex_config *c = NULL;
@@ -147,6 +175,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_and_units),
 		cmocka_unit_test(test_unknown_key_named),
+		cmocka_unit_test(test_url_with_control_refused),
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_missing_publisher),
 		cmocka_unit_test(test_peers_edit),

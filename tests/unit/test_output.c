@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,7 +137,7 @@ static void test_table_alignment(void **state)
 	out = render(HRDEX_FORMAT_TABLE, 0, rows, 3);
 	assert_string_equal(out, "REF              DATE        TITLE\n"
 				 "a/note/x         2016-01-01  人权理事会\n"
-				 "achpr/note/long  2016-01-02  Résolution line two\n"
+				 "achpr/note/long  2016-01-02  Résolution\\nline two\n"
 				 "b/note/y         2016-01-03  زيارة إلى كينيا\n");
 	free(out);
 	/* 40 columns: 10 + 12 used, the whole title fits */
@@ -153,6 +154,43 @@ static void test_table_alignment(void **state)
 	out = render(HRDEX_FORMAT_TABLE, 0, rows, 0);
 	assert_string_equal(out, "");
 	free(out);
+}
+
+/* An author's title cannot drive the terminal: C1 CSI, ESC and a
+ * right-to-left override are shown as escapes, not sent raw. */
+static void test_table_escapes_controls(void **state)
+{
+	struct hrdex_query_row r = row_of("a/note/x", "note", "2016-01-01", NULL, NULL,
+					  "Report\xc2\x9b" "2J\x1b[8m \xe2\x80\xae" "fdp.exe", "{}");
+	char *out;
+
+	(void)state;
+	out = render(HRDEX_FORMAT_TABLE, 0, &r, 1);
+	assert_string_equal(out, "REF       DATE        TITLE\n"
+				 "a/note/x  2016-01-01  Report\\u009b2J\\x1b[8m \\u202efdp.exe\n");
+	free(out);
+}
+
+/* Cells a spreadsheet would run as formulas get a leading "'" (OWASP). */
+static void test_csv_formula_prefix(void **state)
+{
+	static const char *const titles[] = { "=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx",
+					      "\rx", "=a,b" };
+	static const char *const cells[] = { "\"'=HYPERLINK(\"\"http://x\"\")\"", "'+1", "'-2+3", "'@SUM(A1)",
+					     "'\tx", "\"'\rx\"", "\"'=a,b\"" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(titles) / sizeof(titles[0]); i++) {
+		struct hrdex_query_row r = row_of("achpr/note/q", "note", "2016-01-01", NULL, NULL, titles[i], "{}");
+		char *out = render(HRDEX_FORMAT_CSV, 0, &r, 1), *want = NULL;
+
+		assert_true(asprintf(&want, "ref,publisher,type,id,date,title,countries,themes\r\n"
+					    "achpr/note/q,achpr,note,q,2016-01-01,%s,KEN;UGA,\r\n", cells[i]) > 0);
+		assert_string_equal(out, want);
+		free(want);
+		free(out);
+	}
 }
 
 static void test_csv_quoting(void **state)
@@ -290,7 +328,9 @@ int main(void)
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_format_parse),
 		cmocka_unit_test(test_table_alignment),
+		cmocka_unit_test(test_table_escapes_controls),
 		cmocka_unit_test(test_csv_quoting),
+		cmocka_unit_test(test_csv_formula_prefix),
 		cmocka_unit_test(test_json_framing),
 		cmocka_unit_test(test_ics_parse_back),
 		cmocka_unit_test(test_fields),

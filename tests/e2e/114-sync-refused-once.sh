@@ -1,5 +1,5 @@
 #!/bin/bash
-# 111-sync-refused-once: the costly document.  A commit signed by
+# 114-sync-refused-once: the costly document.  A commit signed by
 # the trusted key adds a 930 KB document whose "countries" holds 149,000
 # distinct numbers (maxItems is 300, uniqueItems is set): validation used to
 # compare every pair of items (about a minute of CPU in the sync process) and
