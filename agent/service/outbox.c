@@ -3,7 +3,8 @@
  * (see outbox.h).
  *
  * One pass, under the agent-wide lock:
- *   1. recover: finish the moves an earlier pass recorded in the journal,
+ *   1. recover: remove the rejected/NAME.error.lock files a killed pass
+ *      left, finish the moves an earlier pass recorded in the journal,
  *      STATE/outbox.journal;
  *   2. scan: complete files only (NAME.json, not dotfiles or "*.tmp", and at
  *      least outbox.settle seconds old, NAME.files/ included);
@@ -487,6 +488,40 @@ static void drop_old_journal(const struct box *b)
 		hrdex_log_warn("outbox: cannot remove '%s/%s': %s", b->dir, OLD_JOURNAL, strerror(errno));
 }
 
+/*
+ * A pass killed while writing a rejected/NAME.error leaves the ".lock" it
+ * writes through (fs.h), and the next write of that file fails on it
+ * (O_EXCL): the next pass exited 75 (crash harness seeds 654035988,
+ * 745872838).  Under the agent-wide lock no other pass is writing, so such a
+ * file is a leftover; state.c's sweep does not look into outbox/ (done/
+ * grows without bound, and the outbox account writes there), so the pass
+ * clears its own: only regular files named "*.error.lock" in rejected/,
+ * since a user's file may end in ".lock" too.  (The journal's own lock is in
+ * the state folder, which the sweep covers.)
+ */
+static void clear_stale_error_locks(const struct box *b)
+{
+	int fd = dup(b->rejected);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (!ends_with(e->d_name, ".error.lock") ||
+		    fstatat(b->rejected, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(b->rejected, e->d_name, 0) == 0)
+			hrdex_log_warn("removed stale lock file '%s/rejected/%s'", b->dir, e->d_name);
+	}
+	closedir(d);
+}
+
 /* Finish the moves recorded in journal (a path), if any, and remove it. */
 static int recover(const struct box *b, const char *journal)
 {
@@ -496,6 +531,7 @@ static int recover(const struct box *b, const char *journal)
 	int ret = -1;
 
 	drop_old_journal(b);
+	clear_stale_error_locks(b);
 	if (!hrdex_fs_exists(journal))
 		return 0;
 	if (hrdex_fs_read(&text, journal, 64 << 20) < 0)

@@ -52,8 +52,9 @@ static void clear_stale_locks(const char *dir, int depth)
 			continue;
 		/* Only repo.git's refs and the state files take locks; objects/,
 		 * view/, outbox/ and the site (site/ links into site.d/) may be
-		 * huge and hold none.  hooks/ is written by the service's delivery
-		 * threads, which do not hold the flock. */
+		 * huge and hold none (an outbox pass clears its own .journal.lock
+		 * and .error.lock files, outbox.c).  hooks/ is written by the
+		 * service's delivery threads, which do not hold the flock. */
 		if (!strcmp(e->d_name, "objects") || !strcmp(e->d_name, "view") ||
 		    !strcmp(e->d_name, "outbox") || !strcmp(e->d_name, "site") ||
 		    !strcmp(e->d_name, "site.d") || !strcmp(e->d_name, "hooks"))

@@ -150,6 +150,16 @@ static void test_recover(void **state)
 	assert_true(exists("rejected/q.json"));
 	/* no journal: nothing to do */
 	assert_int_equal(hrdex_outbox_recover(journal, dir), 0);
+	/* a pass killed while writing an .error left its lock: removed; a
+	 * user's files ending in ".lock" are not ours to remove */
+	put("rejected/q.error.lock", "q.json: /da", 0);
+	put(".t.lock", "user", 0);
+	mk("rejected/q.files", 0);
+	put("rejected/q.files/a.error.lock", "user", 0);
+	assert_int_equal(hrdex_outbox_recover(journal, dir), 0);
+	assert_false(exists("rejected/q.error.lock"));
+	assert_true(exists(".t.lock"));
+	assert_true(exists("rejected/q.files/a.error.lock"));
 	/* a destination taken: the source stays for the next pass, never overwritten */
 	put("s.json", "new", 0);
 	put("done/s.json", "old", 0);
