@@ -1172,7 +1172,7 @@ struct feed {
 static void prep_fail(struct prep *p)
 {
 	p->err = 1;
-	p->code = hrdex_error_code();
+	p->code = hrdex_error_kind();
 	snprintf(p->message, sizeof(p->message), "%s", hrdex_error_message());
 }
 
@@ -2311,7 +2311,7 @@ static void *update_thread(void *arg)
 		}
 	}
 	if (job->status < 0) {
-		job->code = hrdex_error_code();
+		job->code = hrdex_error_kind();
 		snprintf(job->message, sizeof(job->message), "%s", hrdex_error_message());
 	}
 	hrdex_cache_close(c);

@@ -298,7 +298,7 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 cleanup:
 	if (ret < 0 && s.gen_dir) {
 		/* keep the published site; drop the half-built one */
-		int saved = hrdex_error_code();
+		int saved = hrdex_error_kind();
 		char msg[1024];
 
 		snprintf(msg, sizeof(msg), "%s", hrdex_error_message());

@@ -141,7 +141,7 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 		}
 	}
 	if (hrdex_json_parse(&json, data, len, &jo) < 0) {
-		if (hrdex_error_code() != HRDEX_EX_DATAERR)
+		if (hrdex_error_kind() != HRDEX_E_INVALID)
 			goto cleanup;
 		ret = hrdex_problems_add(problems, "", "json", "%s", hrdex_error_message());
 		goto cleanup;

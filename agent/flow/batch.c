@@ -329,7 +329,7 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 
 	/* Read one byte past the limit so the size problem names the real cause. */
 	if (hrdex_fs_read(&data, it->origin, max + 1) < 0) {
-		if (hrdex_error_code() == HRDEX_EX_SOFTWARE)
+		if (hrdex_error_kind() == HRDEX_E_INTERNAL)
 			goto cleanup;
 		ret = hrdex_problems_add(&it->problems, "", "file", "%s", hrdex_error_message());
 		goto cleanup;

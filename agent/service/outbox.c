@@ -590,7 +590,7 @@ static int publish_valid(struct hrdex_state *s, struct hrdex_batch *b, const str
 			goto cleanup;
 		}
 		hrdex_publish_result_free(&res);
-		if (hrdex_error_code() != HRDEX_EX_DATAERR || !sub.invalid)
+		if (hrdex_error_kind() != HRDEX_E_INVALID || !sub.invalid)
 			goto cleanup;
 	}
 cleanup:

@@ -550,7 +550,7 @@ static void run_outbox(struct service *sv, int64_t now)
 
 	sv->next_outbox = now + sv->state->config->outbox_interval;
 	if (hrdex_outbox_pass(sv->state, now, &r) < 0) {
-		sv->result.outbox_failed = hrdex_error_code();
+		sv->result.outbox_failed = hrdex_error_kind();
 		hrdex_log_error("outbox: %s; trying again in %lld s", hrdex_error_message(),
 				(long long)sv->state->config->outbox_interval);
 		return;
@@ -701,7 +701,7 @@ static int load_status(struct service *sv)
 	size_t i;
 
 	if (hrdex_status_read(&old, sv->dir) < 0) {
-		if (hrdex_error_code() != HRDEX_EX_NOINPUT)
+		if (hrdex_error_kind() != HRDEX_E_NOTFOUND)
 			hrdex_log_warn("starting with fresh counters: %s", hrdex_error_message());
 		memset(&sv->st, 0, sizeof(sv->st));
 		return 0;

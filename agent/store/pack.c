@@ -205,7 +205,7 @@ static void *work(void *arg)
 		if (!p->failed && deflate_one(p, j->type, j->data, j->len) < 0) {
 			pthread_mutex_lock(&p->mu);
 			p->failed = 1;
-			p->failed_code = hrdex_error_code();
+			p->failed_code = hrdex_error_kind();
 			snprintf(p->failed_msg, sizeof(p->failed_msg), "%s", hrdex_error_message());
 			pthread_mutex_unlock(&p->mu);
 		}

@@ -88,7 +88,7 @@ static int packed_read(struct packed_refs *out, const char *gitdir)
 	if (!path)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	if (hrdex_fs_read(&b, path, PACKED_MAX) < 0) {
-		if (hrdex_error_code() == HRDEX_EX_NOINPUT) {
+		if (hrdex_error_kind() == HRDEX_E_NOTFOUND) {
 			hrdex_error_clear();
 			ret = 0;
 		}
@@ -157,7 +157,7 @@ static int resolve(char hex[HRDEX_OID_HEX + 1], const char *gitdir, const char *
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	if (hrdex_fs_read(&b, path, LOOSE_MAX) < 0) {
 		/* ENOENT, or a directory (refs/heads/a/ when asking for a): not loose */
-		if (hrdex_error_code() != HRDEX_EX_NOINPUT && !hrdex_fs_is_dir(path))
+		if (hrdex_error_kind() != HRDEX_E_NOTFOUND && !hrdex_fs_is_dir(path))
 			goto cleanup;
 		hrdex_error_clear();
 		pr = packed_find(packed, name);

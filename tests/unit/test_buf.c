@@ -30,7 +30,7 @@ static void test_ceiling_refuses(void **state)
 	b.max = 8;
 	assert_int_equal(hrdex_buf_puts(&b, "12345678"), 0);
 	assert_int_equal(hrdex_buf_putc(&b, '9'), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 	assert_string_equal(b.ptr, "12345678");
 	hrdex_buf_free(&b);
 }
