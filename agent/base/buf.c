@@ -98,3 +98,37 @@ void hrdex_buf_free(struct hrdex_buf *b)
 	b->ptr = NULL;
 	b->len = b->alloc = 0;
 }
+
+int hrdex_fmt(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < size)
+		return 0;
+	if (n < 0 && size)
+		buf[0] = '\0';
+	return hrdex_error_set(HRDEX_E_INVALID, "name too long: '%.40s...'", size ? buf : "");
+}
+
+void hrdex_fmt_cut(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 && size)
+		buf[0] = '\0';
+	else if ((size_t)n >= size && size > 4) {
+		size_t at = size - 4;
+
+		while (at > 0 && ((unsigned char)buf[at] & 0xc0) == 0x80)
+			at--; /* not inside a UTF-8 sequence */
+		memcpy(buf + at, "...", 4);
+	}
+}

@@ -2,6 +2,7 @@
  * config.c - hrdex.conf: the key table, loading, checking, editing.
  */
 #include "config.h"
+#include "buf.h"
 #include "error.h"
 
 #include <errno.h>
@@ -109,7 +110,7 @@ int hrdex_git_url_check(const char *url)
 	if (i == sizeof(schemes) / sizeof(schemes[0])) {
 		char why[96];
 
-		snprintf(why, sizeof(why), "unknown scheme '%.*s'", (int)(n < 32 ? n : 32), url);
+		hrdex_fmt_cut(why, sizeof(why), "unknown scheme '%.*s'", (int)(n < 32 ? n : 32), url);
 		return url_bad(url, why);
 	}
 	host = colon + 3;
@@ -308,7 +309,7 @@ static int url_key(char **out, const char *section, const char *name, const char
 		return -1;
 	if (hrdex_git_url_check(value) == 0)
 		return set_string(out, value);
-	snprintf(why, sizeof(why), "%s", hrdex_error_message());
+	hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 	return hrdex_error_set(HRDEX_EX_CONFIG, "%s.%s.url: %s", section, name, why);
 }
 
@@ -318,7 +319,7 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 {
 	char name[128];
 
-	snprintf(name, sizeof(name), "%.*s", (int)(sublen < 100 ? sublen : 100), sub);
+	snprintf(name, sizeof(name), "%.*s", (int)(sublen < 100 ? sublen : 100), sub); /* cut to 100 on purpose: a longer name is refused below */
 	if (!hrdex_name_valid(name) || sublen > 64)
 		return hrdex_error_set(HRDEX_EX_CONFIG, "%s.%s: invalid name", section, name);
 	if (!strcmp(section, "peer")) {
@@ -488,7 +489,7 @@ int hrdex_config_load(struct hrdex_config **out, const char *path)
 		if (load_entry(c, e) < 0) {
 			char msg[2048];
 
-			snprintf(msg, sizeof(msg), "%s", hrdex_error_message());
+			hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
 			hrdex_error_set(HRDEX_EX_CONFIG, "%s: %s", path, msg);
 			goto cleanup;
 		}
@@ -581,7 +582,8 @@ int hrdex_config_remove_section(const char *path, const char *section, const cha
 	size_t n = 0, i;
 	int ret = -1;
 
-	snprintf(prefix, sizeof(prefix), "%s.%s.", section, sub);
+	if (hrdex_fmt(prefix, sizeof(prefix), "%s.%s.", section, sub) < 0)
+		goto cleanup;
 	if (open_for_write(&cfg, path) < 0)
 		return -1;
 	if (git_config_iterator_new(&it, cfg) < 0) {

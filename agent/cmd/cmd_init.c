@@ -58,7 +58,7 @@ static int build(const char *dir, const char *publisher, const char *name, const
 	if (key_file) {
 		if (hrdex_key_load(&key, key_file) < 0)
 			goto cleanup;
-		snprintf(key.comment, sizeof(key.comment), "%s", publisher);
+		snprintf(key.comment, sizeof(key.comment), "%s", publisher); /* fits: a valid publisher id */
 	} else if (hrdex_key_generate(&key, publisher) < 0) {
 		goto cleanup;
 	}

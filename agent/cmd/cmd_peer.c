@@ -2,6 +2,7 @@
  * cmd_peer.c - `hrdex peer add|list|remove`: the peers in hrdex.conf.
  */
 #include "cmd.h"
+#include "buf.h"
 #include "config.h"
 #include "error.h"
 #include "state.h"
@@ -75,14 +76,17 @@ static int peer_add(struct peer_args *pa, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
-	snprintf(k, sizeof(k), "peer.%s.url", name);
+	if (hrdex_fmt(k, sizeof(k), "peer.%s.url", name) < 0)
+		goto fail;
 	if (hrdex_config_set(st->config->path, k, url) < 0)
 		goto fail;
-	snprintf(k, sizeof(k), "peer.%s.publisher", name);
+	if (hrdex_fmt(k, sizeof(k), "peer.%s.publisher", name) < 0)
+		goto fail;
 	for (i = 0; i < npubs; i++)
 		if (hrdex_config_add(st->config->path, k, pubs[i]) < 0)
 			goto fail;
-	snprintf(k, sizeof(k), "peer.%s.sshKey", name);
+	if (hrdex_fmt(k, sizeof(k), "peer.%s.sshKey", name) < 0)
+		goto fail;
 	if (key && hrdex_config_set(st->config->path, k, key) < 0)
 		goto fail;
 	/* What we wrote must load; if not, leave the file as it was. */
@@ -180,7 +184,7 @@ static int peer_remove(struct peer_args *pa, struct hrdex_global *g)
 		goto cleanup;
 	}
 	/* Its quarantine refs go too: they only ever said what it offered. */
-	snprintf(glob, sizeof(glob), "refs/peers/%s/*", name);
+	snprintf(glob, sizeof(glob), "refs/peers/%s/*", name); /* fits: NAME is a valid name, at most 64 bytes */
 	if (git_reference_iterator_glob_new(&it, st->repo, glob) == 0) {
 		/* Collect first: removing while iterating is not safe. */
 		while (git_reference_next_name(&ref, it) == 0) {

@@ -2,6 +2,7 @@
  * cmd_status.c - hrdex status [--json]
  */
 #include "cache.h"
+#include "buf.h"
 #include "cmd.h"
 #include "error.h"
 #include "json.h"
@@ -50,7 +51,7 @@ static void cache_health(struct cache_health *h, struct hrdex_state *s)
 		h->documents = stats.documents;
 	} else {
 		h->kind = path ? hrdex_error_kind() : HRDEX_E_INTERNAL;
-		snprintf(h->error, sizeof(h->error), "%s", path ? hrdex_error_message() : "out of memory");
+		hrdex_fmt_cut(h->error, sizeof(h->error), "%s", path ? hrdex_error_message() : "out of memory");
 	}
 	hrdex_cache_close(c);
 	free(path);
@@ -75,13 +76,13 @@ static void ago(char *out, size_t size, int64_t secs)
 	if (secs < 0)
 		secs = -secs;
 	if (secs < 120)
-		snprintf(out, size, "%lld s", (long long)secs);
+		snprintf(out, size, "%lld s", (long long)secs); /* fits: a number */
 	else if (secs < 7200)
-		snprintf(out, size, "%lld min", (long long)(secs / 60));
+		snprintf(out, size, "%lld min", (long long)(secs / 60)); /* fits: a number */
 	else if (secs < 2 * 86400)
-		snprintf(out, size, "%lld h", (long long)(secs / 3600));
+		snprintf(out, size, "%lld h", (long long)(secs / 3600)); /* fits: a number */
 	else
-		snprintf(out, size, "%lld d", (long long)(secs / 86400));
+		snprintf(out, size, "%lld d", (long long)(secs / 86400)); /* fits: a number */
 }
 
 static void print_rejection(const cJSON *r)
@@ -286,7 +287,7 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 	}
 	st.service = hrdex_status_service_running(dir);
 	st.outbox_pending = (int64_t)hrdex_outbox_pending(s);
-	snprintf(st.publisher, sizeof(st.publisher), "%s", s->config->publisher);
+	snprintf(st.publisher, sizeof(st.publisher), "%s", s->config->publisher); /* fits: a valid publisher id */
 	if (hrdex_status_health(&st, s->config, now, &why) < 0) {
 		ret = cmd_fail();
 		goto cleanup;

@@ -52,10 +52,10 @@ static const char usage[] =
 static int key_text(struct hrdex_buf *out, char *what, size_t size, const char *arg)
 {
 	if (hrdex_fs_exists(arg) || (!strpbrk(arg, " \t\n") && !strstr(arg, "ssh-"))) {
-		snprintf(what, size, "'%s'", arg); /* cut short, it still names the file */
+		hrdex_fmt_cut(what, size, "'%s'", arg); /* cut short, it still names the file */
 		return hrdex_fs_read(out, arg, 64 * 1024);
 	}
-	snprintf(what, size, "the key text");
+	hrdex_fmt_cut(what, size, "the key text");
 	return hrdex_buf_puts(out, arg);
 }
 
@@ -93,7 +93,7 @@ static int parse_key_arg(unsigned char pk[32], char *other, size_t size, char *w
 		if (hrdex_signers_parse(&sg, line, strlen(line), what) < 0) {
 			char why[512];
 
-			snprintf(why, sizeof(why), "%s", hrdex_error_message());
+			hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 			hrdex_error_set(HRDEX_EX_DATAERR, "%s", why);
 			goto cleanup;
 		}
@@ -107,7 +107,7 @@ static int parse_key_arg(unsigned char pk[32], char *other, size_t size, char *w
 
 			/* for the message only: a list cut short still names one */
 			if (n + 1 < size)
-				snprintf(other + n, size - n, "%s%s", n ? "," : "", sg->items[i].principal);
+				hrdex_fmt_cut(other + n, size - n, "%s%s", n ? "," : "", sg->items[i].principal);
 			memcpy(first, sg->items[i].pk, 32);
 		}
 		have_first |= !found && sg->count > 0;
@@ -188,7 +188,7 @@ static int restore_parked(struct hrdex_state *s, const char *pub)
 		return r < 0 ? -1 : 0;
 	if (hrdex_repo_unpark(s->repo, pub, &parked) < 0)
 		return -1;
-	snprintf(msg, sizeof(msg), "trust: %s trusted again", pub);
+	hrdex_fmt_cut(msg, sizeof(msg), "trust: %s trusted again", pub);
 	hrdex_refresh(s, msg);
 	hrdex_text_line(stderr, "its branch is back from %s%s", HRDEX_REF_UNTRUSTED, pub);
 	return 0;
@@ -255,7 +255,7 @@ static int trust_remove(struct hrdex_state *s, const char *path, const char *pub
 	if (hrdex_signers_has(s->signers, pub))
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "publisher '%s' is still in '%s'", pub, path);
 	if (r == 0) {
-		snprintf(msg, sizeof(msg), "trust: %s no longer trusted", pub);
+		hrdex_fmt_cut(msg, sizeof(msg), "trust: %s no longer trusted", pub);
 		hrdex_refresh(s, msg);
 		hrdex_text_line(stderr, "publisher '%s' is no longer trusted; its documents left main, view/ and the "
 			"cache, its branch is kept as %s", pub, parked);

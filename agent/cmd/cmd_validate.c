@@ -2,6 +2,7 @@
  * cmd_validate.c - hrdex validate [--schema FILE] [--json] PATH...
  */
 #include "batch.h"
+#include "buf.h"
 #include "cmd.h"
 #include "config.h"
 #include "error.h"
@@ -70,17 +71,19 @@ static int validate_with_schema(const char *schema_file, char **inputs, size_t n
 	if (hrdex_json_parse(&schema, text.ptr, text.len, &jo) < 0) {
 		char msg[2048];
 
-		snprintf(msg, sizeof(msg), "%s", hrdex_error_message());
+		hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_DATAERR, "%s: %s", schema_file, msg);
 		goto cleanup;
 	}
 	real = realpath(schema_file, NULL);
-	snprintf(id, sizeof(id), "file://%s", real ? real : schema_file);
+	if (hrdex_fmt(id, sizeof(id), "file://%s", real ? real : schema_file) < 0)
+		goto cleanup;
 	{
 		const cJSON *sid = cJSON_GetObjectItemCaseSensitive(schema, "$id");
 
 		if (cJSON_IsString(sid))
-			snprintf(id, sizeof(id), "%s", sid->valuestring);
+			if (hrdex_fmt(id, sizeof(id), "%s", sid->valuestring) < 0)
+				goto cleanup;
 	}
 	if (hrdex_schemas_add(schemas, schema, id, schema_file) < 0) {
 		schema = NULL;

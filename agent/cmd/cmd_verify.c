@@ -8,6 +8,7 @@
  * reads only; exit 1 lists every difference.
  */
 #include "accept.h"
+#include "buf.h"
 #include "cache.h"
 #include "cmd.h"
 #include "error.h"
@@ -89,7 +90,7 @@ static int verify_branch(struct hrdex_state *s, const char *pub, size_t *commits
 	r = hrdex_accept_check(&a, &tip);
 	*commits = a.ncommits;
 	if (r == 1) {
-		snprintf(line, sizeof(line), "%s: %s", a.rule, a.reason);
+		hrdex_fmt_cut(line, sizeof(line), "%s: %s", a.rule, a.reason);
 		r = add(f, "branch", pub, line);
 	}
 	hrdex_accept_release(&a);
@@ -157,7 +158,7 @@ static int verify_main(struct hrdex_state *s, const git_strarray *pubs, struct f
 		have = git_tree_entry_byname(main_tree, pubs->strings[i]);
 		if (!want != !have ||
 		    (want && !same_folder(s->repo, git_tree_entry_id(want), git_tree_entry_id(have)))) {
-			snprintf(line, sizeof(line), "main's '%s/' differs from the branch (run any publish or "
+			hrdex_fmt_cut(line, sizeof(line), "main's '%s/' differs from the branch (run any publish or "
 				 "sync to rebuild main)", pubs->strings[i]);
 			if (add(f, "main", pubs->strings[i], line) < 0) {
 				git_tree_free(tip_tree);
@@ -271,7 +272,7 @@ int cmd_verify(int argc, char **argv, struct hrdex_global *g)
 		for (i = 0; i < diffs.count; i++) {
 			char line[1200];
 
-			snprintf(line, sizeof(line), "%s: %s", diffs.items[i].keyword, diffs.items[i].message);
+			hrdex_fmt_cut(line, sizeof(line), "%s: %s", diffs.items[i].keyword, diffs.items[i].message);
 			if (add(&f, "cache", diffs.items[i].pointer[0] ? diffs.items[i].pointer : "cache.db",
 				line) < 0)
 				goto fail;

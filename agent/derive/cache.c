@@ -10,6 +10,7 @@
  * of one update shares one transaction with the branches rows.
  */
 #include "cache.h"
+#include "buf.h"
 #include "config.h"
 #include "doc.h"
 #include "date.h"
@@ -256,7 +257,7 @@ static int ensure_schema(struct hrdex_cache *c)
 	}
 	if (exec(c, schema_sql) < 0)
 		goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", HRDEX_CACHE_SCHEMA);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", HRDEX_CACHE_SCHEMA); /* fits: a number */
 	if (exec(c, sql) < 0)
 		goto fail;
 	return exec(c, "COMMIT");
@@ -290,14 +291,15 @@ static int share_files(const char *path)
 	else if (slash)
 		*slash = '\0';
 	else
-		snprintf(dir, sizeof(dir), ".");
+		snprintf(dir, sizeof(dir), "."); /* fits */
 	if (stat(dir, &st) < 0)
 		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot stat '%s'", dir);
 	mode |= (st.st_mode & S_IXGRP ? 0040 : 0) | (st.st_mode & S_IXOTH ? 0004 : 0);
 	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		int fd, r;
 
-		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		if (hrdex_fmt(name, sizeof(name), "%s%s", path, suffix[i]) < 0)
+			return -1;
 		fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
 			continue;
@@ -341,7 +343,8 @@ static int reader_denied(const char *path)
 		return hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': permission denied", path);
 	if (fd >= 0)
 		close(fd);
-	snprintf(name, sizeof(name), "%s-shm", path);
+	if (hrdex_fmt(name, sizeof(name), "%s-shm", path) < 0)
+		return -1;
 	if (access(name, F_OK) < 0 && errno == ENOENT)
 		return hrdex_error_set(HRDEX_EX_NOPERM,
 				       "cannot read cache '%s': its WAL index '%s' is missing and this account "
@@ -892,9 +895,11 @@ static int insert_prepared(struct hrdex_cache *c, struct prep *p)
 		return 0;
 	}
 	slash = strchr(ref, '/');
-	snprintf(publisher, sizeof(publisher), "%.*s", (int)(slash - ref), ref);
+	if (hrdex_fmt(publisher, sizeof(publisher), "%.*s", (int)(slash - ref), ref) < 0)
+		goto cleanup;
 	id = strchr(slash + 1, '/');
-	snprintf(type, sizeof(type), "%.*s", (int)(id - slash - 1), slash + 1);
+	if (hrdex_fmt(type, sizeof(type), "%.*s", (int)(id - slash - 1), slash + 1) < 0)
+		goto cleanup;
 	id++;
 	git_oid_tostr(oidhex, sizeof(oidhex), &p->id);
 	/* side tables first: their values are bound STATIC from doc */
@@ -1173,7 +1178,7 @@ static void prep_fail(struct prep *p)
 {
 	p->err = 1;
 	p->code = hrdex_error_kind();
-	snprintf(p->message, sizeof(p->message), "%s", hrdex_error_message());
+	hrdex_fmt_cut(p->message, sizeof(p->message), "%s", hrdex_error_message());
 }
 
 /* Wait, with f->mu held, until a slot is free; 0 when the writer stopped. */
@@ -1196,7 +1201,8 @@ static int feed_put(struct feed *f, const char *ref, const char *path, const git
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cache update stopped");
 	/* slot put % FEED_WINDOW is ours until put moves: the writer reads below it */
 	p = &f->slot[f->put % FEED_WINDOW];
-	snprintf(p->ref, sizeof(p->ref), "%s", ref);
+	if (hrdex_fmt(p->ref, sizeof(p->ref), "%s", ref) < 0)
+		return -1;
 	p->gone = gone;
 	if (id)
 		git_oid_cpy(&p->id, id);
@@ -1715,10 +1721,12 @@ static int remove_db_files(const char *path)
 
 	if (strlen(path) > 4096)
 		return hrdex_error_set(HRDEX_EX_IOERR, "path too long: '%s'", path);
-	snprintf(name, sizeof(name), "%s-wal", path);
+	if (hrdex_fmt(name, sizeof(name), "%s-wal", path) < 0)
+		return -1;
 	if (unlink_if_exists(name) < 0)
 		return -1;
-	snprintf(name, sizeof(name), "%s-shm", path);
+	if (hrdex_fmt(name, sizeof(name), "%s-shm", path) < 0)
+		return -1;
 	if (unlink_if_exists(name) < 0)
 		return -1;
 	return unlink_if_exists(path);
@@ -1752,7 +1760,7 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	 * instead of 22 (pages of the secondary indexes written out and read
 	 * back); publish and sync, which rebuild main and view/ alongside, keep
 	 * 32 to stay under 200 MiB. */
-	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", cache_mib * 1024);
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", cache_mib * 1024); /* fits: a number */
 	if (hrdex_cache_open(&c, tmp, 0) < 0 || exec(c, "PRAGMA journal_mode = OFF") < 0 ||
 	    exec(c, "PRAGMA synchronous = OFF") < 0 || exec(c, pragma) < 0 || hrdex_cache_update(c, repo, NULL) < 0)
 		goto cleanup;
@@ -1765,10 +1773,12 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	}
 	hrdex_cache_close(c);   /* the last connection: SQLite folds and deletes the WAL */
 	c = NULL;
-	snprintf(side, sizeof(side), "%s-wal", tmp);
+	if (hrdex_fmt(side, sizeof(side), "%s-wal", tmp) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
-	snprintf(side, sizeof(side), "%s-shm", tmp);
+	if (hrdex_fmt(side, sizeof(side), "%s-shm", tmp) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
 	/* The old cache's -wal/-shm must not survive next to the new file: fold
@@ -1781,10 +1791,12 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	}
 	sqlite3_close(old);
 	old = NULL;
-	snprintf(side, sizeof(side), "%s-wal", path);
+	if (hrdex_fmt(side, sizeof(side), "%s-wal", path) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
-	snprintf(side, sizeof(side), "%s-shm", path);
+	if (hrdex_fmt(side, sizeof(side), "%s-shm", path) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
 	if (rename(tmp, path) < 0) {
@@ -2312,7 +2324,7 @@ static void *update_thread(void *arg)
 	}
 	if (job->status < 0) {
 		job->code = hrdex_error_kind();
-		snprintf(job->message, sizeof(job->message), "%s", hrdex_error_message());
+		hrdex_fmt_cut(job->message, sizeof(job->message), "%s", hrdex_error_message());
 	}
 	hrdex_cache_close(c);
 	git_repository_free(repo);

@@ -4,6 +4,7 @@
  * signed and the attachments.  Its key covers all that the page shows.
  */
 #include "site_int.h"
+#include "buf.h"
 #include "error.h"
 #include "html.h"
 #include "readme.h"
@@ -437,7 +438,8 @@ static int render_doc(struct site *s, struct hrdex_buf *b, size_t i)
 		if (hrdex_buf_puts(b, "</tbody>\n</table>\n") < 0)
 			return -1;
 	}
-	snprintf(plain, sizeof(plain), "%s.json", d->ref.id);
+	if (hrdex_fmt(plain, sizeof(plain), "%s.json", d->ref.id) < 0)
+		return -1;
 	if (hrdex_buf_printf(b, "<h2 id=\"source\">Source</h2>\n<p><a href=\"%s\">%s</a>: the document as its "
 			     "publisher signed it (JSON). Its ref is <code>%s</code>.</p>\n</article>\n",
 			     plain, plain, d->refstr) < 0)
@@ -452,19 +454,22 @@ int site_emit_doc(struct site *s, size_t i)
 	size_t a;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/%s/%s.html", d->ref.publisher, d->ref.type, d->ref.id);
+	if (hrdex_fmt(path, sizeof(path), "%s/%s/%s.html", d->ref.publisher, d->ref.type, d->ref.id) < 0)
+		return -1;
 	doc_key(s, i, hex);
 	r = site_try_link(s, path, hex);
 	if (r < 0)
 		return -1;
 	if (r == 0 && (render_doc(s, &s->page, i) < 0 || site_write_file(s, path, hex, s->page.ptr, s->page.len) < 0))
 		return -1;
-	snprintf(path, sizeof(path), "%s/%s/%s.json", d->ref.publisher, d->ref.type, d->ref.id);
+	if (hrdex_fmt(path, sizeof(path), "%s/%s/%s.json", d->ref.publisher, d->ref.type, d->ref.id) < 0)
+		return -1;
 	if (site_emit_blob(s, path, &d->blob) < 0)
 		return -1;
 	for (a = 0; a < d->natts; a++) {
-		snprintf(path, sizeof(path), "%s/%s/%s.files/%s", d->ref.publisher, d->ref.type, d->ref.id,
-			 d->atts[a].file);
+		if (hrdex_fmt(path, sizeof(path), "%s/%s/%s.files/%s", d->ref.publisher, d->ref.type, d->ref.id,
+			 d->atts[a].file) < 0)
+			return -1;
 		if (site_emit_blob(s, path, &d->atts[a].blob) < 0)
 			return -1;
 	}

@@ -4,6 +4,7 @@
  * search.html, which hrdex.js drives.
  */
 #include "site_int.h"
+#include "buf.h"
 #include "doc.h"
 #include "html.h"
 #include "readme.h"
@@ -48,7 +49,8 @@ int site_emit_search(struct site *s)
 		char url[HRDEX_REF_MAX + 16];
 		int first = 1;
 
-		snprintf(url, sizeof(url), "%s/%s/%s.html", d->ref.publisher, d->ref.type, d->ref.id);
+		if (hrdex_fmt(url, sizeof(url), "%s/%s/%s.html", d->ref.publisher, d->ref.type, d->ref.id) < 0)
+			goto cleanup;
 		hrdex_buf_clear(&x);
 		if (d->json &&
 		    (index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "summary")) < 0 ||

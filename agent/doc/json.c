@@ -348,9 +348,9 @@ static const char *describe(const struct scan *sc, size_t off, char *tmp, size_t
 	if (off >= sc->len)
 		return "end of input";
 	if (c > 0x20 && c < 0x7F)
-		snprintf(tmp, size, "'%c'", c);
+		snprintf(tmp, size, "'%c'", c); /* fits: a quoted character */
 	else
-		snprintf(tmp, size, "byte 0x%02x", c);
+		snprintf(tmp, size, "byte 0x%02x", c); /* fits: a byte in hex */
 	return tmp;
 }
 
@@ -1039,12 +1039,12 @@ static int format_number(char *buf, size_t size, double d)
 		return (int)(tmp + sizeof(tmp) - q);
 	}
 	for (prec = 15; prec < 17; prec++) {
-		snprintf(buf, size, "%.*g", prec, d);
+		snprintf(buf, size, "%.*g", prec, d); /* fits: callers pass 32 bytes, a double needs at most 25 */
 		if (strtod(buf, NULL) == d)
 			break;
 	}
 	if (prec == 17)
-		snprintf(buf, size, "%.17g", d);
+		snprintf(buf, size, "%.17g", d); /* fits: as above */
 	fix_decimal_point(buf);
 	e = strchr(buf, 'e');
 	if (e) {

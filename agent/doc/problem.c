@@ -116,6 +116,6 @@ char *hrdex_pointer_append_index(const char *pointer, size_t index)
 {
 	char token[32];
 
-	snprintf(token, sizeof(token), "%zu", index);
+	snprintf(token, sizeof(token), "%zu", index); /* fits: a number */
 	return hrdex_pointer_append(pointer, token);
 }

@@ -684,7 +684,7 @@ int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *defaul
 		goto cleanup;
 	}
 	if (!default_id && !sid) {
-		snprintf(anonymous, sizeof(anonymous), "urn:hrdex:schema:%u", ++s->anonymous);
+		snprintf(anonymous, sizeof(anonymous), "urn:hrdex:schema:%u", ++s->anonymous); /* fits: a number */
 		default_id = anonymous;
 	}
 	if (uri_resolve(&id, sid ? sid->valuestring : default_id, default_id) < 0)
@@ -728,8 +728,8 @@ int hrdex_schemas_add_builtin(struct hrdex_schemas *s)
 		char id[256], origin[256];
 		cJSON *schema;
 
-		snprintf(id, sizeof(id), "%s%s", HRDEX_SCHEMA_BASE, f->name);
-		snprintf(origin, sizeof(origin), "schemas/%s", f->name);
+		snprintf(id, sizeof(id), "%s%s", HRDEX_SCHEMA_BASE, f->name); /* fits: built-in schema names are short */
+		snprintf(origin, sizeof(origin), "schemas/%s", f->name); /* fits: built-in schema names are short */
 		schema = cJSON_ParseWithLengthOpts((const char *)f->data, f->len + 1, NULL, 1);
 		if (!schema)
 			return hrdex_error_set(HRDEX_EX_SOFTWARE, "%s: built-in schema is not valid JSON",
@@ -1109,9 +1109,9 @@ static int is_integral(double v)
 /* Shortest of %.15g and %.17g that reads back as v, for messages. */
 static void number_text(char *buf, size_t size, double v)
 {
-	snprintf(buf, size, "%.15g", v);
+	snprintf(buf, size, "%.15g", v); /* fits: a double */
 	if (strtod(buf, NULL) != v)
-		snprintf(buf, size, "%.17g", v);
+		snprintf(buf, size, "%.17g", v); /* fits: a double */
 }
 
 /* Cut s at most max bytes, on a code point boundary, marking the cut. */
@@ -1139,7 +1139,7 @@ static void value_text(char *buf, size_t size, const cJSON *v, int quote_strings
 
 	if (cJSON_IsString(v)) {
 		text_clip(clip, sizeof(clip), v->valuestring, 60);
-		snprintf(buf, size, quote_strings ? "'%s'" : "%s", clip);
+		hrdex_fmt_cut(buf, size, quote_strings ? "'%s'" : "%s", clip);
 		return;
 	}
 	if (cJSON_IsNumber(v)) {

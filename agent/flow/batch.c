@@ -228,7 +228,7 @@ static int add_attachment(struct hrdex_batch_item *it, const char *path, int64_t
 		attachment_free(a);
 		return r;
 	}
-	snprintf(a->media_type, sizeof(a->media_type), "%s", hrdex_media_type(base));
+	snprintf(a->media_type, sizeof(a->media_type), "%s", hrdex_media_type(base)); /* fits: media types are short constants */
 	crypto_hash_sha256(a->sha256, (const unsigned char *)a->data.ptr, a->data.len);
 	it->nattachments++;
 	return 0;
@@ -299,7 +299,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 		if (!cJSON_IsString(v) || strcmp(v->valuestring, sum)) {
 			char ptr[64];
 
-			snprintf(ptr, sizeof(ptr), "/attachments/%d/sha256", found);
+			snprintf(ptr, sizeof(ptr), "/attachments/%d/sha256", found); /* fits: an int */
 			if (hrdex_problems_add(&it->problems, ptr, "attachment",
 					       "does not match file '%s' (sha256 %s)", a->source, sum) < 0)
 				return -1;
@@ -308,7 +308,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 		if (!cJSON_IsNumber(v) || v->valuedouble != (double)a->data.len) {
 			char ptr[64];
 
-			snprintf(ptr, sizeof(ptr), "/attachments/%d/bytes", found);
+			snprintf(ptr, sizeof(ptr), "/attachments/%d/bytes", found); /* fits: an int */
 			if (hrdex_problems_add(&it->problems, ptr, "attachment",
 					       "does not match file '%s' (%zu bytes)", a->source,
 					       a->data.len) < 0)

@@ -2,6 +2,7 @@
  * publish.c - one signed commit per batch; withdrawal; refresh (see publish.h).
  */
 #include "publish.h"
+#include "buf.h"
 #include "readme.h"
 #include "cache.h"
 #include "error.h"
@@ -115,7 +116,7 @@ static int check_stored_attachment(git_repository *repo, git_tree *old, const ch
 	git_blob *blob = NULL;
 	git_oid id;
 
-	snprintf(ptr, sizeof(ptr), "/attachments/%d", index);
+	snprintf(ptr, sizeof(ptr), "/attachments/%d", index); /* fits: an int */
 	if (tree_blob(&id, old, path) != 0 || git_blob_lookup(&blob, repo, &id) < 0)
 		return hrdex_problems_add(&it->problems, ptr, "attachment",
 					  "'%s' is listed but neither given nor already published",
@@ -144,9 +145,11 @@ static int stage_attachments(struct edits *e, git_repository *repo, git_tree *ol
 	size_t i;
 	int index = 0, ret = -1;
 
-	snprintf(dir, sizeof(dir), "%s/%s/%s.files", doc->ref.publisher, doc->ref.type, doc->ref.id);
+	if (hrdex_fmt(dir, sizeof(dir), "%s/%s/%s.files", doc->ref.publisher, doc->ref.type, doc->ref.id) < 0)
+		goto cleanup;
 	for (i = 0; i < it->nattachments; i++) {
-		snprintf(full, sizeof(full), "%s/%s", dir, it->attachments[i].name);
+		if (hrdex_fmt(full, sizeof(full), "%s/%s", dir, it->attachments[i].name) < 0)
+			return -1;
 		if (put_attachment(e, repo, old, full, &it->attachments[i], changed) < 0)
 			return -1;
 	}
@@ -157,7 +160,8 @@ static int stage_attachments(struct edits *e, git_repository *repo, git_tree *ol
 		for (i = 0; cJSON_IsString(name) && i < it->nattachments; i++)
 			given |= !strcmp(it->attachments[i].name, name->valuestring);
 		if (!given && cJSON_IsString(name)) {
-			snprintf(full, sizeof(full), "%s/%s", dir, name->valuestring);
+			if (hrdex_fmt(full, sizeof(full), "%s/%s", dir, name->valuestring) < 0)
+				return -1;
 			if (check_stored_attachment(repo, old, full, entry, index, it) < 0)
 				return -1;
 		}
@@ -181,7 +185,8 @@ static int stage_attachments(struct edits *e, git_repository *repo, git_tree *ol
 			}
 			if (listed)
 				continue;
-			snprintf(full, sizeof(full), "%s/%s", dir, n);
+			if (hrdex_fmt(full, sizeof(full), "%s/%s", dir, n) < 0)
+				goto cleanup;
 			if (edits_add(e, full, NULL, 1) < 0)
 				goto cleanup;
 			*changed = 1;
@@ -479,16 +484,16 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	hrdex_log_debug("publish: stored %zu new blob%s in %.0f ms", nneed, nneed == 1 ? "" : "s",
 			hrdex_log_ms() - t0);
 	t0 = hrdex_log_ms();
-	snprintf(summary, sizeof(summary), "+%zu ~%zu", res->added, res->changed);
+	hrdex_fmt_cut(summary, sizeof(summary), "+%zu ~%zu", res->added, res->changed);
 	if (!message) {
-		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s", pub, summary);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "publish: %s %s", pub, summary);
 		message = auto_msg;
 	}
 	if (e.count && commit_edits(s, old, &e, message, res) < 0)
 		goto cleanup;
 	hrdex_log_debug("publish: tree and signed commit in %.0f ms", hrdex_log_ms() - t0);
 	if (res->committed) {
-		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
 		hrdex_refresh_after(s, auto_msg, b->hints, NULL, 0);
 		push_mirrors(s);
 	} else {
@@ -547,13 +552,15 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 		}
 		if (edits_add(&e, path, NULL, 1) < 0)
 			goto cleanup;
-		snprintf(path, sizeof(path), "%s/%s/%s.files", pub, refs[i].type, refs[i].id);
+		if (hrdex_fmt(path, sizeof(path), "%s/%s/%s.files", pub, refs[i].type, refs[i].id) < 0)
+			goto cleanup;
 		if (git_tree_entry_bypath(&files_entry, old, path) == 0 &&
 		    git_tree_entry_type(files_entry) == GIT_OBJECT_TREE &&
 		    git_tree_lookup(&files, s->repo, git_tree_entry_id(files_entry)) == 0) {
 			for (j = 0; j < git_tree_entrycount(files); j++) {
-				snprintf(full, sizeof(full), "%s/%s", path,
-					 git_tree_entry_name(git_tree_entry_byindex(files, j)));
+				if (hrdex_fmt(full, sizeof(full), "%s/%s", path,
+					 git_tree_entry_name(git_tree_entry_byindex(files, j))) < 0)
+					goto cleanup;
 				if (edits_add(&e, full, NULL, 1) < 0)
 					goto cleanup;
 			}
@@ -566,12 +573,12 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 		res->removed++;
 	}
 	if (!message) {
-		snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s -%zu", pub, n);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "withdraw: %s -%zu", pub, n);
 		message = auto_msg;
 	}
 	if (commit_edits(s, old, &e, message, res) < 0)
 		goto cleanup;
-	snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
+	hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
 	hrdex_refresh(s, auto_msg);
 	push_mirrors(s);
 	ret = 0;

@@ -27,6 +27,7 @@
  * without the agent-wide flock.
  */
 #include "hook.h"
+#include "buf.h"
 #include "doc.h"
 #include "error.h"
 #include "fs.h"
@@ -236,7 +237,7 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 
 		if (!files || (size_t)(files - path) + 5 >= sizeof(doc))
 			continue;
-		snprintf(doc, sizeof(doc), "%.*s.json", (int)(files - path), path);
+		snprintf(doc, sizeof(doc), "%.*s.json", (int)(files - path), path); /* fits: checked above */
 		if (hrdex_ref_from_path(&ref, doc) < 0)
 			continue;
 		hrdex_ref_format(name, sizeof(name), &ref);
@@ -287,7 +288,7 @@ static int build_body(char **out, git_repository *repo, const char *agent, const
 		cJSON *s = NULL;
 
 		memset(&ch, 0, sizeof(ch));
-		snprintf(ch.publisher, sizeof(ch.publisher), "%s", changes[i].publisher);
+		snprintf(ch.publisher, sizeof(ch.publisher), "%s", changes[i].publisher); /* fits: the same size */
 		ch.old = changes[i].old;
 		ch.new = changes[i].new;
 		if (hrdex_hook_summary(&s, repo, &ch) < 0)
@@ -346,7 +347,7 @@ int hrdex_hook_post(const char *url, const char *secret, const char *body, size_
 
 	err[0] = '\0';
 	if (!curl) {
-		snprintf(err, errsize, "cannot initialise libcurl");
+		hrdex_fmt_cut(err, errsize, "cannot initialise libcurl");
 		return -1;
 	}
 	more = curl_slist_append(headers, "Content-Type: application/json");
@@ -360,7 +361,7 @@ int hrdex_hook_post(const char *url, const char *secret, const char *body, size_
 		headers = more ? more : headers;
 	}
 	if (!more) {
-		snprintf(err, errsize, "out of memory");
+		hrdex_fmt_cut(err, errsize, "out of memory");
 		goto cleanup;
 	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -384,16 +385,16 @@ int hrdex_hook_post(const char *url, const char *secret, const char *body, size_
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(curl);
 	if (rc == CURLE_WRITE_ERROR && answer.len + 1 > ANSWER_MAX / 2) {
-		snprintf(err, errsize, "answer larger than %d bytes", ANSWER_MAX);
+		hrdex_fmt_cut(err, errsize, "answer larger than %d bytes", ANSWER_MAX);
 		goto cleanup;
 	}
 	if (rc != CURLE_OK) {
-		snprintf(err, errsize, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		hrdex_fmt_cut(err, errsize, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		goto cleanup;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code < 200 || code > 299) {
-		snprintf(err, errsize, "HTTP status %ld", code);
+		hrdex_fmt_cut(err, errsize, "HTTP status %ld", code);
 		goto cleanup;
 	}
 	ret = 0;
@@ -486,7 +487,8 @@ static void load(struct hrdex_hooks *h, struct hook *k)
 		k->changes = more;
 		more = &more[k->nchanges];
 		memset(more, 0, sizeof(*more));
-		snprintf(more->publisher, sizeof(more->publisher), "%s", p->valuestring);
+		if (hrdex_fmt(more->publisher, sizeof(more->publisher), "%s", p->valuestring) < 0)
+			continue;
 		if (git_oid_fromstr(&more->old, old->valuestring) < 0 || git_oid_fromstr(&more->new, new->valuestring) < 0)
 			continue;
 		k->nchanges++;
@@ -494,7 +496,7 @@ static void load(struct hrdex_hooks *h, struct hook *k)
 	k->attempts = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "attempts"));
 	k->next_try = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "nextTry"));
 	err = cJSON_GetObjectItemCaseSensitive(o, "error");
-	snprintf(k->error, sizeof(k->error), "%s", cJSON_IsString(err) ? err->valuestring : "");
+	hrdex_fmt_cut(k->error, sizeof(k->error), "%s", cJSON_IsString(err) ? err->valuestring : "");
 	k->gen++;
 	hrdex_log_info("webhook '%s': a summary is pending from an earlier run", k->name);
 cleanup:
@@ -564,7 +566,7 @@ static void *deliver(void *arg)
 			r = hrdex_hook_post(url, secret, body, strlen(body), connect_timeout, timeout, &h->stop, err,
 					    sizeof(err));
 		else
-			r = -1, snprintf(err, sizeof(err), "out of memory");
+			r = -1, snprintf(err, sizeof(err), "out of memory"); /* fits: a short message */
 		pthread_mutex_lock(&h->mu);
 		if (r == 0)
 			h->ok++;
@@ -587,7 +589,7 @@ static void *deliver(void *arg)
 		} else if (k && !atomic_load(&h->stop)) {
 			k->attempts++;
 			k->next_try = now_s() + hrdex_hook_backoff(k->attempts, h->backoff_max);
-			snprintf(k->error, sizeof(k->error), "%s", err);
+			hrdex_fmt_cut(k->error, sizeof(k->error), "%s", err);
 			hrdex_log_warn("webhook '%s': delivery failed (attempt %lld, next in %lld s): %s", w->name,
 				       (long long)k->attempts, (long long)(k->next_try - now_s()), err);
 			if (k->gen == gen)
@@ -636,7 +638,7 @@ static int start_workers(struct hrdex_hooks *h)
 		w = calloc(1, sizeof(*w));
 		if (!w)
 			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		snprintf(w->name, sizeof(w->name), "%s", h->hooks[i].name);
+		snprintf(w->name, sizeof(w->name), "%s", h->hooks[i].name); /* fits: hook names are valid names, at most 64 bytes */
 		w->hooks = h;
 		r = pthread_create(&w->thread, NULL, deliver, w);
 		if (r) {
@@ -669,7 +671,7 @@ int hrdex_hooks_configure(struct hrdex_hooks *h, const struct hrdex_config *c)
 			free(k->secret);
 			k->url = k->secret = NULL;
 		} else {
-			snprintf(k->name, sizeof(k->name), "%s", c->hooks[i].name);
+			snprintf(k->name, sizeof(k->name), "%s", c->hooks[i].name); /* fits: hook names are valid names, at most 64 bytes */
 			load(h, k);
 		}
 		k->url = strdup(c->hooks[i].url);
@@ -694,7 +696,7 @@ int hrdex_hooks_configure(struct hrdex_hooks *h, const struct hrdex_config *c)
 	h->connect_timeout = (long)c->hook_connect_timeout;
 	h->timeout = (long)c->hook_timeout;
 	h->backoff_max = c->hook_backoff_max;
-	snprintf(h->agent, sizeof(h->agent), "%s", c->publisher);
+	snprintf(h->agent, sizeof(h->agent), "%s", c->publisher); /* fits: a valid publisher id */
 	pthread_cond_broadcast(&h->cv);
 	r = start_workers(h);
 	pthread_mutex_unlock(&h->mu);
@@ -756,7 +758,7 @@ int hrdex_hooks_notify(struct hrdex_hooks *h, git_repository *repo, const struct
 			k->changes = more;
 			p = &more[k->nchanges++];
 			memset(p, 0, sizeof(*p));
-			snprintf(p->publisher, sizeof(p->publisher), "%s", changes[j].publisher);
+			snprintf(p->publisher, sizeof(p->publisher), "%s", changes[j].publisher); /* fits: the same size */
 			p->old = changes[j].old;
 			p->new = changes[j].new;
 		}
@@ -801,7 +803,7 @@ int hrdex_hooks_report(struct hrdex_hooks *h, struct hrdex_status *st)
 		s->next_try = s->pending ? h->hooks[i].next_try : 0;
 		if (h->hooks[i].last_delivery)
 			s->last_delivery = h->hooks[i].last_delivery;
-		snprintf(s->error, sizeof(s->error), "%s", h->hooks[i].error);
+		hrdex_fmt_cut(s->error, sizeof(s->error), "%s", h->hooks[i].error);
 	}
 	st->counters.hooks_ok += h->ok;
 	st->counters.hooks_failed += h->failed;

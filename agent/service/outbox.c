@@ -225,9 +225,9 @@ int hrdex_outbox_free_name(char **out, const char *dest, const char *base, char 
 		int busy = 0;
 
 		if (k)
-			snprintf(name, len, "%s~%u", base, k);
+			snprintf(name, len, "%s~%u", base, k); /* fits: len counts base, '~' and the number */
 		else
-			snprintf(name, len, "%s", base);
+			snprintf(name, len, "%s", base); /* fits: as above */
 		for (i = 0; i < ntaken && !busy; i++)
 			busy = !strcmp(taken[i], name);
 		if (busy || taken_on_disk(dest, name, ".json") || taken_on_disk(dest, name, ".files"))

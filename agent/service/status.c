@@ -2,6 +2,7 @@
  * status.c - status.json, metrics.prom and health (see status.h).
  */
 #include "status.h"
+#include "buf.h"
 #include "error.h"
 #include "fs.h"
 #include "json.h"
@@ -103,7 +104,8 @@ struct hrdex_status_peer *hrdex_status_peer(struct hrdex_status *st, const char 
 	st->peers = p;
 	p = &p[st->npeers++];
 	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (hrdex_fmt(p->name, sizeof(p->name), "%s", name) < 0)
+		return NULL;
 	return p;
 }
 
@@ -121,7 +123,8 @@ struct hrdex_status_hook *hrdex_status_hook(struct hrdex_status *st, const char 
 	st->hooks = h;
 	h = &h[st->nhooks++];
 	memset(h, 0, sizeof(*h));
-	snprintf(h->name, sizeof(h->name), "%s", name);
+	if (hrdex_fmt(h->name, sizeof(h->name), "%s", name) < 0)
+		return NULL;
 	return h;
 }
 
@@ -185,7 +188,8 @@ int hrdex_status_scan_publishers(struct hrdex_status *st, git_repository *repo)
 
 		if (hrdex_repo_tip(&tip, repo, names.strings[i]) != 0)
 			continue;
-		snprintf(p->id, sizeof(p->id), "%s", names.strings[i]);
+		if (hrdex_fmt(p->id, sizeof(p->id), "%s", names.strings[i]) < 0)
+			goto cleanup;
 		git_oid_tostr(p->tip, sizeof(p->tip), &tip);
 		for (j = 0; j < st->npublishers; j++) /* unchanged tip: reuse the count */
 			if (!strcmp(st->publishers[j].id, p->id) && !strcmp(st->publishers[j].tip, p->tip))
@@ -323,7 +327,7 @@ static void get_str(char *out, size_t size, const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	snprintf(out, size, "%s", cJSON_IsString(v) ? v->valuestring : "");
+	hrdex_fmt_cut(out, size, "%s", cJSON_IsString(v) ? v->valuestring : "");
 }
 
 int hrdex_status_from_json(struct hrdex_status *st, const char *data, size_t len)
@@ -567,7 +571,7 @@ int hrdex_status_read(struct hrdex_status *st, const char *dir)
 	if (hrdex_status_from_json(st, b.ptr, b.len) < 0) {
 		char msg[1024];
 
-		snprintf(msg, sizeof(msg), "%s", hrdex_error_message());
+		hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_DATAERR, "%s: %s", path, msg);
 		goto cleanup;
 	}

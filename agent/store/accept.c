@@ -12,6 +12,7 @@
  * reason given is the most telling one.
  */
 #include "accept.h"
+#include "buf.h"
 #include "readme.h"
 #include "config.h"
 #include "doc.h"
@@ -216,14 +217,14 @@ static int reject(struct hrdex_accept *a, const char *rule, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(a->rule, sizeof(a->rule), "%s", rule);
+	hrdex_fmt_cut(a->rule, sizeof(a->rule), "%s", rule);
 	if (a->in_commit) {
 		char hex[GIT_OID_HEXSZ + 1];
 
 		git_oid_tostr(hex, sizeof(hex), &a->commit);
-		snprintf(a->reason, sizeof(a->reason), "commit %.12s: %s", hex, msg);
+		hrdex_fmt_cut(a->reason, sizeof(a->reason), "commit %.12s: %s", hex, msg);
 	} else {
-		snprintf(a->reason, sizeof(a->reason), "%s", msg);
+		hrdex_fmt_cut(a->reason, sizeof(a->reason), "%s", msg);
 	}
 	return 1;
 }
@@ -390,7 +391,7 @@ static int idlist_add(struct idlist *l, const char *id)
 		l->ids = more;
 		l->alloc = na;
 	}
-	snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%s", id);
+	snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%s", id); /* fits: entry_id() keeps ids within HRDEX_ID_MAX */
 	return 0;
 }
 
@@ -403,7 +404,7 @@ static const char *first_problem(const struct hrdex_problems *p, char *buf, size
 {
 	if (!p->count)
 		return "invalid document";
-	snprintf(buf, size, "%s%s%s%s", p->items[0].pointer[0] ? p->items[0].pointer : "",
+	hrdex_fmt_cut(buf, size, "%s%s%s%s", p->items[0].pointer[0] ? p->items[0].pointer : "",
 		 p->items[0].pointer[0] ? ": " : "", p->items[0].message,
 		 p->count > 1 ? " (and more)" : "");
 	return buf;
@@ -466,7 +467,8 @@ static int check_attachments(struct hrdex_accept *a, const char *docpath, const 
 			goto cleanup;
 		}
 		e = find_entry(&lt.t, name->valuestring, 0);
-		snprintf(path, sizeof(path), "%s/%s", filespath, name->valuestring);
+		if ((r = hrdex_fmt(path, sizeof(path), "%s/%s", filespath, name->valuestring)) < 0)
+			goto cleanup;
 		if (!e) {
 			r = reject(a, "attachment", "'%s' lists '%s', which is missing", docpath, path);
 			goto cleanup;
@@ -516,12 +518,16 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 	git_odb_object *blob = NULL;
 	int r;
 
-	snprintf(name, sizeof(name), "%s.json", id);
+	if (hrdex_fmt(name, sizeof(name), "%s.json", id) < 0)
+		return -1;
 	json = find_entry(t, name, 0);
-	snprintf(name, sizeof(name), "%s.files", id);
+	if (hrdex_fmt(name, sizeof(name), "%s.files", id) < 0)
+		return -1;
 	files = find_entry(t, name, 1);
-	snprintf(docpath, sizeof(docpath), "%s/%s.json", typepath, id);
-	snprintf(filespath, sizeof(filespath), "%s/%s.files", typepath, id);
+	if (hrdex_fmt(docpath, sizeof(docpath), "%s/%s.json", typepath, id) < 0)
+		return -1;
+	if (hrdex_fmt(filespath, sizeof(filespath), "%s/%s.files", typepath, id) < 0)
+		return -1;
 	if (!json)
 		return files ? reject(a, "attachment", "'%s/' has no document '%s'", filespath, docpath) : 0;
 	r = check_object(a, &json->oid, GIT_OBJECT_BLOB, a->limits->document_bytes, "file", docpath, NULL);
@@ -601,7 +607,8 @@ static int check_tree(struct hrdex_accept *a, int depth, const char *path, const
 		r = check_grammar(a, depth, path, ne);
 		if (r)
 			goto cleanup;
-		snprintf(sub, sizeof(sub), "%s%s%.*s", path, depth ? "/" : "", (int)ne->len, ne->name);
+		if ((r = hrdex_fmt(sub, sizeof(sub), "%s%s%.*s", path, depth ? "/" : "", (int)ne->len, ne->name)) < 0)
+			goto cleanup;
 		if (ne->dir) {
 			r = check_tree(a, depth + 1, sub, same ? &same->oid : NULL, &ne->oid);
 		} else {

@@ -13,6 +13,7 @@
  * compressed.  The queue between them is bounded in bytes.
  */
 #include "pack.h"
+#include "buf.h"
 #include "error.h"
 #include "fs.h"
 
@@ -206,7 +207,7 @@ static void *work(void *arg)
 			pthread_mutex_lock(&p->mu);
 			p->failed = 1;
 			p->failed_code = hrdex_error_kind();
-			snprintf(p->failed_msg, sizeof(p->failed_msg), "%s", hrdex_error_message());
+			hrdex_fmt_cut(p->failed_msg, sizeof(p->failed_msg), "%s", hrdex_error_message());
 			pthread_mutex_unlock(&p->mu);
 		}
 		pthread_mutex_lock(&p->mu);

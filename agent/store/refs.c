@@ -279,7 +279,8 @@ int hrdex_refs_branches(struct hrdex_tips *out, const char *gitdir)
 	for (i = 0; i < t.count; i++) {
 		char name[11 + 64];
 
-		snprintf(name, sizeof(name), "refs/heads/%s", t.items[i].name);
+		if (hrdex_fmt(name, sizeof(name), "refs/heads/%s", t.items[i].name) < 0)
+			goto cleanup;
 		if (resolve(t.items[i].hex, gitdir, name, &packed, 0) < 0)
 			goto cleanup;
 	}

@@ -10,6 +10,7 @@
  * checked against what is left, and every text is bounded.
  */
 #include "sign.h"
+#include "buf.h"
 #include "error.h"
 #include "fs.h"
 
@@ -460,7 +461,7 @@ int hrdex_key_load(struct hrdex_key *out, const char *path)
 	if (parse_public_blob(pub, pub_len, outer_pk) < 0) {
 		char why[256];
 
-		snprintf(why, sizeof(why), "%s", hrdex_error_message());
+		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': %s", path, why);
 		goto cleanup;
 	}
@@ -670,7 +671,7 @@ int hrdex_sshsig_verify(unsigned char signer[32], const char *armor, size_t armo
 	if (parse_public_blob(pub, pub_len, pk) < 0) {
 		char why[256];
 
-		snprintf(why, sizeof(why), "%s", hrdex_error_message());
+		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_DATAERR, "signature %s", why);
 		goto cleanup;
 	}
@@ -1068,7 +1069,7 @@ static int parse_signers_line(struct hrdex_signers *s, const char *p, const char
 	if (decode_public_key(pk, key, key_len) < 0) {
 		char why[256];
 
-		snprintf(why, sizeof(why), "%s", hrdex_error_message());
+		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: %s", origin, line, why);
 		goto cleanup;
 	}
@@ -1583,7 +1584,7 @@ int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hr
 	    hrdex_buf_putc(&value, '\n') < 0)
 		goto cleanup;
 	if (hrdex_sshsig_verify(signer, value.ptr, value.len, "git", payload.ptr, payload.len) < 0) {
-		snprintf(why, sizeof(why), "%s", hrdex_error_message());
+		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: %s", sid, why);
 		goto cleanup;
 	}
