@@ -155,10 +155,10 @@ static int tree_of(git_tree **out, git_repository *repo, const git_oid *id)
 	if (git_oid_is_zero(id))
 		return 0;
 	if (git_commit_lookup(&c, repo, id) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read commit");
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read commit");
 	r = git_commit_tree(out, c);
 	git_commit_free(c);
-	return r < 0 ? hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree") : 0;
+	return r < 0 ? hrdex_error_git(HRDEX_E_INTERNAL, "cannot read tree") : 0;
 }
 
 int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_change *ch)
@@ -174,7 +174,7 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 
 	*out = NULL;
 	if (!o)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	cJSON_AddStringToObject(o, "publisher", ch->publisher);
 	if (git_oid_is_zero(&ch->old))
 		cJSON_AddNullToObject(o, "old");
@@ -189,13 +189,13 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 	changed = cJSON_AddArrayToObject(o, "changed");
 	withdrawn = cJSON_AddArrayToObject(o, "withdrawn");
 	if (!commits || !added || !changed || !withdrawn) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	if (!git_oid_is_zero(&ch->new)) {
 		if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, &ch->new) < 0 ||
 		    (!git_oid_is_zero(&ch->old) && git_revwalk_hide(walk, &ch->old) < 0)) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot walk '%s'", ch->publisher);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot walk '%s'", ch->publisher);
 			goto cleanup;
 		}
 		git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
@@ -210,7 +210,7 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 	if (tree_of(&a, repo, &ch->old) < 0 || tree_of(&b, repo, &ch->new) < 0)
 		goto cleanup;
 	if (git_diff_tree_to_tree(&diff, repo, a, b, NULL) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot diff '%s'", ch->publisher);
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot diff '%s'", ch->publisher);
 		goto cleanup;
 	}
 	/* Documents first, then attachments of documents not listed yet. */
@@ -252,7 +252,7 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 	ret = 0;
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 cleanup:
 	git_revwalk_free(walk);
 	git_diff_free(diff);
@@ -276,7 +276,7 @@ static int build_body(char **out, git_repository *repo, const char *agent, const
 
 	*out = NULL;
 	if (!o)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	cJSON_AddStringToObject(o, "event", "change");
@@ -298,7 +298,7 @@ static int build_body(char **out, git_repository *repo, const char *agent, const
 	if (hrdex_json_compact(&b, o) < 0)
 		goto cleanup;
 	*out = hrdex_buf_detach(&b);
-	ret = *out ? 0 : hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	ret = *out ? 0 : hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 cleanup:
 	hrdex_buf_free(&b);
 	cJSON_Delete(o);
@@ -633,17 +633,17 @@ static int start_workers(struct hrdex_hooks *h)
 			continue;
 		more = realloc(h->workers, (h->nworkers + 1) * sizeof(*more));
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		h->workers = more;
 		w = calloc(1, sizeof(*w));
 		if (!w)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		snprintf(w->name, sizeof(w->name), "%s", h->hooks[i].name); /* fits: hook names are valid names, at most 64 bytes */
 		w->hooks = h;
 		r = pthread_create(&w->thread, NULL, deliver, w);
 		if (r) {
 			free(w);
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot start a webhook thread: %s", strerror(r));
+			return hrdex_error_set(HRDEX_E_INTERNAL, "cannot start a webhook thread: %s", strerror(r));
 		}
 		h->workers[h->nworkers++] = w;
 	}
@@ -657,7 +657,7 @@ int hrdex_hooks_configure(struct hrdex_hooks *h, const struct hrdex_config *c)
 	int r;
 
 	if (!list)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	pthread_mutex_lock(&h->mu);
 	for (i = 0; i < c->nhooks; i++) {
 		struct hook *k = &list[i], *old = find(h, c->hooks[i].name);
@@ -681,7 +681,7 @@ int hrdex_hooks_configure(struct hrdex_hooks *h, const struct hrdex_config *c)
 				hook_release(&list[j]);
 			free(list);
 			pthread_mutex_unlock(&h->mu);
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		}
 	}
 	for (i = 0; i < h->n; i++) {
@@ -709,14 +709,14 @@ int hrdex_hooks_start(struct hrdex_hooks **out, const char *state_dir, const str
 
 	*out = NULL;
 	if (!h)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
 	atomic_init(&h->stop, 0);
 	h->dir = hrdex_path_join(state_dir, "hooks");
 	if (!h->dir) {
 		hrdex_hooks_stop(h);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	}
 	if (hrdex_fs_mkdirs(h->dir, 0700) < 0 || hrdex_hooks_configure(h, c) < 0) {
 		hrdex_hooks_stop(h);
@@ -752,7 +752,7 @@ int hrdex_hooks_notify(struct hrdex_hooks *h, git_repository *repo, const struct
 			}
 			more = realloc(k->changes, (k->nchanges + 1) * sizeof(*more));
 			if (!more) {
-				ret = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				ret = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 				goto cleanup;
 			}
 			k->changes = more;
@@ -795,7 +795,7 @@ int hrdex_hooks_report(struct hrdex_hooks *h, struct hrdex_status *st)
 		struct hrdex_status_hook *s = hrdex_status_hook(st, h->hooks[i].name);
 
 		if (!s) {
-			ret = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			ret = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			break;
 		}
 		s->pending = h->hooks[i].body != NULL;

@@ -155,7 +155,7 @@ int hrdex_tree_parse(struct hrdex_tree *out, const void *data, size_t len, size_
 				na = max;
 			e = realloc(out->e, na * sizeof(*e));
 			if (!e)
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			out->e = e;
 			alloc = na;
 		}
@@ -236,7 +236,7 @@ static int record(struct hrdex_accept *a, const git_oid *id)
 		git_oid *more = realloc(a->objects, na * sizeof(*more));
 
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		a->objects = more;
 		a->aobjects = na;
 	}
@@ -387,7 +387,7 @@ static int idlist_add(struct idlist *l, const char *id)
 		void *more = realloc(l->ids, na * sizeof(*l->ids));
 
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		l->ids = more;
 		l->alloc = na;
 	}
@@ -448,7 +448,7 @@ static int check_attachments(struct hrdex_accept *a, const char *docpath, const 
 			}
 	seen = calloc(count + 1, 1);
 	if (!seen) {
-		r = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		r = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	i = 0;
@@ -681,9 +681,9 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 	a->in_commit = 0;
 	a->ncommits = 0;
 	if (sodium_init() < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot initialise libsodium");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot initialise libsodium");
 	if (git_repository_odb(&a->odb, a->repo) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot open the object database");
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot open the object database");
 
 	/* 1. The new history, tip first: linear, complete, ending on a stop commit. */
 	git_oid_cpy(&cur, tip);
@@ -720,7 +720,7 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 			git_oid *more = realloc(chain, na * sizeof(*more));
 
 			if (!more) {
-				r = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				r = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 				goto cleanup;
 			}
 			chain = more;

@@ -561,14 +561,14 @@ static int job_start(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t n
 	pid_t pid, parent;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot make a pipe");
+		return hrdex_error_errno(HRDEX_E_INTERNAL, "cannot make a pipe");
 	fflush(NULL);
 	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		return hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot fork");
+		return hrdex_error_errno(HRDEX_E_INTERNAL, "cannot fork");
 	}
 	if (pid == 0) {
 		close(p[0]);
@@ -735,7 +735,7 @@ int hrdex_fetch_run(struct hrdex_fetch *jobs, size_t n, const struct hrdex_fetch
 	pfds = calloc(n + 2, sizeof(*pfds));
 	which = calloc(n + 1, sizeof(*which));
 	if (!pfds || !which) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	while (next < n || running > 0) {
@@ -774,7 +774,7 @@ int hrdex_fetch_run(struct hrdex_fetch *jobs, size_t n, const struct hrdex_fetch
 		}
 		pr = poll(pfds, k + (o->stop != NULL), (int)(wait_ms > 60000 ? 60000 : wait_ms));
 		if (pr < 0 && errno != EINTR) {
-			hrdex_error_errno(HRDEX_EX_SOFTWARE, "poll");
+			hrdex_error_errno(HRDEX_E_INTERNAL, "poll");
 			goto cleanup;
 		}
 		if (o->stop && pr > 0 && (pfds[k].revents & POLLIN) && o->stop(o->stop_payload)) {
