@@ -118,7 +118,7 @@ bench-cache: $(BUILD)/bench/cache_bench
 	$(BUILD)/bench/cache_bench $(BENCH_DOCS)
 
 check: deps
-	$(MAKE) all $(UNIT_BINS) $(TEST_TOOLS) $(TOOL_BINS) $(BUILD)/bench/corpus
+	$(MAKE) all $(UNIT_BINS) $(TEST_TOOLS) $(TOOL_BINS) $(BUILD)/bench/corpus $(BUILD)/bench/cache_bench
 	if command -v $(FUZZ_CC) >/dev/null; then $(MAKE) fuzz-build; fi
 	tests/run.sh $(BUILD)
 

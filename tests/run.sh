@@ -4,7 +4,8 @@
 # and exit non-zero on any failure.  A unit case counts once; an e2e script
 # counts once, and so does each fuzz target run over its corpus
 # (tests/fuzz/run-regression.sh); exit 77 means skipped, with the reason on
-# its last line.
+# its last line.  A failed test's log tail (and for the crash harness its seed
+# and every VIOLATION line) is printed here too: CI keeps only this output.
 set -u
 build=${1:?usage: tests/run.sh BUILD [unit|e2e|fuzz]}
 only=${2:-all}
@@ -17,6 +18,19 @@ logdir="$build/test-logs"
 mkdir -p "$logdir"
 passed=0 failed=0 skipped=0
 failures=()
+
+# show_log LOG : what a failed test said, into this run's own output (CI
+# keeps nothing else): the crash harness's seed and every VIOLATION line
+# (they may be far from the end), then the last 30 lines.
+show_log() {
+	local log=$1
+	if grep -qE '^crash: seed [0-9]+ |VIOLATION' "$log"; then
+		echo "     -- seed and violations:"
+		grep -E '^crash: seed [0-9]+ \(|VIOLATION' "$log" | head -n 200 | cut -c1-600 | sed 's/^/     /'
+	fi
+	echo "     -- last 30 lines of $log:"
+	tail -n 30 "$log" | cut -c1-600 | sed 's/^/     /'
+}
 
 run_unit() {
 	local bin name log out p f
@@ -44,7 +58,8 @@ run_unit() {
 		if [ "$f" -ne 0 ]; then
 			failures+=("unit/$name (see $log)")
 			echo "FAIL unit $name ($p passed, $f failed)"
-			grep -E '^\[  (FAILED|ERROR) +\]|error|ERROR|Assert|assert' "$log" | head -n 20
+			grep -E '^\[  (FAILED|ERROR) +\]|error|ERROR|Assert|assert' "$log" | head -n 20 | sed 's/^/     /'
+			show_log "$log"
 		else
 			echo "ok   unit $name ($p)"
 		fi
@@ -69,8 +84,12 @@ run_e2e() {
 		else
 			failed=$((failed + 1))
 			failures+=("e2e/$name (see $log)")
-			echo "FAIL e2e  $name (exit $rc)"
-			tail -n 25 "$log" | sed 's/^/     /'
+			if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+				echo "FAIL e2e  $name (exit $rc: timed out after 600 s)"
+			else
+				echo "FAIL e2e  $name (exit $rc)"
+			fi
+			show_log "$log"
 		fi
 	done
 }
@@ -95,6 +114,7 @@ run_fuzz() {
 			echo "FAIL fuzz $name (exit $rc)"
 			grep -E 'invariant broken|ERROR|SUMMARY|Test unit written|missing' "$log" |
 				head -n 10 | sed 's/^/     /'
+			show_log "$log"
 		fi
 	done
 }

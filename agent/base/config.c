@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -530,6 +531,39 @@ cleanup:
 	return ret;
 }
 
+/*
+ * hrdex.conf holds webhook secrets.  libgit2 rewrites a config file through
+ * a new lock file made with mode 0666 less the umask, so an edit would turn
+ * a 0600 file into 0644: the write happens under umask 077 and the file
+ * then gets its earlier mode back (git itself keeps the mode the same way).
+ * Commands only: the umask is per process.
+ */
+struct keep_mode {
+	mode_t umask;
+	mode_t mode;
+	int had;
+};
+
+static void keep_mode_begin(struct keep_mode *k, const char *path)
+{
+	struct stat st;
+
+	k->had = stat(path, &st) == 0;
+	k->mode = k->had ? (st.st_mode & 07777) : 0600;
+	k->umask = umask(077);
+}
+
+static int keep_mode_end(const struct keep_mode *k, const char *path, int ret)
+{
+	struct stat st;
+
+	umask(k->umask);
+	if (k->had && stat(path, &st) == 0 && (st.st_mode & 07777) != k->mode && chmod(path, k->mode) < 0 &&
+	    ret == 0)
+		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot set the mode of '%s'", path);
+	return ret;
+}
+
 static int open_for_write(git_config **cfg, const char *path)
 {
 	if (git_config_open_ondisk(cfg, path) < 0)
@@ -540,10 +574,12 @@ static int open_for_write(git_config **cfg, const char *path)
 int hrdex_config_set(const char *path, const char *key, const char *value)
 {
 	git_config *cfg = NULL;
+	struct keep_mode k;
 	int r;
 
 	if (open_for_write(&cfg, path) < 0)
 		return -1;
+	keep_mode_begin(&k, path);
 	if (value)
 		r = git_config_set_string(cfg, key, value);
 	else {
@@ -554,22 +590,24 @@ int hrdex_config_set(const char *path, const char *key, const char *value)
 	if (r < 0)
 		hrdex_error_git(HRDEX_E_IO, "cannot write '%s' in '%s'", key, path);
 	git_config_free(cfg);
-	return r < 0 ? -1 : 0;
+	return keep_mode_end(&k, path, r < 0 ? -1 : 0);
 }
 
 int hrdex_config_add(const char *path, const char *key, const char *value)
 {
 	git_config *cfg = NULL;
+	struct keep_mode k;
 	int r;
 
 	if (open_for_write(&cfg, path) < 0)
 		return -1;
+	keep_mode_begin(&k, path);
 	/* "^$" never matches an existing value, so this appends. */
 	r = git_config_set_multivar(cfg, key, "^$", value);
 	if (r < 0)
 		hrdex_error_git(HRDEX_E_IO, "cannot write '%s' in '%s'", key, path);
 	git_config_free(cfg);
-	return r < 0 ? -1 : 0;
+	return keep_mode_end(&k, path, r < 0 ? -1 : 0);
 }
 
 int hrdex_config_remove_section(const char *path, const char *section, const char *sub)
@@ -580,12 +618,14 @@ int hrdex_config_remove_section(const char *path, const char *section, const cha
 	char prefix[256];
 	char **names = NULL;
 	size_t n = 0, i;
+	struct keep_mode k;
 	int ret = -1;
 
 	if (hrdex_fmt(prefix, sizeof(prefix), "%s.%s.", section, sub) < 0)
 		goto cleanup;
 	if (open_for_write(&cfg, path) < 0)
 		return -1;
+	keep_mode_begin(&k, path);
 	if (git_config_iterator_new(&it, cfg) < 0) {
 		hrdex_error_git(HRDEX_E_CONFIG, "%s", path);
 		goto cleanup;
@@ -619,5 +659,5 @@ cleanup:
 	free(names);
 	git_config_iterator_free(it);
 	git_config_free(cfg);
-	return ret;
+	return keep_mode_end(&k, path, ret);
 }

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,43 +14,123 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int hrdex_fs_read(struct hrdex_buf *out, const char *path, size_t max)
+/* Read fd (named path in messages) to its end: a regular file (or, for
+ * stdin, anything) of at most max bytes.  The size is checked before
+ * reading and the read is bounded again, as the file may grow. */
+static int read_fd(struct hrdex_buf *out, int fd, const char *path, size_t max, int any_type)
 {
-	int fd, is_stdin = strcmp(path, "-") == 0;
 	char chunk[65536];
+	struct stat st;
 	ssize_t n;
+	int flags;
 
-	fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return hrdex_error_errno(errno == ENOENT ? HRDEX_EX_NOINPUT : HRDEX_EX_IOERR,
-					 "cannot open '%s'", path);
+	if (!any_type) {
+		if (fstat(fd, &st) < 0)
+			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot stat '%s'", path);
+		if (!S_ISREG(st.st_mode))
+			return hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is not a regular file (%s)", path,
+					       hrdex_fs_type_name(st.st_mode));
+		if ((uintmax_t)st.st_size > (uintmax_t)max)
+			return hrdex_error_set(HRDEX_EX_DATAERR, "%s: file exceeds the limit of %zu bytes",
+					       path, max);
+		/* Opened O_NONBLOCK so that a FIFO never blocks the open; a
+		 * regular file reads the same either way. */
+		if ((flags = fcntl(fd, F_GETFL)) >= 0)
+			(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	}
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			hrdex_error_errno(HRDEX_EX_IOERR, "cannot read '%s'", path);
-			goto fail;
-		}
+		if (n < 0)
+			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot read '%s'", path);
 		if (n == 0)
 			break;
-		if (out->len + (size_t)n > max) {
-			hrdex_error_set(HRDEX_EX_DATAERR, "%s: file exceeds the limit of %zu bytes",
-					path, max);
-			goto fail;
-		}
+		if (out->len + (size_t)n > max)
+			return hrdex_error_set(HRDEX_EX_DATAERR, "%s: file exceeds the limit of %zu bytes",
+					       path, max);
 		if (hrdex_buf_put(out, chunk, (size_t)n) < 0)
-			goto fail;
+			return -1;
 	}
 	if (!out->ptr && hrdex_buf_grow(out, 0) < 0)
-		goto fail;
-	if (!is_stdin)
-		close(fd);
+		return -1;
 	return 0;
-fail:
-	if (!is_stdin)
-		close(fd);
-	return -1;
+}
+
+const char *hrdex_fs_type_name(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return "a regular file";
+	if (S_ISDIR(mode))
+		return "a folder";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "not a file";
+}
+
+/* The error for a failed open of name in dirfd (path in messages): a
+ * symbolic link refused by O_NOFOLLOW is named as such. */
+static int open_error(int dirfd, const char *name, const char *path, int nofollow)
+{
+	int e = errno;
+	struct stat st;
+
+	if (nofollow && (e == ELOOP || e == ENOTDIR) && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		return hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is a symbolic link; not followed", path);
+	errno = e;
+	return hrdex_error_errno(e == ENOENT ? HRDEX_EX_NOINPUT : HRDEX_EX_IOERR, "cannot open '%s'", path);
+}
+
+static int read_at(struct hrdex_buf *out, int dirfd, const char *name, const char *path, size_t max,
+		   int nofollow)
+{
+	int fd, r;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return open_error(dirfd, name, path, nofollow);
+	r = read_fd(out, fd, path, max, 0);
+	close(fd);
+	return r;
+}
+
+int hrdex_fs_read(struct hrdex_buf *out, const char *path, size_t max)
+{
+	if (!strcmp(path, "-"))
+		return read_fd(out, 0, path, max, 1);
+	return read_at(out, AT_FDCWD, path, path, max, 0);
+}
+
+int hrdex_fs_read_nofollow(struct hrdex_buf *out, const char *path, size_t max)
+{
+	return read_at(out, AT_FDCWD, path, path, max, 1);
+}
+
+int hrdex_fs_read_at(struct hrdex_buf *out, int dirfd, const char *name, const char *path, size_t max)
+{
+	return read_at(out, dirfd, name, path, max, 1);
+}
+
+int hrdex_fs_open_dir(int dirfd, const char *name, const char *path)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0)
+		return fd;
+	if ((errno == ENOTDIR || errno == ELOOP) && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return S_ISLNK(st.st_mode)
+			       ? hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is a symbolic link; not followed", path)
+			       : hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is %s, not a folder", path,
+				       hrdex_fs_type_name(st.st_mode));
+	return open_error(dirfd, name, path, 1);
 }
 
 static int write_all(int fd, const void *data, size_t len)
@@ -94,7 +175,9 @@ int hrdex_fs_sync_dir(const char *path)
 	return 0;
 }
 
-static int write_via_lock(const char *path, const void *data, size_t len, mode_t mode, int durable)
+/* Write path (relative to dirfd, or AT_FDCWD) through "path.lock". */
+static int write_via_lock(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+			  int durable)
 {
 	size_t plen = strlen(path);
 	char *lock = malloc(plen + 6), *dir = NULL;
@@ -105,8 +188,8 @@ static int write_via_lock(const char *path, const void *data, size_t len, mode_t
 	memcpy(lock, path, plen);
 	memcpy(lock + plen, ".lock", 6);
 	if (!durable)
-		unlink(lock);
-	fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+		unlinkat(dirfd, lock, 0);
+	fd = openat(dirfd, lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0) {
 		hrdex_error_errno(errno == EEXIST ? HRDEX_EX_TEMPFAIL : HRDEX_EX_IOERR,
 				  "cannot create '%s'", lock);
@@ -122,18 +205,20 @@ static int write_via_lock(const char *path, const void *data, size_t len, mode_t
 		goto done;
 	}
 	fd = -1;
-	if (rename(lock, path) < 0) {
+	if (renameat(dirfd, lock, dirfd, path) < 0) {
 		hrdex_error_errno(HRDEX_EX_IOERR, "cannot rename '%s'", lock);
 		goto done;
 	}
-	if (durable && (dir = dir_of(path)))
+	if (durable && dirfd != AT_FDCWD)
+		(void)fsync(dirfd);
+	else if (durable && (dir = dir_of(path)))
 		hrdex_fs_sync_dir(dir);
 	ret = 0;
 done:
 	if (fd >= 0)
 		close(fd);
 	if (ret < 0)
-		unlink(lock);
+		unlinkat(dirfd, lock, 0);
 	free(lock);
 	free(dir);
 	return ret;
@@ -141,12 +226,17 @@ done:
 
 int hrdex_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
-	return write_via_lock(path, data, len, mode, 1);
+	return write_via_lock(AT_FDCWD, path, data, len, mode, 1);
+}
+
+int hrdex_fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
+{
+	return write_via_lock(dirfd, name, data, len, mode, 1);
 }
 
 int hrdex_fs_replace(const char *path, const void *data, size_t len, mode_t mode)
 {
-	return write_via_lock(path, data, len, mode, 0);
+	return write_via_lock(AT_FDCWD, path, data, len, mode, 0);
 }
 
 int hrdex_fs_mkdirs(const char *path, mode_t mode)

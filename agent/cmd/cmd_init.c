@@ -45,7 +45,10 @@ static int build(const char *dir, const char *publisher, const char *name, const
 #define PATH(rel) (free(p), p = hrdex_path_join(dir, rel))
 	if (mkdir(dir, 0755) < 0)
 		return hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", dir);
-	if (!PATH("hrdex.conf") || hrdex_fs_write_atomic(p, "", 0, 0644) < 0 ||
+	/* hrdex.conf holds webhook secrets: 0600 (config.c keeps the mode
+	 * across edits); keys/ 0700 and the key 0600 (sign.c).  Modes only
+	 * lose bits to the umask, never gain them. */
+	if (!PATH("hrdex.conf") || hrdex_fs_write_atomic(p, "", 0, 0600) < 0 ||
 	    hrdex_config_set(p, "hrdex.publisher", publisher) < 0 ||
 	    (name && hrdex_config_set(p, "hrdex.name", name) < 0))
 		goto cleanup;
@@ -135,6 +138,10 @@ int cmd_init(int argc, char **argv, struct hrdex_global *g)
 			goto cleanup;
 		}
 	}
+	/* Nothing init makes is ever group- or world-writable, whatever the
+	 * umask (libgit2 makes repo.git 0777 less the umask): a writable
+	 * repo.git or allowed_signers would let any local account publish. */
+	umask(umask(022) | 022);
 	if (build(tmp, publisher, name, key_file, &line) < 0 ||
 	    (rename(tmp, dir) < 0 && hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", dir))) {
 		ret = cmd_fail();

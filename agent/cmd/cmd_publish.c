@@ -22,6 +22,8 @@ static const char publish_usage[] =
 	"this publisher's branch; if any is invalid, nothing is written (exit 65).\n"
 	"PATH is a file, a folder (every *.json below it) or - for standard input.\n"
 	"A folder NAME.files/ beside NAME.json holds that document's attachments.\n"
+	"Only regular files are read (a FIFO is refused, exit 65).  A link named\n"
+	"here is followed; links found in a folder or NAME.files/ are not.\n"
 	"A missing \"publisher\" is filled in; documents already published with the\n"
 	"same content are left alone, and a batch that changes nothing makes no commit.\n";
 

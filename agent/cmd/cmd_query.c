@@ -11,6 +11,7 @@
 #include "config.h"
 #include "date.h"
 #include "doc.h"
+#include "doctype.h"
 #include "fs.h"
 #include "error.h"
 #include "output.h"
@@ -113,9 +114,13 @@ static int filter_value(const char *name, char **s)
 
 	if (!strcmp(name, "--publisher") && !hrdex_publisher_valid(v))
 		return cmd_usage_error(NULL, "invalid --publisher '%s'", v);
-	if (!strcmp(name, "--type") && !hrdex_doc_type_valid(v))
-		return cmd_usage_error(NULL, "unknown --type '%s' (decision, recommendation, report, event, "
-					     "visit, practice, note)", v);
+	if (!strcmp(name, "--type") && !hrdex_doc_type_valid(v)) {
+		char types[256];
+
+		if (hrdex_doctype_list(types, sizeof(types)) < 0)
+			return cmd_fail();
+		return cmd_usage_error(NULL, "unknown --type '%s' (%s)", v, types);
+	}
 	if (!strcmp(name, "--country")) {
 		if (strlen(v) != 3)
 			return cmd_usage_error(NULL, "invalid --country '%s' (ISO 3166-1 alpha-3, e.g. KEN)", v);

@@ -114,7 +114,8 @@ int cmd_show(int argc, char **argv, struct hrdex_global *g)
 		return cmd_usage_error(usage, "show needs exactly one REF");
 	if (hrdex_ref_parse(&ref, argv[first]) < 0)
 		return cmd_fail();
-	hrdex_ref_path(path, sizeof(path), &ref);
+	if (hrdex_ref_path(path, sizeof(path), &ref) < 0)
+		return cmd_fail();
 	if (cmd_open(g, 0, &dir, &s) < 0)
 		goto fail;
 	c = hrdex_repo_tip(&tip, s->repo, ref.publisher);

@@ -21,7 +21,9 @@ static const char usage[] =
 	"\n"
 	"Check documents and change nothing.  PATH is a file, a folder (every\n"
 	"*.json below it) or - for standard input.  Each problem is printed as\n"
-	"FILE: /json/pointer: message.  Exit 0 when all are valid, 65 otherwise.\n";
+	"FILE: /json/pointer: message.  Exit 0 when all are valid, 65 otherwise.\n"
+	"Only regular files are read; a link named here is followed, links found\n"
+	"in a folder are not (as publish).\n";
 
 
 
@@ -95,7 +97,7 @@ static int validate_with_schema(const char *schema_file, char **inputs, size_t n
 		cJSON *doc = NULL;
 
 		hrdex_buf_clear(&text);
-		if (hrdex_fs_read(&text, inputs[i], (size_t)lim->document_bytes) < 0)
+		if (hrdex_batch_read(&text, inputs[i], (size_t)lim->document_bytes) < 0)
 			hrdex_problems_add(&p, "", "file", "%s", hrdex_error_message());
 		else if (hrdex_json_parse(&doc, text.ptr, text.len, &jo) < 0)
 			hrdex_problems_add(&p, "", "json", "%s", hrdex_error_message());

@@ -4,6 +4,7 @@
 #include "output.h"
 #include "buf.h"
 #include "date.h"
+#include "doctype.h"
 #include "error.h"
 #include "json.h"
 #include "text.h"
@@ -578,8 +579,8 @@ static int ics_row(struct hrdex_output *o, struct hrdex_buf *b, const struct hrd
 	int ret = -1;
 	long d0, d1;
 
-	if (strcmp(row->type, "event") && strcmp(row->type, "visit"))
-		return 0;   /* not on a calendar */
+	if (!hrdex_doctype_get(row->type) || !hrdex_doctype_get(row->type)->start[0])
+		return 0;   /* not on a calendar: its type has no interval */
 	if (!start || hrdex_date_to_days(&d0, start) < 0)
 		return 0;   /* no usable start */
 	doc = cJSON_Parse(row->json);

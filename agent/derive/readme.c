@@ -12,29 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const type_labels[HRDEX_NTYPES][2] = {
-	{ "Decision", "Decisions" }, { "Recommendation", "Recommendations" }, { "Report", "Reports" },
-	{ "Event", "Events" },       { "Visit", "Visits" },                   { "Practice", "Good practices" },
-	{ "Note", "Notes" },
-};
-
-int hrdex_type_index(const char *type)
-{
-	int i;
-
-	for (i = 0; type && hrdex_doc_types[i]; i++)
-		if (!strcmp(type, hrdex_doc_types[i]))
-			return i;
-	return -1;
-}
-
-const char *hrdex_type_label(const char *type, int plural)
-{
-	int i = hrdex_type_index(type);
-
-	return i < 0 ? type : type_labels[i][plural ? 1 : 0];
-}
-
 /* 1 when name ends in ".json" with something before it. */
 static int is_doc_name(const char *name)
 {
@@ -50,7 +27,7 @@ int hrdex_readme_count(size_t counts[HRDEX_NTYPES], git_repository *repo, const 
 	memset(counts, 0, HRDEX_NTYPES * sizeof(counts[0]));
 	for (i = 0; sub && i < git_tree_entrycount(sub); i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(sub, i);
-		int t = hrdex_type_index(git_tree_entry_name(e));
+		int t = hrdex_doctype_index(git_tree_entry_name(e));
 		git_tree *typetree = NULL;
 
 		if (t < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE)
@@ -82,7 +59,7 @@ int hrdex_readme_root(struct hrdex_buf *out, const struct hrdex_readme_publisher
 	if (hrdex_buf_puts(out, "| publisher |") < 0)
 		return -1;
 	for (t = 0; t < HRDEX_NTYPES; t++)
-		if (hrdex_buf_printf(out, " %s |", type_labels[t][1]) < 0)
+		if (hrdex_buf_printf(out, " %s |", hrdex_doctypes[t].plural) < 0)
 			return -1;
 	if (hrdex_buf_puts(out, " all | last update |\n| --- |") < 0)
 		return -1;
@@ -444,9 +421,9 @@ int hrdex_readme_publisher(struct hrdex_buf *out, git_repository *repo, const ch
 			     "from the publisher's signed branch; do not edit. [All publishers](../README.md)\n",
 			     total, total == 1 ? "" : "s", publisher) < 0)
 		goto cleanup;
-	/* Sections in the order of hrdex_doc_types, not of the tree. */
+	/* Sections in the order of hrdex_doctypes, not of the tree. */
 	for (t = 0; t < HRDEX_NTYPES; t++) {
-		const git_tree_entry *e = sub ? git_tree_entry_byname(sub, hrdex_doc_types[t]) : NULL;
+		const git_tree_entry *e = sub ? git_tree_entry_byname(sub, hrdex_doctypes[t].name) : NULL;
 		git_tree *tree = NULL;
 		int r;
 
@@ -454,10 +431,10 @@ int hrdex_readme_publisher(struct hrdex_buf *out, git_repository *repo, const ch
 			continue;
 		if (git_tree_lookup(&tree, repo, git_tree_entry_id(e)) < 0) {
 			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree '%s/%s'", publisher,
-					hrdex_doc_types[t]);
+					hrdex_doctypes[t].name);
 			goto cleanup;
 		}
-		r = readme_type(out, repo, hrdex_doc_types[t], tree, &o, hints);
+		r = readme_type(out, repo, hrdex_doctypes[t].name, tree, &o, hints);
 		git_tree_free(tree);
 		if (r < 0)
 			goto cleanup;

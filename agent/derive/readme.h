@@ -22,20 +22,13 @@
 #include <git2.h>
 
 #include "buf.h"
-
-#define HRDEX_NTYPES 7   /* entries of hrdex_doc_types */
-
-/* "decision" -> "Decision" or, plural, "Decisions"; the type itself when
- * unknown. */
-const char *hrdex_type_label(const char *type, int plural);
-/* Index of type in hrdex_doc_types, or -1. */
-int hrdex_type_index(const char *type);
+#include "doctype.h"
 
 /* One publisher as the root README lists it. */
 struct hrdex_readme_publisher {
 	const char *id;
 	const char *name;                /* display name; NULL shows the id */
-	size_t counts[HRDEX_NTYPES];     /* documents by type, hrdex_doc_types order */
+	size_t counts[HRDEX_NTYPES];     /* documents by type, hrdex_doctypes order */
 	int64_t updated;                 /* time of the tip commit, Unix seconds */
 };
 

@@ -454,7 +454,7 @@ int site_emit_doc(struct site *s, size_t i)
 	size_t a;
 	int r;
 
-	if (hrdex_fmt(path, sizeof(path), "%s/%s/%s.html", d->ref.publisher, d->ref.type, d->ref.id) < 0)
+	if (hrdex_ref_file(path, sizeof(path), &d->ref, ".html", NULL) < 0)
 		return -1;
 	doc_key(s, i, hex);
 	r = site_try_link(s, path, hex);
@@ -462,15 +462,11 @@ int site_emit_doc(struct site *s, size_t i)
 		return -1;
 	if (r == 0 && (render_doc(s, &s->page, i) < 0 || site_write_file(s, path, hex, s->page.ptr, s->page.len) < 0))
 		return -1;
-	if (hrdex_fmt(path, sizeof(path), "%s/%s/%s.json", d->ref.publisher, d->ref.type, d->ref.id) < 0)
-		return -1;
-	if (site_emit_blob(s, path, &d->blob) < 0)
+	if (hrdex_ref_path(path, sizeof(path), &d->ref) < 0 || site_emit_blob(s, path, &d->blob) < 0)
 		return -1;
 	for (a = 0; a < d->natts; a++) {
-		if (hrdex_fmt(path, sizeof(path), "%s/%s/%s.files/%s", d->ref.publisher, d->ref.type, d->ref.id,
-			 d->atts[a].file) < 0)
-			return -1;
-		if (site_emit_blob(s, path, &d->atts[a].blob) < 0)
+		if (hrdex_ref_file(path, sizeof(path), &d->ref, ".files", d->atts[a].file) < 0 ||
+		    site_emit_blob(s, path, &d->atts[a].blob) < 0)
 			return -1;
 	}
 	return 0;

@@ -27,6 +27,7 @@
 #include "site.h"
 #include "buf.h"
 #include "doc.h"
+#include "doctype.h"
 #include "json.h"
 
 #include <stdint.h>
@@ -51,7 +52,7 @@ struct sdoc {
 	const cJSON *title;        /* the title shown in lists; ->string is its language */
 	const char *date;          /* "" when none */
 	const char *start, *end;   /* events and visits: when they happen; else NULL */
-	int type;                  /* index in hrdex_doc_types */
+	int type;                  /* index in hrdex_doctypes */
 	struct att *atts;
 	size_t natts;
 	git_oid files_tree;        /* P/TYPE/ID.files, zero when none */

@@ -131,7 +131,7 @@ static int add_doc(struct site *s, size_t *alloc, const char *pub, int type, con
 	d = &s->docs[s->ndocs++];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->ref.publisher, sizeof(d->ref.publisher), "%s", pub); /* fits: a valid publisher id */
-	snprintf(d->ref.type, sizeof(d->ref.type), "%s", hrdex_doc_types[type]); /* fits: a type name from the table */
+	snprintf(d->ref.type, sizeof(d->ref.type), "%s", hrdex_doctypes[type].name); /* fits: a type name from the table */
 	memcpy(d->ref.id, idbuf, n + 1);
 	hrdex_ref_format(d->refstr, sizeof(d->refstr), &d->ref);
 	d->type = type;
@@ -160,7 +160,7 @@ static int collect(struct site *s, const git_tree *top)
 			return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", pub);
 		for (j = 0; j < git_tree_entrycount(ptree); j++) {
 			const git_tree_entry *te = git_tree_entry_byindex(ptree, j);
-			int type = hrdex_type_index(git_tree_entry_name(te));
+			int type = hrdex_doctype_index(git_tree_entry_name(te));
 			git_tree *ttree = NULL;
 
 			if (type < 0 || git_tree_entry_type(te) != GIT_OBJECT_TREE)
@@ -168,7 +168,7 @@ static int collect(struct site *s, const git_tree *top)
 			if (git_tree_lookup(&ttree, s->repo, git_tree_entry_id(te)) < 0) {
 				git_tree_free(ptree);
 				return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s/%s'", pub,
-						       hrdex_doc_types[type]);
+						       hrdex_doctypes[type].name);
 			}
 			for (k = 0; k < git_tree_entrycount(ttree); k++) {
 				const git_tree_entry *de = git_tree_entry_byindex(ttree, k);
@@ -241,15 +241,7 @@ static int load_docs(struct site *s)
 		d->date = site_str_member(d->json, "date");
 		if (!d->date)
 			d->date = "";
-		if (!strcmp(d->ref.type, "event")) {
-			d->start = site_str_member(d->json, "start");
-			d->end = site_str_member(d->json, "end");
-		} else if (!strcmp(d->ref.type, "visit")) {
-			const cJSON *dates = cJSON_GetObjectItemCaseSensitive(d->json, "dates");
-
-			d->start = site_str_member(dates, "start");
-			d->end = site_str_member(dates, "end");
-		}
+		hrdex_doctype_interval(d->json, d->ref.type, &d->start, &d->end);
 		/* Attachments: the files the document lists and main holds. */
 		list = cJSON_GetObjectItemCaseSensitive(d->json, "attachments");
 		if (git_oid_is_zero(&d->files_tree) || !cJSON_IsArray(list))

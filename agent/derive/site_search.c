@@ -49,7 +49,7 @@ int site_emit_search(struct site *s)
 		char url[HRDEX_REF_MAX + 16];
 		int first = 1;
 
-		if (hrdex_fmt(url, sizeof(url), "%s/%s/%s.html", d->ref.publisher, d->ref.type, d->ref.id) < 0)
+		if (hrdex_ref_file(url, sizeof(url), &d->ref, ".html", NULL) < 0)
 			goto cleanup;
 		hrdex_buf_clear(&x);
 		if (d->json &&

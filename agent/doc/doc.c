@@ -3,6 +3,7 @@
  */
 #include "doc.h"
 #include "config.h"
+#include "doctype.h"
 #include "error.h"
 #include "json.h"
 #include "schema.h"
@@ -11,18 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const hrdex_doc_types[] = {
-	"decision", "recommendation", "report", "event", "visit", "practice", "note", NULL,
-};
-
 int hrdex_doc_type_valid(const char *type)
 {
-	size_t i;
-
-	for (i = 0; hrdex_doc_types[i]; i++)
-		if (!strcmp(type, hrdex_doc_types[i]))
-			return 1;
-	return 0;
+	return hrdex_doctype_index(type) >= 0;
 }
 
 int hrdex_doc_id_valid(const char *id)
@@ -96,9 +88,20 @@ void hrdex_ref_format(char *out, size_t size, const struct hrdex_ref *r)
 	snprintf(out, size, "%s/%s/%s", r->publisher, r->type, r->id); /* fits: the parts are bounded (doc.h) and callers pass HRDEX_REF_MAX + 1 */
 }
 
-void hrdex_ref_path(char *out, size_t size, const struct hrdex_ref *r)
+int hrdex_ref_file(char *out, size_t size, const struct hrdex_ref *r, const char *suffix, const char *name)
 {
-	snprintf(out, size, "%s/%s/%s.json", r->publisher, r->type, r->id); /* fits: callers pass HRDEX_REF_MAX + 6 or more */
+	int n = snprintf(out, size, "%s/%s/%s%s%s%s", r->publisher, r->type, r->id, suffix, name ? "/" : "",
+			 name ? name : "");
+
+	if (n < 0 || (size_t)n >= size)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "path of '%s/%s/%s%s' too long", r->publisher, r->type,
+				       r->id, suffix);
+	return 0;
+}
+
+int hrdex_ref_path(char *out, size_t size, const struct hrdex_ref *r)
+{
+	return hrdex_ref_file(out, size, r, ".json", NULL);
 }
 
 void hrdex_doc_free(struct hrdex_doc *doc)
@@ -191,7 +194,8 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 	if (opts->expect_path) {
 		char path[HRDEX_REF_MAX + 8];
 
-		hrdex_ref_path(path, sizeof(path), &doc->ref);
+		if (hrdex_ref_path(path, sizeof(path), &doc->ref) < 0)
+			goto cleanup;
 		if (strcmp(path, opts->expect_path)) {
 			ret = hrdex_problems_add(problems, "/id", "path",
 						 "document '%s' is stored at '%s'", path, opts->expect_path);
@@ -211,18 +215,6 @@ cleanup:
 	return ret;
 }
 
-static const char *const country_fields[][2] = {
-	{ "countries", NULL },    /* every type (envelope) */
-	{ "addressee", NULL },    /* recommendation: the state addressed */
-	{ "country", NULL },      /* visit: the country visited */
-	{ "states", NULL },       /* decision: the states concerned */
-	{ "place", "country" },   /* event: where it is held */
-};
-static const char *const theme_fields[][2] = {
-	{ "themes", NULL },       /* every type (envelope) */
-	{ "groups", NULL },       /* recommendation: groups of rights-holders */
-};
-
 /* A country code as the schemas define it: three ASCII upper-case letters. */
 static int country_code(const char *s)
 {
@@ -231,16 +223,16 @@ static int country_code(const char *s)
 
 int hrdex_doc_concerns(const cJSON *doc, int themes, int (*cb)(const char *value, void *payload), void *payload)
 {
-	const char *const(*fields)[2] = themes ? theme_fields : country_fields;
-	size_t i, n = themes ? sizeof(theme_fields) / sizeof(theme_fields[0]) :
-			       sizeof(country_fields) / sizeof(country_fields[0]);
+	const struct hrdex_doctype *t =
+		hrdex_doctype_get(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "type")));
+	const char *const *field;
 	int r;
 
-	for (i = 0; i < n; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, fields[i][0]), *e;
+	if (!t)
+		return 0;
+	for (field = themes ? t->themes : t->countries; *field; field++) {
+		const cJSON *v = hrdex_doctype_field(doc, *field), *e;
 
-		if (fields[i][1])
-			v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, fields[i][1]) : NULL;
 		if (cJSON_IsString(v)) {
 			if ((themes || country_code(v->valuestring)) && (r = cb(v->valuestring, payload)) != 0)
 				return r;

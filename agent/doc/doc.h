@@ -25,8 +25,7 @@ struct hrdex_schemas;
 #define HRDEX_ID_MAX 128
 #define HRDEX_REF_MAX (HRDEX_PUBLISHER_MAX + HRDEX_TYPE_MAX + HRDEX_ID_MAX + 3)
 
-extern const char *const hrdex_doc_types[]; /* NULL-terminated */
-
+/* 1 when type names a row of the document-type table (doctype.h). */
 int hrdex_doc_type_valid(const char *type);
 /* [a-z0-9][a-z0-9._-]{0,127}, no "..". */
 int hrdex_doc_id_valid(const char *id);
@@ -42,9 +41,17 @@ int hrdex_ref_parse(struct hrdex_ref *out, const char *text);
 /* Parse a tree path "P/T/ID.json"; returns 0 and fills out, or -1 (no error set). */
 int hrdex_ref_from_path(struct hrdex_ref *out, const char *path);
 
-/* "P/T/ID" and "P/T/ID.json" into fixed buffers of HRDEX_REF_MAX + 6 bytes. */
+/* "P/T/ID" into a buffer of HRDEX_REF_MAX + 1 bytes or more. */
 void hrdex_ref_format(char *out, size_t size, const struct hrdex_ref *r);
-void hrdex_ref_path(char *out, size_t size, const struct hrdex_ref *r);
+/*
+ * The one builder of a document's paths: "P/T/ID" + suffix, then "/" name
+ * when name is not NULL: "P/T/ID.json", "P/T/ID.files", "P/T/ID.files/NAME"
+ * (the site adds ".html").  Returns -1 with an error when out is too small:
+ * a truncated path is never used as a different name.
+ */
+int hrdex_ref_file(char *out, size_t size, const struct hrdex_ref *r, const char *suffix, const char *name);
+/* hrdex_ref_file(out, size, r, ".json", NULL); HRDEX_REF_MAX + 6 bytes suffice. */
+int hrdex_ref_path(char *out, size_t size, const struct hrdex_ref *r);
 
 struct hrdex_doc {
 	cJSON *json;              /* owned */
@@ -72,13 +79,10 @@ void hrdex_doc_free(struct hrdex_doc *doc);
 /*
  * What a document concerns, one rule for the cache (doc_countries,
  * doc_themes, query --country/--theme) and the site's search: cb gets, in
- * order and repeats included, every string of its country fields
- * (countries, a recommendation's addressee, a visit's country, a
- * decision's states, an event's place.country; well-formed alpha-3 codes
- * only) or, with themes set, of its theme fields (themes, a
- * recommendation's groups).  A non-zero return of cb stops and is returned.
- * README.md ("Tables of cache.db") lists the fields; the cache's schema
- * version changes with them.
+ * order and repeats included, every string of the country fields its type's
+ * row lists (doctype.h; well-formed alpha-3 codes only) or, with themes set,
+ * of its theme fields.  A document of no known type concerns nothing.  A
+ * non-zero return of cb stops and is returned.
  */
 int hrdex_doc_concerns(const cJSON *doc, int themes, int (*cb)(const char *value, void *payload), void *payload);
 

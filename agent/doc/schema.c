@@ -21,6 +21,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include "schema.h"
+#include "doctype.h"
 #include "buf.h"
 #include "builtin.h"
 #include "error.h"
@@ -742,24 +743,9 @@ int hrdex_schemas_add_builtin(struct hrdex_schemas *s)
 
 const char *hrdex_schema_id_for_type(const char *type)
 {
-	static const char *const types[][2] = {
-		{ "decision", HRDEX_SCHEMA_BASE "decision.json" },
-		{ "recommendation", HRDEX_SCHEMA_BASE "recommendation.json" },
-		{ "report", HRDEX_SCHEMA_BASE "report.json" },
-		{ "event", HRDEX_SCHEMA_BASE "event.json" },
-		{ "visit", HRDEX_SCHEMA_BASE "visit.json" },
-		{ "practice", HRDEX_SCHEMA_BASE "practice.json" },
-		{ "note", HRDEX_SCHEMA_BASE "note.json" },
-	};
-	size_t i;
+	const struct hrdex_doctype *t = hrdex_doctype_get(type);
 
-	if (!type)
-		return NULL;
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		if (strcmp(type, types[i][0]) == 0)
-			return types[i][1];
-	}
-	return NULL;
+	return t ? t->schema : NULL;
 }
 
 /* ---- "$ref" targets ---- */

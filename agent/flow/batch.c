@@ -8,10 +8,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -102,16 +104,22 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* Entries of dir, sorted; caller frees. */
-static int list_dir(char ***out, size_t *n, const char *dir)
+/* Entries of the folder dirfd (dir in messages), not dotfiles, sorted;
+ * caller frees.  dirfd stays open. */
+static int list_dir(char ***out, size_t *n, int dirfd, const char *dir)
 {
-	DIR *d = opendir(dir);
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 
 	*out = NULL;
 	*n = 0;
-	if (!d)
-		return hrdex_error_errno(HRDEX_EX_NOINPUT, "cannot open '%s'", dir);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", dir);
+	}
+	rewinddir(d);
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
@@ -134,7 +142,13 @@ static void free_list(char **list, size_t n)
 	free(list);
 }
 
-static int walk(char ***out, size_t *n, const char *dir, int depth)
+/*
+ * Every *.json below the folder dirfd (dir in messages).  Links found here
+ * are not followed: a folder reached through one is not walked, and an
+ * entry named *.json that is a link (or a FIFO...) is listed, so that
+ * reading it (without following) reports it.
+ */
+static int walk(char ***out, size_t *n, int dirfd, const char *dir, int depth)
 {
 	char **names = NULL;
 	size_t count = 0, i;
@@ -142,7 +156,7 @@ static int walk(char ***out, size_t *n, const char *dir, int depth)
 
 	if (depth > 32)
 		return hrdex_error_set(HRDEX_EX_DATAERR, "'%s': folders nested too deep", dir);
-	if (list_dir(&names, &count, dir) < 0)
+	if (list_dir(&names, &count, dirfd, dir) < 0)
 		return -1;
 	for (i = 0; i < count; i++) {
 		char *path = hrdex_path_join(dir, names[i]);
@@ -153,9 +167,14 @@ static int walk(char ***out, size_t *n, const char *dir, int depth)
 			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 			goto cleanup;
 		}
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (!ends_with(names[i], ".files"))
-				r = walk(out, n, path, depth + 1);
+		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+			if (!ends_with(names[i], ".files")) {
+				int fd = hrdex_fs_open_dir(dirfd, names[i], path);
+
+				r = fd < 0 ? -1 : walk(out, n, fd, path, depth + 1);
+				if (fd >= 0)
+					close(fd);
+			}
 		} else if (ends_with(names[i], ".json")) {
 			r = push(out, n, path);
 		}
@@ -177,13 +196,33 @@ int hrdex_batch_collect(char ***out, size_t *n, char **paths, size_t npaths)
 	*n = 0;
 	for (i = 0; i < npaths; i++) {
 		struct stat st;
+		char *real = NULL;
+		int r;
 
-		if (strcmp(paths[i], "-") && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (walk(out, n, paths[i], 0) < 0)
-				goto fail;
-		} else if (push(out, n, paths[i]) < 0) {
+		/* A path the operator names is taken as meant: a link there is
+		 * followed, once, here, and its target read as a file found
+		 * below it would be (nothing further is followed). */
+		if (strcmp(paths[i], "-") && lstat(paths[i], &st) == 0 && S_ISLNK(st.st_mode) &&
+		    !(real = realpath(paths[i], NULL))) {
+			hrdex_error_errno(HRDEX_EX_NOINPUT, "cannot open '%s'", paths[i]);
 			goto fail;
 		}
+		if (strcmp(paths[i], "-") && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			int fd = open(paths[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			if (fd < 0) {
+				free(real);
+				hrdex_error_errno(HRDEX_EX_NOINPUT, "cannot open '%s'", paths[i]);
+				goto fail;
+			}
+			r = walk(out, n, fd, paths[i], 0);
+			close(fd);
+		} else {
+			r = push(out, n, real ? real : paths[i]);
+		}
+		free(real);
+		if (r < 0)
+			goto fail;
 	}
 	return 0;
 fail:
@@ -193,6 +232,11 @@ fail:
 	return -1;
 }
 
+int hrdex_batch_read(struct hrdex_buf *out, const char *input, size_t max)
+{
+	return strcmp(input, "-") ? hrdex_fs_read_nofollow(out, input, max) : hrdex_fs_read(out, input, max);
+}
+
 static void attachment_free(struct hrdex_attachment *a)
 {
 	free(a->name);
@@ -200,10 +244,13 @@ static void attachment_free(struct hrdex_attachment *a)
 	hrdex_buf_free(&a->data);
 }
 
-static int add_attachment(struct hrdex_batch_item *it, const char *path, int64_t max)
+/* Attach the file path: read from the folder dirfd (name in it, never
+ * following a link) or, dirfd < 0, as named by the operator (--attach). */
+static int add_attachment(struct hrdex_batch_item *it, int dirfd, const char *path, int64_t max)
 {
 	struct hrdex_attachment *more, *a;
 	const char *base = strrchr(path, '/');
+	int r;
 
 	base = base ? base + 1 : path;
 	if (!hrdex_attachment_name_valid(base))
@@ -221,10 +268,13 @@ static int add_attachment(struct hrdex_batch_item *it, const char *path, int64_t
 		attachment_free(a);
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	}
-	if (hrdex_fs_read(&a->data, path, (size_t)max) < 0) {
-		int r = hrdex_problems_add(&it->problems, "/attachments", "attachment", "%s",
-					   hrdex_error_message());
-
+	r = dirfd >= 0 ? hrdex_fs_read_at(&a->data, dirfd, base, path, (size_t)max)
+		       : hrdex_fs_read(&a->data, path, (size_t)max);
+	if (r < 0) {
+		r = hrdex_error_kind() == HRDEX_E_INTERNAL
+			    ? -1
+			    : hrdex_problems_add(&it->problems, "/attachments", "attachment", "%s",
+						 hrdex_error_message());
 		attachment_free(a);
 		return r;
 	}
@@ -232,6 +282,42 @@ static int add_attachment(struct hrdex_batch_item *it, const char *path, int64_t
 	crypto_hash_sha256(a->sha256, (const unsigned char *)a->data.ptr, a->data.len);
 	it->nattachments++;
 	return 0;
+}
+
+/*
+ * Attach the files of NAME.files/ beside the document: the folder is
+ * opened without following a link (a link, file or FIFO in its place is a
+ * problem), and so is each file in it (only regular files are attached).
+ */
+static int add_files_folder(struct hrdex_batch_item *it, const char *dir, int64_t max)
+{
+	char **names = NULL;
+	size_t count = 0, j;
+	int fd = hrdex_fs_open_dir(AT_FDCWD, dir, dir), ret = -1;
+
+	if (fd < 0) {
+		if (hrdex_error_kind() == HRDEX_E_NOTFOUND)
+			return 0; /* no attachments */
+		if (hrdex_error_kind() == HRDEX_E_INTERNAL)
+			return -1;
+		return hrdex_problems_add(&it->problems, "/attachments", "attachment", "%s",
+					  hrdex_error_message());
+	}
+	if (list_dir(&names, &count, fd, dir) < 0)
+		goto cleanup;
+	for (j = 0; j < count; j++) {
+		char *p = hrdex_path_join(dir, names[j]);
+		int r = p ? add_attachment(it, fd, p, max) : hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+
+		free(p);
+		if (r < 0)
+			goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	free_list(names, count);
+	close(fd);
+	return ret;
 }
 
 static void hex(char *out, const unsigned char *bin, size_t n)
@@ -328,7 +414,7 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 	int ret = -1;
 
 	/* Read one byte past the limit so the size problem names the real cause. */
-	if (hrdex_fs_read(&data, it->origin, max + 1) < 0) {
+	if (hrdex_batch_read(&data, it->origin, max + 1) < 0) {
 		if (hrdex_error_kind() == HRDEX_E_INTERNAL)
 			goto cleanup;
 		ret = hrdex_problems_add(&it->problems, "", "file", "%s", hrdex_error_message());
@@ -337,13 +423,12 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 	if (hrdex_doc_load(&it->doc, data.ptr, data.len, opts, &it->problems) < 0)
 		goto cleanup;
 	for (i = 0; i < nattach; i++)
-		if (add_attachment(it, attach[i], amax) < 0)
+		if (add_attachment(it, -1, attach[i], amax) < 0)
 			goto cleanup;
 	if (ends_with(it->origin, ".json")) {
 		size_t n = strlen(it->origin) - 5;
 		char *dir = malloc(n + 7);
-		char **names = NULL;
-		size_t count = 0, j;
+		int r;
 
 		if (!dir) {
 			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
@@ -351,25 +436,10 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 		}
 		memcpy(dir, it->origin, n);
 		memcpy(dir + n, ".files", 7);
-		if (hrdex_fs_is_dir(dir)) {
-			if (list_dir(&names, &count, dir) < 0) {
-				free(dir);
-				goto cleanup;
-			}
-			for (j = 0; j < count; j++) {
-				char *p = hrdex_path_join(dir, names[j]);
-				int r = p ? add_attachment(it, p, amax) : -1;
-
-				free(p);
-				if (r < 0) {
-					free_list(names, count);
-					free(dir);
-					goto cleanup;
-				}
-			}
-			free_list(names, count);
-		}
+		r = add_files_folder(it, dir, amax);
 		free(dir);
+		if (r < 0)
+			goto cleanup;
 	}
 	if (it->doc && reconcile_attachments(it) < 0)
 		goto cleanup;
@@ -482,7 +552,7 @@ int hrdex_batch_canonical(struct hrdex_buf *out, const struct hrdex_batch_item *
 
 	if (it->doc)
 		return hrdex_buf_put(out, it->doc->canonical.ptr, it->doc->canonical.len);
-	if (hrdex_fs_read(&data, it->origin, max) < 0 ||
+	if (hrdex_batch_read(&data, it->origin, max) < 0 ||
 	    hrdex_doc_load(&doc, data.ptr, data.len, opts, &problems) < 0)
 		goto cleanup;
 	if (!doc || git_odb_hash(&oid, doc->canonical.ptr, doc->canonical.len, GIT_OBJECT_BLOB) < 0 ||

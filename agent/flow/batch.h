@@ -51,13 +51,26 @@ struct hrdex_batch {
 					   * documents checked (readme.h) */
 };
 
-/* Expand paths (files, folders, "-") to a list of inputs; folders are walked
- * recursively in sorted order for *.json, skipping NAME.files/ folders. */
+/*
+ * Expand paths (files, folders, "-") to a list of inputs; folders are walked
+ * recursively in sorted order for *.json, skipping NAME.files/ folders.
+ * A path given that is a symbolic link is followed (the operator named it;
+ * the input is its target); links found inside folders are not: a folder
+ * reached through one is not walked, and a link named *.json is listed so
+ * that loading it reports it.
+ */
 int hrdex_batch_collect(char ***out, size_t *n, char **paths, size_t npaths);
+
+/* Read one input ("-" is standard input) as every command reads documents:
+ * a regular file, its last component never followed if it is a link
+ * (fs.h hrdex_fs_read_nofollow). */
+int hrdex_batch_read(struct hrdex_buf *out, const char *input, size_t max);
 
 /*
  * Read and check each input (doc.h), attach files (attach[] applies to the
- * single input given; NAME.files/ folders to their document), fill or check
+ * single input given, followed if links, as the operator named them;
+ * NAME.files/ folders to their document: the folder and the files in it are
+ * never followed if links, and anything but regular files is a problem), fill or check
  * attachments[], and flag duplicate refs.  Invalid items get problems; -1 is
  * only for failures of the run itself.
  */

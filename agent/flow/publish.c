@@ -145,12 +145,11 @@ static int stage_attachments(struct edits *e, git_repository *repo, git_tree *ol
 	size_t i;
 	int index = 0, ret = -1;
 
-	if (hrdex_fmt(dir, sizeof(dir), "%s/%s/%s.files", doc->ref.publisher, doc->ref.type, doc->ref.id) < 0)
-		goto cleanup;
+	if (hrdex_ref_file(dir, sizeof(dir), &doc->ref, ".files", NULL) < 0)
+		return -1;
 	for (i = 0; i < it->nattachments; i++) {
-		if (hrdex_fmt(full, sizeof(full), "%s/%s", dir, it->attachments[i].name) < 0)
-			return -1;
-		if (put_attachment(e, repo, old, full, &it->attachments[i], changed) < 0)
+		if (hrdex_ref_file(full, sizeof(full), &doc->ref, ".files", it->attachments[i].name) < 0 ||
+		    put_attachment(e, repo, old, full, &it->attachments[i], changed) < 0)
 			return -1;
 	}
 	cJSON_ArrayForEach(entry, list) {
@@ -160,9 +159,8 @@ static int stage_attachments(struct edits *e, git_repository *repo, git_tree *ol
 		for (i = 0; cJSON_IsString(name) && i < it->nattachments; i++)
 			given |= !strcmp(it->attachments[i].name, name->valuestring);
 		if (!given && cJSON_IsString(name)) {
-			if (hrdex_fmt(full, sizeof(full), "%s/%s", dir, name->valuestring) < 0)
-				return -1;
-			if (check_stored_attachment(repo, old, full, entry, index, it) < 0)
+			if (hrdex_ref_file(full, sizeof(full), &doc->ref, ".files", name->valuestring) < 0 ||
+			    check_stored_attachment(repo, old, full, entry, index, it) < 0)
 				return -1;
 		}
 		index++;
@@ -185,9 +183,8 @@ static int stage_attachments(struct edits *e, git_repository *repo, git_tree *ol
 			}
 			if (listed)
 				continue;
-			if (hrdex_fmt(full, sizeof(full), "%s/%s", dir, n) < 0)
-				goto cleanup;
-			if (edits_add(e, full, NULL, 1) < 0)
+			if (hrdex_ref_file(full, sizeof(full), &doc->ref, ".files", n) < 0 ||
+			    edits_add(e, full, NULL, 1) < 0)
 				goto cleanup;
 			*changed = 1;
 		}
@@ -337,7 +334,8 @@ static int stream_blob(struct hrdex_batch_item *it, const struct hrdex_buf *cano
 	char path[HRDEX_REF_MAX + 8];
 	git_oid have;
 
-	hrdex_ref_path(path, sizeof(path), &it->ref);
+	if (hrdex_ref_path(path, sizeof(path), &it->ref) < 0)
+		return -1;
 	/* parsed now: main's README need not read it again */
 	if (hrdex_readme_hints_add(ctx->hints, &it->oid, it->doc->json) < 0 ||
 	    stream_attachments(ctx, it) < 0)
@@ -451,7 +449,8 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 			hrdex_error_set(HRDEX_EX_SOFTWARE, "publishing an invalid batch");
 			goto cleanup;
 		}
-		hrdex_ref_path(path, sizeof(path), &it->ref);
+		if (hrdex_ref_path(path, sizeof(path), &it->ref) < 0)
+			goto cleanup;
 		had = tree_blob(&have, old, path) == 0;
 		if (!had || !git_oid_equal(&have, &it->oid)) {
 			changed = 1;
@@ -542,7 +541,8 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 				hrdex_error_set(HRDEX_EX_USAGE, "'%s' is given twice", ref);
 				goto cleanup;
 			}
-		hrdex_ref_path(path, sizeof(path), &refs[i]);
+		if (hrdex_ref_path(path, sizeof(path), &refs[i]) < 0)
+			goto cleanup;
 		if (tree_blob(&have, old, path) != 0) {
 			/* Retried after a withdraw killed before main, view/ and the
 			 * cache followed: they catch up even though this one fails. */
@@ -552,16 +552,15 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 		}
 		if (edits_add(&e, path, NULL, 1) < 0)
 			goto cleanup;
-		if (hrdex_fmt(path, sizeof(path), "%s/%s/%s.files", pub, refs[i].type, refs[i].id) < 0)
+		if (hrdex_ref_file(path, sizeof(path), &refs[i], ".files", NULL) < 0)
 			goto cleanup;
 		if (git_tree_entry_bypath(&files_entry, old, path) == 0 &&
 		    git_tree_entry_type(files_entry) == GIT_OBJECT_TREE &&
 		    git_tree_lookup(&files, s->repo, git_tree_entry_id(files_entry)) == 0) {
 			for (j = 0; j < git_tree_entrycount(files); j++) {
-				if (hrdex_fmt(full, sizeof(full), "%s/%s", path,
-					 git_tree_entry_name(git_tree_entry_byindex(files, j))) < 0)
-					goto cleanup;
-				if (edits_add(&e, full, NULL, 1) < 0)
+				if (hrdex_ref_file(full, sizeof(full), &refs[i], ".files",
+						   git_tree_entry_name(git_tree_entry_byindex(files, j))) < 0 ||
+				    edits_add(&e, full, NULL, 1) < 0)
 					goto cleanup;
 			}
 		}

@@ -3,7 +3,9 @@
  * (see outbox.h).
  *
  * One pass, under the agent-wide lock:
- *   1. recover: finish the moves an earlier pass recorded in .journal;
+ *   1. recover: remove the rejected/NAME.error.lock files a killed pass
+ *      left, finish the moves an earlier pass recorded in the journal,
+ *      STATE/outbox.journal;
  *   2. scan: complete files only (NAME.json, not dotfiles or "*.tmp", and at
  *      least outbox.settle seconds old, NAME.files/ included);
  *   3. load and check every file (batch.c); two files with the same ref: the
@@ -12,9 +14,9 @@
  *   4. write rejected/D.error for each invalid file;
  *   5. publish the valid files as one signed commit (none when nothing
  *      changed);
- *   6. write .journal, the list of moves (source, destination), atomically;
+ *   6. write the journal, the list of moves (source, destination), atomically;
  *   7. rename each file (and its NAME.files/) to done/ or rejected/;
- *   8. fsync the folders, remove .journal.
+ *   8. fsync the folders, remove the journal.
  *
  * Crash windows (kill -9 or power loss at any point):
  *   - before 5 lands: nothing changed but maybe a D.error; the next pass does
@@ -26,7 +28,7 @@
  *     and then they move.  (Only if someone else published a different
  *     version of the same ref in between would the outbox version win again.)
  *   - after 6, during 7: some files moved, some not.  The next pass first
- *     replays .journal: a move whose source is gone was done, the others are
+ *     replays the journal: a move whose source is gone was done, the others are
  *     done now, with the same destination names, so a document and its
  *     NAME.files/ never part.
  *   - after 7, before 8: the same replay finds every source gone.
@@ -35,21 +37,37 @@
  *
  * Destinations keep the name; when done/NAME.json is taken (the same name
  * dropped twice), "NAME~1.json", "NAME~2.json"... with NAME.files/ to match.
+ *
+ * The trust boundary: whoever writes outbox/ can make documents be
+ * published, nothing else.  So the journal lives in the state folder, which
+ * that account cannot write (an outbox/.journal left by an older version is
+ * ignored and removed, never replayed: anyone who could write outbox/ could
+ * have forged it), and every move it names is checked to be a plain name
+ * into outbox/, done/ or rejected/.  Every rename, scan and error file is
+ * relative to descriptors of those folders opened without following
+ * symbolic links, so a done/ replaced by a link to elsewhere is refused,
+ * not followed; a destination is never overwritten (RENAME_NOREPLACE).
+ * Files are read without following links and only when regular (batch.c,
+ * fs.c): a link, FIFO, socket or device named NAME.json or inside (or as)
+ * NAME.files is rejected with its NAME.error, never followed or waited on.
  */
 #include "outbox.h"
+#include "buf.h"
 #include "error.h"
 #include "fs.h"
 #include "log.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define JOURNAL ".journal"
+#define JOURNAL "outbox.journal"   /* in the state folder */
+#define OLD_JOURNAL ".journal"      /* in outbox/, by hrdex before the trust boundary */
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -86,41 +104,66 @@ static int name_ok(const char *name)
 	return 1;
 }
 
-/* 1 when path (and, for a folder, its entries) is older than the cutoff. */
-static int settled(const char *path, int64_t cutoff, int is_dir)
+/* 1 when name is a plain file name: no '/', not "." or "..", not empty, no
+ * control characters, not too long. */
+static int plain_name(const char *name)
+{
+	const unsigned char *p;
+
+	if (!name[0] || !strcmp(name, ".") || !strcmp(name, "..") || strlen(name) > 255)
+		return 0;
+	for (p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/')
+			return 0;
+	return 1;
+}
+
+/* 1 when name in dirfd (and, for a folder, its entries) is older than the
+ * cutoff.  Nothing is followed: a link's own time counts. */
+/* 1 when name exists in dirfd (as anything, a dangling link too). */
+static int present(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
+static int settled(int dirfd, const char *name, int64_t cutoff)
 {
 	struct stat st;
 	DIR *d;
 	struct dirent *e;
-	int ok = 1;
+	int fd, ok = 1;
 
-	if (lstat(path, &st) < 0)
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
 	if ((int64_t)st.st_mtime > cutoff)
 		return 0;
-	if (!is_dir)
+	if (!S_ISDIR(st.st_mode))
 		return 1;
-	d = opendir(path);
-	if (!d)
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return 0;
+	}
 	while (ok && (e = readdir(d))) {
-		char *p;
-
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		p = hrdex_path_join(path, e->d_name);
-		if (!p || lstat(p, &st) < 0 || (int64_t)st.st_mtime > cutoff)
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || (int64_t)st.st_mtime > cutoff)
 			ok = 0;
-		free(p);
 	}
 	closedir(d);
 	return ok;
 }
 
-int hrdex_outbox_scan(char ***names, size_t *n, size_t *more, const char *dir, int64_t now,
-		      int64_t settle, size_t max)
+/* The outbox's scan on an open folder (see hrdex_outbox_scan). */
+static int scan_fd(char ***names, size_t *n, size_t *more, int dirfd, const char *dir, int64_t now,
+		   int64_t settle, size_t max)
 {
-	DIR *d = opendir(dir);
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 	char **list = NULL;
 	size_t count = 0, alloc = 0;
@@ -128,27 +171,29 @@ int hrdex_outbox_scan(char ***names, size_t *n, size_t *more, const char *dir, i
 	*names = NULL;
 	*n = 0;
 	*more = 0;
-	if (!d)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", dir);
+	}
+	rewinddir(d);
 	while ((e = readdir(d))) {
-		struct stat st;
-		char *path, *files;
+		char *files;
 		size_t len = strlen(e->d_name);
 		int ready;
 
 		if (!ends_with(e->d_name, ".json") || len == 5 || !name_ok(e->d_name))
 			continue;
-		path = hrdex_path_join(dir, e->d_name);
-		files = path ? malloc(strlen(path) + 2) : NULL;
-		if (!files) {
-			free(path);
+		files = malloc(len + 2);
+		if (!files)
 			goto oom;
-		}
-		memcpy(files, path, strlen(path) - 5);
-		memcpy(files + strlen(path) - 5, ".files", 7);
-		ready = lstat(path, &st) == 0 && S_ISREG(st.st_mode) && settled(path, now - settle, 0) &&
-			(!hrdex_fs_exists(files) || (hrdex_fs_is_dir(files) && settled(files, now - settle, 1)));
-		free(path);
+		memcpy(files, e->d_name, len - 5);
+		memcpy(files + len - 5, ".files", 7);
+		/* Whatever NAME.json is (a link, a FIFO...) it is taken, and
+		 * batch.c rejects what is not a regular file. */
+		ready = settled(dirfd, e->d_name, now - settle) &&
+			(!present(dirfd, files) ||
+			 settled(dirfd, files, now - settle));
 		free(files);
 		if (!ready) {
 			(*more)++;
@@ -183,6 +228,21 @@ oom:
 	return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 }
 
+int hrdex_outbox_scan(char ***names, size_t *n, size_t *more, const char *dir, int64_t now,
+		      int64_t settle, size_t max)
+{
+	int fd = hrdex_fs_open_dir(AT_FDCWD, dir, dir), r;
+
+	*names = NULL;
+	*n = 0;
+	*more = 0;
+	if (fd < 0)
+		return -1;
+	r = scan_fd(names, n, more, fd, dir, now, settle, max);
+	close(fd);
+	return r;
+}
+
 size_t hrdex_outbox_pending(const struct hrdex_state *s)
 {
 	char *dir = hrdex_state_path(s, "outbox");
@@ -199,20 +259,21 @@ size_t hrdex_outbox_pending(const struct hrdex_state *s)
 	return n;
 }
 
-/* "DIR/NAME.EXT" taken on disk? */
-static int taken_on_disk(const char *dest, const char *name, const char *ext)
+/* "NAME.EXT" taken in the folder destfd? */
+static int taken_on_disk(int destfd, const char *name, const char *ext)
 {
 	char *p = NULL;
 	int r;
 
-	if (asprintf(&p, "%s/%s%s", dest, name, ext) < 0)
+	if (asprintf(&p, "%s%s", name, ext) < 0)
 		return 1;
-	r = hrdex_fs_exists(p);
+	r = present(destfd, p);
 	free(p);
 	return r;
 }
 
-int hrdex_outbox_free_name(char **out, const char *dest, const char *base, char **taken, size_t ntaken)
+int hrdex_outbox_free_name(char **out, int destfd, const char *dest, const char *base, char **taken,
+			   size_t ntaken)
 {
 	size_t len = strlen(base) + 24, i;
 	char *name = malloc(len);
@@ -230,13 +291,71 @@ int hrdex_outbox_free_name(char **out, const char *dest, const char *base, char 
 			snprintf(name, len, "%s", base); /* fits: as above */
 		for (i = 0; i < ntaken && !busy; i++)
 			busy = !strcmp(taken[i], name);
-		if (busy || taken_on_disk(dest, name, ".json") || taken_on_disk(dest, name, ".files"))
+		if (busy || taken_on_disk(destfd, name, ".json") || taken_on_disk(destfd, name, ".files"))
 			continue;
 		*out = name;
 		return 0;
 	}
 	free(name);
 	return hrdex_error_set(HRDEX_EX_CANTCREAT, "no free name for '%s' in '%s'", base, dest);
+}
+
+/* ---- the folders ---- */
+
+/* outbox/ and its done/ and rejected/, opened without following links:
+ * every rename and error file goes through these descriptors. */
+struct box {
+	const char *dir;
+	int out, done, rejected;
+};
+
+static void box_close(struct box *b)
+{
+	if (b->out >= 0)
+		close(b->out);
+	if (b->done >= 0)
+		close(b->done);
+	if (b->rejected >= 0)
+		close(b->rejected);
+	b->out = b->done = b->rejected = -1;
+}
+
+/* Open sub of outbox/, made when missing (the outbox account could remove
+ * it); a link or file in its place is refused, not followed. */
+static int open_sub(struct box *b, const char *sub)
+{
+	char path[4200];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", b->dir, sub) >= sizeof(path))
+		return hrdex_error_set(HRDEX_EX_IOERR, "'%s': path too long", b->dir);
+	if (mkdirat(b->out, sub, 0755) < 0 && errno != EEXIST)
+		return hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", path);
+	fd = hrdex_fs_open_dir(b->out, sub, path);
+	if (fd < 0 && hrdex_error_kind() != HRDEX_E_INTERNAL) {
+		char msg[4400];
+
+		hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
+		hrdex_error_set(HRDEX_EX_IOERR, "outbox: cannot move files into '%s': %s", path, msg);
+	}
+	return fd;
+}
+
+static int box_open(struct box *b, const char *dir)
+{
+	b->dir = dir;
+	b->done = b->rejected = -1;
+	b->out = hrdex_fs_open_dir(AT_FDCWD, dir, dir);
+	if (b->out < 0 || (b->done = open_sub(b, "done")) < 0 || (b->rejected = open_sub(b, "rejected")) < 0) {
+		box_close(b);
+		return -1;
+	}
+	return 0;
+}
+
+static int sub_fd(const struct box *b, const char *sub)
+{
+	return !strcmp(sub, "done") ? b->done : !strcmp(sub, "rejected") ? b->rejected : -1;
 }
 
 /* ---- the journal ---- */
@@ -284,66 +403,139 @@ static void moves_free(struct moves *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/*
+ * Split a journal destination "done/NAME" or "rejected/NAME" into its
+ * folder's descriptor and NAME; -1 for anything else (the journal is ours,
+ * but a move that could leave these folders is never made, whoever wrote it).
+ */
+static int dest_of(const struct box *b, const char *dst, const char **name)
+{
+	const char *slash = strchr(dst, '/');
+	char sub[16];
+
+	if (!slash || (size_t)(slash - dst) >= sizeof(sub))
+		return -1;
+	memcpy(sub, dst, (size_t)(slash - dst));
+	sub[slash - dst] = '\0';
+	*name = slash + 1;
+	return plain_name(*name) ? sub_fd(b, sub) : -1;
+}
+
+/* rename without replacing an existing destination: 1 when the destination
+ * exists (nothing moved), 0 when moved, -1 on error (errno). */
+static int move_noreplace(int from, const char *src, int to, const char *dst)
+{
+	if (renameat2(from, src, to, dst, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return 1;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A file system without RENAME_NOREPLACE: check, then rename (only
+	 * this agent writes done/ and rejected/). */
+	if (present(to, dst))
+		return 1;
+	return renameat(from, src, to, dst);
+}
+
 /* Do the moves (those whose source is gone were done before a crash). */
-static int moves_apply(const char *dir, const struct moves *m)
+static int moves_apply(const struct box *b, const struct moves *m)
 {
 	size_t i;
-	int ret = 0;
 
 	for (i = 0; i < m->count; i++) {
-		char *src = hrdex_path_join(dir, m->items[i].src);
-		char *dst = hrdex_path_join(dir, m->items[i].dst);
+		const char *src = m->items[i].src, *name = NULL;
+		int to = plain_name(src) ? dest_of(b, m->items[i].dst, &name) : -1, r;
 
-		if (!src || !dst) {
-			ret = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		} else if (!hrdex_fs_exists(src)) {
-			/* moved before a crash */
-		} else if (hrdex_fs_exists(dst)) {
+		if (to < 0) {
+			hrdex_log_error("outbox: journal move %zu is not from a plain name in '%s' to done/ or "
+					"rejected/; refused, nothing moved", i + 1, b->dir);
+			continue;
+		}
+		if (!present(b->out, src))
+			continue; /* moved before a crash */
+		r = move_noreplace(b->out, src, to, name);
+		if (r == 1) {
 			/* Never overwrite: leave the source, the next pass takes it
 			 * again (publishing it is idempotent) under a new name. */
-			hrdex_log_warn("outbox: '%s' exists; '%s' left for the next pass", m->items[i].dst,
-				       m->items[i].src);
-		} else if (rename(src, dst) < 0) {
-			ret = hrdex_error_errno(HRDEX_EX_IOERR, "cannot move '%s' to '%s'", src, dst);
+			hrdex_log_warn("outbox: '%s' exists; '%s' left for the next pass", m->items[i].dst, src);
+		} else if (r < 0) {
+			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot move '%s/%s' to '%s/%s'", b->dir, src,
+						 b->dir, m->items[i].dst);
 		}
-		free(src);
-		free(dst);
-		if (ret < 0)
-			return -1;
 	}
 	return 0;
 }
 
-static int sync_dirs(const char *dir)
+static void sync_dirs(const struct box *b)
 {
-	static const char *const subs[] = { "done", "rejected" };
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		char *p = hrdex_path_join(dir, subs[i]);
-
-		if (!p)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		hrdex_fs_sync_dir(p);
-		free(p);
-	}
-	return hrdex_fs_sync_dir(dir);
+	/* Some file systems refuse fsync on folders: best effort there. */
+	(void)fsync(b->done);
+	(void)fsync(b->rejected);
+	(void)fsync(b->out);
 }
 
-int hrdex_outbox_recover(const char *dir)
+/* An outbox/.journal of an older hrdex: never replayed (the outbox account
+ * could have written it), removed with a warning.  The files it names are
+ * still in outbox/ or already moved; those left are taken again by this
+ * pass, and publishing them again changes nothing. */
+static void drop_old_journal(const struct box *b)
+{
+	if (!present(b->out, OLD_JOURNAL))
+		return;
+	hrdex_log_warn("outbox: ignoring '%s/%s' (an older hrdex's, or forged: whoever writes outbox/ "
+		       "could write it); files it names are taken again", b->dir, OLD_JOURNAL);
+	if (unlinkat(b->out, OLD_JOURNAL, 0) < 0 && unlinkat(b->out, OLD_JOURNAL, AT_REMOVEDIR) < 0)
+		hrdex_log_warn("outbox: cannot remove '%s/%s': %s", b->dir, OLD_JOURNAL, strerror(errno));
+}
+
+/*
+ * A pass killed while writing a rejected/NAME.error leaves the ".lock" it
+ * writes through (fs.h), and the next write of that file fails on it
+ * (O_EXCL): the next pass exited 75 (crash harness seeds 654035988,
+ * 745872838).  Under the agent-wide lock no other pass is writing, so such a
+ * file is a leftover; state.c's sweep does not look into outbox/ (done/
+ * grows without bound, and the outbox account writes there), so the pass
+ * clears its own: only regular files named "*.error.lock" in rejected/,
+ * since a user's file may end in ".lock" too.  (The journal's own lock is in
+ * the state folder, which the sweep covers.)
+ */
+static void clear_stale_error_locks(const struct box *b)
+{
+	int fd = dup(b->rejected);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (!ends_with(e->d_name, ".error.lock") ||
+		    fstatat(b->rejected, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(b->rejected, e->d_name, 0) == 0)
+			hrdex_log_warn("removed stale lock file '%s/rejected/%s'", b->dir, e->d_name);
+	}
+	closedir(d);
+}
+
+/* Finish the moves recorded in journal (a path), if any, and remove it. */
+static int recover(const struct box *b, const char *journal)
 {
 	struct hrdex_buf text = HRDEX_BUF_INIT;
 	struct moves m = { 0 };
-	char *path = hrdex_path_join(dir, JOURNAL), *line, *next;
+	char *line, *next, *parent = NULL, *slash;
 	int ret = -1;
 
-	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-	if (!hrdex_fs_exists(path)) {
-		free(path);
+	drop_old_journal(b);
+	clear_stale_error_locks(b);
+	if (!hrdex_fs_exists(journal))
 		return 0;
-	}
-	if (hrdex_fs_read(&text, path, 64 << 20) < 0)
+	if (hrdex_fs_read(&text, journal, 64 << 20) < 0)
 		goto cleanup;
 	for (line = text.ptr; line && *line; line = next) {
 		char *tab, *nl = strchr(line, '\n');
@@ -359,37 +551,49 @@ int hrdex_outbox_recover(const char *dir)
 			goto cleanup;
 	}
 	hrdex_log_info("outbox: finishing %zu move%s of an interrupted pass", m.count, m.count == 1 ? "" : "s");
-	if (moves_apply(dir, &m) < 0 || sync_dirs(dir) < 0)
+	if (moves_apply(b, &m) < 0)
 		goto cleanup;
-	if (unlink(path) < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s'", path);
+	sync_dirs(b);
+	if (unlink(journal) < 0) {
+		hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s'", journal);
 		goto cleanup;
 	}
-	hrdex_fs_sync_dir(dir);
+	if ((parent = strdup(journal)) && (slash = strrchr(parent, '/'))) {
+		*slash = '\0';
+		hrdex_fs_sync_dir(slash == parent ? "/" : parent);
+	}
 	ret = 0;
 cleanup:
+	free(parent);
 	moves_free(&m);
 	hrdex_buf_free(&text);
-	free(path);
 	return ret;
 }
 
-static int journal_write(const char *dir, const struct moves *m)
+int hrdex_outbox_recover(const char *journal, const char *dir)
+{
+	struct box b;
+	int r;
+
+	if (box_open(&b, dir) < 0)
+		return -1;
+	r = recover(&b, journal);
+	box_close(&b);
+	return r;
+}
+
+static int journal_write(const char *journal, const struct moves *m)
 {
 	struct hrdex_buf b = HRDEX_BUF_INIT;
-	char *path = hrdex_path_join(dir, JOURNAL);
 	size_t i;
 	int ret = -1;
 
-	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	for (i = 0; i < m->count; i++)
 		if (hrdex_buf_printf(&b, "%s\t%s\n", m->items[i].src, m->items[i].dst) < 0)
 			goto cleanup;
-	ret = hrdex_fs_write_atomic(path, b.ptr ? b.ptr : "", b.len, 0644);
+	ret = hrdex_fs_write_atomic(journal, b.ptr ? b.ptr : "", b.len, 0600);
 cleanup:
 	hrdex_buf_free(&b);
-	free(path);
 	return ret;
 }
 
@@ -411,18 +615,22 @@ static char *base_of(const char *name)
 	return strndup(name, strlen(name) - 5);
 }
 
-/* Record the moves of file name (and its NAME.files/) to sub/D. */
-static int plan_move(struct moves *m, const char *dir, const char *sub, const char *name, char **taken,
+/* Record the moves of file name (and its NAME.files, whatever it is) to sub/D. */
+static int plan_move(struct moves *m, const struct box *b, const char *sub, const char *name, char **taken,
 		     size_t *ntaken, char **dest_base)
 {
-	char *base = base_of(name), *dest = hrdex_path_join(dir, sub), *free_name = NULL;
-	char *src = NULL, *dst = NULL, *files = NULL;
+	char *base = base_of(name), *free_name = NULL, dest[4200];
+	char *src = NULL, *dst = NULL;
 	int ret = -1;
 
 	*dest_base = NULL;
-	if (!base || !dest)
+	if (!base)
 		goto oom;
-	if (hrdex_outbox_free_name(&free_name, dest, base, taken, *ntaken) < 0)
+	if ((size_t)snprintf(dest, sizeof(dest), "%s/%s", b->dir, sub) >= sizeof(dest)) {
+		hrdex_error_set(HRDEX_EX_IOERR, "'%s': path too long", b->dir);
+		goto cleanup;
+	}
+	if (hrdex_outbox_free_name(&free_name, sub_fd(b, sub), dest, base, taken, *ntaken) < 0)
 		goto cleanup;
 	if (asprintf(&dst, "%s/%s.json", sub, free_name) < 0) {
 		dst = NULL;
@@ -436,10 +644,9 @@ static int plan_move(struct moves *m, const char *dir, const char *sub, const ch
 		src = NULL;
 		goto oom;
 	}
-	files = hrdex_path_join(dir, src);
-	if (!files)
-		goto oom;
-	if (hrdex_fs_is_dir(files)) {
+	/* A NAME.files that is a link or a file goes too: it was the reason
+	 * for the rejection, and nothing is left behind or lost. */
+	if (present(b->out, src)) {
 		if (asprintf(&dst, "%s/%s.files", sub, free_name) < 0) {
 			dst = NULL;
 			goto oom;
@@ -455,17 +662,15 @@ static int plan_move(struct moves *m, const char *dir, const char *sub, const ch
 oom:
 	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 cleanup:
-	free(files);
 	free(src);
 	free(dst);
 	free(free_name);
-	free(dest);
 	free(base);
 	return ret;
 }
 
 /* Write rejected/D.error: one line per problem, "NAME: POINTER: MESSAGE". */
-static int write_error(const char *dir, const char *dest_base, const char *name,
+static int write_error(const struct box *bx, const char *dest_base, const char *name,
 		       const struct hrdex_problems *p)
 {
 	struct hrdex_buf b = HRDEX_BUF_INIT;
@@ -473,7 +678,7 @@ static int write_error(const char *dir, const char *dest_base, const char *name,
 	size_t i;
 	int ret = -1;
 
-	if (asprintf(&path, "%s/rejected/%s.error", dir, dest_base) < 0)
+	if (asprintf(&path, "%s.error", dest_base) < 0)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 	for (i = 0; i < p->count; i++) {
 		int r = p->items[i].pointer[0]
@@ -485,7 +690,7 @@ static int write_error(const char *dir, const char *dest_base, const char *name,
 	}
 	if (!p->count && hrdex_buf_printf(&b, "%s: rejected\n", name) < 0)
 		goto cleanup;
-	ret = hrdex_fs_write_atomic(path, b.ptr, b.len, 0644);
+	ret = hrdex_fs_write_atomic_at(bx->rejected, path, b.ptr, b.len, 0644);
 cleanup:
 	hrdex_buf_free(&b);
 	free(path);
@@ -605,18 +810,22 @@ int hrdex_outbox_pass(struct hrdex_state *s, int64_t now, struct hrdex_outbox_re
 	struct hrdex_doc_opts dopts = { 0 };
 	struct hrdex_batch batch = { 0 };
 	struct moves m = { 0 };
+	struct box box = { NULL, -1, -1, -1 };
+	char *journal = hrdex_state_path(s, JOURNAL);
 	char *dir = hrdex_state_path(s, "outbox"), **names = NULL, **inputs = NULL, **taken = NULL;
 	enum fate *fate = NULL;
 	size_t n = 0, i, ntaken = 0;
 	int ret = -1;
 
 	memset(r, 0, sizeof(*r));
-	if (!dir)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-	if (hrdex_outbox_recover(dir) < 0)
+	if (!dir || !journal) {
+		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
-	if (hrdex_outbox_scan(&names, &n, &r->deferred, dir, now, s->config->outbox_settle,
-			      (size_t)s->config->outbox_batch) < 0)
+	}
+	if (box_open(&box, dir) < 0 || recover(&box, journal) < 0)
+		goto cleanup;
+	if (scan_fd(&names, &n, &r->deferred, box.out, dir, now, s->config->outbox_settle,
+		    (size_t)s->config->outbox_batch) < 0)
 		goto cleanup;
 	if (!n) {
 		ret = 0;
@@ -652,11 +861,11 @@ int hrdex_outbox_pass(struct hrdex_state *s, int64_t now, struct hrdex_outbox_re
 			r->deferred++;
 			continue;
 		}
-		if (plan_move(&m, dir, fate[i] == FATE_PUBLISH ? "done" : "rejected", names[i], taken,
+		if (plan_move(&m, &box, fate[i] == FATE_PUBLISH ? "done" : "rejected", names[i], taken,
 			      &ntaken, &dest_base) < 0)
 			goto cleanup;
 		if (fate[i] == FATE_REJECT) {
-			if (write_error(dir, dest_base, names[i], &batch.items[i].problems) < 0)
+			if (write_error(&box, dest_base, names[i], &batch.items[i].problems) < 0)
 				goto cleanup;
 			hrdex_log_warn("outbox: rejected '%s': %s%s%s", names[i],
 				       batch.items[i].problems.count ? batch.items[i].problems.items[0].pointer : "",
@@ -667,22 +876,17 @@ int hrdex_outbox_pass(struct hrdex_state *s, int64_t now, struct hrdex_outbox_re
 			r->published++;
 		}
 	}
-	if (journal_write(dir, &m) < 0)
+	if (journal_write(journal, &m) < 0)
 		goto cleanup;
 	crash_point("moves");
-	if (moves_apply(dir, &m) < 0 || sync_dirs(dir) < 0)
+	if (moves_apply(&box, &m) < 0)
 		goto cleanup;
-	{
-		char *path = hrdex_path_join(dir, JOURNAL);
-
-		if (!path || unlink(path) < 0) {
-			free(path);
-			hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s/%s'", dir, JOURNAL);
-			goto cleanup;
-		}
-		free(path);
+	sync_dirs(&box);
+	if (unlink(journal) < 0) {
+		hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s'", journal);
+		goto cleanup;
 	}
-	hrdex_fs_sync_dir(dir);
+	hrdex_fs_sync_dir(s->dir);
 	ret = 0;
 cleanup:
 	moves_free(&m);
@@ -695,6 +899,8 @@ cleanup:
 	free(inputs);
 	free(fate);
 	hrdex_outbox_names_free(names, n);
+	box_close(&box);
+	free(journal);
 	free(dir);
 	return ret;
 }

@@ -467,8 +467,10 @@ static int check_attachments(struct hrdex_accept *a, const char *docpath, const 
 			goto cleanup;
 		}
 		e = find_entry(&lt.t, name->valuestring, 0);
-		if ((r = hrdex_fmt(path, sizeof(path), "%s/%s", filespath, name->valuestring)) < 0)
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", filespath, name->valuestring) >= sizeof(path)) {
+			r = reject(a, "attachment", "'%s': /attachments/%zu has too long a name", docpath, i);
 			goto cleanup;
+		}
 		if (!e) {
 			r = reject(a, "attachment", "'%s' lists '%s', which is missing", docpath, path);
 			goto cleanup;
@@ -510,7 +512,8 @@ cleanup:
 static int check_document(struct hrdex_accept *a, const char *typepath, const struct hrdex_tree *t,
 			  const char *id)
 {
-	char name[HRDEX_ID_MAX + 8], docpath[512], filespath[512], pbuf[512];
+	char name[HRDEX_ID_MAX + 8], docpath[512], filespath[512], pbuf[512], refstr[HRDEX_REF_MAX + 1];
+	struct hrdex_ref ref;
 	const struct hrdex_tree_entry *json, *files;
 	struct hrdex_problems problems = HRDEX_PROBLEMS_INIT;
 	struct hrdex_doc_opts opts;
@@ -524,10 +527,11 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 	if (hrdex_fmt(name, sizeof(name), "%s.files", id) < 0)
 		return -1;
 	files = find_entry(t, name, 1);
-	if (hrdex_fmt(docpath, sizeof(docpath), "%s/%s.json", typepath, id) < 0)
-		return -1;
-	if (hrdex_fmt(filespath, sizeof(filespath), "%s/%s.files", typepath, id) < 0)
-		return -1;
+	/* typepath and id passed the tree grammar: they make a ref. */
+	if ((size_t)snprintf(refstr, sizeof(refstr), "%s/%s", typepath, id) >= sizeof(refstr) ||
+	    hrdex_ref_parse(&ref, refstr) < 0 || hrdex_ref_path(docpath, sizeof(docpath), &ref) < 0 ||
+	    hrdex_ref_file(filespath, sizeof(filespath), &ref, ".files", NULL) < 0)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot form the paths of '%s/%s'", typepath, id);
 	if (!json)
 		return files ? reject(a, "attachment", "'%s/' has no document '%s'", filespath, docpath) : 0;
 	r = check_object(a, &json->oid, GIT_OBJECT_BLOB, a->limits->document_bytes, "file", docpath, NULL);

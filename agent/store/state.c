@@ -51,8 +51,9 @@ static void clear_stale_locks(const char *dir, int depth)
 			continue;
 		/* Only repo.git's refs and the state files take locks; objects/,
 		 * view/, outbox/ and the site (site/ links into site.d/) may be
-		 * huge and hold none.  hooks/ is written by the service's delivery
-		 * threads, which do not hold the flock. */
+		 * huge and hold none (an outbox pass clears its own .journal.lock
+		 * and .error.lock files, outbox.c).  hooks/ is written by the
+		 * service's delivery threads, which do not hold the flock. */
 		if (!strcmp(e->d_name, "objects") || !strcmp(e->d_name, "view") ||
 		    !strcmp(e->d_name, "outbox") || !strcmp(e->d_name, "site") ||
 		    !strcmp(e->d_name, "site.d") || !strcmp(e->d_name, "hooks"))
@@ -280,19 +281,41 @@ int hrdex_state_check_publisher(const struct hrdex_state *s, const struct hrdex_
 	return ret;
 }
 
+/* stat() of path, told apart: 1 there, 0 missing, -1 this account may not
+ * look (an error is set naming what), so that a reader outside the
+ * agent's group hears "permission denied", not "no state directory". */
+static int state_entry(const char *path, const char *what)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		return 1;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	if (errno == EACCES)
+		return hrdex_error_set(HRDEX_EX_NOPERM, "cannot read %s '%s': permission denied", what, path);
+	return hrdex_error_errno(HRDEX_EX_IOERR, "cannot read %s '%s'", what, path);
+}
+
 int hrdex_state_check_dir(const char *dir)
 {
 	char *conf;
 	int have;
 
-	if (!hrdex_fs_exists(dir))
-		return hrdex_error_set(HRDEX_E_CONFIG, "no state directory '%s'; run 'hrdex init' or pass -C DIR",
+	have = state_entry(dir, "state directory");
+	if (have <= 0)
+		return have < 0 ? -1 :
+		       hrdex_error_set(HRDEX_EX_CONFIG, "no state directory '%s'; run 'hrdex init' or pass -C DIR",
 				       dir);
 	conf = hrdex_path_join(dir, "hrdex.conf");
 	if (!conf)
-		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
-	have = hrdex_fs_exists(conf);
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	have = state_entry(conf, "state directory");
 	free(conf);
+	if (have < 0) {
+		hrdex_error_set(HRDEX_EX_NOPERM, "cannot read state directory '%s': permission denied", dir);
+		return -1;
+	}
 	if (!have)
 		return hrdex_error_set(HRDEX_E_CONFIG, "'%s' is not an hrdex state directory (no hrdex.conf); "
 				       "run 'hrdex init' or pass -C DIR", dir);

@@ -19,6 +19,10 @@ static const char *const countries[] = { "KEN", "UGA", "HND", "CHE", "RWA", "FRA
 static const char *const words[] = { "rights", "defenders", "torture", "freedom", "expression", "assembly",
 				     "women", "children", "migrants", "detention", "elections", "justice" };
 
+/* A filter of one value, and none: --publisher X is a list of one. */
+#define ONE(v) ((struct hrdex_query_list){ (const char *const[]){ v }, 1 })
+static const struct hrdex_query_list none;
+
 static double now(void)
 {
 	struct timespec ts;
@@ -173,26 +177,26 @@ int main(int argc, char **argv)
 	memset(&q, 0, sizeof(q));
 	q.limit = 50;
 	time_query(c, "newest 50 (no filter, -date)", &q);
-	q.publisher = "iachr";
-	q.type = "decision";
+	q.publisher = ONE("iachr");
+	q.type = ONE("decision");
 	time_query(c, "--publisher iachr --type decision --limit 50", &q);
 	q.limit = 0;
 	time_query(c, "--publisher iachr --type decision (all)", &q);
-	q.publisher = NULL;
-	q.type = NULL;
-	q.country = "HND";
-	q.theme = "theme-2";
+	q.publisher = none;
+	q.type = none;
+	q.country = ONE("HND");
+	q.theme = ONE("theme-2");
 	time_query(c, "--country HND --theme theme-2 (all)", &q);
-	q.theme = NULL;
+	q.theme = none;
 	q.since = "2003-03-01";
 	q.until = "2003-03-31";
 	time_query(c, "--country HND --since/--until one month (all)", &q);
-	q.country = NULL;
+	q.country = none;
 	time_query(c, "--since/--until one month (all)", &q);
 	q.since = q.until = NULL;
-	q.links_to = "ohchr/report/d42";
+	q.links_to = ONE("ohchr/report/d42");
 	time_query(c, "--links-to ohchr/report/d42 (back-refs)", &q);
-	q.links_to = NULL;
+	q.links_to = none;
 	q.sort = HRDEX_SORT_RANK;
 	q.limit = 50;
 	q.text = "torture AND migrants";
@@ -210,7 +214,7 @@ int main(int argc, char **argv)
 	time_query(c, "--text 'droits 4242' (all)", &q);
 	q.text = NULL;
 	q.sort = HRDEX_SORT_DATE_DESC;
-	q.ref = "coe/note/d6";
+	q.ref = ONE("coe/note/d6");
 	time_query(c, "--ref coe/note/d6", &q);
 
 	hrdex_cache_close(c);

@@ -50,7 +50,7 @@ set_branch "$h" achpr "$(mkcommit "$h" "$t1" "$AK" "writes iachr's folder" "iach
 h=$(hostile symlink "$A")
 set_branch "$h" achpr "$(MODE=120000 mkcommit "$h" "$t1" "$AK" "a symlink" "achpr/decision/x.json=$T/link")"
 h=$(hostile dotgit "$A")
-cfg=$(printf '[core]\n\tfsmonitor = touch /tmp/pwned\n' | GIT_DIR=$h git hash-object -w --stdin)
+cfg=$(printf '[core]\n\tfsmonitor = touch %s/pwned\n' "$T" | GIT_DIR=$h git hash-object -w --stdin)
 cfgtree=$(printf '100644 blob %s\tconfig\n' "$cfg" | GIT_DIR=$h git mktree)
 tree=$(printf '40000 %s .GIT\n' "$cfgtree" | graft "$h" "$t1" achpr)
 set_branch "$h" achpr "$(commit_tree "$h" "$tree" "$t1" "$AK" ".GIT folder")"
@@ -95,7 +95,7 @@ jq -e '.rejections[] | select(.peer == "wrongkey" and .publisher == "achpr" and 
 	"$V/rejections.json" >/dev/null || fail "rejections.json lacks the wrong-key rejection"
 [ ! -e "$V/view/achpr/decision/x.json" ] && [ ! -e "$V/view/iachr/decision/x.json" ] &&
 	[ -z "$(find "$V/view" -iname '.git*')" ] || fail "a rejected file reached the view"
-[ ! -e /tmp/pwned ] || fail "pwned"
+[ ! -e "$T/pwned" ] || fail "pwned"
 for p in rewrite wrongkey unsigned otherpub symlink dotgit invalid mismatch oversize; do
 	GIT_DIR=$V/repo.git git cat-file -e "$(tip "$T/agents/$p" achpr)" 2>/dev/null &&
 		fail "objects from rejected peer '$p' reached repo.git"

@@ -42,8 +42,7 @@ EOF
 [ "$(id -u)" != 0 ] || [ -d /run/sshd ] || mkdir -p -m 755 /run/sshd
 "$SSHD" -D -e -f "$S/sshd_config" 2>"$S/log" &
 PIDS+=($!)
-for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || fail "sshd did not start: $(cat "$S/log")"
+wait_listening "$!" "$port" 20 || fail "sshd did not start on $port: $(cat "$S/log")"
 
 url="ssh://$(id -un)@127.0.0.1:$port$A/repo.git"
 note "an unknown host key is refused (libgit2 checks ~/.ssh/known_hosts)"

@@ -112,7 +112,7 @@ touch -d '1 minute ago' "$O/a-twice.json" "$O/b-twice.json"
 "$HRDEX" -C "$S" run --once 2>/dev/null
 [ -f "$O/done/b-twice.json" ] || fail "the second of a ref pair was not published"
 "$HRDEX" -C "$S" show ohchr/note/twice | jq -e '.title.en == "Second"' >/dev/null || fail "last written did not win"
-[ ! -e "$O/.journal" ] || fail "journal left behind"
+[ ! -e "$S/outbox.journal" ] && [ ! -e "$O/.journal" ] || fail "journal left behind"
 
 note "run --once says so when the outbox step itself fails, and the next pass recovers"
 mv "$O/done" "$T/done.saved" && echo "not a folder" >"$O/done"

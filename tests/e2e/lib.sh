@@ -46,28 +46,55 @@ free_port() {
 	fail "no free port"
 }
 
+# listening PID PORT : PID itself holds a listening TCP socket on PORT
+# (/proc/net/tcp, state 0A), so a test talks to its own server, never to
+# whatever else took a port that free_port found free a moment before.
+listening() {
+	local inode
+	for inode in $(awk -v p="$(printf ':%04X' "$2")" \
+		'substr($2, length($2) - 4) == p && $4 == "0A" { print $10 }' /proc/net/tcp); do
+		ls -l "/proc/$1/fd" 2>/dev/null | grep -qF "socket:[$inode]" && return 0
+	done
+	return 1
+}
+
+# wait_listening PID PORT SECONDS : wait until PID listens on PORT; 1 when
+# it exits first (the port was taken) or the time runs out.
+wait_listening() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		listening "$1" "$2" && return 0
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 # start_daemon DIR [VAR] : serve DIR's repositories with git daemon on a free
 # loopback port (--export-all: every repository below DIR), and put the port
 # in $VAR (default DAEMON_PORT).  Call it directly, never inside $(...): the
 # daemon's pid must reach PIDS in this shell so that cleanup stops it.  The
 # daemon binary is started itself, not through the `git` wrapper, which would
-# leave it running when the wrapper is killed.
+# leave it running when the wrapper is killed.  When another process took the
+# port first, another port is tried.
 start_daemon() {
 	# Locals get odd names: printf -v below must set the caller's variable.
-	local _sd_dir=$1 _sd_var=${2:-DAEMON_PORT} _sd_port
-	_sd_port=$(free_port)
-	"$(git --exec-path)/git-daemon" --reuseaddr --listen=127.0.0.1 --port="$_sd_port" \
-		--base-path="$_sd_dir" --export-all --informative-errors "$_sd_dir" \
-		>"$T/daemon-$_sd_port.log" 2>&1 &
-	PIDS+=($!)
-	for _ in $(seq 1 50); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$_sd_port") 2>/dev/null; then
+	local _sd_dir=$1 _sd_var=${2:-DAEMON_PORT} _sd_port _sd_pid _sd_try
+	for _sd_try in 1 2 3 4 5; do
+		_sd_port=$(free_port)
+		"$(git --exec-path)/git-daemon" --reuseaddr --listen=127.0.0.1 --port="$_sd_port" \
+			--base-path="$_sd_dir" --export-all --informative-errors "$_sd_dir" \
+			>"$T/daemon-$_sd_port.log" 2>&1 &
+		_sd_pid=$!
+		PIDS+=("$_sd_pid")
+		# 20 s: a loaded machine may be slow to start it
+		if wait_listening "$_sd_pid" "$_sd_port" 20; then
 			printf -v "$_sd_var" '%s' "$_sd_port"
 			return 0
 		fi
-		sleep 0.1
+		kill "$_sd_pid" 2>/dev/null || true
 	done
-	fail "git daemon did not start on $_sd_port"
+	fail "git daemon did not start: $(tail -n3 "$T/daemon-$_sd_port.log")"
 }
 
 # The time that starts every log line outside journald (log.h), as a

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "doc.h"
+#include "doctype.h"
 #include "error.h"
 #include "limits.h"
 #include "schema.h"
@@ -140,6 +141,56 @@ static void test_unknown_type_uses_envelope(void **state)
 	hrdex_problems_free(&p);
 }
 
+static int add_value(const char *v, void *payload)
+{
+	return hrdex_buf_printf(payload, "%s ", v) < 0;
+}
+
+/* The table drives what a document concerns, its interval and its paths. */
+static void test_doctype_table(void **state)
+{
+	struct hrdex_buf b = HRDEX_BUF_INIT;
+	struct hrdex_ref r;
+	char small[16], path[HRDEX_REF_MAX + 64], list[256];
+	const char *start, *end;
+	cJSON *rec = cJSON_Parse("{\"type\": \"recommendation\", \"countries\": [\"KEN\", \"x\"], "
+				 "\"addressee\": \"HND\", \"country\": \"MEX\", \"groups\": [\"women\"], "
+				 "\"themes\": [\"hrd\"]}");
+	cJSON *ev = cJSON_Parse("{\"type\": \"event\", \"date\": \"2016-01-01\", \"start\": \"2016-02-01\", "
+				"\"place\": {\"country\": \"GMB\"}}");
+
+	(void)state;
+	assert_int_equal(hrdex_doc_concerns(rec, 0, add_value, &b), 0);
+	assert_string_equal(b.ptr, "KEN HND ");   /* a recommendation has no "country" field */
+	hrdex_buf_clear(&b);
+	assert_int_equal(hrdex_doc_concerns(rec, 1, add_value, &b), 0);
+	assert_string_equal(b.ptr, "hrd women ");
+	hrdex_buf_clear(&b);
+	assert_int_equal(hrdex_doc_concerns(ev, 0, add_value, &b), 0);
+	assert_string_equal(b.ptr, "GMB ");
+	assert_int_equal(hrdex_doctype_interval(ev, "event", &start, &end), 1);
+	assert_string_equal(start, "2016-02-01");
+	assert_string_equal(end, "2016-02-01");
+	assert_int_equal(hrdex_doctype_interval(rec, "recommendation", &start, &end), 0);
+	assert_null(start);
+	assert_string_equal(hrdex_type_label("practice", 1), "Good practices");
+	assert_string_equal(hrdex_type_label("nope", 0), "nope");
+	assert_int_equal(hrdex_doctype_list(list, sizeof(list)), 0);
+	assert_string_equal(list, "decision, recommendation, report, event, visit, practice, note");
+	assert_int_equal(hrdex_ref_parse(&r, "achpr/visit/kenya-2016"), 0);
+	assert_int_equal(hrdex_ref_file(path, sizeof(path), &r, ".files", "a.pdf"), 0);
+	assert_string_equal(path, "achpr/visit/kenya-2016.files/a.pdf");
+	assert_int_equal(hrdex_ref_path(path, sizeof(path), &r), 0);
+	assert_string_equal(path, "achpr/visit/kenya-2016.json");
+	/* too small: an error, never a shorter name */
+	assert_int_equal(hrdex_ref_file(small, sizeof(small), &r, ".files", "a.pdf"), -1);
+	assert_non_null(strstr(hrdex_error_message(), "too long"));
+	hrdex_error_clear();
+	cJSON_Delete(rec);
+	cJSON_Delete(ev);
+	hrdex_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_fill_and_canonical),
 		cmocka_unit_test(test_envelope_problems),
 		cmocka_unit_test(test_unknown_type_uses_envelope),
+		cmocka_unit_test(test_doctype_table),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

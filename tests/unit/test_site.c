@@ -15,6 +15,7 @@
 #include <git2.h>
 #include <sodium.h>
 
+#include "cache.h"
 #include "config.h"
 #include "error.h"
 #include "fs.h"
@@ -388,6 +389,70 @@ static void test_site_build(void **state)
 	assert_true(hrdex_fs_exists(target));
 }
 
+static int keep_refs(const struct hrdex_query_row *row, void *payload)
+{
+	struct hrdex_buf *b = payload;
+
+	return hrdex_buf_printf(b, "%s %s %s\n", row->ref, row->start ? row->start : "-",
+				row->end ? row->end : "-") < 0;
+}
+
+/* A visit given by dates.from/to (what visits had before start/end): the
+ * cache (query) and the site read one interval from it, and both put it
+ * after a visit starting earlier although its own date is older. */
+static void test_interval_same_in_query_and_site(void **state)
+{
+	struct fixture *f = *state;
+	struct hrdex_site_opts o = { 0 };
+	struct hrdex_site_stats st;
+	struct hrdex_query q = { 0 };
+	struct hrdex_cache *c = NULL;
+	struct hrdex_buf rows = HRDEX_BUF_INIT;
+	struct hrdex_buf page = HRDEX_BUF_INIT;
+	char out[300], path[512];
+	const char *early, *late;
+	int64_t changed = 0;
+
+	put(f, "achpr", "achpr/visit/old.json",
+	    "{\"country\": \"KEN\", \"date\": \"2016-07-01\", \"dates\": {\"from\": \"2016-09-01\", \"to\": "
+	    "\"2016-09-10\"}, \"id\": \"old\", \"publisher\": \"achpr\", \"status\": \"completed\", "
+	    "\"title\": {\"en\": \"Visit by from-to\"}, \"type\": \"visit\"}\n");
+	put(f, "achpr", "achpr/visit/new.json",
+	    "{\"country\": \"UGA\", \"date\": \"2016-10-01\", \"dates\": {\"start\": \"2016-08-01\"}, "
+	    "\"id\": \"new\", \"publisher\": \"achpr\", \"status\": \"completed\", "
+	    "\"title\": {\"en\": \"Visit by start\"}, \"type\": \"visit\"}\n");
+	assert_int_equal(hrdex_repo_rebuild_main_named(NULL, f->repo, "m", &f->key, f->cfg), 0);
+
+	snprintf(path, sizeof(path), "%s/cache.db", f->dir);
+	assert_int_equal(hrdex_cache_open(&c, path, 0), 0);
+	assert_int_equal(hrdex_cache_update(c, f->repo, &changed), 0);
+	q.sort = HRDEX_SORT_DATE_ASC;
+	assert_int_equal(hrdex_cache_query(c, &q, keep_refs, &rows), 0);
+	assert_non_null(rows.ptr);
+	assert_string_equal(rows.ptr, "achpr/visit/new 2016-08-01 2016-08-01\n"
+				      "achpr/visit/old 2016-09-01 2016-09-10\n");
+	hrdex_cache_close(c);
+
+	snprintf(out, sizeof(out), "%s/site", f->dir);
+	o.out = out;
+	o.config = f->cfg;
+	o.now = 1451606400;
+	assert_int_equal(hrdex_site_build(f->repo, &o, &st), 0);
+	snprintf(path, sizeof(path), "%s/calendar.html", out);
+	assert_int_equal(hrdex_fs_read(&page, path, 1 << 24), 0);
+	early = strstr(page.ptr, "achpr/visit/new.html");
+	late = strstr(page.ptr, "achpr/visit/old.html");
+	assert_non_null(early);
+	assert_non_null(late);
+	assert_true(early < late);
+	assert_non_null(strstr(page.ptr, "<time datetime=\"2016-09-01\">2016-09-01</time> – "
+					 "<time datetime=\"2016-09-10\">2016-09-10</time>"));
+	snprintf(path, sizeof(path), "%s/achpr/visit.html", out);
+	assert_true(file_has(path, "<time datetime=\"2016-09-10\">"));
+	hrdex_buf_free(&page);
+	hrdex_buf_free(&rows);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +461,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readme_incremental_equals_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readme_hints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_build, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interval_same_in_query_and_site, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

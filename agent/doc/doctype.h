@@ -1,0 +1,62 @@
+/*
+ * doctype.h - the document types, one row each: everything that differs by
+ * type and is not in its schema.  The order of the table is the display
+ * order (README columns, site sections) and the index the rest of hrdex
+ * uses (hrdex_doctype_index).
+ *
+ * Adding a type is one row in doctype.c plus schemas/TYPE.json (embedded at
+ * build time).  Field paths are a member name or "object.member" (one level).
+ */
+#ifndef HRDEX_DOCTYPE_H
+#define HRDEX_DOCTYPE_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#define HRDEX_NTYPES 7   /* rows of hrdex_doctypes */
+
+struct hrdex_doctype {
+	const char *name;          /* "decision": the "type" member and the folder P/decision/ */
+	const char *schema;        /* its schema's id, HRDEX_SCHEMA_BASE "decision.json" */
+	const char *label;         /* "Decision", as READMEs and the site show one */
+	const char *plural;        /* "Decisions" */
+	/* Its interval [start, end] (on the calendar, ics, the "When" column):
+	 * the first of each list that is present; start[0] NULL when the type
+	 * has none (then only its "date"). */
+	const char *start[3];
+	const char *end[3];
+	/* Where it happens, a country code (calendar's "Where" column), or NULL. */
+	const char *where;
+	/* What it concerns (hrdex_doc_concerns): country fields, then theme or
+	 * group fields, each NULL-terminated.  README.md ("Tables of cache.db")
+	 * lists them; the cache's schema version changes with them. */
+	const char *countries[4];
+	const char *themes[4];
+};
+
+extern const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES];
+
+/* Index of type in hrdex_doctypes, or -1 (also for NULL). */
+int hrdex_doctype_index(const char *type);
+/* The row of type, or NULL when unknown. */
+const struct hrdex_doctype *hrdex_doctype_get(const char *type);
+/* "decision" -> "Decision" or, plural, "Decisions"; the type itself when unknown. */
+const char *hrdex_type_label(const char *type, int plural);
+
+/* The member at a field path ("start", "dates.start"), or NULL. */
+const cJSON *hrdex_doctype_field(const cJSON *doc, const char *path);
+
+/*
+ * The interval of doc of the given type, one rule for the cache, query and
+ * the site: *start and *end from the type's interval fields (the first
+ * present of each list); a missing end is the start and a missing start the
+ * end.  Returns 1 when the type has an interval and *start is set, else 0
+ * with both NULL.
+ */
+int hrdex_doctype_interval(const cJSON *doc, const char *type, const char **start, const char **end);
+
+/* "decision, recommendation, ..." into out; -1 with an error when too small. */
+int hrdex_doctype_list(char *out, size_t size);
+
+#endif
