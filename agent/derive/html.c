@@ -227,7 +227,7 @@ int hrdex_js_string(struct hrdex_buf *b, const char *s)
 		else if (p[i] == '\t')
 			rep = "\\t";
 		else if (p[i] < 0x20 || p[i] == '<' || p[i] == '>' || p[i] == '&' || p[i] == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u%04x", p[i]);
+			snprintf(esc, sizeof(esc), "\\u%04x", p[i]); /* fits: six characters */
 			rep = esc;
 		} else if (p[i] >= 0x80) {
 			len = hrdex_utf8_decode(p + i, n - i, &cp);
@@ -235,7 +235,7 @@ int hrdex_js_string(struct hrdex_buf *b, const char *s)
 				len = 1;
 				rep = "\\ufffd";
 			} else if (cp == 0x2028 || cp == 0x2029) {
-				snprintf(esc, sizeof(esc), "\\u%04x", cp);
+				snprintf(esc, sizeof(esc), "\\u%04x", cp); /* fits: six characters */
 				rep = esc;
 			}
 		}

@@ -4,6 +4,7 @@
  * signed and the attachments.  Its key covers all that the page shows.
  */
 #include "site_int.h"
+#include "buf.h"
 #include "error.h"
 #include "html.h"
 #include "readme.h"
@@ -437,7 +438,8 @@ static int render_doc(struct site *s, struct hrdex_buf *b, size_t i)
 		if (hrdex_buf_puts(b, "</tbody>\n</table>\n") < 0)
 			return -1;
 	}
-	snprintf(plain, sizeof(plain), "%s.json", d->ref.id);
+	if (hrdex_fmt(plain, sizeof(plain), "%s.json", d->ref.id) < 0)
+		return -1;
 	if (hrdex_buf_printf(b, "<h2 id=\"source\">Source</h2>\n<p><a href=\"%s\">%s</a>: the document as its "
 			     "publisher signed it (JSON). Its ref is <code>%s</code>.</p>\n</article>\n",
 			     plain, plain, d->refstr) < 0)

@@ -130,8 +130,8 @@ static int add_doc(struct site *s, size_t *alloc, const char *pub, int type, con
 	}
 	d = &s->docs[s->ndocs++];
 	memset(d, 0, sizeof(*d));
-	snprintf(d->ref.publisher, sizeof(d->ref.publisher), "%s", pub);
-	snprintf(d->ref.type, sizeof(d->ref.type), "%s", hrdex_doctypes[type].name);
+	snprintf(d->ref.publisher, sizeof(d->ref.publisher), "%s", pub); /* fits: a valid publisher id */
+	snprintf(d->ref.type, sizeof(d->ref.type), "%s", hrdex_doctypes[type].name); /* fits: a type name from the table */
 	memcpy(d->ref.id, idbuf, n + 1);
 	hrdex_ref_format(d->refstr, sizeof(d->refstr), &d->ref);
 	d->type = type;

@@ -272,14 +272,14 @@ static int add_attachment(struct hrdex_batch_item *it, int dirfd, const char *pa
 	r = dirfd >= 0 ? hrdex_fs_read_at(&a->data, dirfd, base, path, (size_t)max)
 		       : hrdex_fs_read(&a->data, path, (size_t)max);
 	if (r < 0) {
-		r = hrdex_error_code() == HRDEX_EX_SOFTWARE
+		r = hrdex_error_kind() == HRDEX_E_INTERNAL
 			    ? -1
 			    : hrdex_problems_add(&it->problems, "/attachments", "attachment", "%s",
 						 hrdex_error_message());
 		attachment_free(a);
 		return r;
 	}
-	snprintf(a->media_type, sizeof(a->media_type), "%s", hrdex_media_type(base));
+	snprintf(a->media_type, sizeof(a->media_type), "%s", hrdex_media_type(base)); /* fits: media types are short constants */
 	crypto_hash_sha256(a->sha256, (const unsigned char *)a->data.ptr, a->data.len);
 	it->nattachments++;
 	return 0;
@@ -297,9 +297,9 @@ static int add_files_folder(struct hrdex_batch_item *it, const char *dir, int64_
 	int fd = hrdex_fs_open_dir(AT_FDCWD, dir, dir), ret = -1;
 
 	if (fd < 0) {
-		if (hrdex_error_code() == HRDEX_EX_NOINPUT)
+		if (hrdex_error_kind() == HRDEX_E_NOTFOUND)
 			return 0; /* no attachments */
-		if (hrdex_error_code() == HRDEX_EX_SOFTWARE)
+		if (hrdex_error_kind() == HRDEX_E_INTERNAL)
 			return -1;
 		return hrdex_problems_add(&it->problems, "/attachments", "attachment", "%s",
 					  hrdex_error_message());
@@ -386,7 +386,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 		if (!cJSON_IsString(v) || strcmp(v->valuestring, sum)) {
 			char ptr[64];
 
-			snprintf(ptr, sizeof(ptr), "/attachments/%d/sha256", found);
+			snprintf(ptr, sizeof(ptr), "/attachments/%d/sha256", found); /* fits: an int */
 			if (hrdex_problems_add(&it->problems, ptr, "attachment",
 					       "does not match file '%s' (sha256 %s)", a->source, sum) < 0)
 				return -1;
@@ -395,7 +395,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 		if (!cJSON_IsNumber(v) || v->valuedouble != (double)a->data.len) {
 			char ptr[64];
 
-			snprintf(ptr, sizeof(ptr), "/attachments/%d/bytes", found);
+			snprintf(ptr, sizeof(ptr), "/attachments/%d/bytes", found); /* fits: an int */
 			if (hrdex_problems_add(&it->problems, ptr, "attachment",
 					       "does not match file '%s' (%zu bytes)", a->source,
 					       a->data.len) < 0)
@@ -416,7 +416,7 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 
 	/* Read one byte past the limit so the size problem names the real cause. */
 	if (hrdex_batch_read(&data, it->origin, max + 1) < 0) {
-		if (hrdex_error_code() == HRDEX_EX_SOFTWARE)
+		if (hrdex_error_kind() == HRDEX_E_INTERNAL)
 			goto cleanup;
 		ret = hrdex_problems_add(&it->problems, "", "file", "%s", hrdex_error_message());
 		goto cleanup;

@@ -12,6 +12,7 @@
  * reason given is the most telling one.
  */
 #include "accept.h"
+#include "buf.h"
 #include "config.h"
 #include "doc.h"
 #include "error.h"
@@ -155,7 +156,7 @@ int hrdex_tree_parse(struct hrdex_tree *out, const void *data, size_t len, size_
 				na = max;
 			e = realloc(out->e, na * sizeof(*e));
 			if (!e)
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			out->e = e;
 			alloc = na;
 		}
@@ -217,14 +218,14 @@ static int reject(struct hrdex_accept *a, const char *rule, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(a->rule, sizeof(a->rule), "%s", rule);
+	hrdex_fmt_cut(a->rule, sizeof(a->rule), "%s", rule);
 	if (a->in_commit) {
 		char hex[GIT_OID_HEXSZ + 1];
 
 		git_oid_tostr(hex, sizeof(hex), &a->commit);
-		snprintf(a->reason, sizeof(a->reason), "commit %.12s: %s", hex, msg);
+		hrdex_fmt_cut(a->reason, sizeof(a->reason), "commit %.12s: %s", hex, msg);
 	} else {
-		snprintf(a->reason, sizeof(a->reason), "%s", msg);
+		hrdex_fmt_cut(a->reason, sizeof(a->reason), "%s", msg);
 	}
 	return 1;
 }
@@ -236,7 +237,7 @@ static int record(struct hrdex_accept *a, const git_oid *id)
 		git_oid *more = realloc(a->objects, na * sizeof(*more));
 
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		a->objects = more;
 		a->aobjects = na;
 	}
@@ -387,11 +388,11 @@ static int idlist_add(struct idlist *l, const char *id)
 		void *more = realloc(l->ids, na * sizeof(*l->ids));
 
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		l->ids = more;
 		l->alloc = na;
 	}
-	snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%s", id);
+	snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%s", id); /* fits: entry_id() keeps ids within HRDEX_ID_MAX */
 	return 0;
 }
 
@@ -404,7 +405,7 @@ static const char *first_problem(const struct hrdex_problems *p, char *buf, size
 {
 	if (!p->count)
 		return "invalid document";
-	snprintf(buf, size, "%s%s%s%s", p->items[0].pointer[0] ? p->items[0].pointer : "",
+	hrdex_fmt_cut(buf, size, "%s%s%s%s", p->items[0].pointer[0] ? p->items[0].pointer : "",
 		 p->items[0].pointer[0] ? ": " : "", p->items[0].message,
 		 p->count > 1 ? " (and more)" : "");
 	return buf;
@@ -448,7 +449,7 @@ static int check_attachments(struct hrdex_accept *a, const char *docpath, const 
 			}
 	seen = calloc(count + 1, 1);
 	if (!seen) {
-		r = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		r = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	i = 0;
@@ -521,9 +522,11 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 	git_odb_object *blob = NULL;
 	int r;
 
-	snprintf(name, sizeof(name), "%s.json", id);
+	if (hrdex_fmt(name, sizeof(name), "%s.json", id) < 0)
+		return -1;
 	json = find_entry(t, name, 0);
-	snprintf(name, sizeof(name), "%s.files", id);
+	if (hrdex_fmt(name, sizeof(name), "%s.files", id) < 0)
+		return -1;
 	files = find_entry(t, name, 1);
 	/* typepath and id passed the tree grammar: they make a ref. */
 	if ((size_t)snprintf(refstr, sizeof(refstr), "%s/%s", typepath, id) >= sizeof(refstr) ||
@@ -609,7 +612,8 @@ static int check_tree(struct hrdex_accept *a, int depth, const char *path, const
 		r = check_grammar(a, depth, path, ne);
 		if (r)
 			goto cleanup;
-		snprintf(sub, sizeof(sub), "%s%s%.*s", path, depth ? "/" : "", (int)ne->len, ne->name);
+		if ((r = hrdex_fmt(sub, sizeof(sub), "%s%s%.*s", path, depth ? "/" : "", (int)ne->len, ne->name)) < 0)
+			goto cleanup;
 		if (ne->dir) {
 			r = check_tree(a, depth + 1, sub, same ? &same->oid : NULL, &ne->oid);
 		} else {
@@ -682,9 +686,9 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 	a->in_commit = 0;
 	a->ncommits = 0;
 	if (sodium_init() < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot initialise libsodium");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot initialise libsodium");
 	if (git_repository_odb(&a->odb, a->repo) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot open the object database");
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot open the object database");
 
 	/* 1. The new history, tip first: linear, complete, ending on a stop commit. */
 	git_oid_cpy(&cur, tip);
@@ -721,7 +725,7 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 			git_oid *more = realloc(chain, na * sizeof(*more));
 
 			if (!more) {
-				r = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				r = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 				goto cleanup;
 			}
 			chain = more;
