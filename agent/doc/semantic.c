@@ -233,7 +233,7 @@ static void in_order(struct ctx *c, const cJSON *list, const char *base, const c
 
 		if (d && prev && when_cmp(d, prev) == -1) {
 			snprintf(p, sizeof(p), "%s/%zu/date", base, i);
-			add(c, p, "'%s' is before the date of %s %zu ('%s'): %s", d, base, previ, prev, what);
+			add(c, p, "'%s' is before '%s' (%s/%zu/date): %s", d, prev, base, previ, what);
 		}
 		if (d) {
 			prev = d;
