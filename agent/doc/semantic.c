@@ -377,8 +377,9 @@ static void ref(struct ctx *c, const char *text, const char *pointer)
 	struct hrdex_ref r;
 	size_t n = strlen(text);
 
-	/* hrdex_ref_parse tolerates ".json", which a ref never carries */
-	if (hrdex_ref_parse(&r, text) == 0 && !(n > 5 && !strcmp(text + n - 5, ".json") && strlen(r.id) != n))
+	/* hrdex_ref_parse tolerates ".json" (a path given on the command
+	 * line); a ref in a document never carries it. */
+	if (!(n > 5 && !strcmp(text + n - 5, ".json")) && hrdex_ref_parse(&r, text) == 0)
 		return;
 	add(c, pointer, "'%s' is not a document ref PUBLISHER/TYPE/ID (a publisher id, one of the document types, "
 		     "an id)", text);

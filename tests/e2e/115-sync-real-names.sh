@@ -46,9 +46,15 @@ doc iachr report informe-2016 | jq --arg n "$old" --arg s "$sum" \
 	'.attachments = [{"name": $n, "media_type": "application/pdf", "bytes": 12, "sha256": $s}]' >"$T/old.json"
 commit_files "$A" "publish report/informe-2016" "iachr/report/informe-2016.json=$T/old.json" \
 	"iachr/report/informe-2016.files/$old=$T/old.pdf" >/dev/null
+git config -f "$V/hrdex.conf" site.enabled true
 sync_agent "$V" || fail "sync of the old-style commit failed"
 expect_tip "$V" iachr "$(tip "$A" iachr)" "old-style commit"
 [ "$(cat "$V/view/iachr/report/informe-2016.files/$old")" = "old informe" ] || fail "'$old' not in view/"
+note "the site links the file by its percent-encoded name"
+grep -qF 'href="informe-2016.files/Informe%20anual%202016%20%28ES%29.pdf" download="Informe anual 2016 (ES).pdf"' \
+	"$V/site/iachr/report/informe-2016.html" || fail "site link: $(grep -o 'href="informe-2016.files[^>]*' "$V/site/iachr/report/informe-2016.html")"
+[ "$(cat "$V/site/iachr/report/informe-2016.files/$old")" = "old informe" ] || fail "'$old' not on the site"
+git config -f "$V/hrdex.conf" site.enabled false
 
 note "unsafe names: publish refuses (65, nothing written), and so does the peer"
 before=$(tip "$A" iachr)
