@@ -60,6 +60,22 @@ int hrdex_html_textn(struct hrdex_buf *b, const char *s, size_t n)
 	return hrdex_buf_put(b, s + start, n - start);
 }
 
+int hrdex_url_segment(struct hrdex_buf *b, const char *s)
+{
+	static const char hexdigits[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+			    *p == '-' || *p == '.' || *p == '_' || *p == '~';
+		char enc[3] = { '%', hexdigits[*p >> 4], hexdigits[*p & 15] };
+
+		if (plain ? hrdex_buf_put(b, p, 1) < 0 : hrdex_buf_put(b, enc, 3) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int hrdex_html_text(struct hrdex_buf *b, const char *s)
 {
 	return hrdex_html_textn(b, s ? s : "", s ? strlen(s) : 0);

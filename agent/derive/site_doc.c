@@ -420,7 +420,7 @@ static int render_doc(struct site *s, struct hrdex_buf *b, size_t i)
 				return -1;
 			if (a) {
 				if (hrdex_buf_printf(b, "<a href=\"%s.files/", d->ref.id) < 0 ||
-				    hrdex_html_text(b, a->file) < 0 || hrdex_buf_puts(b, "\" download=\"") < 0 ||
+				    hrdex_url_segment(b, a->file) < 0 || hrdex_buf_puts(b, "\" download=\"") < 0 ||
 				    hrdex_html_text(b, a->name) < 0 || hrdex_buf_puts(b, "\">") < 0 ||
 				    hrdex_html_text(b, a->name) < 0 || hrdex_buf_puts(b, "</a>") < 0)
 					return -1;

@@ -5,6 +5,7 @@
  * page key includes, and lookups and orders over the documents.
  */
 #include "site_int.h"
+#include "name.h"
 #include "config.h"
 #include "error.h"
 #include "fs.h"
@@ -263,8 +264,8 @@ static int load_docs(struct site *s)
 				struct att *a;
 
 				/* Names are checked on acceptance; check again, they become paths. */
-				if (!fe || git_tree_entry_type(fe) != GIT_OBJECT_BLOB || !name[0] || name[0] == '.' ||
-				    strchr(name, '/') || strlen(name) > 128)
+				if (!fe || git_tree_entry_type(fe) != GIT_OBJECT_BLOB ||
+				    hrdex_name_safe(name, strlen(name)))
 					continue;
 				for (j = 0; j < d->natts; j++)
 					if (!strcasecmp(d->atts[j].name, name))

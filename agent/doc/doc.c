@@ -7,6 +7,7 @@
 #include "error.h"
 #include "json.h"
 #include "schema.h"
+#include "semantic.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,9 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 	if (!schema_id)
 		schema_id = HRDEX_SCHEMA_BASE "envelope.json";
 	if (hrdex_schema_validate(opts->schemas, schema_id, json, problems) < 0)
+		goto cleanup;
+	/* The checks no schema states (end before start, country codes...). */
+	if (hrdex_doc_semantic(json, problems, before) < 0)
 		goto cleanup;
 	publisher = string_member(json, "publisher");
 	if (opts->expect_publisher && publisher && strcmp(publisher, opts->expect_publisher) &&

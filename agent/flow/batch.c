@@ -2,6 +2,7 @@
  * batch.c - reading the documents and attachments of one run (see batch.h).
  */
 #include "batch.h"
+#include "name.h"
 #include "error.h"
 #include "fs.h"
 #include "json.h"
@@ -60,24 +61,6 @@ const char *hrdex_media_type(const char *name)
 			if (!strcasecmp(dot + 1, media_types[i].ext))
 				return media_types[i].type;
 	return "application/octet-stream";
-}
-
-int hrdex_attachment_name_valid(const char *name)
-{
-	size_t n = strlen(name), i;
-
-	if (n == 0 || n > 128 || name[0] == '.' || name[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':' || c == '*' ||
-		    c == '?' || c == '"' || c == '<' || c == '>' || c == '|')
-			return 0;
-	}
-	if (name[n - 1] == '.' || name[n - 1] == ' ')
-		return 0;
-	return hrdex_utf8_valid(name, n) == 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -250,13 +233,15 @@ static void attachment_free(struct hrdex_attachment *a)
 static int add_attachment(struct hrdex_batch_item *it, int dirfd, const char *path, int64_t max)
 {
 	struct hrdex_attachment *more, *a;
-	const char *base = strrchr(path, '/');
+	const char *base = strrchr(path, '/'), *why;
 	int r;
 
 	base = base ? base + 1 : path;
-	if (!hrdex_attachment_name_valid(base))
+	/* The rule every peer's acceptance applies to the tree (name.h). */
+	why = hrdex_name_safe(base, strlen(base));
+	if (why)
 		return hrdex_problems_add(&it->problems, "/attachments", "attachment",
-					  "'%s' is not a valid attachment name", base);
+					  "'%s' is not a valid attachment name: %s", base, why);
 	more = realloc(it->attachments, (it->nattachments + 1) * sizeof(*more));
 	if (!more)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");

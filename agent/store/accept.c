@@ -17,6 +17,7 @@
 #include "doc.h"
 #include "error.h"
 #include "json.h"
+#include "name.h"
 #include "signed_commit.h"
 #include "utf8.h"
 
@@ -33,57 +34,11 @@
 
 /* ---- names and order ---- */
 
-/* Code points HFS+ ignores when comparing names (git's is_hfs_dotgit list,
- * widened to the whole format-character blocks). */
-static int ignorable(unsigned cp)
-{
-	return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || cp == 0x00ad;
-}
-
+/* Every entry name of a branch's tree is a safe name (name.h): the rule
+ * publish applies to the attachments it is given. */
 const char *hrdex_tree_name_problem(const char *name, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)name;
-	char folded[NAME_MAX_BYTES + 1];
-	size_t i, k = 0, step;
-	unsigned cp;
-
-	if (len == 0)
-		return "empty name";
-	if (len > NAME_MAX_BYTES)
-		return "name longer than 255 bytes";
-	if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
-		return "'.' or '..' as a name";
-	for (i = 0; i < len; i += step) {
-		step = hrdex_utf8_decode(s + i, len - i, &cp);
-		if (!step)
-			return "invalid UTF-8 in name";
-		if (cp < 0x20 || cp == 0x7f)
-			return "control character in name";
-		if (cp == '/' || cp == '\\')
-			return "path separator in name";
-		if (ignorable(cp))
-			return "ignorable Unicode code point in name";
-		if (cp < 0x80 && k < sizeof(folded) - 1)
-			folded[k++] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
-	}
-	folded[k] = '\0';
-	/* NTFS drops trailing dots and spaces: ".git. . " is ".git" there. */
-	while (k > 0 && (folded[k - 1] == '.' || folded[k - 1] == ' '))
-		folded[--k] = '\0';
-	if (!strcmp(folded, ".git") || !strncmp(folded, ".git:", 5))
-		return "'.git' (in some spelling) as a name";
-	if (!strncmp(folded, "git~", 4))
-		return "NTFS short name of '.git' as a name";
-	if (s[0] == '.')
-		return "hidden name (leading '.')";
-	if (s[len - 1] == '.' || s[len - 1] == ' ')
-		return "trailing '.' or ' ' in name";
-	if (memchr(name, ':', len))
-		return "':' in name (NTFS stream)";
-	if (memchr(name, '~', len))
-		return "'~' in name (NTFS short name)";
-	return NULL;
+	return hrdex_name_safe(name, len);
 }
 
 int hrdex_tree_name_cmp(const char *a, size_t alen, int adir, const char *b, size_t blen, int bdir)
@@ -309,22 +264,6 @@ static const struct hrdex_tree_entry *find_entry(const struct hrdex_tree *t, con
 	return NULL;
 }
 
-static int attachment_name_valid(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n < 1 || n > 128)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-
-		if (!alnum && ((i == 0 || i == n - 1) || (c != '.' && c != '_' && c != '-')))
-			return 0;
-	}
-	return 1;
-}
-
 /* The id of a depth-2 entry ("x.json" or "x.files"), or 0 when the name is
  * not one of those with a valid id. */
 static int entry_id(char *id, size_t size, const struct hrdex_tree_entry *e)
@@ -366,9 +305,10 @@ static int check_grammar(struct hrdex_accept *a, int depth, const char *path, co
 			return 0;
 		return reject(a, "path", "'%s/%s' is neither ID.json (a file) nor ID.files (a folder)", path, name);
 	case 3:
-		if (!e->dir && attachment_name_valid(name, e->len))
+		/* The name itself passed hrdex_tree_name_problem already. */
+		if (!e->dir)
 			return 0;
-		return reject(a, "path", "'%s/%s' is not a valid attachment name", path, name);
+		return reject(a, "path", "'%s/%s' is a folder, not an attachment file", path, name);
 	default:
 		return reject(a, "path", "'%s/%s' is too deep", path, name);
 	}
@@ -411,6 +351,33 @@ static const char *first_problem(const struct hrdex_problems *p, char *buf, size
 	return buf;
 }
 
+static int names_clash(struct hrdex_accept *a, const struct hrdex_tree *t, const char *filespath)
+{
+	const char **names = calloc(t->n + 1, sizeof(*names));
+	size_t *lens = calloc(t->n + 1, sizeof(*lens)), i, x, y;
+	char nx[NAME_MAX_BYTES + 1], ny[NAME_MAX_BYTES + 1];
+	int r;
+
+	if (!names || !lens) {
+		free(names);
+		free(lens);
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	}
+	for (i = 0; i < t->n; i++) {
+		names[i] = t->e[i].name;
+		lens[i] = t->e[i].len;
+	}
+	r = hrdex_names_clash(names, lens, t->n, &x, &y);
+	free(names);
+	free(lens);
+	if (r <= 0)
+		return r;
+	snprintf(nx, sizeof(nx), "%.*s", (int)t->e[x].len, t->e[x].name);
+	snprintf(ny, sizeof(ny), "%.*s", (int)t->e[y].len, t->e[y].name);
+	return reject(a, "attachment", "'%s/': '%s' and '%s' differ only in case or Unicode normalisation",
+		      filespath, nx, ny);
+}
+
 /* The attachments of one document match its ID.files folder exactly. */
 static int check_attachments(struct hrdex_accept *a, const char *docpath, const cJSON *doc,
 			     const struct hrdex_tree_entry *files, const char *filespath)
@@ -418,7 +385,7 @@ static int check_attachments(struct hrdex_accept *a, const char *docpath, const 
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "attachments"), *item;
 	struct loaded_tree lt = { NULL, { NULL, 0 } };
 	char *seen = NULL;
-	size_t count = 0, i, j;
+	size_t count = 0, i;
 	int r = 0;
 
 	if (list && !cJSON_IsArray(list))
@@ -438,15 +405,11 @@ static int check_attachments(struct hrdex_accept *a, const char *docpath, const 
 			   lt.t.n, docpath, count);
 		goto cleanup;
 	}
-	/* A case-insensitive file system would merge "A.pdf" and "a.pdf" in view/. */
-	for (i = 0; i < lt.t.n; i++)
-		for (j = i + 1; j < lt.t.n; j++)
-			if (lt.t.e[i].len == lt.t.e[j].len &&
-			    !strncasecmp(lt.t.e[i].name, lt.t.e[j].name, lt.t.e[i].len)) {
-				r = reject(a, "attachment", "'%s/': '%.*s' and '%.*s' differ only in case", filespath,
-					   (int)lt.t.e[i].len, lt.t.e[i].name, (int)lt.t.e[j].len, lt.t.e[j].name);
-				goto cleanup;
-			}
+	/* A case-insensitive or normalising file system would merge "A.pdf"
+	 * and "a.pdf", or "é.pdf" in NFC and in NFD, in view/ or a clone. */
+	r = names_clash(a, &lt.t, filespath);
+	if (r)
+		goto cleanup;
 	seen = calloc(count + 1, 1);
 	if (!seen) {
 		r = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
