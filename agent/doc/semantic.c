@@ -4,6 +4,8 @@
 #include "semantic.h"
 #include "date.h"
 #include "doc.h"
+#include "doctype.h"
+#include "buf.h"
 #include "error.h"
 #include "name.h"
 
@@ -284,29 +286,46 @@ static void country(struct ctx *c, const char *code, const char *pointer)
 	add(c, pointer, "'%s' is not an ISO 3166-1 alpha-3 country code", code);
 }
 
+/* Every country field of the document's type, as the type table lists them
+ * (doctype.h: "countries", "addressee", "place.country"…), one list or one
+ * code each; the pointer is the field's path with '.' as '/'. */
 static void countries(struct ctx *c, const cJSON *doc)
 {
-	/* The country fields of every type, as doc.c's hrdex_doc_concerns lists them. */
-	static const char *const lists[] = { "countries", "states" };
-	static const char *const single[] = { "addressee", "country" };
-	const cJSON *e;
+	const struct hrdex_doctype *t = hrdex_doctype_get(str(doc, "type"));
+	const cJSON *v, *e;
 	size_t i, k;
-	char p[64];
+	char p[96];
 
-	for (i = 0; i < 2; i++) {
-		k = 0;
-		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, lists[i])) {
-			snprintf(p, sizeof(p), "/%s/%zu", lists[i], k++);
-			if (cJSON_IsString(e))
-				country(c, e->valuestring, p);
+	for (i = 0; t && i < sizeof(t->countries) / sizeof(t->countries[0]) && t->countries[i]; i++) {
+		const char *path = t->countries[i], *dot;
+		size_t n = 0;
+
+		p[0] = '\0';
+		for (v = doc; v && *path; path = dot ? dot + 1 : path + strlen(path)) {
+			char key[64];
+
+			dot = strchr(path, '.');
+			if (hrdex_fmt(key, sizeof(key), "%.*s", (int)(dot ? (size_t)(dot - path) : strlen(path)),
+				      path) < 0)
+				return; /* the table's own paths are short */
+			v = cJSON_GetObjectItemCaseSensitive(v, key);
+			if (hrdex_fmt(p + n, sizeof(p) - n, "/%s", key) < 0)
+				return;
+			n += strlen(p + n);
 		}
-		if (str(doc, single[i])) {
-			snprintf(p, sizeof(p), "/%s", single[i]);
-			country(c, str(doc, single[i]), p);
+		if (cJSON_IsString(v)) {
+			country(c, v->valuestring, p);
+			continue;
+		}
+		k = 0;
+		cJSON_ArrayForEach(e, v) {
+			char q[128];
+
+			snprintf(q, sizeof(q), "%s/%zu", p, k++); /* fits: p is at most 95 bytes */
+			if (cJSON_IsString(e))
+				country(c, e->valuestring, q);
 		}
 	}
-	if (str(cJSON_GetObjectItemCaseSensitive(doc, "place"), "country"))
-		country(c, str(cJSON_GetObjectItemCaseSensitive(doc, "place"), "country"), "/place/country");
 }
 
 /* ---- language tags ---- */
