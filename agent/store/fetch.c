@@ -492,7 +492,9 @@ static int child_bundle(struct hrdex_fetch *job, const struct hrdex_fetch_opts *
 		goto cleanup;
 	}
 	child_say(fd, "connected");
-	if (fstat(fileno(f), &sb) == 0 && sb.st_size > o->max_bytes) {
+	if (fstat(fileno(f), &sb) < 0)
+		sb.st_size = 0;
+	if (sb.st_size > o->max_bytes) {
 		child_say(fd, "error '%s' holds more than %lld bytes (limits.fetch)", job->url,
 			  (long long)o->max_bytes);
 		goto cleanup;
@@ -527,7 +529,7 @@ static int child_bundle(struct hrdex_fetch *job, const struct hrdex_fetch_opts *
 			child_say(fd, "error %s", hrdex_error_message());
 		goto cleanup;
 	}
-	child_say(fd, "bytes %lld", (long long)(download ? x.bytes : 0));
+	child_say(fd, "bytes %lld", (long long)(download ? (int64_t)sb.st_size : 0));
 	child_say(fd, "ok");
 	rc = 0;
 cleanup:
