@@ -16,7 +16,7 @@
 #include <cjson/cJSON.h>
 
 static const char sync_usage[] =
-	"usage: hrdex [-C DIR] sync [--json] [PEER...]\n"
+	"usage: hrdex [-C DIR] sync [--json] [PEER | FILE.bundle]...\n"
 	"\n"
 	"Fetch from every peer (or only the ones named), check each publisher branch\n"
 	"they offer against the acceptance rules, move the branches that pass, then\n"
@@ -27,6 +27,10 @@ static const char sync_usage[] =
 	"again, until allowed_signers, the limits or the hrdex binary change.  Each\n"
 	"event (a branch accepted or rejected, a peer that failed) is one log line\n"
 	"on stderr; stdout gets the summary.\n"
+	"\n"
+	"A PEER ending in .bundle is a git bundle file (see 'hrdex bundle'), read as\n"
+	"a peer named after the file (achpr.bundle: 'achpr') for this round: the same\n"
+	"child process, limits, quarantine and rules as a fetch.\n"
 	"\n"
 	"  --json   print a JSON summary: per peer, fetched/unreachable/error, and per\n"
 	"           branch, accepted (from, to), rejected (rule, reason, remembered),\n"
