@@ -4,6 +4,7 @@
 #include "bundle.h"
 #include "config.h"
 #include "error.h"
+#include "refs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,13 +29,11 @@ static int read_line(char *line, size_t size, FILE *f)
 	return 0;
 }
 
+/* An object id as git writes it (a NUL stops the check before the end). */
 static int hex_oid(git_oid *oid, const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < GIT_OID_HEXSZ; i++)
-		if (!s[i] || !strchr("0123456789abcdef", s[i]))
-			return -1;
+	if (!hrdex_oid_hex_valid(s))
+		return -1;
 	return git_oid_fromstrn(oid, s, GIT_OID_HEXSZ);
 }
 
