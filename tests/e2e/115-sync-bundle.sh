@@ -160,4 +160,17 @@ for p in wrongkey rewrite dotgit; do
 done
 [ ! -e "$T/pwned" ] && [ -z "$(find "$V/view" -iname '.git*')" ] || fail "a .git entry reached the view"
 GIT_DIR=$V/repo.git git fsck --no-dangling 2>&1 || fail "V's repository is not consistent"
+
+note "a bundle larger than limits.fetch is refused like a fetch that sends too much"
+head -c 1500000 /dev/urandom >"$T/big.pdf"
+hpublish "$A" report big "$T/big.pdf"
+"$HRDEX" -C "$A" bundle create "$C/achpr.bundle" >/dev/null || fail "the big bundle"
+git config -f "$W/hrdex.conf" limits.fetch 1m
+expect_exit 69 sync_agent "$W" "$C/achpr.bundle"
+grep -q "achpr.bundle' holds more than 1048576 bytes (limits.fetch)" "$T/last-sync.err" ||
+	fail "limits.fetch: $(cat "$T/last-sync.err")"
+expect_tip "$W" achpr none "a bundle over limits.fetch"
+git config -f "$W/hrdex.conf" limits.fetch 1g
+sync_agent "$W" "$C/achpr.bundle" || fail "the same bundle within limits.fetch"
+expect_tip "$W" achpr "$(tip "$A" achpr)" "the full bundle within limits.fetch"
 echo ok
