@@ -230,7 +230,7 @@ int cmd_withdraw(int argc, char **argv, struct hrdex_global *g)
 			return cmd_fail();
 		}
 	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&s, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY) < 0 ||
+	if (!dir || hrdex_state_open(&s, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 ||
 	    hrdex_withdraw(s, refs, n, message, &res) < 0) {
 		ret = cmd_fail();
 		goto cleanup;

@@ -2,6 +2,7 @@
  * publish.c - one signed commit per batch; withdrawal (see publish.h).
  */
 #include "publish.h"
+#include "accept.h"
 #include "readme.h"
 #include "refresh.h"
 #include "error.h"
@@ -387,6 +388,35 @@ cleanup:
 }
 
 
+/*
+ * An agent never writes what its peers would refuse (DESIGN.md, "Two
+ * levels of rules"): the new commit goes through the very check sync
+ * applies to a peer's copy of a branch (accept.h) before our ref moves;
+ * only trust is left aside, since a peer trusts us or fetches nothing.
+ */
+static int self_accept(void *ctx, const git_oid *commit, const git_oid *parent)
+{
+	struct hrdex_state *s = ctx;
+	struct hrdex_accept a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.repo = s->repo;
+	a.publisher = s->config->publisher;
+	a.signers = s->signers;
+	a.schemas = s->schemas;
+	a.limits = &s->config->limits;
+	a.stop = parent;
+	a.nstop = parent ? 1 : 0;
+	a.current = parent;
+	r = hrdex_accept_check(&a, commit);
+	hrdex_accept_release(&a);
+	if (r == 1)
+		return hrdex_error_set(HRDEX_EX_DATAERR, "peers would refuse this commit (%s): %s; nothing written",
+				       a.rule, a.reason);
+	return r;
+}
+
 static int commit_edits(struct hrdex_state *s, git_tree *old, struct edits *e, const char *message,
 			struct hrdex_publish_result *res)
 {
@@ -396,7 +426,10 @@ static int commit_edits(struct hrdex_state *s, git_tree *old, struct edits *e, c
 		return -1;
 	if (old && git_oid_equal(&tree, git_tree_id(old)))
 		return 0;
-	if (hrdex_repo_commit(&res->commit, s->repo, s->config->publisher, &tree, message, &s->key) < 0)
+	if (!s->schemas)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "publishing without the schemas loaded");
+	if (hrdex_repo_commit_checked(&res->commit, s->repo, s->config->publisher, &tree, message, &s->key,
+				      self_accept, s) < 0)
 		return -1;
 	res->committed = 1;
 	return 0;
