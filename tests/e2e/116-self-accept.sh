@@ -94,4 +94,13 @@ rm "$T/many/m17.json"
 sync_agent "$B" 2>/dev/null || fail "second sync failed"
 expect_tip "$B" ohchr "$(tip "$C" ohchr)" "B did not accept C's 16"
 
+note "the outbox too: the 17th decision is rejected with the reason, the branch stays"
+before=$(tip "$C" ohchr)
+doc ohchr decision many-17 >"$C/outbox/m17.json"
+touch -d '1 minute ago' "$C/outbox/m17.json"
+"$HRDEX" -C "$C" run --once 2>"$T/log" || true
+[ -f "$C/outbox/rejected/m17.json" ] || fail "m17.json not rejected: $(ls -R "$C/outbox"; cat "$T/log")"
+grep -q "peers would refuse" "$C/outbox/rejected/m17.error" || fail "m17.error: $(cat "$C/outbox/rejected/m17.error")"
+expect_tip "$C" ohchr "$before" "the outbox moved the ref over the limit"
+
 echo "self-accept: ok"
