@@ -2,6 +2,7 @@
  * cmd_peer.c - `hrdex peer add|list|remove`: the peers in hrdex.conf.
  */
 #include "cmd.h"
+#include "refresh.h"
 #include "config.h"
 #include "error.h"
 #include "state.h"
@@ -33,7 +34,7 @@ static int open_state(struct hrdex_state **st, struct hrdex_global *g, unsigned 
 
 	if (!dir)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-	r = hrdex_state_open(st, dir, flags);
+	r = hrdex_refresh_open(st, dir, flags, "peer");
 	free(dir);
 	return r;
 }

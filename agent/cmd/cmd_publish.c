@@ -4,6 +4,7 @@
  */
 #include "batch.h"
 #include "cmd.h"
+#include "refresh.h"
 #include "error.h"
 #include "json.h"
 #include "log.h"
@@ -144,7 +145,7 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g)
 		goto cleanup;
 	}
 	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&s, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0) {
+	if (!dir || hrdex_refresh_open(&s, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS, "publish") < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}
@@ -231,7 +232,7 @@ int cmd_withdraw(int argc, char **argv, struct hrdex_global *g)
 			return cmd_fail();
 		}
 	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&s, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 ||
+	if (!dir || hrdex_refresh_open(&s, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS, "withdraw") < 0 ||
 	    hrdex_withdraw(s, refs, n, message, &res) < 0) {
 		ret = cmd_fail();
 		goto cleanup;

@@ -3,6 +3,7 @@
  */
 #include "cache.h"
 #include "cmd.h"
+#include "refresh.h"
 #include "error.h"
 #include "state.h"
 
@@ -41,7 +42,7 @@ int cmd_reindex(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
-	if (hrdex_state_open(&s, dir, HRDEX_STATE_LOCK) < 0) {
+	if (hrdex_refresh_open(&s, dir, HRDEX_STATE_LOCK, "reindex") < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}

@@ -2,6 +2,7 @@
  * cmd_sync.c - `hrdex sync [PEER...]`: one round with the peers.
  */
 #include "cmd.h"
+#include "refresh.h"
 #include "error.h"
 #include "log.h"
 #include "state.h"
@@ -171,7 +172,7 @@ int cmd_sync(int argc, char **argv, struct hrdex_global *g)
 	}
 	memset(&rep, 0, sizeof(rep));
 	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&st, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 ||
+	if (!dir || hrdex_refresh_open(&st, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS, "sync") < 0 ||
 	    hrdex_sync_run(&rep, st, names, n, HRDEX_SYNC_PUSH) < 0) {
 		ret = dir ? cmd_fail() : HRDEX_EX_SOFTWARE;
 		goto cleanup;

@@ -346,8 +346,8 @@ int cmd_trust(int argc, char **argv, struct hrdex_global *g)
 	if (strcmp(sub, "list") && !hrdex_publisher_valid(pos[0]))
 		return cmd_usage_error(NULL, "'%s' is not a valid publisher id", pos[0]);
 	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&s, dir, strcmp(sub, "list") ? HRDEX_STATE_LOCK | HRDEX_STATE_KEY |
-							    HRDEX_STATE_SCHEMAS : 0) < 0)
+	if (!dir || hrdex_refresh_open(&s, dir, strcmp(sub, "list") ? HRDEX_STATE_LOCK | HRDEX_STATE_KEY |
+							    HRDEX_STATE_SCHEMAS : 0, "trust") < 0)
 		goto fail;
 	if (!strcmp(sub, "list")) {
 		ret = trust_list(s, json);
