@@ -17,7 +17,7 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: hrdex validate [--schema FILE] [--json] PATH...\n"
+	"usage: hrdex [-C DIR] validate [--schema FILE] [--json] PATH...\n"
 	"\n"
 	"Check documents and change nothing.  PATH is a file, a folder (every\n"
 	"*.json below it) or - for standard input.  Each problem is printed as\n"

@@ -75,5 +75,5 @@ done
 note "usage errors are 64"
 expect_exit 64 "$HRDEX" validate 2>/dev/null
 expect_exit 64 "$HRDEX" validate --bogus x 2>/dev/null
-"$HRDEX" validate --help | grep -q "usage: hrdex validate" || fail "no --help"
+"$HRDEX" validate --help | grep -q "usage: hrdex \[-C DIR\] validate" || fail "no --help"
 echo "validate: ok"
