@@ -3,6 +3,7 @@
  */
 #include "publish.h"
 #include "accept.h"
+#include "buf.h"
 #include "readme.h"
 #include "refresh.h"
 #include "error.h"
@@ -114,7 +115,7 @@ static int check_stored_attachment(git_repository *repo, git_tree *old, const ch
 	git_blob *blob = NULL;
 	git_oid id;
 
-	snprintf(ptr, sizeof(ptr), "/attachments/%d", index);
+	snprintf(ptr, sizeof(ptr), "/attachments/%d", index); /* fits: an int */
 	if (tree_blob(&id, old, path) != 0 || git_blob_lookup(&blob, repo, &id) < 0)
 		return hrdex_problems_add(&it->problems, ptr, "attachment",
 					  "'%s' is listed but neither given nor already published",
@@ -428,7 +429,7 @@ static int self_accept(void *ctx, const git_oid *commit, const git_oid *parent)
 		sc->refused = 1;
 		memcpy(sc->rule, a.rule, sizeof(sc->rule));
 		memmove(sc->reason, why, strlen(why) + 1);
-		return hrdex_error_set(HRDEX_EX_DATAERR, "peers would refuse this commit (%s): %s; nothing written",
+		return hrdex_error_set(HRDEX_E_INVALID, "peers would refuse this commit (%s): %s; nothing written",
 				       sc->rule, sc->reason);
 	}
 	return r;
@@ -444,7 +445,7 @@ static int commit_edits(struct hrdex_state *s, git_tree *old, struct edits *e, c
 	if (old && git_oid_equal(&tree, git_tree_id(old)))
 		return 0;
 	if (!s->schemas)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "publishing without the schemas loaded");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "publishing without the schemas loaded");
 	sc->s = s;
 	if (hrdex_repo_commit_checked(&res->commit, s->repo, s->config->publisher, &tree, message, &s->key,
 				      self_accept, sc) < 0)
@@ -552,9 +553,9 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	hrdex_log_debug("publish: stored %zu new blob%s in %.0f ms", nneed, nneed == 1 ? "" : "s",
 			hrdex_log_ms() - t0);
 	t0 = hrdex_log_ms();
-	snprintf(summary, sizeof(summary), "+%zu ~%zu", res->added, res->changed);
+	hrdex_fmt_cut(summary, sizeof(summary), "+%zu ~%zu", res->added, res->changed);
 	if (!message) {
-		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s", pub, summary);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "publish: %s %s", pub, summary);
 		message = auto_msg;
 	}
 	if (e.count && commit_edits(s, old, &e, message, res, &sc) < 0) {
@@ -564,7 +565,7 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	}
 	hrdex_log_debug("publish: tree and signed commit in %.0f ms", hrdex_log_ms() - t0);
 	if (res->committed) {
-		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
 		rf.message = auto_msg;
 		rf.hints = b->hints;
 	} else {
@@ -650,12 +651,12 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 		res->removed++;
 	}
 	if (!message) {
-		snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s -%zu", pub, n);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "withdraw: %s -%zu", pub, n);
 		message = auto_msg;
 	}
 	if (commit_edits(s, old, &e, message, res, &sc) < 0)
 		goto cleanup;
-	snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
+	hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
 	rf.message = auto_msg;
 	hrdex_refresh(s, &rf);
 	ret = 0;

@@ -197,7 +197,7 @@ void hrdex_refresh_catch_up(struct hrdex_state *s, const char *who)
 	    hrdex_key_load(&s->key, path) == 0)
 		s->have_key = loaded = 1;
 	free(path);
-	if (snprintf(msg, sizeof(msg), "%s: catch up after an interrupted run", who) >= (int)sizeof(msg))
+	if (!who || snprintf(msg, sizeof(msg), "%s: catch up after an interrupted run", who) >= (int)sizeof(msg))
 		snprintf(msg, sizeof(msg), "catch up after an interrupted run");
 	rf.message = msg;
 	rf.flags = HRDEX_REFRESH_CATCH_UP;

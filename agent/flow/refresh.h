@@ -63,12 +63,12 @@ int hrdex_refresh(struct hrdex_state *s, struct hrdex_refresh *r);
  * that moved without main, view/, the cache and the site (a run killed
  * between its ref move and its refresh, or a ref moved by stock git) brings
  * them up now (HRDEX_REFRESH_CATCH_UP; cheap when nothing lags; failures
- * are logged).  who names the command in main's message.
+ * are logged).  who (may be NULL) names the command in main's message.
  */
 void hrdex_refresh_catch_up(struct hrdex_state *s, const char *who);
 
 /* hrdex_state_open(), then, when flags take the lock, the catch-up above:
- * what commands that change anything open the state with. */
+ * what commands open the state with (cmd.h, cmd_open). */
 int hrdex_refresh_open(struct hrdex_state **out, const char *dir, unsigned flags, const char *who);
 
 #endif

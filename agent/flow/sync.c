@@ -2,6 +2,7 @@
  * sync.c - one sync round: fetch, check, accept, rebuild (see sync.h).
  */
 #include "sync.h"
+#include "buf.h"
 #include "accept.h"
 #include "cache.h"
 #include "error.h"
@@ -135,11 +136,12 @@ static int refusal_add(struct refusals *r, const char *publisher, const git_oid 
 	}
 	x = &r->items[r->n++];
 	memset(x, 0, sizeof(*x));
-	snprintf(x->publisher, sizeof(x->publisher), "%s", publisher);
+	if (hrdex_fmt(x->publisher, sizeof(x->publisher), "%s", publisher) < 0)
+		return -1;
 	git_oid_cpy(&x->tip, tip);
 	git_oid_cpy(&x->base, base);
-	snprintf(x->rule, sizeof(x->rule), "%s", rule);
-	snprintf(x->reason, sizeof(x->reason), "%s", reason);
+	hrdex_fmt_cut(x->rule, sizeof(x->rule), "%s", rule);
+	hrdex_fmt_cut(x->reason, sizeof(x->reason), "%s", reason);
 	return 0;
 }
 
@@ -268,7 +270,8 @@ static int skip_list(struct round *rd)
 			return -1;
 		if (!git_oid_equal(&cur, &was->items[i].base))
 			continue;
-		snprintf(rd->skip[rd->nskip].name, sizeof(rd->skip[0].name), "%s", was->items[i].publisher);
+		if (hrdex_fmt(rd->skip[rd->nskip].name, sizeof(rd->skip[0].name), "%s", was->items[i].publisher) < 0)
+			return -1;
 		git_oid_cpy(&rd->skip[rd->nskip++].oid, &was->items[i].tip);
 	}
 	return 0;
@@ -394,7 +397,8 @@ static struct hrdex_sync_branch *branch_add(struct round *rd, const char *publis
 	*index = rep->nbranches;
 	b = &rep->branches[rep->nbranches++];
 	memset(b, 0, sizeof(*b));
-	snprintf(b->publisher, sizeof(b->publisher), "%s", publisher);
+	if (hrdex_fmt(b->publisher, sizeof(b->publisher), "%s", publisher) < 0)
+		return NULL;
 	b->peer = peer;
 	git_oid_cpy(&b->offered, offered);
 	b->status = HRDEX_BRANCH_CURRENT;
@@ -411,7 +415,7 @@ static void branch_reject(struct round *rd, struct hrdex_sync_branch *b, const c
 	va_list ap;
 
 	b->status = HRDEX_BRANCH_REJECTED;
-	snprintf(b->rule, sizeof(b->rule), "%s", rule);
+	hrdex_fmt_cut(b->rule, sizeof(b->rule), "%s", rule);
 	va_start(ap, fmt);
 	vsnprintf(b->reason, sizeof(b->reason), fmt, ap);
 	va_end(ap);
@@ -765,7 +769,8 @@ static void record_peer_ref(struct round *rd, size_t peer, const char *publisher
 	git_reference *ref = NULL;
 	char name[256];
 
-	snprintf(name, sizeof(name), "refs/peers/%s/%s", rd->rep->peers[peer].name, publisher);
+	if (hrdex_fmt(name, sizeof(name), "refs/peers/%s/%s", rd->rep->peers[peer].name, publisher) < 0)
+		return;
 	if (git_reference_create(&ref, rd->st->repo, name, id, 1, "sync") < 0)
 		hrdex_log_warn("cannot record '%s': %s", name,
 			       git_error_last() ? git_error_last()->message : "unknown error");
@@ -781,7 +786,8 @@ static void prune_peer_refs(struct round *rd, size_t peer)
 	size_t ngone = 0, i, prefix;
 	const struct hrdex_fetch *job = &rd->jobs[peer];
 
-	snprintf(glob, sizeof(glob), "refs/peers/%s/*", rd->rep->peers[peer].name);
+	if (hrdex_fmt(glob, sizeof(glob), "refs/peers/%s/*", rd->rep->peers[peer].name) < 0)
+		return;
 	prefix = strlen(glob) - 1;
 	if (git_reference_iterator_glob_new(&it, rd->st->repo, glob) < 0)
 		return;
@@ -871,8 +877,9 @@ static int move_branch(struct round *rd, const char *publisher, const git_oid *c
 	char name[64], msg[128];
 	int r;
 
-	snprintf(name, sizeof(name), "refs/heads/%s", publisher);
-	snprintf(msg, sizeof(msg), "sync: from peer %s", peer);
+	if (hrdex_fmt(name, sizeof(name), "refs/heads/%s", publisher) < 0)
+		return -1;
+	hrdex_fmt_cut(msg, sizeof(msg), "sync: from peer %s", peer);
 	if (cur)
 		r = git_reference_create_matching(&ref, rd->st->repo, name, to, 1, cur, msg);
 	else
@@ -1274,7 +1281,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 		out->peers[i].status = job->status;
 		out->peers[i].elapsed_ms = job->elapsed_ms;
 		out->peers[i].bytes = job->bytes;
-		snprintf(out->peers[i].message, sizeof(out->peers[i].message), "%s", job->message);
+		hrdex_fmt_cut(out->peers[i].message, sizeof(out->peers[i].message), "%s", job->message);
 		if (job->status != HRDEX_FETCH_OK) {
 			/* In the report, not logged: each caller says it once
 			 * (`sync`, or the service with its next try). */

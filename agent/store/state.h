@@ -1,5 +1,5 @@
 /*
- * state.h - the state directory (DESIGN.md, "State directory") and the
+ * state.h - the state directory (docs/DESIGN.md, "State directory") and the
  * agent-wide lock.
  *
  * Commands that change anything hold an exclusive flock on DIR/lock for their
@@ -13,7 +13,8 @@
 #include <git2.h>
 
 #include "config.h"
-#include "sign.h"
+#include "key.h"
+#include "signers.h"
 
 struct hrdex_schemas;
 
