@@ -18,7 +18,7 @@
 
 #include <git2.h>
 
-#include "limits.h"
+#include "limit.h"
 #include "signers.h"
 
 struct hrdex_schemas;

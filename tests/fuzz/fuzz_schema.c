@@ -22,7 +22,7 @@
 #include "builtin.h"
 #include "doc.h"
 #include "json.h"
-#include "limits.h"
+#include "limit.h"
 #include "problem.h"
 #include "schema.h"
 

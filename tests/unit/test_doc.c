@@ -10,7 +10,7 @@
 #include "doc.h"
 #include "doctype.h"
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 #include "schema.h"
 
 static struct hrdex_schemas *schemas;
