@@ -286,6 +286,18 @@ int cache_delete_doc(struct hrdex_cache *c, const char *ref)
 	return cache_step_done(c, c->st[ST_LINK_DELETE]);
 }
 
+/* Before a document's rows go: a withdrawal (gone) leaves a tombstone
+ * stamped with the update's time; a new version clears any tombstone. */
+int cache_tombstone(struct hrdex_cache *c, const char *ref, int gone)
+{
+	sqlite3_stmt *st = c->st[gone ? ST_TOMB_SET : ST_TOMB_CLEAR];
+
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	if (gone)
+		sqlite3_bind_text(st, 2, c->now, -1, SQLITE_STATIC);
+	return cache_step_done(c, st);
+}
+
 struct values {
 	struct hrdex_cache *c;
 	struct hrdex_buf *list;   /* the JSON array being built */
@@ -455,6 +467,7 @@ int cache_insert_prepared(struct hrdex_cache *c, struct prep *p)
 	sqlite3_bind_text(st, 12, buf_str(&p->json), (int)p->json.len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 13, p->path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 14, oidhex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, c->now, -1, SQLITE_STATIC);
 	if (cache_step_done(c, st) < 0)
 		goto cleanup;
 	rowid = sqlite3_last_insert_rowid(c->db);
