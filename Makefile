@@ -186,6 +186,7 @@ install: all
 	install -m 0644 contrib/hrdex.1 $(DESTDIR)$(MANDIR)/man1/hrdex.1
 	install -m 0644 contrib/hrdex.conf.5 $(DESTDIR)$(MANDIR)/man5/hrdex.conf.5
 	install -m 0644 contrib/hrdex.conf contrib/hrdex.service contrib/hrdex-git-daemon.service \
+		contrib/hrdex-serve.service contrib/nginx-serve.conf \
 		$(DESTDIR)$(DOCDIR)/
 
 uninstall:
