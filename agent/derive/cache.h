@@ -5,11 +5,14 @@
  * Tables (documented for script authors in README.md, "Tables of
  * cache.db"; an interface):
  *   documents(ref PRIMARY KEY, publisher, type, id, date, start, end, title,
- *             lang, countries, themes, json, "commit", path, blob, accepted_at)
+ *             lang, countries, themes, json, "commit", path, blob, accepted_at,
+ *             sequence)
  *             accepted_at: when this agent wrote the row (UTC, seconds,
- *             YYYY-MM-DDTHH:MM:SSZ): the OAI-PMH datestamp
+ *             YYYY-MM-DDTHH:MM:SSZ): the OAI-PMH datestamp; sequence: 0
+ *             for the first version this cache indexed, one more per
+ *             change or withdrawal after it (iCalendar SEQUENCE)
  *   withdrawn(ref PRIMARY KEY, publisher, type, id, title, lang, countries,
- *             withdrawn_at)   a tombstone per document this agent saw
+ *             withdrawn_at, sequence, date, start, end, json)   a tombstone per document this agent saw
  *             withdrawn (kept until the ref is published again; a rebuild
  *             of the cache forgets them)
  *   doc_countries(country, ref), doc_themes(theme, ref)   one row per value,
@@ -162,6 +165,8 @@ struct hrdex_query {
 struct hrdex_query_row {
 	const char *ref, *publisher, *type, *id, *date, *start, *end, *title, *json, *commit;
 	const char *lang, *countries, *themes;
+	int64_t sequence;            /* 0 for the first version this cache saw, +1 per change (not with no_json) */
+	int withdrawn;               /* a tombstone (never from hrdex_cache_query) */
 };
 
 typedef int (*hrdex_query_cb)(const struct hrdex_query_row *row, void *payload);
@@ -187,9 +192,12 @@ struct hrdex_changes_query {
 	int desc;
 };
 
-/* One change, valid during the callback; deleted rows have json NULL. */
+/* One change, valid during the callback; json is the last version's for a
+ * deleted row too. */
 struct hrdex_change_row {
 	const char *ref, *publisher, *type, *id, *title, *lang, *countries, *json, *stamp, *date;
+	const char *start, *end;
+	int64_t sequence;
 	int deleted;
 };
 

@@ -28,13 +28,14 @@ int hrdex_cache_changes(struct hrdex_cache *c, const struct hrdex_changes_query 
 			void *payload)
 {
 	static const char sql_fmt[] =
-		"SELECT ref, publisher, type, id, title, lang, countries, json, stamp, date, deleted FROM ("
+		"SELECT ref, publisher, type, id, title, lang, countries, json, stamp, date, deleted, "
+		"start, \"end\", sequence FROM ("
 		"SELECT d.ref, d.publisher, d.type, d.id, d.title, d.lang, d.countries, d.json, "
-		"d.accepted_at AS stamp, d.date, 0 AS deleted FROM documents d"
+		"d.accepted_at AS stamp, d.date, 0 AS deleted, d.start, d.\"end\", d.sequence FROM documents d"
 		FILTERS("d", "d.accepted_at", "EXISTS (SELECT 1 FROM doc_countries x WHERE x.ref = d.ref AND x.country = ?3)")
 		" UNION ALL "
-		"SELECT w.ref, w.publisher, w.type, w.id, w.title, w.lang, w.countries, NULL, "
-		"w.withdrawn_at, NULL, 1 FROM withdrawn w"
+		"SELECT w.ref, w.publisher, w.type, w.id, w.title, w.lang, w.countries, w.json, "
+		"w.withdrawn_at, w.date, 1, w.start, w.\"end\", w.sequence FROM withdrawn w"
 		FILTERS("w", "w.withdrawn_at", "EXISTS (SELECT 1 FROM json_each(w.countries) x WHERE x.value = ?3)")
 		") ORDER BY stamp %s, ref %s LIMIT ?10";
 	char sql[2048];
@@ -62,7 +63,8 @@ int hrdex_cache_changes(struct hrdex_cache *c, const struct hrdex_changes_query 
 			.ref = col(st, 0), .publisher = col(st, 1), .type = col(st, 2), .id = col(st, 3),
 			.title = col(st, 4), .lang = col(st, 5), .countries = col(st, 6), .json = col(st, 7),
 			.stamp = col(st, 8) ? col(st, 8) : "1970-01-01T00:00:00Z", .date = col(st, 9),
-			.deleted = sqlite3_column_int(st, 10),
+			.deleted = sqlite3_column_int(st, 10), .start = col(st, 11), .end = col(st, 12),
+			.sequence = sqlite3_column_int64(st, 13),
 		};
 
 		ret = cb(&r, payload);

@@ -44,6 +44,7 @@ enum stmt {
 	ST_COMMIT_FILL,
 	ST_TOMB_SET,
 	ST_TOMB_CLEAR,
+	ST_SEQ_NEXT,
 	ST_COUNT
 };
 
@@ -54,6 +55,7 @@ struct hrdex_cache {
 	sqlite3_stmt *st[ST_COUNT];   /* writer only */
 	int64_t changed;              /* rows written by the update in hand */
 	char now[32];                 /* the update's time (UTC, seconds): rows' accepted_at */
+	int64_t next_sequence;        /* of the row cache_tombstone() saw last */
 };
 
 /*

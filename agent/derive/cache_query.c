@@ -91,11 +91,11 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 	 * key) answers without reading the table at all. */
 	if (q->ref_only)
 		rc = hrdex_buf_puts(&sql, "SELECT d.ref, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '', NULL, NULL, "
-					  "'[]', '[]' FROM ");
+					  "'[]', '[]', 0 FROM ");
 	else
 		rc = hrdex_buf_printf(&sql, "SELECT d.ref, d.publisher, d.type, d.id, d.date, d.start, d.\"end\", "
-					    "d.title, %s, d.lang, d.countries, d.themes FROM ",
-				      q->no_json ? "'', NULL" : "d.json, d.\"commit\"");
+					    "d.title, %s, d.lang, d.countries, d.themes, %s FROM ",
+				      q->no_json ? "'', NULL" : "d.json, d.\"commit\"", q->no_json ? "0" : "d.sequence");
 	if (rc < 0)
 		goto cleanup;
 	if (q->text) {
@@ -186,6 +186,8 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		row.lang = COL(10);
 		row.countries = COL(11);
 		row.themes = COL(12);
+		row.sequence = sqlite3_column_int64(st, 13);
+		row.withdrawn = 0;
 #undef COL
 		r = cb(&row, payload);
 		if (r) {

@@ -314,6 +314,30 @@ static int ics_row(const struct hrdex_query_row *row, void *payload)
 	return hrdex_output_row(x->out, x->b, row);
 }
 
+static int ics_withdrawn(const struct hrdex_change_row *r, void *payload)
+{
+	struct ics *x = payload;
+	struct hrdex_query_row row;
+
+	if (!r->deleted || !r->json)
+		return 0;
+	memset(&row, 0, sizeof(row));
+	row.ref = r->ref;
+	row.publisher = r->publisher;
+	row.type = r->type;
+	row.id = r->id;
+	row.date = r->date;
+	row.start = r->start;
+	row.end = r->end;
+	row.title = r->title;
+	row.lang = r->lang;
+	row.countries = r->countries;
+	row.json = r->json;
+	row.sequence = r->sequence;
+	row.withdrawn = 1;
+	return hrdex_output_row(x->out, x->b, &row);
+}
+
 static enum MHD_Result calendar(struct MHD_Connection *conn, const struct server *sv, const struct args *a)
 {
 	static const char *const calendar_types[] = { "event", "visit" };
@@ -352,6 +376,13 @@ static enum MHD_Result calendar(struct MHD_Connection *conn, const struct server
 		return unavailable(conn);
 	}
 	ret = hrdex_cache_query(c, &q, ics_row, &x);
+	/* withdrawn events stay on the calendar, cancelled, so that a
+	 * subscribed client removes them instead of keeping a stale copy */
+	for (i = 0; ret == 0 && i < q.type.count; i++) {
+		struct hrdex_changes_query cq = { .publisher = publisher, .country = country, .type = q.type.items[i] };
+
+		ret = hrdex_cache_changes(c, &cq, ics_withdrawn, &x);
+	}
 	if (ret == 0)
 		ret = hrdex_output_finish(x.out, &b);
 	hrdex_cache_close(c);
