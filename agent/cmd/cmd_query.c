@@ -50,6 +50,9 @@ static const char usage[] =
 	"                     NOT, prefix*, title:word); ranked by relevance\n"
 	"  --links-to REF     documents that link to REF (back-references)\n"
 	"  --ref REF          the document PUBLISHER/TYPE/ID\n"
+	"  --withdrawn        documents this agent saw withdrawn instead (tombstones,\n"
+	"                     the last version; 'hrdex serve' shows them as deleted\n"
+	"                     records); not with --country, --theme, --text, --links-to\n"
 	"\n"
 	"output:\n"
 	"  --sort ORDER       -date (newest first; default), date, ref, rank (default with\n"
@@ -339,6 +342,10 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		}
 		if (!strcmp(a, "--json")) {
 			json_flag = 1;
+			continue;
+		}
+		if (!strcmp(a, "--withdrawn")) {
+			q.withdrawn = 1;
 			continue;
 		}
 		ret = cmd_usage_error(usage, "unknown argument '%s'", a);

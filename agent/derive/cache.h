@@ -155,6 +155,9 @@ struct hrdex_query {
 	enum hrdex_query_sort sort;  /* DATE_* sort on start (= date but for events, visits), then ref */
 	int no_json;                 /* rows need no json nor commit (refs, table, csv): neither is read;
 	                                json is "" and commit NULL */
+	int withdrawn;               /* the tombstones (table withdrawn) instead: rows have
+	                                withdrawn set, themes "[]", commit NULL; with
+	                                country, theme, text or links_to: HRDEX_EX_USAGE */
 	int ref_only;                /* rows need only ref (refs): json is "", countries and themes
 	                                "[]", every other column NULL */
 };

@@ -177,10 +177,16 @@ static enum MHD_Result healthz(struct MHD_Connection *conn, const struct server 
 	struct hrdex_buf b = HRDEX_BUF_INIT;
 	struct hrdex_cache *c = NULL;
 	struct hrdex_cache_stats stats;
+	struct hrdex_config *conf = NULL;
+	char *conf_path = hrdex_state_path(sv->state, "hrdex.conf");
 	int have = 0, ok;
 	size_t i;
 
 	memset(&st, 0, sizeof(st));
+	/* read now, as `hrdex status` does: peers come and go while we run */
+	if (!conf_path || hrdex_config_load(&conf, conf_path) < 0)
+		hrdex_problems_add(&why, "/config", "config", "cannot read hrdex.conf: %s", hrdex_error_message());
+	free(conf_path);
 	if (hrdex_status_read(&st, sv->dir) == 0)
 		have = 1;
 	else if (hrdex_error_code() != HRDEX_EX_NOINPUT)
@@ -189,7 +195,7 @@ static enum MHD_Result healthz(struct MHD_Connection *conn, const struct server 
 	if (!have && st.service < 0)
 		hrdex_problems_add(&why, "/status", "status", "no status.json: 'hrdex run' has not run here");
 	/* the same thresholds and reasons as `hrdex status` */
-	if (have && hrdex_status_health(&st, sv->state->config, (int64_t)time(NULL), &why) < 0)
+	if (have && conf && hrdex_status_health(&st, conf, (int64_t)time(NULL), &why) < 0)
 		hrdex_problems_add(&why, "/status", "status", "out of memory");
 	if (open_cache(&c, sv) < 0 || hrdex_cache_stats(c, &stats) < 0)
 		hrdex_problems_add(&why, "/cache", "cache", "the cache cannot be read (%s)", hrdex_error_message());
@@ -200,6 +206,7 @@ static enum MHD_Result healthz(struct MHD_Connection *conn, const struct server 
 		hrdex_buf_printf(&b, "%s\n", why.items[i].message);
 	hrdex_problems_free(&why);
 	hrdex_status_release(&st);
+	hrdex_config_free(conf);
 	return send_buf(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", &b);
 }
 
@@ -522,14 +529,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 	(void)version;
 	(void)upload;
-	if (!*state) {   /* first call: headers only; answer on the next */
+	/* the first call has the headers: refuse other methods before any body */
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD");
+	if (!*state) {
 		*state = conn;
 		return MHD_YES;
 	}
 	if (*upload_size)
 		return send_text(conn, MHD_HTTP_BAD_REQUEST, "no request body is accepted");
-	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD");
 	memset(&a, 0, sizeof(a));
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect, &a);
 	if (a.bad)
