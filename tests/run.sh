@@ -119,11 +119,26 @@ run_fuzz() {
 	done
 }
 
+# The layer rule (docs/ARCHITECTURE.md): a file includes only from its own
+# layer or a lower one.  Counts as one test.
+run_layers() {
+	local log="$logdir/layers.log"
+	if "$top/tests/layers.sh" "$top" >"$log" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok   layers"
+	else
+		failed=$((failed + 1))
+		failures+=("layers (see $log)")
+		echo "FAIL layers"
+		tail -n 30 "$log" | sed 's/^/     /'
+	fi
+}
+
 case "$only" in
-unit) run_unit ;;
+unit) run_layers; run_unit ;;
 e2e) run_e2e ;;
 fuzz) run_fuzz ;;
-*) run_unit; run_e2e; run_fuzz ;;
+*) run_layers; run_unit; run_e2e; run_fuzz ;;
 esac
 
 if [ ${#failures[@]} -gt 0 ]; then

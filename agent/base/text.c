@@ -2,7 +2,7 @@
  * text.c - escaping untrusted text for terminals and log lines (see text.h).
  */
 #include "text.h"
-#include "json.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,10 +4,8 @@
 #include "cmd.h"
 #include "error.h"
 #include "log.h"
-#include "mirror.h"
 #include "state.h"
 #include "sync.h"
-#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,7 +172,7 @@ int cmd_sync(int argc, char **argv, struct hrdex_global *g)
 	memset(&rep, 0, sizeof(rep));
 	dir = hrdex_state_resolve(g->state_dir);
 	if (!dir || hrdex_state_open(&st, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 ||
-	    hrdex_sync_run(&rep, st, names, n) < 0) {
+	    hrdex_sync_run(&rep, st, names, n, HRDEX_SYNC_PUSH) < 0) {
 		ret = dir ? cmd_fail() : HRDEX_EX_SOFTWARE;
 		goto cleanup;
 	}
@@ -183,9 +181,6 @@ int cmd_sync(int argc, char **argv, struct hrdex_global *g)
 			hrdex_log_warn("peer '%s' %s: %s", rep.peers[i].name,
 				       rep.peers[i].status == HRDEX_FETCH_UNREACHABLE ? "unreachable" : "failed",
 				       rep.peers[i].message);
-	/* Mirrors get what we have now, whatever the peers did; failures are logged. */
-	if (hrdex_mirror_push(st) < 0)
-		hrdex_text_line(stderr, "hrdex: warning: %s", hrdex_error_message());
 	if (json ? print_json(&rep) < 0 : (print_text(&rep), 0)) {
 		if (!hrdex_error_message()[0])
 			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");

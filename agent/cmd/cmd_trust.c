@@ -11,9 +11,10 @@
 #include "error.h"
 #include "fs.h"
 #include "json.h"
-#include "publish.h"
+#include "refresh.h"
 #include "repo.h"
-#include "sign.h"
+#include "key.h"
+#include "signers.h"
 #include "state.h"
 #include "text.h"
 
@@ -165,6 +166,7 @@ static int restore_parked(struct hrdex_state *s, const char *pub)
 	struct hrdex_accept a;
 	git_oid tip, parked;
 	char msg[96];
+	struct hrdex_refresh rf = { .message = msg };
 	int r;
 
 	r = hrdex_repo_tip(&tip, s->repo, pub);
@@ -189,7 +191,7 @@ static int restore_parked(struct hrdex_state *s, const char *pub)
 	if (hrdex_repo_unpark(s->repo, pub, &parked) < 0)
 		return -1;
 	snprintf(msg, sizeof(msg), "trust: %s trusted again", pub);
-	hrdex_refresh(s, msg);
+	hrdex_refresh(s, &rf);
 	hrdex_text_line(stderr, "its branch is back from %s%s", HRDEX_REF_UNTRUSTED, pub);
 	return 0;
 }
@@ -238,6 +240,7 @@ cleanup:
 static int trust_remove(struct hrdex_state *s, const char *path, const char *pub)
 {
 	char parked[96], msg[96];
+	struct hrdex_refresh rf = { .message = msg };
 	git_oid tip;
 	int trusted = hrdex_signers_has(s->signers, pub), r;
 
@@ -256,7 +259,7 @@ static int trust_remove(struct hrdex_state *s, const char *path, const char *pub
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "publisher '%s' is still in '%s'", pub, path);
 	if (r == 0) {
 		snprintf(msg, sizeof(msg), "trust: %s no longer trusted", pub);
-		hrdex_refresh(s, msg);
+		hrdex_refresh(s, &rf);
 		hrdex_text_line(stderr, "publisher '%s' is no longer trusted; its documents left main, view/ and the "
 			"cache, its branch is kept as %s", pub, parked);
 	} else {

@@ -58,24 +58,4 @@ int hrdex_json_canonical(struct hrdex_buf *out, const cJSON *v);
 /* Compact single-line form, keys sorted, for JSON Lines output; no newline. */
 int hrdex_json_compact(struct hrdex_buf *out, const cJSON *v);
 
-/*
- * Check that s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF,
- * no truncated sequence; NUL bytes are valid).  Like every fallible hrdex
- * call, returns 0 when valid, and -1 when not, with HRDEX_EX_DATAERR and
- * "invalid UTF-8 at byte N: what is wrong".  Not a boolean: test "< 0".
- */
-int hrdex_utf8_valid(const char *s, size_t len);
-
-/* Decode the UTF-8 sequence at s (at most n bytes): its length, with the
- * code point in *cp; 0 when it is not a valid shortest-form sequence of a
- * Unicode scalar value. */
-size_t hrdex_utf8_decode(const void *s, size_t n, unsigned *cp);
-
-/* The same over NUL-terminated text, never failing: an invalid byte is one
- * U+FFFD of length 1, so callers can always advance by *len. */
-unsigned hrdex_utf8_next(const void *s, size_t *len);
-
-/* Number of Unicode code points in a valid, NUL-terminated UTF-8 string. */
-size_t hrdex_utf8_length(const char *s);
-
 #endif

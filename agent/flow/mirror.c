@@ -52,6 +52,10 @@ int hrdex_mirror_push(struct hrdex_state *st)
 	fo.timeout_ms = cfg->transfer_timeout * 1000;
 	fo.max_bytes = cfg->limits.fetch_bytes;
 	fo.parallel = 16;
+	/* Under the service, SIGTERM cuts a push short as it does a fetch. */
+	fo.stop = st->interrupt;
+	fo.stop_fd = st->interrupt_fd;
+	fo.stop_payload = st->interrupt_payload;
 	/* Mirrors with nothing to push (we have published nothing yet) sit out. */
 	for (i = 0, n = 0; i < cfg->nmirrors; i++)
 		if (jobs[i].nwanted)

@@ -1,16 +1,14 @@
 /*
- * publish.c - one signed commit per batch; withdrawal; refresh (see publish.h).
+ * publish.c - one signed commit per batch; withdrawal (see publish.h).
  */
 #include "publish.h"
 #include "readme.h"
-#include "cache.h"
+#include "refresh.h"
 #include "error.h"
 #include "fs.h"
 #include "log.h"
-#include "mirror.h"
 #include "pack.h"
 #include "repo.h"
-#include "site.h"
 
 #include <malloc.h>
 #include <stdio.h>
@@ -209,14 +207,6 @@ static int read_tip(git_repository *repo, const char *publisher, git_commit **co
 	if (git_commit_lookup(commit, repo, &tip) < 0 || git_commit_tree(tree, *commit) < 0)
 		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
 	return 0;
-}
-
-/* Our branch moved: tell the mirrors.  A failed push is logged and retried
- * by the next publish or sync; the commit stands either way. */
-static void push_mirrors(struct hrdex_state *s)
-{
-	if (s->config->nmirrors && hrdex_mirror_push(s) < 0)
-		hrdex_log_warn("mirrors not pushed: %s", hrdex_error_message());
 }
 
 /* Below this many documents loose objects are cheaper than a pack. */
@@ -423,6 +413,7 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	size_t *need = NULL, nneed = 0;
 	double t0;
 	char auto_msg[256], summary[128], path[HRDEX_REF_MAX + 8];
+	struct hrdex_refresh rf = { 0 };
 	size_t i, bad = 0;
 	int ret = -1;
 
@@ -492,11 +483,13 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	hrdex_log_debug("publish: tree and signed commit in %.0f ms", hrdex_log_ms() - t0);
 	if (res->committed) {
 		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
-		hrdex_refresh_after(s, auto_msg, b->hints, NULL, 0);
-		push_mirrors(s);
+		rf.message = auto_msg;
+		rf.hints = b->hints;
 	} else {
-		hrdex_catch_up(s, "publish: catch up after an interrupted run");
+		rf.message = "publish: catch up after an interrupted run";
+		rf.flags = HRDEX_REFRESH_CATCH_UP;
 	}
+	hrdex_refresh(s, &rf);
 	ret = 0;
 cleanup:
 	free(need);
@@ -516,6 +509,7 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 	git_tree *old = NULL, *files = NULL;
 	git_tree_entry *files_entry = NULL;
 	char path[HRDEX_REF_MAX + 160], full[HRDEX_REF_MAX + 300], auto_msg[256];
+	struct hrdex_refresh rf = { 0 };
 	size_t i, j;
 	int ret = -1;
 
@@ -545,7 +539,9 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 		if (tree_blob(&have, old, path) != 0) {
 			/* Retried after a withdraw killed before main, view/ and the
 			 * cache followed: they catch up even though this one fails. */
-			hrdex_catch_up(s, "withdraw: catch up after an interrupted run");
+			rf.message = "withdraw: catch up after an interrupted run";
+			rf.flags = HRDEX_REFRESH_CATCH_UP;
+			hrdex_refresh(s, &rf);
 			hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is not published; nothing withdrawn", ref);
 			goto cleanup;
 		}
@@ -577,8 +573,8 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 	if (commit_edits(s, old, &e, message, res) < 0)
 		goto cleanup;
 	snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
-	hrdex_refresh(s, auto_msg);
-	push_mirrors(s);
+	rf.message = auto_msg;
+	hrdex_refresh(s, &rf);
 	ret = 0;
 cleanup:
 	git_tree_free(files);
@@ -587,137 +583,4 @@ cleanup:
 	git_tree_free(old);
 	git_commit_free(tip);
 	return ret;
-}
-
-/* site.enabled: rebuild the static site (site.h); a failure is logged and
- * the previous site stays published. */
-static void refresh_site(struct hrdex_state *s)
-{
-	struct hrdex_site_opts so = { 0 };
-	struct hrdex_site_stats st;
-	char *path = hrdex_site_path(s->dir, s->config);
-
-	if (!path) {
-		hrdex_log_warn("site not rebuilt: out of memory");
-		return;
-	}
-	so.out = path;
-	so.title = s->config->site_title;
-	so.config = s->config;
-	so.now = hrdex_site_now();
-	if (hrdex_site_build(s->repo, &so, &st) < 0)
-		hrdex_log_warn("site not rebuilt: %s", hrdex_error_message());
-	else
-		hrdex_log_info("site: %zu documents, %zu pages written, %zu unchanged", st.documents, st.written,
-			       st.linked);
-	free(path);
-}
-
-int hrdex_catch_up(struct hrdex_state *s, const char *message)
-{
-	struct hrdex_cache *cache = NULL;
-	git_oid before, after, view;
-	char *path = NULL;
-	size_t behind = 0;
-	int had_main, caught = 0;
-
-	had_main = git_reference_name_to_id(&before, s->repo, HRDEX_REF_MAIN) == 0;
-	if (!had_main) {
-		git_strarray pubs = { NULL, 0 };
-		size_t n;
-
-		if (hrdex_repo_publishers(&pubs, s->repo) < 0)
-			return -1;
-		n = pubs.count;
-		git_strarray_dispose(&pubs);
-		if (!n)
-			return 0; /* nothing published or accepted yet: no main to build */
-	}
-	/* A no-op (no commit) when main already holds every tip. */
-	if (hrdex_repo_rebuild_main_named(&after, s->repo, message, s->have_key ? &s->key : NULL,
-					  s->config) < 0) {
-		hrdex_log_warn("main not rebuilt: %s", hrdex_error_message());
-		return -1;
-	}
-	if (!had_main || !git_oid_equal(&before, &after)) {
-		hrdex_log_warn("main was behind the branches (an interrupted run); rebuilt");
-		caught = 1;
-	}
-	path = hrdex_state_path(s, "view");
-	if (path && (git_reference_name_to_id(&view, s->repo, HRDEX_REF_VIEW) < 0 ||
-		     !git_oid_equal(&view, &after) || !hrdex_fs_is_dir(path))) {
-		if (hrdex_view_update(s->repo, path) < 0)
-			hrdex_log_warn("view not updated: %s", hrdex_error_message());
-		caught = 1;
-	}
-	free(path);
-	path = hrdex_state_path(s, "cache.db");
-	if (path && (hrdex_cache_open(&cache, path, 0) < 0 || hrdex_cache_lag(cache, s->repo, &behind, NULL) < 0 ||
-		     (behind && hrdex_cache_update(cache, s->repo, NULL) < 0)))
-		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
-	else if (behind) {
-		hrdex_log_warn("the cache was behind %zu branch%s (an interrupted run); updated", behind,
-			       behind == 1 ? "" : "es");
-		caught = 1;
-	}
-	hrdex_cache_close(cache);
-	free(path);
-	return caught;
-}
-
-int hrdex_refresh(struct hrdex_state *s, const char *message)
-{
-	return hrdex_refresh_after(s, message, NULL, NULL, 0);
-}
-
-int hrdex_refresh_after(struct hrdex_state *s, const char *message, struct hrdex_readme_hints *hints,
-			git_oid *main_out, int strict)
-{
-	struct hrdex_cache_job *job = NULL;
-	char *path = hrdex_state_path(s, "cache.db");
-	double t0 = hrdex_log_ms(), t1;
-	int started, ret = 0;
-
-	/* The cache follows the branches, not main: it is updated on its own
-	 * thread while main and view/ are rebuilt here (cache.h). */
-	started = path && hrdex_cache_update_start(&job, path, git_repository_path(s->repo)) == 0;
-	free(path);
-	if (!started) {
-		if (strict)
-			return -1;
-		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
-	}
-	if (hrdex_repo_rebuild_main_hinted(main_out, s->repo, message, s->have_key ? &s->key : NULL, s->config,
-					   hints) < 0) {
-		if (!strict)
-			hrdex_log_warn("main not rebuilt: %s", hrdex_error_message());
-		hrdex_cache_update_finish(job, NULL); /* the thread uses the repository */
-		return -1;
-	}
-	hrdex_log_debug("refresh: main rebuilt in %.0f ms", hrdex_log_ms() - t0);
-	t1 = hrdex_log_ms();
-	path = hrdex_state_path(s, "view");
-	if (!path || hrdex_view_update(s->repo, path) < 0) {
-		if (!path)
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		ret = -1;
-		if (!strict)
-			hrdex_log_warn("view not updated: %s", hrdex_error_message());
-	}
-	hrdex_log_debug("refresh: view updated in %.0f ms", hrdex_log_ms() - t1);
-	free(path);
-	if (started && hrdex_cache_update_finish(job, NULL) < 0) {
-		ret = -1;
-		if (!strict)
-			hrdex_log_warn("cache not updated: %s", hrdex_error_message());
-	}
-	hrdex_log_debug("refresh: cache updated in %.0f ms (alongside)", hrdex_log_ms() - t0);
-	if (ret < 0 && strict)
-		return -1;
-	if (s->config->site_enabled) {
-		t0 = hrdex_log_ms();
-		refresh_site(s);
-		hrdex_log_debug("refresh: site built in %.0f ms", hrdex_log_ms() - t0);
-	}
-	return strict ? ret : 0;
 }

@@ -1,6 +1,7 @@
 /*
  * publish.h - turning a checked batch into one signed commit on our log,
- * withdrawing documents, and refreshing what derives from the branches.
+ * and withdrawing documents; each then refreshes what derives from the
+ * branches (refresh.h).
  */
 #ifndef HRDEX_PUBLISH_H
 #define HRDEX_PUBLISH_H
@@ -45,30 +46,6 @@ int hrdex_publish_files(struct hrdex_state *s, struct hrdex_batch *b, char **inp
 /* Remove the documents (and their attachments) in one signed commit. */
 int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n, const char *message,
 		   struct hrdex_publish_result *res);
-
-/* After branches moved: rebuild main (with message), update view/, the
- * cache and, with site.enabled, the static site.  Failures after main moved are logged, not returned: the next run
- * catches up from the refs. */
-int hrdex_refresh(struct hrdex_state *s, const char *message);
-
-/*
- * The same for the writers that know more: hints (may be NULL) are the
- * README facts of documents they parsed (readme.h), *main_out (may be
- * NULL) gets main's commit, and with strict (sync) a failure of main,
- * view/ or the cache is returned, not logged (the site is then not built).
- */
-struct hrdex_readme_hints;
-int hrdex_refresh_after(struct hrdex_state *s, const char *message, struct hrdex_readme_hints *hints,
-			git_oid *main_out, int strict);
-
-/*
- * A run killed after a branch moved but before main, view/ and the cache
- * followed leaves them behind; a later run that changes nothing would leave
- * them so.  Bring each one that lags up to date (main with message); cheap
- * when none does.  Failures are logged, like hrdex_refresh's; returns 1 when
- * anything had to catch up, else 0.
- */
-int hrdex_catch_up(struct hrdex_state *s, const char *message);
 
 void hrdex_publish_result_free(struct hrdex_publish_result *res);
 

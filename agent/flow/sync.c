@@ -8,10 +8,9 @@
 #include "fs.h"
 #include "json.h"
 #include "log.h"
-#include "mirror.h"
 #include "pack.h"
-#include "publish.h"
 #include "readme.h"
+#include "refresh.h"
 #include "repo.h"
 
 #include <dirent.h>
@@ -885,6 +884,12 @@ static int move_branch(struct round *rd, const char *publisher, const git_oid *c
 	return 0;
 }
 
+/* Sync keeps the README facts of each document it checks (accept.h). */
+static int keep_readme_facts(void *hints, const git_oid *blob, const cJSON *doc)
+{
+	return hrdex_readme_hints_add(hints, blob, doc);
+}
+
 /* Check every peer's copy of one publisher's branch; the objects of those
  * that pass are imported later, peer by peer (import_objects). */
 static int check_group(struct round *rd, struct group *g)
@@ -976,7 +981,8 @@ static int check_group(struct round *rd, struct group *g)
 		a.stop = stop;
 		a.nstop = nstop;
 		a.current = g->have_cur ? &g->cur : NULL;
-		a.hints = rd->hints;
+		a.checked = keep_readme_facts;
+		a.checked_ctx = rd->hints;
 		t0 = hrdex_log_ms();
 		r = hrdex_accept_check(&a, &c[i].oid);
 		hrdex_log_debug("sync: checked '%s' from peer '%s' (%zu commits, %zu objects) in %.0f ms", pub,
@@ -1140,17 +1146,34 @@ cleanup:
 	return ret;
 }
 
-/* main (with names, like every writer), view/, the cache and, with
- * site.enabled, the site, after branches moved (publish.h). */
-static int rebuild(struct round *rd)
+/* What follows the round (refresh.h): after branches moved, main, view/,
+ * the cache, the site and the mirrors, failing the round when one of the
+ * first three fails; else only what an interrupted run left behind.
+ * HRDEX_SYNC_PUSH pushes the mirrors either way. */
+static int refresh(struct round *rd, unsigned flags)
 {
-	int r = hrdex_refresh_after(rd->st, rd->message.ptr, rd->hints, &rd->rep->main, 1);
+	struct hrdex_refresh rf = { 0 };
+	int r;
 
-	rd->rep->main_moved = !git_oid_is_zero(&rd->rep->main);
+	rf.flags = flags & HRDEX_SYNC_PUSH ? HRDEX_REFRESH_PUSH : 0;
+	if (rd->rep->accepted) {
+		rf.message = rd->message.ptr;
+		rf.hints = rd->hints;
+		rf.flags |= HRDEX_REFRESH_STRICT;
+	} else {
+		rf.message = "sync: catch up after an interrupted run";
+		rf.flags |= HRDEX_REFRESH_CATCH_UP;
+	}
+	r = hrdex_refresh(rd->st, &rf);
+	if (rd->rep->accepted) {
+		git_oid_cpy(&rd->rep->main, &rf.main);
+		rd->rep->main_moved = !git_oid_is_zero(&rd->rep->main);
+	}
 	return r;
 }
 
-int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char **only, size_t nonly)
+int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char **only, size_t nonly,
+		   unsigned flags)
 {
 	struct hrdex_config *cfg = st->config;
 	struct hrdex_fetch_opts fo;
@@ -1307,10 +1330,8 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 			prune_peer_refs(&rd, i);
 
 	/* 3. The view of what moved, and the record of what did not. */
-	if (out->accepted && rebuild(&rd) < 0)
+	if (refresh(&rd, flags) < 0)
 		goto cleanup;
-	if (!out->accepted)
-		hrdex_catch_up(st, "sync: catch up after an interrupted run");
 	if (write_rejections(&rd) < 0 || refusals_save(&rd) < 0)
 		goto cleanup;
 	ret = 0;

@@ -10,8 +10,9 @@
  *   3. move refs/heads/<publisher> with compare-and-swap, and record each
  *      peer's copy under refs/peers/<peer>/<publisher> once its objects are
  *      all in repo.git;
- *   4. after any change: rebuild main, update view/ and the cache;
- *   5. write STATE/rejections.json (for `hrdex status`), push mirrors.
+ *   4. refresh (refresh.h): after any change main, view/, the cache, the
+ *      site and the mirrors;
+ *   5. write STATE/rejections.json (for `hrdex status`).
  * A rejection concerns one branch from one peer; nothing else stops.
  */
 #ifndef HRDEX_SYNC_H
@@ -69,14 +70,22 @@ struct hrdex_sync_report {
 	int64_t elapsed_ms;
 };
 
+/* hrdex_sync_run flags: push the mirrors even when nothing was accepted, so
+ * that a push that failed before is retried (`hrdex sync`; the service
+ * pushes only after a change, not every sync.interval). */
+#define HRDEX_SYNC_PUSH 1u
+
 /*
- * Run one round with the peers named in only[0..nonly) (all when nonly is 0).
+ * Run one round with the peers named in only[0..nonly) (all when nonly is 0),
+ * then refresh (refresh.h): after any change main, view/, the cache, the
+ * site and the mirrors; else only what an interrupted run left behind.
  * st must be open with HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS.
  * Returns 0 when the round ran (peers may still be unreachable and branches
  * rejected: see the report), -1 on an error that stopped it (hrdex_error;
  * HRDEX_EX_USAGE for an unknown peer name).
  */
-int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char **only, size_t nonly);
+int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char **only, size_t nonly,
+		   unsigned flags);
 void hrdex_sync_report_free(struct hrdex_sync_report *r);
 
 /* Remove leftovers of killed transfers (objects/pack/tmp_*, quarantine/);

@@ -23,6 +23,7 @@
 #include "hook.h"
 #include "log.h"
 #include "outbox.h"
+#include "refresh.h"
 #include "repo.h"
 #include "status.h"
 #include "sync.h"
@@ -68,6 +69,7 @@ struct service {
 	int64_t busy_since;         /* the lock has been held by others since */
 	int locked_out;             /* the last pass could not take the lock */
 	int cleaned;                /* hrdex_sync_clean() done */
+	int caught_up;              /* the first pass's catch-up done (refresh.h) */
 	int have_tips;              /* st.publishers holds the tips the last pass saw */
 	int stop, reload, sync_now;
 	int once;
@@ -111,7 +113,7 @@ int hrdex_service_sync_peer(struct hrdex_state *s, const struct hrdex_peer *peer
 	memset(&r, 0, sizeof(r));
 	memset(out, 0, sizeof(*out));
 	only[0] = peer->name;
-	if (hrdex_sync_run(&r, s, only, 1) < 0) {
+	if (hrdex_sync_run(&r, s, only, 1, 0) < 0) {
 		hrdex_sync_report_free(&r);
 		return -1;
 	}
@@ -653,6 +655,16 @@ static void cron(struct service *sv)
 		sv->next_pass = now_s() + BUSY_RETRY;
 		hrdex_state_unlock(sv->state);
 		return;
+	}
+	if (!sv->caught_up) {
+		/* A command killed after its branch moved left main, view/ or the
+		 * cache behind; with no peer due and the outbox empty, no pass
+		 * would bring them up. */
+		struct hrdex_refresh rf = { .message = "run: catch up after an interrupted run",
+					    .flags = HRDEX_REFRESH_CATCH_UP };
+
+		hrdex_refresh(sv->state, &rf);
+		sv->caught_up = 1;
 	}
 	c = sv->state->config;
 	if (sv->sync_now) {

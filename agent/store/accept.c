@@ -12,11 +12,12 @@
  * reason given is the most telling one.
  */
 #include "accept.h"
-#include "readme.h"
 #include "config.h"
 #include "doc.h"
 #include "error.h"
 #include "json.h"
+#include "signed_commit.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -549,7 +550,7 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 		goto cleanup;
 	}
 	r = check_attachments(a, docpath, doc->json, files, filespath);
-	if (r == 0 && a->hints && hrdex_readme_hints_add(a->hints, &json->oid, doc->json) < 0)
+	if (r == 0 && a->checked && a->checked(a->checked_ctx, &json->oid, doc->json) < 0)
 		r = -1;
 cleanup:
 	hrdex_doc_free(doc);
@@ -640,7 +641,7 @@ cleanup:
 	return r;
 }
 
-/* The commit's header section (sign.h: hrdex_commit_parse_headers). */
+/* The commit's header section (signed_commit.h: hrdex_commit_parse_headers). */
 static int check_headers(struct hrdex_accept *a, const git_oid *id, const char *hex)
 {
 	struct hrdex_commit_headers h;

@@ -19,10 +19,10 @@
 #include <git2.h>
 
 #include "limits.h"
-#include "sign.h"
+#include "signers.h"
 
 struct hrdex_schemas;
-struct hrdex_readme_hints;
+struct cJSON;
 
 struct hrdex_accept {
 	/* in */
@@ -34,7 +34,11 @@ struct hrdex_accept {
 	const git_oid *stop;                 /* commits already accepted or checked: the walk ends there */
 	size_t nstop;
 	const git_oid *current;              /* our refs/heads/B, NULL when we have none */
-	struct hrdex_readme_hints *hints;    /* may be NULL: gets each valid document's README facts */
+	/* may be NULL: told of each document that passed (its blob and JSON),
+	 * so a caller can keep what it needs (sync: the README facts, readme.h)
+	 * without parsing it again; returning -1 (hrdex_error set) fails the check */
+	int (*checked)(void *ctx, const git_oid *blob, const struct cJSON *doc);
+	void *checked_ctx;
 
 	/* out */
 	char rule[24];                       /* the rule broken, e.g. "signature", "tree" */

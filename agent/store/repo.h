@@ -4,9 +4,9 @@
  * Layout (DESIGN.md): refs/heads/<publisher> is that publisher's signed,
  * append-only log whose tree holds only <publisher>/<type>/<id>.json and
  * <publisher>/<type>/<id>.files/<name>.  refs/heads/main is rebuilt after each
- * change: its tree is the union of the publisher trees plus generated
- * README.md files (readme.h: one at the root, one in each publisher folder),
- * its commit a merge of the previous main and the tips that moved.
+ * change (mainview.h): its tree is the union of the publisher trees plus
+ * generated README.md files, its commit a merge of the previous main and the
+ * tips that moved.
  * refs/hrdex/view records which main commit view/ shows, so an interrupted
  * view update is finished on the next run.
  */
@@ -18,7 +18,7 @@
 #include <git2.h>
 
 #include "config.h"
-#include "sign.h"
+#include "key.h"
 
 #define HRDEX_REF_MAIN "refs/heads/main"
 #define HRDEX_REF_VIEW "refs/hrdex/view"
@@ -81,29 +81,13 @@ int hrdex_repo_unpark(git_repository *repo, const char *publisher, const git_oid
 int hrdex_repo_publishers(git_strarray *out, git_repository *repo);
 
 /*
- * Rebuild main from the publisher branches and move it; message says what
- * moved.  Signed with key, like every commit hrdex makes.  Does nothing when
- * no tip moved.  *out (may be NULL) gets main's commit.
+ * Write a signed commit (author "hrdex") of tree with parents and move
+ * main to it with compare-and-swap from expected (NULL: main must not
+ * exist).  What main holds is decided above storage (mainview.h).
  */
-int hrdex_repo_rebuild_main(git_oid *out, git_repository *repo, const char *message,
-			    const struct hrdex_key *key);
-
-/*
- * The same, naming publishers in the READMEs (readme.h) with
- * hrdex_config_publisher_name(cfg, id) (cfg NULL: by id).  A publisher's
- * README.md is regenerated only when its subtree changed or its name did;
- * otherwise main's previous <publisher>/ tree is reused.  A name change alone
- * rewrites the READMEs (a new main commit with no new parent).
- */
-int hrdex_repo_rebuild_main_named(git_oid *out, git_repository *repo, const char *message,
-				  const struct hrdex_key *key, const struct hrdex_config *cfg);
-
-/* The same, with the facts of documents the caller parsed already (readme.h;
- * hints may be NULL). */
-struct hrdex_readme_hints;
-int hrdex_repo_rebuild_main_hinted(git_oid *out, git_repository *repo, const char *message,
-				   const struct hrdex_key *key, const struct hrdex_config *cfg,
-				   struct hrdex_readme_hints *hints);
+int hrdex_repo_commit_main(git_oid *out, git_repository *repo, const git_oid *tree, const git_commit **parents,
+			   size_t nparents, const git_oid *expected, const char *message,
+			   const struct hrdex_key *key);
 
 /* Name and e-mail hrdex uses as author and committer for publisher. */
 int hrdex_repo_signature(git_signature **out, const char *publisher);

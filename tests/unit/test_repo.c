@@ -16,8 +16,9 @@
 
 #include "error.h"
 #include "fs.h"
+#include "mainview.h"
 #include "repo.h"
-#include "sign.h"
+#include "key.h"
 
 struct fixture {
 	char dir[256];
@@ -123,16 +124,16 @@ static void test_main_merges_moved_tips(void **state)
 
 	commit_one(f, "achpr", "achpr/decision/a.json", "{\"a\":1}\n", &a1);
 	commit_one(f, "iachr", "iachr/report/b.json", "{\"b\":1}\n", &b1);
-	assert_int_equal(hrdex_repo_rebuild_main(&m1, f->repo, "first", &f->key), 0);
+	assert_int_equal(hrdex_main_rebuild(&m1, f->repo, "first", &f->key, NULL, NULL), 0);
 	assert_int_equal(git_commit_lookup(&main_c, f->repo, &m1), 0);
 	assert_int_equal(git_commit_parentcount(main_c), 2);
 	git_commit_free(main_c);
 	/* Nothing moved: main stays. */
-	assert_int_equal(hrdex_repo_rebuild_main(&m2, f->repo, "again", &f->key), 0);
+	assert_int_equal(hrdex_main_rebuild(&m2, f->repo, "again", &f->key, NULL, NULL), 0);
 	assert_true(git_oid_equal(&m1, &m2));
 	/* One tip moved: parents are the old main and that tip only. */
 	commit_one(f, "achpr", "achpr/decision/c.json", "{\"c\":1}\n", &a2);
-	assert_int_equal(hrdex_repo_rebuild_main(&m3, f->repo, "sync: achpr +1 ~0 -0", &f->key), 0);
+	assert_int_equal(hrdex_main_rebuild(&m3, f->repo, "sync: achpr +1 ~0 -0", &f->key, NULL, NULL), 0);
 	assert_int_equal(git_commit_lookup(&main_c, f->repo, &m3), 0);
 	assert_int_equal(git_commit_parentcount(main_c), 2);
 	assert_true(git_oid_equal(git_commit_parent_id(main_c, 0), &m1));
@@ -167,7 +168,7 @@ static void test_park_and_unpark(void **state)
 	assert_string_equal(hide.ptr, "refs/hrdex/untrusted/");
 	git_buf_dispose(&hide);
 	git_config_free(cfg);
-	assert_int_equal(hrdex_repo_rebuild_main(&m, f->repo, "parked", &f->key), 0);
+	assert_int_equal(hrdex_main_rebuild(&m, f->repo, "parked", &f->key, NULL, NULL), 0);
 	assert_int_equal(git_commit_lookup(&main_c, f->repo, &m), 0);
 	assert_false(has_path(f->repo, git_commit_tree_id(main_c), "achpr/decision/a.json"));
 	assert_true(has_path(f->repo, git_commit_tree_id(main_c), "iachr/report/b.json"));
@@ -205,7 +206,7 @@ static void test_view_follows_main(void **state)
 	snprintf(view, sizeof(view), "%s/view", f->dir);
 	commit_one(f, "achpr", "achpr/decision/a.json", "{\"a\":1}\n", &a1);
 	commit_one(f, "achpr", "achpr/decision/b.json", "{\"b\":1}\n", &a1);
-	assert_int_equal(hrdex_repo_rebuild_main(NULL, f->repo, "m", &f->key), 0);
+	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, NULL, NULL), 0);
 	assert_int_equal(hrdex_view_update(f->repo, view), 0);
 	snprintf(path, sizeof(path), "%s/achpr/decision/a.json", view);
 	assert_int_equal(stat(path, &st1), 0);
@@ -213,7 +214,7 @@ static void test_view_follows_main(void **state)
 	assert_true(hrdex_fs_exists(path));
 	sleep(1);
 	commit_one(f, "achpr", "achpr/decision/b.json", "{\"b\":2}\n", &a1);
-	assert_int_equal(hrdex_repo_rebuild_main(NULL, f->repo, "m", &f->key), 0);
+	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, NULL, NULL), 0);
 	assert_int_equal(hrdex_view_update(f->repo, view), 0);
 	/* Unchanged files are not rewritten. */
 	snprintf(path, sizeof(path), "%s/achpr/decision/a.json", view);

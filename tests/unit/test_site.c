@@ -19,9 +19,10 @@
 #include "config.h"
 #include "error.h"
 #include "fs.h"
+#include "mainview.h"
 #include "readme.h"
 #include "repo.h"
-#include "sign.h"
+#include "key.h"
 #include "site.h"
 
 struct fixture {
@@ -132,7 +133,7 @@ static void test_readme_deterministic_and_escaped(void **state)
 	put_doc(f, "achpr", "decision", "old", "2015-01-01", "{\"fr\": \"Ancienne\", \"en\": \"Old\"}", NULL);
 	put_doc(f, "achpr", "decision", "new", "2016-05-01", hostile, NULL);
 	put_doc(f, "achpr", "report", "r1", "2016-01-01", "{\"ar\": \"تقرير\"}", NULL);
-	assert_int_equal(hrdex_repo_rebuild_main_named(NULL, f->repo, "m", &f->key, f->cfg), 0);
+	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, f->cfg, NULL), 0);
 	text = blob_text(f, "main:achpr/README.md");
 	/* escaped: no raw markup, no link or table break from the title */
 	assert_non_null(strstr(text, "\\<script\\>alert(1)\\</script\\> \\[x\\](javascript:y) \\| \\*b\\* next"));
@@ -175,17 +176,17 @@ static void test_readme_regenerated_only_on_change(void **state)
 	char *text;
 
 	put_doc(f, "achpr", "decision", "a", "2016-01-01", "{\"en\": \"A\"}", NULL);
-	assert_int_equal(hrdex_repo_rebuild_main_named(NULL, f->repo, "m", &f->key, f->cfg), 0);
+	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, f->cfg, NULL), 0);
 	oid_of(f, "main:achpr", &achpr1);
 	oid_of(f, "main:README.md", &readme1);
 	oid_of(f, "main", &main1);
 	/* nothing moved: main stays */
-	assert_int_equal(hrdex_repo_rebuild_main_named(NULL, f->repo, "m", &f->key, f->cfg), 0);
+	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, f->cfg, NULL), 0);
 	oid_of(f, "main", &main2);
 	assert_true(git_oid_equal(&main1, &main2));
 	/* another publisher moves: achpr's folder (and README) is reused */
 	put_doc(f, "ohchr", "report", "b", "2016-02-02", "{\"en\": \"B\"}", NULL);
-	assert_int_equal(hrdex_repo_rebuild_main_named(NULL, f->repo, "m", &f->key, f->cfg), 0);
+	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, f->cfg, NULL), 0);
 	oid_of(f, "main:achpr", &achpr2);
 	assert_true(git_oid_equal(&achpr1, &achpr2));
 	oid_of(f, "main:README.md", &readme2);
@@ -196,7 +197,7 @@ static void test_readme_regenerated_only_on_change(void **state)
 	/* a new display name rewrites that README alone */
 	free(f->cfg->name);
 	f->cfg->name = strdup("ACHPR");
-	assert_int_equal(hrdex_repo_rebuild_main_named(NULL, f->repo, "m", &f->key, f->cfg), 0);
+	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, f->cfg, NULL), 0);
 	text = blob_text(f, "main:achpr/README.md");
 	assert_non_null(strstr(text, "# ACHPR (`achpr`)\n"));
 	free(text);
@@ -231,7 +232,7 @@ static void expect_readme_as_full(struct fixture *f)
 	git_oid id;
 	char *text;
 
-	assert_int_equal(hrdex_repo_rebuild_main_named(NULL, f->repo, "m", &f->key, f->cfg), 0);
+	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, f->cfg, NULL), 0);
 	text = blob_text(f, "main:achpr/README.md");
 	oid_of(f, "achpr:achpr", &id);
 	assert_int_equal(git_tree_lookup(&sub, f->repo, &id), 0);
@@ -345,7 +346,7 @@ static void test_site_build(void **state)
 	put_doc(f, "achpr", "decision", "h", "2016-05-01", hostile,
 		", \"links\": [{\"rel\": \"cites\", \"ref\": \"achpr/report/r\"}, {\"rel\": \"x\", \"url\": \"javascript:alert(1)\"}]");
 	put_doc(f, "achpr", "report", "r", "2016-01-01", "{\"ar\": \"تقرير\", \"en\": \"Report\"}", NULL);
-	assert_int_equal(hrdex_repo_rebuild_main_named(NULL, f->repo, "m", &f->key, f->cfg), 0);
+	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, f->cfg, NULL), 0);
 	snprintf(out, sizeof(out), "%s/site", f->dir);
 	o.out = out;
 	o.config = f->cfg;
@@ -421,7 +422,7 @@ static void test_interval_same_in_query_and_site(void **state)
 	    "{\"country\": \"UGA\", \"date\": \"2016-10-01\", \"dates\": {\"start\": \"2016-08-01\"}, "
 	    "\"id\": \"new\", \"publisher\": \"achpr\", \"status\": \"completed\", "
 	    "\"title\": {\"en\": \"Visit by start\"}, \"type\": \"visit\"}\n");
-	assert_int_equal(hrdex_repo_rebuild_main_named(NULL, f->repo, "m", &f->key, f->cfg), 0);
+	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, f->cfg, NULL), 0);
 
 	snprintf(path, sizeof(path), "%s/cache.db", f->dir);
 	assert_int_equal(hrdex_cache_open(&c, path, 0), 0);
