@@ -13,6 +13,7 @@
 #include "output.h"
 #include "state.h"
 #include "status.h"
+#include "utf8.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,22 +47,16 @@ struct args {
 	int bad;
 };
 
-/* 1 when s is UTF-8 with no control character. */
+/* 1 when s is UTF-8 (utf8.h's rule) with no control character. */
 static int clean_text(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p;
 
-	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
-		int i;
-
-		if (n < 0 || *p < 0x20 || *p == 0x7f || (n == 1 && *p < 0xc2))
+	if (hrdex_utf8_valid(s, strlen(s)) < 0)
+		return 0;
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
 			return 0;
-		for (i = 1; i <= n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-		p += n + 1;
-	}
 	return 1;
 }
 
