@@ -194,6 +194,19 @@ wait_for 20 bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $U/healthz)\"
 	fail "healthz stays healthy: $(curl -s "$U/healthz")"
 curl -s "$U/healthz" | grep -q "down" || fail "the reason does not name the peer: $(curl -s "$U/healthz")"
 
+note "a second server reads the same state at once"
+PORT2=$(free_port)
+"$HRDEX" -C "$S" serve --listen "127.0.0.1:$PORT2" 2>"$T/serve2.log" &
+SERVE2=$!
+PIDS+=("$SERVE2")
+wait_listening "$SERVE2" "$PORT2" 10 || fail "second serve: $(cat "$T/serve2.log")"
+[ "$(code "http://127.0.0.1:$PORT2/oai?verb=Identify")" = 200 ] || fail "second serve"
+[ "$(code "$U/oai?verb=Identify")" = 200 ] || fail "first serve, beside the second"
+expect_exit 64 "$HRDEX" -C "$S" serve --listen "nowhere:80"
+expect_exit 64 "$HRDEX" -C "$S" serve --listen "127.0.0.1:0"
+kill -INT "$SERVE2"
+wait "$SERVE2" || fail "serve exited $? on SIGINT"
+
 note "SIGTERM stops it"
 kill -TERM "$SERVE_PID"
 for i in $(seq 1 50); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
