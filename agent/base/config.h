@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "limit.h"
 
 struct hrdex_peer {
 	char *name;
@@ -94,6 +94,11 @@ int hrdex_publisher_valid(const char *id);
  * anything answers there is for sync to find out.
  */
 int hrdex_git_url_check(const char *url);
+
+/* 1 when s names a git bundle file rather than a peer or a URL: it ends in
+ * ".bundle" and has no URL scheme (a peer's URL may be the absolute path of
+ * one: store/bundle.h). */
+int hrdex_bundle_is_path(const char *s);
 
 /* Valid peer/mirror/webhook name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
 int hrdex_name_valid(const char *name);

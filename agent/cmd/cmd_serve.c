@@ -6,7 +6,6 @@
 #include "serve.h"
 #include "state.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -30,36 +29,29 @@ static const char serve_usage[] =
 	"  /                         the static site (STATE/site, 'hrdex site')\n"
 	"\n"
 	"It opens the cache read-only and never takes the agent's lock: run it\n"
-	"next to 'hrdex run', as many as you like.  SIGTERM or SIGINT stops it.\n"
-	"\n"
-	"  --listen ADDR:PORT   where to listen (default " HRDEX_SERVE_DEFAULT_LISTEN "; [ADDR6]:PORT\n"
-	"                       for IPv6); at most 64 connections, 30 s idle timeout\n";
+	"next to 'hrdex run', as many as you like.\n";
+
+static const char serve_footer[] =
+	"At most 64 connections, 30 s idle timeout.  SIGTERM or SIGINT stops it.\n";
 
 int cmd_serve(int argc, char **argv, struct hrdex_global *g)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct hrdex_serve_opts o = { 0 };
+	const struct cmd_opt opts[] = {
+		{ "listen", 0, CMD_VALUE, &o.listen, "ADDR:PORT",
+		  "where to listen (default " HRDEX_SERVE_DEFAULT_LISTEN "; [ADDR6]:PORT for IPv6)" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { serve_usage, opts, serve_footer };
 	char *dir;
-	int c, ret;
+	int first, ret;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l': o.listen = optarg; break;
-		case 'h': fputs(serve_usage, stdout); return 0;
-		default: fputs(serve_usage, stderr); return HRDEX_EX_USAGE;
-		}
-	}
-	if (optind < argc)
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		return ret;
+	if (first < argc)
 		return cmd_usage_error(serve_usage, "serve takes no arguments");
-	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (cmd_open(g, 0, &dir, NULL) < 0)
 		return cmd_fail();
-	}
 	ret = hrdex_serve(dir, &o) < 0 ? cmd_fail() : 0;
 	free(dir);
 	return ret;

@@ -13,6 +13,7 @@
  * others (rows, tree diff and feed, update, verify, query).
  */
 #include "cache.h"
+#include "buf.h"
 #include "cache_int.h"
 #include "config.h"
 #include "doc.h"
@@ -251,7 +252,7 @@ static int ensure_schema(struct hrdex_cache *c)
 	}
 	if (cache_exec(c, schema_sql) < 0)
 		goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", HRDEX_CACHE_SCHEMA);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", HRDEX_CACHE_SCHEMA); /* fits: a number */
 	if (cache_exec(c, sql) < 0)
 		goto fail;
 	return cache_exec(c, "COMMIT");
@@ -285,14 +286,15 @@ static int share_files(const char *path)
 	else if (slash)
 		*slash = '\0';
 	else
-		snprintf(dir, sizeof(dir), ".");
+		snprintf(dir, sizeof(dir), "."); /* fits */
 	if (stat(dir, &st) < 0)
 		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot stat '%s'", dir);
 	mode |= (st.st_mode & S_IXGRP ? 0040 : 0) | (st.st_mode & S_IXOTH ? 0004 : 0);
 	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		int fd, r;
 
-		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		if (hrdex_fmt(name, sizeof(name), "%s%s", path, suffix[i]) < 0)
+			return -1;
 		fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
 			continue;
@@ -336,7 +338,8 @@ static int reader_denied(const char *path)
 		return hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': permission denied", path);
 	if (fd >= 0)
 		close(fd);
-	snprintf(name, sizeof(name), "%s-shm", path);
+	if (hrdex_fmt(name, sizeof(name), "%s-shm", path) < 0)
+		return -1;
 	if (access(name, F_OK) < 0 && errno == ENOENT)
 		return hrdex_error_set(HRDEX_EX_NOPERM,
 				       "cannot read cache '%s': its WAL index '%s' is missing and this account "

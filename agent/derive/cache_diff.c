@@ -4,6 +4,7 @@
  * one publisher (see cache_int.h).
  */
 #include "cache_int.h"
+#include "buf.h"
 #include "config.h"
 #include "doc.h"
 #include "doctype.h"
@@ -214,8 +215,8 @@ struct feed {
 static void prep_fail(struct prep *p)
 {
 	p->err = 1;
-	p->code = hrdex_error_code();
-	snprintf(p->message, sizeof(p->message), "%s", hrdex_error_message());
+	p->code = hrdex_error_kind();
+	hrdex_fmt_cut(p->message, sizeof(p->message), "%s", hrdex_error_message());
 }
 
 /* Wait, with f->mu held, until a slot is free; 0 when the writer stopped. */
@@ -238,7 +239,8 @@ static int feed_put(struct feed *f, const char *ref, const char *path, const git
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cache update stopped");
 	/* slot put % FEED_WINDOW is ours until put moves: the writer reads below it */
 	p = &f->slot[f->put % FEED_WINDOW];
-	snprintf(p->ref, sizeof(p->ref), "%s", ref);
+	if (hrdex_fmt(p->ref, sizeof(p->ref), "%s", ref) < 0)
+		return -1;
 	p->gone = gone;
 	if (id)
 		git_oid_cpy(&p->id, id);

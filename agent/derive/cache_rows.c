@@ -3,6 +3,7 @@
  * maps, free text), then deleting and inserting a document's rows (see cache_int.h).
  */
 #include "cache_int.h"
+#include "buf.h"
 #include "utf8.h"
 #include "config.h"
 #include "doc.h"
@@ -453,9 +454,11 @@ int cache_insert_prepared(struct hrdex_cache *c, struct prep *p)
 		return 0;
 	}
 	slash = strchr(ref, '/');
-	snprintf(publisher, sizeof(publisher), "%.*s", (int)(slash - ref), ref);
+	if (hrdex_fmt(publisher, sizeof(publisher), "%.*s", (int)(slash - ref), ref) < 0)
+		goto cleanup;
 	id = strchr(slash + 1, '/');
-	snprintf(type, sizeof(type), "%.*s", (int)(id - slash - 1), slash + 1);
+	if (hrdex_fmt(type, sizeof(type), "%.*s", (int)(id - slash - 1), slash + 1) < 0)
+		goto cleanup;
 	id++;
 	git_oid_tostr(oidhex, sizeof(oidhex), &p->id);
 	/* side tables first: their values are bound STATIC from doc */

@@ -3,6 +3,7 @@
  * those the cache indexed, lag, the rebuild aside, and the update thread (see cache_int.h).
  */
 #include "cache_int.h"
+#include "buf.h"
 #include "config.h"
 #include "doc.h"
 #include "doctype.h"
@@ -290,10 +291,12 @@ static int remove_db_files(const char *path)
 
 	if (strlen(path) > 4096)
 		return hrdex_error_set(HRDEX_EX_IOERR, "path too long: '%s'", path);
-	snprintf(name, sizeof(name), "%s-wal", path);
+	if (hrdex_fmt(name, sizeof(name), "%s-wal", path) < 0)
+		return -1;
 	if (unlink_if_exists(name) < 0)
 		return -1;
-	snprintf(name, sizeof(name), "%s-shm", path);
+	if (hrdex_fmt(name, sizeof(name), "%s-shm", path) < 0)
+		return -1;
 	if (unlink_if_exists(name) < 0)
 		return -1;
 	return unlink_if_exists(path);
@@ -327,7 +330,7 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	 * instead of 22 (pages of the secondary indexes written out and read
 	 * back); publish and sync, which rebuild main and view/ alongside, keep
 	 * 32 to stay under 200 MiB. */
-	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", cache_mib * 1024);
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", cache_mib * 1024); /* fits: a number */
 	if (hrdex_cache_open(&c, tmp, 0) < 0 || cache_exec(c, "PRAGMA journal_mode = OFF") < 0 ||
 	    cache_exec(c, "PRAGMA synchronous = OFF") < 0 || cache_exec(c, pragma) < 0 || hrdex_cache_update(c, repo, NULL) < 0)
 		goto cleanup;
@@ -340,10 +343,12 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	}
 	hrdex_cache_close(c);   /* the last connection: SQLite folds and deletes the WAL */
 	c = NULL;
-	snprintf(side, sizeof(side), "%s-wal", tmp);
+	if (hrdex_fmt(side, sizeof(side), "%s-wal", tmp) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
-	snprintf(side, sizeof(side), "%s-shm", tmp);
+	if (hrdex_fmt(side, sizeof(side), "%s-shm", tmp) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
 	/* The old cache's -wal/-shm must not survive next to the new file: fold
@@ -356,10 +361,12 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	}
 	sqlite3_close(old);
 	old = NULL;
-	snprintf(side, sizeof(side), "%s-wal", path);
+	if (hrdex_fmt(side, sizeof(side), "%s-wal", path) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
-	snprintf(side, sizeof(side), "%s-shm", path);
+	if (hrdex_fmt(side, sizeof(side), "%s-shm", path) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
 	if (rename(tmp, path) < 0) {
@@ -422,8 +429,8 @@ static void *update_thread(void *arg)
 		}
 	}
 	if (job->status < 0) {
-		job->code = hrdex_error_code();
-		snprintf(job->message, sizeof(job->message), "%s", hrdex_error_message());
+		job->code = hrdex_error_kind();
+		hrdex_fmt_cut(job->message, sizeof(job->message), "%s", hrdex_error_message());
 	}
 	hrdex_cache_close(c);
 	git_repository_free(repo);

@@ -2,6 +2,7 @@
  * output.c - query result formats (see output.h).
  */
 #include "output.h"
+#include "buf.h"
 #include "date.h"
 #include "doctype.h"
 #include "error.h"
@@ -586,7 +587,8 @@ static int ics_row(struct hrdex_output *o, struct hrdex_buf *b, const struct hrd
 	doc = cJSON_Parse(row->json);
 	if (ics_line(b, "BEGIN:VEVENT") < 0)
 		goto cleanup;
-	snprintf(line, sizeof(line), "UID:%s@hrdex", row->ref);
+	if (hrdex_fmt(line, sizeof(line), "UID:%s@hrdex", row->ref) < 0)
+		goto cleanup;
 	utc_stamp(stamp, sizeof(stamp), o->opts.now);
 	if (ics_line(b, line) < 0 || ics_prop(b, "DTSTAMP", stamp, 0) < 0)
 		goto cleanup;
@@ -753,7 +755,7 @@ static int table_finish(struct hrdex_output *o, struct hrdex_buf *b)
 	for (j = 0; j < nf; j++) {
 		size_t k;
 
-		snprintf(head, sizeof(head), "%s", o->fields[j].name);   /* names are at most 64 of 256 */
+		snprintf(head, sizeof(head), "%s", o->fields[j].name);   /* names are at most 64 of 256 */ /* fits: names are at most 64 of 256 */
 		for (k = 0; head[k]; k++)
 			head[k] = (char)(head[k] >= 'a' && head[k] <= 'z' ? head[k] - 32 : head[k]);
 		if ((j + 1 < nf ? pad(b, head, widths[j]) : hrdex_buf_puts(b, head)) < 0)

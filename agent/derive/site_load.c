@@ -5,6 +5,7 @@
  * page key includes, and lookups and orders over the documents.
  */
 #include "site_int.h"
+#include "name.h"
 #include "config.h"
 #include "error.h"
 #include "fs.h"
@@ -130,8 +131,8 @@ static int add_doc(struct site *s, size_t *alloc, const char *pub, int type, con
 	}
 	d = &s->docs[s->ndocs++];
 	memset(d, 0, sizeof(*d));
-	snprintf(d->ref.publisher, sizeof(d->ref.publisher), "%s", pub);
-	snprintf(d->ref.type, sizeof(d->ref.type), "%s", hrdex_doctypes[type].name);
+	snprintf(d->ref.publisher, sizeof(d->ref.publisher), "%s", pub); /* fits: a valid publisher id */
+	snprintf(d->ref.type, sizeof(d->ref.type), "%s", hrdex_doctypes[type].name); /* fits: a type name from the table */
 	memcpy(d->ref.id, idbuf, n + 1);
 	hrdex_ref_format(d->refstr, sizeof(d->refstr), &d->ref);
 	d->type = type;
@@ -263,8 +264,8 @@ static int load_docs(struct site *s)
 				struct att *a;
 
 				/* Names are checked on acceptance; check again, they become paths. */
-				if (!fe || git_tree_entry_type(fe) != GIT_OBJECT_BLOB || !name[0] || name[0] == '.' ||
-				    strchr(name, '/') || strlen(name) > 128)
+				if (!fe || git_tree_entry_type(fe) != GIT_OBJECT_BLOB ||
+				    hrdex_name_safe(name, strlen(name)))
 					continue;
 				for (j = 0; j < d->natts; j++)
 					if (!strcasecmp(d->atts[j].name, name))

@@ -5,6 +5,7 @@
  * is recorded in the new manifest.
  */
 #include "site_int.h"
+#include "buf.h"
 #include "error.h"
 #include "fs.h"
 
@@ -101,8 +102,10 @@ int site_try_link(struct site *s, const char *path, const char *key)
 	m = bsearch(&want, s->old, s->nold, sizeof(*s->old), cmp_mentry);
 	if (!m || strcmp(m->key, key))
 		return 0;
-	snprintf(from, sizeof(from), "%s/%s", s->old_dir, path);
-	snprintf(to, sizeof(to), "%s/%s", s->gen_dir, path);
+	if (hrdex_fmt(from, sizeof(from), "%s/%s", s->old_dir, path) < 0)
+		return -1;
+	if (hrdex_fmt(to, sizeof(to), "%s/%s", s->gen_dir, path) < 0)
+		return -1;
 	if (make_parent(s, to) < 0)
 		return -1;
 	if (link(from, to) < 0)

@@ -106,7 +106,7 @@ static void value_text(char *buf, size_t size, const cJSON *v, int quote_strings
 
 	if (cJSON_IsString(v)) {
 		text_clip(clip, sizeof(clip), v->valuestring, 60);
-		snprintf(buf, size, quote_strings ? "'%s'" : "%s", clip);
+		hrdex_fmt_cut(buf, size, quote_strings ? "'%s'" : "%s", clip);
 		return;
 	}
 	if (cJSON_IsNumber(v)) {

@@ -2,6 +2,7 @@
  * batch.c - reading the documents and attachments of one run (see batch.h).
  */
 #include "batch.h"
+#include "name.h"
 #include "error.h"
 #include "fs.h"
 #include "json.h"
@@ -60,24 +61,6 @@ const char *hrdex_media_type(const char *name)
 			if (!strcasecmp(dot + 1, media_types[i].ext))
 				return media_types[i].type;
 	return "application/octet-stream";
-}
-
-int hrdex_attachment_name_valid(const char *name)
-{
-	size_t n = strlen(name), i;
-
-	if (n == 0 || n > 128 || name[0] == '.' || name[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':' || c == '*' ||
-		    c == '?' || c == '"' || c == '<' || c == '>' || c == '|')
-			return 0;
-	}
-	if (name[n - 1] == '.' || name[n - 1] == ' ')
-		return 0;
-	return hrdex_utf8_valid(name, n) == 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -250,13 +233,15 @@ static void attachment_free(struct hrdex_attachment *a)
 static int add_attachment(struct hrdex_batch_item *it, int dirfd, const char *path, int64_t max)
 {
 	struct hrdex_attachment *more, *a;
-	const char *base = strrchr(path, '/');
+	const char *base = strrchr(path, '/'), *why;
 	int r;
 
 	base = base ? base + 1 : path;
-	if (!hrdex_attachment_name_valid(base))
+	/* The rule every peer's acceptance applies to the tree (name.h). */
+	why = hrdex_name_safe(base, strlen(base));
+	if (why)
 		return hrdex_problems_add(&it->problems, "/attachments", "attachment",
-					  "'%s' is not a valid attachment name", base);
+					  "'%s' is not a valid attachment name: %s", base, why);
 	more = realloc(it->attachments, (it->nattachments + 1) * sizeof(*more));
 	if (!more)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
@@ -272,14 +257,14 @@ static int add_attachment(struct hrdex_batch_item *it, int dirfd, const char *pa
 	r = dirfd >= 0 ? hrdex_fs_read_at(&a->data, dirfd, base, path, (size_t)max)
 		       : hrdex_fs_read(&a->data, path, (size_t)max);
 	if (r < 0) {
-		r = hrdex_error_code() == HRDEX_EX_SOFTWARE
+		r = hrdex_error_kind() == HRDEX_E_INTERNAL
 			    ? -1
 			    : hrdex_problems_add(&it->problems, "/attachments", "attachment", "%s",
 						 hrdex_error_message());
 		attachment_free(a);
 		return r;
 	}
-	snprintf(a->media_type, sizeof(a->media_type), "%s", hrdex_media_type(base));
+	snprintf(a->media_type, sizeof(a->media_type), "%s", hrdex_media_type(base)); /* fits: media types are short constants */
 	crypto_hash_sha256(a->sha256, (const unsigned char *)a->data.ptr, a->data.len);
 	it->nattachments++;
 	return 0;
@@ -297,9 +282,9 @@ static int add_files_folder(struct hrdex_batch_item *it, const char *dir, int64_
 	int fd = hrdex_fs_open_dir(AT_FDCWD, dir, dir), ret = -1;
 
 	if (fd < 0) {
-		if (hrdex_error_code() == HRDEX_EX_NOINPUT)
+		if (hrdex_error_kind() == HRDEX_E_NOTFOUND)
 			return 0; /* no attachments */
-		if (hrdex_error_code() == HRDEX_EX_SOFTWARE)
+		if (hrdex_error_kind() == HRDEX_E_INTERNAL)
 			return -1;
 		return hrdex_problems_add(&it->problems, "/attachments", "attachment", "%s",
 					  hrdex_error_message());
@@ -386,7 +371,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 		if (!cJSON_IsString(v) || strcmp(v->valuestring, sum)) {
 			char ptr[64];
 
-			snprintf(ptr, sizeof(ptr), "/attachments/%d/sha256", found);
+			snprintf(ptr, sizeof(ptr), "/attachments/%d/sha256", found); /* fits: an int */
 			if (hrdex_problems_add(&it->problems, ptr, "attachment",
 					       "does not match file '%s' (sha256 %s)", a->source, sum) < 0)
 				return -1;
@@ -395,7 +380,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 		if (!cJSON_IsNumber(v) || v->valuedouble != (double)a->data.len) {
 			char ptr[64];
 
-			snprintf(ptr, sizeof(ptr), "/attachments/%d/bytes", found);
+			snprintf(ptr, sizeof(ptr), "/attachments/%d/bytes", found); /* fits: an int */
 			if (hrdex_problems_add(&it->problems, ptr, "attachment",
 					       "does not match file '%s' (%zu bytes)", a->source,
 					       a->data.len) < 0)
@@ -416,7 +401,7 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 
 	/* Read one byte past the limit so the size problem names the real cause. */
 	if (hrdex_batch_read(&data, it->origin, max + 1) < 0) {
-		if (hrdex_error_code() == HRDEX_EX_SOFTWARE)
+		if (hrdex_error_kind() == HRDEX_E_INTERNAL)
 			goto cleanup;
 		ret = hrdex_problems_add(&it->problems, "", "file", "%s", hrdex_error_message());
 		goto cleanup;

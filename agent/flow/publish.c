@@ -2,6 +2,7 @@
  * publish.c - one signed commit per batch; withdrawal (see publish.h).
  */
 #include "publish.h"
+#include "buf.h"
 #include "readme.h"
 #include "refresh.h"
 #include "error.h"
@@ -113,7 +114,7 @@ static int check_stored_attachment(git_repository *repo, git_tree *old, const ch
 	git_blob *blob = NULL;
 	git_oid id;
 
-	snprintf(ptr, sizeof(ptr), "/attachments/%d", index);
+	snprintf(ptr, sizeof(ptr), "/attachments/%d", index); /* fits: an int */
 	if (tree_blob(&id, old, path) != 0 || git_blob_lookup(&blob, repo, &id) < 0)
 		return hrdex_problems_add(&it->problems, ptr, "attachment",
 					  "'%s' is listed but neither given nor already published",
@@ -473,16 +474,16 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	hrdex_log_debug("publish: stored %zu new blob%s in %.0f ms", nneed, nneed == 1 ? "" : "s",
 			hrdex_log_ms() - t0);
 	t0 = hrdex_log_ms();
-	snprintf(summary, sizeof(summary), "+%zu ~%zu", res->added, res->changed);
+	hrdex_fmt_cut(summary, sizeof(summary), "+%zu ~%zu", res->added, res->changed);
 	if (!message) {
-		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s", pub, summary);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "publish: %s %s", pub, summary);
 		message = auto_msg;
 	}
 	if (e.count && commit_edits(s, old, &e, message, res) < 0)
 		goto cleanup;
 	hrdex_log_debug("publish: tree and signed commit in %.0f ms", hrdex_log_ms() - t0);
 	if (res->committed) {
-		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
 		rf.message = auto_msg;
 		rf.hints = b->hints;
 	} else {
@@ -567,12 +568,12 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 		res->removed++;
 	}
 	if (!message) {
-		snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s -%zu", pub, n);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "withdraw: %s -%zu", pub, n);
 		message = auto_msg;
 	}
 	if (commit_edits(s, old, &e, message, res) < 0)
 		goto cleanup;
-	snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
+	hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
 	rf.message = auto_msg;
 	hrdex_refresh(s, &rf);
 	ret = 0;

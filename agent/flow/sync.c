@@ -2,6 +2,7 @@
  * sync.c - one sync round: fetch, check, accept, rebuild (see sync.h).
  */
 #include "sync.h"
+#include "buf.h"
 #include "accept.h"
 #include "cache.h"
 #include "error.h"
@@ -135,11 +136,12 @@ static int refusal_add(struct refusals *r, const char *publisher, const git_oid 
 	}
 	x = &r->items[r->n++];
 	memset(x, 0, sizeof(*x));
-	snprintf(x->publisher, sizeof(x->publisher), "%s", publisher);
+	if (hrdex_fmt(x->publisher, sizeof(x->publisher), "%s", publisher) < 0)
+		return -1;
 	git_oid_cpy(&x->tip, tip);
 	git_oid_cpy(&x->base, base);
-	snprintf(x->rule, sizeof(x->rule), "%s", rule);
-	snprintf(x->reason, sizeof(x->reason), "%s", reason);
+	hrdex_fmt_cut(x->rule, sizeof(x->rule), "%s", rule);
+	hrdex_fmt_cut(x->reason, sizeof(x->reason), "%s", reason);
 	return 0;
 }
 
@@ -268,7 +270,8 @@ static int skip_list(struct round *rd)
 			return -1;
 		if (!git_oid_equal(&cur, &was->items[i].base))
 			continue;
-		snprintf(rd->skip[rd->nskip].name, sizeof(rd->skip[0].name), "%s", was->items[i].publisher);
+		if (hrdex_fmt(rd->skip[rd->nskip].name, sizeof(rd->skip[0].name), "%s", was->items[i].publisher) < 0)
+			return -1;
 		git_oid_cpy(&rd->skip[rd->nskip++].oid, &was->items[i].tip);
 	}
 	return 0;
@@ -394,7 +397,8 @@ static struct hrdex_sync_branch *branch_add(struct round *rd, const char *publis
 	*index = rep->nbranches;
 	b = &rep->branches[rep->nbranches++];
 	memset(b, 0, sizeof(*b));
-	snprintf(b->publisher, sizeof(b->publisher), "%s", publisher);
+	if (hrdex_fmt(b->publisher, sizeof(b->publisher), "%s", publisher) < 0)
+		return NULL;
 	b->peer = peer;
 	git_oid_cpy(&b->offered, offered);
 	b->status = HRDEX_BRANCH_CURRENT;
@@ -411,7 +415,7 @@ static void branch_reject(struct round *rd, struct hrdex_sync_branch *b, const c
 	va_list ap;
 
 	b->status = HRDEX_BRANCH_REJECTED;
-	snprintf(b->rule, sizeof(b->rule), "%s", rule);
+	hrdex_fmt_cut(b->rule, sizeof(b->rule), "%s", rule);
 	va_start(ap, fmt);
 	vsnprintf(b->reason, sizeof(b->reason), fmt, ap);
 	va_end(ap);
@@ -479,6 +483,46 @@ static int wanted_for(char ***out, size_t *nout, const struct hrdex_state *st, c
 	*out = list;
 	*nout = n;
 	return 0;
+}
+
+/*
+ * `hrdex sync FILE.bundle`: a peer for this round only, named after the
+ * file (achpr.bundle: peer 'achpr'), so that refs/peers/achpr/ record what
+ * its maker has and `bundle create --since achpr` can answer it.  A peer
+ * configured under that name lends its publisher filter.
+ */
+static int adhoc_peer(struct hrdex_peer *p, const struct hrdex_config *cfg, const char *path,
+		      const struct hrdex_peer *const *round, size_t n)
+{
+	const char *base = strrchr(path, '/');
+	const struct hrdex_peer *same;
+	size_t i;
+
+	base = base ? base + 1 : path;
+	p->name = strndup(base, strlen(base) - 7);
+	if (!p->name)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	p->url = (char *)path;
+	if (!hrdex_name_valid(p->name)) {
+		hrdex_error_set(HRDEX_EX_USAGE, "cannot name a peer after '%s' (letters, digits, '.', '_' and "
+				"'-'); rename the file, or 'hrdex peer add NAME %s'", base, path);
+		goto fail;
+	}
+	for (i = 0; i < n; i++)
+		if (!strcmp(round[i]->name, p->name)) {
+			hrdex_error_set(HRDEX_EX_USAGE, "peer '%s' is named twice in this sync ('%s')", p->name, path);
+			goto fail;
+		}
+	same = hrdex_config_peer(cfg, p->name);
+	if (same) {
+		p->publishers = same->publishers;
+		p->npublishers = same->npublishers;
+	}
+	return 0;
+fail:
+	free(p->name);
+	p->name = NULL;
+	return -1;
 }
 
 /* ---- per peer repositories ---- */
@@ -765,7 +809,8 @@ static void record_peer_ref(struct round *rd, size_t peer, const char *publisher
 	git_reference *ref = NULL;
 	char name[256];
 
-	snprintf(name, sizeof(name), "refs/peers/%s/%s", rd->rep->peers[peer].name, publisher);
+	if (hrdex_fmt(name, sizeof(name), "refs/peers/%s/%s", rd->rep->peers[peer].name, publisher) < 0)
+		return;
 	if (git_reference_create(&ref, rd->st->repo, name, id, 1, "sync") < 0)
 		hrdex_log_warn("cannot record '%s': %s", name,
 			       git_error_last() ? git_error_last()->message : "unknown error");
@@ -781,7 +826,8 @@ static void prune_peer_refs(struct round *rd, size_t peer)
 	size_t ngone = 0, i, prefix;
 	const struct hrdex_fetch *job = &rd->jobs[peer];
 
-	snprintf(glob, sizeof(glob), "refs/peers/%s/*", rd->rep->peers[peer].name);
+	if (hrdex_fmt(glob, sizeof(glob), "refs/peers/%s/*", rd->rep->peers[peer].name) < 0)
+		return;
 	prefix = strlen(glob) - 1;
 	if (git_reference_iterator_glob_new(&it, rd->st->repo, glob) < 0)
 		return;
@@ -871,8 +917,9 @@ static int move_branch(struct round *rd, const char *publisher, const git_oid *c
 	char name[64], msg[128];
 	int r;
 
-	snprintf(name, sizeof(name), "refs/heads/%s", publisher);
-	snprintf(msg, sizeof(msg), "sync: from peer %s", peer);
+	if (hrdex_fmt(name, sizeof(name), "refs/heads/%s", publisher) < 0)
+		return -1;
+	hrdex_fmt_cut(msg, sizeof(msg), "sync: from peer %s", peer);
 	if (cur)
 		r = git_reference_create_matching(&ref, rd->st->repo, name, to, 1, cur, msg);
 	else
@@ -1180,7 +1227,8 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	struct round rd;
 	struct candidate *cands = NULL;
 	struct group *groups = NULL;
-	size_t npeers = 0, ncands = 0, ngroups = 0, i, j, start;
+	struct hrdex_peer *adhoc = NULL;
+	size_t npeers = 0, ncands = 0, ngroups = 0, nadhoc = 0, i, j, start;
 	int64_t t0 = hrdex_now_ms();
 	int ret = -1;
 
@@ -1189,14 +1237,26 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	rd.st = st;
 	rd.rep = out;
 	for (i = 0; i < nonly; i++)
-		if (!hrdex_config_peer(cfg, only[i]))
+		if (!hrdex_bundle_is_path(only[i]) && !hrdex_config_peer(cfg, only[i]))
 			return hrdex_error_set(HRDEX_EX_USAGE, "no peer named '%s' (see 'hrdex peer list')", only[i]);
-	rd.peers = calloc(cfg->npeers + 1, sizeof(*rd.peers));
-	if (!rd.peers)
+	rd.peers = calloc(cfg->npeers + nonly + 1, sizeof(*rd.peers));
+	adhoc = calloc(nonly + 1, sizeof(*adhoc));
+	if (!rd.peers || !adhoc) {
+		free(rd.peers);
+		free(adhoc);
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	}
 	for (i = 0; i < cfg->npeers; i++)
 		if (!nonly || list_has(only, nonly, cfg->peers[i].name))
 			rd.peers[npeers++] = &cfg->peers[i];
+	for (i = 0; i < nonly; i++)
+		if (hrdex_bundle_is_path(only[i])) {
+			if (adhoc_peer(&adhoc[nadhoc], cfg, only[i], rd.peers, npeers) < 0) {
+				npeers = 0;
+				goto cleanup;
+			}
+			rd.peers[npeers++] = &adhoc[nadhoc++];
+		}
 	out->peers = calloc(npeers + 1, sizeof(*out->peers));
 	rd.jobs = calloc(npeers + 1, sizeof(*rd.jobs));
 	rd.vrepos = calloc(npeers + 1, sizeof(*rd.vrepos));
@@ -1274,7 +1334,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 		out->peers[i].status = job->status;
 		out->peers[i].elapsed_ms = job->elapsed_ms;
 		out->peers[i].bytes = job->bytes;
-		snprintf(out->peers[i].message, sizeof(out->peers[i].message), "%s", job->message);
+		hrdex_fmt_cut(out->peers[i].message, sizeof(out->peers[i].message), "%s", job->message);
 		if (job->status != HRDEX_FETCH_OK) {
 			/* In the report, not logged: each caller says it once
 			 * (`sync`, or the service with its next try). */
@@ -1325,8 +1385,10 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	for (i = 0; i < ngroups; i++)
 		if (settle_group(&rd, &groups[i]) < 0)
 			goto cleanup;
+	/* A bundle carries what its maker chose (--since), not all its maker
+	 * has: a branch missing from it is no sign the maker dropped it. */
 	for (i = 0; i < npeers; i++)
-		if (rd.jobs[i].status == HRDEX_FETCH_OK)
+		if (rd.jobs[i].status == HRDEX_FETCH_OK && !hrdex_bundle_is_path(rd.peers[i]->url))
 			prune_peer_refs(&rd, i);
 
 	/* 3. The view of what moved, and the record of what did not. */
@@ -1362,5 +1424,8 @@ cleanup:
 	free(rd.repo_path);
 	free(rd.quarantine);
 	free(rd.peers);
+	for (i = 0; i < nadhoc; i++)
+		free(adhoc[i].name);
+	free(adhoc);
 	return ret;
 }

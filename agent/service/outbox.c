@@ -52,6 +52,7 @@
  * NAME.files is rejected with its NAME.error, never followed or waited on.
  */
 #include "outbox.h"
+#include "buf.h"
 #include "error.h"
 #include "fs.h"
 #include "log.h"
@@ -285,9 +286,9 @@ int hrdex_outbox_free_name(char **out, int destfd, const char *dest, const char 
 		int busy = 0;
 
 		if (k)
-			snprintf(name, len, "%s~%u", base, k);
+			snprintf(name, len, "%s~%u", base, k); /* fits: len counts base, '~' and the number */
 		else
-			snprintf(name, len, "%s", base);
+			snprintf(name, len, "%s", base); /* fits: as above */
 		for (i = 0; i < ntaken && !busy; i++)
 			busy = !strcmp(taken[i], name);
 		if (busy || taken_on_disk(destfd, name, ".json") || taken_on_disk(destfd, name, ".files"))
@@ -331,10 +332,10 @@ static int open_sub(struct box *b, const char *sub)
 	if (mkdirat(b->out, sub, 0755) < 0 && errno != EEXIST)
 		return hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", path);
 	fd = hrdex_fs_open_dir(b->out, sub, path);
-	if (fd < 0 && hrdex_error_code() != HRDEX_EX_SOFTWARE) {
+	if (fd < 0 && hrdex_error_kind() != HRDEX_E_INTERNAL) {
 		char msg[4400];
 
-		snprintf(msg, sizeof(msg), "%s", hrdex_error_message());
+		hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_IOERR, "outbox: cannot move files into '%s': %s", path, msg);
 	}
 	return fd;
@@ -794,7 +795,7 @@ static int publish_valid(struct hrdex_state *s, struct hrdex_batch *b, const str
 			goto cleanup;
 		}
 		hrdex_publish_result_free(&res);
-		if (hrdex_error_code() != HRDEX_EX_DATAERR || !sub.invalid)
+		if (hrdex_error_kind() != HRDEX_E_INVALID || !sub.invalid)
 			goto cleanup;
 	}
 cleanup:

@@ -184,7 +184,7 @@ static enum MHD_Result healthz(struct MHD_Connection *conn, const struct server 
 	free(conf_path);
 	if (hrdex_status_read(&st, sv->dir) == 0)
 		have = 1;
-	else if (hrdex_error_code() != HRDEX_EX_NOINPUT)
+	else if (hrdex_error_kind() != HRDEX_E_NOTFOUND)
 		hrdex_problems_add(&why, "/status", "status", "cannot read status.json: %s", hrdex_error_message());
 	st.service = hrdex_status_service_running(sv->dir);
 	if (!have && st.service < 0)

@@ -11,6 +11,8 @@
  * Anything but a final "ok" from a child that exited 0 counts as a failure.
  */
 #include "fetch.h"
+#include "buf.h"
+#include "bundle.h"
 #include "config.h"
 #include "error.h"
 #include "fs.h"
@@ -27,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -235,6 +238,28 @@ static long wanted_index(const struct hrdex_fetch *job, const char *name)
 	return -1;
 }
 
+/*
+ * Whether to take the advertised ref refname at tip: only plain
+ * refs/heads/<publisher> names we asked for, each once (taken: one flag per
+ * wanted name).  0: not taken; 1: reported to the parent, not downloaded
+ * (skip list); 2: reported, to download.  One rule for fetches and bundles.
+ */
+static int take_ref(const struct hrdex_fetch *job, char *taken, const char *refname, const git_oid *tip, int fd)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	const char *name = refname + 11;
+	long w;
+
+	if (strncmp(refname, "refs/heads/", 11) || !hrdex_publisher_valid(name))
+		return 0;
+	w = wanted_index(job, name);
+	if (w < 0 || taken[w])
+		return 0;
+	taken[w] = 1;
+	child_say(fd, "ref %s %s", name, git_oid_tostr(hex, sizeof(hex), tip));
+	return skipped(job, name, tip) ? 1 : 2;
+}
+
 /* The repository the child fetches with: repo.git's refs, the quarantine as its
  * only writable object store, repo.git's objects readable as an alternate. */
 static int open_quarantined(git_repository **out, const char *repo_path, const char *quarantine)
@@ -283,9 +308,9 @@ static void url_host(char *out, size_t size, const char *url)
 	if (at)
 		p = at + 1;
 	if (p == end)
-		snprintf(out, size, "%s", url);
+		hrdex_fmt_cut(out, size, "%s", url);
 	else
-		snprintf(out, size, "%.*s", (int)(end - p), p);
+		hrdex_fmt_cut(out, size, "%.*s", (int)(end - p), p);
 }
 
 /*
@@ -332,7 +357,7 @@ static void child_say_git(int fd, const char *status, const char *url)
 		return;
 	}
 	url_host(host, sizeof(host), url);
-	snprintf(say, sizeof(say), known[i].say, known[i].host ? host : url);
+	hrdex_fmt_cut(say, sizeof(say), known[i].say, known[i].host ? host : url);
 	if (known[i].detail)
 		child_say(fd, "%s %s (%s)", status, say, msg);
 	else
@@ -391,36 +416,26 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 		child_say(fd, "error out of memory");
 		goto cleanup;
 	}
-	/* Only plain refs/heads/<publisher> names we asked for, each once. */
 	for (i = 0; i < nheads && picked < HRDEX_FETCH_MAX_BRANCHES; i++) {
-		const char *name = heads[i]->name;
-		char spec[256], hex[GIT_OID_HEXSZ + 1];
-		long w;
+		const char *name = heads[i]->name + 11;
+		char spec[256];
+		int t;
 
-		if (strncmp(name, "refs/heads/", 11) || heads[i]->symref_target)
+		if (heads[i]->symref_target || !(t = take_ref(job, taken, heads[i]->name, &heads[i]->oid, fd)))
 			continue;
-		name += 11;
-		if (!hrdex_publisher_valid(name))
+		picked++;
+		if (t == 1)
 			continue;
-		w = wanted_index(job, name);
-		if (w < 0 || taken[w])
-			continue;
-		taken[w] = 1;
-		git_oid_tostr(hex, sizeof(hex), &heads[i]->oid);
-		if (skipped(job, name, &heads[i]->oid)) {
-			child_say(fd, "ref %s %s", name, hex);
-			picked++;
-			continue;
+		if (hrdex_fmt(spec, sizeof(spec), "+refs/heads/%s:refs/peers/%s/%s", name, job->name, name) < 0) {
+			child_say(fd, "error %s", hrdex_error_message());
+			goto cleanup;
 		}
-		snprintf(spec, sizeof(spec), "+refs/heads/%s:refs/peers/%s/%s", name, job->name, name);
 		specs.strings[specs.count] = strdup(spec);
 		if (!specs.strings[specs.count]) {
 			child_say(fd, "error out of memory");
 			goto cleanup;
 		}
 		specs.count++;
-		child_say(fd, "ref %s %s", name, hex);
-		picked++;
 	}
 	if (specs.count) {
 		fo.callbacks = cbs;
@@ -452,6 +467,82 @@ cleanup:
 	free(specs.strings);
 	free(taken);
 	git_remote_free(remote);
+	git_repository_free(repo);
+	return rc;
+}
+
+/*
+ * A bundle file instead of a remote (bundle.h): the same report, the same
+ * quarantine and the same bounds as a fetch.  Its pack goes through the
+ * indexer a fetch feeds, with repo.git's objects as the bases of a thin
+ * pack; the parent then checks what it offers exactly as a fetch's.
+ */
+static int child_bundle(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o, int fd)
+{
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	struct hrdex_bundle b;
+	struct xfer x = { o->max_bytes, 0, 0, 0, NULL, fd, NULL, 0 };
+	char *taken = NULL, *pack = NULL;
+	FILE *f;
+	struct stat sb;
+	size_t i;
+	int download = 0, picked = 0, rc = 1;
+
+	memset(&b, 0, sizeof(b));
+	f = fopen(job->url, "rbe");
+	if (!f) {
+		child_say(fd, "unreachable cannot open '%s': %s", job->url, strerror(errno));
+		goto cleanup;
+	}
+	child_say(fd, "connected");
+	if (fstat(fileno(f), &sb) < 0)
+		sb.st_size = 0;
+	if (sb.st_size > o->max_bytes) {
+		child_say(fd, "error '%s' holds more than %lld bytes (limits.fetch)", job->url,
+			  (long long)o->max_bytes);
+		goto cleanup;
+	}
+	if (open_quarantined(&repo, o->repo_path, job->quarantine) < 0 || git_repository_odb(&odb, repo) < 0) {
+		child_say(fd, "error cannot open the repository: %s", git_message());
+		goto cleanup;
+	}
+	taken = calloc(job->nwanted + 1, 1);
+	pack = hrdex_path_join(job->quarantine, "pack");
+	if (!taken || !pack) {
+		child_say(fd, "error out of memory");
+		goto cleanup;
+	}
+	if (hrdex_bundle_read_header(&b, f, job->url) < 0 || hrdex_bundle_check_prereqs(&b, odb) < 0) {
+		child_say(fd, "error %s", hrdex_error_message());
+		goto cleanup;
+	}
+	for (i = 0; i < b.nrefs && picked < HRDEX_FETCH_MAX_BRANCHES; i++) {
+		int t = take_ref(job, taken, b.refs[i].name, &b.refs[i].oid, fd);
+
+		picked += t != 0;
+		download |= t == 2;
+	}
+	/* One pack holds every branch: indexed whole when any is wanted. */
+	if (download && hrdex_bundle_index(f, job->url, pack, odb, on_progress, &x) < 0) {
+		child_say(fd, "bytes %lld", (long long)x.bytes);
+		if (x.over)
+			child_say(fd, "error '%s' holds more than %lld bytes (limits.fetch)", job->url,
+				  (long long)o->max_bytes);
+		else
+			child_say(fd, "error %s", hrdex_error_message());
+		goto cleanup;
+	}
+	child_say(fd, "bytes %lld", (long long)(download ? (int64_t)sb.st_size : 0));
+	child_say(fd, "ok");
+	rc = 0;
+cleanup:
+	hrdex_bundle_free(&b);
+	if (f)
+		fclose(f);
+	free(taken);
+	free(pack);
+	git_odb_free(odb);
 	git_repository_free(repo);
 	return rc;
 }
@@ -488,7 +579,10 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 		char spec[256];
 
 		/* No '+': a mirror that diverged is reported, never overwritten. */
-		snprintf(spec, sizeof(spec), "refs/heads/%s:refs/heads/%s", job->wanted[i], job->wanted[i]);
+		if (hrdex_fmt(spec, sizeof(spec), "refs/heads/%s:refs/heads/%s", job->wanted[i], job->wanted[i]) < 0) {
+			child_say(fd, "error %s", hrdex_error_message());
+			goto cleanup;
+		}
 		specs.strings[specs.count] = strdup(spec);
 		if (!specs.strings[specs.count]) {
 			child_say(fd, "error out of memory");
@@ -527,7 +621,8 @@ static void child_main(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t
 		if (&jobs[i] != job && jobs[i].fd >= 0)
 			close(jobs[i].fd);
 	child_limits(o->max_bytes, parent);
-	rc = job->push ? child_push(job, o, fd) : child_fetch(job, o, fd);
+	rc = job->push ? child_push(job, o, fd)
+		       : hrdex_bundle_is_path(job->url) ? child_bundle(job, o, fd) : child_fetch(job, o, fd);
 	/* No exit handlers, no libgit2 shutdown: this process only reports. */
 	_exit(rc);
 }
@@ -554,14 +649,14 @@ static int job_start(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t n
 	pid_t pid, parent;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot make a pipe");
+		return hrdex_error_errno(HRDEX_E_INTERNAL, "cannot make a pipe");
 	fflush(NULL);
 	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		return hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot fork");
+		return hrdex_error_errno(HRDEX_E_INTERNAL, "cannot fork");
 	}
 	if (pid == 0) {
 		close(p[0]);
@@ -600,7 +695,8 @@ static int add_ref(struct hrdex_fetch *job, const char *name, const git_oid *oid
 		return -1;
 	job->refs = more;
 	memset(&more[job->nrefs], 0, sizeof(*more));
-	snprintf(more[job->nrefs].name, sizeof(more[job->nrefs].name), "%s", name);
+	if (hrdex_fmt(more[job->nrefs].name, sizeof(more[job->nrefs].name), "%s", name) < 0)
+		return -1;
 	if (oid)
 		git_oid_cpy(&more[job->nrefs].oid, oid);
 	more[job->nrefs].refused = refused;
@@ -727,7 +823,7 @@ int hrdex_fetch_run(struct hrdex_fetch *jobs, size_t n, const struct hrdex_fetch
 	pfds = calloc(n + 2, sizeof(*pfds));
 	which = calloc(n + 1, sizeof(*which));
 	if (!pfds || !which) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	while (next < n || running > 0) {
@@ -766,7 +862,7 @@ int hrdex_fetch_run(struct hrdex_fetch *jobs, size_t n, const struct hrdex_fetch
 		}
 		pr = poll(pfds, k + (o->stop != NULL), (int)(wait_ms > 60000 ? 60000 : wait_ms));
 		if (pr < 0 && errno != EINTR) {
-			hrdex_error_errno(HRDEX_EX_SOFTWARE, "poll");
+			hrdex_error_errno(HRDEX_E_INTERNAL, "poll");
 			goto cleanup;
 		}
 		if (o->stop && pr > 0 && (pfds[k].revents & POLLIN) && o->stop(o->stop_payload)) {

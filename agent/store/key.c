@@ -231,7 +231,7 @@ int hrdex_key_load(struct hrdex_key *out, const char *path)
 	if (hrdex_ssh_parse_public_blob(pub, pub_len, outer_pk) < 0) {
 		char why[256];
 
-		snprintf(why, sizeof(why), "%s", hrdex_error_message());
+		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': %s", path, why);
 		goto cleanup;
 	}

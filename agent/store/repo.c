@@ -48,7 +48,8 @@ int hrdex_repo_signature(git_signature **out, const char *publisher)
 {
 	char email[64];
 
-	snprintf(email, sizeof(email), "%s@hrdex", publisher);
+	if (hrdex_fmt(email, sizeof(email), "%s@hrdex", publisher) < 0)
+		return -1;
 	if (git_signature_now(out, publisher, email) < 0)
 		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot make a signature");
 	return 0;
@@ -114,7 +115,7 @@ cleanup:
 
 static void ref_name(char *out, size_t size, const char *publisher)
 {
-	snprintf(out, size, "refs/heads/%s", publisher);
+	snprintf(out, size, "refs/heads/%s", publisher); /* fits: callers pass room for refs/heads/ and a publisher id */
 }
 
 int hrdex_repo_tip(git_oid *out, git_repository *repo, const char *publisher)

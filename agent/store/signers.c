@@ -357,7 +357,7 @@ static int parse_signers_line(struct hrdex_signers *s, const char *p, const char
 	if (hrdex_ssh_decode_public_key(pk, key, key_len) < 0) {
 		char why[256];
 
-		snprintf(why, sizeof(why), "%s", hrdex_error_message());
+		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: %s", origin, line, why);
 		goto cleanup;
 	}
