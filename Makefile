@@ -18,7 +18,7 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/hrdex
 SHELL := /bin/bash
 
-PKGS := libgit2 libcjson libcurl sqlite3 libsodium libpcre2-8 zlib libcrypto libutf8proc
+PKGS := libgit2 libcjson libcurl sqlite3 libsodium libpcre2-8 zlib libcrypto libutf8proc libmicrohttpd
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/sanitize
@@ -195,6 +195,7 @@ install: all
 	install -m 0644 contrib/hrdex.1 $(DESTDIR)$(MANDIR)/man1/hrdex.1
 	install -m 0644 contrib/hrdex.conf.5 $(DESTDIR)$(MANDIR)/man5/hrdex.conf.5
 	install -m 0644 contrib/hrdex.conf contrib/hrdex.service contrib/hrdex-git-daemon.service \
+		contrib/hrdex-serve.service contrib/nginx-serve.conf \
 		$(DESTDIR)$(DOCDIR)/
 
 uninstall:

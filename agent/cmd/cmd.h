@@ -105,6 +105,7 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g);
 int cmd_config(int argc, char **argv, struct hrdex_global *g);
 int cmd_site(int argc, char **argv, struct hrdex_global *g);
 int cmd_verify(int argc, char **argv, struct hrdex_global *g);
+int cmd_serve(int argc, char **argv, struct hrdex_global *g);
 
 /* Print v on stdout as every --json output is printed: compact, keys
  * sorted, one line.  -1 with hrdex_error when it cannot. */

@@ -240,6 +240,10 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		  "NOT, prefix*, title:word); ranked by relevance" },
 		{ "links-to", 0, CMD_LIST, &args[4], "REF", "documents that link to REF (back-references)" },
 		{ "ref", 0, CMD_LIST, &args[5], "REF", "the document PUBLISHER/TYPE/ID" },
+		{ "withdrawn", 0, CMD_FLAG, &q.withdrawn, NULL,
+		  "documents this agent saw withdrawn instead (tombstones,\n"
+		  "the last version; 'hrdex serve' shows them as deleted\n"
+		  "records); not with --country, --theme, --text, --links-to" },
 		{ NULL, 0, 0, NULL, NULL, "output:" },
 		{ "sort", 0, CMD_VALUE, &sort, "ORDER",
 		  "-date (newest first; default), date, ref, rank (default with\n"

@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{ "bundle", cmd_bundle, "write the branches to a git bundle for a peer off the network", 0 },
 	{ "site", cmd_site, "write the static HTML site for browsing", 0 },
 	{ "run", cmd_run, "the service: sync on a schedule, publish the outbox, write status", 0 },
+	{ "serve", cmd_serve, "read-only HTTP: OAI-PMH, Atom, iCalendar, health, metrics, the site", 0 },
 	{ "status", cmd_status, "peers, publishers, outbox, webhooks; exit 2 when unhealthy", 0 },
 	{ "config", cmd_config, "check hrdex.conf: \"configuration OK\" or the bad key", 0 },
 	{ NULL, NULL, NULL, 0 },

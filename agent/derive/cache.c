@@ -50,8 +50,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_THEME_DELETE] = "DELETE FROM doc_themes WHERE ref = ?1",
 	[ST_LINK_DELETE] = "DELETE FROM links WHERE from_ref = ?1",
 	[ST_DOC_INSERT] = "INSERT INTO documents(ref, publisher, type, id, date, start, \"end\", title, lang, "
-			  "countries, themes, json, \"commit\", path, blob) "
-			  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?14)",
+			  "countries, themes, json, \"commit\", path, blob, accepted_at, sequence) "
+			  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?14, ?15, ?16)",
 	[ST_FTS_INSERT] = "INSERT INTO documents_fts(rowid, title, summary, body) VALUES(?1, ?2, ?3, ?4)",
 	[ST_COUNTRY_INSERT] = "INSERT OR IGNORE INTO doc_countries(country, ref) VALUES(?1, ?2)",
 	[ST_THEME_INSERT] = "INSERT OR IGNORE INTO doc_themes(theme, ref) VALUES(?1, ?2)",
@@ -62,6 +62,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BRANCH_DELETE] = "DELETE FROM branches WHERE publisher = ?1",
 	[ST_TOUCH_INSERT] = "INSERT OR IGNORE INTO temp.touched(ref) VALUES(?1)",
 	[ST_COMMIT_SET] = "UPDATE documents SET \"commit\" = ?2 WHERE ref = ?1",
+	/* A withdrawn document leaves a tombstone (OAI-PMH deleted records,
+	 * Atom withdrawals); publishing the ref again removes it. */
+	[ST_TOMB_SET] = "INSERT OR REPLACE INTO withdrawn(ref, publisher, type, id, title, lang, countries, "
+			"withdrawn_at, sequence, date, start, \"end\", json) SELECT ref, publisher, type, id, title, "
+			"lang, countries, ?2, sequence + 1, date, start, \"end\", json FROM documents WHERE ref = ?1",
+	/* the SEQUENCE of the version about to be written */
+	[ST_SEQ_NEXT] = "SELECT coalesce((SELECT sequence + 1 FROM documents WHERE ref = ?1), "
+			"(SELECT sequence + 1 FROM withdrawn WHERE ref = ?1), 0)",
+	[ST_TOMB_CLEAR] = "DELETE FROM withdrawn WHERE ref = ?1",
 	[ST_COMMIT_FILL] = ("UPDATE documents INDEXED BY documents_uncommitted SET \"commit\" = ?2 "
 			    "WHERE \"commit\" IS NULL AND ref >= ?1 || '/' AND ref < ?1 || '0'"),
 };
@@ -90,8 +99,16 @@ static const char schema_sql[] =
 	"  json TEXT NOT NULL,\n"
 	"  \"commit\" TEXT,\n"
 	"  path TEXT NOT NULL,\n"
-	"  blob TEXT NOT NULL\n"
+	"  blob TEXT NOT NULL,\n"
+	"  accepted_at TEXT,\n"
+	"  sequence INTEGER NOT NULL DEFAULT 0\n"
 	");\n"
+	"CREATE INDEX documents_accepted ON documents(accepted_at, ref);\n"
+	"CREATE TABLE withdrawn(ref TEXT PRIMARY KEY NOT NULL, publisher TEXT NOT NULL,\n"
+	"  type TEXT NOT NULL, id TEXT NOT NULL, title TEXT, lang TEXT,\n"
+	"  countries TEXT NOT NULL DEFAULT '[]', withdrawn_at TEXT NOT NULL,\n"
+	"  sequence INTEGER NOT NULL DEFAULT 0, date TEXT, start TEXT, \"end\" TEXT, json TEXT);\n"
+	"CREATE INDEX withdrawn_at ON withdrawn(withdrawn_at, ref);\n"
 	"CREATE INDEX documents_publisher_type ON documents(publisher, type);\n"
 	"CREATE INDEX documents_type_start ON documents(type, start);\n"
 	TYPE_START_REF_SQL ";\n"

@@ -5,7 +5,16 @@
  * Tables (documented for script authors in README.md, "Tables of
  * cache.db"; an interface):
  *   documents(ref PRIMARY KEY, publisher, type, id, date, start, end, title,
- *             lang, countries, themes, json, "commit", path, blob)
+ *             lang, countries, themes, json, "commit", path, blob, accepted_at,
+ *             sequence)
+ *             accepted_at: when this agent wrote the row (UTC, seconds,
+ *             YYYY-MM-DDTHH:MM:SSZ): the OAI-PMH datestamp; sequence: 0
+ *             for the first version this cache indexed, one more per
+ *             change or withdrawal after it (iCalendar SEQUENCE)
+ *   withdrawn(ref PRIMARY KEY, publisher, type, id, title, lang, countries,
+ *             withdrawn_at, sequence, date, start, end, json)   a tombstone per document this agent saw
+ *             withdrawn (kept until the ref is published again; a rebuild
+ *             of the cache forgets them)
  *   doc_countries(country, ref), doc_themes(theme, ref)   one row per value,
  *             from every country field (countries, addressee, country,
  *             states, place.country) and every theme field (themes, groups)
@@ -46,7 +55,7 @@
 #include "buf.h"
 #include "problem.h"
 
-#define HRDEX_CACHE_SCHEMA 2
+#define HRDEX_CACHE_SCHEMA 3
 
 struct hrdex_cache;
 
@@ -146,6 +155,9 @@ struct hrdex_query {
 	enum hrdex_query_sort sort;  /* DATE_* sort on start (= date but for events, visits), then ref */
 	int no_json;                 /* rows need no json nor commit (refs, table, csv): neither is read;
 	                                json is "" and commit NULL */
+	int withdrawn;               /* the tombstones (table withdrawn) instead: rows have
+	                                withdrawn set, themes "[]", commit NULL; with
+	                                country, theme, text or links_to: HRDEX_EX_USAGE */
 	int ref_only;                /* rows need only ref (refs): json is "", countries and themes
 	                                "[]", every other column NULL */
 };
@@ -156,6 +168,8 @@ struct hrdex_query {
 struct hrdex_query_row {
 	const char *ref, *publisher, *type, *id, *date, *start, *end, *title, *json, *commit;
 	const char *lang, *countries, *themes;
+	int64_t sequence;            /* 0 for the first version this cache saw, +1 per change (not with no_json) */
+	int withdrawn;               /* a tombstone (never from hrdex_cache_query) */
 };
 
 typedef int (*hrdex_query_cb)(const struct hrdex_query_row *row, void *payload);
@@ -164,5 +178,42 @@ typedef int (*hrdex_query_cb)(const struct hrdex_query_row *row, void *payload);
  * A bad FTS query gives -1, HRDEX_EX_USAGE, with a clear message. */
 int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_query_cb cb,
 		      void *payload);
+
+/*
+ * Changes as a harvester sees them (OAI-PMH, Atom): current documents by
+ * accepted_at and tombstones by withdrawn_at, one ordered list of
+ * (stamp, ref), ascending, or descending with desc.  Filters (NULL: none)
+ * must all hold; from/until are inclusive stamps (YYYY-MM-DDTHH:MM:SSZ);
+ * after_stamp/after_ref (both or neither) start strictly after that
+ * position (a resumption token's).  limit 0: no limit.
+ */
+struct hrdex_changes_query {
+	const char *publisher, *type, *country, *lang, *ref;
+	const char *from, *until;
+	const char *after_stamp, *after_ref;
+	int64_t limit;
+	int desc;
+};
+
+/* One change, valid during the callback; json is the last version's for a
+ * deleted row too. */
+struct hrdex_change_row {
+	const char *ref, *publisher, *type, *id, *title, *lang, *countries, *json, *stamp, *date;
+	const char *start, *end;
+	int64_t sequence;
+	int deleted;
+};
+
+typedef int (*hrdex_change_cb)(const struct hrdex_change_row *row, void *payload);
+int hrdex_cache_changes(struct hrdex_cache *c, const struct hrdex_changes_query *q, hrdex_change_cb cb,
+			void *payload);
+
+/* The earliest stamp of any change ("" when there are none); out >= 32 bytes. */
+int hrdex_cache_earliest(struct hrdex_cache *c, char *out, size_t n);
+
+/* The distinct values of one column for ListSets: what is "publisher",
+ * "type", "lang" or "country"; cb gets each value in order. */
+int hrdex_cache_values(struct hrdex_cache *c, const char *what, int (*cb)(const char *v, void *payload),
+		       void *payload);
 
 #endif

@@ -329,7 +329,8 @@ static int feed_run(struct hrdex_cache *c, git_repository *repo, const char *pub
 			break;
 		}
 		done = p->end;
-		if (!done && (cache_delete_doc(c, p->ref) < 0 || (!p->gone && cache_insert_prepared(c, p) < 0)))
+		if (!done && (cache_tombstone(c, p->ref, p->gone) < 0 || cache_delete_doc(c, p->ref) < 0 ||
+			      (!p->gone && cache_insert_prepared(c, p) < 0)))
 			break;
 		cache_prep_clear(p);
 		pthread_mutex_lock(&f->mu);
@@ -461,12 +462,13 @@ int cache_index_publisher(struct hrdex_cache *c, git_repository *repo, const cha
 		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
 		goto cleanup;
 	}
+	now_utc(c->now, sizeof(c->now));
 	if (feed_run(c, repo, publisher, old_tree, tip_tree) < 0)
 		goto cleanup;
 	if (assign_commits(c, repo, publisher, tip, have_old ? &old : NULL,
 			   have_old ? -1 : c->changed - before) < 0)
 		goto cleanup;
-	now_utc(stamp, sizeof(stamp));
+	snprintf(stamp, sizeof(stamp), "%s", c->now);
 	sqlite3_bind_text(c->st[ST_BRANCH_SET], 1, publisher, -1, SQLITE_STATIC);
 	sqlite3_bind_text(c->st[ST_BRANCH_SET], 2, git_oid_tostr_s(tip), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(c->st[ST_BRANCH_SET], 3, stamp, -1, SQLITE_STATIC);

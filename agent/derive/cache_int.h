@@ -42,6 +42,9 @@ enum stmt {
 	ST_TOUCH_INSERT,
 	ST_COMMIT_SET,
 	ST_COMMIT_FILL,
+	ST_TOMB_SET,
+	ST_TOMB_CLEAR,
+	ST_SEQ_NEXT,
 	ST_COUNT
 };
 
@@ -51,6 +54,8 @@ struct hrdex_cache {
 	int readonly;
 	sqlite3_stmt *st[ST_COUNT];   /* writer only */
 	int64_t changed;              /* rows written by the update in hand */
+	char now[32];                 /* the update's time (UTC, seconds): rows' accepted_at */
+	int64_t next_sequence;        /* of the row cache_tombstone() saw last */
 };
 
 /*
@@ -94,6 +99,7 @@ int cache_step_done(struct hrdex_cache *c, sqlite3_stmt *st);
 /* cache_rows.c */
 int cache_delete_doc(struct hrdex_cache *c, const char *ref);
 int cache_delete_publisher(struct hrdex_cache *c, const char *p);
+int cache_tombstone(struct hrdex_cache *c, const char *ref, int gone);
 int cache_insert_prepared(struct hrdex_cache *c, struct prep *p);
 int cache_path_ref(char *out, size_t n, const char *path);
 void cache_prep_clear(struct prep *p);

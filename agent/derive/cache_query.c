@@ -85,17 +85,19 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 
 	if (q->sort == HRDEX_SORT_RANK && !q->text)
 		return hrdex_error_set(HRDEX_EX_USAGE, "sorting by rank needs a --text query");
+	if (q->withdrawn && (q->text || q->country.count || q->theme.count || q->links_to.count))
+		return hrdex_error_set(HRDEX_EX_USAGE, "--withdrawn takes no --country, --theme, --text or --links-to");
 	/* Not reading json spares the large column's overflow pages; "commit"
 	 * is stored after json, so reading it would walk them too.  With ref
 	 * alone, an index that holds ref (documents_type_start_ref, the primary
 	 * key) answers without reading the table at all. */
 	if (q->ref_only)
 		rc = hrdex_buf_puts(&sql, "SELECT d.ref, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '', NULL, NULL, "
-					  "'[]', '[]' FROM ");
+					  "'[]', '[]', 0 FROM ");
 	else
 		rc = hrdex_buf_printf(&sql, "SELECT d.ref, d.publisher, d.type, d.id, d.date, d.start, d.\"end\", "
-					    "d.title, %s, d.lang, d.countries, d.themes FROM ",
-				      q->no_json ? "'', NULL" : "d.json, d.\"commit\"");
+					    "d.title, %s, d.lang, d.countries, d.themes, %s FROM ",
+				      q->no_json ? "'', NULL" : "d.json, d.\"commit\"", q->no_json ? "0" : "d.sequence");
 	if (rc < 0)
 		goto cleanup;
 	if (q->text) {
@@ -103,7 +105,10 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		    hrdex_buf_puts(&sql, "documents_fts f JOIN documents d ON d.rowid = f.rowid "
 					 "WHERE documents_fts MATCH ?") < 0 || add_bind(&binds, text.ptr) < 0)
 			goto cleanup;
-	} else if (hrdex_buf_puts(&sql, "documents d WHERE 1") < 0) {
+	} else if (hrdex_buf_puts(&sql, q->withdrawn ?
+				"(SELECT ref, publisher, type, id, date, start, \"end\", title, lang, countries, "
+				"'[]' AS themes, json, NULL AS \"commit\", sequence FROM withdrawn) d WHERE 1" :
+				"documents d WHERE 1") < 0) {
 		goto cleanup;
 	}
 #define FILTER(list, pre)                                                          \
@@ -186,6 +191,8 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		row.lang = COL(10);
 		row.countries = COL(11);
 		row.themes = COL(12);
+		row.sequence = sqlite3_column_int64(st, 13);
+		row.withdrawn = q->withdrawn;
 #undef COL
 		r = cb(&row, payload);
 		if (r) {

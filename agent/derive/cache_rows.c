@@ -288,6 +288,29 @@ int cache_delete_doc(struct hrdex_cache *c, const char *ref)
 	return cache_step_done(c, c->st[ST_LINK_DELETE]);
 }
 
+/* Before a document's rows go: a withdrawal (gone) leaves a tombstone
+ * stamped with the update's time; a new version clears any tombstone and
+ * gets the next sequence number (c->next_sequence). */
+int cache_tombstone(struct hrdex_cache *c, const char *ref, int gone)
+{
+	sqlite3_stmt *st = c->st[ST_SEQ_NEXT];
+	int rc;
+
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	c->next_sequence = 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		c->next_sequence = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW)
+		return cache_db_fail(c, "reading a sequence");
+	st = c->st[gone ? ST_TOMB_SET : ST_TOMB_CLEAR];
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	if (gone)
+		sqlite3_bind_text(st, 2, c->now, -1, SQLITE_STATIC);
+	return cache_step_done(c, st);
+}
+
 struct values {
 	struct hrdex_cache *c;
 	struct hrdex_buf *list;   /* the JSON array being built */
@@ -459,6 +482,8 @@ int cache_insert_prepared(struct hrdex_cache *c, struct prep *p)
 	sqlite3_bind_text(st, 12, buf_str(&p->json), (int)p->json.len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 13, p->path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 14, oidhex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, c->now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 16, c->next_sequence);
 	if (cache_step_done(c, st) < 0)
 		goto cleanup;
 	rowid = sqlite3_last_insert_rowid(c->db);

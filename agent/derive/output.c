@@ -592,6 +592,18 @@ static int ics_row(struct hrdex_output *o, struct hrdex_buf *b, const struct hrd
 	utc_stamp(stamp, sizeof(stamp), o->opts.now);
 	if (ics_line(b, line) < 0 || ics_prop(b, "DTSTAMP", stamp, 0) < 0)
 		goto cleanup;
+	/* SEQUENCE 0 is the default: written once the event has changed */
+	if (row->sequence > 0) {
+		snprintf(line, sizeof(line), "SEQUENCE:%lld", (long long)row->sequence);
+		if (ics_line(b, line) < 0)
+			goto cleanup;
+	}
+	{
+		const char *status = str_member(doc, "status");
+
+		if ((row->withdrawn || (status && !strcmp(status, "cancelled"))) && ics_line(b, "STATUS:CANCELLED") < 0)
+			goto cleanup;
+	}
 	if (strchr(start, 'T') && strchr(end, 'T')) {
 		time_t t0, t1;
 

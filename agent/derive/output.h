@@ -32,7 +32,9 @@
  *   ics    RFC 5545 VCALENDAR, one VEVENT per event or visit (other types are
  *          skipped): UID <ref>@hrdex, DTSTAMP, DTSTART/DTEND (all-day as
  *          VALUE=DATE with the exclusive end = last day + 1, date-times in
- *          UTC), SUMMARY, DESCRIPTION, LOCATION, URL; CRLF, folded at 75 octets
+ *          UTC), SEQUENCE (when the row's sequence is above 0), STATUS:CANCELLED
+ *          (a withdrawn row, or status "cancelled"), SUMMARY, DESCRIPTION,
+ *          LOCATION, URL; CRLF, folded at 75 octets
  */
 #ifndef HRDEX_OUTPUT_H
 #define HRDEX_OUTPUT_H

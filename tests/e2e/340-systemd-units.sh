@@ -10,7 +10,7 @@ note "make install puts the binary, man pages and units in place"
 make -s -C "$top" install DESTDIR="$T/root" PREFIX=/usr/local BUILD="$(dirname "$HRDEX")" >"$T/install.log" 2>&1 ||
 	fail "make install: $(tail -n5 "$T/install.log")"
 for f in bin/hrdex share/man/man1/hrdex.1 share/man/man5/hrdex.conf.5 share/doc/hrdex/hrdex.service \
-	share/doc/hrdex/hrdex-git-daemon.service share/doc/hrdex/hrdex.conf; do
+	share/doc/hrdex/hrdex-git-daemon.service share/doc/hrdex/hrdex-serve.service share/doc/hrdex/hrdex.conf; do
 	[ -f "$T/root/usr/local/$f" ] || fail "make install: no $f"
 done
 if command -v man >/dev/null; then
@@ -22,11 +22,12 @@ note "systemd-analyze verify"
 # The units name /usr/local/bin/hrdex; verify checks that it exists, so point
 # that one path at the installed copy.  Man pages are found through MANPATH.
 mkdir -p "$T/units"
-for u in hrdex.service hrdex-git-daemon.service; do
+for u in hrdex.service hrdex-git-daemon.service hrdex-serve.service; do
 	sed "s|/usr/local/bin/hrdex|$T/root/usr/local/bin/hrdex|" "$C/$u" >"$T/units/$u"
 done
 export MANPATH="$T/root/usr/local/share/man:"
-if ! systemd-analyze verify "$T/units/hrdex.service" "$T/units/hrdex-git-daemon.service" >"$T/verify.log" 2>&1; then
+if ! systemd-analyze verify "$T/units/hrdex.service" "$T/units/hrdex-git-daemon.service" \
+	"$T/units/hrdex-serve.service" >"$T/verify.log" 2>&1; then
 	if grep -qiE "Failed to (connect|initialize|setup)|System has not been booted|No such file or directory.*(dbus|bus)" "$T/verify.log" &&
 		! grep -q "hrdex" "$T/verify.log"; then
 		echo "systemd-analyze cannot run here: $(head -n1 "$T/verify.log")"
@@ -44,6 +45,11 @@ for k in 'User=hrdex' 'NoNewPrivileges=yes' 'ProtectSystem=strict' 'ReadWritePat
 done
 ! grep -q -- '--enable=receive-pack' "$C/hrdex-git-daemon.service" || fail "git daemon accepts pushes"
 grep -qx 'ReadOnlyPaths=/var/lib/hrdex' "$C/hrdex-git-daemon.service" || fail "git daemon can write the state"
+for k in 'ReadOnlyPaths=/var/lib/hrdex' 'NoNewPrivileges=yes' 'ProtectSystem=strict' 'CapabilityBoundingSet=' \
+	'User=hrdex'; do
+	grep -qxF "$k" "$C/hrdex-serve.service" || fail "hrdex-serve.service lacks $k"
+done
+! grep -q '^ReadWritePaths' "$C/hrdex-serve.service" || fail "hrdex serve can write the state"
 if command -v systemd-analyze >/dev/null && systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
 	systemd-analyze security --offline=yes "$T/units/hrdex.service" >"$T/security.log" 2>&1 || true
 	grep -q "Overall exposure level" "$T/security.log" && note "$(grep 'Overall exposure' "$T/security.log")"

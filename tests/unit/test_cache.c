@@ -619,6 +619,79 @@ static void test_incremental_matches_rebuild(void **state)
 	}
 }
 
+/* ---- changes: accepted_at, sequence, tombstones (hrdex serve) ---- */
+
+struct changes {
+	char text[2048];
+	size_t len;
+};
+
+static int keep_change(const struct hrdex_change_row *r, void *payload)
+{
+	struct changes *ch = payload;
+	int n = snprintf(ch->text + ch->len, sizeof(ch->text) - ch->len, "%s%s:%lld%s", ch->len ? " " : "",
+			 r->ref, (long long)r->sequence, r->deleted ? ":deleted" : "");
+
+	assert_true(n > 0 && (size_t)n < sizeof(ch->text) - ch->len);
+	assert_int_equal(strlen(r->stamp), 20);
+	ch->len += (size_t)n;
+	return 0;
+}
+
+static const char *changes(struct hrdex_cache *c, const char *publisher, struct changes *ch)
+{
+	struct hrdex_changes_query q = { .publisher = publisher };
+
+	memset(ch, 0, sizeof(*ch));
+	assert_int_equal(hrdex_cache_changes(c, &q, keep_change, ch), 0);
+	return ch->text;
+}
+
+static void test_changes_and_tombstones(void **state)
+{
+	struct fx *f = *state;
+	const struct fx_file change[] = {
+		{ RES, "{\"countries\":[\"RWA\"],\"date\":\"2016-04-21\",\"id\":\"res-345\",\"publisher\":"
+		       "\"achpr\",\"title\":{\"en\":\"Resolution on torture\"},\"type\":\"decision\"}" },
+	};
+	const struct fx_file withdraw[] = { { VISIT, NULL }, { ATTACH, NULL } };
+	const struct fx_file again[] = { { RES, RES_JSON } };
+	struct hrdex_query q;
+	struct changes ch;
+	int64_t changed = 0;
+
+	/* one stamp for one update: ordered by ref within it */
+	assert_string_equal(changes(f->cache, "ohchr", &ch),
+			    "ohchr/event/workshop-2016:0 ohchr/note/press-zh:0 ohchr/report/a-hrc-32-20:0");
+	assert_int_equal(fx_commit(f->repo, "achpr", change, 1), 0);
+	assert_int_equal(hrdex_cache_update(f->cache, f->repo, &changed), 0);
+	assert_int_equal(fx_commit(f->repo, "achpr", withdraw, 2), 0);
+	assert_int_equal(hrdex_cache_update(f->cache, f->repo, &changed), 0);
+	/* the visit is a tombstone, the changed resolution's sequence grew */
+	changes(f->cache, "achpr", &ch);
+	assert_non_null(strstr(ch.text, "achpr/decision/res-345:1"));
+	assert_non_null(strstr(ch.text, "achpr/visit/kenya-2016:1:deleted"));
+	{
+		struct hrdex_changes_query wq = { .ref = "achpr/visit/kenya-2016" };
+
+		memset(&ch, 0, sizeof(ch));
+		assert_int_equal(hrdex_cache_changes(f->cache, &wq, keep_change, &ch), 0);
+		assert_string_equal(ch.text, "achpr/visit/kenya-2016:1:deleted");
+	}
+	/* published again: no tombstone any more */
+	assert_int_equal(fx_commit(f->repo, "achpr", again, 1), 0);
+	assert_int_equal(hrdex_cache_update(f->cache, f->repo, &changed), 0);
+	changes(f->cache, "achpr", &ch);
+	assert_non_null(strstr(ch.text, "achpr/decision/res-345:2"));
+	/* query --withdrawn */
+	memset(&q, 0, sizeof(q));
+	q.withdrawn = 1;
+	EXPECT(q, "achpr/visit/kenya-2016");
+	q.country = ONE("KEN");
+	assert_int_equal(hrdex_cache_query(f->cache, &q, collect, NULL), -1);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_USAGE);
+}
+
 /* A non-publisher branch and main are not indexed. */
 static void test_ignores_other_branches(void **state)
 {
@@ -859,6 +932,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ics_from_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incremental_matches_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ignores_other_branches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changes_and_tombstones, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
