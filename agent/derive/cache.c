@@ -60,6 +60,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BRANCH_DELETE] = "DELETE FROM branches WHERE publisher = ?1",
 	[ST_TOUCH_INSERT] = "INSERT OR IGNORE INTO temp.touched(ref) VALUES(?1)",
 	[ST_COMMIT_SET] = "UPDATE documents SET \"commit\" = ?2 WHERE ref = ?1",
+	[ST_HELD_DELETE] = "DELETE FROM held WHERE ref = ?1",
+	[ST_HELD_INSERT] = "INSERT OR REPLACE INTO held(ref, publisher, \"commit\", reason) VALUES(?1, ?2, ?3, ?4)",
 	[ST_COMMIT_FILL] = ("UPDATE documents INDEXED BY documents_uncommitted SET \"commit\" = ?2 "
 			    "WHERE \"commit\" IS NULL AND ref >= ?1 || '/' AND ref < ?1 || '0'"),
 };
@@ -109,6 +111,8 @@ static const char schema_sql[] =
 	"CREATE INDEX links_from ON links(from_ref);\n"
 	"CREATE TABLE branches(publisher TEXT PRIMARY KEY NOT NULL, \"commit\" TEXT NOT NULL,\n"
 	"  indexed_at TEXT NOT NULL);\n"
+	"CREATE TABLE held(ref TEXT PRIMARY KEY NOT NULL, publisher TEXT NOT NULL, \"commit\" TEXT NOT NULL,\n"
+	"  reason TEXT NOT NULL);\n"
 	"CREATE VIRTUAL TABLE documents_fts USING fts5(title, summary, body,\n"
 	"  tokenize = 'unicode61 remove_diacritics 2');\n"
 	"INSERT INTO documents_fts(documents_fts, rank) VALUES('rank', 'bm25(10.0, 5.0, 1.0)');\n";

@@ -13,6 +13,10 @@
  *             every language; CJK text split into single characters
  *   links(from_ref, rel, to_ref, url)
  *   branches(publisher PRIMARY KEY, "commit", indexed_at)
+ *   held(ref PRIMARY KEY, publisher, "commit", reason)   documents of the
+ *             branches a document rule holds (accept.h,
+ *             hrdex_document_check): in no other table; "commit" is the
+ *             branch's tip when the document was found held
  * PRAGMA user_version is HRDEX_CACHE_SCHEMA; a writer finding another version
  * drops everything and starts again (the cache is always rebuildable).
  *
@@ -46,7 +50,7 @@
 #include "buf.h"
 #include "problem.h"
 
-#define HRDEX_CACHE_SCHEMA 2
+#define HRDEX_CACHE_SCHEMA 3
 
 struct hrdex_cache;
 
@@ -164,5 +168,11 @@ typedef int (*hrdex_query_cb)(const struct hrdex_query_row *row, void *payload);
  * A bad FTS query gives -1, HRDEX_EX_USAGE, with a clear message. */
 int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_query_cb cb,
 		      void *payload);
+
+/* The held documents (table held), by ref; cb's non-zero return stops and
+ * is returned.  Strings are valid during the callback. */
+typedef int (*hrdex_held_cb)(const char *ref, const char *publisher, const char *commit, const char *reason,
+			     void *payload);
+int hrdex_cache_held(struct hrdex_cache *c, hrdex_held_cb cb, void *payload);
 
 #endif

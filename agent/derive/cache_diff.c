@@ -4,6 +4,7 @@
  * one publisher (see cache_int.h).
  */
 #include "cache_int.h"
+#include "accept.h"
 #include "config.h"
 #include "doc.h"
 #include "doctype.h"
@@ -13,6 +14,7 @@
 #include "json.h"
 #include "log.h"
 #include "refs.h"
+#include "schema.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -208,7 +210,45 @@ struct feed {
 	git_oid a, b;            /* trees to compare; a zero: none */
 	int have_a;
 	const char *publisher;
+	git_tree *tip;           /* the walker's tree b */
+	struct hrdex_schemas *schemas;  /* the walker's, made on first use */
+	struct hrdex_limits limits;
 };
+
+/* The document rules (accept.h) for the document at path of f->tip: 0 with
+ * p->held set when a rule holds it. */
+static int check_rules(struct feed *f, struct prep *p, const char *path)
+{
+	const char *slash = strrchr(path, '/'), *tslash;
+	git_tree_entry *te = NULL;
+	git_tree *type_tree = NULL;
+	char typepath[HRDEX_PUBLISHER_MAX + HRDEX_TYPE_MAX + 2], id[HRDEX_ID_MAX + 1];
+	int r;
+
+	if (!slash || (size_t)(slash - path) >= sizeof(typepath))
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "unexpected document path '%s'", path);
+	snprintf(typepath, sizeof(typepath), "%.*s", (int)(slash - path), path);
+	snprintf(id, sizeof(id), "%.*s", (int)(strlen(slash + 1) > 5 ? strlen(slash + 1) - 5 : 0), slash + 1);
+	tslash = strchr(typepath, '/');
+	if (!tslash)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "unexpected document path '%s'", path);
+	if (!f->schemas && (hrdex_schemas_new(&f->schemas) < 0 || hrdex_schemas_add_builtin(f->schemas) < 0))
+		return -1;
+	if (git_tree_entry_bypath(&te, f->tip, typepath) < 0 ||
+	    git_tree_lookup(&type_tree, f->repo, git_tree_entry_id(te)) < 0) {
+		git_tree_entry_free(te);
+		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", typepath);
+	}
+	git_tree_entry_free(te);
+	typepath[tslash - typepath] = '\0';
+	r = hrdex_document_check(f->repo, f->schemas, &f->limits, typepath, tslash + 1, type_tree, id, p->reason,
+				 sizeof(p->reason));
+	git_tree_free(type_tree);
+	if (r < 0)
+		return -1;
+	p->held = r;
+	return 0;
+}
 
 /* The walker's error, for the writer to report. */
 static void prep_fail(struct prep *p)
@@ -245,7 +285,7 @@ static int feed_put(struct feed *f, const char *ref, const char *path, const git
 	if (!(p->path = strdup(path))) {
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		prep_fail(p);
-	} else if (!gone && cache_prep_doc(p, f->repo) < 0) {
+	} else if (!gone && (check_rules(f, p, path) < 0 || (!p->held && cache_prep_doc(p, f->repo) < 0))) {
 		prep_fail(p);
 	}
 	failed = p->err; /* the slot is the writer's once put moves */
@@ -265,10 +305,13 @@ static void *feed_walk(void *arg)
 	struct prep *p;
 	int r = -1;
 
-	if ((f->have_a && git_tree_lookup(&a, f->repo, &f->a) < 0) || git_tree_lookup(&b, f->repo, &f->b) < 0)
+	if ((f->have_a && git_tree_lookup(&a, f->repo, &f->a) < 0) || git_tree_lookup(&b, f->repo, &f->b) < 0) {
 		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the trees of '%s'", f->publisher);
-	else
+	} else {
+		f->tip = b;
 		r = diff_trees(&x, a, b);
+		f->tip = NULL;
+	}
 	git_tree_free(a);
 	git_tree_free(b);
 	/* the last slot: the end, or why the walk stopped (when no slot said it) */
@@ -299,6 +342,9 @@ static int feed_run(struct hrdex_cache *c, git_repository *repo, const char *pub
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->changed, NULL);
 	f->publisher = publisher;
+	/* The document rules as main applies them (mainview.c): the limits a
+	 * document is held by are the defaults, not this agent's config. */
+	hrdex_limits_default(&f->limits);
 	f->have_a = a != NULL;
 	if (a)
 		git_oid_cpy(&f->a, git_tree_id(a));
@@ -344,6 +390,7 @@ static int feed_run(struct hrdex_cache *c, git_repository *repo, const char *pub
 free:
 	for (i = 0; i < FEED_WINDOW; i++)
 		cache_prep_clear(&f->slot[i]);
+	hrdex_schemas_free(f->schemas);
 	git_repository_free(f->repo);
 	pthread_cond_destroy(&f->changed);
 	pthread_mutex_destroy(&f->mu);
@@ -459,6 +506,7 @@ int cache_index_publisher(struct hrdex_cache *c, git_repository *repo, const cha
 		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
 		goto cleanup;
 	}
+	git_oid_tostr(c->tip, sizeof(c->tip), tip);
 	if (feed_run(c, repo, publisher, old_tree, tip_tree) < 0)
 		goto cleanup;
 	if (assign_commits(c, repo, publisher, tip, have_old ? &old : NULL,

@@ -42,6 +42,8 @@ enum stmt {
 	ST_TOUCH_INSERT,
 	ST_COMMIT_SET,
 	ST_COMMIT_FILL,
+	ST_HELD_DELETE,
+	ST_HELD_INSERT,
 	ST_COUNT
 };
 
@@ -51,6 +53,7 @@ struct hrdex_cache {
 	int readonly;
 	sqlite3_stmt *st[ST_COUNT];   /* writer only */
 	int64_t changed;              /* rows written by the update in hand */
+	char tip[GIT_OID_HEXSZ + 1];  /* the publisher's tip being indexed: held rows' commit */
 };
 
 /*
@@ -67,6 +70,8 @@ struct prep {
 	int gone;                   /* removed, or not a regular file: delete only */
 	int end;                    /* no more changes */
 	cJSON *doc;                 /* NULL: not a JSON object (not indexed) */
+	int held;                   /* a document rule holds it (accept.h): a held row only */
+	char reason[768];
 	struct hrdex_buf json, fts[3];
 	int err, code;              /* prep_doc failed: code and message */
 	char message[512];

@@ -158,6 +158,21 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
 		goto cleanup;
 	}
+	/* A document names the schema version it was written for (absent: 1);
+	 * this agent knows version 1 only, and cannot judge a newer one. */
+	{
+		const cJSON *version = cJSON_GetObjectItemCaseSensitive(json, "schema");
+
+		if (version && !(cJSON_IsNumber(version) && version->valuedouble == 1)) {
+			char *text = cJSON_PrintUnformatted(version);
+
+			ret = hrdex_problems_add(problems, "/schema", "schema",
+						 "schema version %.40s is not known to this agent (it knows 1)",
+						 text ? text : "?");
+			cJSON_free(text);
+			goto cleanup;
+		}
+	}
 	type = string_member(json, "type");
 	schema_id = type ? hrdex_schema_id_for_type(type) : NULL;
 	/* Without a known type, the envelope still says what else is wrong. */

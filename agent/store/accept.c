@@ -227,6 +227,22 @@ static int reject(struct hrdex_accept *a, const char *rule, const char *fmt, ...
 	return 1;
 }
 
+/* A document rule failed: the document is held, the branch goes on
+ * (DESIGN.md, "Two levels of rules").  Returns 0. */
+static int hold(struct hrdex_accept *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int hold(struct hrdex_accept *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->held_reason, sizeof(a->held_reason), fmt, ap);
+	va_end(ap);
+	a->held = 1;
+	a->nheld++;
+	return 0;
+}
+
 static int record(struct hrdex_accept *a, const git_oid *id)
 {
 	if (a->nobjects == a->aobjects) {
@@ -341,6 +357,20 @@ static int entry_id(char *id, size_t size, const struct hrdex_tree_entry *e)
 	return hrdex_doc_id_valid(id);
 }
 
+/* The shape of a type folder's name, known type or not: [a-z][a-z0-9-]*,
+ * at most HRDEX_TYPE_MAX bytes. */
+static int type_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 1 || n > HRDEX_TYPE_MAX || !(s[0] >= 'a' && s[0] <= 'z'))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
 /* Is this entry allowed at this depth of B's tree?  0, or 1 with a reason. */
 static int check_grammar(struct hrdex_accept *a, int depth, const char *path, const struct hrdex_tree_entry *e)
 {
@@ -355,7 +385,9 @@ static int check_grammar(struct hrdex_accept *a, int depth, const char *path, co
 		return reject(a, "path", "'%s' is outside '%s/' (a publisher writes only its own folder)",
 			      name, a->publisher);
 	case 1:
-		if (e->dir && hrdex_doc_type_valid(name))
+		/* A type this agent does not know is a document rule (its
+		 * documents are held), not a reason to refuse the branch. */
+		if (e->dir && type_name_ok(name))
 			return 0;
 		return reject(a, "path", "'%s/%s' is not a document type folder", path, name);
 	case 2:
@@ -511,6 +543,7 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 			  const char *id)
 {
 	char name[HRDEX_ID_MAX + 8], docpath[512], filespath[512], pbuf[512], refstr[HRDEX_REF_MAX + 1];
+	const char *slash;
 	struct hrdex_ref ref;
 	const struct hrdex_tree_entry *json, *files;
 	struct hrdex_problems problems = HRDEX_PROBLEMS_INIT;
@@ -523,6 +556,14 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 	json = find_entry(t, name, 0);
 	snprintf(name, sizeof(name), "%s.files", id);
 	files = find_entry(t, name, 1);
+	slash = strrchr(typepath, '/');
+	if (slash && !hrdex_doc_type_valid(slash + 1)) {
+		snprintf(docpath, sizeof(docpath), "%s/%s.json", typepath, id);
+		snprintf(filespath, sizeof(filespath), "%s/%s.files", typepath, id);
+		if (!json)
+			return files ? reject(a, "attachment", "'%s/' has no document '%s'", filespath, docpath) : 0;
+		return hold(a, "'%s': type '%s' is not known to this agent", docpath, slash + 1);
+	}
 	/* typepath and id passed the tree grammar: they make a ref. */
 	if ((size_t)snprintf(refstr, sizeof(refstr), "%s/%s", typepath, id) >= sizeof(refstr) ||
 	    hrdex_ref_parse(&ref, refstr) < 0 || hrdex_ref_path(docpath, sizeof(docpath), &ref) < 0 ||
@@ -544,11 +585,18 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 	if (r < 0)
 		goto cleanup;
 	if (!doc) {
-		r = reject(a, "document", "'%s': %s", docpath, first_problem(&problems, pbuf, sizeof(pbuf)));
+		r = hold(a, "'%s': %s", docpath, first_problem(&problems, pbuf, sizeof(pbuf)));
 		goto cleanup;
 	}
 	r = check_attachments(a, docpath, doc->json, files, filespath);
-	if (r == 0 && a->checked && a->checked(a->checked_ctx, &json->oid, doc->json) < 0)
+	/* The attachments disagree with what the document says of them: a
+	 * document rule (missing objects, limits and tree shape stay the
+	 * branch's). */
+	if (r == 1 && !strcmp(a->rule, "attachment")) {
+		r = hold(a, "%s", a->reason);
+		a->rule[0] = '\0';
+	}
+	if (r == 0 && !a->held && a->checked && a->checked(a->checked_ctx, &json->oid, doc->json) < 0)
 		r = -1;
 cleanup:
 	hrdex_doc_free(doc);
@@ -627,7 +675,9 @@ static int check_tree(struct hrdex_accept *a, int depth, const char *path, const
 	for (i = 0; i < dirty.n; i++) {
 		if (i > 0 && !strcmp(dirty.ids[i], dirty.ids[i - 1]))
 			continue;
+		a->held = 0;
 		r = check_document(a, path, &n.t, dirty.ids[i]);
+		a->held = 0;
 		if (r)
 			goto cleanup;
 	}
@@ -679,6 +729,8 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 	memset(&a->commit, 0, sizeof(a->commit));
 	a->in_commit = 0;
 	a->ncommits = 0;
+	a->nheld = 0;
+	a->held = 0;
 	if (sodium_init() < 0)
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot initialise libsodium");
 	if (git_repository_odb(&a->odb, a->repo) < 0)
@@ -791,6 +843,56 @@ cleanup:
 	git_odb_free(a->odb);
 	a->odb = NULL;
 	return r;
+}
+
+int hrdex_document_check(git_repository *repo, struct hrdex_schemas *schemas, const struct hrdex_limits *limits,
+			 const char *publisher, const char *type, const git_tree *type_tree, const char *id,
+			 char *reason, size_t size)
+{
+	struct hrdex_accept a;
+	struct hrdex_tree t = { NULL, 0 };
+	size_t i, n = git_tree_entrycount(type_tree);
+	char typepath[HRDEX_PUBLISHER_MAX + HRDEX_TYPE_MAX + 2];
+	int r;
+
+	if (reason && size)
+		reason[0] = '\0';
+	if ((size_t)snprintf(typepath, sizeof(typepath), "%s/%s", publisher, type) >= sizeof(typepath))
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot form the path of '%s/%s'", publisher, type);
+	memset(&a, 0, sizeof(a));
+	a.repo = repo;
+	a.publisher = publisher;
+	a.schemas = schemas;
+	a.limits = limits;
+	if (sodium_init() < 0)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot initialise libsodium");
+	t.e = calloc(n + 1, sizeof(*t.e));
+	if (!t.e)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	for (i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(type_tree, i);
+
+		t.e[i].name = git_tree_entry_name(e);
+		t.e[i].len = strlen(t.e[i].name);
+		t.e[i].dir = git_tree_entry_type(e) == GIT_OBJECT_TREE;
+		git_oid_cpy(&t.e[i].oid, git_tree_entry_id(e));
+	}
+	t.n = n;
+	if (git_repository_odb(&a.odb, repo) < 0) {
+		free(t.e);
+		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot open the object database");
+	}
+	r = check_document(&a, typepath, &t, id);
+	git_odb_free(a.odb);
+	free(t.e);
+	hrdex_accept_release(&a);
+	if (r < 0)
+		return -1;
+	if (r == 1) /* a branch rule: the tree was accepted, so only a missing object */
+		snprintf(reason, size, "%s", a.reason);
+	else if (a.held)
+		snprintf(reason, size, "%s", a.held_reason);
+	return r == 1 || a.held;
 }
 
 void hrdex_accept_release(struct hrdex_accept *a)
