@@ -61,6 +61,14 @@ static long days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+int hrdex_date_civil_days(long *out, int y, int m, int d)
+{
+	if (y < 0 || y > 9999 || m < 1 || m > 12 || d < 1 || d > month_days(y, m))
+		return -1;
+	*out = days_from_civil(y, m, d);
+	return 0;
+}
+
 int hrdex_date_to_days(long *out, const char *s)
 {
 	int y, m, d;

@@ -13,6 +13,10 @@ int hrdex_date_valid(const char *s);
 /* Parse YYYY-MM-DD (the first 10 characters of s) to days since 1970-01-01. */
 int hrdex_date_to_days(long *out, const char *s);
 
+/* Days since 1970-01-01 of year y (0..9999), month m, day d (proleptic
+ * Gregorian); -1 when that day does not exist. */
+int hrdex_date_civil_days(long *out, int y, int m, int d);
+
 /* Write days since 1970-01-01 as YYYYMMDD (basic, for iCalendar) or
  * YYYY-MM-DD (extended) into out (at least 11 bytes). */
 void hrdex_date_from_days(char *out, long days, int extended);

@@ -10,7 +10,7 @@
 #include "error.h"
 #include "fs.h"
 #include "repo.h"
-#include "sign.h"
+#include "key.h"
 #include "state.h"
 
 #include <errno.h>

@@ -13,7 +13,8 @@
 #include "json.h"
 #include "refresh.h"
 #include "repo.h"
-#include "sign.h"
+#include "key.h"
+#include "signers.h"
 #include "state.h"
 #include "text.h"
 

@@ -23,6 +23,7 @@
 #include "json.h"
 #include "log.h"
 #include "refs.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>

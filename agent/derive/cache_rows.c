@@ -3,6 +3,7 @@
  * maps, free text), then deleting and inserting a document's rows (see cache_int.h).
  */
 #include "cache_int.h"
+#include "utf8.h"
 #include "config.h"
 #include "doc.h"
 #include "doctype.h"

@@ -4,6 +4,7 @@
  */
 #include "html.h"
 #include "json.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -12,7 +12,7 @@
 #include <git2.h>
 
 #include "config.h"
-#include "sign.h"
+#include "key.h"
 
 struct hrdex_readme_hints;
 

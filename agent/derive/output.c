@@ -7,6 +7,7 @@
 #include "error.h"
 #include "json.h"
 #include "text.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>

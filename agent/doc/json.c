@@ -1,6 +1,6 @@
 /*
- * json.c - strict JSON parsing on top of cJSON, and the canonical form
- * (see json.h).
+ * json.c - strict JSON parsing on top of cJSON (see json.h); the canonical
+ * writer is json_write.c.
  *
  * hrdex_json_parse() works in three steps over a NUL-terminated copy of the
  * input:
@@ -16,9 +16,10 @@
  *     canonical writer finds them in order and need not sort again.
  */
 #include "json.h"
+#include "ascii.h"
 #include "error.h"
+#include "utf8.h"
 
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -29,138 +30,6 @@
 #define DEFAULT_DEPTH 64
 #define SMALL_DEPTH 64     /* containers tracked on the C stack; deeper limits use malloc */
 #define SMALL_TEXT 8192    /* documents copied to the C stack; larger ones use malloc */
-
-/* Doubles with magnitude below this are integers exactly when integral. */
-#define EXACT_INT_LIMIT 9007199254740992.0 /* 2^53 */
-
-/* ------------------------------------------------------------------------
- * UTF-8
- */
-
-/*
- * Length (1-4) of the well-formed UTF-8 sequence at s, of which at most
- * avail bytes may be read, or 0 with *why naming the fault.  This is Unicode
- * table 3-7: the second byte's range excludes overlongs (after E0, F0),
- * surrogates (after ED) and code points above U+10FFFF (after F4).
- */
-static size_t utf8_sequence(const unsigned char *s, size_t avail, const char **why)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xBF;  /* allowed range of the second byte */
-	size_t need, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xC0) {
-		*why = "unexpected continuation byte";
-		return 0;
-	}
-	if (c < 0xC2) {
-		*why = "overlong encoding";
-		return 0;
-	}
-	if (c < 0xE0) {
-		need = 1;
-	} else if (c < 0xF0) {
-		need = 2;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c < 0xF5) {
-		need = 3;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		*why = c < 0xF8 ? "code point above U+10FFFF" : "invalid byte";
-		return 0;
-	}
-	for (i = 1; i <= need; i++) {
-		if (i >= avail || s[i] < 0x80 || s[i] > 0xBF) {
-			*why = "truncated sequence";
-			return 0;
-		}
-	}
-	if (s[1] < lo || s[1] > hi) {
-		*why = c == 0xED ? "surrogate code point" :
-		       c == 0xF4 ? "code point above U+10FFFF" : "overlong encoding";
-		return 0;
-	}
-	return need + 1;
-}
-
-/*
- * The common 2- and 3-byte sequences (Latin, Greek, Cyrillic, Hebrew, Arabic,
- * CJK), checked inline; 0 sends the caller to utf8_sequence() for the rest
- * and for the diagnosis.  Reads s[1] only when s[0] is a lead byte and s[2]
- * only when s[1] is a continuation byte, so a NUL terminator bounds it.
- */
-static inline size_t utf8_quick(const unsigned char *s)
-{
-	unsigned char c = s[0];
-
-	if (c >= 0xC2 && c <= 0xDF)
-		return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (c >= 0xE1 && c <= 0xEF && c != 0xED)
-		return (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 ? 3 : 0;
-	return 0;
-}
-
-int hrdex_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	const char *why = NULL;
-	size_t i = 0, n;
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		n = utf8_sequence(p + i, len - i, &why);
-		if (!n)
-			return hrdex_error_set(HRDEX_EX_DATAERR, "invalid UTF-8 at byte %zu: %s", i, why);
-		i += n;
-	}
-	return 0;
-}
-
-size_t hrdex_utf8_length(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0;
-
-	/* Every code point has exactly one byte that is not a continuation byte. */
-	for (; *p; p++)
-		n += (*p & 0xC0) != 0x80;
-	return n;
-}
-
-static size_t utf8_encode(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
 
 /* ------------------------------------------------------------------------
  * Pieces of error messages
@@ -220,19 +89,13 @@ static int put_token(struct hrdex_buf *b, const char *s)
 
 static int hex4(const unsigned char *s)
 {
-	int v = 0, i, d;
+	int v = 0, i;
 
 	/* Stops at the first non-hex byte, so it never reads past a NUL. */
 	for (i = 0; i < 4; i++) {
-		if (s[i] >= '0' && s[i] <= '9')
-			d = s[i] - '0';
-		else if (s[i] >= 'a' && s[i] <= 'f')
-			d = s[i] - 'a' + 10;
-		else if (s[i] >= 'A' && s[i] <= 'F')
-			d = s[i] - 'A' + 10;
-		else
+		if (!hrdex_ascii_xdigit(s[i]))
 			return -1;
-		v = v * 16 + d;
+		v = v * 16 + hrdex_ascii_xvalue(s[i]);
 	}
 	return v;
 }
@@ -266,7 +129,7 @@ static int put_raw_key(struct hrdex_buf *b, const unsigned char *raw, size_t n)
 				cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)hex4(raw + i + 2) - 0xDC00);
 				i += 6;
 			}
-			len = utf8_encode(enc, cp);
+			len = hrdex_utf8_encode(enc, cp);
 			for (k = 0; k < len; k++) {
 				if (put_token_byte(b, (unsigned char)enc[k]) < 0)
 					return -1;
@@ -365,11 +228,6 @@ static void skip_space(struct scan *sc)
 	sc->pos = i;
 }
 
-static int is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /* A string at sc->pos (the opening quote); is_key when it names a member. */
 static int scan_string(struct scan *sc, int is_key)
 {
@@ -388,9 +246,9 @@ static int scan_string(struct scan *sc, int is_key)
 			continue;
 		}
 		if (c >= 0x80) {
-			n = utf8_quick(t + i);
+			n = hrdex_utf8_quick(t + i);
 			if (!n)
-				n = utf8_sequence(t + i, sc->len - i, &why);
+				n = hrdex_utf8_sequence(t + i, sc->len - i, &why);
 			if (!n)
 				return scan_error(sc, i, where, "invalid UTF-8 in %s: %s",
 						  is_key ? "member name" : "string", why);
@@ -457,12 +315,12 @@ static int scan_number(struct scan *sc)
 		i++;
 	if (t[i] == '0') {
 		i++;
-		if (is_digit(t[i]))
+		if (hrdex_ascii_digit(t[i]))
 			return scan_error(sc, sc->pos, sc->depth, "leading zero in number");
 		if (t[i] == 'x' || t[i] == 'X')
 			return scan_error(sc, sc->pos, sc->depth, "hexadecimal numbers are not JSON");
-	} else if (is_digit(t[i])) {
-		while (is_digit(t[i]))
+	} else if (hrdex_ascii_digit(t[i])) {
+		while (hrdex_ascii_digit(t[i]))
 			i++;
 	} else if (t[i] == 'I') {
 		return scan_error(sc, sc->pos, sc->depth, "-Infinity is not a JSON number");
@@ -471,19 +329,19 @@ static int scan_number(struct scan *sc)
 	}
 	if (t[i] == '.') {
 		i++;
-		if (!is_digit(t[i]))
+		if (!hrdex_ascii_digit(t[i]))
 			return scan_error(sc, sc->pos, sc->depth,
 					  "expected a digit after the decimal point");
-		while (is_digit(t[i]))
+		while (hrdex_ascii_digit(t[i]))
 			i++;
 	}
 	if (t[i] == 'e' || t[i] == 'E') {
 		i++;
 		if (t[i] == '+' || t[i] == '-')
 			i++;
-		if (!is_digit(t[i]))
+		if (!hrdex_ascii_digit(t[i]))
 			return scan_error(sc, sc->pos, sc->depth, "expected a digit in the exponent");
-		while (is_digit(t[i]))
+		while (hrdex_ascii_digit(t[i]))
 			i++;
 	}
 	sc->pos = i;
@@ -571,7 +429,7 @@ static int scan(struct scan *sc)
 				if (scan_string(sc, 0) < 0)
 					return -1;
 				want = WANT_NEXT;
-			} else if (c == '-' || is_digit(c)) {
+			} else if (c == '-' || hrdex_ascii_digit(c)) {
 				if (scan_number(sc) < 0)
 					return -1;
 				want = WANT_NEXT;
@@ -877,345 +735,4 @@ cleanup:
 	if (copy != small_text)
 		free(copy);
 	return rc;
-}
-
-/* ------------------------------------------------------------------------
- * Writing: canonical and compact
- */
-
-struct writer {
-	struct hrdex_buf *out;
-	size_t limit;          /* out's ceiling */
-	int pretty;            /* canonical (indented) rather than compact */
-	const cJSON **stack;   /* members of objects being written that were out of order, sorted */
-	size_t used;           /* each open object owns a slice; children push above it */
-	size_t alloc;
-};
-
-static int write_value(struct writer *w, const cJSON *v, int depth);
-
-/*
- * Append n bytes.  When the room is already there this is a memcpy with no
- * call; writing is many small pieces, and hrdex_buf_put's checks showed in
- * profiles.  It leaves no NUL: write_top() terminates the result.
- */
-static inline int put(struct writer *w, const void *p, size_t n)
-{
-	struct hrdex_buf *b = w->out;
-
-	if (b->ptr && n < b->alloc - b->len && n <= w->limit - b->len) {
-		memcpy(b->ptr + b->len, p, n);
-		b->len += n;
-		return 0;
-	}
-	return hrdex_buf_put(b, p, n);
-}
-
-/* Optionally a comma, then (canonical form only) a newline and indentation. */
-static int put_break(struct writer *w, int comma, int depth)
-{
-	static const char text[] = ",\n                                                                ";
-	const size_t room = sizeof(text) - 3; /* spaces in text */
-	size_t n = (size_t)depth * 2, chunk;
-
-	if (!w->pretty)
-		return comma ? put(w, text, 1) : 0;
-	chunk = n < room ? n : room;
-	if (put(w, text + !comma, 1 + (size_t)comma + chunk) < 0)
-		return -1;
-	for (n -= chunk; n; n -= chunk) {
-		chunk = n < room ? n : room;
-		if (put(w, text + 2, chunk) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int write_string(struct writer *w, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0, n;
-	const char *why = NULL;
-	char esc[6];
-	unsigned char c;
-
-	if (!s)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot write a string item without a value");
-	if (put(w, "\"", 1) < 0)
-		return -1;
-	for (;;) {
-		c = p[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			i++;
-			continue;
-		}
-		if (c >= 0x80) {
-			/* The trees we write may not come from our parser: check as we copy. */
-			n = utf8_quick(p + i);
-			if (!n)
-				n = utf8_sequence(p + i, SIZE_MAX, &why);
-			if (!n)
-				return hrdex_error_set(HRDEX_EX_DATAERR,
-						       "cannot write string: invalid UTF-8 at byte %zu: %s",
-						       i, why);
-			i += n;
-			continue;
-		}
-		if (c == '\0')
-			break;
-		if (put(w, p + run, i - run) < 0)
-			return -1;
-		esc[0] = '\\';
-		n = 2;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xF];
-			n = 6;
-			break;
-		}
-		if (put(w, esc, n) < 0)
-			return -1;
-		run = ++i;
-	}
-	if (put(w, p + run, i - run) < 0)
-		return -1;
-	return put(w, "\"", 1);
-}
-
-/* Replace the locale's decimal point, should a caller have set one, by '.'. */
-static void fix_decimal_point(char *buf)
-{
-	const char *dp = localeconv()->decimal_point;
-	size_t n;
-	char *p;
-
-	if (!dp || (dp[0] == '.' && dp[1] == '\0') || !dp[0])
-		return;
-	p = strstr(buf, dp);
-	if (!p)
-		return;
-	n = strlen(dp);
-	*p = '.';
-	memmove(p + 1, p + n, strlen(p + n) + 1);
-}
-
-/*
- * The number's canonical text into buf (at least 32 bytes), returning its
- * length.  Integers below 2^53 in magnitude print as integers ("-0" as "0");
- * anything else as the shortest of %.15g, %.16g, %.17g that reads back to
- * the same double, the exponent trimmed of leading zeros ("1e-07" -> "1e-7",
- * as JavaScript writes it).
- */
-static int format_number(char *buf, size_t size, double d)
-{
-	unsigned long long u;
-	char tmp[24], *q, *e, *digits, *nz;
-	int prec;
-
-	if (!isfinite(d))
-		return hrdex_error_set(HRDEX_EX_DATAERR, "cannot write %s: JSON has no such number",
-				       isnan(d) ? "NaN" : "infinity");
-	if (d == floor(d) && fabs(d) < EXACT_INT_LIMIT) {
-		/* By hand: most numbers in documents are integers, and snprintf is slow. */
-		u = (unsigned long long)fabs(d);
-		q = tmp + sizeof(tmp);
-		do {
-			*--q = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
-		if (d < 0)
-			*--q = '-';
-		memcpy(buf, q, (size_t)(tmp + sizeof(tmp) - q));
-		return (int)(tmp + sizeof(tmp) - q);
-	}
-	for (prec = 15; prec < 17; prec++) {
-		snprintf(buf, size, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			break;
-	}
-	if (prec == 17)
-		snprintf(buf, size, "%.17g", d);
-	fix_decimal_point(buf);
-	e = strchr(buf, 'e');
-	if (e) {
-		digits = e + 1;
-		if (*digits == '+' || *digits == '-')
-			digits++;
-		for (nz = digits; nz[0] == '0' && nz[1]; nz++)
-			;
-		memmove(digits, nz, strlen(nz) + 1);
-	}
-	return (int)strlen(buf);
-}
-
-static int write_number(struct writer *w, double d)
-{
-	char buf[40];
-	int n = format_number(buf, sizeof(buf), d);
-
-	if (n < 0)
-		return -1;
-	return put(w, buf, (size_t)n);
-}
-
-static int write_member(struct writer *w, const cJSON *m, int first, int depth)
-{
-	if (put_break(w, !first, depth + 1) < 0)
-		return -1;
-	if (write_string(w, m->string) < 0)
-		return -1;
-	if (put(w, ": ", w->pretty ? 2 : 1) < 0)
-		return -1;
-	return write_value(w, m, depth + 1);
-}
-
-static int compare_const_names(const void *a, const void *b)
-{
-	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
-}
-
-static int write_object(struct writer *w, const cJSON *v, int depth)
-{
-	const cJSON *c, **p;
-	size_t n = 0, i, base, size;
-	int sorted = 1, r;
-
-	for (c = v->child; c; c = c->next) {
-		if (!c->string)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot write an object member without a name");
-		if (c->next && c->next->string) {
-			r = strcmp(c->string, c->next->string);
-			if (r == 0)
-				return hrdex_error_set(HRDEX_EX_DATAERR, "cannot write duplicate key '%s'",
-						       c->string);
-			if (r > 0)
-				sorted = 0;
-		}
-		n++;
-	}
-	if (n == 0)
-		return put(w, "{}", 2);
-	if (put(w, "{", 1) < 0)
-		return -1;
-	if (sorted) {
-		/* Trees from hrdex_json_parse() always take this path: no allocation. */
-		for (c = v->child, i = 0; c; c = c->next, i++) {
-			if (write_member(w, c, i == 0, depth) < 0)
-				return -1;
-		}
-	} else {
-		base = w->used;
-		if (w->alloc - base < n) {
-			size = w->alloc ? w->alloc : 16;
-			while (size - base < n)
-				size *= 2;
-			p = realloc(w->stack, size * sizeof(*p));
-			if (!p)
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-			w->stack = p;
-			w->alloc = size;
-		}
-		for (c = v->child, i = 0; c; c = c->next)
-			w->stack[base + i++] = c;
-		qsort(w->stack + base, n, sizeof(*w->stack), compare_const_names);
-		for (i = 0; i + 1 < n; i++) {
-			if (strcmp(w->stack[base + i]->string, w->stack[base + i + 1]->string) == 0)
-				return hrdex_error_set(HRDEX_EX_DATAERR, "cannot write duplicate key '%s'",
-						       w->stack[base + i]->string);
-		}
-		w->used = base + n;
-		/* Index, not pointer: deeper objects may move the stack. */
-		for (i = 0; i < n; i++) {
-			if (write_member(w, w->stack[base + i], i == 0, depth) < 0)
-				return -1;
-		}
-		w->used = base;
-	}
-	if (put_break(w, 0, depth) < 0)
-		return -1;
-	return put(w, "}", 1);
-}
-
-static int write_array(struct writer *w, const cJSON *v, int depth)
-{
-	const cJSON *c;
-
-	if (!v->child)
-		return put(w, "[]", 2);
-	if (put(w, "[", 1) < 0)
-		return -1;
-	for (c = v->child; c; c = c->next) {
-		if (put_break(w, c != v->child, depth + 1) < 0)
-			return -1;
-		if (write_value(w, c, depth + 1) < 0)
-			return -1;
-	}
-	if (put_break(w, 0, depth) < 0)
-		return -1;
-	return put(w, "]", 1);
-}
-
-/* Recursive; depth is bounded here for trees not made by our parser. */
-static int write_value(struct writer *w, const cJSON *v, int depth)
-{
-	switch (v->type & 0xFF) {
-	case cJSON_NULL:
-		return put(w, "null", 4);
-	case cJSON_False:
-		return put(w, "false", 5);
-	case cJSON_True:
-		return put(w, "true", 4);
-	case cJSON_Number:
-		return write_number(w, v->valuedouble);
-	case cJSON_String:
-		return write_string(w, v->valuestring);
-	case cJSON_Array:
-	case cJSON_Object:
-		if (depth >= CJSON_NESTING_LIMIT)
-			return hrdex_error_set(HRDEX_EX_DATAERR, "cannot write nesting deeper than %d levels",
-					       CJSON_NESTING_LIMIT);
-		return (v->type & 0xFF) == cJSON_Array ? write_array(w, v, depth) :
-							 write_object(w, v, depth);
-	default:
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot write cJSON item of type %d",
-				       v->type & 0xFF);
-	}
-}
-
-static int write_top(struct hrdex_buf *out, const cJSON *v, int pretty)
-{
-	struct writer w = { out, out->max ? out->max : HRDEX_BUF_MAX, pretty, NULL, 0, 0 };
-	size_t len0 = out->len;
-	int rc;
-
-	rc = write_value(&w, v, 0);
-	if (rc == 0)
-		rc = pretty ? hrdex_buf_putc(out, '\n') : hrdex_buf_put(out, "", 0);
-	if (rc < 0 && out->ptr) {
-		/* Leave out as it was rather than holding half a document. */
-		out->len = len0;
-		out->ptr[len0] = '\0';
-	}
-	free(w.stack);
-	return rc;
-}
-
-int hrdex_json_canonical(struct hrdex_buf *out, const cJSON *v)
-{
-	return write_top(out, v, 1);
-}
-
-int hrdex_json_compact(struct hrdex_buf *out, const cJSON *v)
-{
-	return write_top(out, v, 0);
 }

@@ -22,7 +22,6 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
-#include "utf8.h"
 
 struct hrdex_json_opts {
 	size_t max_bytes;   /* 0: no limit beyond HRDEX_BUF_MAX */
@@ -58,16 +57,5 @@ int hrdex_json_canonical(struct hrdex_buf *out, const cJSON *v);
 
 /* Compact single-line form, keys sorted, for JSON Lines output; no newline. */
 int hrdex_json_compact(struct hrdex_buf *out, const cJSON *v);
-
-/*
- * Check that s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF,
- * no truncated sequence; NUL bytes are valid).  Like every fallible hrdex
- * call, returns 0 when valid, and -1 when not, with HRDEX_EX_DATAERR and
- * "invalid UTF-8 at byte N: what is wrong".  Not a boolean: test "< 0".
- */
-int hrdex_utf8_valid(const char *s, size_t len);
-
-/* Number of Unicode code points in a valid, NUL-terminated UTF-8 string. */
-size_t hrdex_utf8_length(const char *s);
 
 #endif

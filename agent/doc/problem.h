@@ -2,7 +2,7 @@
  * problem.h - a list of validation problems, each naming a JSON pointer.
  *
  * Validation does not stop at the first problem: users fix a document in one
- * go when every problem is listed.  A cap bounds the list (schema.c keeps
+ * go when every problem is listed.  A cap bounds the list (schema_check.c keeps
  * the first HRDEX_PROBLEMS_SHOWN of a document, then says how many more), so
  * a hostile document with a million bad items costs no million messages.  Printing is "FILE: POINTER: MESSAGE".
  */

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "fs.h"
 #include "json.h"
+#include "utf8.h"
 
 #include <dirent.h>
 #include <errno.h>

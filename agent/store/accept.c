@@ -16,6 +16,8 @@
 #include "doc.h"
 #include "error.h"
 #include "json.h"
+#include "signed_commit.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -689,7 +691,7 @@ cleanup:
 	return r;
 }
 
-/* The commit's header section (sign.h: hrdex_commit_parse_headers). */
+/* The commit's header section (signed_commit.h: hrdex_commit_parse_headers). */
 static int check_headers(struct hrdex_accept *a, const git_oid *id, const char *hex)
 {
 	struct hrdex_commit_headers h;

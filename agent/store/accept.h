@@ -21,7 +21,7 @@
 #include <git2.h>
 
 #include "limits.h"
-#include "sign.h"
+#include "signers.h"
 
 struct hrdex_schemas;
 struct cJSON;

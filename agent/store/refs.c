@@ -35,11 +35,11 @@ struct packed_refs {
 	size_t count, alloc;
 };
 
-static int is_hex(const char *s, size_t n)
+int hrdex_oid_hex_valid(const char *s)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < HRDEX_OID_HEX; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
@@ -104,11 +104,11 @@ static int packed_read(struct packed_refs *out, const char *gitdir)
 		if (len == 0 || s[0] == '#') {
 			/* header or blank line */
 		} else if (s[0] == '^') {
-			if (len != 1 + HRDEX_OID_HEX || !is_hex(s + 1, HRDEX_OID_HEX) || !out->count)
+			if (len != 1 + HRDEX_OID_HEX || !hrdex_oid_hex_valid(s + 1) || !out->count)
 				goto corrupt;
 			memcpy(out->items[out->count - 1].hex, s + 1, HRDEX_OID_HEX);
 		} else {
-			if (len < HRDEX_OID_HEX + 2 || !is_hex(s, HRDEX_OID_HEX) || s[HRDEX_OID_HEX] != ' ')
+			if (len < HRDEX_OID_HEX + 2 || !hrdex_oid_hex_valid(s) || s[HRDEX_OID_HEX] != ' ')
 				goto corrupt;
 			if (packed_add(out, s + HRDEX_OID_HEX + 1, len - HRDEX_OID_HEX - 1, s) < 0)
 				goto cleanup;
@@ -174,7 +174,7 @@ static int resolve(char hex[HRDEX_OID_HEX + 1], const char *gitdir, const char *
 		goto cleanup;
 	}
 	/* libgit2 takes the id and allows anything after it from a space on */
-	if (b.len < HRDEX_OID_HEX || !is_hex(b.ptr, HRDEX_OID_HEX) ||
+	if (b.len < HRDEX_OID_HEX || !hrdex_oid_hex_valid(b.ptr) ||
 	    (b.len > HRDEX_OID_HEX && !strchr(" \t\r\n", b.ptr[HRDEX_OID_HEX]))) {
 		hrdex_error_set(HRDEX_EX_IOERR, "corrupt loose ref '%s'", path);
 		goto cleanup;

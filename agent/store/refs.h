@@ -14,6 +14,10 @@
 
 #define HRDEX_OID_HEX 40   /* SHA-1: the only object format libgit2 1.5 reads */
 
+/* 1 when the HRDEX_OID_HEX bytes at s (the caller knows they are there) are
+ * lowercase hex digits, an object id as git writes it; else 0. */
+int hrdex_oid_hex_valid(const char *s);
+
 struct hrdex_tip {
 	char *name;                    /* the publisher: refs/heads/<name> */
 	char hex[HRDEX_OID_HEX + 1];   /* the object it points at, peeled when packed-refs says */

@@ -4,6 +4,7 @@
 #include "repo.h"
 #include "buf.h"
 #include "error.h"
+#include "signed_commit.h"
 #include "fs.h"
 #include "log.h"
 

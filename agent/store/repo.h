@@ -18,7 +18,7 @@
 #include <git2.h>
 
 #include "config.h"
-#include "sign.h"
+#include "key.h"
 
 #define HRDEX_REF_MAIN "refs/heads/main"
 #define HRDEX_REF_VIEW "refs/hrdex/view"

@@ -6,6 +6,7 @@
 #include "fs.h"
 #include "log.h"
 #include "repo.h"
+#include "signed_commit.h"
 #include "schema.h"
 
 #include <dirent.h>

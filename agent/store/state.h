@@ -13,7 +13,8 @@
 #include <git2.h>
 
 #include "config.h"
-#include "sign.h"
+#include "key.h"
+#include "signers.h"
 
 struct hrdex_schemas;
 

@@ -1,8 +1,8 @@
 /*
  * fuzz_commit.c - commit headers as a peer may send them
- * (hrdex_commit_parse_headers, agent/sign.c): the whole input is a raw
+ * (hrdex_commit_parse_headers, agent/store/signed_commit.c): the whole input is a raw
  * commit object.
- * Invariants, checked by a reference written independently of sign.c:
+ * Invariants, checked by a reference written independently of signed_commit.c:
  *   - a commit that parses has no NUL byte, starts with "tree " and 40
  *     lowercase hex digits, has exactly one line starting "author " and one
  *     starting "committer " in its header section, each an identity that
@@ -14,7 +14,7 @@
  *     than NUL bytes (the message is not a header).
  */
 #include "fuzz.h"
-#include "sign.h"
+#include "signed_commit.h"
 
 #include <string.h>
 

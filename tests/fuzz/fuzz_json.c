@@ -14,6 +14,7 @@
 #include "fuzz.h"
 #include "buf.h"
 #include "json.h"
+#include "utf8.h"
 
 #include <string.h>
 

@@ -23,7 +23,9 @@
 #include "fuzz.h"
 #include "buf.h"
 #include "fs.h"
-#include "sign.h"
+#include "key.h"
+#include "signers.h"
+#include "sshsig.h"
 
 #include <string.h>
 #include <time.h>

@@ -20,6 +20,7 @@
 #include "accept.h"
 #include "buf.h"
 #include "json.h"
+#include "utf8.h"
 
 #include <string.h>
 

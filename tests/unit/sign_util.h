@@ -20,7 +20,7 @@
 
 #include "buf.h"
 #include "fs.h"
-#include "sign.h"
+#include "key.h"
 
 struct tmp {
 	char dir[64];

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "error.h"
 #include "json.h"
+#include "utf8.h"
 
 /* ---- helpers ---- */
 

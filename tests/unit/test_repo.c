@@ -18,7 +18,7 @@
 #include "fs.h"
 #include "mainview.h"
 #include "repo.h"
-#include "sign.h"
+#include "key.h"
 
 struct fixture {
 	char dir[256];

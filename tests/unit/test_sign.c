@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "signers.h"
 #include "sign_util.h"
+#include "sshsig.h"
 
 static int setup(void **state)
 {

@@ -16,6 +16,9 @@
 
 #include "error.h"
 #include "sign_util.h"
+#include "signed_commit.h"
+#include "signers.h"
+#include "sshsig.h"
 
 #define WHEN 1700000000 /* 2023-11-14T22:13:20Z, committer time of test commits */
 #define SIG_END_LINE "-----END SSH SIGNATURE-----\n"

@@ -22,7 +22,7 @@
 #include "mainview.h"
 #include "readme.h"
 #include "repo.h"
-#include "sign.h"
+#include "key.h"
 #include "site.h"
 
 struct fixture {
@@ -422,7 +422,7 @@ static void test_interval_same_in_query_and_site(void **state)
 	    "{\"country\": \"UGA\", \"date\": \"2016-10-01\", \"dates\": {\"start\": \"2016-08-01\"}, "
 	    "\"id\": \"new\", \"publisher\": \"achpr\", \"status\": \"completed\", "
 	    "\"title\": {\"en\": \"Visit by start\"}, \"type\": \"visit\"}\n");
-	assert_int_equal(hrdex_repo_rebuild_main_named(NULL, f->repo, "m", &f->key, f->cfg), 0);
+	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, f->cfg, NULL), 0);
 
 	snprintf(path, sizeof(path), "%s/cache.db", f->dir);
 	assert_int_equal(hrdex_cache_open(&c, path, 0), 0);
