@@ -49,12 +49,33 @@ struct change_ctx {
 
 static int feed_put(struct feed *f, const char *ref, const char *path, const git_oid *id, int gone);
 
+static int feed_document(struct feed *f, const char *ref, const char *path);
+
+/* An attachment P/T/ID.files/NAME changed: whether ID.json is held may
+ * have changed with it (attachment rules), so it is checked again.  Its
+ * blob may be unchanged, or changed too (fed again after: "ID.files"
+ * sorts before "ID.json"). */
+static int attachment_changed(struct change_ctx *x, const char *path)
+{
+	const char *files = strstr(path, ".files/");
+	char json[HRDEX_REF_MAX + 8], ref[HRDEX_REF_MAX + 6];
+
+	if (!files || (size_t)(files - path) + 6 > sizeof(json))
+		return 0;
+	snprintf(json, sizeof(json), "%.*s.json", (int)(files - path), path);
+	if (!cache_path_ref(ref, sizeof(ref), json))
+		return 0;
+	return feed_document(x->feed, ref, json);
+}
+
 /* One changed path; new_id NULL when it is gone. */
 static int on_change(struct change_ctx *x, const char *path, const git_oid *new_id, git_filemode_t mode)
 {
 	char ref[HRDEX_REF_MAX + 6];
 	struct hrdex_cache *c = x->c;
 
+	if (x->mode == CHANGE_FEED && !cache_path_ref(ref, sizeof(ref), path))
+		return attachment_changed(x, path);
 	if (!cache_path_ref(ref, sizeof(ref), path))
 		return 0;   /* attachments, stray files */
 	if (x->mode == CHANGE_FEED)
@@ -211,6 +232,7 @@ struct feed {
 	int have_a;
 	const char *publisher;
 	git_tree *tip;           /* the walker's tree b */
+	git_tree *old;           /* the walker's tree a (NULL: none) */
 	struct hrdex_schemas *schemas;  /* the walker's, made on first use */
 	struct hrdex_limits limits;
 };
@@ -296,6 +318,26 @@ static int feed_put(struct feed *f, const char *ref, const char *path, const git
 	return failed ? -1 : 0;
 }
 
+/* Feed the document at path of the tip again, as if changed, when its
+ * blob is the same in both trees (a changed or new one the diff feeds
+ * itself; one the tip lacks is gone). */
+static int feed_document(struct feed *f, const char *ref, const char *path)
+{
+	git_tree_entry *e = NULL, *o = NULL;
+	int r = 0;
+
+	if (!f->old || git_tree_entry_bypath(&e, f->tip, path) < 0 || git_tree_entry_bypath(&o, f->old, path) < 0) {
+		git_error_clear();
+		git_tree_entry_free(e);
+		return 0;
+	}
+	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB && git_oid_equal(git_tree_entry_id(e), git_tree_entry_id(o)))
+		r = feed_put(f, ref, path, git_tree_entry_id(e), 0);
+	git_tree_entry_free(o);
+	git_tree_entry_free(e);
+	return r;
+}
+
 /* The walker: every change, then an end marker (or an error slot). */
 static void *feed_walk(void *arg)
 {
@@ -309,8 +351,9 @@ static void *feed_walk(void *arg)
 		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the trees of '%s'", f->publisher);
 	} else {
 		f->tip = b;
+		f->old = a;
 		r = diff_trees(&x, a, b);
-		f->tip = NULL;
+		f->tip = f->old = NULL;
 	}
 	git_tree_free(a);
 	git_tree_free(b);

@@ -439,6 +439,7 @@ static int insert_held(struct hrdex_cache *c, struct prep *p)
 	sqlite3_bind_text(c->st[ST_HELD_INSERT], 4, p->reason, -1, SQLITE_STATIC);
 	if (cache_step_done(c, c->st[ST_HELD_INSERT]) < 0)
 		return -1;
+	hrdex_log_info("cache: '%s' is held: %s", p->ref, p->reason);
 	c->changed++;
 	return 0;
 }
