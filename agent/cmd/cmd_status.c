@@ -26,7 +26,10 @@ static const char status_usage[] =
 	"webhook with status.maxFailures consecutive failures, or a peer without a\n"
 	"successful sync for status.maxAge seconds, or no readable cache.db.\n"
 	"The cache line says how many documents scripts can query and whether\n"
-	"the cache is behind the branches (the next sync or publish catches up).\n"
+	"the cache is behind the branches (the next sync or publish catches up);\n"
+	"a held line counts the documents a document rule keeps from view, with\n"
+	"the first reasons ('hrdex query --held' lists them all).  Held documents\n"
+	"do not make the agent unhealthy.\n"
 	"\n"
 	"  --json   the status as JSON, with \"running\", \"healthy\" and \"problems\"\n"
 	"           added\n";
@@ -39,7 +42,35 @@ struct cache_health {
 	size_t behind;               /* branches whose tip the cache has not indexed */
 	char *first;                 /* the first of them */
 	char error[256];             /* when not readable */
+	int64_t held;                /* documents a document rule holds */
+	char *held_first[3];         /* "REF: reason" of the first ones */
 };
+
+static int note_held(const char *ref, const char *publisher, const char *commit, const char *reason, void *payload)
+{
+	struct cache_health *h = payload;
+	size_t n = sizeof(h->held_first) / sizeof(h->held_first[0]);
+	char *line;
+
+	(void)publisher;
+	(void)commit;
+	if (h->held < (int64_t)n) {
+		if (asprintf(&line, "%s: %s", ref, reason) < 0)
+			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		h->held_first[h->held] = line;
+	}
+	h->held++;
+	return 0;
+}
+
+static void cache_health_free(struct cache_health *h)
+{
+	size_t i;
+
+	free(h->first);
+	for (i = 0; i < sizeof(h->held_first) / sizeof(h->held_first[0]); i++)
+		free(h->held_first[i]);
+}
 
 static void cache_health(struct cache_health *h, struct hrdex_state *s)
 {
@@ -49,7 +80,7 @@ static void cache_health(struct cache_health *h, struct hrdex_state *s)
 
 	memset(h, 0, sizeof(*h));
 	if (path && hrdex_cache_open(&c, path, 1) == 0 && hrdex_cache_stats(c, &stats) == 0 &&
-	    hrdex_cache_lag(c, s->repo, &h->behind, &h->first) == 0) {
+	    hrdex_cache_lag(c, s->repo, &h->behind, &h->first) == 0 && hrdex_cache_held(c, note_held, h) == 0) {
 		h->readable = 1;
 		h->documents = stats.documents;
 	} else {
@@ -71,6 +102,16 @@ static void print_cache(const struct cache_health *h)
 		hrdex_text_line(stdout, "cache: %lld document%s, behind on %zu branch%s ('%s'%s): the next sync or "
 				"publish catches up", (long long)h->documents, h->documents == 1 ? "" : "s", h->behind,
 		       h->behind == 1 ? "" : "es", h->first ? h->first : "?", h->behind > 1 ? "..." : "");
+	if (h->readable && h->held) {
+		size_t i;
+
+		hrdex_text_line(stdout, "held: %lld document%s a document rule keeps from view ('hrdex query --held'):",
+				(long long)h->held, h->held == 1 ? "" : "s");
+		for (i = 0; i < sizeof(h->held_first) / sizeof(h->held_first[0]) && h->held_first[i]; i++)
+			hrdex_text_line(stdout, "  %s", h->held_first[i]);
+		if (h->held > (int64_t)i)
+			hrdex_text_line(stdout, "  ...");
+	}
 }
 
 /* "3 s", "5 min", "2 h", "4 d" */
@@ -227,6 +268,11 @@ static int print_json(const struct hrdex_status *st, const struct hrdex_problems
 		cJSON_AddNumberToObject(co, "behind", (double)cache->behind);
 		if (cache->first)
 			cJSON_AddStringToObject(co, "first_behind", cache->first);
+		cJSON_AddNumberToObject(co, "held", (double)cache->held);
+		list = cJSON_AddArrayToObject(co, "first_held");
+		for (i = 0; list && i < sizeof(cache->held_first) / sizeof(cache->held_first[0]) &&
+			    cache->held_first[i]; i++)
+			cJSON_AddItemToArray(list, cJSON_CreateString(cache->held_first[i]));
 	} else if (co) {
 		cJSON_AddStringToObject(co, "error", cache->error);
 	}
@@ -287,6 +333,12 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
+	{
+		char *cache_path = hrdex_state_path(s, "cache.db");
+
+		hrdex_status_scan_held(&st, cache_path);
+		free(cache_path);
+	}
 	if (!have_status) {
 		cJSON_Delete(st.rejections);
 		if (hrdex_status_read_rejections(&st.rejections, dir) < 0) {
@@ -321,7 +373,7 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 	}
 	ret = why.count ? HRDEX_EX_UNHEALTHY : 0;
 cleanup:
-	free(cache.first);
+	cache_health_free(&cache);
 	hrdex_problems_free(&why);
 	hrdex_status_release(&st);
 	hrdex_state_free(s);

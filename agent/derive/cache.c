@@ -112,6 +112,7 @@ static const char schema_sql[] =
 	"CREATE INDEX links_from ON links(from_ref);\n"
 	"CREATE TABLE branches(publisher TEXT PRIMARY KEY NOT NULL, \"commit\" TEXT NOT NULL,\n"
 	"  indexed_at TEXT NOT NULL);\n"
+	"CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);\n"
 	"CREATE TABLE held(ref TEXT PRIMARY KEY NOT NULL, publisher TEXT NOT NULL, \"commit\" TEXT NOT NULL,\n"
 	"  reason TEXT NOT NULL);\n"
 	"CREATE VIRTUAL TABLE documents_fts USING fts5(title, summary, body,\n"

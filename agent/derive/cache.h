@@ -13,6 +13,9 @@
  *             every language; CJK text split into single characters
  *   links(from_ref, rel, to_ref, url)
  *   branches(publisher PRIMARY KEY, "commit", indexed_at)
+ *   meta(key PRIMARY KEY, value)   "rules": the document rules digest the
+ *             held rows were judged by (accept.h); when it changes, an
+ *             update indexes the publishers with held rows again
  *   held(ref PRIMARY KEY, publisher, "commit", reason)   documents of the
  *             branches a document rule holds (accept.h,
  *             hrdex_document_check): in no other table; "commit" is the
@@ -168,6 +171,11 @@ typedef int (*hrdex_query_cb)(const struct hrdex_query_row *row, void *payload);
  * A bad FTS query gives -1, HRDEX_EX_USAGE, with a clear message. */
 int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_query_cb cb,
 		      void *payload);
+
+/* 1 when the document rules (accept.h, hrdex_document_rules_digest) are
+ * not those the cache's held rows were judged by: the next
+ * hrdex_cache_update() checks held documents again.  0, or -1 on error. */
+int hrdex_cache_rules_changed(struct hrdex_cache *c);
 
 /* The held documents (table held), by ref; cb's non-zero return stops and
  * is returned.  Strings are valid during the callback. */

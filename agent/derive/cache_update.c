@@ -3,6 +3,7 @@
  * those the cache indexed, lag, the rebuild aside, and the update thread (see cache_int.h).
  */
 #include "cache_int.h"
+#include "accept.h"
 #include "config.h"
 #include "doc.h"
 #include "doctype.h"
@@ -150,6 +151,63 @@ int cache_branches(struct branches *out, struct hrdex_cache *c)
 	return 0;
 }
 
+/* The document rules digest the cache's held rows were judged by (table
+ * meta, key "rules"): "" when none is recorded; 0, or -1 on error. */
+static int rules_recorded(struct hrdex_cache *c, char out[65])
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = 'rules'", -1, &st, NULL) != SQLITE_OK)
+		return cache_db_fail(c, "reading meta");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(out, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cache_db_fail(c, "reading meta");
+}
+
+int hrdex_cache_rules_changed(struct hrdex_cache *c)
+{
+	char now[65], then[65];
+
+	hrdex_document_rules_digest(now);
+	if (rules_recorded(c, then) < 0)
+		return -1;
+	return strcmp(now, then) != 0;
+}
+
+/*
+ * The document rules changed (an upgrade): the publishers with held
+ * documents are indexed again from scratch (their branches rows go), so
+ * each held document is checked again and released when it passes.
+ * Within the update's transaction.
+ */
+static int recheck_held(struct hrdex_cache *c)
+{
+	char now[65], then[65];
+	char *sql;
+	int r;
+
+	hrdex_document_rules_digest(now);
+	if (rules_recorded(c, then) < 0)
+		return -1;
+	if (!strcmp(now, then))
+		return 0;
+	if (then[0])
+		hrdex_log_info("cache: the document rules changed: held documents are checked again");
+	if (cache_exec(c, "DELETE FROM branches WHERE publisher IN (SELECT DISTINCT publisher FROM held)") < 0)
+		return -1;
+	sql = sqlite3_mprintf("INSERT INTO meta(key, value) VALUES('rules', %Q) "
+			      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", now);
+	if (!sql)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	r = cache_exec(c, sql);
+	sqlite3_free(sql);
+	return r;
+}
+
 int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *changed)
 {
 	struct branches tips = { NULL, 0, 0 }, cached = { NULL, 0, 0 };
@@ -163,6 +221,8 @@ int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *cha
 	c->changed = 0;
 	if (cache_exec(c, "BEGIN IMMEDIATE") < 0)
 		return -1;
+	if (recheck_held(c) < 0)
+		goto cleanup;
 	if (cache_repo_branches(&tips, repo) < 0 || cache_branches(&cached, c) < 0)
 		goto cleanup;
 	for (i = 0; i < cached.count; i++) {

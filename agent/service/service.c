@@ -607,8 +607,14 @@ static void write_status(struct service *sv)
 	sv->st.pid = (int64_t)getpid();
 	snprintf(sv->st.publisher, sizeof(sv->st.publisher), "%s", sv->state->config->publisher);
 	sv->st.outbox_pending = (int64_t)hrdex_outbox_pending(sv->state);
-	if (hrdex_status_scan_publishers(&sv->st, sv->state->repo) < 0)
+	if (hrdex_status_scan_publishers(&sv->st, sv->state->repo) < 0) {
 		hrdex_log_error("status: %s", hrdex_error_message());
+	} else {
+		char *cache = hrdex_state_path(sv->state, "cache.db");
+
+		hrdex_status_scan_held(&sv->st, cache);
+		free(cache);
+	}
 	if (hrdex_hooks_report(sv->hooks, &sv->st) < 0)
 		hrdex_log_error("status: %s", hrdex_error_message());
 	if (hrdex_status_write(&sv->st, sv->dir) < 0)

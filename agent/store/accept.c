@@ -12,6 +12,7 @@
  * reason given is the most telling one.
  */
 #include "accept.h"
+#include "builtin.h"
 #include "config.h"
 #include "doc.h"
 #include "error.h"
@@ -895,6 +896,32 @@ int hrdex_document_check(git_repository *repo, struct hrdex_schemas *schemas, co
 	else if (a.held)
 		snprintf(reason, size, "%s", a.held_reason);
 	return r == 1 || a.held;
+}
+
+/* Bump when a document rule outside the schemas changes (doc.c,
+ * semantic checks, the attachment rules here): held documents are then
+ * checked again, as when the schemas change. */
+#define DOCUMENT_RULES_REVISION "1"
+
+void hrdex_document_rules_digest(char out[65])
+{
+	crypto_hash_sha256_state st;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	const struct hrdex_builtin_file *f;
+
+	if (sodium_init() < 0) {
+		snprintf(out, 65, "%s", "unknown");
+		return;
+	}
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)DOCUMENT_RULES_REVISION,
+				  sizeof(DOCUMENT_RULES_REVISION));
+	for (f = hrdex_builtin_schemas; f->name; f++) {
+		crypto_hash_sha256_update(&st, (const unsigned char *)f->name, strlen(f->name) + 1);
+		crypto_hash_sha256_update(&st, f->data, f->len);
+	}
+	crypto_hash_sha256_final(&st, digest);
+	sodium_bin2hex(out, 65, digest, sizeof(digest));
 }
 
 void hrdex_accept_release(struct hrdex_accept *a)

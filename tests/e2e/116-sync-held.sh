@@ -8,6 +8,7 @@
 # the three with their reasons; a later commit fixing them releases them.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync-lib.sh"
+. "$(dirname "$0")/service.sh"
 
 A=$T/agents/a V=$T/agents/v
 mkagent "$A" iachr
@@ -79,6 +80,51 @@ printf 'iachr/decision/d1\niachr/decision/d2\niachr/decision/d3\niachr/note/n1\n
 	fail "released documents not in query"
 [ -f "$V/view/iachr/decision/d2.json" ] || fail "view/ lacks the released d2"
 g "$V" cat-file -e "main:iachr/note/n2.json" || fail "main lacks the released n2"
+
+note "an upgrade of the document rules checks held documents again"
+# As an older agent left it: d3 held for a rule it no longer has, judged by
+# other rules (meta.rules): the next writer releases it.
+sqlite3 "$V/cache.db" "DELETE FROM documents_fts WHERE rowid = (SELECT rowid FROM documents WHERE ref = 'iachr/decision/d3');
+	DELETE FROM doc_countries WHERE ref = 'iachr/decision/d3'; DELETE FROM doc_themes WHERE ref = 'iachr/decision/d3';
+	DELETE FROM links WHERE from_ref = 'iachr/decision/d3'; DELETE FROM documents WHERE ref = 'iachr/decision/d3';
+	INSERT INTO held VALUES('iachr/decision/d3', 'iachr', '$fixed', 'an older rule');
+	UPDATE meta SET value = 'older' WHERE key = 'rules';" || fail "cannot age the cache"
+"$HRDEX" -C "$V" query --held --format table | grep -q '^iachr/decision/d3' || fail "the aged cache does not hold d3"
+sync_agent "$V" || fail "sync after the upgrade failed"
+"$HRDEX" -C "$V" query --held --format table >"$T/held"
+[ -s "$T/held" ] && fail "d3 still held after the rules changed: $(cat "$T/held")"
+"$HRDEX" -C "$V" query --ref iachr/decision/d3 --format refs | grep -qx iachr/decision/d3 || fail "d3 not released"
+[ "$(sqlite3 "$V/cache.db" "SELECT value FROM meta WHERE key = 'rules'")" != older ] || fail "meta.rules not updated"
+
+note "status, metrics and the webhook summary name held documents"
+RECV=$HRDEX_BUILD/tools/webhook_receiver
+[ -x "$RECV" ] || { RECV=$T/webhook_receiver; cc -std=c11 -D_GNU_SOURCE -o "$RECV" "$HRDEX_TOP/tests/tools/webhook_receiver.c" -lsodium ||
+	fail "cannot build the webhook receiver"; }
+mkdir -p "$T/hook"
+"$RECV" "$T/hook.port" "$T/hook" s3cret ok &
+PIDS+=($!)
+wait_for 5 test -s "$T/hook.port" || fail "the webhook receiver did not start"
+git config -f "$V/hrdex.conf" webhook.w.url "http://127.0.0.1:$(cat "$T/hook.port")/hook"
+git config -f "$V/hrdex.conf" webhook.w.secret s3cret
+doc iachr decision d4 | jq 'del(.title)' >"$T/d4.json"
+commit_files "$A" "publish d4" "iachr/decision/d4.json=$T/d4.json" >/dev/null
+"$HRDEX" -C "$V" run --once >"$T/run.log" 2>&1 || fail "run --once failed: $(cat "$T/run.log")"
+wait_for 5 test -f "$T/hook/1.body" || fail "no webhook: $(cat "$T/run.log")"
+jq -e '.changes[0].held[0].ref == "iachr/decision/d4" and (.changes[0].held[0].reason | test("title"))' \
+	"$T/hook/1.body" >/dev/null || fail "the webhook does not say d4 is held: $(cat "$T/hook/1.body")"
+"$HRDEX" -C "$V" status >"$T/status" 2>&1
+grep -q "^held: 1 document" "$T/status" || fail "status does not count the held document: $(cat "$T/status")"
+grep -q "iachr/decision/d4: .*title" "$T/status" || fail "status does not give the reason: $(cat "$T/status")"
+"$HRDEX" -C "$V" status --json | jq -e '.cache.held == 1' >/dev/null || fail "status --json lacks cache.held"
+grep -qx 'hrdex_documents_held{publisher="iachr"} 1' "$V/metrics.prom" ||
+	fail "metrics.prom lacks the held count: $(grep held "$V/metrics.prom")"
+doc iachr decision d4 >"$T/d4.json"
+commit_files "$A" "fix d4" "iachr/decision/d4.json=$T/d4.json" >/dev/null
+"$HRDEX" -C "$V" run --once >"$T/run.log" 2>&1 || fail "run --once failed: $(cat "$T/run.log")"
+wait_for 5 test -f "$T/hook/2.body" || fail "no second webhook: $(cat "$T/run.log")"
+jq -e '.changes[0].released == ["iachr/decision/d4"] and .changes[0].held == []' "$T/hook/2.body" >/dev/null ||
+	fail "the webhook does not say d4 is released: $(cat "$T/hook/2.body")"
+grep -qx 'hrdex_documents_held{publisher="iachr"} 0' "$V/metrics.prom" || fail "metrics.prom still counts d4"
 
 note "reindex rebuilds the same"
 "$HRDEX" -C "$V" reindex >/dev/null || fail "reindex failed"
