@@ -18,7 +18,7 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/hrdex
 SHELL := /bin/bash
 
-PKGS := libgit2 libcjson libcurl sqlite3 libsodium libpcre2-8 zlib libcrypto
+PKGS := libgit2 libcjson libcurl sqlite3 libsodium libpcre2-8 zlib libcrypto libutf8proc
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/sanitize
@@ -44,7 +44,8 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 SRCS := $(sort $(wildcard $(LAYERS:%=agent/%/*.c)))
-OBJS := $(SRCS:agent/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_schemas.o $(BUILD)/obj/builtin_assets.o
+OBJS := $(SRCS:agent/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_schemas.o $(BUILD)/obj/builtin_assets.o \
+	$(BUILD)/obj/builtin_countries.o
 LIB_OBJS := $(filter-out $(BUILD)/obj/cmd/main.o,$(OBJS))
 SCHEMAS := $(sort $(wildcard schemas/*.json))
 ASSETS := $(sort $(wildcard agent/derive/assets/*.css agent/derive/assets/*.js))
@@ -70,6 +71,14 @@ $(BUILD)/gen/builtin_schemas.c: $(SCHEMAS) tools/embed.sh | $(BUILD)/gen
 	tools/embed.sh hrdex_builtin_schemas $(SCHEMAS) > $@
 
 $(BUILD)/obj/builtin_schemas.o: $(BUILD)/gen/builtin_schemas.c | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The ISO 3166-1 alpha-3 codes of Debian's iso-codes (semantic.c's country check).
+ISO3166 ?= /usr/share/iso-codes/json/iso_3166-1.json
+$(BUILD)/gen/builtin_countries.c: $(ISO3166) tools/countries.sh | $(BUILD)/gen
+	tools/countries.sh $(ISO3166) > $@
+
+$(BUILD)/obj/builtin_countries.o: $(BUILD)/gen/builtin_countries.c | $(BUILD)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The static site's stylesheet and script (site_layout.c writes them out).

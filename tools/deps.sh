@@ -8,7 +8,7 @@
 set -eu
 PKGS="build-essential pkg-config git openssh-client libgit2-dev libcjson-dev
 libcurl4-openssl-dev libsqlite3-dev sqlite3 libsodium-dev libpcre2-dev
-libcmocka-dev zlib1g-dev libssl-dev json-schema-test-suite jq valgrind curl procps time
+libcmocka-dev zlib1g-dev libssl-dev libutf8proc-dev iso-codes json-schema-test-suite jq valgrind curl procps time
 systemd clang libclang-rt-14-dev openssh-server chromium fonts-noto-cjk"
 missing=""
 for p in $PKGS; do

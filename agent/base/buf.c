@@ -16,7 +16,7 @@ int hrdex_buf_grow(struct hrdex_buf *b, size_t extra)
 	char *p;
 
 	if (extra > max || b->len > max - extra)
-		return hrdex_error_set(HRDEX_EX_DATAERR,
+		return hrdex_error_set(HRDEX_E_INVALID,
 				       "data exceeds the limit of %zu bytes", max);
 	need = b->len + extra + 1;
 	if (need <= b->alloc)
@@ -26,7 +26,7 @@ int hrdex_buf_grow(struct hrdex_buf *b, size_t extra)
 		size = size < ((size_t)-1) / 2 ? size * 2 : need;
 	p = realloc(b->ptr, size);
 	if (!p)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	p[b->len] = '\0';   /* a new buffer is "" at once */
 	b->ptr = p;
 	b->alloc = size;
@@ -63,7 +63,7 @@ int hrdex_buf_printf(struct hrdex_buf *b, const char *fmt, ...)
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "bad format");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "bad format");
 	if (hrdex_buf_grow(b, (size_t)n) < 0)
 		return -1;
 	va_start(ap, fmt);
@@ -97,4 +97,38 @@ void hrdex_buf_free(struct hrdex_buf *b)
 	free(b->ptr);
 	b->ptr = NULL;
 	b->len = b->alloc = 0;
+}
+
+int hrdex_fmt(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < size)
+		return 0;
+	if (n < 0 && size)
+		buf[0] = '\0';
+	return hrdex_error_set(HRDEX_E_INVALID, "name too long: '%.40s...'", size ? buf : "");
+}
+
+void hrdex_fmt_cut(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 && size)
+		buf[0] = '\0';
+	else if ((size_t)n >= size && size > 4) {
+		size_t at = size - 4;
+
+		while (at > 0 && ((unsigned char)buf[at] & 0xc0) == 0x80)
+			at--; /* not inside a UTF-8 sequence */
+		memcpy(buf + at, "...", 4);
+	}
 }

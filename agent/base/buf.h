@@ -26,6 +26,15 @@ int hrdex_buf_puts(struct hrdex_buf *b, const char *s);
 int hrdex_buf_putc(struct hrdex_buf *b, char c);
 int hrdex_buf_printf(struct hrdex_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* snprintf into a fixed buffer where the text must be exact (a path, a ref,
+ * a config key, a name): 0, or -1 with "name too long: 'START...'" (kind
+ * invalid) when it does not fit; a cut name is never used as another one. */
+int hrdex_fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* snprintf for text only people read (a message, a reason, a caption): when
+ * it does not fit it ends in "..." so the cut shows.  Never fails. */
+void hrdex_fmt_cut(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 void hrdex_buf_clear(struct hrdex_buf *b);   /* len = 0, keeps memory */
 char *hrdex_buf_detach(struct hrdex_buf *b); /* caller frees; never NULL on success */
 void hrdex_buf_free(struct hrdex_buf *b);

@@ -2,6 +2,7 @@
  * config.c - hrdex.conf: the key table, loading, checking, editing.
  */
 #include "config.h"
+#include "buf.h"
 #include "error.h"
 
 #include <errno.h>
@@ -67,7 +68,7 @@ int hrdex_publisher_valid(const char *id)
 
 static int url_bad(const char *url, const char *why)
 {
-	return hrdex_error_set(HRDEX_EX_CONFIG, "'%s': %s; expected " GIT_URL_FORMS, url, why);
+	return hrdex_error_set(HRDEX_E_CONFIG, "'%s': %s; expected " GIT_URL_FORMS, url, why);
 }
 
 int hrdex_git_url_check(const char *url)
@@ -110,7 +111,7 @@ int hrdex_git_url_check(const char *url)
 	if (i == sizeof(schemes) / sizeof(schemes[0])) {
 		char why[96];
 
-		snprintf(why, sizeof(why), "unknown scheme '%.*s'", (int)(n < 32 ? n : 32), url);
+		hrdex_fmt_cut(why, sizeof(why), "unknown scheme '%.*s'", (int)(n < 32 ? n : 32), url);
 		return url_bad(url, why);
 	}
 	host = colon + 3;
@@ -237,7 +238,7 @@ static int set_string(char **field, const char *value)
 	char *copy = strdup(value);
 
 	if (!copy)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	free(*field);
 	*field = copy;
 	return 0;
@@ -294,7 +295,7 @@ static int check_url(const char *section, const char *name, const char *value)
 
 	for (p = value; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return hrdex_error_set(HRDEX_EX_CONFIG,
+			return hrdex_error_set(HRDEX_E_CONFIG,
 					       "%s.%s.url: control character (0x%02x) at byte %zu of the URL",
 					       section, name, (unsigned char)*p, (size_t)(p - value));
 	return 0;
@@ -309,8 +310,8 @@ static int url_key(char **out, const char *section, const char *name, const char
 		return -1;
 	if (hrdex_git_url_check(value) == 0)
 		return set_string(out, value);
-	snprintf(why, sizeof(why), "%s", hrdex_error_message());
-	return hrdex_error_set(HRDEX_EX_CONFIG, "%s.%s.url: %s", section, name, why);
+	hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
+	return hrdex_error_set(HRDEX_E_CONFIG, "%s.%s.url: %s", section, name, why);
 }
 
 /* One "section.sub.key = value" with a subsection. */
@@ -319,14 +320,14 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 {
 	char name[128];
 
-	snprintf(name, sizeof(name), "%.*s", (int)(sublen < 100 ? sublen : 100), sub);
+	snprintf(name, sizeof(name), "%.*s", (int)(sublen < 100 ? sublen : 100), sub); /* cut to 100 on purpose: a longer name is refused below */
 	if (!hrdex_name_valid(name) || sublen > 64)
-		return hrdex_error_set(HRDEX_EX_CONFIG, "%s.%s: invalid name", section, name);
+		return hrdex_error_set(HRDEX_E_CONFIG, "%s.%s: invalid name", section, name);
 	if (!strcmp(section, "peer")) {
 		struct hrdex_peer *p = peer_for(c, sub, sublen);
 
 		if (!p)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		if (!strcmp(key, "url"))
 			return url_key(&p->url, "peer", name, value);
 		if (!strcmp(key, "sshkey"))
@@ -335,15 +336,15 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 			char **list;
 
 			if (!hrdex_publisher_valid(value))
-				return hrdex_error_set(HRDEX_EX_CONFIG, "peer.%s.publisher: invalid publisher id '%s'",
+				return hrdex_error_set(HRDEX_E_CONFIG, "peer.%s.publisher: invalid publisher id '%s'",
 						       name, value);
 			list = realloc(p->publishers, (p->npublishers + 1) * sizeof(*list));
 			if (!list)
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			p->publishers = list;
 			list[p->npublishers] = strdup(value);
 			if (!list[p->npublishers])
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			p->npublishers++;
 			return 0;
 		}
@@ -352,22 +353,22 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 		size_t i;
 
 		if (!hrdex_publisher_valid(name))
-			return hrdex_error_set(HRDEX_EX_CONFIG, "publisher.%s: invalid publisher id", name);
+			return hrdex_error_set(HRDEX_E_CONFIG, "publisher.%s: invalid publisher id", name);
 		if (strcmp(key, "name"))
-			return hrdex_error_set(HRDEX_EX_CONFIG, "%s.%s.%s: unknown key", section, name, key);
+			return hrdex_error_set(HRDEX_E_CONFIG, "%s.%s.%s: unknown key", section, name, key);
 		for (i = 0; i < c->nnames; i++)
 			if (!strcmp(c->names[i].id, name))
 				return set_string(&c->names[i].name, value);
 		list = realloc(c->names, (c->nnames + 1) * sizeof(*list));
 		if (!list)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		c->names = list;
 		list[c->nnames].id = strdup(name);
 		list[c->nnames].name = strdup(value);
 		if (!list[c->nnames].id || !list[c->nnames].name) {
 			free(list[c->nnames].id);
 			free(list[c->nnames].name);
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		}
 		c->nnames++;
 		return 0;
@@ -377,10 +378,10 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 						: remote_for(&c->hooks, &c->nhooks, sub, sublen);
 
 		if (!r)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		if (!mirror && !strcmp(key, "url") && strncmp(value, "http://", 7) &&
 		    strncmp(value, "https://", 8))
-			return hrdex_error_set(HRDEX_EX_CONFIG, "webhook.%s.url: expected an http:// or https:// URL, not '%s'",
+			return hrdex_error_set(HRDEX_E_CONFIG, "webhook.%s.url: expected an http:// or https:// URL, not '%s'",
 					       name, value);
 		if (mirror && !strcmp(key, "url"))
 			return url_key(&r->url, "mirror", name, value);
@@ -390,14 +391,14 @@ static int load_sub_entry(struct hrdex_config *c, const char *section, const cha
 			return set_string(&r->secret, value);
 		if (mirror && !strcmp(key, "branches")) {
 			if (strcmp(value, "own") && strcmp(value, "all"))
-				return hrdex_error_set(HRDEX_EX_CONFIG,
+				return hrdex_error_set(HRDEX_E_CONFIG,
 						       "mirror.%s.branches: expected 'own' or 'all', not '%s'",
 						       name, value);
 			r->all = !strcmp(value, "all");
 			return 0;
 		}
 	}
-	return hrdex_error_set(HRDEX_EX_CONFIG, "%s.%s.%s: unknown key", section, name, key);
+	return hrdex_error_set(HRDEX_E_CONFIG, "%s.%s.%s: unknown key", section, name, key);
 }
 
 static int load_entry(struct hrdex_config *c, const git_config_entry *e)
@@ -407,20 +408,20 @@ static int load_entry(struct hrdex_config *c, const git_config_entry *e)
 	size_t i;
 
 	if (!dot1)
-		return hrdex_error_set(HRDEX_EX_CONFIG, "%s: unknown key", name);
+		return hrdex_error_set(HRDEX_E_CONFIG, "%s: unknown key", name);
 	if (dot1 != dot2) {
 		char section[32];
 		size_t seclen = (size_t)(dot1 - name);
 
 		if (seclen >= sizeof(section))
-			return hrdex_error_set(HRDEX_EX_CONFIG, "%s: unknown key", name);
+			return hrdex_error_set(HRDEX_E_CONFIG, "%s: unknown key", name);
 		memcpy(section, name, seclen);
 		section[seclen] = '\0';
 		return load_sub_entry(c, section, dot1 + 1, (size_t)(dot2 - dot1 - 1), dot2 + 1, value);
 	}
 	if (!strcmp(name, "hrdex.publisher")) {
 		if (!hrdex_publisher_valid(value))
-			return hrdex_error_set(HRDEX_EX_CONFIG,
+			return hrdex_error_set(HRDEX_E_CONFIG,
 					       "hrdex.publisher: invalid publisher id '%s'", value);
 		return set_string(&c->publisher, value);
 	}
@@ -428,13 +429,13 @@ static int load_entry(struct hrdex_config *c, const git_config_entry *e)
 		return set_string(&c->name, value);
 	if (!strcmp(name, "site.enabled")) {
 		if (git_config_parse_bool(&c->site_enabled, value) < 0)
-			return hrdex_error_set(HRDEX_EX_CONFIG, "%s: expected a boolean, not '%s'",
+			return hrdex_error_set(HRDEX_E_CONFIG, "%s: expected a boolean, not '%s'",
 					       name, value);
 		return 0;
 	}
 	if (!strcmp(name, "site.dir")) {
 		if (!value[0])
-			return hrdex_error_set(HRDEX_EX_CONFIG, "%s: empty path", name);
+			return hrdex_error_set(HRDEX_E_CONFIG, "%s: empty path", name);
 		return set_string(&c->site_dir, value);
 	}
 	if (!strcmp(name, "site.title"))
@@ -446,16 +447,16 @@ static int load_entry(struct hrdex_config *c, const git_config_entry *e)
 		if (strcmp(name, k->name))
 			continue;
 		if (git_config_parse_int64(&v, value) < 0)
-			return hrdex_error_set(HRDEX_EX_CONFIG, "%s: expected a number, not '%s'",
+			return hrdex_error_set(HRDEX_E_CONFIG, "%s: expected a number, not '%s'",
 					       name, value);
 		if (v < k->min || v > k->max)
-			return hrdex_error_set(HRDEX_EX_CONFIG,
+			return hrdex_error_set(HRDEX_E_CONFIG,
 					       "%s: %lld is out of range [%lld, %lld]", name,
 					       (long long)v, (long long)k->min, (long long)k->max);
 		*(int64_t *)((char *)c + k->offset) = v;
 		return 0;
 	}
-	return hrdex_error_set(HRDEX_EX_CONFIG, "%s: unknown key", name);
+	return hrdex_error_set(HRDEX_E_CONFIG, "%s: unknown key", name);
 }
 
 int hrdex_config_load(struct hrdex_config **out, const char *path)
@@ -474,47 +475,47 @@ int hrdex_config_load(struct hrdex_config **out, const char *path)
 		*(int64_t *)((char *)c + int_keys[i].offset) = int_keys[i].def;
 	/* libgit2 reports an unreadable file as "unknown libgit2 error" */
 	if (access(path, R_OK) < 0 && (errno == EACCES || errno == EPERM)) {
-		hrdex_error_set(HRDEX_EX_NOPERM, "cannot read '%s': permission denied", path);
+		hrdex_error_set(HRDEX_E_PERMISSION, "cannot read '%s': permission denied", path);
 		goto cleanup;
 	}
 	if (git_config_open_ondisk(&cfg, path) < 0) {
-		hrdex_error_git(HRDEX_EX_CONFIG, "%s", path);
+		hrdex_error_git(HRDEX_E_CONFIG, "%s", path);
 		goto cleanup;
 	}
 	if (git_config_iterator_new(&it, cfg) < 0) {
-		hrdex_error_git(HRDEX_EX_CONFIG, "%s", path);
+		hrdex_error_git(HRDEX_E_CONFIG, "%s", path);
 		goto cleanup;
 	}
 	while ((r = git_config_next(&e, it)) == 0) {
 		if (load_entry(c, e) < 0) {
 			char msg[2048];
 
-			snprintf(msg, sizeof(msg), "%s", hrdex_error_message());
-			hrdex_error_set(HRDEX_EX_CONFIG, "%s: %s", path, msg);
+			hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
+			hrdex_error_set(HRDEX_E_CONFIG, "%s: %s", path, msg);
 			goto cleanup;
 		}
 	}
 	if (r != GIT_ITEROVER) {
-		hrdex_error_git(HRDEX_EX_CONFIG, "%s", path);
+		hrdex_error_git(HRDEX_E_CONFIG, "%s", path);
 		goto cleanup;
 	}
 	for (i = 0; i < c->npeers; i++)
 		if (!c->peers[i].url) {
-			hrdex_error_set(HRDEX_EX_CONFIG, "%s: peer.%s.url: missing", path, c->peers[i].name);
+			hrdex_error_set(HRDEX_E_CONFIG, "%s: peer.%s.url: missing", path, c->peers[i].name);
 			goto cleanup;
 		}
 	for (i = 0; i < c->nmirrors; i++)
 		if (!c->mirrors[i].url) {
-			hrdex_error_set(HRDEX_EX_CONFIG, "%s: mirror.%s.url: missing", path, c->mirrors[i].name);
+			hrdex_error_set(HRDEX_E_CONFIG, "%s: mirror.%s.url: missing", path, c->mirrors[i].name);
 			goto cleanup;
 		}
 	for (i = 0; i < c->nhooks; i++)
 		if (!c->hooks[i].url) {
-			hrdex_error_set(HRDEX_EX_CONFIG, "%s: webhook.%s.url: missing", path, c->hooks[i].name);
+			hrdex_error_set(HRDEX_E_CONFIG, "%s: webhook.%s.url: missing", path, c->hooks[i].name);
 			goto cleanup;
 		}
 	if (!c->publisher) {
-		hrdex_error_set(HRDEX_EX_CONFIG, "%s: hrdex.publisher: missing", path);
+		hrdex_error_set(HRDEX_E_CONFIG, "%s: hrdex.publisher: missing", path);
 		goto cleanup;
 	}
 	*out = c;
@@ -522,7 +523,7 @@ int hrdex_config_load(struct hrdex_config **out, const char *path)
 	ret = 0;
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 cleanup:
 	git_config_iterator_free(it);
 	git_config_free(cfg);
@@ -566,7 +567,7 @@ static int keep_mode_end(const struct keep_mode *k, const char *path, int ret)
 static int open_for_write(git_config **cfg, const char *path)
 {
 	if (git_config_open_ondisk(cfg, path) < 0)
-		return hrdex_error_git(HRDEX_EX_CONFIG, "cannot open '%s'", path);
+		return hrdex_error_git(HRDEX_E_CONFIG, "cannot open '%s'", path);
 	return 0;
 }
 
@@ -587,7 +588,7 @@ int hrdex_config_set(const char *path, const char *key, const char *value)
 			r = 0;
 	}
 	if (r < 0)
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot write '%s' in '%s'", key, path);
+		hrdex_error_git(HRDEX_E_IO, "cannot write '%s' in '%s'", key, path);
 	git_config_free(cfg);
 	return keep_mode_end(&k, path, r < 0 ? -1 : 0);
 }
@@ -604,7 +605,7 @@ int hrdex_config_add(const char *path, const char *key, const char *value)
 	/* "^$" never matches an existing value, so this appends. */
 	r = git_config_set_multivar(cfg, key, "^$", value);
 	if (r < 0)
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot write '%s' in '%s'", key, path);
+		hrdex_error_git(HRDEX_E_IO, "cannot write '%s' in '%s'", key, path);
 	git_config_free(cfg);
 	return keep_mode_end(&k, path, r < 0 ? -1 : 0);
 }
@@ -620,12 +621,13 @@ int hrdex_config_remove_section(const char *path, const char *section, const cha
 	struct keep_mode k;
 	int ret = -1;
 
-	snprintf(prefix, sizeof(prefix), "%s.%s.", section, sub);
+	if (hrdex_fmt(prefix, sizeof(prefix), "%s.%s.", section, sub) < 0)
+		goto cleanup;
 	if (open_for_write(&cfg, path) < 0)
 		return -1;
 	keep_mode_begin(&k, path);
 	if (git_config_iterator_new(&it, cfg) < 0) {
-		hrdex_error_git(HRDEX_EX_CONFIG, "%s", path);
+		hrdex_error_git(HRDEX_E_CONFIG, "%s", path);
 		goto cleanup;
 	}
 	/* Collect first: deleting while iterating a live config is undefined. */
@@ -636,7 +638,7 @@ int hrdex_config_remove_section(const char *path, const char *section, const cha
 
 		if (!more || !(more[n] = strdup(e->name))) {
 			names = more ? more : names;
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			goto cleanup;
 		}
 		names = more;
@@ -646,7 +648,7 @@ int hrdex_config_remove_section(const char *path, const char *section, const cha
 		int r = git_config_delete_multivar(cfg, names[i], ".*");
 
 		if (r < 0 && r != GIT_ENOTFOUND) {
-			hrdex_error_git(HRDEX_EX_IOERR, "cannot remove '%s' from '%s'", names[i], path);
+			hrdex_error_git(HRDEX_E_IO, "cannot remove '%s' from '%s'", names[i], path);
 			goto cleanup;
 		}
 	}

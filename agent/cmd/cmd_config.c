@@ -7,7 +7,6 @@
 #include "fs.h"
 #include "state.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,40 +22,36 @@ static const char config_usage[] =
 
 int cmd_config(int argc, char **argv, struct hrdex_global *g)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct hrdex_config *c = NULL;
 	struct hrdex_state *s = NULL;
 	const char *file = NULL;
 	char *dir = NULL, *path = NULL;
-	int opt, ret;
+	int first, ret;
+	const struct cmd_opt opts[] = {
+		{ "file", 'f', CMD_VALUE, &file, "FILE", "check FILE instead of the state directory's hrdex.conf" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { config_usage, opts, NULL };
 
 	if (argc < 2 || cmd_wants_help(2, argv)) {
-		fputs(config_usage, argc < 2 ? stderr : stdout);
+		cmd_help(argc < 2 ? stderr : stdout, &spec);
 		return argc < 2 ? HRDEX_EX_USAGE : 0;
 	}
 	if (strcmp(argv[1], "check"))
 		return cmd_usage_error(config_usage, "unknown config subcommand '%s'", argv[1]);
 	argc--;
 	argv++;
-	while ((opt = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'f': file = optarg; break;
-		case 'h': fputs(config_usage, stdout); return 0;
-		default: fputs(config_usage, stderr); return HRDEX_EX_USAGE;
-		}
-	}
-	if (optind < argc)
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		return ret;
+	if (first < argc)
 		return cmd_usage_error(config_usage, "config check takes no arguments");
 	if (!file) {
-		dir = hrdex_state_resolve(g->state_dir);
-		path = dir ? hrdex_path_join(dir, "hrdex.conf") : NULL;
-		if (!path) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		if (cmd_open(g, 0, &dir, NULL) < 0) {
 			ret = cmd_fail();
+			goto cleanup;
+		}
+		if (!(path = hrdex_path_join(dir, "hrdex.conf"))) {
+			ret = cmd_oom();
 			goto cleanup;
 		}
 		file = path;
@@ -76,10 +71,7 @@ int cmd_config(int argc, char **argv, struct hrdex_global *g)
 	}
 	/* The key and the branches are the state directory's: a FILE checked
 	 * elsewhere (-f) is compared with them when there is one. */
-	if (!dir)
-		dir = hrdex_state_resolve(g->state_dir);
-	if (!dir) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (!dir && cmd_open(g, 0, &dir, NULL) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}

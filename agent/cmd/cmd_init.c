@@ -14,7 +14,6 @@
 #include "state.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +25,7 @@ static const char usage[] =
 	"\n"
 	"Make a state directory: hrdex.conf, repo.git, keys/, allowed_signers,\n"
 	"outbox/, view/.  Prints the allowed_signers line that peers add with\n"
-	"'hrdex trust add'.  Refuses (exit 73) when DIR already exists and is not empty.\n"
-	"\n"
-	"  --publisher ID  this member's publisher id, [a-z][a-z0-9-]{1,31}\n"
-	"  --name TEXT     its name for people, e.g. 'African Commission on Human and\n"
-	"                  Peoples' Rights'\n"
-	"  --key FILE      use this OpenSSH Ed25519 private key (ssh-keygen -t ed25519\n"
-	"                  -N '') instead of making a new one\n";
+	"'hrdex trust add'.  Refuses (exit 73) when DIR already exists and is not empty.\n";
 
 /* An empty directory counts as absent (it is removed, then replaced). */
 static int remove_if_empty(const char *path)
@@ -68,7 +61,7 @@ static int build(const char *dir, const char *publisher, const char *name, const
 	if (key_file) {
 		if (hrdex_key_load(&key, key_file) < 0)
 			goto cleanup;
-		snprintf(key.comment, sizeof(key.comment), "%s", publisher);
+		snprintf(key.comment, sizeof(key.comment), "%s", publisher); /* fits: a valid publisher id */
 	} else if (hrdex_key_generate(&key, publisher) < 0) {
 		goto cleanup;
 	}
@@ -84,7 +77,7 @@ static int build(const char *dir, const char *publisher, const char *name, const
 	    !PATH("view") || hrdex_fs_mkdirs(p, 0755) < 0)
 		goto cleanup;
 	if (!p) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	*signer_line = line;
@@ -100,39 +93,34 @@ cleanup:
 
 int cmd_init(int argc, char **argv, struct hrdex_global *g)
 {
-	static const struct option opts[] = {
-		{ "publisher", required_argument, NULL, 'p' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *publisher = NULL, *name = NULL, *key_file = NULL;
 	struct hrdex_buf line = HRDEX_BUF_INIT;
 	char *dir = NULL, *tmp = NULL, *slash;
-	int c, r, ret;
+	int first, r, ret;
+	const struct cmd_opt opts[] = {
+		{ "publisher", 0, CMD_VALUE, &publisher, "ID", "this member's publisher id, [a-z][a-z0-9-]{1,31}" },
+		{ "name", 0, CMD_VALUE, &name, "TEXT",
+		  "its name for people, e.g. 'African Commission on Human and\nPeoples' Rights'" },
+		{ "key", 0, CMD_VALUE, &key_file, "FILE",
+		  "use this OpenSSH Ed25519 private key (ssh-keygen -t ed25519\n-N '') instead of making a new one" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { usage, opts, NULL };
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': publisher = optarg; break;
-		case 'n': name = optarg; break;
-		case 'k': key_file = optarg; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return HRDEX_EX_USAGE;
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		return ret;
+	if (first < argc)
+		return cmd_usage_error(usage, "unexpected argument '%s'", argv[first]);
 	if (!publisher)
 		return cmd_usage_error(usage, "init needs --publisher ID");
 	if (!hrdex_publisher_valid(publisher))
 		return cmd_usage_error(NULL, "'%s' is not a valid publisher id "
 				       "([a-z][a-z0-9-]{1,31}, not main or head)", publisher);
-	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || asprintf(&tmp, "%s.init-%ld", dir, (long)getpid()) < 0) {
-		free(dir);
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (cmd_open(g, 0, &dir, NULL) < 0)
 		return cmd_fail();
+	if (asprintf(&tmp, "%s.init-%ld", dir, (long)getpid()) < 0) {
+		free(dir);
+		return cmd_oom();
 	}
 	if (hrdex_fs_exists(dir) && !remove_if_empty(dir)) {
 		hrdex_error_set(HRDEX_EX_CANTCREAT, "'%s' already exists; not touching it", dir);

@@ -2,6 +2,7 @@
  * cmd_peer.c - `hrdex peer add|list|remove`: the peers in hrdex.conf.
  */
 #include "cmd.h"
+#include "buf.h"
 #include "config.h"
 #include "error.h"
 #include "state.h"
@@ -26,51 +27,28 @@ static const char peer_usage[] =
 	"from the peer; by default every trusted publisher's.  NAME: letters,\n"
 	"digits, '.', '_' and '-'.  'remove' also drops refs/peers/NAME/*.\n";
 
-static int open_state(struct hrdex_state **st, struct hrdex_global *g, unsigned flags)
-{
-	char *dir = hrdex_state_resolve(g->state_dir);
-	int r;
+/* The parsed command line of `peer SUB`: operands, then options. */
+struct peer_args {
+	char **ops;
+	int nops;
+	struct cmd_list pubs;   /* add --publisher */
+	const char *key;        /* add --ssh-key */
+	int json;               /* list --json */
+};
 
-	if (!dir)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-	r = hrdex_state_open(st, dir, flags);
-	free(dir);
-	return r;
-}
-
-static int peer_add(int argc, char **argv, struct hrdex_global *g)
+static int peer_add(struct peer_args *pa, struct hrdex_global *g)
 {
 	struct hrdex_state *st = NULL;
 	struct hrdex_config *check = NULL;
-	const char *name = NULL, *url = NULL, *key = NULL;
-	char **pubs = NULL, k[256];
-	size_t npubs = 0, i;
-	int ret = HRDEX_EX_USAGE, a;
+	const char *name = pa->nops > 0 ? pa->ops[0] : NULL, *url = pa->nops > 1 ? pa->ops[1] : NULL;
+	const char *key = pa->key, *const *pubs = pa->pubs.items;
+	char k[256];
+	size_t npubs = pa->pubs.count, i;
+	int ret = HRDEX_EX_USAGE;
 
-	pubs = calloc((size_t)argc + 1, sizeof(*pubs));
-	if (!pubs)
-		return HRDEX_EX_SOFTWARE;
-	for (a = 2; a < argc; a++) {
-		if (!strcmp(argv[a], "--publisher") || !strcmp(argv[a], "--ssh-key")) {
-			if (a + 1 >= argc) {
-				cmd_usage_error(peer_usage, "%s needs a value", argv[a]);
-				goto cleanup;
-			}
-			if (argv[a][2] == 'p')
-				pubs[npubs++] = argv[++a];
-			else
-				key = argv[++a];
-		} else if (argv[a][0] == '-' && argv[a][1]) {
-			cmd_usage_error(peer_usage, "unknown option '%s'", argv[a]);
-			goto cleanup;
-		} else if (!name) {
-			name = argv[a];
-		} else if (!url) {
-			url = argv[a];
-		} else {
-			cmd_usage_error(peer_usage, "too many arguments");
-			goto cleanup;
-		}
+	if (pa->nops > 2) {
+		cmd_usage_error(peer_usage, "too many arguments");
+		goto cleanup;
 	}
 	if (!name || !url) {
 		cmd_usage_error(peer_usage, "peer add needs NAME and URL");
@@ -89,7 +67,7 @@ static int peer_add(int argc, char **argv, struct hrdex_global *g)
 			cmd_usage_error(peer_usage, "invalid publisher id '%s'", pubs[i]);
 			goto cleanup;
 		}
-	if (open_state(&st, g, 0) < 0) {
+	if (cmd_open(g, 0, NULL, &st) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}
@@ -98,14 +76,17 @@ static int peer_add(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
-	snprintf(k, sizeof(k), "peer.%s.url", name);
+	if (hrdex_fmt(k, sizeof(k), "peer.%s.url", name) < 0)
+		goto fail;
 	if (hrdex_config_set(st->config->path, k, url) < 0)
 		goto fail;
-	snprintf(k, sizeof(k), "peer.%s.publisher", name);
+	if (hrdex_fmt(k, sizeof(k), "peer.%s.publisher", name) < 0)
+		goto fail;
 	for (i = 0; i < npubs; i++)
 		if (hrdex_config_add(st->config->path, k, pubs[i]) < 0)
 			goto fail;
-	snprintf(k, sizeof(k), "peer.%s.sshKey", name);
+	if (hrdex_fmt(k, sizeof(k), "peer.%s.sshKey", name) < 0)
+		goto fail;
 	if (key && hrdex_config_set(st->config->path, k, key) < 0)
 		goto fail;
 	/* What we wrote must load; if not, leave the file as it was. */
@@ -119,45 +100,36 @@ fail:
 cleanup:
 	hrdex_config_free(check);
 	hrdex_state_free(st);
-	free(pubs);
 	return ret;
 }
 
-static int peer_list(int argc, char **argv, struct hrdex_global *g)
+static int peer_list(struct peer_args *pa, struct hrdex_global *g)
 {
 	struct hrdex_state *st = NULL;
-	int json = g->json, a, ret = 0;
+	int json = g->json || pa->json, ret = 0;
 	size_t i, j;
 
-	for (a = 2; a < argc; a++) {
-		if (!strcmp(argv[a], "--json"))
-			json = 1;
-		else
-			return cmd_usage_error(peer_usage, "unexpected '%s'", argv[a]);
-	}
-	if (open_state(&st, g, 0) < 0)
+	if (pa->nops)
+		return cmd_usage_error(peer_usage, "unexpected '%s'", pa->ops[0]);
+	if (cmd_open(g, 0, NULL, &st) < 0)
 		return cmd_fail();
 	if (json) {
 		cJSON *root = cJSON_CreateArray();
 
-		for (i = 0; root && i < st->config->npeers; i++) {
+		for (i = 0; !ret && i < st->config->npeers; i++) {
 			const struct hrdex_peer *p = &st->config->peers[i];
-			cJSON *o = cJSON_CreateObject(), *l;
+			cJSON *o = cmd_json_push_object(root), *l = NULL;
 
-			if (!o)
-				break;
-			cJSON_AddItemToArray(root, o);
-			cJSON_AddStringToObject(o, "name", p->name);
-			cJSON_AddStringToObject(o, "url", p->url);
-			if (p->ssh_key)
-				cJSON_AddStringToObject(o, "ssh_key", p->ssh_key);
-			l = cJSON_AddArrayToObject(o, "publishers");
-			for (j = 0; l && j < p->npublishers; j++)
-				cJSON_AddItemToArray(l, cJSON_CreateString(p->publishers[j]));
+			if (!o || !cJSON_AddStringToObject(o, "name", p->name) ||
+			    !cJSON_AddStringToObject(o, "url", p->url) ||
+			    (p->ssh_key && !cJSON_AddStringToObject(o, "ssh_key", p->ssh_key)) ||
+			    !(l = cJSON_AddArrayToObject(o, "publishers")))
+				ret = cmd_oom();
+			for (j = 0; !ret && j < p->npublishers; j++)
+				if (cmd_json_push_string(l, p->publishers[j]) < 0)
+					ret = cmd_fail();
 		}
-		if (!root && hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory"))
-			ret = cmd_fail();
-		else if (cmd_print_json(root) < 0)
+		if (!ret && cmd_print_json(root) < 0)
 			ret = cmd_fail();
 		cJSON_Delete(root);
 	} else {
@@ -170,11 +142,11 @@ static int peer_list(int argc, char **argv, struct hrdex_global *g)
 			 * newline inside one cannot make a column or a row. */
 			if (hrdex_text_escapes(&line, p->name) < 0 || hrdex_buf_putc(&line, '\t') < 0 ||
 			    hrdex_text_escapes(&line, p->url) < 0)
-				ret = HRDEX_EX_SOFTWARE;
+				ret = cmd_fail();
 			for (j = 0; !ret && j < p->npublishers; j++)
 				if (hrdex_buf_putc(&line, j ? ',' : '\t') < 0 ||
 				    hrdex_text_escapes(&line, p->publishers[j]) < 0)
-					ret = HRDEX_EX_SOFTWARE;
+					ret = cmd_fail();
 			if (!ret)
 				printf("%s\n", line.ptr);
 			hrdex_buf_free(&line);
@@ -186,7 +158,7 @@ static int peer_list(int argc, char **argv, struct hrdex_global *g)
 	return ret;
 }
 
-static int peer_remove(int argc, char **argv, struct hrdex_global *g)
+static int peer_remove(struct peer_args *pa, struct hrdex_global *g)
 {
 	struct hrdex_state *st = NULL;
 	git_reference_iterator *it = NULL;
@@ -195,12 +167,12 @@ static int peer_remove(int argc, char **argv, struct hrdex_global *g)
 	size_t nrefs = 0, i;
 	int ret;
 
-	if (argc != 3)
+	if (pa->nops != 1)
 		return cmd_usage_error(peer_usage, "peer remove needs NAME");
-	name = argv[2];
+	name = pa->ops[0];
 	if (!hrdex_name_valid(name))
 		return cmd_usage_error(peer_usage, "invalid peer name '%s'", name);
-	if (open_state(&st, g, HRDEX_STATE_LOCK) < 0)
+	if (cmd_open(g, HRDEX_STATE_LOCK, NULL, &st) < 0)
 		return cmd_fail();
 	if (!hrdex_config_peer(st->config, name)) {
 		hrdex_error_set(HRDEX_EX_USAGE, "no peer named '%s'", name);
@@ -212,7 +184,7 @@ static int peer_remove(int argc, char **argv, struct hrdex_global *g)
 		goto cleanup;
 	}
 	/* Its quarantine refs go too: they only ever said what it offered. */
-	snprintf(glob, sizeof(glob), "refs/peers/%s/*", name);
+	snprintf(glob, sizeof(glob), "refs/peers/%s/*", name); /* fits: NAME is a valid name, at most 64 bytes */
 	if (git_reference_iterator_glob_new(&it, st->repo, glob) == 0) {
 		/* Collect first: removing while iterating is not safe. */
 		while (git_reference_next_name(&ref, it) == 0) {
@@ -240,19 +212,35 @@ cleanup:
 
 int cmd_peer(int argc, char **argv, struct hrdex_global *g)
 {
+	struct peer_args pa = { NULL, 0, { NULL, 0 }, NULL, 0 };
+	const struct cmd_opt opts[] = {
+		{ "publisher", 0, CMD_LIST, &pa.pubs, "P", "add: take only this publisher's branches (repeatable)" },
+		{ "ssh-key", 0, CMD_VALUE, &pa.key, "FILE", "add: the private key for an ssh URL" },
+		{ "json", 0, CMD_FLAG, &pa.json, NULL, "list: print the peers as JSON" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { peer_usage, opts, NULL };
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	int first, ret;
+
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(peer_usage, argc < 2 ? stderr : stdout);
+		cmd_help(argc < 2 ? stderr : stdout, &spec);
 		return argc < 2 ? HRDEX_EX_USAGE : 0;
 	}
-	if (cmd_wants_help(argc, argv)) {
-		fputs(peer_usage, stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "add"))
-		return peer_add(argc, argv, g);
-	if (!strcmp(argv[1], "list"))
-		return peer_list(argc, argv, g);
-	if (!strcmp(argv[1], "remove"))
-		return peer_remove(argc, argv, g);
-	return cmd_usage_error(peer_usage, "unknown peer command '%s'", argv[1]);
+	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "remove"))
+		return cmd_usage_error(peer_usage, "unknown peer command '%s'", sub);
+	if ((ret = cmd_parse(argc - 1, argv + 1, &spec, &first)) != CMD_GO)
+		goto done;
+	pa.ops = argv + 1 + first;
+	pa.nops = argc - 1 - first;
+	if ((pa.pubs.count || pa.key) && strcmp(sub, "add"))
+		ret = cmd_usage_error(peer_usage, "%s is only for peer add", pa.key ? "--ssh-key" : "--publisher");
+	else if (pa.json && strcmp(sub, "list"))
+		ret = cmd_usage_error(peer_usage, "--json is only for peer list");
+	else
+		ret = !strcmp(sub, "add") ? peer_add(&pa, g) : !strcmp(sub, "list") ? peer_list(&pa, g)
+										: peer_remove(&pa, g);
+done:
+	free(pa.pubs.items);
+	return ret;
 }

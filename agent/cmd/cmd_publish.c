@@ -11,7 +11,6 @@
 #include "state.h"
 #include "text.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +25,7 @@ static const char publish_usage[] =
 	"Only regular files are read (a FIFO is refused, exit 65).  A link named\n"
 	"here is followed; links found in a folder or NAME.files/ are not.\n"
 	"A missing \"publisher\" is filled in; documents already published with the\n"
-	"same content are left alone, and a batch that changes nothing makes no commit.\n"
-	"\n"
-	"  -m, --message MSG  commit message (default: a summary)\n"
-	"  --attach FILE      attach FILE to the (single) document given\n"
-	"  --json             print the summary as JSON\n";
+	"same content are left alone, and a batch that changes nothing makes no commit.\n";
 
 static const char withdraw_usage[] =
 	"usage: hrdex [-C DIR] withdraw [-m REASON] [--json] REF...\n"
@@ -49,37 +44,44 @@ static const char *kind_name(enum hrdex_change_kind k)
 	}
 }
 
-static void print_result(const struct hrdex_publish_result *res, char **refs, size_t n, int json)
+static int print_json(const struct hrdex_publish_result *res, const char *id, char **refs, size_t n)
+{
+	cJSON *o = cJSON_CreateObject(), *list = NULL;
+	size_t i;
+	int r;
+
+	if (!o || !(res->committed ? cJSON_AddStringToObject(o, "commit", id) : cJSON_AddNullToObject(o, "commit")) ||
+	    !cJSON_AddNumberToObject(o, "added", (double)res->added) ||
+	    !cJSON_AddNumberToObject(o, "changed", (double)res->changed) ||
+	    !cJSON_AddNumberToObject(o, "unchanged", (double)res->unchanged) ||
+	    !cJSON_AddNumberToObject(o, "withdrawn", (double)res->removed) ||
+	    !(list = cJSON_AddArrayToObject(o, "documents")))
+		goto oom;
+	for (i = 0; i < n; i++) {
+		cJSON *e = cmd_json_push_object(list);
+
+		if (!e || !cJSON_AddStringToObject(e, "ref", refs[i]) ||
+		    !cJSON_AddStringToObject(e, "status", kind_name(res->kinds[i])))
+			goto oom;
+	}
+	r = cmd_print_json(o);
+	cJSON_Delete(o);
+	return r;
+oom:
+	cJSON_Delete(o);
+	return hrdex_error_oom();
+}
+
+/* The summary a user reads, or the JSON one; -1 with hrdex_error. */
+static int print_result(const struct hrdex_publish_result *res, char **refs, size_t n, int json)
 {
 	char id[GIT_OID_HEXSZ + 1] = "";
 	size_t i;
 
 	if (res->committed)
 		git_oid_tostr(id, sizeof(id), &res->commit);
-	if (json) {
-		cJSON *o = cJSON_CreateObject(), *list = NULL;
-
-		if (res->committed)
-			cJSON_AddStringToObject(o, "commit", id);
-		else
-			cJSON_AddNullToObject(o, "commit");
-		cJSON_AddNumberToObject(o, "added", (double)res->added);
-		cJSON_AddNumberToObject(o, "changed", (double)res->changed);
-		cJSON_AddNumberToObject(o, "unchanged", (double)res->unchanged);
-		cJSON_AddNumberToObject(o, "withdrawn", (double)res->removed);
-		list = cJSON_AddArrayToObject(o, "documents");
-		for (i = 0; i < n; i++) {
-			cJSON *e = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(e, "ref", refs[i]);
-			cJSON_AddStringToObject(e, "status", kind_name(res->kinds[i]));
-			cJSON_AddItemToArray(list, e);
-		}
-		if (cmd_print_json(o) < 0)
-			fprintf(stderr, "hrdex: %s\n", hrdex_error_message());
-		cJSON_Delete(o);
-		return;
-	}
+	if (json)
+		return print_json(res, id, refs, n);
 	for (i = 0; i < n; i++)
 		hrdex_text_line(stdout, "%-9s %s", kind_name(res->kinds[i]), refs[i]);
 	if (res->committed)
@@ -88,17 +90,11 @@ static void print_result(const struct hrdex_publish_result *res, char **refs, si
 	else
 		hrdex_text_line(stdout, "nothing to publish: %zu document%s unchanged", res->unchanged,
 		       res->unchanged == 1 ? "" : "s");
+	return 0;
 }
 
 int cmd_publish(int argc, char **argv, struct hrdex_global *g)
 {
-	static const struct option opts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "attach", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct hrdex_state *s = NULL;
 	struct hrdex_batch batch = { 0 };
 	struct hrdex_publish_result res = { 0 };
@@ -106,30 +102,28 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g)
 	const char *message = NULL;
 	char **inputs = NULL, **attach = NULL, **refs = NULL, *dir = NULL;
 	size_t ninputs = 0, nattach = 0, i;
-	int c, json = g->json, ret = -1;
+	struct cmd_list attached = { NULL, 0 };
+	int first, json = g->json, ret;
+	const struct cmd_opt opts[] = {
+		{ "message", 'm', CMD_VALUE, &message, "MSG", "commit message (default: a summary)" },
+		{ "attach", 0, CMD_LIST, &attached, "FILE", "attach FILE to the (single) document given" },
+		{ "json", 0, CMD_FLAG, &json, NULL, "print the summary as JSON" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { publish_usage, opts, NULL };
 
-	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': message = optarg; break;
-		case 'a': {
-			char **more = realloc(attach, (nattach + 1) * sizeof(*attach));
-
-			if (!more)
-				return cmd_usage_error(NULL, "out of memory");
-			attach = more;
-			attach[nattach++] = optarg;
-			break;
-		}
-		case 'j': json = 1; break;
-		case 'h': fputs(publish_usage, stdout); free(attach); return 0;
-		default: fputs(publish_usage, stderr); free(attach); return HRDEX_EX_USAGE;
-		}
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO) {
+		free(attached.items);
+		return ret;
 	}
-	if (optind >= argc) {
+	ret = -1;
+	attach = (char **)attached.items;
+	nattach = attached.count;
+	if (first >= argc) {
 		free(attach);
 		return cmd_usage_error(publish_usage, "publish needs at least one PATH");
 	}
-	if (hrdex_batch_collect(&inputs, &ninputs, argv + optind, (size_t)(argc - optind)) < 0) {
+	if (hrdex_batch_collect(&inputs, &ninputs, argv + first, (size_t)(argc - first)) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}
@@ -142,8 +136,7 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g)
 		ret = HRDEX_EX_NOINPUT;
 		goto cleanup;
 	}
-	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&s, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0) {
+	if (cmd_open(g, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS, &dir, &s) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}
@@ -173,12 +166,10 @@ int cmd_publish(int argc, char **argv, struct hrdex_global *g)
 	for (i = 0; refs && i < batch.count && refs[i]; i++)
 		;
 	if (!refs || i < batch.count) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		ret = cmd_fail();
+		ret = cmd_oom();
 		goto cleanup;
 	}
-	print_result(&res, refs, batch.count, json);
-	ret = 0;
+	ret = print_result(&res, refs, batch.count, json) < 0 ? cmd_fail() : 0;
 cleanup:
 	for (i = 0; refs && i < batch.count; i++)
 		free(refs[i]);
@@ -196,48 +187,41 @@ cleanup:
 
 int cmd_withdraw(int argc, char **argv, struct hrdex_global *g)
 {
-	static const struct option opts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct hrdex_state *s = NULL;
 	struct hrdex_publish_result res = { 0 };
 	struct hrdex_ref *refs = NULL;
 	const char *message = NULL;
 	char *dir = NULL, **names = NULL;
 	size_t n, i;
-	int c, json = g->json, ret = -1;
+	int first, json = g->json, ret;
+	const struct cmd_opt opts[] = {
+		{ "message", 'm', CMD_VALUE, &message, "REASON", "commit message: why they are withdrawn" },
+		{ "json", 0, CMD_FLAG, &json, NULL, "print the summary as JSON" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { withdraw_usage, opts, NULL };
 
-	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': message = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': fputs(withdraw_usage, stdout); return 0;
-		default: fputs(withdraw_usage, stderr); return HRDEX_EX_USAGE;
-		}
-	}
-	if (optind >= argc)
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		return ret;
+	ret = -1;
+	if (first >= argc)
 		return cmd_usage_error(withdraw_usage, "withdraw needs at least one REF");
-	n = (size_t)(argc - optind);
+	n = (size_t)(argc - first);
 	refs = calloc(n, sizeof(*refs));
 	if (!refs)
-		return cmd_usage_error(NULL, "out of memory");
+		return cmd_oom();
 	for (i = 0; i < n; i++)
-		if (hrdex_ref_parse(&refs[i], argv[optind + (int)i]) < 0) {
+		if (hrdex_ref_parse(&refs[i], argv[first + (int)i]) < 0) {
 			free(refs);
 			return cmd_fail();
 		}
-	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&s, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY) < 0 ||
+	if (cmd_open(g, HRDEX_STATE_LOCK | HRDEX_STATE_KEY, &dir, &s) < 0 ||
 	    hrdex_withdraw(s, refs, n, message, &res) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}
-	names = argv + optind;
-	print_result(&res, names, n, json);
-	ret = 0;
+	names = argv + first;
+	ret = print_result(&res, names, n, json) < 0 ? cmd_fail() : 0;
 cleanup:
 	hrdex_publish_result_free(&res);
 	hrdex_state_free(s);

@@ -28,74 +28,16 @@
 static const char usage[] =
 	"usage: hrdex [-C DIR] query [FILTERS] [--text QUERY] [--sort ORDER] [--limit N]\n"
 	"                            [--offset N] [--format jsonl|json|table|refs|csv|ics] [--json]\n"
-	"       hrdex [-C DIR] query --held [--format ...]\n"
 	"                            [--fields LIST]\n"
+	"       hrdex [-C DIR] query --held [--format ...]\n"
 	"\n"
-	"Search the local cache of current documents (every accepted publisher).\n"
-	"\n"
-	"filters (different filters must all hold; the same filter given again adds\n"
-	"values, any of which may match: --country HND --country MEX is either):\n"
-	"  --publisher ID     documents of this publisher\n"
-	"  --type TYPE        decision, recommendation, report, event, visit, practice, note\n"
-	"  --country CODE     concerning this country (ISO 3166-1 alpha-3, e.g. KEN) in any\n"
-	"                     country field: countries, a recommendation's addressee, a\n"
-	"                     visit's country, a decision's states, an event's place.country\n"
-	"  --theme SLUG       with this theme or group (themes, a recommendation's groups;\n"
-	"                     e.g. human-rights-defenders)\n"
-	"  --since DATE       dated on or after DATE (YYYY-MM-DD)\n"
-	"  --until DATE       dated on or before DATE (YYYY-MM-DD)\n"
-	"                     (an event or a visit matches when its [start, end]\n"
-	"                     overlaps [--since, --until])\n"
-	"  --text QUERY       full-text search in titles, summaries and texts, every\n"
-	"                     language (SQLite FTS5 syntax: words, \"phrases\", AND, OR,\n"
-	"                     NOT, prefix*, title:word); ranked by relevance\n"
-	"  --links-to REF     documents that link to REF (back-references)\n"
-	"  --ref REF          the document PUBLISHER/TYPE/ID\n"
-	"\n"
-	"output:\n"
-	"  --sort ORDER       -date (newest first; default), date, ref, rank (default with\n"
-	"                     --text); date is the start for events and visits\n"
-	"  --limit N, --offset N\n"
-	"  --format FORMAT    jsonl (one document per line; default when not a terminal),\n"
-	"                     json (an array), table (default on a terminal; controls\n"
-	"                     shown escaped), refs, csv (a cell starting with =, +, -,\n"
-	"                     @, tab or CR gets a leading ' against formula injection),\n"
-	"                     ics (events and visits as an iCalendar file)\n"
-	"  --json             the same as --format json\n"
-	"  --held             list the held documents instead (a document rule keeps\n"
-	"                     them out of main, view/, the cache and the site): ref,\n"
-	"                     commit and reason, one a line (one JSON object with\n"
-	"                     --format json or jsonl); filters do not apply\n"
-	"  --fields LIST      what a row shows, for csv, table, jsonl and json: names\n"
-	"                     separated by commas, each a cache column (ref, publisher,\n"
-	"                     type, id, date, start, end, title, lang, countries, themes,\n"
-	"                     commit) or a dotted path into the document (title.fr,\n"
-	"                     dates.start, place.country); a value the document lacks\n"
-	"                     is an empty cell (null in JSON)\n"
-	"\n"
+	"Search the local cache of current documents (every accepted publisher).\n";
+
+static const char footer[] =
 	"--since, --until, --text, --sort, --limit, --offset, --format and --fields\n"
 	"take one value: given twice, they are a usage error.\n"
 	"\n"
 	"exit: 0 (also when nothing matches), 64 bad filter or --text query\n";
-
-/* --opt VALUE or --opt=VALUE; *i advanced past the value. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *bad)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, n))
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*bad = 1;
-		return NULL;
-	}
-	return argv[++*i];
-}
 
 static int parse_count(int64_t *out, const char *s)
 {
@@ -137,12 +79,12 @@ static int values_add(struct values *v, const char *s)
 		char **items = realloc(v->items, n * sizeof(*items));
 
 		if (!items)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		v->items = items;
 		v->alloc = n;
 	}
 	if (!(v->items[v->count] = strdup(s)))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	v->count++;
 	return 0;
 }
@@ -202,8 +144,7 @@ static int filter_value(const char *name, char **s)
 			return cmd_usage_error(NULL, "invalid %s %s'%s' (PUBLISHER/TYPE/ID)", name,
 					       strcmp(name, "--ref") ? "ref " : "", v);
 		if (!(norm = malloc(HRDEX_REF_MAX + 6))) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-			return cmd_fail();
+			return cmd_oom();
 		}
 		hrdex_ref_format(norm, HRDEX_REF_MAX + 6, &pr);
 		free(v);
@@ -222,7 +163,7 @@ static int flush(struct emit *e)
 {
 	if (e->buf.len && fwrite(e->buf.ptr, 1, e->buf.len, stdout) != e->buf.len) {
 		e->failed = 1;
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot write the output");
+		return hrdex_error_errno(HRDEX_E_IO, "cannot write the output");
 	}
 	hrdex_buf_clear(&e->buf);
 	return 0;
@@ -283,7 +224,7 @@ static int on_held(const char *ref, const char *publisher, const char *commit, c
 		r = hrdex_text_escapes(&line, ref) < 0 || hrdex_buf_printf(&line, "\t%.12s\t", commit) < 0 ||
 		    hrdex_text_escapes(&line, reason) < 0 || hrdex_buf_putc(&line, '\n') < 0;
 		if (!r && fwrite(line.ptr, 1, line.len, stdout) != line.len)
-			r = hrdex_error_errno(HRDEX_EX_IOERR, "cannot write the output");
+			r = hrdex_error_errno(HRDEX_E_IO, "cannot write the output");
 		hrdex_buf_free(&line);
 		return r ? -1 : 0;
 	}
@@ -292,7 +233,7 @@ static int on_held(const char *ref, const char *publisher, const char *commit, c
 	    !cJSON_AddStringToObject(o, "commit", commit) || !cJSON_AddStringToObject(o, "reason", reason) ||
 	    !(text = cJSON_PrintUnformatted(o))) {
 		cJSON_Delete(o);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	r = printf("%s%s%s", h->json == 2 ? (h->n ? ",\n  " : "[\n  ") : "", text, h->json == 2 ? "" : "\n");
 	h->n++;
@@ -309,7 +250,7 @@ static int query_held(const char *path, const char *format)
 
 	h.json = !strcmp(format, "json") ? 2 : !strcmp(format, "jsonl") ? 1 : 0;
 	if (hrdex_cache_open(&c, path, 1) < 0) {
-		if (hrdex_error_code() != HRDEX_EX_NOINPUT)
+		if (hrdex_error_kind() != HRDEX_E_NOTFOUND)
 			return cmd_fail();
 		hrdex_text_line(stderr, "hrdex: warning: %s: nothing held is known until a sync or 'hrdex reindex' "
 				"builds it", hrdex_error_message());
@@ -329,90 +270,94 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 	/* the repeatable filters, in the order of struct values filters[] */
 	static const char *const filter_names[] = { "--publisher", "--type", "--country", "--theme",
 						    "--links-to", "--ref" };
+	struct cmd_list args[6];
 	struct values filters[6];
 	struct hrdex_query q;
 	struct hrdex_output_opts oo;
 	struct emit e = { NULL, HRDEX_BUF_INIT, 0 };
 	struct hrdex_cache *c = NULL;
 	char *dir = NULL, *path = NULL;
-	const char *format = NULL, *sort = NULL, *v;
-	int i, bad = 0, ret = HRDEX_EX_OK, r, json_flag = 0, held = 0;
+	const char *format = NULL, *sort = NULL, *limit = NULL, *offset = NULL;
+	int first, ret = HRDEX_EX_OK, r, json_flag = g->json, held = 0;
 	size_t k, n;
+	const struct cmd_opt opts[] = {
+		{ NULL, 0, 0, NULL, NULL,
+		  "filters (different filters must all hold; the same filter given again adds\n"
+		  "values, any of which may match: --country HND --country MEX is either):" },
+		{ "publisher", 0, CMD_LIST, &args[0], "ID", "documents of this publisher" },
+		{ "type", 0, CMD_LIST, &args[1], "TYPE", "decision, recommendation, report, event, visit, practice, note" },
+		{ "country", 0, CMD_LIST, &args[2], "CODE",
+		  "concerning this country (ISO 3166-1 alpha-3, e.g. KEN) in any\n"
+		  "country field: countries, a recommendation's addressee, a\n"
+		  "visit's country, a decision's states, an event's place.country" },
+		{ "theme", 0, CMD_LIST, &args[3], "SLUG",
+		  "with this theme or group (themes, a recommendation's groups;\ne.g. human-rights-defenders)" },
+		{ "since", 0, CMD_VALUE, &q.since, "DATE", "dated on or after DATE (YYYY-MM-DD)" },
+		{ "until", 0, CMD_VALUE, &q.until, "DATE",
+		  "dated on or before DATE (YYYY-MM-DD)\n"
+		  "(an event or a visit matches when its [start, end]\n"
+		  "overlaps [--since, --until])" },
+		{ "text", 0, CMD_VALUE, &q.text, "QUERY",
+		  "full-text search in titles, summaries and texts, every\n"
+		  "language (SQLite FTS5 syntax: words, \"phrases\", AND, OR,\n"
+		  "NOT, prefix*, title:word); ranked by relevance" },
+		{ "links-to", 0, CMD_LIST, &args[4], "REF", "documents that link to REF (back-references)" },
+		{ "ref", 0, CMD_LIST, &args[5], "REF", "the document PUBLISHER/TYPE/ID" },
+		{ NULL, 0, 0, NULL, NULL, "output:" },
+		{ "sort", 0, CMD_VALUE, &sort, "ORDER",
+		  "-date (newest first; default), date, ref, rank (default with\n"
+		  "--text); date is the start for events and visits" },
+		{ "limit", 0, CMD_VALUE, &limit, "N", "at most N documents" },
+		{ "offset", 0, CMD_VALUE, &offset, "N", "skip the first N documents" },
+		{ "format", 0, CMD_VALUE, &format, "FORMAT",
+		  "jsonl (one document per line; default when not a terminal),\n"
+		  "json (an array), table (default on a terminal; controls\n"
+		  "shown escaped), refs, csv (a cell starting with =, +, -,\n"
+		  "@, tab or CR gets a leading ' against formula injection),\n"
+		  "ics (events and visits as an iCalendar file)" },
+		{ "json", 0, CMD_FLAG, &json_flag, NULL, "the same as --format json" },
+		{ "held", 0, CMD_FLAG, &held, NULL,
+		  "list the held documents instead (a document rule keeps\n"
+		  "them out of main, view/, the cache and the site): ref,\n"
+		  "commit and reason, one a line (one JSON object with\n"
+		  "--format json or jsonl); filters do not apply" },
+		{ "fields", 0, CMD_VALUE, &oo.fields, "LIST",
+		  "what a row shows, for csv, table, jsonl and json: names\n"
+		  "separated by commas, each a cache column (ref, publisher,\n"
+		  "type, id, date, start, end, title, lang, countries, themes,\n"
+		  "commit) or a dotted path into the document (title.fr,\n"
+		  "dates.start, place.country); a value the document lacks\n"
+		  "is an empty cell (null in JSON)" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { usage, opts, footer };
 
-	if (cmd_wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return 0;
-	}
 	memset(&q, 0, sizeof(q));
 	memset(&oo, 0, sizeof(oo));
 	memset(filters, 0, sizeof(filters));
-	json_flag = g->json;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int matched = 0;
-
-		for (k = 0; k < sizeof(filter_names) / sizeof(filter_names[0]) && !matched; k++) {
-			if (!(v = opt_value(argc, argv, &i, filter_names[k], &bad)) && !bad)
-				continue;
-			if (bad) {
-				ret = cmd_usage_error(usage, "%s needs a value", filter_names[k]);
-				goto cleanup;
-			}
-			n = filters[k].count;
-			if (values_add(&filters[k], v) < 0) {
+	memset(args, 0, sizeof(args));
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		goto cleanup;
+	ret = HRDEX_EX_OK;
+	if (first < argc) {
+		ret = cmd_usage_error(usage, "unknown argument '%s'", argv[first]);
+		goto cleanup;
+	}
+	for (k = 0; k < 6; k++)
+		for (n = 0; n < args[k].count; n++) {
+			if (values_add(&filters[k], args[k].items[n]) < 0) {
 				ret = cmd_fail();
 				goto cleanup;
 			}
 			if ((ret = filter_value(filter_names[k], &filters[k].items[n])) != 0)
 				goto cleanup;
-			matched = 1;
 		}
-		if (matched)
-			continue;
-#define OPT(name, field)                                                                        \
-	if ((v = opt_value(argc, argv, &i, name, &bad)) || bad) {                              \
-		if (bad) {                                                                      \
-			ret = cmd_usage_error(usage, "%s needs a value", name);                 \
-			goto cleanup;                                                           \
-		}                                                                               \
-		if (field) {                                                                    \
-			ret = cmd_usage_error(usage, "%s given twice ('%s', '%s'): it takes one value", \
-					      name, field, v);                                  \
-			goto cleanup;                                                           \
-		}                                                                               \
-		field = v;                                                                      \
-		continue;                                                                       \
+	if (limit && parse_count(&q.limit, limit) < 0) {
+		ret = cmd_usage_error(usage, "--limit needs a count, not '%s'", limit);
+		goto cleanup;
 	}
-		OPT("--since", q.since)
-		OPT("--until", q.until)
-		OPT("--text", q.text)
-		OPT("--format", format)
-		OPT("--sort", sort)
-		OPT("--fields", oo.fields)
-#undef OPT
-		if ((v = opt_value(argc, argv, &i, "--limit", &bad)) || bad) {
-			if (bad || parse_count(&q.limit, v) < 0) {
-				ret = cmd_usage_error(usage, "--limit needs a count, not '%s'", v ? v : "");
-				goto cleanup;
-			}
-			continue;
-		}
-		if ((v = opt_value(argc, argv, &i, "--offset", &bad)) || bad) {
-			if (bad || parse_count(&q.offset, v) < 0) {
-				ret = cmd_usage_error(usage, "--offset needs a count, not '%s'", v ? v : "");
-				goto cleanup;
-			}
-			continue;
-		}
-		if (!strcmp(a, "--held")) {
-			held = 1;
-			continue;
-		}
-		if (!strcmp(a, "--json")) {
-			json_flag = 1;
-			continue;
-		}
-		ret = cmd_usage_error(usage, "unknown argument '%s'", a);
+	if (offset && parse_count(&q.offset, offset) < 0) {
+		ret = cmd_usage_error(usage, "--offset needs a count, not '%s'", offset);
 		goto cleanup;
 	}
 	if (json_flag && format && strcmp(format, "json")) {
@@ -474,11 +419,13 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 			oo.width = ws.ws_col;
 	}
 
-	dir = hrdex_state_resolve(g->state_dir);
-	path = dir ? hrdex_path_join(dir, "cache.db") : NULL;
-	if (!path) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (cmd_open(g, 0, &dir, NULL) < 0) {
 		ret = cmd_fail();
+		goto cleanup;
+	}
+	path = hrdex_path_join(dir, "cache.db");
+	if (!path) {
+		ret = cmd_oom();
 		goto cleanup;
 	}
 	if (hrdex_state_check_dir(dir) < 0) {
@@ -490,14 +437,14 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		goto cleanup;
 	}
 	if (hrdex_output_new(&e.out, &oo) < 0) {
-		ret = hrdex_error_code() == HRDEX_EX_USAGE ? cmd_usage_error(NULL, "%s", hrdex_error_message()) :
+		ret = hrdex_error_kind() == HRDEX_E_USAGE ? cmd_usage_error(NULL, "%s", hrdex_error_message()) :
 							     cmd_fail();
 		goto cleanup;
 	}
 	q.ref_only = oo.format == HRDEX_FORMAT_REFS;
 	q.no_json = !hrdex_output_needs_json(e.out);
 	if (hrdex_cache_open(&c, path, 1) < 0) {
-		if (hrdex_error_code() != HRDEX_EX_NOINPUT) {
+		if (hrdex_error_kind() != HRDEX_E_NOTFOUND) {
 			ret = cmd_fail();
 			goto cleanup;
 		}
@@ -513,7 +460,7 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 	}
 	if (hrdex_output_finish(e.out, &e.buf) < 0 || flush(&e) < 0 || fflush(stdout) != 0) {
 		if (!hrdex_error_message()[0])
-			hrdex_error_errno(HRDEX_EX_IOERR, "cannot write the output");
+			hrdex_error_errno(HRDEX_E_IO, "cannot write the output");
 		ret = cmd_fail();
 	}
 cleanup:
@@ -522,7 +469,9 @@ cleanup:
 	hrdex_buf_free(&e.buf);
 	free(path);
 	free(dir);
-	for (k = 0; k < sizeof(filters) / sizeof(filters[0]); k++)
+	for (k = 0; k < sizeof(filters) / sizeof(filters[0]); k++) {
 		values_free(&filters[k]);
+		free(args[k].items);
+	}
 	return ret;
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 static const char usage[] =
 	"usage: hrdex [-C DIR] reindex [--json]\n"
 	"\n"
@@ -23,32 +25,25 @@ int cmd_reindex(int argc, char **argv, struct hrdex_global *g)
 	struct hrdex_cache *c = NULL;
 	struct hrdex_cache_stats st;
 	char *dir = NULL, *path = NULL;
-	int i, json = g->json, ret = HRDEX_EX_OK;
+	int first, json = g->json, ret;
+	const struct cmd_opt opts[] = {
+		{ "json", 0, CMD_FLAG, &json, NULL, "print the counts as JSON" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { usage, opts, NULL };
 
-	if (cmd_wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else
-			return cmd_usage_error(usage, "unknown argument '%s'", argv[i]);
-	}
-	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		ret = cmd_fail();
-		goto cleanup;
-	}
-	if (hrdex_state_open(&s, dir, HRDEX_STATE_LOCK) < 0) {
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		return ret;
+	ret = HRDEX_EX_OK;
+	if (first < argc)
+		return cmd_usage_error(usage, "unknown argument '%s'", argv[first]);
+	if (cmd_open(g, HRDEX_STATE_LOCK, &dir, &s) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}
 	path = hrdex_state_path(s, "cache.db");
 	if (!path) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		ret = cmd_fail();
+		ret = cmd_oom();
 		goto cleanup;
 	}
 	if (hrdex_cache_rebuild(path, s->repo) < 0 || hrdex_cache_open(&c, path, 1) < 0 ||
@@ -56,10 +51,17 @@ int cmd_reindex(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
-	if (json)
-		printf("{\"documents\":%lld,\"publishers\":%lld,\"links\":%lld}\n", (long long)st.documents,
-		       (long long)st.publishers, (long long)st.links);
-	else
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o || !cJSON_AddNumberToObject(o, "documents", (double)st.documents) ||
+		    !cJSON_AddNumberToObject(o, "publishers", (double)st.publishers) ||
+		    !cJSON_AddNumberToObject(o, "links", (double)st.links))
+			ret = cmd_oom();
+		else if (cmd_print_json(o) < 0)
+			ret = cmd_fail();
+		cJSON_Delete(o);
+	} else
 		printf("indexed %lld document%s of %lld publisher%s\n", (long long)st.documents,
 		       st.documents == 1 ? "" : "s", (long long)st.publishers, st.publishers == 1 ? "" : "s");
 cleanup:

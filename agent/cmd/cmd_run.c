@@ -6,7 +6,6 @@
 #include "service.h"
 #include "state.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,12 +17,9 @@ static const char run_usage[] =
 	"sync.jitter), backing off after failures; publish what is dropped into\n"
 	"outbox/; after changes, push the mirrors and post webhooks; write\n"
 	"status.json and metrics.prom.\n"
-	"\n"
-	"  --once   one pass (every peer, the outbox), deliver due webhooks, exit;\n"
-	"           exit 69 if a peer failed, 1 if a branch was rejected, else 0;\n"
-	"           if the outbox step itself failed (not a rejected file: those\n"
-	"           go to outbox/rejected/), its own code, e.g. 74\n"
-	"\n"
+	;
+
+static const char run_footer[] =
 	"signals: SIGTERM/SIGINT cut a fetch short, finish the step in hand and exit\n"
 	"0; SIGHUP re-reads hrdex.conf (a bad one is logged, the running one kept);\n"
 	"SIGUSR1 syncs now.\n"
@@ -31,34 +27,30 @@ static const char run_usage[] =
 
 int cmd_run(int argc, char **argv, struct hrdex_global *g)
 {
-	static const struct option opts[] = {
-		{ "once", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct hrdex_service_opts o = { 0 };
 	struct hrdex_service_result res = { 0 };
+	const struct cmd_opt opts[] = {
+		{ "once", 0, CMD_FLAG, &o.once, NULL,
+		  "one pass (every peer, the outbox), deliver due webhooks, exit;\n"
+		  "exit 69 if a peer failed, 1 if a branch was rejected, else 0;\n"
+		  "if the outbox step itself failed (not a rejected file: those\n"
+		  "go to outbox/rejected/), its own code, e.g. 74" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { run_usage, opts, run_footer };
 	char *dir;
-	int c, ret;
+	int first, ret;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': o.once = 1; break;
-		case 'h': fputs(run_usage, stdout); return 0;
-		default: fputs(run_usage, stderr); return HRDEX_EX_USAGE;
-		}
-	}
-	if (optind < argc)
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		return ret;
+	if (first < argc)
 		return cmd_usage_error(run_usage, "run takes no arguments");
-	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	if (cmd_open(g, 0, &dir, NULL) < 0)
 		return cmd_fail();
-	}
 	if (hrdex_service_run(dir, &o, &res) < 0)
 		ret = cmd_fail();
 	else if (o.once && res.outbox_failed) /* logged already */
-		ret = res.outbox_failed;
+		ret = cmd_exit_code(res.outbox_failed);
 	else if (o.once && res.peers_failed)
 		ret = HRDEX_EX_UNAVAILABLE;
 	else if (o.once && res.branches_rejected)

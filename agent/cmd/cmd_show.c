@@ -8,7 +8,6 @@
 #include "state.h"
 #include "text.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +17,7 @@ static const char usage[] =
 	"usage: hrdex [-C DIR] show REF [--history]\n"
 	"\n"
 	"Print a document (canonical JSON) from the accepted branch of its publisher.\n"
-	"REF is PUBLISHER/TYPE/ID.  --history lists the commits that touched it,\n"
-	"newest first: commit, date, what happened, message.\n";
+	"REF is PUBLISHER/TYPE/ID.\n";
 
 /* The blob id at path in commit c; 1 when absent. */
 static int blob_at(git_oid *out, git_commit *c, const char *path)
@@ -95,34 +93,30 @@ cleanup:
 
 int cmd_show(int argc, char **argv, struct hrdex_global *g)
 {
-	static const struct option opts[] = {
-		{ "history", no_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct hrdex_state *s = NULL;
 	struct hrdex_ref ref;
 	git_commit *tip_c = NULL;
 	git_blob *blob = NULL;
 	git_oid tip, id;
 	char path[HRDEX_REF_MAX + 8], *dir = NULL;
-	int c, hist = 0, ret = -1;
+	int c, first, hist = 0, ret = -1;
+	const struct cmd_opt opts[] = {
+		{ "history", 0, CMD_FLAG, &hist, NULL,
+		  "list the commits that touched it, newest first: commit, date,\nwhat happened, message" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { usage, opts, NULL };
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'H': hist = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return HRDEX_EX_USAGE;
-		}
-	}
-	if (optind != argc - 1)
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		return ret;
+	ret = -1;
+	if (first != argc - 1)
 		return cmd_usage_error(usage, "show needs exactly one REF");
-	if (hrdex_ref_parse(&ref, argv[optind]) < 0)
+	if (hrdex_ref_parse(&ref, argv[first]) < 0)
 		return cmd_fail();
 	if (hrdex_ref_path(path, sizeof(path), &ref) < 0)
 		return cmd_fail();
-	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&s, dir, 0) < 0)
+	if (cmd_open(g, 0, &dir, &s) < 0)
 		goto fail;
 	c = hrdex_repo_tip(&tip, s->repo, ref.publisher);
 	if (c < 0)
@@ -141,7 +135,7 @@ int cmd_show(int argc, char **argv, struct hrdex_global *g)
 		goto fail;
 	if (blob_at(&id, tip_c, path) != 0) {
 		hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is not published (withdrawn, or never was); "
-				"see --history", argv[optind]);
+				"see --history", argv[first]);
 		goto fail;
 	}
 	if (git_blob_lookup(&blob, s->repo, &id) < 0) {

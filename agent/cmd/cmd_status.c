@@ -2,6 +2,7 @@
  * cmd_status.c - hrdex status [--json]
  */
 #include "cache.h"
+#include "buf.h"
 #include "cmd.h"
 #include "error.h"
 #include "json.h"
@@ -10,7 +11,6 @@
 #include "status.h"
 #include "text.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +29,12 @@ static const char status_usage[] =
 	"the cache is behind the branches (the next sync or publish catches up);\n"
 	"a held line counts the documents a document rule keeps from view, with\n"
 	"the first reasons ('hrdex query --held' lists them all).  Held documents\n"
-	"do not make the agent unhealthy.\n"
-	"\n"
-	"  --json   the status as JSON, with \"running\", \"healthy\" and \"problems\"\n"
-	"           added\n";
+	"do not make the agent unhealthy.\n";
 
 /* What scripts can query now: read from cache.db, not from status.json. */
 struct cache_health {
 	int readable;
-	int code;                    /* when not readable: HRDEX_EX_NOINPUT if there is none */
+	int kind;                    /* when not readable: HRDEX_E_NOTFOUND if there is none */
 	int64_t documents;
 	size_t behind;               /* branches whose tip the cache has not indexed */
 	char *first;                 /* the first of them */
@@ -56,7 +53,7 @@ static int note_held(const char *ref, const char *publisher, const char *commit,
 	(void)commit;
 	if (h->held < (int64_t)n) {
 		if (asprintf(&line, "%s: %s", ref, reason) < 0)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		h->held_first[h->held] = line;
 	}
 	h->held++;
@@ -84,8 +81,8 @@ static void cache_health(struct cache_health *h, struct hrdex_state *s)
 		h->readable = 1;
 		h->documents = stats.documents;
 	} else {
-		h->code = path ? hrdex_error_code() : HRDEX_EX_SOFTWARE;
-		snprintf(h->error, sizeof(h->error), "%s", path ? hrdex_error_message() : "out of memory");
+		h->kind = path ? hrdex_error_kind() : HRDEX_E_INTERNAL;
+		hrdex_fmt_cut(h->error, sizeof(h->error), "%s", path ? hrdex_error_message() : "out of memory");
 	}
 	hrdex_cache_close(c);
 	free(path);
@@ -120,13 +117,13 @@ static void ago(char *out, size_t size, int64_t secs)
 	if (secs < 0)
 		secs = -secs;
 	if (secs < 120)
-		snprintf(out, size, "%lld s", (long long)secs);
+		snprintf(out, size, "%lld s", (long long)secs); /* fits: a number */
 	else if (secs < 7200)
-		snprintf(out, size, "%lld min", (long long)(secs / 60));
+		snprintf(out, size, "%lld min", (long long)(secs / 60)); /* fits: a number */
 	else if (secs < 2 * 86400)
-		snprintf(out, size, "%lld h", (long long)(secs / 3600));
+		snprintf(out, size, "%lld h", (long long)(secs / 3600)); /* fits: a number */
 	else
-		snprintf(out, size, "%lld d", (long long)(secs / 86400));
+		snprintf(out, size, "%lld d", (long long)(secs / 86400)); /* fits: a number */
 }
 
 static void print_rejection(const cJSON *r)
@@ -256,32 +253,31 @@ static int print_json(const struct hrdex_status *st, const struct hrdex_problems
 		      const struct cache_health *cache)
 {
 	struct hrdex_buf b = HRDEX_BUF_INIT;
-	cJSON *o = NULL, *list, *co;
+	cJSON *o = NULL, *list, *co, *held = NULL;
 	size_t i;
 	int ret = -1;
 
 	if (hrdex_status_to_json(&b, st) < 0 || hrdex_json_parse(&o, b.ptr, b.len, NULL) < 0)
 		goto cleanup;
-	co = cJSON_AddObjectToObject(o, "cache");
-	if (co && cache->readable) {
-		cJSON_AddNumberToObject(co, "documents", (double)cache->documents);
-		cJSON_AddNumberToObject(co, "behind", (double)cache->behind);
-		if (cache->first)
-			cJSON_AddStringToObject(co, "first_behind", cache->first);
-		cJSON_AddNumberToObject(co, "held", (double)cache->held);
-		list = cJSON_AddArrayToObject(co, "first_held");
-		for (i = 0; list && i < sizeof(cache->held_first) / sizeof(cache->held_first[0]) &&
-			    cache->held_first[i]; i++)
-			cJSON_AddItemToArray(list, cJSON_CreateString(cache->held_first[i]));
-	} else if (co) {
-		cJSON_AddStringToObject(co, "error", cache->error);
+	if (!(co = cJSON_AddObjectToObject(o, "cache")) ||
+	    (cache->readable ? !cJSON_AddNumberToObject(co, "documents", (double)cache->documents) ||
+				       !cJSON_AddNumberToObject(co, "behind", (double)cache->behind) ||
+				       (cache->first && !cJSON_AddStringToObject(co, "first_behind", cache->first)) ||
+				       !cJSON_AddNumberToObject(co, "held", (double)cache->held) ||
+				       !(held = cJSON_AddArrayToObject(co, "first_held"))
+			     : !cJSON_AddStringToObject(co, "error", cache->error)) ||
+	    (st->service && !cJSON_AddBoolToObject(o, "running", st->service > 0)) ||
+	    !cJSON_AddBoolToObject(o, "healthy", why->count == 0) ||
+	    !(list = cJSON_AddArrayToObject(o, "problems"))) {
+		hrdex_error_oom();
+		goto cleanup;
 	}
-	if (st->service)
-		cJSON_AddBoolToObject(o, "running", st->service > 0);
-	cJSON_AddBoolToObject(o, "healthy", why->count == 0);
-	list = cJSON_AddArrayToObject(o, "problems");
-	for (i = 0; list && i < why->count; i++)
-		cJSON_AddItemToArray(list, cJSON_CreateString(why->items[i].message));
+	for (i = 0; held && i < sizeof(cache->held_first) / sizeof(cache->held_first[0]) && cache->held_first[i]; i++)
+		if (cmd_json_push_string(held, cache->held_first[i]) < 0)
+			goto cleanup;
+	for (i = 0; i < why->count; i++)
+		if (cmd_json_push_string(list, why->items[i].message) < 0)
+			goto cleanup;
 	if (cmd_print_json(o) < 0)
 		goto cleanup;
 	ret = 0;
@@ -293,37 +289,32 @@ cleanup:
 
 int cmd_status(int argc, char **argv, struct hrdex_global *g)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct hrdex_state *s = NULL;
 	struct hrdex_status st;
 	struct hrdex_problems why = HRDEX_PROBLEMS_INIT;
 	struct cache_health cache = { 0 };
 	int64_t now = (int64_t)time(NULL);
 	char *dir = NULL;
-	int c, json = g->json, have_status = 0, ret = -1;
+	int first, json = g->json, have_status = 0, ret = -1;
+	const struct cmd_opt opts[] = {
+		{ "json", 0, CMD_FLAG, &json, NULL, "the status as JSON, with \"running\", \"healthy\" and \"problems\"\nadded" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { status_usage, opts, NULL };
 
 	memset(&st, 0, sizeof(st));
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'h': fputs(status_usage, stdout); return 0;
-		default: fputs(status_usage, stderr); return HRDEX_EX_USAGE;
-		}
-	}
-	if (optind < argc)
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		return ret;
+	ret = -1;
+	if (first < argc)
 		return cmd_usage_error(status_usage, "status takes no arguments");
-	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&s, dir, 0) < 0) {
+	if (cmd_open(g, 0, &dir, &s) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}
 	if (hrdex_status_read(&st, dir) == 0) {
 		have_status = 1;
-	} else if (hrdex_error_code() != HRDEX_EX_NOINPUT) {
+	} else if (hrdex_error_kind() != HRDEX_E_NOTFOUND) {
 		ret = cmd_fail();
 		goto cleanup;
 	}
@@ -348,7 +339,7 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 	}
 	st.service = hrdex_status_service_running(dir);
 	st.outbox_pending = (int64_t)hrdex_outbox_pending(s);
-	snprintf(st.publisher, sizeof(st.publisher), "%s", s->config->publisher);
+	snprintf(st.publisher, sizeof(st.publisher), "%s", s->config->publisher); /* fits: a valid publisher id */
 	if (hrdex_status_health(&st, s->config, now, &why) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
@@ -356,10 +347,10 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 	/* Behind is not a problem (a sync may be under way); unreadable is,
 	 * every query fails, unless nothing was published or accepted yet. */
 	cache_health(&cache, s);
-	if (!cache.readable && (cache.code != HRDEX_EX_NOINPUT || st.npublishers) &&
+	if (!cache.readable && (cache.kind != HRDEX_E_NOTFOUND || st.npublishers) &&
 	    hrdex_problems_add(&why, "/cache", "cache", "the cache cannot be read (%s)%s", cache.error,
 			       /* reindex cannot mend another account's access */
-			       cache.code == HRDEX_EX_NOPERM ? "" : "; run 'hrdex reindex'") < 0) {
+			       cache.kind == HRDEX_E_PERMISSION ? "" : "; run 'hrdex reindex'") < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}

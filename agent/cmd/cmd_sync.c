@@ -24,12 +24,9 @@ static const char sync_usage[] =
 	"tip of ours) is refused for the remembered reason without being checked\n"
 	"again, until allowed_signers, the limits or the hrdex binary change.  Each\n"
 	"event (a branch accepted or rejected, a peer that failed) is one log line\n"
-	"on stderr; stdout gets the summary.\n"
-	"\n"
-	"  --json   print a JSON summary: per peer, fetched/unreachable/error, and per\n"
-	"           branch, accepted (from, to), rejected (rule, reason, remembered),\n"
-	"           current or behind\n"
-	"\n"
+	"on stderr; stdout gets the summary.\n";
+
+static const char sync_footer[] =
 	"exit codes: 0 every peer fetched and nothing rejected; 1 some branch was\n"
 	"rejected (the rest was synced); 69 some peer unreachable or failing (the\n"
 	"others were still synced; 69 wins over 1); 64 usage; 75 another hrdex holds\n"
@@ -148,32 +145,27 @@ int cmd_sync(int argc, char **argv, struct hrdex_global *g)
 	struct hrdex_state *st = NULL;
 	char **names = NULL, *dir = NULL;
 	size_t n = 0;
-	int i, json = g->json, ret;
+	int i, first, json = g->json, ret;
+	const struct cmd_opt opts[] = {
+		{ "json", 0, CMD_FLAG, &json, NULL,
+		  "print a JSON summary: per peer, fetched/unreachable/error, and per\n"
+		  "branch, accepted (from, to), rejected (rule, reason, remembered),\n"
+		  "current or behind" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { sync_usage, opts, sync_footer };
 
-	if (cmd_wants_help(argc, argv)) {
-		fputs(sync_usage, stdout);
-		return 0;
-	}
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		return ret;
 	names = calloc((size_t)argc + 1, sizeof(*names));
 	if (!names)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory"), cmd_fail();
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!strcmp(argv[i], "--"))
-			for (i++; i < argc; i++)
-				names[n++] = argv[i];
-		else if (argv[i][0] == '-') {
-			free(names);
-			return cmd_usage_error(sync_usage, "unknown option '%s'", argv[i]);
-		} else
-			names[n++] = argv[i];
-	}
+		return cmd_oom();
+	for (i = first; i < argc; i++)
+		names[n++] = argv[i];
 	memset(&rep, 0, sizeof(rep));
-	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&st, dir, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 ||
+	if (cmd_open(g, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS, &dir, &st) < 0 ||
 	    hrdex_sync_run(&rep, st, names, n, HRDEX_SYNC_PUSH) < 0) {
-		ret = dir ? cmd_fail() : HRDEX_EX_SOFTWARE;
+		ret = cmd_fail();
 		goto cleanup;
 	}
 	for (i = 0; (size_t)i < rep.npeers; i++)
@@ -182,9 +174,7 @@ int cmd_sync(int argc, char **argv, struct hrdex_global *g)
 				       rep.peers[i].status == HRDEX_FETCH_UNREACHABLE ? "unreachable" : "failed",
 				       rep.peers[i].message);
 	if (json ? print_json(&rep) < 0 : (print_text(&rep), 0)) {
-		if (!hrdex_error_message()[0])
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		ret = cmd_fail();
+		ret = hrdex_error_message()[0] ? cmd_fail() : cmd_oom();
 		goto cleanup;
 	}
 	ret = rep.unreachable ? HRDEX_EX_UNAVAILABLE : rep.rejected ? HRDEX_EX_REJECTED : HRDEX_EX_OK;

@@ -53,10 +53,10 @@ static const char usage[] =
 static int key_text(struct hrdex_buf *out, char *what, size_t size, const char *arg)
 {
 	if (hrdex_fs_exists(arg) || (!strpbrk(arg, " \t\n") && !strstr(arg, "ssh-"))) {
-		snprintf(what, size, "'%s'", arg); /* cut short, it still names the file */
+		hrdex_fmt_cut(what, size, "'%s'", arg); /* cut short, it still names the file */
 		return hrdex_fs_read(out, arg, 64 * 1024);
 	}
-	snprintf(what, size, "the key text");
+	hrdex_fmt_cut(what, size, "the key text");
 	return hrdex_buf_puts(out, arg);
 }
 
@@ -94,7 +94,7 @@ static int parse_key_arg(unsigned char pk[32], char *other, size_t size, char *w
 		if (hrdex_signers_parse(&sg, line, strlen(line), what) < 0) {
 			char why[512];
 
-			snprintf(why, sizeof(why), "%s", hrdex_error_message());
+			hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 			hrdex_error_set(HRDEX_EX_DATAERR, "%s", why);
 			goto cleanup;
 		}
@@ -108,7 +108,7 @@ static int parse_key_arg(unsigned char pk[32], char *other, size_t size, char *w
 
 			/* for the message only: a list cut short still names one */
 			if (n + 1 < size)
-				snprintf(other + n, size - n, "%s%s", n ? "," : "", sg->items[i].principal);
+				hrdex_fmt_cut(other + n, size - n, "%s%s", n ? "," : "", sg->items[i].principal);
 			memcpy(first, sg->items[i].pk, 32);
 		}
 		have_first |= !found && sg->count > 0;
@@ -190,7 +190,7 @@ static int restore_parked(struct hrdex_state *s, const char *pub)
 		return r < 0 ? -1 : 0;
 	if (hrdex_repo_unpark(s->repo, pub, &parked) < 0)
 		return -1;
-	snprintf(msg, sizeof(msg), "trust: %s trusted again", pub);
+	hrdex_fmt_cut(msg, sizeof(msg), "trust: %s trusted again", pub);
 	hrdex_refresh(s, &rf);
 	hrdex_text_line(stderr, "its branch is back from %s%s", HRDEX_REF_UNTRUSTED, pub);
 	return 0;
@@ -258,7 +258,7 @@ static int trust_remove(struct hrdex_state *s, const char *path, const char *pub
 	if (hrdex_signers_has(s->signers, pub))
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "publisher '%s' is still in '%s'", pub, path);
 	if (r == 0) {
-		snprintf(msg, sizeof(msg), "trust: %s no longer trusted", pub);
+		hrdex_fmt_cut(msg, sizeof(msg), "trust: %s no longer trusted", pub);
 		hrdex_refresh(s, &rf);
 		hrdex_text_line(stderr, "publisher '%s' is no longer trusted; its documents left main, view/ and the "
 			"cache, its branch is kept as %s", pub, parked);
@@ -271,34 +271,31 @@ static int trust_remove(struct hrdex_state *s, const char *path, const char *pub
 static int trust_list(struct hrdex_state *s, int json)
 {
 	const struct hrdex_signers *signers = s->signers;
+	cJSON *list = json ? cJSON_CreateArray() : NULL;
 	size_t i;
+	int ret;
 
-	if (json)
-		putchar('[');
+	if (json && !list)
+		return cmd_oom();
 	for (i = 0; signers && i < signers->count; i++) {
 		struct hrdex_buf key = HRDEX_BUF_INIT;
 		const struct hrdex_signer *e = &signers->items[i];
 
-		if (hrdex_key_public_line(&key, e->pk, "") < 0)
+		if (hrdex_key_public_line(&key, e->pk, "") < 0) {
+			cJSON_Delete(list);
 			return cmd_fail();
+		}
 		if (json) {
 			/* A principal may hold '"' or '\\' (a quoted allowed_signers
 			 * entry): written by the JSON encoder, not pasted. */
-			struct hrdex_buf obj = HRDEX_BUF_INIT;
-			cJSON *o = cJSON_CreateObject();
-			int bad = !o || !cJSON_AddStringToObject(o, "publisher", e->principal) ||
-				  !cJSON_AddStringToObject(o, "key", key.ptr) ||
-				  !cJSON_AddBoolToObject(o, "self", !strcmp(e->principal, s->config->publisher)) ||
-				  hrdex_json_compact(&obj, o) < 0;
+			cJSON *o = cmd_json_push_object(list);
 
-			if (!bad)
-				printf("%s%s", i ? "," : "", obj.ptr);
-			cJSON_Delete(o);
-			hrdex_buf_free(&obj);
-			if (bad) {
+			if (!o || !cJSON_AddStringToObject(o, "publisher", e->principal) ||
+			    !cJSON_AddStringToObject(o, "key", key.ptr) ||
+			    !cJSON_AddBoolToObject(o, "self", !strcmp(e->principal, s->config->publisher))) {
 				hrdex_buf_free(&key);
-				hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-				return cmd_fail();
+				cJSON_Delete(list);
+				return cmd_oom();
 			}
 		} else {
 			hrdex_text_line(stdout, "%-32s %s%s", e->principal, key.ptr,
@@ -306,9 +303,9 @@ static int trust_list(struct hrdex_state *s, int json)
 		}
 		hrdex_buf_free(&key);
 	}
-	if (json)
-		puts("]");
-	return 0;
+	ret = json && cmd_print_json(list) < 0 ? cmd_fail() : 0;
+	cJSON_Delete(list);
+	return ret;
 }
 
 int cmd_trust(int argc, char **argv, struct hrdex_global *g)
@@ -316,24 +313,30 @@ int cmd_trust(int argc, char **argv, struct hrdex_global *g)
 	struct hrdex_state *s = NULL;
 	char *dir = NULL, *path = NULL;
 	const char *sub = argc > 1 ? argv[1] : NULL, *pos[2] = { NULL, NULL };
-	int ret = -1, json = g->json, force = 0, npos = 0, i;
+	int ret = -1, json = 0, force = 0, npos = 0, first, i;
+	const struct cmd_opt opts[] = {
+		{ "force-bind", 0, CMD_FLAG, &force, NULL, "add: bind the key to PUBLISHER although the line\nor another entry says otherwise" },
+		{ "json", 0, CMD_FLAG, &json, NULL, "list: print the entries as JSON" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { usage, opts, NULL };
 
-	if (cmd_wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return 0;
-	}
 	if (!sub)
 		return cmd_usage_error(usage, "trust needs add, list or remove");
+	if (cmd_wants_help(argc, argv)) {
+		cmd_help(stdout, &spec);
+		return 0;
+	}
 	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "remove"))
 		return cmd_usage_error(usage, "unknown trust command '%s'", sub);
-	for (i = 2; i < argc; i++) {
-		if (!strcmp(sub, "list") && !strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!strcmp(sub, "add") && !strcmp(argv[i], "--force-bind"))
-			force = 1;
-		else if (argv[i][0] == '-' && argv[i][1] == '-')
-			return cmd_usage_error(usage, "unknown option '%s' for trust %s", argv[i], sub);
-		else if (npos < 2)
+	if ((ret = cmd_parse(argc - 1, argv + 1, &spec, &first)) != CMD_GO)
+		return ret;
+	ret = -1;
+	if ((json && strcmp(sub, "list")) || (force && strcmp(sub, "add")))
+		return cmd_usage_error(usage, "%s is not an option of trust %s", json ? "--json" : "--force-bind", sub);
+	json |= g->json;
+	for (i = first + 1; i < argc; i++) {
+		if (npos < 2)
 			pos[npos++] = argv[i];
 		else
 			return cmd_usage_error(usage, "too many arguments for trust %s", sub);
@@ -346,9 +349,8 @@ int cmd_trust(int argc, char **argv, struct hrdex_global *g)
 		return cmd_usage_error(usage, "trust list takes no arguments");
 	if (strcmp(sub, "list") && !hrdex_publisher_valid(pos[0]))
 		return cmd_usage_error(NULL, "'%s' is not a valid publisher id", pos[0]);
-	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&s, dir, strcmp(sub, "list") ? HRDEX_STATE_LOCK | HRDEX_STATE_KEY |
-							    HRDEX_STATE_SCHEMAS : 0) < 0)
+	if (cmd_open(g, strcmp(sub, "list") ? HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS : 0,
+		     &dir, &s) < 0)
 		goto fail;
 	if (!strcmp(sub, "list")) {
 		ret = trust_list(s, json);

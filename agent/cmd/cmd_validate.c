@@ -2,6 +2,7 @@
  * cmd_validate.c - hrdex validate [--schema FILE] [--json] PATH...
  */
 #include "batch.h"
+#include "buf.h"
 #include "cmd.h"
 #include "config.h"
 #include "error.h"
@@ -11,7 +12,6 @@
 #include "state.h"
 #include "text.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,33 +23,34 @@ static const char usage[] =
 	"*.json below it) or - for standard input.  Each problem is printed as\n"
 	"FILE: /json/pointer: message.  Exit 0 when all are valid, 65 otherwise.\n"
 	"Only regular files are read; a link named here is followed, links found\n"
-	"in a folder are not (as publish).\n"
-	"\n"
-	"  --schema FILE  validate against this JSON Schema (draft-07) only,\n"
-	"                 instead of hrdex's document rules: to test your own schemas\n"
-	"  --json         print one JSON object per input\n";
+	"in a folder are not (as publish).\n";
 
 
 
-static void print_json(const char *origin, const struct hrdex_problems *p)
+/* One JSON object for one input; -1 with hrdex_error when it cannot. */
+static int print_json(const char *origin, const struct hrdex_problems *p)
 {
-	cJSON *o = cJSON_CreateObject(), *list;
+	cJSON *o = cJSON_CreateObject(), *list = NULL;
 	size_t i;
+	int r = -1;
 
-	cJSON_AddStringToObject(o, "file", origin);
-	cJSON_AddBoolToObject(o, "valid", p->count == 0);
-	list = cJSON_AddArrayToObject(o, "problems");
+	if (!o || !cJSON_AddStringToObject(o, "file", origin) ||
+	    !cJSON_AddBoolToObject(o, "valid", p->count == 0) || !(list = cJSON_AddArrayToObject(o, "problems")))
+		goto oom;
 	for (i = 0; i < p->count; i++) {
-		cJSON *e = cJSON_CreateObject();
+		cJSON *e = cmd_json_push_object(list);
 
-		cJSON_AddStringToObject(e, "pointer", p->items[i].pointer);
-		cJSON_AddStringToObject(e, "keyword", p->items[i].keyword);
-		cJSON_AddStringToObject(e, "message", p->items[i].message);
-		cJSON_AddItemToArray(list, e);
+		if (!e || !cJSON_AddStringToObject(e, "pointer", p->items[i].pointer) ||
+		    !cJSON_AddStringToObject(e, "keyword", p->items[i].keyword) ||
+		    !cJSON_AddStringToObject(e, "message", p->items[i].message))
+			goto oom;
 	}
-	if (cmd_print_json(o) < 0)
-		fprintf(stderr, "hrdex: %s\n", hrdex_error_message());
+	r = cmd_print_json(o);
 	cJSON_Delete(o);
+	return r;
+oom:
+	cJSON_Delete(o);
+	return hrdex_error_oom();
 }
 
 /* With --schema: parse each input strictly and validate against FILE only. */
@@ -72,17 +73,19 @@ static int validate_with_schema(const char *schema_file, char **inputs, size_t n
 	if (hrdex_json_parse(&schema, text.ptr, text.len, &jo) < 0) {
 		char msg[2048];
 
-		snprintf(msg, sizeof(msg), "%s", hrdex_error_message());
+		hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_DATAERR, "%s: %s", schema_file, msg);
 		goto cleanup;
 	}
 	real = realpath(schema_file, NULL);
-	snprintf(id, sizeof(id), "file://%s", real ? real : schema_file);
+	if (hrdex_fmt(id, sizeof(id), "file://%s", real ? real : schema_file) < 0)
+		goto cleanup;
 	{
 		const cJSON *sid = cJSON_GetObjectItemCaseSensitive(schema, "$id");
 
 		if (cJSON_IsString(sid))
-			snprintf(id, sizeof(id), "%s", sid->valuestring);
+			if (hrdex_fmt(id, sizeof(id), "%s", sid->valuestring) < 0)
+				goto cleanup;
 	}
 	if (hrdex_schemas_add(schemas, schema, id, schema_file) < 0) {
 		schema = NULL;
@@ -104,9 +107,12 @@ static int validate_with_schema(const char *schema_file, char **inputs, size_t n
 			goto cleanup;
 		}
 		cJSON_Delete(doc);
-		if (json)
-			print_json(inputs[i], &p);
-		else if (p.count)
+		if (json) {
+			if (print_json(inputs[i], &p) < 0) {
+				hrdex_problems_free(&p);
+				goto cleanup;
+			}
+		} else if (p.count)
 			cmd_print_problems(stderr, inputs[i], &p);
 		else
 			hrdex_text_line(stdout, "%s: ok", inputs[i]);
@@ -124,40 +130,29 @@ cleanup:
 
 int cmd_validate(int argc, char **argv, struct hrdex_global *g)
 {
-	static const struct option opts[] = {
-		{ "schema", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct hrdex_limits limits;
 	struct hrdex_doc_opts dopts = { 0 };
 	struct hrdex_batch batch = { 0 };
 	const char *schema_file = NULL;
 	char **inputs = NULL;
 	size_t ninputs = 0, i;
-	int c, json = g->json, ret = -1;
+	int first, json = g->json, ret;
+	const struct cmd_opt opts[] = {
+		{ "schema", 0, CMD_VALUE, &schema_file, "FILE",
+		  "validate against this JSON Schema (draft-07) only,\n"
+		  "instead of hrdex's document rules: to test your own schemas" },
+		{ "json", 0, CMD_FLAG, &json, NULL, "print one JSON object per input" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { usage, opts, NULL };
 
 	hrdex_limits_default(&limits);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			schema_file = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return HRDEX_EX_USAGE;
-		}
-	}
-	if (optind >= argc)
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		return ret;
+	ret = -1;
+	if (first >= argc)
 		return cmd_usage_error(usage, "validate needs at least one PATH");
-	if (hrdex_batch_collect(&inputs, &ninputs, argv + optind, (size_t)(argc - optind)) < 0)
+	if (hrdex_batch_collect(&inputs, &ninputs, argv + first, (size_t)(argc - first)) < 0)
 		return cmd_fail();
 	if (ninputs == 0) {
 		hrdex_text_line(stderr, "hrdex: no *.json documents found");
@@ -177,9 +172,12 @@ int cmd_validate(int argc, char **argv, struct hrdex_global *g)
 	for (i = 0; i < batch.count; i++) {
 		const struct hrdex_batch_item *it = &batch.items[i];
 
-		if (json)
-			print_json(it->origin, &it->problems);
-		else if (it->problems.count)
+		if (json) {
+			if (print_json(it->origin, &it->problems) < 0) {
+				ret = cmd_fail();
+				goto cleanup;
+			}
+		} else if (it->problems.count)
 			cmd_print_problems(stderr, it->origin, &it->problems);
 		else
 			hrdex_text_line(stdout, "%s: ok", it->origin);

@@ -8,6 +8,7 @@
  * reads only; exit 1 lists every difference.
  */
 #include "accept.h"
+#include "buf.h"
 #include "cache.h"
 #include "cmd.h"
 #include "error.h"
@@ -19,7 +20,6 @@
 #include "state.h"
 #include "text.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +28,11 @@ static const char usage[] =
 	"usage: hrdex [-C DIR] verify [--json]\n"
 	"\n"
 	"Re-check every accepted publisher branch from its first commit (signatures\n"
-	"against allowed_signers, paths, modes, documents against their schemas,\n"
-	"limits), that main holds exactly the publisher trees but their held\n"
-	"documents, and that the cache matches the refs.  Held documents (a document\n"
-	"rule keeps them from view) are listed, 'held REF: reason', and are no\n"
-	"problem.  Changes nothing.  Exit 0 when all is well, 1 with one line per\n"
-	"problem otherwise.\n";
+	"against allowed_signers, paths, modes, limits), that main holds exactly the\n"
+	"publisher trees but their held documents, and that the cache matches the\n"
+	"refs.  Held documents (a document rule keeps them from view) are listed,\n"
+	"'held REF: reason', and are no problem.  Changes nothing.  Exit 0 when all\n"
+	"is well, 1 with one line per problem otherwise.\n";
 
 struct finding {
 	char *what;      /* "branch", "main", "cache" */
@@ -51,13 +50,13 @@ static int add(struct findings *f, const char *what, const char *subject, const 
 	struct finding *more = realloc(f->items, (f->count + 1) * sizeof(*more));
 
 	if (!more)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	f->items = more;
 	more[f->count].what = strdup(what);
 	more[f->count].subject = strdup(subject);
 	more[f->count].message = strdup(message);
 	if (!more[f->count].what || !more[f->count].subject || !more[f->count].message)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	f->count++;
 	return 0;
 }
@@ -93,7 +92,7 @@ static int verify_branch(struct hrdex_state *s, const char *pub, size_t *commits
 	r = hrdex_accept_check(&a, &tip);
 	*commits = a.ncommits;
 	if (r == 1) {
-		snprintf(line, sizeof(line), "%s: %s", a.rule, a.reason);
+		hrdex_fmt_cut(line, sizeof(line), "%s: %s", a.rule, a.reason);
 		r = add(f, "branch", pub, line);
 	}
 	hrdex_accept_release(&a);
@@ -166,7 +165,7 @@ static int verify_main(struct hrdex_state *s, const git_strarray *pubs, struct f
 			goto cleanup;
 		}
 		if (!want != !have || (want && !same_folder(s->repo, &shown, git_tree_entry_id(have)))) {
-			snprintf(line, sizeof(line), "main's '%s/' differs from the branch (run any publish or "
+			hrdex_fmt_cut(line, sizeof(line), "main's '%s/' differs from the branch (run any publish or "
 				 "sync to rebuild main)", pubs->strings[i]);
 			if (add(f, "main", pubs->strings[i], line) < 0) {
 				git_tree_free(tip_tree);
@@ -192,40 +191,52 @@ static int add_held(const char *ref, const char *publisher, const char *commit, 
 	return add(payload, "held", ref, reason);
 }
 
-static void print(const struct findings *f, const struct findings *held, const git_strarray *pubs,
-		  const size_t *commits, int json)
+static int print_json(const struct findings *f, const struct findings *held, const git_strarray *pubs,
+		      const size_t *commits)
+{
+	cJSON *o = cJSON_CreateObject(), *list = NULL, *br = NULL;
+	size_t i;
+	int r;
+
+	if (!o || !cJSON_AddBoolToObject(o, "ok", f->count == 0) || !(br = cJSON_AddObjectToObject(o, "branches")))
+		goto oom;
+	for (i = 0; i < pubs->count; i++)
+		if (!cJSON_AddNumberToObject(br, pubs->strings[i], (double)commits[i]))
+			goto oom;
+	if (!(list = cJSON_AddArrayToObject(o, "problems")))
+		goto oom;
+	for (i = 0; i < f->count; i++) {
+		cJSON *e = cmd_json_push_object(list);
+
+		if (!e || !cJSON_AddStringToObject(e, "what", f->items[i].what) ||
+		    !cJSON_AddStringToObject(e, "subject", f->items[i].subject) ||
+		    !cJSON_AddStringToObject(e, "message", f->items[i].message))
+			goto oom;
+	}
+	if (!(list = cJSON_AddArrayToObject(o, "held")))
+		goto oom;
+	for (i = 0; i < held->count; i++) {
+		cJSON *e = cmd_json_push_object(list);
+
+		if (!e || !cJSON_AddStringToObject(e, "ref", held->items[i].subject) ||
+		    !cJSON_AddStringToObject(e, "reason", held->items[i].message))
+			goto oom;
+	}
+	r = cmd_print_json(o);
+	cJSON_Delete(o);
+	return r;
+oom:
+	cJSON_Delete(o);
+	return hrdex_error_oom();
+}
+
+static int print(const struct findings *f, const struct findings *held, const git_strarray *pubs,
+		 const size_t *commits, int json)
 {
 	size_t i;
 
-	if (json) {
-		cJSON *o = cJSON_CreateObject(), *list, *br;
-
-		cJSON_AddBoolToObject(o, "ok", f->count == 0);
-		br = cJSON_AddObjectToObject(o, "branches");
-		for (i = 0; i < pubs->count; i++)
-			cJSON_AddNumberToObject(br, pubs->strings[i], (double)commits[i]);
-		list = cJSON_AddArrayToObject(o, "problems");
-		for (i = 0; i < f->count; i++) {
-			cJSON *e = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(e, "what", f->items[i].what);
-			cJSON_AddStringToObject(e, "subject", f->items[i].subject);
-			cJSON_AddStringToObject(e, "message", f->items[i].message);
-			cJSON_AddItemToArray(list, e);
-		}
-		list = cJSON_AddArrayToObject(o, "held");
-		for (i = 0; i < held->count; i++) {
-			cJSON *e = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(e, "ref", held->items[i].subject);
-			cJSON_AddStringToObject(e, "reason", held->items[i].message);
-			cJSON_AddItemToArray(list, e);
-		}
-		if (cmd_print_json(o) < 0)
-			fprintf(stderr, "hrdex: %s\n", hrdex_error_message());
-		cJSON_Delete(o);
-		return;
-	}
+	if (json)
+		return print_json(f, held, pubs, commits);
 	for (i = 0; i < f->count; i++)
 		hrdex_text_line(stdout, "%s %s: %s", f->items[i].what, f->items[i].subject, f->items[i].message);
 	for (i = 0; i < held->count; i++)
@@ -238,15 +249,11 @@ static void print(const struct findings *f, const struct findings *held, const g
 	else
 		hrdex_text_line(stderr, "all %zu branch%s, main and the cache verified", pubs->count,
 			pubs->count == 1 ? "" : "es");
+	return 0;
 }
 
 int cmd_verify(int argc, char **argv, struct hrdex_global *g)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct hrdex_state *s = NULL;
 	struct hrdex_cache *cache = NULL;
 	struct hrdex_problems diffs = HRDEX_PROBLEMS_INIT;
@@ -254,23 +261,23 @@ int cmd_verify(int argc, char **argv, struct hrdex_global *g)
 	git_strarray pubs = { NULL, 0 };
 	size_t *commits = NULL, i;
 	char *dir = NULL, *path = NULL;
-	int c, json = g->json, ret = -1;
+	int first, json = g->json, ret;
+	const struct cmd_opt opts[] = {
+		{ "json", 0, CMD_FLAG, &json, NULL, "print the findings as JSON" },
+		{ NULL, 0, 0, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { usage, opts, NULL };
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return HRDEX_EX_USAGE;
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	dir = hrdex_state_resolve(g->state_dir);
-	if (!dir || hrdex_state_open(&s, dir, HRDEX_STATE_SCHEMAS) < 0 || hrdex_repo_publishers(&pubs, s->repo) < 0)
+	if ((ret = cmd_parse(argc, argv, &spec, &first)) != CMD_GO)
+		return ret;
+	ret = -1;
+	if (first < argc)
+		return cmd_usage_error(usage, "unexpected argument '%s'", argv[first]);
+	if (cmd_open(g, HRDEX_STATE_SCHEMAS, &dir, &s) < 0 || hrdex_repo_publishers(&pubs, s->repo) < 0)
 		goto fail;
 	commits = calloc(pubs.count + 1, sizeof(*commits));
 	if (!commits) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto fail;
 	}
 	for (i = 0; i < pubs.count; i++)
@@ -293,13 +300,14 @@ int cmd_verify(int argc, char **argv, struct hrdex_global *g)
 		for (i = 0; i < diffs.count; i++) {
 			char line[1200];
 
-			snprintf(line, sizeof(line), "%s: %s", diffs.items[i].keyword, diffs.items[i].message);
+			hrdex_fmt_cut(line, sizeof(line), "%s: %s", diffs.items[i].keyword, diffs.items[i].message);
 			if (add(&f, "cache", diffs.items[i].pointer[0] ? diffs.items[i].pointer : "cache.db",
 				line) < 0)
 				goto fail;
 		}
 	}
-	print(&f, &held, &pubs, commits, json);
+	if (print(&f, &held, &pubs, commits, json) < 0)
+		goto fail;
 	ret = f.count ? HRDEX_EX_REJECTED : 0;
 	goto cleanup;
 fail:

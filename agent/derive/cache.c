@@ -13,6 +13,7 @@
  * others (rows, tree diff and feed, update, verify, query).
  */
 #include "cache.h"
+#include "buf.h"
 #include "cache_int.h"
 #include "config.h"
 #include "doc.h"
@@ -205,7 +206,7 @@ static int drop_everything(struct hrdex_cache *c)
 				      (const char *)sqlite3_column_text(st, 1));
 		sqlite3_finalize(st);
 		if (!sql)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		rc = cache_exec(c, sql);
 		sqlite3_free(sql);
 		if (rc < 0)
@@ -239,7 +240,7 @@ static int ensure_schema(struct hrdex_cache *c)
 	}
 	if (cache_exec(c, schema_sql) < 0)
 		goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", HRDEX_CACHE_SCHEMA);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", HRDEX_CACHE_SCHEMA); /* fits: a number */
 	if (cache_exec(c, sql) < 0)
 		goto fail;
 	return cache_exec(c, "COMMIT");
@@ -273,14 +274,15 @@ static int share_files(const char *path)
 	else if (slash)
 		*slash = '\0';
 	else
-		snprintf(dir, sizeof(dir), ".");
+		snprintf(dir, sizeof(dir), "."); /* fits */
 	if (stat(dir, &st) < 0)
 		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot stat '%s'", dir);
 	mode |= (st.st_mode & S_IXGRP ? 0040 : 0) | (st.st_mode & S_IXOTH ? 0004 : 0);
 	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		int fd, r;
 
-		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		if (hrdex_fmt(name, sizeof(name), "%s%s", path, suffix[i]) < 0)
+			return -1;
 		fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
 			continue;
@@ -324,7 +326,8 @@ static int reader_denied(const char *path)
 		return hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': permission denied", path);
 	if (fd >= 0)
 		close(fd);
-	snprintf(name, sizeof(name), "%s-shm", path);
+	if (hrdex_fmt(name, sizeof(name), "%s-shm", path) < 0)
+		return -1;
 	if (access(name, F_OK) < 0 && errno == ENOENT)
 		return hrdex_error_set(HRDEX_EX_NOPERM,
 				       "cannot read cache '%s': its WAL index '%s' is missing and this account "
@@ -346,11 +349,11 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 
 	*out = NULL;
 	if (!c)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	c->readonly = readonly;
 	c->path = strdup(path);
 	if (!c->path) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto fail;
 	}
 	if (readonly && access(path, F_OK) < 0) {
@@ -363,7 +366,7 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 	}
 	if (sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		if (!c->db) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto fail;
 		}
 		if (!readonly || reader_denied(path) == 0)

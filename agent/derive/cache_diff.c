@@ -5,6 +5,7 @@
  */
 #include "cache_int.h"
 #include "accept.h"
+#include "buf.h"
 #include "config.h"
 #include "doc.h"
 #include "doctype.h"
@@ -248,18 +249,18 @@ static int check_rules(struct feed *f, struct prep *p, const char *path)
 	int r;
 
 	if (!slash || (size_t)(slash - path) >= sizeof(typepath))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "unexpected document path '%s'", path);
+		return hrdex_error_set(HRDEX_E_INTERNAL, "unexpected document path '%s'", path);
 	snprintf(typepath, sizeof(typepath), "%.*s", (int)(slash - path), path);
 	snprintf(id, sizeof(id), "%.*s", (int)(strlen(slash + 1) > 5 ? strlen(slash + 1) - 5 : 0), slash + 1);
 	tslash = strchr(typepath, '/');
 	if (!tslash)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "unexpected document path '%s'", path);
+		return hrdex_error_set(HRDEX_E_INTERNAL, "unexpected document path '%s'", path);
 	if (!f->schemas && (hrdex_schemas_new(&f->schemas) < 0 || hrdex_schemas_add_builtin(f->schemas) < 0))
 		return -1;
 	if (git_tree_entry_bypath(&te, f->tip, typepath) < 0 ||
 	    git_tree_lookup(&type_tree, f->repo, git_tree_entry_id(te)) < 0) {
 		git_tree_entry_free(te);
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", typepath);
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s'", typepath);
 	}
 	git_tree_entry_free(te);
 	typepath[tslash - typepath] = '\0';
@@ -276,8 +277,8 @@ static int check_rules(struct feed *f, struct prep *p, const char *path)
 static void prep_fail(struct prep *p)
 {
 	p->err = 1;
-	p->code = hrdex_error_code();
-	snprintf(p->message, sizeof(p->message), "%s", hrdex_error_message());
+	p->code = hrdex_error_kind();
+	hrdex_fmt_cut(p->message, sizeof(p->message), "%s", hrdex_error_message());
 }
 
 /* Wait, with f->mu held, until a slot is free; 0 when the writer stopped. */
@@ -300,12 +301,13 @@ static int feed_put(struct feed *f, const char *ref, const char *path, const git
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cache update stopped");
 	/* slot put % FEED_WINDOW is ours until put moves: the writer reads below it */
 	p = &f->slot[f->put % FEED_WINDOW];
-	snprintf(p->ref, sizeof(p->ref), "%s", ref);
+	if (hrdex_fmt(p->ref, sizeof(p->ref), "%s", ref) < 0)
+		return -1;
 	p->gone = gone;
 	if (id)
 		git_oid_cpy(&p->id, id);
 	if (!(p->path = strdup(path))) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		prep_fail(p);
 	} else if (!gone && (check_rules(f, p, path) < 0 || (!p->held && cache_prep_doc(p, f->repo) < 0))) {
 		prep_fail(p);
@@ -381,7 +383,7 @@ static int feed_run(struct hrdex_cache *c, git_repository *repo, const char *pub
 	size_t i;
 
 	if (!f)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->changed, NULL);
 	f->publisher = publisher;

@@ -47,7 +47,7 @@ static int add_bind(struct binds *b, const char *v)
 		const char **items = realloc(b->items, n * sizeof(*items));
 
 		if (!items)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		b->items = items;
 		b->alloc = n;
 	}

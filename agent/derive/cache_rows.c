@@ -3,6 +3,7 @@
  * maps, free text), then deleting and inserting a document's rows (see cache_int.h).
  */
 #include "cache_int.h"
+#include "buf.h"
 #include "utf8.h"
 #include "config.h"
 #include "doc.h"
@@ -324,7 +325,7 @@ static int add_value(const char *v, void *payload)
 		const char **seen = realloc(vals->seen, n * sizeof(*seen));
 
 		if (!seen)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		vals->seen = seen;
 		vals->alloc = n;
 	}
@@ -460,9 +461,11 @@ static int insert_doc(struct hrdex_cache *c, struct prep *p)
 		return 0;
 	}
 	slash = strchr(ref, '/');
-	snprintf(publisher, sizeof(publisher), "%.*s", (int)(slash - ref), ref);
+	if (hrdex_fmt(publisher, sizeof(publisher), "%.*s", (int)(slash - ref), ref) < 0)
+		goto cleanup;
 	id = strchr(slash + 1, '/');
-	snprintf(type, sizeof(type), "%.*s", (int)(id - slash - 1), slash + 1);
+	if (hrdex_fmt(type, sizeof(type), "%.*s", (int)(id - slash - 1), slash + 1) < 0)
+		goto cleanup;
 	id++;
 	git_oid_tostr(oidhex, sizeof(oidhex), &p->id);
 	/* side tables first: their values are bound STATIC from doc */

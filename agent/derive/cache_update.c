@@ -4,6 +4,7 @@
  */
 #include "cache_int.h"
 #include "accept.h"
+#include "buf.h"
 #include "config.h"
 #include "doc.h"
 #include "doctype.h"
@@ -103,7 +104,7 @@ int cache_repo_branches(struct branches *out, git_repository *repo)
 		b = cache_branches_add(out, name);
 		if (!b) {
 			git_object_free(obj);
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		git_oid_cpy(&b->oid, git_object_id(obj));
@@ -138,7 +139,7 @@ int cache_branches(struct branches *out, struct hrdex_cache *c)
 
 		if (!b || !(b->commit = strdup((const char *)sqlite3_column_text(st, 1)))) {
 			sqlite3_finalize(st);
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		}
 	}
 	if (rc != SQLITE_DONE) {
@@ -202,7 +203,7 @@ static int recheck_held(struct hrdex_cache *c)
 	sql = sqlite3_mprintf("INSERT INTO meta(key, value) VALUES('rules', %Q) "
 			      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", now);
 	if (!sql)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	r = cache_exec(c, sql);
 	sqlite3_free(sql);
 	return r;
@@ -281,7 +282,7 @@ static int count_lag(struct hrdex_cache *c, const struct hrdex_tips *tips, size_
 		}
 	}
 	if (first && name && !(*first = strdup(name))) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	*behind = n;
@@ -305,7 +306,7 @@ int hrdex_cache_lag(struct hrdex_cache *c, git_repository *repo, size_t *behind,
 		return -1;
 	tips.items = calloc(found.count ? found.count : 1, sizeof(*tips.items));
 	if (!tips.items) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	for (i = 0; i < found.count; i++) {
@@ -350,10 +351,12 @@ static int remove_db_files(const char *path)
 
 	if (strlen(path) > 4096)
 		return hrdex_error_set(HRDEX_EX_IOERR, "path too long: '%s'", path);
-	snprintf(name, sizeof(name), "%s-wal", path);
+	if (hrdex_fmt(name, sizeof(name), "%s-wal", path) < 0)
+		return -1;
 	if (unlink_if_exists(name) < 0)
 		return -1;
-	snprintf(name, sizeof(name), "%s-shm", path);
+	if (hrdex_fmt(name, sizeof(name), "%s-shm", path) < 0)
+		return -1;
 	if (unlink_if_exists(name) < 0)
 		return -1;
 	return unlink_if_exists(path);
@@ -387,7 +390,7 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	 * instead of 22 (pages of the secondary indexes written out and read
 	 * back); publish and sync, which rebuild main and view/ alongside, keep
 	 * 32 to stay under 200 MiB. */
-	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", cache_mib * 1024);
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", cache_mib * 1024); /* fits: a number */
 	if (hrdex_cache_open(&c, tmp, 0) < 0 || cache_exec(c, "PRAGMA journal_mode = OFF") < 0 ||
 	    cache_exec(c, "PRAGMA synchronous = OFF") < 0 || cache_exec(c, pragma) < 0 || hrdex_cache_update(c, repo, NULL) < 0)
 		goto cleanup;
@@ -400,10 +403,12 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	}
 	hrdex_cache_close(c);   /* the last connection: SQLite folds and deletes the WAL */
 	c = NULL;
-	snprintf(side, sizeof(side), "%s-wal", tmp);
+	if (hrdex_fmt(side, sizeof(side), "%s-wal", tmp) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
-	snprintf(side, sizeof(side), "%s-shm", tmp);
+	if (hrdex_fmt(side, sizeof(side), "%s-shm", tmp) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
 	/* The old cache's -wal/-shm must not survive next to the new file: fold
@@ -416,10 +421,12 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	}
 	sqlite3_close(old);
 	old = NULL;
-	snprintf(side, sizeof(side), "%s-wal", path);
+	if (hrdex_fmt(side, sizeof(side), "%s-wal", path) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
-	snprintf(side, sizeof(side), "%s-shm", path);
+	if (hrdex_fmt(side, sizeof(side), "%s-shm", path) < 0)
+		goto cleanup;
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
 	if (rename(tmp, path) < 0) {
@@ -428,7 +435,7 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	}
 	dir = strdup(path);
 	if (!dir) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	slash = strrchr(dir, '/');
@@ -482,8 +489,8 @@ static void *update_thread(void *arg)
 		}
 	}
 	if (job->status < 0) {
-		job->code = hrdex_error_code();
-		snprintf(job->message, sizeof(job->message), "%s", hrdex_error_message());
+		job->code = hrdex_error_kind();
+		hrdex_fmt_cut(job->message, sizeof(job->message), "%s", hrdex_error_message());
 	}
 	hrdex_cache_close(c);
 	git_repository_free(repo);
@@ -506,7 +513,7 @@ int hrdex_cache_update_start(struct hrdex_cache_job **out, const char *db_path, 
 	if (!job || !(job->db_path = strdup(db_path)) || !(job->repo_path = strdup(repo_path))) {
 		if (job)
 			job_free(job);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	err = pthread_create(&job->thread, NULL, update_thread, job);
 	if (err) {

@@ -84,7 +84,7 @@ static int verify_rows(struct hrdex_cache *c, const char *p, git_tree *tree, str
 
 	if (tree && git_tree_walk(tree, GIT_TREEWALK_PRE, collect_doc, &docs) < 0) {
 		if (docs.oom)
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 		else
 			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tree of '%s'", p);
 		goto cleanup;
@@ -234,7 +234,7 @@ int hrdex_cache_verify(struct hrdex_cache *c, git_repository *repo, struct hrdex
 	ret = 0;
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_oom();
 cleanup:
 	sqlite3_finalize(st);
 	cache_branches_free(&all);

@@ -60,6 +60,22 @@ int hrdex_html_textn(struct hrdex_buf *b, const char *s, size_t n)
 	return hrdex_buf_put(b, s + start, n - start);
 }
 
+int hrdex_url_segment(struct hrdex_buf *b, const char *s)
+{
+	static const char hexdigits[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+			    *p == '-' || *p == '.' || *p == '_' || *p == '~';
+		char enc[3] = { '%', hexdigits[*p >> 4], hexdigits[*p & 15] };
+
+		if (plain ? hrdex_buf_put(b, p, 1) < 0 : hrdex_buf_put(b, enc, 3) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int hrdex_html_text(struct hrdex_buf *b, const char *s)
 {
 	return hrdex_html_textn(b, s ? s : "", s ? strlen(s) : 0);
@@ -227,7 +243,7 @@ int hrdex_js_string(struct hrdex_buf *b, const char *s)
 		else if (p[i] == '\t')
 			rep = "\\t";
 		else if (p[i] < 0x20 || p[i] == '<' || p[i] == '>' || p[i] == '&' || p[i] == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u%04x", p[i]);
+			snprintf(esc, sizeof(esc), "\\u%04x", p[i]); /* fits: six characters */
 			rep = esc;
 		} else if (p[i] >= 0x80) {
 			len = hrdex_utf8_decode(p + i, n - i, &cp);
@@ -235,7 +251,7 @@ int hrdex_js_string(struct hrdex_buf *b, const char *s)
 				len = 1;
 				rep = "\\ufffd";
 			} else if (cp == 0x2028 || cp == 0x2029) {
-				snprintf(esc, sizeof(esc), "\\u%04x", cp);
+				snprintf(esc, sizeof(esc), "\\u%04x", cp); /* fits: six characters */
 				rep = esc;
 			}
 		}

@@ -32,6 +32,14 @@
  * U+2066-2069), which could make a hostile title spoof the text around it.
  */
 int hrdex_html_text(struct hrdex_buf *b, const char *s);
+
+/*
+ * Append s as one percent-encoded URL path segment (RFC 3986: every byte
+ * but A-Z a-z 0-9 - . _ ~ becomes %XX), so a file name such as "Informe
+ * anual 2026 (ES).pdf", "50% #2.pdf" or "قرار.pdf" links to itself.  The
+ * result holds no character that needs HTML escaping.
+ */
+int hrdex_url_segment(struct hrdex_buf *b, const char *s);
 int hrdex_html_textn(struct hrdex_buf *b, const char *s, size_t n);
 
 /*

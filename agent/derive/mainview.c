@@ -117,7 +117,7 @@ static int shown_type(git_oid *out, git_repository *repo, struct rules *ru, cons
 		if (r == 0)
 			continue;
 		if (!tb && git_treebuilder_new(&tb, repo, t) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot build main");
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot build main");
 			goto cleanup;
 		}
 		git_treebuilder_remove(tb, name);
@@ -130,7 +130,7 @@ static int shown_type(git_oid *out, git_repository *repo, struct rules *ru, cons
 	if (git_treebuilder_entrycount(tb) == 0)
 		memset(out, 0, sizeof(*out));
 	else if (git_treebuilder_write(out, tb) < 0)
-		ret = hrdex_error_git(HRDEX_EX_IOERR, "cannot write main's tree for '%s'", publisher);
+		ret = hrdex_error_git(HRDEX_E_IO, "cannot write main's tree for '%s'", publisher);
 cleanup:
 	git_treebuilder_free(tb);
 	return ret;
@@ -165,7 +165,7 @@ static int shown_tree(git_tree **out, git_repository *repo, struct rules *ru, co
 		    (oe && git_tree_entry_type(oe) == GIT_OBJECT_TREE &&
 		     git_tree_lookup(&ot, repo, git_tree_entry_id(oe)) < 0)) {
 			git_tree_free(t);
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tree of '%s'", publisher);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read the tree of '%s'", publisher);
 			goto cleanup;
 		}
 		r = shown_type(&shown, repo, ru, publisher, git_tree_entry_name(e), t, ot);
@@ -176,13 +176,13 @@ static int shown_tree(git_tree **out, git_repository *repo, struct rules *ru, co
 		if (git_oid_equal(&shown, git_tree_entry_id(e)))
 			continue;
 		if (!tb && git_treebuilder_new(&tb, repo, sub) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot build main");
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot build main");
 			goto cleanup;
 		}
 		if (git_oid_is_zero(&shown) ? git_treebuilder_remove(tb, git_tree_entry_name(e)) < 0
 					    : git_treebuilder_insert(NULL, tb, git_tree_entry_name(e), &shown,
 								     GIT_FILEMODE_TREE) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot build main");
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot build main");
 			goto cleanup;
 		}
 		changed = 1;
@@ -192,7 +192,7 @@ static int shown_tree(git_tree **out, git_repository *repo, struct rules *ru, co
 		goto cleanup;
 	}
 	if (git_treebuilder_write(&id, tb) < 0 || git_tree_lookup(out, repo, &id) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot write main's tree for '%s'", publisher);
+		hrdex_error_git(HRDEX_E_IO, "cannot write main's tree for '%s'", publisher);
 		goto cleanup;
 	}
 	ret = 0;
@@ -209,7 +209,7 @@ int hrdex_main_shown(git_oid *out, git_repository *repo, const char *publisher, 
 
 	hrdex_limits_default(&ru.limits);
 	if (git_tree_lookup(&sub, repo, sub_id) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tree of '%s'", publisher);
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read the tree of '%s'", publisher);
 	if (shown_tree(&shown, repo, &ru, publisher, sub, NULL) == 0) {
 		git_oid_cpy(out, git_tree_id(shown));
 		ret = 0;
@@ -247,7 +247,7 @@ static int publisher_tree(git_oid *out, git_repository *repo, const char *publis
 	    git_treebuilder_new(&tb, repo, sub) < 0 ||
 	    git_treebuilder_insert(NULL, tb, "README.md", &blob, GIT_FILEMODE_BLOB) < 0 ||
 	    git_treebuilder_write(out, tb) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot write main's tree for '%s'", publisher);
+		hrdex_error_git(HRDEX_E_IO, "cannot write main's tree for '%s'", publisher);
 		goto cleanup;
 	}
 	ret = 0;
@@ -290,7 +290,7 @@ int hrdex_main_rebuild(git_oid *out, git_repository *repo, const char *message, 
 	parents = calloc(pubs.count + 1, sizeof(*parents));
 	rows = calloc(pubs.count + 1, sizeof(*rows));
 	if (!tips || !parents || !rows) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (have_main)
@@ -336,7 +336,7 @@ int hrdex_main_rebuild(git_oid *out, git_repository *repo, const char *message, 
 		if (sub && publisher_tree(&comp_id, repo, pub, name, sub, old_sub, hints) < 0)
 			goto pub_fail;
 		if (sub && git_treebuilder_insert(NULL, tb, pub, &comp_id, GIT_FILEMODE_TREE) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot build main");
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot build main");
 			goto pub_fail;
 		}
 		if (!have_main)

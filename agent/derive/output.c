@@ -2,6 +2,7 @@
  * output.c - query result formats (see output.h).
  */
 #include "output.h"
+#include "buf.h"
 #include "date.h"
 #include "doctype.h"
 #include "error.h"
@@ -101,7 +102,7 @@ static int parse_fields(struct hrdex_output *o, const char *list)
 			return hrdex_error_set(HRDEX_EX_USAGE, "more than %d fields in --fields", FIELDS_MAX);
 		f = &o->fields[o->nfields];
 		if (!(f->name = strndup(p, n)))
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		o->nfields++;
 		f->column = COL_PATH;
 		for (k = 0; k < sizeof(column_names) / sizeof(column_names[0]); k++)
@@ -121,7 +122,7 @@ int hrdex_output_new(struct hrdex_output **out, const struct hrdex_output_opts *
 
 	*out = NULL;
 	if (!o)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	o->opts = *opts;
 	o->opts.fields = NULL;
 	o->custom = fields != NULL;
@@ -363,7 +364,7 @@ static int value_text(struct hrdex_buf *b, const cJSON *v)
 		}
 	}
 	if (!(text = cJSON_PrintUnformatted(v)))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	ret = hrdex_buf_puts(b, text);
 	free(text);
 	return ret;
@@ -423,7 +424,7 @@ static int fields_object(struct hrdex_output *o, struct hrdex_buf *b, const stru
 	ret = hrdex_buf_puts(b, text);
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_oom();
 cleanup:
 	free(text);
 	cJSON_Delete(obj);
@@ -586,7 +587,8 @@ static int ics_row(struct hrdex_output *o, struct hrdex_buf *b, const struct hrd
 	doc = cJSON_Parse(row->json);
 	if (ics_line(b, "BEGIN:VEVENT") < 0)
 		goto cleanup;
-	snprintf(line, sizeof(line), "UID:%s@hrdex", row->ref);
+	if (hrdex_fmt(line, sizeof(line), "UID:%s@hrdex", row->ref) < 0)
+		goto cleanup;
 	utc_stamp(stamp, sizeof(stamp), o->opts.now);
 	if (ics_line(b, line) < 0 || ics_prop(b, "DTSTAMP", stamp, 0) < 0)
 		goto cleanup;
@@ -659,7 +661,7 @@ static int table_keep(struct hrdex_output *o, const struct hrdex_query_row *row)
 		char **t = realloc(o->table, n * o->nfields * sizeof(*t));
 
 		if (!t)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		o->table = t;
 		o->atable = n;
 	}
@@ -674,7 +676,7 @@ static int table_keep(struct hrdex_output *o, const struct hrdex_query_row *row)
 		/* Titles and paths are an author's text: controls, C1 (U+009B
 		 * CSI) and bidi overrides are shown escaped, a row stays one line. */
 		if (!(r[i] = hrdex_text_dup(cell.ptr))) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 	}
@@ -741,7 +743,7 @@ static int table_finish(struct hrdex_output *o, struct hrdex_buf *b)
 	for (j = 0; j < nf; j++) {
 		size_t k;
 
-		snprintf(head, sizeof(head), "%s", o->fields[j].name);   /* names are at most 64 of 256 */
+		snprintf(head, sizeof(head), "%s", o->fields[j].name);   /* names are at most 64 of 256 */ /* fits: names are at most 64 of 256 */
 		for (k = 0; head[k]; k++)
 			head[k] = (char)(head[k] >= 'a' && head[k] <= 'z' ? head[k] - 32 : head[k]);
 		if ((j + 1 < nf ? pad(b, head, widths[j]) : hrdex_buf_puts(b, head)) < 0)

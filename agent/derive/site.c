@@ -33,6 +33,7 @@
  * names.  Pages carry a Content-Security-Policy without inline script.
  */
 #include "site.h"
+#include "buf.h"
 #include "site_int.h"
 #include "error.h"
 #include "fs.h"
@@ -103,12 +104,12 @@ static int gen_paths(const char *gens, unsigned long gen, char **dir, char **man
 	*dir = *manifest = NULL;
 	if (asprintf(dir, "%s/%lu", gens, gen) < 0) {
 		*dir = NULL;
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	if (asprintf(manifest, "%s/%lu.manifest", gens, gen) < 0) {
 		free(*dir);
 		*dir = *manifest = NULL;
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	return 0;
 }
@@ -130,7 +131,8 @@ static void remove_old(const char *gens, unsigned long keep)
 		g = strtoul(e->d_name, &end, 10);
 		if (g == keep || (*end && strcmp(end, ".manifest")))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", gens, e->d_name);
+		if (hrdex_fmt(path, sizeof(path), "%s/%s", gens, e->d_name) < 0)
+			continue;
 		if (hrdex_fs_remove_tree(path) < 0) {
 			hrdex_log_warn("site: %s", hrdex_error_message());
 			hrdex_error_clear();
@@ -173,7 +175,8 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 		out[i - 1] = '\0';
 	slash = strrchr(out, '/');
 	base = slash ? slash + 1 : out;
-	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash == out ? 1 : slash - out) : 1, slash ? out : ".");
+	if (hrdex_fmt(parent, sizeof(parent), "%.*s", slash ? (int)(slash == out ? 1 : slash - out) : 1, slash ? out : ".") < 0)
+		goto cleanup;
 	if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..")) {
 		hrdex_error_set(HRDEX_EX_USAGE, "'%s': name the site's folder, e.g. '%s/site'", opts->out, opts->out);
 		goto cleanup;
@@ -182,7 +185,7 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 		goto cleanup;
 	if (asprintf(&gens, "%s.d", out) < 0 || asprintf(&lock, "%s/lock", gens) < 0) {
 		gens = lock = NULL;
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (mkdir(gens, 0755) < 0 && errno != EEXIST) {
@@ -274,7 +277,8 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 		}
 		close(fd);
 	}
-	snprintf(target, sizeof(target), "%s.d/%lu", base, gen);
+	if (hrdex_fmt(target, sizeof(target), "%s.d/%lu", base, gen) < 0)
+		goto cleanup;
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.new", parent, base) >= sizeof(tmp)) {
 		hrdex_error_set(HRDEX_EX_USAGE, "site path too long: '%s'", out);
 		goto cleanup;
@@ -298,10 +302,10 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 cleanup:
 	if (ret < 0 && s.gen_dir) {
 		/* keep the published site; drop the half-built one */
-		int saved = hrdex_error_code();
+		int saved = hrdex_error_kind();
 		char msg[1024];
 
-		snprintf(msg, sizeof(msg), "%s", hrdex_error_message());
+		hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
 		hrdex_fs_remove_tree(s.gen_dir);
 		if (manifest)
 			unlink(manifest);

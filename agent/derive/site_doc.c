@@ -4,6 +4,7 @@
  * signed and the attachments.  Its key covers all that the page shows.
  */
 #include "site_int.h"
+#include "buf.h"
 #include "error.h"
 #include "html.h"
 #include "readme.h"
@@ -419,7 +420,7 @@ static int render_doc(struct site *s, struct hrdex_buf *b, size_t i)
 				return -1;
 			if (a) {
 				if (hrdex_buf_printf(b, "<a href=\"%s.files/", d->ref.id) < 0 ||
-				    hrdex_html_text(b, a->file) < 0 || hrdex_buf_puts(b, "\" download=\"") < 0 ||
+				    hrdex_url_segment(b, a->file) < 0 || hrdex_buf_puts(b, "\" download=\"") < 0 ||
 				    hrdex_html_text(b, a->name) < 0 || hrdex_buf_puts(b, "\">") < 0 ||
 				    hrdex_html_text(b, a->name) < 0 || hrdex_buf_puts(b, "</a>") < 0)
 					return -1;
@@ -437,7 +438,8 @@ static int render_doc(struct site *s, struct hrdex_buf *b, size_t i)
 		if (hrdex_buf_puts(b, "</tbody>\n</table>\n") < 0)
 			return -1;
 	}
-	snprintf(plain, sizeof(plain), "%s.json", d->ref.id);
+	if (hrdex_fmt(plain, sizeof(plain), "%s.json", d->ref.id) < 0)
+		return -1;
 	if (hrdex_buf_printf(b, "<h2 id=\"source\">Source</h2>\n<p><a href=\"%s\">%s</a>: the document as its "
 			     "publisher signed it (JSON). Its ref is <code>%s</code>.</p>\n</article>\n",
 			     plain, plain, d->refstr) < 0)

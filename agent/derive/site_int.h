@@ -32,8 +32,7 @@
 
 #include <stdint.h>
 
-/* PATH_MAX; <limits.h> would find agent/base/limits.h through -Iagent/base */
-#include <linux/limits.h>
+#include <limits.h>
 
 #define KEY_HEX 33                   /* 16-byte key as hex, with NUL */
 #define NONE ((size_t)-1)            /* no such document */

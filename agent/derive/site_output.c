@@ -5,6 +5,7 @@
  * is recorded in the new manifest.
  */
 #include "site_int.h"
+#include "buf.h"
 #include "error.h"
 #include "fs.h"
 
@@ -52,7 +53,7 @@ int site_load_manifest(struct site *s, const char *path)
 			struct mentry *m = realloc(s->old, (alloc = alloc ? alloc * 2 : 1024) * sizeof(*m));
 
 			if (!m)
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_oom();
 			s->old = m;
 		}
 		s->old[n].key = p;
@@ -101,8 +102,10 @@ int site_try_link(struct site *s, const char *path, const char *key)
 	m = bsearch(&want, s->old, s->nold, sizeof(*s->old), cmp_mentry);
 	if (!m || strcmp(m->key, key))
 		return 0;
-	snprintf(from, sizeof(from), "%s/%s", s->old_dir, path);
-	snprintf(to, sizeof(to), "%s/%s", s->gen_dir, path);
+	if (hrdex_fmt(from, sizeof(from), "%s/%s", s->old_dir, path) < 0)
+		return -1;
+	if (hrdex_fmt(to, sizeof(to), "%s/%s", s->gen_dir, path) < 0)
+		return -1;
 	if (make_parent(s, to) < 0)
 		return -1;
 	if (link(from, to) < 0)

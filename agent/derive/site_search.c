@@ -4,6 +4,7 @@
  * search.html, which hrdex.js drives.
  */
 #include "site_int.h"
+#include "buf.h"
 #include "doc.h"
 #include "html.h"
 #include "readme.h"

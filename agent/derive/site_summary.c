@@ -4,6 +4,7 @@
  * a page per publisher and a page per publisher and type.
  */
 #include "site_int.h"
+#include "buf.h"
 #include "error.h"
 #include "html.h"
 #include "readme.h"
@@ -110,10 +111,10 @@ int site_emit_home(struct site *s)
 	int ret = -1;
 
 	if (!idx)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	up = calloc(s->ndocs + 1, sizeof(*up));
 	if (!up) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (site_page_begin(s, b, 0, s->title, NAV_HOME) < 0 || hrdex_buf_puts(b, "<h1>") < 0 ||
@@ -186,7 +187,7 @@ int site_emit_publisher(struct site *s, const char *pub)
 	int t, ret = -1;
 
 	if (!idx)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < s->ndocs; i++)
 		if (!strcmp(s->docs[i].ref.publisher, pub))
 			idx[n++] = i;
@@ -203,12 +204,13 @@ int site_emit_publisher(struct site *s, const char *pub)
 	if (counts_head(b) < 0 || hrdex_buf_puts(b, "<tr>") < 0 || counts_row(s, b, pub, 1) < 0)
 		goto cleanup;
 	nt = n < LATEST ? n : LATEST;
-	snprintf(caption, sizeof(caption), "The %zu newest documents", nt);
+	hrdex_fmt_cut(caption, sizeof(caption), "The %zu newest documents", nt);
 	if (hrdex_buf_puts(b, "</tr></tbody>\n</table>\n") < 0 ||
 	    hrdex_buf_puts(b, "<h2 id=\"latest\">Latest documents</h2>\n") < 0 ||
 	    doc_table(s, b, 1, idx, nt, caption, COL_TYPE) < 0 || site_page_end(s, b, 0) < 0)
 		goto cleanup;
-	snprintf(path, sizeof(path), "%s/index.html", pub);
+	if (hrdex_fmt(path, sizeof(path), "%s/index.html", pub) < 0)
+		goto cleanup;
 	if (site_emit_content(s, path, b) < 0)
 		goto cleanup;
 	/* one page per type */
@@ -218,7 +220,7 @@ int site_emit_publisher(struct site *s, const char *pub)
 		int r;
 
 		if (!tidx) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		for (i = 0; i < n; i++)
@@ -228,8 +230,8 @@ int site_emit_publisher(struct site *s, const char *pub)
 			free(tidx);
 			continue;
 		}
-		snprintf(title, sizeof(title), "%s – %s", hrdex_type_label(hrdex_doctypes[t].name, 1), name);
-		snprintf(caption, sizeof(caption), "All %zu, newest first", m);
+		hrdex_fmt_cut(title, sizeof(title), "%s – %s", hrdex_type_label(hrdex_doctypes[t].name, 1), name);
+		hrdex_fmt_cut(caption, sizeof(caption), "All %zu, newest first", m);
 		r = site_page_begin(s, b, 1, title, NAV_NONE) < 0 ||
 		    hrdex_buf_puts(b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"../index.html\">"
 				   "Home</a></li><li><a href=\"index.html\">") < 0 ||
@@ -241,7 +243,8 @@ int site_emit_publisher(struct site *s, const char *pub)
 			      hrdex_doctypes[t].start[0] ? COL_WHEN : 0) < 0 ||
 		    site_page_end(s, b, 0) < 0 ? -1 : 0;
 		free(tidx);
-		snprintf(path, sizeof(path), "%s/%s.html", pub, hrdex_doctypes[t].name);
+		if (hrdex_fmt(path, sizeof(path), "%s/%s.html", pub, hrdex_doctypes[t].name) < 0)
+			goto cleanup;
 		if (r < 0 || site_emit_content(s, path, b) < 0)
 			goto cleanup;
 	}

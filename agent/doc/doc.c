@@ -7,6 +7,7 @@
 #include "error.h"
 #include "json.h"
 #include "schema.h"
+#include "semantic.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +86,7 @@ int hrdex_ref_from_path(struct hrdex_ref *out, const char *path)
 
 void hrdex_ref_format(char *out, size_t size, const struct hrdex_ref *r)
 {
-	snprintf(out, size, "%s/%s/%s", r->publisher, r->type, r->id);
+	snprintf(out, size, "%s/%s/%s", r->publisher, r->type, r->id); /* fits: the parts are bounded (doc.h) and callers pass HRDEX_REF_MAX + 1 */
 }
 
 int hrdex_ref_file(char *out, size_t size, const struct hrdex_ref *r, const char *suffix, const char *name)
@@ -144,7 +145,7 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 		}
 	}
 	if (hrdex_json_parse(&json, data, len, &jo) < 0) {
-		if (hrdex_error_code() != HRDEX_EX_DATAERR)
+		if (hrdex_error_kind() != HRDEX_E_INVALID)
 			goto cleanup;
 		ret = hrdex_problems_add(problems, "", "json", "%s", hrdex_error_message());
 		goto cleanup;
@@ -155,7 +156,7 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 	}
 	if (opts->fill_publisher && !cJSON_GetObjectItemCaseSensitive(json, "publisher") &&
 	    !cJSON_AddStringToObject(json, "publisher", opts->fill_publisher)) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	/* A document names the schema version it was written for (absent: 1);
@@ -180,6 +181,9 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 		schema_id = HRDEX_SCHEMA_BASE "envelope.json";
 	if (hrdex_schema_validate(opts->schemas, schema_id, json, problems) < 0)
 		goto cleanup;
+	/* The checks no schema states (end before start, country codes...). */
+	if (hrdex_doc_semantic(json, problems, before) < 0)
+		goto cleanup;
 	publisher = string_member(json, "publisher");
 	if (opts->expect_publisher && publisher && strcmp(publisher, opts->expect_publisher) &&
 	    hrdex_problems_add(problems, "/publisher", "publisher", "is '%s', expected '%s'",
@@ -192,10 +196,10 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 
 	doc = calloc(1, sizeof(*doc));
 	if (!doc) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
-	/* The schema has checked these three; split_ref re-checks cheaply. */
+	/* The schema has checked these three (fit: bounded by doc.h); split_ref re-checks cheaply. */
 	snprintf(doc->ref.publisher, sizeof(doc->ref.publisher), "%s", publisher ? publisher : "");
 	snprintf(doc->ref.type, sizeof(doc->ref.type), "%s", type ? type : "");
 	snprintf(doc->ref.id, sizeof(doc->ref.id), "%s",

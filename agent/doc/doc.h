@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
-#include "limits.h"
+#include "limit.h"
 #include "problem.h"
 
 struct hrdex_schemas;

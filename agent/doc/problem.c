@@ -26,7 +26,7 @@ int hrdex_problems_add(struct hrdex_problems *p, const char *pointer, const char
 		struct hrdex_problem *items = realloc(p->items, alloc * sizeof(*items));
 
 		if (!items)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		p->items = items;
 		p->alloc = alloc;
 	}
@@ -41,7 +41,7 @@ int hrdex_problems_add(struct hrdex_problems *p, const char *pointer, const char
 		free(item->pointer);
 		free(item->keyword);
 		free(item->message);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	}
 	p->count++;
 	return 0;
@@ -57,7 +57,7 @@ int hrdex_problems_take(struct hrdex_problems *dst, struct hrdex_problems *src)
 			struct hrdex_problem *items = realloc(dst->items, alloc * sizeof(*items));
 
 			if (!items)
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			dst->items = items;
 			dst->alloc = alloc;
 		}
@@ -116,6 +116,6 @@ char *hrdex_pointer_append_index(const char *pointer, size_t index)
 {
 	char token[32];
 
-	snprintf(token, sizeof(token), "%zu", index);
+	snprintf(token, sizeof(token), "%zu", index); /* fits: a number */
 	return hrdex_pointer_append(pointer, token);
 }

@@ -2,6 +2,7 @@
  * batch.c - reading the documents and attachments of one run (see batch.h).
  */
 #include "batch.h"
+#include "name.h"
 #include "error.h"
 #include "fs.h"
 #include "json.h"
@@ -62,24 +63,6 @@ const char *hrdex_media_type(const char *name)
 	return "application/octet-stream";
 }
 
-int hrdex_attachment_name_valid(const char *name)
-{
-	size_t n = strlen(name), i;
-
-	if (n == 0 || n > 128 || name[0] == '.' || name[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':' || c == '*' ||
-		    c == '?' || c == '"' || c == '<' || c == '>' || c == '|')
-			return 0;
-	}
-	if (name[n - 1] == '.' || name[n - 1] == ' ')
-		return 0;
-	return hrdex_utf8_valid(name, n) == 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -90,10 +73,10 @@ static int push(char ***list, size_t *n, const char *s)
 	char **more = realloc(*list, (*n + 1) * sizeof(**list));
 
 	if (!more)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	*list = more;
 	if (!(more[*n] = strdup(s)))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	(*n)++;
 	return 0;
 }
@@ -165,7 +148,7 @@ static int walk(char ***out, size_t *n, int dirfd, const char *dir, int depth)
 		int r = 0;
 
 		if (!path) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
@@ -250,16 +233,18 @@ static void attachment_free(struct hrdex_attachment *a)
 static int add_attachment(struct hrdex_batch_item *it, int dirfd, const char *path, int64_t max)
 {
 	struct hrdex_attachment *more, *a;
-	const char *base = strrchr(path, '/');
+	const char *base = strrchr(path, '/'), *why;
 	int r;
 
 	base = base ? base + 1 : path;
-	if (!hrdex_attachment_name_valid(base))
+	/* The rule every peer's acceptance applies to the tree (name.h). */
+	why = hrdex_name_safe(base, strlen(base));
+	if (why)
 		return hrdex_problems_add(&it->problems, "/attachments", "attachment",
-					  "'%s' is not a valid attachment name", base);
+					  "'%s' is not a valid attachment name: %s", base, why);
 	more = realloc(it->attachments, (it->nattachments + 1) * sizeof(*more));
 	if (!more)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	it->attachments = more;
 	a = &more[it->nattachments];
 	memset(a, 0, sizeof(*a));
@@ -267,19 +252,19 @@ static int add_attachment(struct hrdex_batch_item *it, int dirfd, const char *pa
 	a->source = strdup(path);
 	if (!a->name || !a->source) {
 		attachment_free(a);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	r = dirfd >= 0 ? hrdex_fs_read_at(&a->data, dirfd, base, path, (size_t)max)
 		       : hrdex_fs_read(&a->data, path, (size_t)max);
 	if (r < 0) {
-		r = hrdex_error_code() == HRDEX_EX_SOFTWARE
+		r = hrdex_error_kind() == HRDEX_E_INTERNAL
 			    ? -1
 			    : hrdex_problems_add(&it->problems, "/attachments", "attachment", "%s",
 						 hrdex_error_message());
 		attachment_free(a);
 		return r;
 	}
-	snprintf(a->media_type, sizeof(a->media_type), "%s", hrdex_media_type(base));
+	snprintf(a->media_type, sizeof(a->media_type), "%s", hrdex_media_type(base)); /* fits: media types are short constants */
 	crypto_hash_sha256(a->sha256, (const unsigned char *)a->data.ptr, a->data.len);
 	it->nattachments++;
 	return 0;
@@ -297,9 +282,9 @@ static int add_files_folder(struct hrdex_batch_item *it, const char *dir, int64_
 	int fd = hrdex_fs_open_dir(AT_FDCWD, dir, dir), ret = -1;
 
 	if (fd < 0) {
-		if (hrdex_error_code() == HRDEX_EX_NOINPUT)
+		if (hrdex_error_kind() == HRDEX_E_NOTFOUND)
 			return 0; /* no attachments */
-		if (hrdex_error_code() == HRDEX_EX_SOFTWARE)
+		if (hrdex_error_kind() == HRDEX_E_INTERNAL)
 			return -1;
 		return hrdex_problems_add(&it->problems, "/attachments", "attachment", "%s",
 					  hrdex_error_message());
@@ -308,7 +293,7 @@ static int add_files_folder(struct hrdex_batch_item *it, const char *dir, int64_
 		goto cleanup;
 	for (j = 0; j < count; j++) {
 		char *p = hrdex_path_join(dir, names[j]);
-		int r = p ? add_attachment(it, fd, p, max) : hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		int r = p ? add_attachment(it, fd, p, max) : hrdex_error_oom();
 
 		free(p);
 		if (r < 0)
@@ -339,7 +324,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 			return 0;
 		list = cJSON_AddArrayToObject(json, "attachments");
 		if (!list)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		for (i = 0; i < it->nattachments; i++) {
 			struct hrdex_attachment *a = &it->attachments[i];
 			cJSON *e = cJSON_CreateObject();
@@ -351,7 +336,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 			    !cJSON_AddNumberToObject(e, "bytes", (double)a->data.len) ||
 			    !cJSON_AddStringToObject(e, "sha256", sum)) {
 				cJSON_Delete(e);
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_oom();
 			}
 			cJSON_AddItemToArray(list, e);
 		}
@@ -386,7 +371,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 		if (!cJSON_IsString(v) || strcmp(v->valuestring, sum)) {
 			char ptr[64];
 
-			snprintf(ptr, sizeof(ptr), "/attachments/%d/sha256", found);
+			snprintf(ptr, sizeof(ptr), "/attachments/%d/sha256", found); /* fits: an int */
 			if (hrdex_problems_add(&it->problems, ptr, "attachment",
 					       "does not match file '%s' (sha256 %s)", a->source, sum) < 0)
 				return -1;
@@ -395,7 +380,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 		if (!cJSON_IsNumber(v) || v->valuedouble != (double)a->data.len) {
 			char ptr[64];
 
-			snprintf(ptr, sizeof(ptr), "/attachments/%d/bytes", found);
+			snprintf(ptr, sizeof(ptr), "/attachments/%d/bytes", found); /* fits: an int */
 			if (hrdex_problems_add(&it->problems, ptr, "attachment",
 					       "does not match file '%s' (%zu bytes)", a->source,
 					       a->data.len) < 0)
@@ -416,7 +401,7 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 
 	/* Read one byte past the limit so the size problem names the real cause. */
 	if (hrdex_batch_read(&data, it->origin, max + 1) < 0) {
-		if (hrdex_error_code() == HRDEX_EX_SOFTWARE)
+		if (hrdex_error_kind() == HRDEX_E_INTERNAL)
 			goto cleanup;
 		ret = hrdex_problems_add(&it->problems, "", "file", "%s", hrdex_error_message());
 		goto cleanup;
@@ -432,7 +417,7 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 		int r;
 
 		if (!dir) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		memcpy(dir, it->origin, n);
@@ -483,7 +468,7 @@ static int flag_duplicates(struct hrdex_batch *b)
 	int ret = -1;
 
 	if (!sorted)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < b->count; i++)
 		if (b->items[i].valid)
 			sorted[n++] = &b->items[i];
@@ -519,14 +504,14 @@ int hrdex_batch_load_with(struct hrdex_batch *b, char **inputs, size_t ninputs, 
 	memset(b, 0, sizeof(*b));
 	b->items = calloc(ninputs + 1, sizeof(*b->items));
 	if (!b->items)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < ninputs; i++) {
 		struct hrdex_batch_item *it = &b->items[i];
 
 		it->origin = strdup(inputs[i]);
 		b->count++;
 		if (!it->origin)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		if (load_item(it, ninputs == 1 ? attach : NULL, ninputs == 1 ? nattach : 0, opts, cb,
 			      payload) < 0)
 			return -1;

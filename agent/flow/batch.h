@@ -98,8 +98,4 @@ int hrdex_batch_canonical(struct hrdex_buf *out, const struct hrdex_batch_item *
 /* A media type from a file name's extension (application/octet-stream else). */
 const char *hrdex_media_type(const char *name);
 
-/* Valid attachment name: no '/', '\', NUL, not starting with '.', <= 128 bytes,
- * printable UTF-8. */
-int hrdex_attachment_name_valid(const char *name);
-
 #endif

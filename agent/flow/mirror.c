@@ -26,7 +26,7 @@ int hrdex_mirror_push(struct hrdex_state *st)
 		return -1;
 	jobs = calloc(cfg->nmirrors, sizeof(*jobs));
 	if (!jobs) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	own[0] = cfg->publisher;

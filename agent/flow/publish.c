@@ -2,6 +2,7 @@
  * publish.c - one signed commit per batch; withdrawal (see publish.h).
  */
 #include "publish.h"
+#include "buf.h"
 #include "readme.h"
 #include "refresh.h"
 #include "error.h"
@@ -37,16 +38,16 @@ static int edits_add(struct edits *e, const char *path, const git_oid *blob, int
 		char **paths;
 
 		if (!items)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		e->items = items;
 		paths = realloc(e->paths, alloc * sizeof(*paths));
 		if (!paths)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		e->paths = paths;
 		e->alloc = alloc;
 	}
 	if (!(e->paths[e->count] = strdup(path)))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	e->items[e->count].path = e->paths[e->count];
 	e->items[e->count].remove = remove;
 	if (blob)
@@ -113,7 +114,7 @@ static int check_stored_attachment(git_repository *repo, git_tree *old, const ch
 	git_blob *blob = NULL;
 	git_oid id;
 
-	snprintf(ptr, sizeof(ptr), "/attachments/%d", index);
+	snprintf(ptr, sizeof(ptr), "/attachments/%d", index); /* fits: an int */
 	if (tree_blob(&id, old, path) != 0 || git_blob_lookup(&blob, repo, &id) < 0)
 		return hrdex_problems_add(&it->problems, ptr, "attachment",
 					  "'%s' is listed but neither given nor already published",
@@ -281,7 +282,7 @@ static int packed_before(struct stream_ctx *ctx, const git_oid *id, int *seen)
 		git_oid *more = realloc(ctx->packed, alloc * sizeof(*more));
 
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		ctx->packed = more;
 		ctx->apacked = alloc;
 	}
@@ -421,7 +422,7 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	res->kinds = calloc(b->count + 1, sizeof(*res->kinds));
 	need = calloc(b->count + 1, sizeof(*need));
 	if (!res->kinds || !need) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (read_tip(s->repo, pub, &tip, &old) < 0)
@@ -473,16 +474,16 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	hrdex_log_debug("publish: stored %zu new blob%s in %.0f ms", nneed, nneed == 1 ? "" : "s",
 			hrdex_log_ms() - t0);
 	t0 = hrdex_log_ms();
-	snprintf(summary, sizeof(summary), "+%zu ~%zu", res->added, res->changed);
+	hrdex_fmt_cut(summary, sizeof(summary), "+%zu ~%zu", res->added, res->changed);
 	if (!message) {
-		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s", pub, summary);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "publish: %s %s", pub, summary);
 		message = auto_msg;
 	}
 	if (e.count && commit_edits(s, old, &e, message, res) < 0)
 		goto cleanup;
 	hrdex_log_debug("publish: tree and signed commit in %.0f ms", hrdex_log_ms() - t0);
 	if (res->committed) {
-		snprintf(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
 		rf.message = auto_msg;
 		rf.hints = b->hints;
 	} else {
@@ -516,7 +517,7 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 	memset(res, 0, sizeof(*res));
 	res->kinds = calloc(n + 1, sizeof(*res->kinds));
 	if (!res->kinds)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	if (read_tip(s->repo, pub, &tip, &old) < 0)
 		goto cleanup;
 	for (i = 0; i < n; i++) {
@@ -567,12 +568,12 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 		res->removed++;
 	}
 	if (!message) {
-		snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s -%zu", pub, n);
+		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "withdraw: %s -%zu", pub, n);
 		message = auto_msg;
 	}
 	if (commit_edits(s, old, &e, message, res) < 0)
 		goto cleanup;
-	snprintf(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
+	hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
 	rf.message = auto_msg;
 	hrdex_refresh(s, &rf);
 	ret = 0;

@@ -146,7 +146,7 @@ static int after_move(struct hrdex_state *s, struct hrdex_refresh *r, int strict
 	path = hrdex_state_path(s, "view");
 	if (!path || hrdex_view_update(s->repo, path) < 0) {
 		if (!path)
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 		ret = -1;
 		if (!strict)
 			hrdex_log_warn("view not updated: %s", hrdex_error_message());

@@ -2,6 +2,7 @@
  * sync.c - one sync round: fetch, check, accept, rebuild (see sync.h).
  */
 #include "sync.h"
+#include "buf.h"
 #include "accept.h"
 #include "cache.h"
 #include "error.h"
@@ -129,17 +130,18 @@ static int refusal_add(struct refusals *r, const char *publisher, const git_oid 
 
 		x = realloc(r->items, na * sizeof(*x));
 		if (!x)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		r->items = x;
 		r->alloc = na;
 	}
 	x = &r->items[r->n++];
 	memset(x, 0, sizeof(*x));
-	snprintf(x->publisher, sizeof(x->publisher), "%s", publisher);
+	if (hrdex_fmt(x->publisher, sizeof(x->publisher), "%s", publisher) < 0)
+		return -1;
 	git_oid_cpy(&x->tip, tip);
 	git_oid_cpy(&x->base, base);
-	snprintf(x->rule, sizeof(x->rule), "%s", rule);
-	snprintf(x->reason, sizeof(x->reason), "%s", reason);
+	hrdex_fmt_cut(x->rule, sizeof(x->rule), "%s", rule);
+	hrdex_fmt_cut(x->reason, sizeof(x->reason), "%s", reason);
 	return 0;
 }
 
@@ -202,7 +204,7 @@ static int refusals_load(struct refusals **out, const struct hrdex_state *st)
 	*out = r;
 	if (!r || !path) {
 		free(path);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	/* No file, no digest yet: most rounds refuse nothing. */
 	if (!hrdex_fs_exists(path))
@@ -259,7 +261,7 @@ static int skip_list(struct round *rd)
 
 	rd->skip = calloc(was->n + 1, sizeof(*rd->skip));
 	if (!rd->skip)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < was->n; i++) {
 		git_oid cur;
 		int r = hrdex_repo_tip(&cur, rd->st->repo, was->items[i].publisher);
@@ -268,7 +270,8 @@ static int skip_list(struct round *rd)
 			return -1;
 		if (!git_oid_equal(&cur, &was->items[i].base))
 			continue;
-		snprintf(rd->skip[rd->nskip].name, sizeof(rd->skip[0].name), "%s", was->items[i].publisher);
+		if (hrdex_fmt(rd->skip[rd->nskip].name, sizeof(rd->skip[0].name), "%s", was->items[i].publisher) < 0)
+			return -1;
 		git_oid_cpy(&rd->skip[rd->nskip++].oid, &was->items[i].tip);
 	}
 	return 0;
@@ -335,7 +338,7 @@ static int refusals_save(struct round *rd)
 	ret = hrdex_fs_write_atomic(path, text.ptr, text.len, 0644);
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_oom();
 cleanup:
 	hrdex_buf_free(&text);
 	free(path);
@@ -385,7 +388,7 @@ static struct hrdex_sync_branch *branch_add(struct round *rd, const char *publis
 
 		b = realloc(rep->branches, na * sizeof(*b));
 		if (!b) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			return NULL;
 		}
 		rep->branches = b;
@@ -394,7 +397,8 @@ static struct hrdex_sync_branch *branch_add(struct round *rd, const char *publis
 	*index = rep->nbranches;
 	b = &rep->branches[rep->nbranches++];
 	memset(b, 0, sizeof(*b));
-	snprintf(b->publisher, sizeof(b->publisher), "%s", publisher);
+	if (hrdex_fmt(b->publisher, sizeof(b->publisher), "%s", publisher) < 0)
+		return NULL;
 	b->peer = peer;
 	git_oid_cpy(&b->offered, offered);
 	b->status = HRDEX_BRANCH_CURRENT;
@@ -411,7 +415,7 @@ static void branch_reject(struct round *rd, struct hrdex_sync_branch *b, const c
 	va_list ap;
 
 	b->status = HRDEX_BRANCH_REJECTED;
-	snprintf(b->rule, sizeof(b->rule), "%s", rule);
+	hrdex_fmt_cut(b->rule, sizeof(b->rule), "%s", rule);
 	va_start(ap, fmt);
 	vsnprintf(b->reason, sizeof(b->reason), fmt, ap);
 	va_end(ap);
@@ -458,7 +462,7 @@ static int wanted_for(char ***out, size_t *nout, const struct hrdex_state *st, c
 	*out = NULL;
 	*nout = 0;
 	if (!list)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; s && i < s->count; i++) {
 		const char *pub = s->items[i].principal;
 
@@ -514,7 +518,7 @@ static int oids_add(struct oids *o, const git_oid *ids, size_t n)
 		git_oid *more = realloc(o->ids, alloc * sizeof(*more));
 
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		o->ids = more;
 		o->alloc = alloc;
 	}
@@ -716,7 +720,7 @@ static int import_objects(struct round *rd, size_t peer)
 		to = hrdex_path_join(rd->repo_path, "objects/pack");
 		from = hrdex_path_join(rd->jobs[peer].quarantine, "pack");
 		if (!to || !from) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		for (i = 0; i < npacks; i++)
@@ -765,7 +769,8 @@ static void record_peer_ref(struct round *rd, size_t peer, const char *publisher
 	git_reference *ref = NULL;
 	char name[256];
 
-	snprintf(name, sizeof(name), "refs/peers/%s/%s", rd->rep->peers[peer].name, publisher);
+	if (hrdex_fmt(name, sizeof(name), "refs/peers/%s/%s", rd->rep->peers[peer].name, publisher) < 0)
+		return;
 	if (git_reference_create(&ref, rd->st->repo, name, id, 1, "sync") < 0)
 		hrdex_log_warn("cannot record '%s': %s", name,
 			       git_error_last() ? git_error_last()->message : "unknown error");
@@ -781,7 +786,8 @@ static void prune_peer_refs(struct round *rd, size_t peer)
 	size_t ngone = 0, i, prefix;
 	const struct hrdex_fetch *job = &rd->jobs[peer];
 
-	snprintf(glob, sizeof(glob), "refs/peers/%s/*", rd->rep->peers[peer].name);
+	if (hrdex_fmt(glob, sizeof(glob), "refs/peers/%s/*", rd->rep->peers[peer].name) < 0)
+		return;
 	prefix = strlen(glob) - 1;
 	if (git_reference_iterator_glob_new(&it, rd->st->repo, glob) < 0)
 		return;
@@ -871,8 +877,9 @@ static int move_branch(struct round *rd, const char *publisher, const git_oid *c
 	char name[64], msg[128];
 	int r;
 
-	snprintf(name, sizeof(name), "refs/heads/%s", publisher);
-	snprintf(msg, sizeof(msg), "sync: from peer %s", peer);
+	if (hrdex_fmt(name, sizeof(name), "refs/heads/%s", publisher) < 0)
+		return -1;
+	hrdex_fmt_cut(msg, sizeof(msg), "sync: from peer %s", peer);
 	if (cur)
 		r = git_reference_create_matching(&ref, rd->st->repo, name, to, 1, cur, msg);
 	else
@@ -913,7 +920,7 @@ static int check_group(struct round *rd, struct group *g)
 	g->valid = calloc(g->nc + 1, sizeof(*g->valid));
 	stop = calloc(g->nc + 2, sizeof(*stop));
 	if (!g->valid || !stop) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (g->have_cur)
@@ -1138,7 +1145,7 @@ static int write_rejections(struct round *rd)
 	ret = hrdex_fs_write_atomic(path, text.ptr, text.len, 0644);
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_oom();
 cleanup:
 	hrdex_buf_free(&text);
 	free(path);
@@ -1193,7 +1200,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 			return hrdex_error_set(HRDEX_EX_USAGE, "no peer named '%s' (see 'hrdex peer list')", only[i]);
 	rd.peers = calloc(cfg->npeers + 1, sizeof(*rd.peers));
 	if (!rd.peers)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < cfg->npeers; i++)
 		if (!nonly || list_has(only, nonly, cfg->peers[i].name))
 			rd.peers[npeers++] = &cfg->peers[i];
@@ -1206,14 +1213,14 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	rd.repo_path = strdup(git_repository_path(st->repo));
 	rd.quarantine = hrdex_state_path(st, "quarantine");
 	if (!out->peers || !rd.jobs || !rd.vrepos || !rd.checked || !rd.repo_path || !rd.quarantine) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	out->npeers = npeers;
 	if (refusals_load(&rd.was, st) < 0)
 		goto cleanup;
 	if (!(rd.now = calloc(1, sizeof(*rd.now)))) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	hrdex_sync_clean(st);
@@ -1226,7 +1233,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 		out->peers[i].name = strdup(rd.peers[i]->name);
 		out->peers[i].url = strdup(rd.peers[i]->url);
 		if (!out->peers[i].name || !out->peers[i].url) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		job->fd = -1;
@@ -1239,7 +1246,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 		job->quarantine = dir ? hrdex_path_join(dir, "objects") : NULL;
 		free(dir);
 		if (!job->quarantine) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		dir = hrdex_path_join(job->quarantine, "pack");
@@ -1274,7 +1281,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 		out->peers[i].status = job->status;
 		out->peers[i].elapsed_ms = job->elapsed_ms;
 		out->peers[i].bytes = job->bytes;
-		snprintf(out->peers[i].message, sizeof(out->peers[i].message), "%s", job->message);
+		hrdex_fmt_cut(out->peers[i].message, sizeof(out->peers[i].message), "%s", job->message);
 		if (job->status != HRDEX_FETCH_OK) {
 			/* In the report, not logged: each caller says it once
 			 * (`sync`, or the service with its next try). */
@@ -1290,7 +1297,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	cands = calloc(ncands + 1, sizeof(*cands));
 	groups = calloc(ncands + 1, sizeof(*groups));
 	if (!cands || !groups) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	ncands = 0;

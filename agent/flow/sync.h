@@ -1,5 +1,5 @@
 /*
- * sync.h - one sync round (DESIGN.md, "Acceptance rules"):
+ * sync.h - one sync round (docs/DESIGN.md, "Acceptance rules"):
  *
  *   1. fetch every peer in parallel (16 at once), each in a bounded child (fetch.h), into
  *      a per-peer quarantine object store;

@@ -28,6 +28,7 @@
  */
 #include "hook.h"
 #include "accept.h"
+#include "buf.h"
 #include "doc.h"
 #include "error.h"
 #include "fs.h"
@@ -156,10 +157,10 @@ static int tree_of(git_tree **out, git_repository *repo, const git_oid *id)
 	if (git_oid_is_zero(id))
 		return 0;
 	if (git_commit_lookup(&c, repo, id) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read commit");
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read commit");
 	r = git_commit_tree(out, c);
 	git_commit_free(c);
-	return r < 0 ? hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree") : 0;
+	return r < 0 ? hrdex_error_git(HRDEX_E_INTERNAL, "cannot read tree") : 0;
 }
 
 /* Whether the document ref ("P/T/ID") of tree is held (accept.h): 1 with
@@ -210,7 +211,7 @@ static int held_and_released(cJSON *o, git_repository *repo, const char *publish
 
 	(void)publisher;
 	if (!held || !released)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	if (!cJSON_GetArraySize(added) && !cJSON_GetArraySize(changed))
 		return 0;
 	hrdex_limits_default(&limits);
@@ -230,7 +231,7 @@ static int held_and_released(cJSON *o, git_repository *repo, const char *publish
 				if (!item || !cJSON_AddItemToArray(held, item) ||
 				    !cJSON_AddStringToObject(item, "ref", e->valuestring) ||
 				    !cJSON_AddStringToObject(item, "reason", reason)) {
-					hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+					hrdex_error_oom();
 					goto cleanup;
 				}
 				continue;
@@ -239,7 +240,7 @@ static int held_and_released(cJSON *o, git_repository *repo, const char *publish
 				if (r < 0)
 					goto cleanup;
 				if (!cJSON_AddItemToArray(released, cJSON_CreateString(e->valuestring))) {
-					hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+					hrdex_error_oom();
 					goto cleanup;
 				}
 			}
@@ -264,7 +265,7 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 
 	*out = NULL;
 	if (!o)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	cJSON_AddStringToObject(o, "publisher", ch->publisher);
 	if (git_oid_is_zero(&ch->old))
 		cJSON_AddNullToObject(o, "old");
@@ -279,13 +280,13 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 	changed = cJSON_AddArrayToObject(o, "changed");
 	withdrawn = cJSON_AddArrayToObject(o, "withdrawn");
 	if (!commits || !added || !changed || !withdrawn) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	if (!git_oid_is_zero(&ch->new)) {
 		if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, &ch->new) < 0 ||
 		    (!git_oid_is_zero(&ch->old) && git_revwalk_hide(walk, &ch->old) < 0)) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot walk '%s'", ch->publisher);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot walk '%s'", ch->publisher);
 			goto cleanup;
 		}
 		git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
@@ -300,7 +301,7 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 	if (tree_of(&a, repo, &ch->old) < 0 || tree_of(&b, repo, &ch->new) < 0)
 		goto cleanup;
 	if (git_diff_tree_to_tree(&diff, repo, a, b, NULL) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot diff '%s'", ch->publisher);
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot diff '%s'", ch->publisher);
 		goto cleanup;
 	}
 	/* Documents first, then attachments of documents not listed yet. */
@@ -327,7 +328,7 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 
 		if (!files || (size_t)(files - path) + 5 >= sizeof(doc))
 			continue;
-		snprintf(doc, sizeof(doc), "%.*s.json", (int)(files - path), path);
+		snprintf(doc, sizeof(doc), "%.*s.json", (int)(files - path), path); /* fits: checked above */
 		if (hrdex_ref_from_path(&ref, doc) < 0)
 			continue;
 		hrdex_ref_format(name, sizeof(name), &ref);
@@ -344,7 +345,7 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 	ret = 0;
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 cleanup:
 	git_revwalk_free(walk);
 	git_diff_free(diff);
@@ -368,7 +369,7 @@ static int build_body(char **out, git_repository *repo, const char *agent, const
 
 	*out = NULL;
 	if (!o)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	cJSON_AddStringToObject(o, "event", "change");
@@ -380,7 +381,7 @@ static int build_body(char **out, git_repository *repo, const char *agent, const
 		cJSON *s = NULL;
 
 		memset(&ch, 0, sizeof(ch));
-		snprintf(ch.publisher, sizeof(ch.publisher), "%s", changes[i].publisher);
+		snprintf(ch.publisher, sizeof(ch.publisher), "%s", changes[i].publisher); /* fits: the same size */
 		ch.old = changes[i].old;
 		ch.new = changes[i].new;
 		if (hrdex_hook_summary(&s, repo, &ch) < 0)
@@ -390,7 +391,7 @@ static int build_body(char **out, git_repository *repo, const char *agent, const
 	if (hrdex_json_compact(&b, o) < 0)
 		goto cleanup;
 	*out = hrdex_buf_detach(&b);
-	ret = *out ? 0 : hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	ret = *out ? 0 : hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 cleanup:
 	hrdex_buf_free(&b);
 	cJSON_Delete(o);
@@ -439,7 +440,7 @@ int hrdex_hook_post(const char *url, const char *secret, const char *body, size_
 
 	err[0] = '\0';
 	if (!curl) {
-		snprintf(err, errsize, "cannot initialise libcurl");
+		hrdex_fmt_cut(err, errsize, "cannot initialise libcurl");
 		return -1;
 	}
 	more = curl_slist_append(headers, "Content-Type: application/json");
@@ -453,7 +454,7 @@ int hrdex_hook_post(const char *url, const char *secret, const char *body, size_
 		headers = more ? more : headers;
 	}
 	if (!more) {
-		snprintf(err, errsize, "out of memory");
+		hrdex_fmt_cut(err, errsize, "out of memory");
 		goto cleanup;
 	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -477,16 +478,16 @@ int hrdex_hook_post(const char *url, const char *secret, const char *body, size_
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(curl);
 	if (rc == CURLE_WRITE_ERROR && answer.len + 1 > ANSWER_MAX / 2) {
-		snprintf(err, errsize, "answer larger than %d bytes", ANSWER_MAX);
+		hrdex_fmt_cut(err, errsize, "answer larger than %d bytes", ANSWER_MAX);
 		goto cleanup;
 	}
 	if (rc != CURLE_OK) {
-		snprintf(err, errsize, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		hrdex_fmt_cut(err, errsize, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		goto cleanup;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code < 200 || code > 299) {
-		snprintf(err, errsize, "HTTP status %ld", code);
+		hrdex_fmt_cut(err, errsize, "HTTP status %ld", code);
 		goto cleanup;
 	}
 	ret = 0;
@@ -579,7 +580,8 @@ static void load(struct hrdex_hooks *h, struct hook *k)
 		k->changes = more;
 		more = &more[k->nchanges];
 		memset(more, 0, sizeof(*more));
-		snprintf(more->publisher, sizeof(more->publisher), "%s", p->valuestring);
+		if (hrdex_fmt(more->publisher, sizeof(more->publisher), "%s", p->valuestring) < 0)
+			continue;
 		if (git_oid_fromstr(&more->old, old->valuestring) < 0 || git_oid_fromstr(&more->new, new->valuestring) < 0)
 			continue;
 		k->nchanges++;
@@ -587,7 +589,7 @@ static void load(struct hrdex_hooks *h, struct hook *k)
 	k->attempts = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "attempts"));
 	k->next_try = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "nextTry"));
 	err = cJSON_GetObjectItemCaseSensitive(o, "error");
-	snprintf(k->error, sizeof(k->error), "%s", cJSON_IsString(err) ? err->valuestring : "");
+	hrdex_fmt_cut(k->error, sizeof(k->error), "%s", cJSON_IsString(err) ? err->valuestring : "");
 	k->gen++;
 	hrdex_log_info("webhook '%s': a summary is pending from an earlier run", k->name);
 cleanup:
@@ -657,7 +659,7 @@ static void *deliver(void *arg)
 			r = hrdex_hook_post(url, secret, body, strlen(body), connect_timeout, timeout, &h->stop, err,
 					    sizeof(err));
 		else
-			r = -1, snprintf(err, sizeof(err), "out of memory");
+			r = -1, snprintf(err, sizeof(err), "out of memory"); /* fits: a short message */
 		pthread_mutex_lock(&h->mu);
 		if (r == 0)
 			h->ok++;
@@ -680,7 +682,7 @@ static void *deliver(void *arg)
 		} else if (k && !atomic_load(&h->stop)) {
 			k->attempts++;
 			k->next_try = now_s() + hrdex_hook_backoff(k->attempts, h->backoff_max);
-			snprintf(k->error, sizeof(k->error), "%s", err);
+			hrdex_fmt_cut(k->error, sizeof(k->error), "%s", err);
 			hrdex_log_warn("webhook '%s': delivery failed (attempt %lld, next in %lld s): %s", w->name,
 				       (long long)k->attempts, (long long)(k->next_try - now_s()), err);
 			if (k->gen == gen)
@@ -724,17 +726,17 @@ static int start_workers(struct hrdex_hooks *h)
 			continue;
 		more = realloc(h->workers, (h->nworkers + 1) * sizeof(*more));
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		h->workers = more;
 		w = calloc(1, sizeof(*w));
 		if (!w)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
-		snprintf(w->name, sizeof(w->name), "%s", h->hooks[i].name);
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
+		snprintf(w->name, sizeof(w->name), "%s", h->hooks[i].name); /* fits: hook names are valid names, at most 64 bytes */
 		w->hooks = h;
 		r = pthread_create(&w->thread, NULL, deliver, w);
 		if (r) {
 			free(w);
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot start a webhook thread: %s", strerror(r));
+			return hrdex_error_set(HRDEX_E_INTERNAL, "cannot start a webhook thread: %s", strerror(r));
 		}
 		h->workers[h->nworkers++] = w;
 	}
@@ -748,7 +750,7 @@ int hrdex_hooks_configure(struct hrdex_hooks *h, const struct hrdex_config *c)
 	int r;
 
 	if (!list)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	pthread_mutex_lock(&h->mu);
 	for (i = 0; i < c->nhooks; i++) {
 		struct hook *k = &list[i], *old = find(h, c->hooks[i].name);
@@ -762,7 +764,7 @@ int hrdex_hooks_configure(struct hrdex_hooks *h, const struct hrdex_config *c)
 			free(k->secret);
 			k->url = k->secret = NULL;
 		} else {
-			snprintf(k->name, sizeof(k->name), "%s", c->hooks[i].name);
+			snprintf(k->name, sizeof(k->name), "%s", c->hooks[i].name); /* fits: hook names are valid names, at most 64 bytes */
 			load(h, k);
 		}
 		k->url = strdup(c->hooks[i].url);
@@ -772,7 +774,7 @@ int hrdex_hooks_configure(struct hrdex_hooks *h, const struct hrdex_config *c)
 				hook_release(&list[j]);
 			free(list);
 			pthread_mutex_unlock(&h->mu);
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		}
 	}
 	for (i = 0; i < h->n; i++) {
@@ -787,7 +789,7 @@ int hrdex_hooks_configure(struct hrdex_hooks *h, const struct hrdex_config *c)
 	h->connect_timeout = (long)c->hook_connect_timeout;
 	h->timeout = (long)c->hook_timeout;
 	h->backoff_max = c->hook_backoff_max;
-	snprintf(h->agent, sizeof(h->agent), "%s", c->publisher);
+	snprintf(h->agent, sizeof(h->agent), "%s", c->publisher); /* fits: a valid publisher id */
 	pthread_cond_broadcast(&h->cv);
 	r = start_workers(h);
 	pthread_mutex_unlock(&h->mu);
@@ -800,14 +802,14 @@ int hrdex_hooks_start(struct hrdex_hooks **out, const char *state_dir, const str
 
 	*out = NULL;
 	if (!h)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
 	atomic_init(&h->stop, 0);
 	h->dir = hrdex_path_join(state_dir, "hooks");
 	if (!h->dir) {
 		hrdex_hooks_stop(h);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	}
 	if (hrdex_fs_mkdirs(h->dir, 0700) < 0 || hrdex_hooks_configure(h, c) < 0) {
 		hrdex_hooks_stop(h);
@@ -843,13 +845,13 @@ int hrdex_hooks_notify(struct hrdex_hooks *h, git_repository *repo, const struct
 			}
 			more = realloc(k->changes, (k->nchanges + 1) * sizeof(*more));
 			if (!more) {
-				ret = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				ret = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 				goto cleanup;
 			}
 			k->changes = more;
 			p = &more[k->nchanges++];
 			memset(p, 0, sizeof(*p));
-			snprintf(p->publisher, sizeof(p->publisher), "%s", changes[j].publisher);
+			snprintf(p->publisher, sizeof(p->publisher), "%s", changes[j].publisher); /* fits: the same size */
 			p->old = changes[j].old;
 			p->new = changes[j].new;
 		}
@@ -886,7 +888,7 @@ int hrdex_hooks_report(struct hrdex_hooks *h, struct hrdex_status *st)
 		struct hrdex_status_hook *s = hrdex_status_hook(st, h->hooks[i].name);
 
 		if (!s) {
-			ret = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			ret = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			break;
 		}
 		s->pending = h->hooks[i].body != NULL;
@@ -894,7 +896,7 @@ int hrdex_hooks_report(struct hrdex_hooks *h, struct hrdex_status *st)
 		s->next_try = s->pending ? h->hooks[i].next_try : 0;
 		if (h->hooks[i].last_delivery)
 			s->last_delivery = h->hooks[i].last_delivery;
-		snprintf(s->error, sizeof(s->error), "%s", h->hooks[i].error);
+		hrdex_fmt_cut(s->error, sizeof(s->error), "%s", h->hooks[i].error);
 	}
 	st->counters.hooks_ok += h->ok;
 	st->counters.hooks_failed += h->failed;

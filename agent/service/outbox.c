@@ -52,6 +52,7 @@
  * NAME.files is rejected with its NAME.error, never followed or waited on.
  */
 #include "outbox.h"
+#include "buf.h"
 #include "error.h"
 #include "fs.h"
 #include "log.h"
@@ -224,7 +225,7 @@ static int scan_fd(char ***names, size_t *n, size_t *more, int dirfd, const char
 oom:
 	closedir(d);
 	hrdex_outbox_names_free(list, count);
-	return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	return hrdex_error_oom();
 }
 
 int hrdex_outbox_scan(char ***names, size_t *n, size_t *more, const char *dir, int64_t now,
@@ -280,14 +281,14 @@ int hrdex_outbox_free_name(char **out, int destfd, const char *dest, const char 
 
 	*out = NULL;
 	if (!name)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (k = 0; k < 100000; k++) {
 		int busy = 0;
 
 		if (k)
-			snprintf(name, len, "%s~%u", base, k);
+			snprintf(name, len, "%s~%u", base, k); /* fits: len counts base, '~' and the number */
 		else
-			snprintf(name, len, "%s", base);
+			snprintf(name, len, "%s", base); /* fits: as above */
 		for (i = 0; i < ntaken && !busy; i++)
 			busy = !strcmp(taken[i], name);
 		if (busy || taken_on_disk(destfd, name, ".json") || taken_on_disk(destfd, name, ".files"))
@@ -331,10 +332,10 @@ static int open_sub(struct box *b, const char *sub)
 	if (mkdirat(b->out, sub, 0755) < 0 && errno != EEXIST)
 		return hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", path);
 	fd = hrdex_fs_open_dir(b->out, sub, path);
-	if (fd < 0 && hrdex_error_code() != HRDEX_EX_SOFTWARE) {
+	if (fd < 0 && hrdex_error_kind() != HRDEX_E_INTERNAL) {
 		char msg[4400];
 
-		snprintf(msg, sizeof(msg), "%s", hrdex_error_message());
+		hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_IOERR, "outbox: cannot move files into '%s': %s", path, msg);
 	}
 	return fd;
@@ -375,7 +376,7 @@ static int moves_add(struct moves *m, const char *src, const char *dst)
 		struct move *items = realloc(m->items, a * sizeof(*items));
 
 		if (!items)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		m->items = items;
 		m->alloc = a;
 	}
@@ -384,7 +385,7 @@ static int moves_add(struct moves *m, const char *src, const char *dst)
 	if (!m->items[m->count].src || !m->items[m->count].dst) {
 		free(m->items[m->count].src);
 		free(m->items[m->count].dst);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	m->count++;
 	return 0;
@@ -659,7 +660,7 @@ static int plan_move(struct moves *m, const struct box *b, const char *sub, cons
 	ret = 0;
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_oom();
 cleanup:
 	free(src);
 	free(dst);
@@ -678,7 +679,7 @@ static int write_error(const struct box *bx, const char *dest_base, const char *
 	int ret = -1;
 
 	if (asprintf(&path, "%s.error", dest_base) < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < p->count; i++) {
 		int r = p->items[i].pointer[0]
 				? hrdex_buf_printf(&b, "%s: %s: %s\n", name, p->items[i].pointer, p->items[i].message)
@@ -760,7 +761,7 @@ static int publish_valid(struct hrdex_state *s, struct hrdex_batch *b, const str
 
 	sub.items = calloc(b->count + 1, sizeof(*sub.items));
 	if (!idx || !sub.items) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -794,7 +795,7 @@ static int publish_valid(struct hrdex_state *s, struct hrdex_batch *b, const str
 			goto cleanup;
 		}
 		hrdex_publish_result_free(&res);
-		if (hrdex_error_code() != HRDEX_EX_DATAERR || !sub.invalid)
+		if (hrdex_error_kind() != HRDEX_E_INVALID || !sub.invalid)
 			goto cleanup;
 	}
 cleanup:
@@ -818,7 +819,7 @@ int hrdex_outbox_pass(struct hrdex_state *s, int64_t now, struct hrdex_outbox_re
 
 	memset(r, 0, sizeof(*r));
 	if (!dir || !journal) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (box_open(&box, dir) < 0 || recover(&box, journal) < 0)
@@ -834,12 +835,12 @@ int hrdex_outbox_pass(struct hrdex_state *s, int64_t now, struct hrdex_outbox_re
 	fate = calloc(n, sizeof(*fate));
 	taken = calloc(n, sizeof(*taken));
 	if (!inputs || !fate || !taken) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	for (i = 0; i < n; i++)
 		if (!(inputs[i] = hrdex_path_join(dir, names[i]))) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 	dopts.limits = &s->config->limits;

@@ -18,6 +18,7 @@
  * resets it.  SIGUSR1 and a start make every peer due at once.
  */
 #include "service.h"
+#include "buf.h"
 #include "error.h"
 #include "fs.h"
 #include "hook.h"
@@ -127,7 +128,7 @@ int hrdex_service_sync_peer(struct hrdex_state *s, const struct hrdex_peer *peer
 			continue;
 		out->status = r.peers[i].status == HRDEX_FETCH_UNREACHABLE ? HRDEX_SYNC_UNREACHABLE
 									   : HRDEX_SYNC_FAILED;
-		snprintf(out->error, sizeof(out->error), "%s", r.peers[i].message);
+		hrdex_fmt_cut(out->error, sizeof(out->error), "%s", r.peers[i].message);
 	}
 	hrdex_sync_report_free(&r);
 	return 0;
@@ -170,7 +171,7 @@ static int claim(struct service *sv)
 	int n;
 
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	sv->run_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (sv->run_fd < 0) {
 		hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", path);
@@ -195,7 +196,7 @@ static int claim(struct service *sv)
 		free(path);
 		return -1;
 	}
-	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid()); /* fits: a number */
 	if (ftruncate(sv->run_fd, 0) < 0 || pwrite(sv->run_fd, pid, (size_t)n, 0) != n)
 		hrdex_log_warn("cannot write '%s': %s", path, strerror(errno));
 	free(path);
@@ -303,11 +304,11 @@ static int sched_update(struct service *sv, int64_t now)
 	size_t i;
 
 	if (!list)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < c->npeers; i++) {
 		struct peer_sched *old = sched_for(sv, c->peers[i].name);
 
-		snprintf(list[i].name, sizeof(list[i].name), "%s", c->peers[i].name);
+		snprintf(list[i].name, sizeof(list[i].name), "%s", c->peers[i].name); /* fits: peer names are valid names, at most 64 bytes (config.c) */
 		list[i].next_try = old ? old->next_try : now;
 	}
 	free(sv->sched);
@@ -382,7 +383,7 @@ static int tips_read(struct tips *t, git_repository *repo)
 		return -1;
 	t->oids = calloc(t->names.count + 1, sizeof(*t->oids));
 	if (!t->oids)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < t->names.count; i++)
 		if (hrdex_repo_tip(&t->oids[i], repo, t->names.strings[i]) < 0)
 			return -1;
@@ -400,12 +401,12 @@ static int tips_from_status(struct tips *t, const struct hrdex_status *st)
 	t->names.strings = calloc(st->npublishers + 1, sizeof(char *));
 	t->oids = calloc(st->npublishers + 1, sizeof(*t->oids));
 	if (!t->names.strings || !t->oids)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < st->npublishers; i++) {
 		if (git_oid_fromstr(&t->oids[t->names.count], st->publishers[i].tip) < 0)
 			continue;
 		if (!(t->names.strings[t->names.count] = strdup(st->publishers[i].id)))
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		t->names.count++;
 	}
 	return 0;
@@ -437,13 +438,13 @@ static int tips_diff(struct hrdex_change **out, size_t *n, const struct tips *a,
 	*out = list;
 	*n = 0;
 	if (!list)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < b->names.count; i++) {
 		const git_oid *old = tips_get(a, b->names.strings[i]);
 
 		if (old && git_oid_equal(old, &b->oids[i]))
 			continue;
-		snprintf(list[k].publisher, sizeof(list[k].publisher), "%s", b->names.strings[i]);
+		snprintf(list[k].publisher, sizeof(list[k].publisher), "%s", b->names.strings[i]); /* fits: branch names are valid publisher ids */
 		if (old)
 			list[k].old = *old;
 		list[k++].new = b->oids[i];
@@ -451,7 +452,7 @@ static int tips_diff(struct hrdex_change **out, size_t *n, const struct tips *a,
 	for (i = 0; i < a->names.count; i++) {
 		if (tips_get(b, a->names.strings[i]))
 			continue;
-		snprintf(list[k].publisher, sizeof(list[k].publisher), "%s", a->names.strings[i]);
+		snprintf(list[k].publisher, sizeof(list[k].publisher), "%s", a->names.strings[i]); /* fits: branch names are valid publisher ids */
 		list[k++].old = a->oids[i];
 	}
 	*n = k;
@@ -465,7 +466,7 @@ static int reopen_repo(struct hrdex_state *s)
 	int r;
 
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	r = git_repository_open_bare(&repo, path);
 	if (r < 0)
 		hrdex_error_git(HRDEX_EX_IOERR, "cannot open repository '%s'", path);
@@ -491,7 +492,7 @@ static void sync_one(struct service *sv, struct peer_sched *ps, int64_t now)
 	memset(&r, 0, sizeof(r));
 	if (hrdex_service_sync_peer(sv->state, peer, &r) < 0) {
 		r.status = HRDEX_SYNC_FAILED;
-		snprintf(r.error, sizeof(r.error), "%s", hrdex_error_message());
+		hrdex_fmt_cut(r.error, sizeof(r.error), "%s", hrdex_error_message());
 	}
 	if (!r.seconds)
 		r.seconds = mono_s() - t0;
@@ -534,7 +535,7 @@ static void sync_one(struct service *sv, struct peer_sched *ps, int64_t now)
 		else
 			sv->st.counters.syncs_failed++;
 		p->failures++;
-		snprintf(p->error, sizeof(p->error), "%s", r.error);
+		hrdex_fmt_cut(p->error, sizeof(p->error), "%s", r.error);
 		sv->result.peers_failed++;
 		delay = hrdex_service_delay(p->failures, c->sync_interval, c->backoff_max);
 		hrdex_log_warn("peer '%s': %s: %s; next try in %lld s (%lld consecutive failure%s)", ps->name,
@@ -552,7 +553,7 @@ static void run_outbox(struct service *sv, int64_t now)
 
 	sv->next_outbox = now + sv->state->config->outbox_interval;
 	if (hrdex_outbox_pass(sv->state, now, &r) < 0) {
-		sv->result.outbox_failed = hrdex_error_code();
+		sv->result.outbox_failed = hrdex_error_kind();
 		hrdex_log_error("outbox: %s; trying again in %lld s", hrdex_error_message(),
 				(long long)sv->state->config->outbox_interval);
 		return;
@@ -605,7 +606,7 @@ static void write_status(struct service *sv)
 {
 	sv->st.updated = now_s();
 	sv->st.pid = (int64_t)getpid();
-	snprintf(sv->st.publisher, sizeof(sv->st.publisher), "%s", sv->state->config->publisher);
+	snprintf(sv->st.publisher, sizeof(sv->st.publisher), "%s", sv->state->config->publisher); /* fits: a valid publisher id */
 	sv->st.outbox_pending = (int64_t)hrdex_outbox_pending(sv->state);
 	if (hrdex_status_scan_publishers(&sv->st, sv->state->repo) < 0) {
 		hrdex_log_error("status: %s", hrdex_error_message());
@@ -719,7 +720,7 @@ static int load_status(struct service *sv)
 	size_t i;
 
 	if (hrdex_status_read(&old, sv->dir) < 0) {
-		if (hrdex_error_code() != HRDEX_EX_NOINPUT)
+		if (hrdex_error_kind() != HRDEX_E_NOTFOUND)
 			hrdex_log_warn("starting with fresh counters: %s", hrdex_error_message());
 		memset(&sv->st, 0, sizeof(sv->st));
 		return 0;
@@ -759,7 +760,7 @@ int hrdex_service_run(const char *dir, const struct hrdex_service_opts *opts,
 	sv.run_fd = sv.sig_fd = -1;
 	sv.once = opts->once;
 	if (!(sv.dir = strdup(dir))) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (hrdex_state_open(&sv.state, dir, HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 || claim(&sv) < 0)

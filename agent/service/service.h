@@ -51,7 +51,7 @@ struct hrdex_service_opts {
 struct hrdex_service_result {
 	int peers_failed;         /* in the last pass */
 	int branches_rejected;    /* in the last pass */
-	int outbox_failed;        /* the last pass's outbox step failed: its exit code */
+	int outbox_failed;        /* the last pass's outbox step failed: its error kind */
 };
 
 /*

@@ -3,6 +3,7 @@
  */
 #include "status.h"
 #include "cache.h"
+#include "buf.h"
 #include "error.h"
 #include "fs.h"
 #include "json.h"
@@ -104,7 +105,8 @@ struct hrdex_status_peer *hrdex_status_peer(struct hrdex_status *st, const char 
 	st->peers = p;
 	p = &p[st->npeers++];
 	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (hrdex_fmt(p->name, sizeof(p->name), "%s", name) < 0)
+		return NULL;
 	return p;
 }
 
@@ -122,7 +124,8 @@ struct hrdex_status_hook *hrdex_status_hook(struct hrdex_status *st, const char 
 	st->hooks = h;
 	h = &h[st->nhooks++];
 	memset(h, 0, sizeof(*h));
-	snprintf(h->name, sizeof(h->name), "%s", name);
+	if (hrdex_fmt(h->name, sizeof(h->name), "%s", name) < 0)
+		return NULL;
 	return h;
 }
 
@@ -150,7 +153,7 @@ static int count_documents(int64_t *out, git_repository *repo, git_tree *root, c
 		goto cleanup;
 	}
 	if (git_tree_entry_type(pe) != GIT_OBJECT_TREE || git_tree_lookup(&pt, repo, git_tree_entry_id(pe)) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tree of '%s'", publisher);
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot read the tree of '%s'", publisher);
 		goto cleanup;
 	}
 	if (hrdex_readme_count(counts, repo, pt) < 0)
@@ -177,7 +180,7 @@ int hrdex_status_scan_publishers(struct hrdex_status *st, git_repository *repo)
 		return -1;
 	list = calloc(names.count + 1, sizeof(*list));
 	if (!list) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	for (i = 0; i < names.count; i++) {
@@ -186,7 +189,8 @@ int hrdex_status_scan_publishers(struct hrdex_status *st, git_repository *repo)
 
 		if (hrdex_repo_tip(&tip, repo, names.strings[i]) != 0)
 			continue;
-		snprintf(p->id, sizeof(p->id), "%s", names.strings[i]);
+		if (hrdex_fmt(p->id, sizeof(p->id), "%s", names.strings[i]) < 0)
+			goto cleanup;
 		git_oid_tostr(p->tip, sizeof(p->tip), &tip);
 		for (j = 0; j < st->npublishers; j++) /* unchanged tip: reuse the count */
 			if (!strcmp(st->publishers[j].id, p->id) && !strcmp(st->publishers[j].tip, p->tip))
@@ -197,7 +201,7 @@ int hrdex_status_scan_publishers(struct hrdex_status *st, git_repository *repo)
 			continue;
 		}
 		if (git_commit_lookup(&commit, repo, &tip) < 0 || git_commit_tree(&tree, commit) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", p->id);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read the tip of '%s'", p->id);
 			goto cleanup;
 		}
 		p->commit_time = (int64_t)git_commit_time(commit);
@@ -265,7 +269,7 @@ int hrdex_status_to_json(struct hrdex_buf *out, const struct hrdex_status *st)
 	int ret = -1;
 
 	if (!o)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	cJSON_AddNumberToObject(o, "version", 1);
 	cJSON_AddStringToObject(o, "publisher", st->publisher);
 	cJSON_AddNumberToObject(o, "pid", (double)st->pid);
@@ -351,7 +355,7 @@ static void get_str(char *out, size_t size, const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	snprintf(out, size, "%s", cJSON_IsString(v) ? v->valuestring : "");
+	hrdex_fmt_cut(out, size, "%s", cJSON_IsString(v) ? v->valuestring : "");
 }
 
 int hrdex_status_from_json(struct hrdex_status *st, const char *data, size_t len)
@@ -365,7 +369,7 @@ int hrdex_status_from_json(struct hrdex_status *st, const char *data, size_t len
 		return -1;
 	if (!cJSON_IsObject(o) || get_int(o, "version") != 1) {
 		cJSON_Delete(o);
-		return hrdex_error_set(HRDEX_EX_DATAERR, "not an hrdex status (version 1)");
+		return hrdex_error_set(HRDEX_E_INVALID, "not an hrdex status (version 1)");
 	}
 	st->started = get_int(o, "started");
 	st->updated = get_int(o, "updated");
@@ -395,7 +399,7 @@ int hrdex_status_from_json(struct hrdex_status *st, const char *data, size_t len
 	st->publishers = calloc(i + 1, sizeof(*st->publishers));
 	if (!st->publishers) {
 		cJSON_Delete(o);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	}
 	cJSON_ArrayForEach(e, list) {
 		struct hrdex_status_publisher *p = &st->publishers[st->npublishers++];
@@ -566,7 +570,7 @@ static int write_file(const char *dir, const char *name, const struct hrdex_buf 
 	int r;
 
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	r = hrdex_fs_write_atomic(path, b->ptr ? b->ptr : "", b->len, 0644);
 	free(path);
 	return r;
@@ -596,14 +600,14 @@ int hrdex_status_read(struct hrdex_status *st, const char *dir)
 
 	memset(st, 0, sizeof(*st));
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	if (hrdex_fs_read(&b, path, STATUS_MAX) < 0)
 		goto cleanup;
 	if (hrdex_status_from_json(st, b.ptr, b.len) < 0) {
 		char msg[1024];
 
-		snprintf(msg, sizeof(msg), "%s", hrdex_error_message());
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s: %s", path, msg);
+		hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
+		hrdex_error_set(HRDEX_E_INVALID, "%s: %s", path, msg);
 		goto cleanup;
 	}
 	ret = 0;
@@ -622,7 +626,7 @@ int hrdex_status_read_rejections(cJSON **out, const char *dir)
 
 	*out = NULL;
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	if (!hrdex_fs_exists(path)) {
 		ret = 0;
 		goto cleanup;
@@ -633,7 +637,7 @@ int hrdex_status_read_rejections(cJSON **out, const char *dir)
 	if (!cJSON_IsArray(list)) {
 		if (list != v)
 			cJSON_Delete(list);
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s: no \"rejections\" array", path);
+		hrdex_error_set(HRDEX_E_INVALID, "%s: no \"rejections\" array", path);
 		goto cleanup;
 	}
 	if (list != v)
@@ -660,11 +664,11 @@ int hrdex_status_merge_rejections(struct hrdex_status *st, const cJSON *list, co
 	cJSON *e, *next;
 
 	if (!st->rejections && !(st->rejections = cJSON_CreateArray()))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	if (!cJSON_IsArray(st->rejections)) { /* an older status.json: start over */
 		cJSON_Delete(st->rejections);
 		if (!(st->rejections = cJSON_CreateArray()))
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	}
 	for (e = st->rejections->child; e; e = next) {
 		next = e->next;
@@ -679,7 +683,7 @@ int hrdex_status_merge_rejections(struct hrdex_status *st, const cJSON *list, co
 		copy = cJSON_Duplicate(e, 1);
 		if (!copy || !cJSON_AddItemToArray(st->rejections, copy)) {
 			cJSON_Delete(copy);
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		}
 	}
 	return 0;

@@ -13,10 +13,12 @@
  */
 #include "accept.h"
 #include "builtin.h"
+#include "buf.h"
 #include "config.h"
 #include "doc.h"
 #include "error.h"
 #include "json.h"
+#include "name.h"
 #include "signed_commit.h"
 #include "utf8.h"
 
@@ -33,57 +35,11 @@
 
 /* ---- names and order ---- */
 
-/* Code points HFS+ ignores when comparing names (git's is_hfs_dotgit list,
- * widened to the whole format-character blocks). */
-static int ignorable(unsigned cp)
-{
-	return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || cp == 0x00ad;
-}
-
+/* Every entry name of a branch's tree is a safe name (name.h): the rule
+ * publish applies to the attachments it is given. */
 const char *hrdex_tree_name_problem(const char *name, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)name;
-	char folded[NAME_MAX_BYTES + 1];
-	size_t i, k = 0, step;
-	unsigned cp;
-
-	if (len == 0)
-		return "empty name";
-	if (len > NAME_MAX_BYTES)
-		return "name longer than 255 bytes";
-	if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
-		return "'.' or '..' as a name";
-	for (i = 0; i < len; i += step) {
-		step = hrdex_utf8_decode(s + i, len - i, &cp);
-		if (!step)
-			return "invalid UTF-8 in name";
-		if (cp < 0x20 || cp == 0x7f)
-			return "control character in name";
-		if (cp == '/' || cp == '\\')
-			return "path separator in name";
-		if (ignorable(cp))
-			return "ignorable Unicode code point in name";
-		if (cp < 0x80 && k < sizeof(folded) - 1)
-			folded[k++] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
-	}
-	folded[k] = '\0';
-	/* NTFS drops trailing dots and spaces: ".git. . " is ".git" there. */
-	while (k > 0 && (folded[k - 1] == '.' || folded[k - 1] == ' '))
-		folded[--k] = '\0';
-	if (!strcmp(folded, ".git") || !strncmp(folded, ".git:", 5))
-		return "'.git' (in some spelling) as a name";
-	if (!strncmp(folded, "git~", 4))
-		return "NTFS short name of '.git' as a name";
-	if (s[0] == '.')
-		return "hidden name (leading '.')";
-	if (s[len - 1] == '.' || s[len - 1] == ' ')
-		return "trailing '.' or ' ' in name";
-	if (memchr(name, ':', len))
-		return "':' in name (NTFS stream)";
-	if (memchr(name, '~', len))
-		return "'~' in name (NTFS short name)";
-	return NULL;
+	return hrdex_name_safe(name, len);
 }
 
 int hrdex_tree_name_cmp(const char *a, size_t alen, int adir, const char *b, size_t blen, int bdir)
@@ -156,7 +112,7 @@ int hrdex_tree_parse(struct hrdex_tree *out, const void *data, size_t len, size_
 				na = max;
 			e = realloc(out->e, na * sizeof(*e));
 			if (!e)
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			out->e = e;
 			alloc = na;
 		}
@@ -218,14 +174,14 @@ static int reject(struct hrdex_accept *a, const char *rule, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(a->rule, sizeof(a->rule), "%s", rule);
+	hrdex_fmt_cut(a->rule, sizeof(a->rule), "%s", rule);
 	if (a->in_commit) {
 		char hex[GIT_OID_HEXSZ + 1];
 
 		git_oid_tostr(hex, sizeof(hex), &a->commit);
-		snprintf(a->reason, sizeof(a->reason), "commit %.12s: %s", hex, msg);
+		hrdex_fmt_cut(a->reason, sizeof(a->reason), "commit %.12s: %s", hex, msg);
 	} else {
-		snprintf(a->reason, sizeof(a->reason), "%s", msg);
+		hrdex_fmt_cut(a->reason, sizeof(a->reason), "%s", msg);
 	}
 	return 1;
 }
@@ -253,7 +209,7 @@ static int record(struct hrdex_accept *a, const git_oid *id)
 		git_oid *more = realloc(a->objects, na * sizeof(*more));
 
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		a->objects = more;
 		a->aobjects = na;
 	}
@@ -325,22 +281,6 @@ static const struct hrdex_tree_entry *find_entry(const struct hrdex_tree *t, con
 	return NULL;
 }
 
-static int attachment_name_valid(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n < 1 || n > 128)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-
-		if (!alnum && ((i == 0 || i == n - 1) || (c != '.' && c != '_' && c != '-')))
-			return 0;
-	}
-	return 1;
-}
-
 /* The id of a depth-2 entry ("x.json" or "x.files"), or 0 when the name is
  * not one of those with a valid id. */
 static int entry_id(char *id, size_t size, const struct hrdex_tree_entry *e)
@@ -398,9 +338,10 @@ static int check_grammar(struct hrdex_accept *a, int depth, const char *path, co
 			return 0;
 		return reject(a, "path", "'%s/%s' is neither ID.json (a file) nor ID.files (a folder)", path, name);
 	case 3:
-		if (!e->dir && attachment_name_valid(name, e->len))
+		/* The name itself passed hrdex_tree_name_problem already. */
+		if (!e->dir)
 			return 0;
-		return reject(a, "path", "'%s/%s' is not a valid attachment name", path, name);
+		return reject(a, "path", "'%s/%s' is a folder, not an attachment file", path, name);
 	default:
 		return reject(a, "path", "'%s/%s' is too deep", path, name);
 	}
@@ -420,11 +361,11 @@ static int idlist_add(struct idlist *l, const char *id)
 		void *more = realloc(l->ids, na * sizeof(*l->ids));
 
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		l->ids = more;
 		l->alloc = na;
 	}
-	snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%s", id);
+	snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%s", id); /* fits: entry_id() keeps ids within HRDEX_ID_MAX */
 	return 0;
 }
 
@@ -437,10 +378,37 @@ static const char *first_problem(const struct hrdex_problems *p, char *buf, size
 {
 	if (!p->count)
 		return "invalid document";
-	snprintf(buf, size, "%s%s%s%s", p->items[0].pointer[0] ? p->items[0].pointer : "",
+	hrdex_fmt_cut(buf, size, "%s%s%s%s", p->items[0].pointer[0] ? p->items[0].pointer : "",
 		 p->items[0].pointer[0] ? ": " : "", p->items[0].message,
 		 p->count > 1 ? " (and more)" : "");
 	return buf;
+}
+
+static int names_clash(struct hrdex_accept *a, const struct hrdex_tree *t, const char *filespath)
+{
+	const char **names = calloc(t->n + 1, sizeof(*names));
+	size_t *lens = calloc(t->n + 1, sizeof(*lens)), i, x, y;
+	char nx[NAME_MAX_BYTES + 1], ny[NAME_MAX_BYTES + 1];
+	int r;
+
+	if (!names || !lens) {
+		free(names);
+		free(lens);
+		return hrdex_error_oom();
+	}
+	for (i = 0; i < t->n; i++) {
+		names[i] = t->e[i].name;
+		lens[i] = t->e[i].len;
+	}
+	r = hrdex_names_clash(names, lens, t->n, &x, &y);
+	free(names);
+	free(lens);
+	if (r <= 0)
+		return r;
+	snprintf(nx, sizeof(nx), "%.*s", (int)t->e[x].len, t->e[x].name);
+	snprintf(ny, sizeof(ny), "%.*s", (int)t->e[y].len, t->e[y].name);
+	return reject(a, "tree", "'%s/': '%s' and '%s' differ only in case or Unicode normalisation",
+		      filespath, nx, ny);
 }
 
 /* The attachments of one document match its ID.files folder exactly. */
@@ -450,7 +418,7 @@ static int check_attachments(struct hrdex_accept *a, const char *docpath, const 
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "attachments"), *item;
 	struct loaded_tree lt = { NULL, { NULL, 0 } };
 	char *seen = NULL;
-	size_t count = 0, i, j;
+	size_t count = 0, i;
 	int r = 0;
 
 	if (list && !cJSON_IsArray(list))
@@ -470,18 +438,9 @@ static int check_attachments(struct hrdex_accept *a, const char *docpath, const 
 			   lt.t.n, docpath, count);
 		goto cleanup;
 	}
-	/* A case-insensitive file system would merge "A.pdf" and "a.pdf" in view/. */
-	for (i = 0; i < lt.t.n; i++)
-		for (j = i + 1; j < lt.t.n; j++)
-			if (lt.t.e[i].len == lt.t.e[j].len &&
-			    !strncasecmp(lt.t.e[i].name, lt.t.e[j].name, lt.t.e[i].len)) {
-				r = reject(a, "attachment", "'%s/': '%.*s' and '%.*s' differ only in case", filespath,
-					   (int)lt.t.e[i].len, lt.t.e[i].name, (int)lt.t.e[j].len, lt.t.e[j].name);
-				goto cleanup;
-			}
 	seen = calloc(count + 1, 1);
 	if (!seen) {
-		r = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		r = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	i = 0;
@@ -555,9 +514,11 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 	git_odb_object *blob = NULL;
 	int r;
 
-	snprintf(name, sizeof(name), "%s.json", id);
+	if (hrdex_fmt(name, sizeof(name), "%s.json", id) < 0)
+		return -1;
 	json = find_entry(t, name, 0);
-	snprintf(name, sizeof(name), "%s.files", id);
+	if (hrdex_fmt(name, sizeof(name), "%s.files", id) < 0)
+		return -1;
 	files = find_entry(t, name, 1);
 	slash = strrchr(typepath, '/');
 	if (slash && !hrdex_doc_type_valid(slash + 1)) {
@@ -630,6 +591,11 @@ static int check_tree(struct hrdex_accept *a, int depth, const char *path, const
 		r = reject(a, "tree", "'%s/' is an empty folder", path);
 		goto cleanup;
 	}
+	/* Safe names, a branch rule: a case-insensitive or normalising file
+	 * system would merge "A.pdf" and "a.pdf", or "é.pdf" in NFC and in
+	 * NFD, in view/ or a clone, whatever the document says. */
+	if (depth == 3 && (r = names_clash(a, &n.t, path)) != 0)
+		goto cleanup;
 	if ((r = record(a, new_id)) < 0)
 		goto cleanup;
 	if (old_id && (r = load_tree(a, &o, old_id, depth ? path : "/")) != 0)
@@ -658,7 +624,8 @@ static int check_tree(struct hrdex_accept *a, int depth, const char *path, const
 		r = check_grammar(a, depth, path, ne);
 		if (r)
 			goto cleanup;
-		snprintf(sub, sizeof(sub), "%s%s%.*s", path, depth ? "/" : "", (int)ne->len, ne->name);
+		if ((r = hrdex_fmt(sub, sizeof(sub), "%s%s%.*s", path, depth ? "/" : "", (int)ne->len, ne->name)) < 0)
+			goto cleanup;
 		if (ne->dir) {
 			r = check_tree(a, depth + 1, sub, same ? &same->oid : NULL, &ne->oid);
 		} else {
@@ -735,9 +702,9 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 	a->nheld = 0;
 	a->held = 0;
 	if (sodium_init() < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot initialise libsodium");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot initialise libsodium");
 	if (git_repository_odb(&a->odb, a->repo) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot open the object database");
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot open the object database");
 
 	/* 1. The new history, tip first: linear, complete, ending on a stop commit. */
 	git_oid_cpy(&cur, tip);
@@ -774,7 +741,7 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 			git_oid *more = realloc(chain, na * sizeof(*more));
 
 			if (!more) {
-				r = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				r = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 				goto cleanup;
 			}
 			chain = more;
@@ -861,7 +828,7 @@ int hrdex_document_check(git_repository *repo, struct hrdex_schemas *schemas, co
 	if (reason && size)
 		reason[0] = '\0';
 	if ((size_t)snprintf(typepath, sizeof(typepath), "%s/%s", publisher, type) >= sizeof(typepath))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot form the path of '%s/%s'", publisher, type);
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot form the path of '%s/%s'", publisher, type);
 	memset(&a, 0, sizeof(a));
 	a.repo = repo;
 	a.publisher = publisher;
@@ -871,7 +838,7 @@ int hrdex_document_check(git_repository *repo, struct hrdex_schemas *schemas, co
 		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot initialise libsodium");
 	t.e = calloc(n + 1, sizeof(*t.e));
 	if (!t.e)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < n; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(type_tree, i);
 

@@ -1,5 +1,5 @@
 /*
- * accept.h - the acceptance rules (DESIGN.md) for one publisher branch
+ * accept.h - the acceptance rules (docs/DESIGN.md) for one publisher branch
  * offered by a peer: fast-forward only, every new commit signed by the
  * publisher, every new tree strictly well formed, within the limits (the
  * branch rules of DESIGN.md).  A document that fails a document rule does
@@ -20,7 +20,7 @@
 
 #include <git2.h>
 
-#include "limits.h"
+#include "limit.h"
 #include "signers.h"
 
 struct hrdex_schemas;

@@ -11,6 +11,7 @@
  * Anything but a final "ok" from a child that exited 0 counts as a failure.
  */
 #include "fetch.h"
+#include "buf.h"
 #include "config.h"
 #include "error.h"
 #include "fs.h"
@@ -283,9 +284,9 @@ static void url_host(char *out, size_t size, const char *url)
 	if (at)
 		p = at + 1;
 	if (p == end)
-		snprintf(out, size, "%s", url);
+		hrdex_fmt_cut(out, size, "%s", url);
 	else
-		snprintf(out, size, "%.*s", (int)(end - p), p);
+		hrdex_fmt_cut(out, size, "%.*s", (int)(end - p), p);
 }
 
 /*
@@ -332,7 +333,7 @@ static void child_say_git(int fd, const char *status, const char *url)
 		return;
 	}
 	url_host(host, sizeof(host), url);
-	snprintf(say, sizeof(say), known[i].say, known[i].host ? host : url);
+	hrdex_fmt_cut(say, sizeof(say), known[i].say, known[i].host ? host : url);
 	if (known[i].detail)
 		child_say(fd, "%s %s (%s)", status, say, msg);
 	else
@@ -412,7 +413,10 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 			picked++;
 			continue;
 		}
-		snprintf(spec, sizeof(spec), "+refs/heads/%s:refs/peers/%s/%s", name, job->name, name);
+		if (hrdex_fmt(spec, sizeof(spec), "+refs/heads/%s:refs/peers/%s/%s", name, job->name, name) < 0) {
+			child_say(fd, "error %s", hrdex_error_message());
+			goto cleanup;
+		}
 		specs.strings[specs.count] = strdup(spec);
 		if (!specs.strings[specs.count]) {
 			child_say(fd, "error out of memory");
@@ -488,7 +492,10 @@ static int child_push(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o,
 		char spec[256];
 
 		/* No '+': a mirror that diverged is reported, never overwritten. */
-		snprintf(spec, sizeof(spec), "refs/heads/%s:refs/heads/%s", job->wanted[i], job->wanted[i]);
+		if (hrdex_fmt(spec, sizeof(spec), "refs/heads/%s:refs/heads/%s", job->wanted[i], job->wanted[i]) < 0) {
+			child_say(fd, "error %s", hrdex_error_message());
+			goto cleanup;
+		}
 		specs.strings[specs.count] = strdup(spec);
 		if (!specs.strings[specs.count]) {
 			child_say(fd, "error out of memory");
@@ -554,14 +561,14 @@ static int job_start(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t n
 	pid_t pid, parent;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot make a pipe");
+		return hrdex_error_errno(HRDEX_E_INTERNAL, "cannot make a pipe");
 	fflush(NULL);
 	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		return hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot fork");
+		return hrdex_error_errno(HRDEX_E_INTERNAL, "cannot fork");
 	}
 	if (pid == 0) {
 		close(p[0]);
@@ -600,7 +607,8 @@ static int add_ref(struct hrdex_fetch *job, const char *name, const git_oid *oid
 		return -1;
 	job->refs = more;
 	memset(&more[job->nrefs], 0, sizeof(*more));
-	snprintf(more[job->nrefs].name, sizeof(more[job->nrefs].name), "%s", name);
+	if (hrdex_fmt(more[job->nrefs].name, sizeof(more[job->nrefs].name), "%s", name) < 0)
+		return -1;
 	if (oid)
 		git_oid_cpy(&more[job->nrefs].oid, oid);
 	more[job->nrefs].refused = refused;
@@ -727,7 +735,7 @@ int hrdex_fetch_run(struct hrdex_fetch *jobs, size_t n, const struct hrdex_fetch
 	pfds = calloc(n + 2, sizeof(*pfds));
 	which = calloc(n + 1, sizeof(*which));
 	if (!pfds || !which) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	while (next < n || running > 0) {
@@ -766,7 +774,7 @@ int hrdex_fetch_run(struct hrdex_fetch *jobs, size_t n, const struct hrdex_fetch
 		}
 		pr = poll(pfds, k + (o->stop != NULL), (int)(wait_ms > 60000 ? 60000 : wait_ms));
 		if (pr < 0 && errno != EINTR) {
-			hrdex_error_errno(HRDEX_EX_SOFTWARE, "poll");
+			hrdex_error_errno(HRDEX_E_INTERNAL, "poll");
 			goto cleanup;
 		}
 		if (o->stop && pr > 0 && (pfds[k].revents & POLLIN) && o->stop(o->stop_payload)) {

@@ -2,7 +2,7 @@
  * fetch.h - bounded fetches (and pushes), each in a child process.
  *
  * libgit2 1.5 has no server timeouts and git_remote_stop() cannot interrupt
- * a blocked read (DESIGN.md, known traps), so every transfer runs in a child
+ * a blocked read (docs/DESIGN.md, known traps), so every transfer runs in a child
  * process: the child opens its own repository handle, connects, lists the
  * peer's refs, and downloads; the parent waits with a deadline and SIGKILLs
  * the child when it passes.  The child runs under RLIMIT_AS (memory) and

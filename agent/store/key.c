@@ -231,7 +231,7 @@ int hrdex_key_load(struct hrdex_key *out, const char *path)
 	if (hrdex_ssh_parse_public_blob(pub, pub_len, outer_pk) < 0) {
 		char why[256];
 
-		snprintf(why, sizeof(why), "%s", hrdex_error_message());
+		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': %s", path, why);
 		goto cleanup;
 	}
@@ -285,7 +285,7 @@ int hrdex_key_save(const struct hrdex_key *key, const char *path)
 		goto cleanup;
 	pub_path = malloc(strlen(path) + 5);
 	if (!pub_path) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	memcpy(pub_path, path, strlen(path));

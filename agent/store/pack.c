@@ -13,6 +13,7 @@
  * compressed.  The queue between them is bounded in bytes.
  */
 #include "pack.h"
+#include "buf.h"
 #include "error.h"
 #include "fs.h"
 
@@ -80,7 +81,7 @@ static int flush(struct hrdex_pack *p)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot write '%s'", p->path);
+			return hrdex_error_errno(HRDEX_E_IO, "cannot write '%s'", p->path);
 		off += (size_t)n;
 	}
 	p->pending = 0;
@@ -111,26 +112,26 @@ int hrdex_pack_begin(struct hrdex_pack **out, git_repository *repo)
 
 	*out = NULL;
 	if (!p)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	p->fd = -1;
 	if (asprintf(&p->path, "%sobjects/pack/tmp_hrdex_XXXXXX", git_repository_path(repo)) < 0) {
 		p->path = NULL;
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto fail;
 	}
 	p->fd = mkostemp(p->path, O_CLOEXEC);
 	if (p->fd < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot create '%s'", p->path);
+		hrdex_error_errno(HRDEX_E_IO, "cannot create '%s'", p->path);
 		free(p->path);
 		p->path = NULL;
 		goto fail;
 	}
 	if (git_repository_odb(&p->odb, repo) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot open the object database");
+		hrdex_error_git(HRDEX_E_IO, "cannot open the object database");
 		goto fail;
 	}
 	if (deflateInit(&p->z, Z_BEST_SPEED) != Z_OK) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot start zlib");
+		hrdex_error_set(HRDEX_E_INTERNAL, "cannot start zlib");
 		goto fail;
 	}
 	p->z_ready = 1;
@@ -140,7 +141,7 @@ int hrdex_pack_begin(struct hrdex_pack **out, git_repository *repo)
 	pthread_cond_init(&p->cond, NULL);
 	p->sync_ready = 1;
 	if (pthread_create(&p->worker, NULL, work, p) != 0) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot start the pack writer thread");
+		hrdex_error_set(HRDEX_E_INTERNAL, "cannot start the pack writer thread");
 		goto fail;
 	}
 	p->worker_running = 1;
@@ -168,7 +169,7 @@ static int deflate_one(struct hrdex_pack *p, git_object_t type, const void *data
 	if (emit(p, hdr, n + 1) < 0)
 		return -1;
 	if (deflateReset(&p->z) != Z_OK)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "zlib failed");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "zlib failed");
 	p->z.next_in = (unsigned char *)data;
 	p->z.avail_in = (uInt)len;
 	do {
@@ -176,7 +177,7 @@ static int deflate_one(struct hrdex_pack *p, git_object_t type, const void *data
 		p->z.avail_out = sizeof(p->out);
 		r = deflate(&p->z, Z_FINISH);
 		if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "zlib failed");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "zlib failed");
 		if (emit(p, p->out, sizeof(p->out) - p->z.avail_out) < 0)
 			return -1;
 	} while (r != Z_STREAM_END);
@@ -205,8 +206,8 @@ static void *work(void *arg)
 		if (!p->failed && deflate_one(p, j->type, j->data, j->len) < 0) {
 			pthread_mutex_lock(&p->mu);
 			p->failed = 1;
-			p->failed_code = hrdex_error_code();
-			snprintf(p->failed_msg, sizeof(p->failed_msg), "%s", hrdex_error_message());
+			p->failed_code = hrdex_error_kind();
+			hrdex_fmt_cut(p->failed_msg, sizeof(p->failed_msg), "%s", hrdex_error_message());
 			pthread_mutex_unlock(&p->mu);
 		}
 		pthread_mutex_lock(&p->mu);
@@ -240,10 +241,10 @@ int hrdex_pack_add(struct hrdex_pack *p, git_object_t type, const void *data, si
 	struct job *j;
 
 	if (p->count == UINT32_MAX)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "too many objects for one pack");
+		return hrdex_error_set(HRDEX_E_INVALID, "too many objects for one pack");
 	j = malloc(sizeof(*j) + len);
 	if (!j)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	j->next = NULL;
 	j->type = type;
 	j->len = len;
@@ -292,14 +293,14 @@ int hrdex_pack_commit(struct hrdex_pack *p)
 	if (flush(p) < 0)
 		return -1;
 	if (pwrite(p->fd, &count, 4, 8) != 4 || lseek(p->fd, 0, SEEK_SET) != 0)
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot write '%s'", p->path);
+		return hrdex_error_errno(HRDEX_E_IO, "cannot write '%s'", p->path);
 	sha = EVP_MD_CTX_new();
 	if (!sha || EVP_DigestInit_ex(sha, EVP_sha1(), NULL) != 1) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot checksum the pack");
+		hrdex_error_set(HRDEX_E_INTERNAL, "cannot checksum the pack");
 		goto cleanup;
 	}
 	if (git_odb_write_pack(&wp, p->odb, NULL, NULL) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot start a pack");
+		hrdex_error_git(HRDEX_E_IO, "cannot start a pack");
 		goto cleanup;
 	}
 	/* One sequential pass: checksum and feed the indexer together. */
@@ -307,21 +308,21 @@ int hrdex_pack_commit(struct hrdex_pack *p)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			hrdex_error_errno(HRDEX_EX_IOERR, "cannot read '%s'", p->path);
+			hrdex_error_errno(HRDEX_E_IO, "cannot read '%s'", p->path);
 			goto cleanup;
 		}
 		if (EVP_DigestUpdate(sha, p->buf, (size_t)n) != 1 ||
 		    wp->append(wp, p->buf, (size_t)n, &stats) < 0) {
-			hrdex_error_git(HRDEX_EX_IOERR, "cannot index the pack");
+			hrdex_error_git(HRDEX_E_IO, "cannot index the pack");
 			goto cleanup;
 		}
 	}
 	if (EVP_DigestFinal_ex(sha, sum, &sumlen) != 1 || sumlen != 20) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot checksum the pack");
+		hrdex_error_set(HRDEX_E_INTERNAL, "cannot checksum the pack");
 		goto cleanup;
 	}
 	if (wp->append(wp, sum, sumlen, &stats) < 0 || wp->commit(wp, &stats) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot index the pack");
+		hrdex_error_git(HRDEX_E_IO, "cannot index the pack");
 		goto cleanup;
 	}
 	ret = 0;

@@ -63,14 +63,14 @@ static int packed_add(struct packed_refs *p, const char *name, size_t len, const
 		struct packed *items = realloc(p->items, n * sizeof(*items));
 
 		if (!items)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		p->items = items;
 		p->alloc = n;
 	}
 	e = &p->items[p->count];
 	e->name = strndup(name, len);
 	if (!e->name)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	memcpy(e->hex, hex, HRDEX_OID_HEX);
 	e->hex[HRDEX_OID_HEX] = '\0';
 	p->count++;
@@ -86,9 +86,9 @@ static int packed_read(struct packed_refs *out, const char *gitdir)
 	int ret = -1;
 
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	if (hrdex_fs_read(&b, path, PACKED_MAX) < 0) {
-		if (hrdex_error_code() == HRDEX_EX_NOINPUT) {
+		if (hrdex_error_kind() == HRDEX_E_NOTFOUND) {
 			hrdex_error_clear();
 			ret = 0;
 		}
@@ -118,7 +118,7 @@ static int packed_read(struct packed_refs *out, const char *gitdir)
 	ret = 0;
 	goto cleanup;
 corrupt:
-	hrdex_error_set(HRDEX_EX_IOERR, "'%s' is corrupt", path);
+	hrdex_error_set(HRDEX_E_IO, "'%s' is corrupt", path);
 cleanup:
 	hrdex_buf_free(&b);
 	free(path);
@@ -148,16 +148,16 @@ static int resolve(char hex[HRDEX_OID_HEX + 1], const char *gitdir, const char *
 	int ret = -1;
 
 	if (depth > SYMREF_DEPTH)
-		return hrdex_error_set(HRDEX_EX_IOERR, "ref '%s': too many symbolic refs", name);
+		return hrdex_error_set(HRDEX_E_IO, "ref '%s': too many symbolic refs", name);
 	/* A name that could leave refs/ is not a ref (".." in a symbolic ref). */
 	if (strncmp(name, "refs/", 5) || strstr(name, "..") || strstr(name, "//"))
-		return hrdex_error_set(HRDEX_EX_IOERR, "invalid ref name '%s'", name);
+		return hrdex_error_set(HRDEX_E_IO, "invalid ref name '%s'", name);
 	path = hrdex_path_join(gitdir, name);
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	if (hrdex_fs_read(&b, path, LOOSE_MAX) < 0) {
 		/* ENOENT, or a directory (refs/heads/a/ when asking for a): not loose */
-		if (hrdex_error_code() != HRDEX_EX_NOINPUT && !hrdex_fs_is_dir(path))
+		if (hrdex_error_kind() != HRDEX_E_NOTFOUND && !hrdex_fs_is_dir(path))
 			goto cleanup;
 		hrdex_error_clear();
 		pr = packed_find(packed, name);
@@ -176,7 +176,7 @@ static int resolve(char hex[HRDEX_OID_HEX + 1], const char *gitdir, const char *
 	/* libgit2 takes the id and allows anything after it from a space on */
 	if (b.len < HRDEX_OID_HEX || !hrdex_oid_hex_valid(b.ptr) ||
 	    (b.len > HRDEX_OID_HEX && !strchr(" \t\r\n", b.ptr[HRDEX_OID_HEX]))) {
-		hrdex_error_set(HRDEX_EX_IOERR, "corrupt loose ref '%s'", path);
+		hrdex_error_set(HRDEX_E_IO, "corrupt loose ref '%s'", path);
 		goto cleanup;
 	}
 	memcpy(hex, b.ptr, HRDEX_OID_HEX);
@@ -200,13 +200,13 @@ static int tips_add(struct hrdex_tips *t, size_t *alloc, const char *name)
 		struct hrdex_tip *items = realloc(t->items, n * sizeof(*items));
 
 		if (!items)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		t->items = items;
 		*alloc = n;
 	}
 	t->items[t->count].name = strdup(name);
 	if (!t->items[t->count].name)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	t->items[t->count].hex[0] = '\0';
 	t->count++;
 	return 0;
@@ -247,17 +247,17 @@ int hrdex_refs_branches(struct hrdex_tips *out, const char *gitdir)
 	out->items = NULL;
 	out->count = 0;
 	if (!looks_like_repo(gitdir))
-		return hrdex_error_set(HRDEX_EX_IOERR, "'%s' is not a git repository", gitdir);
+		return hrdex_error_set(HRDEX_E_IO, "'%s' is not a git repository", gitdir);
 	/* The names first, loose before packed: a concurrent `git pack-refs`
 	 * moves a ref from loose to packed, so it is seen in one or the other. */
 	heads = hrdex_path_join(gitdir, "refs/heads");
 	if (!heads) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	d = opendir(heads);
 	if (!d && errno != ENOENT) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot list '%s'", heads);
+		hrdex_error_errno(HRDEX_E_IO, "cannot list '%s'", heads);
 		goto cleanup;
 	}
 	while (d && (errno = 0, e = readdir(d))) {
@@ -265,7 +265,7 @@ int hrdex_refs_branches(struct hrdex_tips *out, const char *gitdir)
 			goto cleanup;
 	}
 	if (d && errno) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot list '%s'", heads);
+		hrdex_error_errno(HRDEX_E_IO, "cannot list '%s'", heads);
 		goto cleanup;
 	}
 	if (packed_read(&packed, gitdir) < 0)
@@ -279,7 +279,8 @@ int hrdex_refs_branches(struct hrdex_tips *out, const char *gitdir)
 	for (i = 0; i < t.count; i++) {
 		char name[11 + 64];
 
-		snprintf(name, sizeof(name), "refs/heads/%s", t.items[i].name);
+		if (hrdex_fmt(name, sizeof(name), "refs/heads/%s", t.items[i].name) < 0)
+			goto cleanup;
 		if (resolve(t.items[i].hex, gitdir, name, &packed, 0) < 0)
 			goto cleanup;
 	}

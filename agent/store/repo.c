@@ -48,7 +48,8 @@ int hrdex_repo_signature(git_signature **out, const char *publisher)
 {
 	char email[64];
 
-	snprintf(email, sizeof(email), "%s@hrdex", publisher);
+	if (hrdex_fmt(email, sizeof(email), "%s@hrdex", publisher) < 0)
+		return -1;
 	if (git_signature_now(out, publisher, email) < 0)
 		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot make a signature");
 	return 0;
@@ -91,7 +92,7 @@ int hrdex_repo_edit_tree(git_oid *out, git_repository *repo, const git_oid *base
 	}
 	updates = calloc(n, sizeof(*updates));
 	if (!updates) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	for (i = 0; i < n; i++) {
@@ -114,7 +115,7 @@ cleanup:
 
 static void ref_name(char *out, size_t size, const char *publisher)
 {
-	snprintf(out, size, "refs/heads/%s", publisher);
+	snprintf(out, size, "refs/heads/%s", publisher); /* fits: callers pass room for refs/heads/ and a publisher id */
 }
 
 int hrdex_repo_tip(git_oid *out, git_repository *repo, const char *publisher)
@@ -378,7 +379,7 @@ int hrdex_repo_publishers(git_strarray *out, git_repository *repo)
 		more = realloc(list, (n + 1) * sizeof(*list));
 		if (!more || !(more[n] = strdup(pub))) {
 			list = more ? more : list;
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		list = more;
@@ -488,7 +489,7 @@ static int view_remove(const char *view_dir, const char *path)
 	size_t root = strlen(view_dir);
 
 	if (!full)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	if (unlink(full) < 0 && errno != ENOENT) {
 		hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s'", full);
 		free(full);

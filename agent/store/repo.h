@@ -1,7 +1,7 @@
 /*
  * repo.h - the bare repository: publisher logs, the `main` view, view/.
  *
- * Layout (DESIGN.md): refs/heads/<publisher> is that publisher's signed,
+ * Layout (docs/DESIGN.md): refs/heads/<publisher> is that publisher's signed,
  * append-only log whose tree holds only <publisher>/<type>/<id>.json and
  * <publisher>/<type>/<id>.files/<name>.  refs/heads/main is rebuilt after each
  * change (mainview.h): its tree is the union of the publisher trees plus

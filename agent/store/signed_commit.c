@@ -322,7 +322,7 @@ int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hr
 	    hrdex_buf_putc(&value, '\n') < 0)
 		goto cleanup;
 	if (hrdex_sshsig_verify(signer, value.ptr, value.len, "git", payload.ptr, payload.len) < 0) {
-		snprintf(why, sizeof(why), "%s", hrdex_error_message());
+		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: %s", sid, why);
 		goto cleanup;
 	}

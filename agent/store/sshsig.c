@@ -155,7 +155,7 @@ int hrdex_sshsig_verify(unsigned char signer[32], const char *armor, size_t armo
 	if (hrdex_ssh_parse_public_blob(pub, pub_len, pk) < 0) {
 		char why[256];
 
-		snprintf(why, sizeof(why), "%s", hrdex_error_message());
+		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 		hrdex_error_set(HRDEX_EX_DATAERR, "signature %s", why);
 		goto cleanup;
 	}

@@ -128,10 +128,10 @@ static int take_lock(struct hrdex_state *s, int wait)
 	int fd, tries;
 
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", path);
+		hrdex_error_errno(HRDEX_E_IO, "cannot open '%s'", path);
 		free(path);
 		return -1;
 	}
@@ -140,7 +140,7 @@ static int take_lock(struct hrdex_state *s, int wait)
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 
 		if (errno != EWOULDBLOCK || !wait || tries >= 100) {
-			hrdex_error_set(HRDEX_EX_TEMPFAIL,
+			hrdex_error_set(HRDEX_E_BUSY,
 					"'%s' is locked by another hrdex process; try again later", s->dir);
 			close(fd);
 			free(path);
@@ -162,7 +162,7 @@ int hrdex_state_reload_signers(struct hrdex_state *s)
 	int r;
 
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	r = hrdex_signers_load(&signers, path);
 	free(path);
 	if (r < 0)
@@ -187,11 +187,11 @@ static int own_public_key(unsigned char pk[32], const struct hrdex_state *s)
 	}
 	path = hrdex_state_path(s, "keys/id_ed25519.pub");
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	if (hrdex_fs_exists(path)) {
 		r = hrdex_fs_read(&text, path, 64 * 1024) < 0 ? -1 : hrdex_key_parse_public(pk, text.ptr);
 		if (r < 0)
-			hrdex_error_set(HRDEX_EX_CONFIG, "'%s': %s", path, hrdex_error_message());
+			hrdex_error_set(HRDEX_E_CONFIG, "'%s': %s", path, hrdex_error_message());
 		hrdex_buf_free(&text);
 		free(path);
 		return r;
@@ -199,7 +199,7 @@ static int own_public_key(unsigned char pk[32], const struct hrdex_state *s)
 	free(path);
 	path = hrdex_state_path(s, "keys/id_ed25519");
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	memset(&key, 0, sizeof(key));
 	r = hrdex_key_load(&key, path);
 	if (r == 0)
@@ -252,12 +252,12 @@ int hrdex_state_check_publisher(const struct hrdex_state *s, const struct hrdex_
 	}
 	if (!s->signers || i == s->signers->count) {
 		if (bound)
-			return hrdex_error_set(HRDEX_EX_CONFIG,
+			return hrdex_error_set(HRDEX_E_CONFIG,
 					       "%s: hrdex.publisher: '%s' differs from '%s', the publisher "
 					       "allowed_signers trusts for this agent's key; peers would refuse "
 					       "its commits (set hrdex.publisher back to '%s')",
 					       c->path, c->publisher, bound, bound);
-		return hrdex_error_set(HRDEX_EX_CONFIG,
+		return hrdex_error_set(HRDEX_E_CONFIG,
 				       "%s: hrdex.publisher: allowed_signers does not trust this agent's key "
 				       "for '%s' (nor for any publisher)", c->path, c->publisher);
 	}
@@ -270,7 +270,7 @@ int hrdex_state_check_publisher(const struct hrdex_state *s, const struct hrdex_
 		return -1;
 	for (i = 0; i < pubs.count; i++) {
 		if (strcmp(pubs.strings[i], c->publisher) && branch_signed_by(s->repo, pubs.strings[i], pk)) {
-			ret = hrdex_error_set(HRDEX_EX_CONFIG,
+			ret = hrdex_error_set(HRDEX_E_CONFIG,
 					      "%s: hrdex.publisher: '%s' would start a new branch, but this "
 					      "agent's key wrote branch '%s', which would be orphaned "
 					      "(set hrdex.publisher back to '%s')",
@@ -310,7 +310,7 @@ int hrdex_state_check_dir(const char *dir)
 				       dir);
 	conf = hrdex_path_join(dir, "hrdex.conf");
 	if (!conf)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	have = state_entry(conf, "state directory");
 	free(conf);
 	if (have < 0) {
@@ -318,7 +318,7 @@ int hrdex_state_check_dir(const char *dir)
 		return -1;
 	}
 	if (!have)
-		return hrdex_error_set(HRDEX_EX_CONFIG, "'%s' is not an hrdex state directory (no hrdex.conf); "
+		return hrdex_error_set(HRDEX_E_CONFIG, "'%s' is not an hrdex state directory (no hrdex.conf); "
 				       "run 'hrdex init' or pass -C DIR", dir);
 	return 0;
 }
@@ -331,18 +331,18 @@ int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 
 	*out = NULL;
 	if (!s)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	s->lock_fd = -1;
 	s->dir = strdup(dir);
 	if (!s->dir) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	if (hrdex_state_check_dir(dir) < 0)
 		goto cleanup;
 	path = hrdex_state_path(s, "hrdex.conf");
 	if (!path) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	if ((flags & HRDEX_STATE_LOCK) && take_lock(s, !(flags & HRDEX_STATE_NOWAIT)) < 0)
@@ -352,7 +352,7 @@ int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 	free(path);
 	path = hrdex_state_path(s, "repo.git");
 	if (!path || git_repository_open_bare(&s->repo, path) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot open repository '%s'", path ? path : dir);
+		hrdex_error_git(HRDEX_E_IO, "cannot open repository '%s'", path ? path : dir);
 		goto cleanup;
 	}
 	if (hrdex_state_reload_signers(s) < 0)

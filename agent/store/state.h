@@ -1,5 +1,5 @@
 /*
- * state.h - the state directory (DESIGN.md, "State directory") and the
+ * state.h - the state directory (docs/DESIGN.md, "State directory") and the
  * agent-wide lock.
  *
  * Commands that change anything hold an exclusive flock on DIR/lock for their

@@ -31,6 +31,16 @@ H verify --json >"$T/j"; one_line verify "$T/j"
 H validate --json "$doc" >"$T/j"; one_line validate "$T/j"
 H withdraw --json ohchr/report/a-hrc-32-20 >"$T/j"; one_line withdraw "$T/j"
 
+note "a --json that cannot be written is an I/O error (74), never exit 0"
+# /dev/full refuses every write: the output is lost, and the exit says so.
+for c in "trust list" "reindex" "verify" "peer list" "status"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$HRDEX" -C "$S" $c --json >/dev/full 2>"$T/err" || rc=$?
+	[ "$rc" -eq 74 ] || fail "$c --json >/dev/full: exit $rc, not 74: $(cat "$T/err")"
+	grep -q "^hrdex: cannot write the output" "$T/err" || fail "$c --json >/dev/full: $(cat "$T/err")"
+done
+
 note "usage lines show [-C DIR]"
 for c in init publish withdraw show trust query reindex verify peer sync site run status config; do
 	"$HRDEX" "$c" --help >"$T/help" || fail "$c --help"

@@ -96,8 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_loaded(c);
 	} else {
 		FUZZ_CHECK(c == NULL, "a failed load leaves *out NULL");
-		FUZZ_CHECK(hrdex_error_code() == HRDEX_EX_CONFIG ||
-				   hrdex_error_code() == HRDEX_EX_SOFTWARE,
+		FUZZ_CHECK(hrdex_error_kind() == HRDEX_E_CONFIG ||
+				   hrdex_error_kind() == HRDEX_E_INTERNAL,
 			   "a refused config is a config error");
 	}
 	hrdex_config_free(c);

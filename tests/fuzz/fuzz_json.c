@@ -29,11 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (hrdex_json_parse(&shallow, text, size, NULL) < 0) {
 		FUZZ_CHECK(shallow == NULL, "a failed parse leaves *out NULL");
-		FUZZ_CHECK(hrdex_error_code() == HRDEX_EX_DATAERR, "a refused text is a data error");
+		FUZZ_CHECK(hrdex_error_kind() == HRDEX_E_INVALID, "a refused text is a data error");
 	}
 	if (hrdex_json_parse(&tree, text, size, &deep) < 0) {
 		FUZZ_CHECK(tree == NULL, "a failed parse leaves *out NULL");
-		FUZZ_CHECK(hrdex_error_code() == HRDEX_EX_DATAERR, "a refused text is a data error");
+		FUZZ_CHECK(hrdex_error_kind() == HRDEX_E_INVALID, "a refused text is a data error");
 		FUZZ_CHECK(shallow == NULL, "depth 64 accepted what depth 1000 refused");
 		goto done;
 	}

@@ -22,7 +22,7 @@
 #include "builtin.h"
 #include "doc.h"
 #include "json.h"
-#include "limits.h"
+#include "limit.h"
 #include "problem.h"
 #include "schema.h"
 
@@ -107,7 +107,7 @@ static void schema_mode(const char *schema_text, size_t schema_len, const char *
 	r1 = hrdex_schemas_add(reg, schema, NULL, "fuzz");
 	schema = NULL; /* the registry owns it now, added or not */
 	if (r1 < 0) {
-		FUZZ_CHECK(hrdex_error_code() == HRDEX_EX_DATAERR, "a refused schema is a data error");
+		FUZZ_CHECK(hrdex_error_kind() == HRDEX_E_INVALID, "a refused schema is a data error");
 		goto done;
 	}
 	/* Copied: the registry frees it when the next schema is added. */

@@ -110,7 +110,7 @@ static void check_verify(const char *armor, size_t len)
 		FUZZ_CHECK(genuine_text, "verification accepted a signature other than the genuine one");
 	} else {
 		FUZZ_CHECK(!genuine_text, "verification refused the genuine signature");
-		FUZZ_CHECK(hrdex_error_code() == HRDEX_EX_DATAERR, "a refused signature is a data error");
+		FUZZ_CHECK(hrdex_error_kind() == HRDEX_E_INVALID, "a refused signature is a data error");
 	}
 }
 
@@ -146,7 +146,7 @@ static void check_signers(const char *text, size_t len)
 
 	if (hrdex_signers_parse(&s, text, len, "fuzz") < 0) {
 		FUZZ_CHECK(s == NULL, "a failed parse leaves *out NULL");
-		FUZZ_CHECK(hrdex_error_code() == HRDEX_EX_CONFIG, "a refused file is a config error");
+		FUZZ_CHECK(hrdex_error_kind() == HRDEX_E_CONFIG, "a refused file is a config error");
 		return;
 	}
 	for (i = 0; i < s->count; i++) {

@@ -261,7 +261,7 @@ static void test_sort_limit_offset(void **state)
 	q.offset = 0;
 	q.sort = HRDEX_SORT_RANK;   /* needs text */
 	assert_null(run(f->cache, &q));
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_USAGE);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_USAGE);
 }
 
 static void test_backrefs_across_publishers(void **state)
@@ -327,15 +327,15 @@ static void test_fts_syntax_error(void **state)
 	memset(&q, 0, sizeof(q));
 	q.text = "foo AND";
 	assert_null(run(f->cache, &q));
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_USAGE);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_USAGE);
 	assert_non_null(strstr(hrdex_error_message(), "invalid --text query 'foo AND': "));
 	q.text = "nosuchcolumn:foo";
 	assert_null(run(f->cache, &q));
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_USAGE);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_USAGE);
 	/* An unbalanced quote is the user's mistake too, not an internal error. */
 	q.text = "\"human rights";
 	assert_null(run(f->cache, &q));
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_USAGE);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_USAGE);
 	assert_non_null(strstr(hrdex_error_message(), "invalid --text query '\"human rights': "));
 }
 
@@ -745,7 +745,7 @@ static void test_schema_version(void **state)
 	f->cache = NULL;
 	raw_exec(f->cache_path, "PRAGMA user_version = 99");
 	assert_int_equal(hrdex_cache_open(&c, f->cache_path, 1), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_TEMPFAIL);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_BUSY);
 	assert_int_equal(hrdex_cache_open(&f->cache, f->cache_path, 0), 0);   /* starts again */
 	assert_int_equal(hrdex_cache_stats(f->cache, &st), 0);
 	assert_int_equal(st.documents, 0);
@@ -764,7 +764,7 @@ static void test_readonly(void **state)
 	char *missing = hrdex_path_join(f->dir, "nothing.db");
 
 	assert_int_equal(hrdex_cache_open(&c, missing, 1), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_NOINPUT);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_NOTFOUND);
 	assert_false(hrdex_fs_exists(missing));
 	free(missing);
 	assert_int_equal(hrdex_cache_open(&c, f->cache_path, 1), 0);

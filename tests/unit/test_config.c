@@ -63,7 +63,7 @@ static void test_unknown_key_named(void **state)
 	(void)state;
 	write_conf("[hrdex]\n\tpublisher = achpr\n[sync]\n\tintervall = 60\n");
 	assert_int_equal(hrdex_config_load(&c, path), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_CONFIG);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_CONFIG);
 	assert_non_null(strstr(hrdex_error_message(), "sync.intervall"));
 	assert_null(c);
 }
@@ -86,7 +86,7 @@ static void test_url_with_control_refused(void **state)
 	for (i = 0; i < sizeof(confs) / sizeof(confs[0]); i++) {
 		write_conf(confs[i]);
 		assert_int_equal(hrdex_config_load(&c, path), -1);
-		assert_int_equal(hrdex_error_code(), HRDEX_EX_CONFIG);
+		assert_int_equal(hrdex_error_kind(), HRDEX_E_CONFIG);
 		assert_non_null(strstr(hrdex_error_message(), keys[i]));
 		assert_null(c);
 	}

@@ -10,7 +10,7 @@
 #include "doc.h"
 #include "doctype.h"
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 #include "schema.h"
 
 static struct hrdex_schemas *schemas;
@@ -49,7 +49,7 @@ static void test_refs(void **state)
 	assert_int_equal(hrdex_ref_parse(&r, "achpr/decision/x.json"), 0);
 	assert_string_equal(r.id, "x");
 	assert_int_equal(hrdex_ref_parse(&r, "achpr/verdict/x"), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_USAGE);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_USAGE);
 	assert_int_equal(hrdex_ref_parse(&r, "main/decision/x"), -1);
 	assert_int_equal(hrdex_ref_parse(&r, "achpr/decision/a..b"), -1);
 	assert_int_equal(hrdex_ref_parse(&r, "achpr/decision/x/y"), -1);

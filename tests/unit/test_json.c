@@ -45,7 +45,7 @@ static void reject_len_opts(const char *text, size_t len, const struct hrdex_jso
 	hrdex_error_clear();
 	assert_int_equal(hrdex_json_parse(&j, text, len, opts), -1);
 	assert_null(j);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 	if (strcmp(hrdex_error_message(), message) != 0)
 		fail_msg("for input '%.60s'\n got: %s\nwant: %s", text, hrdex_error_message(), message);
 }
@@ -148,7 +148,7 @@ static void test_utf8_helpers(void **state)
 	assert_int_equal(hrdex_utf8_valid("عربي 中文 😀", strlen("عربي 中文 😀")), 0);
 	assert_int_equal(hrdex_utf8_valid("\xEF\xBF\xBF\xF4\x8F\xBF\xBF", 7), 0); /* U+FFFF, U+10FFFF */
 	assert_int_equal(hrdex_utf8_valid("ab\xC0\x80", 4), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 	assert_string_equal(hrdex_error_message(), "invalid UTF-8 at byte 2: overlong encoding");
 	assert_int_equal(hrdex_utf8_valid("\xED\xBF\xBF", 3), -1);
 	assert_int_equal(hrdex_utf8_valid("\xF4\x90\x80\x80", 4), -1);
@@ -404,7 +404,7 @@ static void test_depth_limit(void **state)
 
 		assert_int_equal(hrdex_json_parse(&j, s, strlen(s), NULL), -1);
 		assert_null(j);
-		assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+		assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 		/* Named by its pointer: 64 array indexes, then the position. */
 		assert_non_null(strstr(hrdex_error_message(),
 				       "/0/0: nesting deeper than 64 levels at line 1, column 65"));
@@ -430,7 +430,7 @@ static void test_depth_limit(void **state)
 		cJSON *j = NULL;
 
 		assert_int_equal(hrdex_json_parse(&j, s, strlen(s), &opts), -1);
-		assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+		assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 		assert_non_null(strstr(hrdex_error_message(), ": nesting deeper than 1000 levels at"));
 	}
 	free(s);
@@ -449,7 +449,7 @@ static void test_hostile_nesting(void **state)
 
 		assert_int_equal(hrdex_json_parse(&j, s, strlen(s), NULL), -1);
 		assert_null(j);
-		assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+		assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 		assert_non_null(strstr(hrdex_error_message(), "nesting deeper than 64 levels"));
 	}
 	/* Unclosed, and of objects: still no recursion. */
@@ -712,7 +712,7 @@ static void test_write_built_tree(void **state)
 	assert_int_equal(hrdex_buf_puts(&b, "keep"), 0);
 	assert_non_null(cJSON_AddStringToObject(inner, "bad", "\xC0\x80"));
 	assert_int_equal(hrdex_json_canonical(&b, root), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 	assert_string_equal(hrdex_error_message(),
 			    "cannot write string: invalid UTF-8 at byte 0: overlong encoding");
 	assert_string_equal(b.ptr, "keep");

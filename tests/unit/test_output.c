@@ -94,7 +94,7 @@ static void test_fields(void **state)
 	free(out);
 	/* malformed names and formats without columns: usage errors */
 	assert_int_equal(hrdex_output_new(&o, &opts), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_USAGE);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_USAGE);
 	opts.fields = "a..b";
 	assert_int_equal(hrdex_output_new(&o, &opts), -1);
 	opts.fields = "ref";

@@ -103,7 +103,7 @@ static void test_key_load_refuses_encrypted(void **state)
 	tmp_path(path, sizeof(path), t, "enc");
 	assert_int_equal(run("ssh-keygen -q -t ed25519 -N 'a passphrase' -C x -f '%s'", path), 0);
 	assert_int_equal(hrdex_key_load(&key, path), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 	assert_non_null(strstr(hrdex_error_message(), "encrypted"));
 }
 
@@ -121,12 +121,12 @@ static void test_key_load_refuses_other_types_and_garbage(void **state)
 	tmp_path(path, sizeof(path), t, "junk");
 	assert_int_equal(write_text(path, "hello\n", 6), 0);
 	assert_int_equal(hrdex_key_load(&key, path), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 
 	assert_int_equal(write_text(path, "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn!!\n"
 				    "-----END OPENSSH PRIVATE KEY-----\n", 80), 0);
 	assert_int_equal(hrdex_key_load(&key, path), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 }
 
 /* A byte changed anywhere in a saved key file never loads as another key. */
@@ -183,7 +183,7 @@ static void test_public_line_parse(void **state)
 	assert_memory_equal(pk, key.pk, 32);
 
 	assert_int_equal(hrdex_key_parse_public(pk, "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC"), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 	assert_int_equal(hrdex_key_parse_public(pk, "ssh-ed25519 AAAA!!!"), -1);
 	assert_int_equal(hrdex_key_parse_public(pk, "ssh-ed25519"), -1);
 	/* An ssh-rsa blob under an ssh-ed25519 name. */
@@ -212,7 +212,7 @@ static void test_sign_verify_round_trip(void **state)
 	assert_memory_equal(signer, key.pk, 32);
 
 	assert_int_equal(hrdex_sshsig_verify(signer, armor.ptr, armor.len, "file", msg, strlen(msg)), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 	assert_string_equal(hrdex_error_message(), "signature namespace 'git', expected 'file'");
 	/* The armor's final newline is part of its one canonical text. */
 	assert_int_equal(hrdex_sshsig_verify(signer, armor.ptr, armor.len - 1, "git", msg, strlen(msg)), -1);
@@ -288,13 +288,13 @@ static void test_one_byte_mutations_rejected(void **state)
 	for (i = 0; i < strlen(msg); i++) {
 		m[i] ^= 1;
 		assert_int_equal(hrdex_sshsig_verify(signer, armor.ptr, armor.len, "git", m, strlen(msg)), -1);
-		assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+		assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 		m[i] ^= 1;
 	}
 	for (i = 0; i < armor.len; i++) {
 		armor.ptr[i] ^= 1;
 		assert_int_equal(hrdex_sshsig_verify(signer, armor.ptr, armor.len, "git", msg, strlen(msg)), -1);
-		assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+		assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 		armor.ptr[i] ^= 1;
 	}
 	assert_int_equal(hrdex_sshsig_verify(signer, armor.ptr, armor.len, "git", msg, strlen(msg)), 0);
@@ -571,7 +571,7 @@ static void test_signers_refuses_bad_lines(void **state)
 		signers_line(&text, "achpr", bad_options[i], a.pk);
 		assert_int_equal(hrdex_signers_parse(&s, text.ptr, text.len, "allowed_signers"), -1);
 		assert_null(s);
-		assert_int_equal(hrdex_error_code(), HRDEX_EX_CONFIG);
+		assert_int_equal(hrdex_error_kind(), HRDEX_E_CONFIG);
 		assert_int_equal(strncmp(hrdex_error_message(), "allowed_signers:2: ", 19), 0);
 	}
 	/* principal patterns are refused, not guessed at */

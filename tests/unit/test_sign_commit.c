@@ -160,7 +160,7 @@ static void expect_reject(struct fx *f, const git_oid *id, const char *principal
 	git_oid_tostr(hex, sizeof(hex), id);
 	snprintf(prefix, sizeof(prefix), "commit %s: ", hex);
 	assert_int_equal(hrdex_commit_verify(f->repo, id, f->signers, principal), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_DATAERR);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_INVALID);
 	assert_int_equal(strncmp(hrdex_error_message(), prefix, strlen(prefix)), 0);
 	print_message("%s\n", hrdex_error_message());
 	if (!strstr(hrdex_error_message(), reason))

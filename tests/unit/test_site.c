@@ -397,7 +397,7 @@ static void test_site_build(void **state)
 	assert_int_equal(hrdex_fs_write_atomic(target, "x", 1, 0644), 0);
 	o.out = path;
 	assert_int_equal(hrdex_site_build(f->repo, &o, &st), -1);
-	assert_int_equal(hrdex_error_code(), HRDEX_EX_CANTCREAT);
+	assert_int_equal(hrdex_error_kind(), HRDEX_E_CANTCREATE);
 	assert_true(hrdex_fs_exists(target));
 }
 

@@ -1,10 +1,12 @@
 /*
- * limits.h - every resource limit in one place ([limits] in hrdex.conf).
+ * limit.h - every resource limit in one place ([limits] in hrdex.conf).
  *
  * Defaults are what hrdex_limits_default() fills in; config.c reads overrides.
+ * (Not limits.h: through -Iagent/base that name would hide the system's
+ * <limits.h> from every file.)
  */
-#ifndef HRDEX_LIMITS_H
-#define HRDEX_LIMITS_H
+#ifndef HRDEX_LIMIT_H
+#define HRDEX_LIMIT_H
 
 #include <stdint.h>
 

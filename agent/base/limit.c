@@ -1,7 +1,7 @@
 /*
- * limits.c - default resource limits (see limits.h).
+ * limit.c - default resource limits (see limit.h).
  */
-#include "limits.h"
+#include "limit.h"
 
 void hrdex_limits_default(struct hrdex_limits *l)
 {
