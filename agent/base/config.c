@@ -301,14 +301,23 @@ static int check_url(const char *section, const char *name, const char *value)
 	return 0;
 }
 
-/* SECTION.NAME.url: a git URL (hrdex_git_url_check), named in the error. */
+int hrdex_bundle_is_path(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 7 && !strcmp(s + len - 7, ".bundle") && !strstr(s, "://");
+}
+
+/* SECTION.NAME.url: a git URL (hrdex_git_url_check), named in the error;
+ * for a peer, also the absolute path of a bundle file. */
 static int url_key(char **out, const char *section, const char *name, const char *value)
 {
 	char why[1024];
 
 	if (check_url(section, name, value) < 0)
 		return -1;
-	if (hrdex_git_url_check(value) == 0)
+	if (hrdex_git_url_check(value) == 0 ||
+	    (!strcmp(section, "peer") && value[0] == '/' && hrdex_bundle_is_path(value)))
 		return set_string(out, value);
 	hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
 	return hrdex_error_set(HRDEX_E_CONFIG, "%s.%s.url: %s", section, name, why);

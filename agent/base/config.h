@@ -95,6 +95,11 @@ int hrdex_publisher_valid(const char *id);
  */
 int hrdex_git_url_check(const char *url);
 
+/* 1 when s names a git bundle file rather than a peer or a URL: it ends in
+ * ".bundle" and has no URL scheme (a peer's URL may be the absolute path of
+ * one: store/bundle.h). */
+int hrdex_bundle_is_path(const char *s);
+
 /* Valid peer/mirror/webhook name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
 int hrdex_name_valid(const char *name);
 

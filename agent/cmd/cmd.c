@@ -2,6 +2,7 @@
  * cmd.c - helpers shared by the commands: error and usage printing.
  */
 #include "cmd.h"
+#include "refresh.h"
 #include "buf.h"
 #include "error.h"
 #include "json.h"
@@ -44,7 +45,8 @@ int cmd_open(const struct hrdex_global *g, unsigned flags, char **dir, struct hr
 
 	if (!d)
 		return hrdex_error_oom();
-	if (s && hrdex_state_open(s, d, flags) < 0) {
+	/* every command that takes the lock catches up first (refresh.h) */
+	if (s && hrdex_refresh_open(s, d, flags, NULL) < 0) {
 		free(d);
 		return -1;
 	}

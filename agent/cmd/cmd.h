@@ -95,6 +95,7 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g);
 int cmd_reindex(int argc, char **argv, struct hrdex_global *g);
 int cmd_peer(int argc, char **argv, struct hrdex_global *g);
 int cmd_sync(int argc, char **argv, struct hrdex_global *g);
+int cmd_bundle(int argc, char **argv, struct hrdex_global *g);
 int cmd_publish(int argc, char **argv, struct hrdex_global *g);
 int cmd_withdraw(int argc, char **argv, struct hrdex_global *g);
 int cmd_show(int argc, char **argv, struct hrdex_global *g);

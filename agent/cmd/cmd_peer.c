@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -22,7 +23,9 @@ static const char peer_usage[] =
 	"A peer is a git URL this agent pulls publisher branches from:\n"
 	"file:///PATH, git://HOST[:PORT]/PATH, http(s)://HOST[:PORT]/PATH,\n"
 	"ssh://[USER@]HOST[:PORT]/PATH or USER@HOST:PATH (ssh, with --ssh-key, an\n"
-	"unencrypted private key); anything else exits 64 at once.\n"
+	"unencrypted private key), or the path of a git bundle file, FILE.bundle\n"
+	"(kept absolute; each sync reads the file as it is then, see 'hrdex bundle');\n"
+	"anything else exits 64 at once.\n"
 	"With --publisher (repeatable), only those publishers' branches are taken\n"
 	"from the peer; by default every trusted publisher's.  NAME: letters,\n"
 	"digits, '.', '_' and '-'.  'remove' also drops refs/peers/NAME/*.\n";
@@ -42,7 +45,7 @@ static int peer_add(struct peer_args *pa, struct hrdex_global *g)
 	struct hrdex_config *check = NULL;
 	const char *name = pa->nops > 0 ? pa->ops[0] : NULL, *url = pa->nops > 1 ? pa->ops[1] : NULL;
 	const char *key = pa->key, *const *pubs = pa->pubs.items;
-	char k[256];
+	char k[256], abs[4096];
 	size_t npubs = pa->pubs.count, i;
 	int ret = HRDEX_EX_USAGE;
 
@@ -58,7 +61,18 @@ static int peer_add(struct peer_args *pa, struct hrdex_global *g)
 		cmd_usage_error(peer_usage, "invalid peer name '%s'", name);
 		goto cleanup;
 	}
-	if (hrdex_git_url_check(url) < 0) {
+	/* A bundle file: kept as an absolute path, since the service reads it
+	 * from another working directory. */
+	if (hrdex_bundle_is_path(url) && url[0] != '/') {
+		char cwd[4096];
+
+		if (!getcwd(cwd, sizeof(cwd)) || snprintf(abs, sizeof(abs), "%s/%s", cwd, url) >= (int)sizeof(abs)) {
+			cmd_usage_error(NULL, "cannot make '%s' an absolute path", url);
+			goto cleanup;
+		}
+		url = abs;
+	}
+	if (!hrdex_bundle_is_path(url) && hrdex_git_url_check(url) < 0) {
 		cmd_usage_error(NULL, "invalid URL %s", hrdex_error_message());
 		goto cleanup;
 	}

@@ -215,7 +215,7 @@ int cmd_withdraw(int argc, char **argv, struct hrdex_global *g)
 			free(refs);
 			return cmd_fail();
 		}
-	if (cmd_open(g, HRDEX_STATE_LOCK | HRDEX_STATE_KEY, &dir, &s) < 0 ||
+	if (cmd_open(g, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS, &dir, &s) < 0 ||
 	    hrdex_withdraw(s, refs, n, message, &res) < 0) {
 		ret = cmd_fail();
 		goto cleanup;

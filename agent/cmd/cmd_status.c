@@ -26,10 +26,12 @@ static const char status_usage[] =
 	"webhook with status.maxFailures consecutive failures, or a peer without a\n"
 	"successful sync for status.maxAge seconds, or no readable cache.db.\n"
 	"The cache line says how many documents scripts can query and whether\n"
-	"the cache is behind the branches (the next sync or publish catches up);\n"
-	"a held line counts the documents a document rule keeps from view, with\n"
-	"the first reasons ('hrdex query --held' lists them all).  Held documents\n"
-	"do not make the agent unhealthy.\n";
+	"the cache is behind the branches: while a command runs, it catches up\n"
+	"before it ends; behind with none running is unhealthy (any command that\n"
+	"changes something, or 'hrdex run --once', brings it up).  A held line\n"
+	"counts the documents a document rule keeps from view, with the first\n"
+	"reasons ('hrdex query --held' lists them all); held documents do not\n"
+	"make the agent unhealthy.\n";
 
 /* What scripts can query now: read from cache.db, not from status.json. */
 struct cache_health {
@@ -344,9 +346,19 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
-	/* Behind is not a problem (a sync may be under way); unreadable is,
-	 * every query fails, unless nothing was published or accepted yet. */
+	/* Unreadable is a problem, every query fails, unless nothing was
+	 * published or accepted yet. */
 	cache_health(&cache, s);
+	/* Behind with no command under way: nothing is catching up (a run
+	 * killed between its ref move and its refresh), and scripts get stale
+	 * rows until one does (refresh.h, hrdex_refresh_catch_up). */
+	if (cache.readable && cache.behind && hrdex_state_lock_held(s) == 0 &&
+	    hrdex_problems_add(&why, "/cache", "cache", "the cache is behind %zu branch%s ('%s'%s) and no command "
+			       "is catching up; run 'hrdex run --once'", cache.behind, cache.behind == 1 ? "" : "es",
+			       cache.first ? cache.first : "?", cache.behind > 1 ? "..." : "") < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
 	if (!cache.readable && (cache.kind != HRDEX_E_NOTFOUND || st.npublishers) &&
 	    hrdex_problems_add(&why, "/cache", "cache", "the cache cannot be read (%s)%s", cache.error,
 			       /* reindex cannot mend another account's access */

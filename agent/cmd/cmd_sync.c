@@ -14,7 +14,7 @@
 #include <cjson/cJSON.h>
 
 static const char sync_usage[] =
-	"usage: hrdex [-C DIR] sync [--json] [PEER...]\n"
+	"usage: hrdex [-C DIR] sync [--json] [PEER | FILE.bundle]...\n"
 	"\n"
 	"Fetch from every peer (or only the ones named), check each publisher branch\n"
 	"they offer against the acceptance rules, move the branches that pass, then\n"
@@ -24,7 +24,11 @@ static const char sync_usage[] =
 	"tip of ours) is refused for the remembered reason without being checked\n"
 	"again, until allowed_signers, the limits or the hrdex binary change.  Each\n"
 	"event (a branch accepted or rejected, a peer that failed) is one log line\n"
-	"on stderr; stdout gets the summary.\n";
+	"on stderr; stdout gets the summary.\n"
+	"\n"
+	"A PEER ending in .bundle is a git bundle file (see 'hrdex bundle'), read as\n"
+	"a peer named after the file (achpr.bundle: 'achpr') for this round: the same\n"
+	"child process, limits, quarantine and rules as a fetch.\n";
 
 static const char sync_footer[] =
 	"exit codes: 0 every peer fetched and nothing rejected; 1 some branch was\n"

@@ -17,11 +17,15 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: hrdex validate [--schema FILE] [--json] PATH...\n"
+	"usage: hrdex [-C DIR] validate [--schema FILE] [--json] PATH...\n"
 	"\n"
 	"Check documents and change nothing.  PATH is a file, a folder (every\n"
 	"*.json below it) or - for standard input.  Each problem is printed as\n"
 	"FILE: /json/pointer: message.  Exit 0 when all are valid, 65 otherwise.\n"
+	"With a state directory (-C DIR, $HRDEX_HOME, or ./hrdex-data when it\n"
+	"exists) the answer is publish's: a missing \"publisher\" is filled in, a\n"
+	"different one refused, and its limits apply; without one each document is\n"
+	"checked alone (said on standard error).\n"
 	"Only regular files are read; a link named here is followed, links found\n"
 	"in a folder are not (as publish).\n";
 
@@ -128,11 +132,44 @@ cleanup:
 	return ret < 0 ? cmd_fail() : ret;
 }
 
+/*
+ * validate answers what publish would (DESIGN.md, "Two levels of rules"):
+ * with the state publish would use, the same options.  -C DIR or
+ * $HRDEX_HOME must name a state directory; ./hrdex-data is used when it
+ * exists.  *s stays NULL (0 returned) when there is none, or when this
+ * account may not read it (it could not publish either).
+ */
+static int open_state(struct hrdex_state **s, const struct hrdex_global *g)
+{
+	const char *env = getenv("HRDEX_HOME");
+	int named = (g->state_dir && *g->state_dir) || (env && *env);
+	char *dir = hrdex_state_resolve(g->state_dir);
+	int r = 0, said = 0;
+
+	*s = NULL;
+	if (!dir)
+		return hrdex_error_oom();
+	if (named || hrdex_fs_exists(dir)) {
+		r = hrdex_state_open(s, dir, HRDEX_STATE_SCHEMAS);
+		if (r < 0 && hrdex_error_kind() == HRDEX_E_PERMISSION) {
+			hrdex_text_line(stderr, "hrdex: %s; checked each document alone", hrdex_error_message());
+			r = 0;
+			said = 1;
+		}
+	}
+	if (r == 0 && !*s && !said)
+		hrdex_text_line(stderr, "hrdex: no state directory: checked each document alone (publish "
+				"fills in a missing \"publisher\" from hrdex.conf)");
+	free(dir);
+	return r;
+}
+
 int cmd_validate(int argc, char **argv, struct hrdex_global *g)
 {
 	struct hrdex_limits limits;
 	struct hrdex_doc_opts dopts = { 0 };
 	struct hrdex_batch batch = { 0 };
+	struct hrdex_state *s = NULL;
 	const char *schema_file = NULL;
 	char **inputs = NULL;
 	size_t ninputs = 0, i;
@@ -163,8 +200,19 @@ int cmd_validate(int argc, char **argv, struct hrdex_global *g)
 		ret = validate_with_schema(schema_file, inputs, ninputs, json, &limits);
 		goto cleanup;
 	}
+	if (open_state(&s, g) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
 	dopts.limits = &limits;
-	if (hrdex_schemas_new(&dopts.schemas) < 0 || hrdex_schemas_add_builtin(dopts.schemas) < 0 ||
+	if (s) {
+		/* publish's options (cmd_publish.c) */
+		dopts.limits = &s->config->limits;
+		dopts.schemas = s->schemas;
+		dopts.fill_publisher = s->config->publisher;
+		dopts.expect_publisher = s->config->publisher;
+	}
+	if ((!s && (hrdex_schemas_new(&dopts.schemas) < 0 || hrdex_schemas_add_builtin(dopts.schemas) < 0)) ||
 	    hrdex_batch_load(&batch, inputs, ninputs, NULL, 0, &dopts) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
@@ -185,7 +233,9 @@ int cmd_validate(int argc, char **argv, struct hrdex_global *g)
 	ret = batch.invalid ? HRDEX_EX_DATAERR : 0;
 cleanup:
 	hrdex_batch_free(&batch);
-	hrdex_schemas_free(dopts.schemas);
+	if (!s)
+		hrdex_schemas_free(dopts.schemas);
+	hrdex_state_free(s);
 	for (i = 0; i < ninputs; i++)
 		free(inputs[i]);
 	free(inputs);

@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, "re-check every branch, main and the cache; change nothing", 0 },
 	{ "peer", cmd_peer, "add, list or remove peers", 0 },
 	{ "sync", cmd_sync, "fetch from peers, accept what passes, rebuild main", 0 },
+	{ "bundle", cmd_bundle, "write the branches to a git bundle for a peer off the network", 0 },
 	{ "site", cmd_site, "write the static HTML site for browsing", 0 },
 	{ "run", cmd_run, "the service: sync on a schedule, publish the outbox, write status", 0 },
 	{ "status", cmd_status, "peers, publishers, outbox, webhooks; exit 2 when unhealthy", 0 },

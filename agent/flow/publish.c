@@ -2,6 +2,7 @@
  * publish.c - one signed commit per batch; withdrawal (see publish.h).
  */
 #include "publish.h"
+#include "accept.h"
 #include "buf.h"
 #include "readme.h"
 #include "refresh.h"
@@ -388,8 +389,61 @@ cleanup:
 }
 
 
+/*
+ * An agent never writes what its peers would refuse (DESIGN.md, "Two
+ * levels of rules"): the new commit goes through the very check sync
+ * applies to a peer's copy of a branch (accept.h) before our ref moves;
+ * only trust is left aside, since a peer trusts us or fetches nothing.
+ */
+struct self_check {
+	struct hrdex_state *s;
+	int refused;
+	char rule[24];
+	char reason[sizeof(((struct hrdex_accept *)0)->reason)];
+};
+
+static int self_accept(void *ctx, const git_oid *commit, const git_oid *parent)
+{
+	struct self_check *sc = ctx;
+	struct hrdex_state *s = sc->s;
+	struct hrdex_accept a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.repo = s->repo;
+	a.publisher = s->config->publisher;
+	a.signers = s->signers;
+	a.schemas = s->schemas;
+	a.limits = &s->config->limits;
+	a.stop = parent;
+	a.nstop = parent ? 1 : 0;
+	a.current = parent;
+	r = hrdex_accept_check(&a, commit);
+	hrdex_accept_release(&a);
+	/* What peers would hold is refused here too: a held document is never
+	 * shown anywhere (not by its own publisher either). */
+	if (r == 0 && a.nheld) {
+		snprintf(a.rule, sizeof(a.rule), "%s", "document");
+		memcpy(a.reason, a.held_first, sizeof(a.reason));
+		r = 1;
+	}
+	if (r == 1) {
+		const char *why = a.reason;
+
+		/* "commit X: " names a commit that will never exist */
+		if (!strncmp(why, "commit ", 7) && strlen(why) > 21 && !strncmp(why + 19, ": ", 2))
+			why += 21;
+		sc->refused = 1;
+		memcpy(sc->rule, a.rule, sizeof(sc->rule));
+		memmove(sc->reason, why, strlen(why) + 1);
+		return hrdex_error_set(HRDEX_E_INVALID, "peers would refuse this commit (%s): %s; nothing written",
+				       sc->rule, sc->reason);
+	}
+	return r;
+}
+
 static int commit_edits(struct hrdex_state *s, git_tree *old, struct edits *e, const char *message,
-			struct hrdex_publish_result *res)
+			struct hrdex_publish_result *res, struct self_check *sc)
 {
 	git_oid tree;
 
@@ -397,10 +451,41 @@ static int commit_edits(struct hrdex_state *s, git_tree *old, struct edits *e, c
 		return -1;
 	if (old && git_oid_equal(&tree, git_tree_id(old)))
 		return 0;
-	if (hrdex_repo_commit(&res->commit, s->repo, s->config->publisher, &tree, message, &s->key) < 0)
+	if (!s->schemas)
+		return hrdex_error_set(HRDEX_E_INTERNAL, "publishing without the schemas loaded");
+	sc->s = s;
+	if (hrdex_repo_commit_checked(&res->commit, s->repo, s->config->publisher, &tree, message, &s->key,
+				      self_accept, sc) < 0)
 		return -1;
 	res->committed = 1;
 	return 0;
+}
+
+/* Whether reason names a path of the document at ref: 'P/T/ID.json' or
+ * 'P/T/ID.files...' (accept.c quotes the paths it names). */
+static int names_item(const char *reason, const struct hrdex_ref *ref)
+{
+	char p[HRDEX_REF_MAX + 16];
+
+	if (hrdex_ref_file(p, sizeof(p), ref, ".json'", NULL) == 0 && strstr(reason, p))
+		return 1;
+	return hrdex_ref_file(p, sizeof(p), ref, ".files", NULL) == 0 && strstr(reason, p);
+}
+
+/* The branch rules refused the batch's commit: the documents the reason
+ * names get it as their problem (the outbox then rejects just those), or
+ * every document when it names none (a limit of the whole tree). */
+static void blame_items(struct hrdex_batch *b, const struct self_check *sc)
+{
+	size_t i, named = 0;
+
+	for (i = 0; i < b->count; i++)
+		named += names_item(sc->reason, &b->items[i].ref);
+	for (i = 0; i < b->count; i++)
+		if (!named || names_item(sc->reason, &b->items[i].ref))
+			hrdex_problems_add(&b->items[i].problems, "", "branch",
+					   "peers would refuse this commit (%s): %s", sc->rule, sc->reason);
+	b->invalid = named ? named : b->count;
 }
 
 int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrdex_doc_opts *opts,
@@ -415,6 +500,7 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	double t0;
 	char auto_msg[256], summary[128], path[HRDEX_REF_MAX + 8];
 	struct hrdex_refresh rf = { 0 };
+	struct self_check sc = { 0 };
 	size_t i, bad = 0;
 	int ret = -1;
 
@@ -479,8 +565,11 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "publish: %s %s", pub, summary);
 		message = auto_msg;
 	}
-	if (e.count && commit_edits(s, old, &e, message, res) < 0)
+	if (e.count && commit_edits(s, old, &e, message, res, &sc) < 0) {
+		if (sc.refused)
+			blame_items(b, &sc);
 		goto cleanup;
+	}
 	hrdex_log_debug("publish: tree and signed commit in %.0f ms", hrdex_log_ms() - t0);
 	if (res->committed) {
 		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "publish: %s %s -0", pub, summary);
@@ -511,6 +600,7 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 	git_tree_entry *files_entry = NULL;
 	char path[HRDEX_REF_MAX + 160], full[HRDEX_REF_MAX + 300], auto_msg[256];
 	struct hrdex_refresh rf = { 0 };
+	struct self_check sc = { 0 };
 	size_t i, j;
 	int ret = -1;
 
@@ -571,7 +661,7 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 		hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "withdraw: %s -%zu", pub, n);
 		message = auto_msg;
 	}
-	if (commit_edits(s, old, &e, message, res) < 0)
+	if (commit_edits(s, old, &e, message, res, &sc) < 0)
 		goto cleanup;
 	hrdex_fmt_cut(auto_msg, sizeof(auto_msg), "withdraw: %s +0 ~0 -%zu", pub, n);
 	rf.message = auto_msg;

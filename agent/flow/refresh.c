@@ -12,6 +12,7 @@
 #include "repo.h"
 #include "site.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,5 +187,37 @@ int hrdex_refresh(struct hrdex_state *s, struct hrdex_refresh *r)
 	}
 	if (moved || (r->flags & HRDEX_REFRESH_PUSH))
 		push_mirrors(s, r);
+	return 0;
+}
+
+void hrdex_refresh_catch_up(struct hrdex_state *s, const char *who)
+{
+	struct hrdex_refresh rf = { 0 };
+	char msg[96], *path = NULL;
+	int loaded = 0;
+
+	/* main is signed like every commit hrdex makes: a command that does
+	 * not sign itself (reindex, peer) lends the key for the catch-up. */
+	if (!s->have_key && (path = hrdex_state_path(s, "keys/id_ed25519")) != NULL &&
+	    hrdex_key_load(&s->key, path) == 0)
+		s->have_key = loaded = 1;
+	free(path);
+	if (!who || snprintf(msg, sizeof(msg), "%s: catch up after an interrupted run", who) >= (int)sizeof(msg))
+		snprintf(msg, sizeof(msg), "catch up after an interrupted run");
+	rf.message = msg;
+	rf.flags = HRDEX_REFRESH_CATCH_UP;
+	hrdex_refresh(s, &rf);
+	if (loaded) {
+		hrdex_key_wipe(&s->key);
+		s->have_key = 0;
+	}
+}
+
+int hrdex_refresh_open(struct hrdex_state **out, const char *dir, unsigned flags, const char *who)
+{
+	if (hrdex_state_open(out, dir, flags) < 0)
+		return -1;
+	if (flags & HRDEX_STATE_LOCK)
+		hrdex_refresh_catch_up(*out, who);
 	return 0;
 }

@@ -57,4 +57,18 @@ struct hrdex_refresh {
  */
 int hrdex_refresh(struct hrdex_state *s, struct hrdex_refresh *r);
 
+/*
+ * Derived state is never silently stale: every command that takes the state
+ * lock calls this first, under it (the service at every pass).  A branch
+ * that moved without main, view/, the cache and the site (a run killed
+ * between its ref move and its refresh, or a ref moved by stock git) brings
+ * them up now (HRDEX_REFRESH_CATCH_UP; cheap when nothing lags; failures
+ * are logged).  who (may be NULL) names the command in main's message.
+ */
+void hrdex_refresh_catch_up(struct hrdex_state *s, const char *who);
+
+/* hrdex_state_open(), then, when flags take the lock, the catch-up above:
+ * what commands open the state with (cmd.h, cmd_open). */
+int hrdex_refresh_open(struct hrdex_state **out, const char *dir, unsigned flags, const char *who);
+
 #endif

@@ -485,6 +485,46 @@ static int wanted_for(char ***out, size_t *nout, const struct hrdex_state *st, c
 	return 0;
 }
 
+/*
+ * `hrdex sync FILE.bundle`: a peer for this round only, named after the
+ * file (achpr.bundle: peer 'achpr'), so that refs/peers/achpr/ record what
+ * its maker has and `bundle create --since achpr` can answer it.  A peer
+ * configured under that name lends its publisher filter.
+ */
+static int adhoc_peer(struct hrdex_peer *p, const struct hrdex_config *cfg, const char *path,
+		      const struct hrdex_peer *const *round, size_t n)
+{
+	const char *base = strrchr(path, '/');
+	const struct hrdex_peer *same;
+	size_t i;
+
+	base = base ? base + 1 : path;
+	p->name = strndup(base, strlen(base) - 7);
+	if (!p->name)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	p->url = (char *)path;
+	if (!hrdex_name_valid(p->name)) {
+		hrdex_error_set(HRDEX_EX_USAGE, "cannot name a peer after '%s' (letters, digits, '.', '_' and "
+				"'-'); rename the file, or 'hrdex peer add NAME %s'", base, path);
+		goto fail;
+	}
+	for (i = 0; i < n; i++)
+		if (!strcmp(round[i]->name, p->name)) {
+			hrdex_error_set(HRDEX_EX_USAGE, "peer '%s' is named twice in this sync ('%s')", p->name, path);
+			goto fail;
+		}
+	same = hrdex_config_peer(cfg, p->name);
+	if (same) {
+		p->publishers = same->publishers;
+		p->npublishers = same->npublishers;
+	}
+	return 0;
+fail:
+	free(p->name);
+	p->name = NULL;
+	return -1;
+}
+
 /* ---- per peer repositories ---- */
 
 static git_repository *vrepo(struct round *rd, size_t peer)
@@ -1187,7 +1227,8 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	struct round rd;
 	struct candidate *cands = NULL;
 	struct group *groups = NULL;
-	size_t npeers = 0, ncands = 0, ngroups = 0, i, j, start;
+	struct hrdex_peer *adhoc = NULL;
+	size_t npeers = 0, ncands = 0, ngroups = 0, nadhoc = 0, i, j, start;
 	int64_t t0 = hrdex_now_ms();
 	int ret = -1;
 
@@ -1196,14 +1237,26 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	rd.st = st;
 	rd.rep = out;
 	for (i = 0; i < nonly; i++)
-		if (!hrdex_config_peer(cfg, only[i]))
+		if (!hrdex_bundle_is_path(only[i]) && !hrdex_config_peer(cfg, only[i]))
 			return hrdex_error_set(HRDEX_EX_USAGE, "no peer named '%s' (see 'hrdex peer list')", only[i]);
-	rd.peers = calloc(cfg->npeers + 1, sizeof(*rd.peers));
-	if (!rd.peers)
+	rd.peers = calloc(cfg->npeers + nonly + 1, sizeof(*rd.peers));
+	adhoc = calloc(nonly + 1, sizeof(*adhoc));
+	if (!rd.peers || !adhoc) {
+		free(rd.peers);
+		free(adhoc);
 		return hrdex_error_oom();
+	}
 	for (i = 0; i < cfg->npeers; i++)
 		if (!nonly || list_has(only, nonly, cfg->peers[i].name))
 			rd.peers[npeers++] = &cfg->peers[i];
+	for (i = 0; i < nonly; i++)
+		if (hrdex_bundle_is_path(only[i])) {
+			if (adhoc_peer(&adhoc[nadhoc], cfg, only[i], rd.peers, npeers) < 0) {
+				npeers = 0;
+				goto cleanup;
+			}
+			rd.peers[npeers++] = &adhoc[nadhoc++];
+		}
 	out->peers = calloc(npeers + 1, sizeof(*out->peers));
 	rd.jobs = calloc(npeers + 1, sizeof(*rd.jobs));
 	rd.vrepos = calloc(npeers + 1, sizeof(*rd.vrepos));
@@ -1332,8 +1385,10 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	for (i = 0; i < ngroups; i++)
 		if (settle_group(&rd, &groups[i]) < 0)
 			goto cleanup;
+	/* A bundle carries what its maker chose (--since), not all its maker
+	 * has: a branch missing from it is no sign the maker dropped it. */
 	for (i = 0; i < npeers; i++)
-		if (rd.jobs[i].status == HRDEX_FETCH_OK)
+		if (rd.jobs[i].status == HRDEX_FETCH_OK && !hrdex_bundle_is_path(rd.peers[i]->url))
 			prune_peer_refs(&rd, i);
 
 	/* 3. The view of what moved, and the record of what did not. */
@@ -1369,5 +1424,8 @@ cleanup:
 	free(rd.repo_path);
 	free(rd.quarantine);
 	free(rd.peers);
+	for (i = 0; i < nadhoc; i++)
+		free(adhoc[i].name);
+	free(adhoc);
 	return ret;
 }

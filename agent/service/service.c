@@ -70,7 +70,6 @@ struct service {
 	int64_t busy_since;         /* the lock has been held by others since */
 	int locked_out;             /* the last pass could not take the lock */
 	int cleaned;                /* hrdex_sync_clean() done */
-	int caught_up;              /* the first pass's catch-up done (refresh.h) */
 	int have_tips;              /* st.publishers holds the tips the last pass saw */
 	int stop, reload, sync_now;
 	int once;
@@ -663,16 +662,10 @@ static void cron(struct service *sv)
 		hrdex_state_unlock(sv->state);
 		return;
 	}
-	if (!sv->caught_up) {
-		/* A command killed after its branch moved left main, view/ or the
-		 * cache behind; with no peer due and the outbox empty, no pass
-		 * would bring them up. */
-		struct hrdex_refresh rf = { .message = "run: catch up after an interrupted run",
-					    .flags = HRDEX_REFRESH_CATCH_UP };
-
-		hrdex_refresh(sv->state, &rf);
-		sv->caught_up = 1;
-	}
+	/* A command killed after its branch moved (between two passes, too)
+	 * left main, view/ or the cache behind; with no peer due and the
+	 * outbox empty, no pass would bring them up (refresh.h). */
+	hrdex_refresh_catch_up(sv->state, "run");
 	c = sv->state->config;
 	if (sv->sync_now) {
 		for (i = 0; i < sv->nsched; i++)

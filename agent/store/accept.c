@@ -197,6 +197,8 @@ static int hold(struct hrdex_accept *a, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(a->held_reason, sizeof(a->held_reason), fmt, ap);
 	va_end(ap);
+	if (!a->nheld)
+		memcpy(a->held_first, a->held_reason, sizeof(a->held_first));
 	a->held = 1;
 	a->nheld++;
 	return 0;
@@ -701,6 +703,7 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 	a->ncommits = 0;
 	a->nheld = 0;
 	a->held = 0;
+	a->held_first[0] = '\0';
 	if (sodium_init() < 0)
 		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot initialise libsodium");
 	if (git_repository_odb(&a->odb, a->repo) < 0)

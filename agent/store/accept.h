@@ -51,6 +51,7 @@ struct hrdex_accept {
 	size_t ncommits;                     /* new commits */
 	size_t nheld;                        /* documents a document rule held (a document
 					        changed in several commits counts once per commit) */
+	char held_first[768];                /* why the first of them is held, naming its path */
 
 	/* private */
 	git_odb *odb;

@@ -12,6 +12,7 @@
  */
 #include "fetch.h"
 #include "buf.h"
+#include "bundle.h"
 #include "config.h"
 #include "error.h"
 #include "fs.h"
@@ -28,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -236,6 +238,28 @@ static long wanted_index(const struct hrdex_fetch *job, const char *name)
 	return -1;
 }
 
+/*
+ * Whether to take the advertised ref refname at tip: only plain
+ * refs/heads/<publisher> names we asked for, each once (taken: one flag per
+ * wanted name).  0: not taken; 1: reported to the parent, not downloaded
+ * (skip list); 2: reported, to download.  One rule for fetches and bundles.
+ */
+static int take_ref(const struct hrdex_fetch *job, char *taken, const char *refname, const git_oid *tip, int fd)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	const char *name = refname + 11;
+	long w;
+
+	if (strncmp(refname, "refs/heads/", 11) || !hrdex_publisher_valid(name))
+		return 0;
+	w = wanted_index(job, name);
+	if (w < 0 || taken[w])
+		return 0;
+	taken[w] = 1;
+	child_say(fd, "ref %s %s", name, git_oid_tostr(hex, sizeof(hex), tip));
+	return skipped(job, name, tip) ? 1 : 2;
+}
+
 /* The repository the child fetches with: repo.git's refs, the quarantine as its
  * only writable object store, repo.git's objects readable as an alternate. */
 static int open_quarantined(git_repository **out, const char *repo_path, const char *quarantine)
@@ -392,27 +416,16 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 		child_say(fd, "error out of memory");
 		goto cleanup;
 	}
-	/* Only plain refs/heads/<publisher> names we asked for, each once. */
 	for (i = 0; i < nheads && picked < HRDEX_FETCH_MAX_BRANCHES; i++) {
-		const char *name = heads[i]->name;
-		char spec[256], hex[GIT_OID_HEXSZ + 1];
-		long w;
+		const char *name = heads[i]->name + 11;
+		char spec[256];
+		int t;
 
-		if (strncmp(name, "refs/heads/", 11) || heads[i]->symref_target)
+		if (heads[i]->symref_target || !(t = take_ref(job, taken, heads[i]->name, &heads[i]->oid, fd)))
 			continue;
-		name += 11;
-		if (!hrdex_publisher_valid(name))
+		picked++;
+		if (t == 1)
 			continue;
-		w = wanted_index(job, name);
-		if (w < 0 || taken[w])
-			continue;
-		taken[w] = 1;
-		git_oid_tostr(hex, sizeof(hex), &heads[i]->oid);
-		if (skipped(job, name, &heads[i]->oid)) {
-			child_say(fd, "ref %s %s", name, hex);
-			picked++;
-			continue;
-		}
 		if (hrdex_fmt(spec, sizeof(spec), "+refs/heads/%s:refs/peers/%s/%s", name, job->name, name) < 0) {
 			child_say(fd, "error %s", hrdex_error_message());
 			goto cleanup;
@@ -423,8 +436,6 @@ static int child_fetch(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o
 			goto cleanup;
 		}
 		specs.count++;
-		child_say(fd, "ref %s %s", name, hex);
-		picked++;
 	}
 	if (specs.count) {
 		fo.callbacks = cbs;
@@ -456,6 +467,82 @@ cleanup:
 	free(specs.strings);
 	free(taken);
 	git_remote_free(remote);
+	git_repository_free(repo);
+	return rc;
+}
+
+/*
+ * A bundle file instead of a remote (bundle.h): the same report, the same
+ * quarantine and the same bounds as a fetch.  Its pack goes through the
+ * indexer a fetch feeds, with repo.git's objects as the bases of a thin
+ * pack; the parent then checks what it offers exactly as a fetch's.
+ */
+static int child_bundle(struct hrdex_fetch *job, const struct hrdex_fetch_opts *o, int fd)
+{
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	struct hrdex_bundle b;
+	struct xfer x = { o->max_bytes, 0, 0, 0, NULL, fd, NULL, 0 };
+	char *taken = NULL, *pack = NULL;
+	FILE *f;
+	struct stat sb;
+	size_t i;
+	int download = 0, picked = 0, rc = 1;
+
+	memset(&b, 0, sizeof(b));
+	f = fopen(job->url, "rbe");
+	if (!f) {
+		child_say(fd, "unreachable cannot open '%s': %s", job->url, strerror(errno));
+		goto cleanup;
+	}
+	child_say(fd, "connected");
+	if (fstat(fileno(f), &sb) < 0)
+		sb.st_size = 0;
+	if (sb.st_size > o->max_bytes) {
+		child_say(fd, "error '%s' holds more than %lld bytes (limits.fetch)", job->url,
+			  (long long)o->max_bytes);
+		goto cleanup;
+	}
+	if (open_quarantined(&repo, o->repo_path, job->quarantine) < 0 || git_repository_odb(&odb, repo) < 0) {
+		child_say(fd, "error cannot open the repository: %s", git_message());
+		goto cleanup;
+	}
+	taken = calloc(job->nwanted + 1, 1);
+	pack = hrdex_path_join(job->quarantine, "pack");
+	if (!taken || !pack) {
+		child_say(fd, "error out of memory");
+		goto cleanup;
+	}
+	if (hrdex_bundle_read_header(&b, f, job->url) < 0 || hrdex_bundle_check_prereqs(&b, odb) < 0) {
+		child_say(fd, "error %s", hrdex_error_message());
+		goto cleanup;
+	}
+	for (i = 0; i < b.nrefs && picked < HRDEX_FETCH_MAX_BRANCHES; i++) {
+		int t = take_ref(job, taken, b.refs[i].name, &b.refs[i].oid, fd);
+
+		picked += t != 0;
+		download |= t == 2;
+	}
+	/* One pack holds every branch: indexed whole when any is wanted. */
+	if (download && hrdex_bundle_index(f, job->url, pack, odb, on_progress, &x) < 0) {
+		child_say(fd, "bytes %lld", (long long)x.bytes);
+		if (x.over)
+			child_say(fd, "error '%s' holds more than %lld bytes (limits.fetch)", job->url,
+				  (long long)o->max_bytes);
+		else
+			child_say(fd, "error %s", hrdex_error_message());
+		goto cleanup;
+	}
+	child_say(fd, "bytes %lld", (long long)(download ? (int64_t)sb.st_size : 0));
+	child_say(fd, "ok");
+	rc = 0;
+cleanup:
+	hrdex_bundle_free(&b);
+	if (f)
+		fclose(f);
+	free(taken);
+	free(pack);
+	git_odb_free(odb);
 	git_repository_free(repo);
 	return rc;
 }
@@ -534,7 +621,8 @@ static void child_main(struct hrdex_fetch *job, struct hrdex_fetch *jobs, size_t
 		if (&jobs[i] != job && jobs[i].fd >= 0)
 			close(jobs[i].fd);
 	child_limits(o->max_bytes, parent);
-	rc = job->push ? child_push(job, o, fd) : child_fetch(job, o, fd);
+	rc = job->push ? child_push(job, o, fd)
+		       : hrdex_bundle_is_path(job->url) ? child_bundle(job, o, fd) : child_fetch(job, o, fd);
 	/* No exit handlers, no libgit2 shutdown: this process only reports. */
 	_exit(rc);
 }

@@ -277,7 +277,8 @@ cleanup:
  * *expected (NULL: ref must not exist) to the new commit. */
 static int commit_and_move(git_oid *out, git_repository *repo, const char *ref, const char *publisher,
 			   const git_oid *tree_id, const git_commit **parents, size_t nparents,
-			   const git_oid *expected, const char *message, const struct hrdex_key *key)
+			   const git_oid *expected, const char *message, const struct hrdex_key *key,
+			   hrdex_repo_check_fn check, void *ctx)
 {
 	git_signature *sig = NULL;
 	git_tree *tree = NULL;
@@ -297,6 +298,8 @@ static int commit_and_move(git_oid *out, git_repository *repo, const char *ref, 
 		goto cleanup;
 	}
 	if (hrdex_commit_create_signed(&id, repo, text.ptr, key) < 0)
+		goto cleanup;
+	if (check && check(ctx, &id, expected) != 0)
 		goto cleanup;
 	/* Objects are written; the ref moves last, and only from what we read. */
 	if (expected)
@@ -323,11 +326,18 @@ int hrdex_repo_commit_main(git_oid *out, git_repository *repo, const git_oid *tr
 			   const struct hrdex_key *key)
 {
 	return commit_and_move(out, repo, HRDEX_REF_MAIN, "hrdex", tree, parents, nparents, expected, message,
-			       key);
+			       key, NULL, NULL);
 }
 
 int hrdex_repo_commit(git_oid *out, git_repository *repo, const char *publisher, const git_oid *tree,
 		      const char *message, const struct hrdex_key *key)
+{
+	return hrdex_repo_commit_checked(out, repo, publisher, tree, message, key, NULL, NULL);
+}
+
+int hrdex_repo_commit_checked(git_oid *out, git_repository *repo, const char *publisher, const git_oid *tree,
+			      const char *message, const struct hrdex_key *key, hrdex_repo_check_fn check,
+			      void *ctx)
 {
 	git_commit *parent = NULL;
 	git_oid tip;
@@ -341,7 +351,7 @@ int hrdex_repo_commit(git_oid *out, git_repository *repo, const char *publisher,
 		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
 	ref_name(ref, sizeof(ref), publisher);
 	ret = commit_and_move(out, repo, ref, publisher, tree, (const git_commit **)&parent,
-			      parent ? 1 : 0, parent ? &tip : NULL, message, key);
+			      parent ? 1 : 0, parent ? &tip : NULL, message, key, check, ctx);
 	git_commit_free(parent);
 	return ret;
 }

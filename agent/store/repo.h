@@ -48,6 +48,19 @@ int hrdex_repo_edit_tree(git_oid *out, git_repository *repo, const git_oid *base
 int hrdex_repo_commit(git_oid *out, git_repository *repo, const char *publisher, const git_oid *tree,
 		      const char *message, const struct hrdex_key *key);
 
+/*
+ * The same, with check(ctx, commit, parent) run on the new signed commit
+ * before the ref moves (parent: the tip it replaces, NULL for the first):
+ * 0 lets it move; anything else leaves the ref where it was and is
+ * returned as -1 (check sets the error).  Publishing runs the branch rules
+ * here (publish.c), so this agent never moves its ref where a peer would
+ * refuse to follow.
+ */
+typedef int (*hrdex_repo_check_fn)(void *ctx, const git_oid *commit, const git_oid *parent);
+int hrdex_repo_commit_checked(git_oid *out, git_repository *repo, const char *publisher, const git_oid *tree,
+			      const char *message, const struct hrdex_key *key, hrdex_repo_check_fn check,
+			      void *ctx);
+
 /* The tip of refs/heads/<publisher>; GIT_ENOTFOUND-style: returns 1 when the
  * branch does not exist (out zeroed), 0 when found, -1 on error. */
 int hrdex_repo_tip(git_oid *out, git_repository *repo, const char *publisher);

@@ -401,6 +401,25 @@ int hrdex_state_lock(struct hrdex_state *s, int wait)
 	return take_lock(s, wait);
 }
 
+int hrdex_state_lock_held(const struct hrdex_state *s)
+{
+	char *path;
+	int fd, r;
+
+	if (s->lock_fd >= 0)
+		return 0;
+	path = hrdex_state_path(s, "lock");
+	fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+	r = fd < 0 ? (path && errno == ENOENT ? 0 : -1) : 0;
+	free(path);
+	if (fd < 0)
+		return r;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		r = errno == EWOULDBLOCK ? 1 : -1;
+	close(fd); /* releases the probe at once */
+	return r;
+}
+
 void hrdex_state_unlock(struct hrdex_state *s)
 {
 	if (s->lock_fd < 0)

@@ -70,6 +70,15 @@ int hrdex_state_lock(struct hrdex_state *s, int wait);
 void hrdex_state_unlock(struct hrdex_state *s);
 
 /*
+ * Whether another process holds the lock now: 1 held (a command is under
+ * way, and brings derived state up before it ends), 0 free (0 too when s
+ * holds it), -1 when this account cannot tell (no error set).  Probes with
+ * a shared lock released at once, so a writer waiting for the lock is held
+ * up for no more than that.
+ */
+int hrdex_state_lock_held(const struct hrdex_state *s);
+
+/*
  * The publisher id c names (hrdex.publisher) must be the one allowed_signers
  * trusts for this agent's own key (keys/id_ed25519, which init binds to the
  * publisher it was made for), and, while that publisher has no branch yet,

@@ -227,6 +227,25 @@ check_restarted() {
 	return 0
 }
 
+# check_rows DIR : after a restart, the cache has one row per document of
+# the branches, and `status` does not find it behind (issue 15 item 7: a
+# kill between a ref move and its refresh must not leave scripts with
+# missing rows).
+check_rows() {
+	local dir=$1 rows docs=0 pub n
+	CHECKS=$((CHECKS + 1)) SCHECKS=$((SCHECKS + 1))
+	rows=$("$HRDEX" -C "$dir" query --format json 2>/dev/null | jq length)
+	for pub in $(git --git-dir "$dir/repo.git" for-each-ref --format='%(refname:strip=2)' refs/heads/); do
+		[ "$pub" = main ] && continue
+		n=$(git --git-dir "$dir/repo.git" ls-tree -r --name-only "refs/heads/$pub" | grep -c '\.json$' || true)
+		docs=$((docs + n))
+	done
+	[ "${rows:-0}" = "$docs" ] || violation "the cache has ${rows:-no} rows, the branches $docs documents"
+	"$HRDEX" -C "$dir" status --json >"$T/status.json" 2>/dev/null || true
+	! jq -e '.problems | any(test("cache is behind"))' "$T/status.json" >/dev/null 2>&1 ||
+		violation "status: $(jq -c .problems "$T/status.json")"
+}
+
 summary() {
 	printf 'crash: %-8s %d kills (%d mid-operation, %d after completion), %d restarts, %d checks, %d violations\n' \
 		"$SCEN" "$SKILLS" "$SMID" "$SLATE" "$SRESTARTS" "$SCHECKS" "$SVIOLATIONS"
@@ -534,6 +553,33 @@ scenario_outbox() {
 	echo "crash: an outbox pass of 60 files takes $mean ms"
 	check_outbox "$P" 1
 	check_restarted "$P"
+	check_rows "$P"
+	# One kill exactly between the ref move and the refresh of a large
+	# pass (the debug line after the commit), then run --once (issue 15).
+	ROUND=$((ROUND + 1))
+	for ((i = 0; i < 300; i++)); do
+		doc ohchr note "o$k" "Outbox $k" >"$T/o.json"
+		drop "$P" "o$k" "$T/o.json"
+		k=$((k + 1))
+	done
+	"$HRDEX" -C "$P" -v run --once >"$T/run.out" 2>"$T/run.err" &
+	n=$!
+	for ((i = 0; i < 6000; i++)); do
+		grep -q 'publish: tree and signed commit' "$T/run.err" && break
+		kill -0 "$n" 2>/dev/null || break
+		sleep 0.01
+	done
+	kill -9 "$n" 2>/dev/null && { KILLS=$((KILLS + 1)) SKILLS=$((SKILLS + 1)) MID=$((MID + 1)) SMID=$((SMID + 1)); }
+	wait "$n" 2>/dev/null || true
+	check_always "$P"
+	check_outbox "$P" 0
+	rc=0
+	ms "$HRDEX" -C "$P" run --once >/dev/null || rc=$?
+	[ "$rc" = 0 ] || violation "run --once after the kill exited $rc: $(tail -n3 "$T/ms.out" | tr '\n' ' ')"
+	restarted
+	check_outbox "$P" 1
+	check_restarted "$P"
+	check_rows "$P"
 	while more_rounds; do
 		ROUND=$((ROUND + 1))
 		n=$(( RANDOM % 2 ? 1 + RANDOM % 10 : 30 + RANDOM % 90 ))
@@ -573,6 +619,7 @@ scenario_outbox() {
 		mean=$(( (mean * 3 + d) / 4 ))
 		check_outbox "$P" 1
 		check_restarted "$P"
+		check_rows "$P"
 	done
 	summary
 }

@@ -44,8 +44,36 @@ echo '{"name": "人权"}' >"$T/short.json"
 expect_exit 65 "$HRDEX" validate --schema "$T/schema.json" "$T/long.json" 2>"$T/err"
 grep -q "/name: " "$T/err" || fail "maxLength in code points not reported: $(cat "$T/err")"
 
+note "without a state directory validate says it checked the documents alone"
+jq 'del(.publisher)' "$ex" >"$T/nopub.json"
+expect_exit 65 "$HRDEX" validate "$T/nopub.json" 2>"$T/err"
+grep -q "^hrdex: no state directory: checked each document alone" "$T/err" ||
+	fail "validate alone does not say so: $(cat "$T/err")"
+expect_exit 78 env HRDEX_HOME="$T/none" "$HRDEX" validate "$ex" 2>/dev/null
+
+note "with one, validate answers what publish would, on every example and invalid file"
+"$HRDEX" -C "$T/s" init --publisher ohchr >/dev/null 2>&1
+mkdir -p "$T/nopub"
+for f in "$top"/schemas/examples/*.json "$top"/tests/data/invalid/*.json; do
+	set -- "$f"
+	nf="$T/nopub/$(basename "$f")"
+	jq 'del(.publisher)' "$f" >"$nf" 2>/dev/null && set -- "$f" "$nf"
+	for g in "$@"; do
+		v=0; p=0
+		"$HRDEX" -C "$T/s" validate "$g" >/dev/null 2>&1 || v=$?
+		HRDEX_HOME="$T/s" "$HRDEX" validate "$g" >/dev/null 2>&1 || vh=$?
+		"$HRDEX" -C "$T/s" publish "$g" >/dev/null 2>"$T/err" || p=$?
+		[ "$v" = "$p" ] || fail "$g: validate exits $v, publish $p: $(cat "$T/err")"
+		[ "${vh:-0}" = "$p" ] || fail "$g: validate with HRDEX_HOME exits ${vh:-0}, publish $p"
+		unset vh
+	done
+done
+"$HRDEX" -C "$T/s" validate "$T/nopub.json" >/dev/null 2>"$T/err" || fail "-C: a missing publisher refused"
+[ -s "$T/err" ] && fail "validate with a state directory says: $(cat "$T/err")"
+(cd "$T" && mv s hrdex-data && "$HRDEX" validate nopub.json >/dev/null) || fail "./hrdex-data not used"
+
 note "usage errors are 64"
 expect_exit 64 "$HRDEX" validate 2>/dev/null
 expect_exit 64 "$HRDEX" validate --bogus x 2>/dev/null
-"$HRDEX" validate --help | grep -q "usage: hrdex validate" || fail "no --help"
+"$HRDEX" validate --help | grep -q "usage: hrdex \[-C DIR\] validate" || fail "no --help"
 echo "validate: ok"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A state directory that does not exist is an error for every command but
-# init (78, one line naming the path), never an empty answer; validate,
-# which reads no state, still works anywhere.
+# init (78, one line naming the path), never an empty answer.  validate
+# answers what publish would there, so a mistyped -C DIR is an error for it
+# too; without -C (and no ./hrdex-data) it checks the document alone.
 . "$(dirname "$0")/lib.sh"
 doc="$top/schemas/examples/ohchr-report-a-hrc-32-20.json"
 "$HRDEX" -C "$T/ohchr" init --publisher ohchr >/dev/null 2>&1
@@ -49,5 +50,11 @@ rc=0
 
 note "a fresh state directory answers (no cache yet: a warning, exit 0)"
 "$HRDEX" -C ohchr query --format refs >"$T/out" 2>"$T/err" || fail "fresh state: $(cat "$T/err")"
-"$HRDEX" -C a/ohcr validate "$doc" >/dev/null || fail "validate needs no state directory"
+rc=0
+"$HRDEX" -C a/ohcr validate "$doc" >/dev/null 2>"$T/err" || rc=$?
+[ "$rc" -eq 78 ] && grep -q "no state directory 'a/ohcr'" "$T/err" ||
+	fail "validate -C with a mistyped DIR: exit $rc: $(cat "$T/err")"
+"$HRDEX" validate "$doc" >/dev/null 2>"$T/err" || fail "validate needs no state directory"
+grep -q "checked each document alone" "$T/err" || fail "validate alone does not say so: $(cat "$T/err")"
+"$HRDEX" -C ohchr validate "$doc" >/dev/null || fail "validate with a state directory"
 echo "ok"

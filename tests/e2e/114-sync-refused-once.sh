@@ -54,11 +54,16 @@ for p in h1 h2; do "$HRDEX" -C "$V" peer add "$p" "$(url_of "$T/agents/$p")"; do
 bad=$(GIT_DIR=$T/agents/h1/repo.git git rev-parse refs/heads/achpr)
 [ "$bad" = "$(GIT_DIR=$T/agents/h2/repo.git git rev-parse refs/heads/achpr)" ] || fail "h1 and h2 differ"
 
-# sync_timed WANT-EXIT : one sync, --json; prints its seconds
+# sync_timed WANT-EXIT : one sync, --json; prints its milliseconds (for the
+# log only).  The sync runs under a CPU-time limit (ulimit -t: CPU seconds,
+# not wall time, so a loaded machine does not matter): checking the 1 MiB
+# document took 58-247 s of CPU before validation became linear, and a
+# sync over the limit is killed, which fails the exit-code check.
 sync_timed() {
-	local t0 t1
+	local t0 t1 rc=0
 	t0=$(date +%s%N)
-	expect_exit "$1" sync_agent "$V" --json
+	(ulimit -t 30 && sync_agent "$V" --json) || rc=$?
+	[ "$rc" -eq "$1" ] || fail "sync: expected exit $1, got $rc (killed past 30 s of CPU: exit 137 or 152)"
 	t1=$(date +%s%N)
 	echo $(((t1 - t0) / 1000000))
 }
@@ -75,7 +80,6 @@ publish "$B" report b2
 ms=$(sync_timed 1)
 note "first sync: $ms ms, $(bytes h1) bytes from h1"
 first_bytes=$(bytes h1)
-[ "$ms" -lt 20000 ] || fail "the first sync took $ms ms"
 expect_tip "$V" achpr "$t1" "the costly branch did not move achpr"
 expect_tip "$V" iachr "$(tip "$B" iachr)" "B moved in the same round"
 expect_peer_rule h1 achpr "rejected limits"

@@ -116,7 +116,7 @@ rc=0; wait "$RUN_PID" || rc=$?
 
 note "the command line: a FIFO is refused at once, links inside folders are not followed"
 mkfifo "$T/fifo.json"
-rc=0; timeout -k 5 10 "$HRDEX" validate "$T/fifo.json" 2>"$T/err" || rc=$?
+rc=0; timeout -k 5 10 "$HRDEX" -C "$S" validate "$T/fifo.json" 2>"$T/err" || rc=$?
 [ "$rc" = 65 ] || fail "validate FIFO: exit $rc, expected 65"
 grep -q "is not a regular file" "$T/err" || fail "validate FIFO: $(cat "$T/err")"
 [ "$(grep -c . "$T/err")" = 1 ] || fail "more than one line: $(cat "$T/err")"

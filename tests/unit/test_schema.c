@@ -519,7 +519,7 @@ static void test_cost_is_linear(void **state)
 		" \"o\": {\"maxProperties\": 2, \"additionalProperties\": false, \"required\": [\"z\"]}}}");
 	char *big = array_text(149000, "%zu"), *text;
 	size_t len = strlen(big) + 256;
-	struct timespec t0, t1;
+	clock_t t0;
 	double secs;
 
 	(void)state;
@@ -533,15 +533,16 @@ static void test_cost_is_linear(void **state)
 	assert_int_equal(p.count, 1);
 	assert_problem(&p, 0, "/a", "maxItems", "must have at most 300 items (has 149000)");
 
-	/* uniqueItems over 149,000 distinct items, well under a second (a
-	 * pairwise scan takes about a minute), then a duplicate found. */
+	/* uniqueItems over 149,000 distinct items: a tenth of a second of CPU
+	 * (a pairwise scan takes about a minute).  CPU time, not wall time, so
+	 * a loaded machine does not matter, and a bound valgrind's slowdown
+	 * (about 50 x) stays well inside; then a duplicate found. */
 	snprintf(text, len, "{\"u\": %s}", big);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock();
 	assert_int_equal(check(s, "urn:test", text, &p), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	print_message("uniqueItems over 149000 items: %.3f s\n", secs);
-	assert_true(secs < 5.0);
+	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	print_message("uniqueItems over 149000 items: %.3f s of CPU\n", secs);
+	assert_true(secs < 30.0);
 	assert_int_equal(p.count, 0);
 	assert_int_equal(check(s, "urn:test", "{\"u\": [5, [1, {\"b\": 1, \"a\": \"x\"}], 7, -0, 7,"
 			       " [1, {\"a\": \"x\", \"b\": 1.0}], 0, \"7\", true, 1, null, false, null]}", &p), 0);
