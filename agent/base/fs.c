@@ -184,7 +184,7 @@ static int write_via_lock(int dirfd, const char *path, const void *data, size_t 
 	int fd = -1, ret = -1;
 
 	if (!lock)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	memcpy(lock, path, plen);
 	memcpy(lock + plen, ".lock", 6);
 	if (!durable)
@@ -250,7 +250,7 @@ int hrdex_fs_mkdirs_at(int dirfd, const char *path, mode_t mode)
 	int ret = 0;
 
 	if (!p)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (s = p + 1; ; s++) {
 		if (*s == '/' || *s == '\0') {
 			char c = *s;

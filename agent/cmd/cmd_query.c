@@ -29,6 +29,7 @@ static const char usage[] =
 	"usage: hrdex [-C DIR] query [FILTERS] [--text QUERY] [--sort ORDER] [--limit N]\n"
 	"                            [--offset N] [--format jsonl|json|table|refs|csv|ics] [--json]\n"
 	"                            [--fields LIST]\n"
+	"       hrdex [-C DIR] query --held [--format ...]\n"
 	"\n"
 	"Search the local cache of current documents (every accepted publisher).\n";
 
@@ -162,7 +163,7 @@ static int flush(struct emit *e)
 {
 	if (e->buf.len && fwrite(e->buf.ptr, 1, e->buf.len, stdout) != e->buf.len) {
 		e->failed = 1;
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot write the output");
+		return hrdex_error_errno(HRDEX_E_IO, "cannot write the output");
 	}
 	hrdex_buf_clear(&e->buf);
 	return 0;
@@ -202,6 +203,68 @@ static void warn_if_behind(struct hrdex_cache *c, const char *dir)
 	free(conf);
 }
 
+/* query --held: one line (table, csv, refs...) or one JSON object (json,
+ * jsonl) per held document: ref, commit, reason. */
+struct held_out {
+	int json;
+	size_t n;
+};
+
+static int on_held(const char *ref, const char *publisher, const char *commit, const char *reason, void *payload)
+{
+	struct held_out *h = payload;
+	cJSON *o;
+	char *text;
+	int r;
+
+	if (!h->json) {
+		/* Each field escaped (base/text.h): a reason quotes a peer's text. */
+		struct hrdex_buf line = HRDEX_BUF_INIT;
+
+		r = hrdex_text_escapes(&line, ref) < 0 || hrdex_buf_printf(&line, "\t%.12s\t", commit) < 0 ||
+		    hrdex_text_escapes(&line, reason) < 0 || hrdex_buf_putc(&line, '\n') < 0;
+		if (!r && fwrite(line.ptr, 1, line.len, stdout) != line.len)
+			r = hrdex_error_errno(HRDEX_E_IO, "cannot write the output");
+		hrdex_buf_free(&line);
+		return r ? -1 : 0;
+	}
+	o = cJSON_CreateObject();
+	if (!o || !cJSON_AddStringToObject(o, "ref", ref) || !cJSON_AddStringToObject(o, "publisher", publisher) ||
+	    !cJSON_AddStringToObject(o, "commit", commit) || !cJSON_AddStringToObject(o, "reason", reason) ||
+	    !(text = cJSON_PrintUnformatted(o))) {
+		cJSON_Delete(o);
+		return hrdex_error_oom();
+	}
+	r = printf("%s%s%s", h->json == 2 ? (h->n ? ",\n  " : "[\n  ") : "", text, h->json == 2 ? "" : "\n");
+	h->n++;
+	cJSON_free(text);
+	cJSON_Delete(o);
+	return r < 0 ? -1 : 0;
+}
+
+static int query_held(const char *path, const char *format)
+{
+	struct hrdex_cache *c = NULL;
+	struct held_out h = { 0, 0 };
+	int r;
+
+	h.json = !strcmp(format, "json") ? 2 : !strcmp(format, "jsonl") ? 1 : 0;
+	if (hrdex_cache_open(&c, path, 1) < 0) {
+		if (hrdex_error_kind() != HRDEX_E_NOTFOUND)
+			return cmd_fail();
+		hrdex_text_line(stderr, "hrdex: warning: %s: nothing held is known until a sync or 'hrdex reindex' "
+				"builds it", hrdex_error_message());
+	} else {
+		r = hrdex_cache_held(c, on_held, &h);
+		hrdex_cache_close(c);
+		if (r != 0)
+			return hrdex_error_message()[0] ? cmd_fail() : HRDEX_EX_IOERR;
+	}
+	if (h.json == 2 && printf(h.n ? "\n]\n" : "[]\n") < 0)
+		return HRDEX_EX_IOERR;
+	return fflush(stdout) ? HRDEX_EX_IOERR : 0;
+}
+
 int cmd_query(int argc, char **argv, struct hrdex_global *g)
 {
 	/* the repeatable filters, in the order of struct values filters[] */
@@ -215,7 +278,7 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 	struct hrdex_cache *c = NULL;
 	char *dir = NULL, *path = NULL;
 	const char *format = NULL, *sort = NULL, *limit = NULL, *offset = NULL;
-	int first, ret = HRDEX_EX_OK, r, json_flag = g->json;
+	int first, ret = HRDEX_EX_OK, r, json_flag = g->json, held = 0;
 	size_t k, n;
 	const struct cmd_opt opts[] = {
 		{ NULL, 0, 0, NULL, NULL,
@@ -257,6 +320,11 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		  "@, tab or CR gets a leading ' against formula injection),\n"
 		  "ics (events and visits as an iCalendar file)" },
 		{ "json", 0, CMD_FLAG, &json_flag, NULL, "the same as --format json" },
+		{ "held", 0, CMD_FLAG, &held, NULL,
+		  "list the held documents instead (a document rule keeps\n"
+		  "them out of main, view/, the cache and the site): ref,\n"
+		  "commit and reason, one a line (one JSON object with\n"
+		  "--format json or jsonl); filters do not apply" },
 		{ "fields", 0, CMD_VALUE, &oo.fields, "LIST",
 		  "what a row shows, for csv, table, jsonl and json: names\n"
 		  "separated by commas, each a cache column (ref, publisher,\n"
@@ -368,6 +436,10 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
+	if (held) {
+		ret = query_held(path, format);
+		goto cleanup;
+	}
 	if (hrdex_output_new(&e.out, &oo) < 0) {
 		ret = hrdex_error_kind() == HRDEX_E_USAGE ? cmd_usage_error(NULL, "%s", hrdex_error_message()) :
 							     cmd_fail();
@@ -392,7 +464,7 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 	}
 	if (hrdex_output_finish(e.out, &e.buf) < 0 || flush(&e) < 0 || fflush(stdout) != 0) {
 		if (!hrdex_error_message()[0])
-			hrdex_error_errno(HRDEX_EX_IOERR, "cannot write the output");
+			hrdex_error_errno(HRDEX_E_IO, "cannot write the output");
 		ret = cmd_fail();
 	}
 cleanup:

@@ -28,7 +28,10 @@ static const char status_usage[] =
 	"The cache line says how many documents scripts can query and whether\n"
 	"the cache is behind the branches: while a command runs, it catches up\n"
 	"before it ends; behind with none running is unhealthy (any command that\n"
-	"changes something, or 'hrdex run --once', brings it up).\n";
+	"changes something, or 'hrdex run --once', brings it up).  A held line\n"
+	"counts the documents a document rule keeps from view, with the first\n"
+	"reasons ('hrdex query --held' lists them all); held documents do not\n"
+	"make the agent unhealthy.\n";
 
 /* What scripts can query now: read from cache.db, not from status.json. */
 struct cache_health {
@@ -38,7 +41,35 @@ struct cache_health {
 	size_t behind;               /* branches whose tip the cache has not indexed */
 	char *first;                 /* the first of them */
 	char error[256];             /* when not readable */
+	int64_t held;                /* documents a document rule holds */
+	char *held_first[3];         /* "REF: reason" of the first ones */
 };
+
+static int note_held(const char *ref, const char *publisher, const char *commit, const char *reason, void *payload)
+{
+	struct cache_health *h = payload;
+	size_t n = sizeof(h->held_first) / sizeof(h->held_first[0]);
+	char *line;
+
+	(void)publisher;
+	(void)commit;
+	if (h->held < (int64_t)n) {
+		if (asprintf(&line, "%s: %s", ref, reason) < 0)
+			return hrdex_error_oom();
+		h->held_first[h->held] = line;
+	}
+	h->held++;
+	return 0;
+}
+
+static void cache_health_free(struct cache_health *h)
+{
+	size_t i;
+
+	free(h->first);
+	for (i = 0; i < sizeof(h->held_first) / sizeof(h->held_first[0]); i++)
+		free(h->held_first[i]);
+}
 
 static void cache_health(struct cache_health *h, struct hrdex_state *s)
 {
@@ -48,7 +79,7 @@ static void cache_health(struct cache_health *h, struct hrdex_state *s)
 
 	memset(h, 0, sizeof(*h));
 	if (path && hrdex_cache_open(&c, path, 1) == 0 && hrdex_cache_stats(c, &stats) == 0 &&
-	    hrdex_cache_lag(c, s->repo, &h->behind, &h->first) == 0) {
+	    hrdex_cache_lag(c, s->repo, &h->behind, &h->first) == 0 && hrdex_cache_held(c, note_held, h) == 0) {
 		h->readable = 1;
 		h->documents = stats.documents;
 	} else {
@@ -70,6 +101,16 @@ static void print_cache(const struct cache_health *h)
 		hrdex_text_line(stdout, "cache: %lld document%s, behind on %zu branch%s ('%s'%s): the next sync or "
 				"publish catches up", (long long)h->documents, h->documents == 1 ? "" : "s", h->behind,
 		       h->behind == 1 ? "" : "es", h->first ? h->first : "?", h->behind > 1 ? "..." : "");
+	if (h->readable && h->held) {
+		size_t i;
+
+		hrdex_text_line(stdout, "held: %lld document%s a document rule keeps from view ('hrdex query --held'):",
+				(long long)h->held, h->held == 1 ? "" : "s");
+		for (i = 0; i < sizeof(h->held_first) / sizeof(h->held_first[0]) && h->held_first[i]; i++)
+			hrdex_text_line(stdout, "  %s", h->held_first[i]);
+		if (h->held > (int64_t)i)
+			hrdex_text_line(stdout, "  ...");
+	}
 }
 
 /* "3 s", "5 min", "2 h", "4 d" */
@@ -214,7 +255,7 @@ static int print_json(const struct hrdex_status *st, const struct hrdex_problems
 		      const struct cache_health *cache)
 {
 	struct hrdex_buf b = HRDEX_BUF_INIT;
-	cJSON *o = NULL, *list, *co;
+	cJSON *o = NULL, *list, *co, *held = NULL;
 	size_t i;
 	int ret = -1;
 
@@ -223,7 +264,9 @@ static int print_json(const struct hrdex_status *st, const struct hrdex_problems
 	if (!(co = cJSON_AddObjectToObject(o, "cache")) ||
 	    (cache->readable ? !cJSON_AddNumberToObject(co, "documents", (double)cache->documents) ||
 				       !cJSON_AddNumberToObject(co, "behind", (double)cache->behind) ||
-				       (cache->first && !cJSON_AddStringToObject(co, "first_behind", cache->first))
+				       (cache->first && !cJSON_AddStringToObject(co, "first_behind", cache->first)) ||
+				       !cJSON_AddNumberToObject(co, "held", (double)cache->held) ||
+				       !(held = cJSON_AddArrayToObject(co, "first_held"))
 			     : !cJSON_AddStringToObject(co, "error", cache->error)) ||
 	    (st->service && !cJSON_AddBoolToObject(o, "running", st->service > 0)) ||
 	    !cJSON_AddBoolToObject(o, "healthy", why->count == 0) ||
@@ -231,6 +274,9 @@ static int print_json(const struct hrdex_status *st, const struct hrdex_problems
 		hrdex_error_oom();
 		goto cleanup;
 	}
+	for (i = 0; held && i < sizeof(cache->held_first) / sizeof(cache->held_first[0]) && cache->held_first[i]; i++)
+		if (cmd_json_push_string(held, cache->held_first[i]) < 0)
+			goto cleanup;
 	for (i = 0; i < why->count; i++)
 		if (cmd_json_push_string(list, why->items[i].message) < 0)
 			goto cleanup;
@@ -280,6 +326,12 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_fail();
 		goto cleanup;
 	}
+	{
+		char *cache_path = hrdex_state_path(s, "cache.db");
+
+		hrdex_status_scan_held(&st, cache_path);
+		free(cache_path);
+	}
 	if (!have_status) {
 		cJSON_Delete(st.rejections);
 		if (hrdex_status_read_rejections(&st.rejections, dir) < 0) {
@@ -324,7 +376,7 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 	}
 	ret = why.count ? HRDEX_EX_UNHEALTHY : 0;
 cleanup:
-	free(cache.first);
+	cache_health_free(&cache);
 	hrdex_problems_free(&why);
 	hrdex_status_release(&st);
 	hrdex_state_free(s);

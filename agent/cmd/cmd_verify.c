@@ -14,6 +14,7 @@
 #include "error.h"
 #include "fs.h"
 #include "json.h"
+#include "mainview.h"
 #include "repo.h"
 #include "schema.h"
 #include "state.h"
@@ -27,10 +28,11 @@ static const char usage[] =
 	"usage: hrdex [-C DIR] verify [--json]\n"
 	"\n"
 	"Re-check every accepted publisher branch from its first commit (signatures\n"
-	"against allowed_signers, paths, modes, documents against their schemas,\n"
-	"limits), that main holds exactly the publisher trees, and that the cache\n"
-	"matches the refs.  Changes nothing.  Exit 0 when all is well, 1 with one\n"
-	"line per problem otherwise.\n";
+	"against allowed_signers, paths, modes, limits), that main holds exactly the\n"
+	"publisher trees but their held documents, and that the cache matches the\n"
+	"refs.  Held documents (a document rule keeps them from view) are listed,\n"
+	"'held REF: reason', and are no problem.  Changes nothing.  Exit 0 when all\n"
+	"is well, 1 with one line per problem otherwise.\n";
 
 struct finding {
 	char *what;      /* "branch", "main", "cache" */
@@ -146,7 +148,7 @@ static int verify_main(struct hrdex_state *s, const git_strarray *pubs, struct f
 		git_commit *tip_c = NULL;
 		git_tree *tip_tree = NULL;
 		const git_tree_entry *want, *have;
-		git_oid tip;
+		git_oid tip, shown;
 
 		if (hrdex_repo_tip(&tip, s->repo, pubs->strings[i]) != 0 ||
 		    git_commit_lookup(&tip_c, s->repo, &tip) < 0 || git_commit_tree(&tip_tree, tip_c) < 0) {
@@ -156,8 +158,13 @@ static int verify_main(struct hrdex_state *s, const git_strarray *pubs, struct f
 		}
 		want = git_tree_entry_byname(tip_tree, pubs->strings[i]);
 		have = git_tree_entry_byname(main_tree, pubs->strings[i]);
-		if (!want != !have ||
-		    (want && !same_folder(s->repo, git_tree_entry_id(want), git_tree_entry_id(have)))) {
+		/* main shows the branch but its held documents (mainview.h). */
+		if (want && hrdex_main_shown(&shown, s->repo, pubs->strings[i], git_tree_entry_id(want)) < 0) {
+			git_tree_free(tip_tree);
+			git_commit_free(tip_c);
+			goto cleanup;
+		}
+		if (!want != !have || (want && !same_folder(s->repo, &shown, git_tree_entry_id(have)))) {
 			hrdex_fmt_cut(line, sizeof(line), "main's '%s/' differs from the branch (run any publish or "
 				 "sync to rebuild main)", pubs->strings[i]);
 			if (add(f, "main", pubs->strings[i], line) < 0) {
@@ -176,7 +183,16 @@ cleanup:
 	return ret;
 }
 
-static int print_json(const struct findings *f, const git_strarray *pubs, const size_t *commits)
+/* Held documents are reported, not problems: the branch is as it should be. */
+static int add_held(const char *ref, const char *publisher, const char *commit, const char *reason, void *payload)
+{
+	(void)publisher;
+	(void)commit;
+	return add(payload, "held", ref, reason);
+}
+
+static int print_json(const struct findings *f, const struct findings *held, const git_strarray *pubs,
+		      const size_t *commits)
 {
 	cJSON *o = cJSON_CreateObject(), *list = NULL, *br = NULL;
 	size_t i;
@@ -197,6 +213,15 @@ static int print_json(const struct findings *f, const git_strarray *pubs, const 
 		    !cJSON_AddStringToObject(e, "message", f->items[i].message))
 			goto oom;
 	}
+	if (!(list = cJSON_AddArrayToObject(o, "held")))
+		goto oom;
+	for (i = 0; i < held->count; i++) {
+		cJSON *e = cmd_json_push_object(list);
+
+		if (!e || !cJSON_AddStringToObject(e, "ref", held->items[i].subject) ||
+		    !cJSON_AddStringToObject(e, "reason", held->items[i].message))
+			goto oom;
+	}
 	r = cmd_print_json(o);
 	cJSON_Delete(o);
 	return r;
@@ -205,14 +230,17 @@ oom:
 	return hrdex_error_oom();
 }
 
-static int print(const struct findings *f, const git_strarray *pubs, const size_t *commits, int json)
+static int print(const struct findings *f, const struct findings *held, const git_strarray *pubs,
+		 const size_t *commits, int json)
 {
 	size_t i;
 
 	if (json)
-		return print_json(f, pubs, commits);
+		return print_json(f, held, pubs, commits);
 	for (i = 0; i < f->count; i++)
 		hrdex_text_line(stdout, "%s %s: %s", f->items[i].what, f->items[i].subject, f->items[i].message);
+	for (i = 0; i < held->count; i++)
+		hrdex_text_line(stderr, "held %s: %s", held->items[i].subject, held->items[i].message);
 	for (i = 0; i < pubs->count; i++)
 		hrdex_text_line(stderr, "branch '%s': %zu commit%s checked", pubs->strings[i], commits[i],
 			commits[i] == 1 ? "" : "s");
@@ -229,7 +257,7 @@ int cmd_verify(int argc, char **argv, struct hrdex_global *g)
 	struct hrdex_state *s = NULL;
 	struct hrdex_cache *cache = NULL;
 	struct hrdex_problems diffs = HRDEX_PROBLEMS_INIT;
-	struct findings f = { NULL, 0 };
+	struct findings f = { NULL, 0 }, held = { NULL, 0 };
 	git_strarray pubs = { NULL, 0 };
 	size_t *commits = NULL, i;
 	char *dir = NULL, *path = NULL;
@@ -267,7 +295,7 @@ int cmd_verify(int argc, char **argv, struct hrdex_global *g)
 		if (add(&f, "cache", "cache.db", hrdex_error_message()) < 0)
 			goto fail;
 	} else {
-		if (hrdex_cache_verify(cache, s->repo, &diffs) < 0)
+		if (hrdex_cache_verify(cache, s->repo, &diffs) < 0 || hrdex_cache_held(cache, add_held, &held) != 0)
 			goto fail;
 		for (i = 0; i < diffs.count; i++) {
 			char line[1200];
@@ -278,7 +306,7 @@ int cmd_verify(int argc, char **argv, struct hrdex_global *g)
 				goto fail;
 		}
 	}
-	if (print(&f, &pubs, commits, json) < 0)
+	if (print(&f, &held, &pubs, commits, json) < 0)
 		goto fail;
 	ret = f.count ? HRDEX_EX_REJECTED : 0;
 	goto cleanup;
@@ -288,6 +316,7 @@ cleanup:
 	hrdex_problems_free(&diffs);
 	hrdex_cache_close(cache);
 	findings_free(&f);
+	findings_free(&held);
 	free(commits);
 	git_strarray_dispose(&pubs);
 	hrdex_state_free(s);

@@ -71,6 +71,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SEQ_NEXT] = "SELECT coalesce((SELECT sequence + 1 FROM documents WHERE ref = ?1), "
 			"(SELECT sequence + 1 FROM withdrawn WHERE ref = ?1), 0)",
 	[ST_TOMB_CLEAR] = "DELETE FROM withdrawn WHERE ref = ?1",
+	[ST_HELD_DELETE] = "DELETE FROM held WHERE ref = ?1",
+	[ST_HELD_INSERT] = "INSERT OR REPLACE INTO held(ref, publisher, \"commit\", reason) VALUES(?1, ?2, ?3, ?4)",
 	[ST_COMMIT_FILL] = ("UPDATE documents INDEXED BY documents_uncommitted SET \"commit\" = ?2 "
 			    "WHERE \"commit\" IS NULL AND ref >= ?1 || '/' AND ref < ?1 || '0'"),
 };
@@ -128,6 +130,9 @@ static const char schema_sql[] =
 	"CREATE INDEX links_from ON links(from_ref);\n"
 	"CREATE TABLE branches(publisher TEXT PRIMARY KEY NOT NULL, \"commit\" TEXT NOT NULL,\n"
 	"  indexed_at TEXT NOT NULL);\n"
+	"CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);\n"
+	"CREATE TABLE held(ref TEXT PRIMARY KEY NOT NULL, publisher TEXT NOT NULL, \"commit\" TEXT NOT NULL,\n"
+	"  reason TEXT NOT NULL);\n"
 	"CREATE VIRTUAL TABLE documents_fts USING fts5(title, summary, body,\n"
 	"  tokenize = 'unicode61 remove_diacritics 2');\n"
 	"INSERT INTO documents_fts(documents_fts, rank) VALUES('rank', 'bm25(10.0, 5.0, 1.0)');\n";
@@ -218,7 +223,7 @@ static int drop_everything(struct hrdex_cache *c)
 				      (const char *)sqlite3_column_text(st, 1));
 		sqlite3_finalize(st);
 		if (!sql)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		rc = cache_exec(c, sql);
 		sqlite3_free(sql);
 		if (rc < 0)
@@ -361,11 +366,11 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 
 	*out = NULL;
 	if (!c)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	c->readonly = readonly;
 	c->path = strdup(path);
 	if (!c->path) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto fail;
 	}
 	if (readonly && access(path, F_OK) < 0) {
@@ -378,7 +383,7 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 	}
 	if (sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		if (!c->db) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto fail;
 		}
 		if (!readonly || reader_denied(path) == 0)

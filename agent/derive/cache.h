@@ -22,6 +22,13 @@
  *             every language; CJK text split into single characters
  *   links(from_ref, rel, to_ref, url)
  *   branches(publisher PRIMARY KEY, "commit", indexed_at)
+ *   meta(key PRIMARY KEY, value)   "rules": the document rules digest the
+ *             held rows were judged by (accept.h); when it changes, an
+ *             update indexes the publishers with held rows again
+ *   held(ref PRIMARY KEY, publisher, "commit", reason)   documents of the
+ *             branches a document rule holds (accept.h,
+ *             hrdex_document_check): in no other table; "commit" is the
+ *             branch's tip when the document was found held
  * PRAGMA user_version is HRDEX_CACHE_SCHEMA; a writer finding another version
  * drops everything and starts again (the cache is always rebuildable).
  *
@@ -55,7 +62,7 @@
 #include "buf.h"
 #include "problem.h"
 
-#define HRDEX_CACHE_SCHEMA 3
+#define HRDEX_CACHE_SCHEMA 4
 
 struct hrdex_cache;
 
@@ -215,5 +222,15 @@ int hrdex_cache_earliest(struct hrdex_cache *c, char *out, size_t n);
  * "type", "lang" or "country"; cb gets each value in order. */
 int hrdex_cache_values(struct hrdex_cache *c, const char *what, int (*cb)(const char *v, void *payload),
 		       void *payload);
+/* 1 when the document rules (accept.h, hrdex_document_rules_digest) are
+ * not those the cache's held rows were judged by: the next
+ * hrdex_cache_update() checks held documents again.  0, or -1 on error. */
+int hrdex_cache_rules_changed(struct hrdex_cache *c);
+
+/* The held documents (table held), by ref; cb's non-zero return stops and
+ * is returned.  Strings are valid during the callback. */
+typedef int (*hrdex_held_cb)(const char *ref, const char *publisher, const char *commit, const char *reason,
+			     void *payload);
+int hrdex_cache_held(struct hrdex_cache *c, hrdex_held_cb cb, void *payload);
 
 #endif

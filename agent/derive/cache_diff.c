@@ -4,6 +4,7 @@
  * one publisher (see cache_int.h).
  */
 #include "cache_int.h"
+#include "accept.h"
 #include "buf.h"
 #include "config.h"
 #include "doc.h"
@@ -14,6 +15,7 @@
 #include "json.h"
 #include "log.h"
 #include "refs.h"
+#include "schema.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,12 +50,33 @@ struct change_ctx {
 
 static int feed_put(struct feed *f, const char *ref, const char *path, const git_oid *id, int gone);
 
+static int feed_document(struct feed *f, const char *ref, const char *path);
+
+/* An attachment P/T/ID.files/NAME changed: whether ID.json is held may
+ * have changed with it (attachment rules), so it is checked again.  Its
+ * blob may be unchanged, or changed too (fed again after: "ID.files"
+ * sorts before "ID.json"). */
+static int attachment_changed(struct change_ctx *x, const char *path)
+{
+	const char *files = strstr(path, ".files/");
+	char json[HRDEX_REF_MAX + 8], ref[HRDEX_REF_MAX + 6];
+
+	if (!files || (size_t)(files - path) + 6 > sizeof(json))
+		return 0;
+	snprintf(json, sizeof(json), "%.*s.json", (int)(files - path), path);
+	if (!cache_path_ref(ref, sizeof(ref), json))
+		return 0;
+	return feed_document(x->feed, ref, json);
+}
+
 /* One changed path; new_id NULL when it is gone. */
 static int on_change(struct change_ctx *x, const char *path, const git_oid *new_id, git_filemode_t mode)
 {
 	char ref[HRDEX_REF_MAX + 6];
 	struct hrdex_cache *c = x->c;
 
+	if (x->mode == CHANGE_FEED && !cache_path_ref(ref, sizeof(ref), path))
+		return attachment_changed(x, path);
 	if (!cache_path_ref(ref, sizeof(ref), path))
 		return 0;   /* attachments, stray files */
 	if (x->mode == CHANGE_FEED)
@@ -209,7 +232,46 @@ struct feed {
 	git_oid a, b;            /* trees to compare; a zero: none */
 	int have_a;
 	const char *publisher;
+	git_tree *tip;           /* the walker's tree b */
+	git_tree *old;           /* the walker's tree a (NULL: none) */
+	struct hrdex_schemas *schemas;  /* the walker's, made on first use */
+	struct hrdex_limits limits;
 };
+
+/* The document rules (accept.h) for the document at path of f->tip: 0 with
+ * p->held set when a rule holds it. */
+static int check_rules(struct feed *f, struct prep *p, const char *path)
+{
+	const char *slash = strrchr(path, '/'), *tslash;
+	git_tree_entry *te = NULL;
+	git_tree *type_tree = NULL;
+	char typepath[HRDEX_PUBLISHER_MAX + HRDEX_TYPE_MAX + 2], id[HRDEX_ID_MAX + 1];
+	int r;
+
+	if (!slash || (size_t)(slash - path) >= sizeof(typepath))
+		return hrdex_error_set(HRDEX_E_INTERNAL, "unexpected document path '%s'", path);
+	snprintf(typepath, sizeof(typepath), "%.*s", (int)(slash - path), path);
+	snprintf(id, sizeof(id), "%.*s", (int)(strlen(slash + 1) > 5 ? strlen(slash + 1) - 5 : 0), slash + 1);
+	tslash = strchr(typepath, '/');
+	if (!tslash)
+		return hrdex_error_set(HRDEX_E_INTERNAL, "unexpected document path '%s'", path);
+	if (!f->schemas && (hrdex_schemas_new(&f->schemas) < 0 || hrdex_schemas_add_builtin(f->schemas) < 0))
+		return -1;
+	if (git_tree_entry_bypath(&te, f->tip, typepath) < 0 ||
+	    git_tree_lookup(&type_tree, f->repo, git_tree_entry_id(te)) < 0) {
+		git_tree_entry_free(te);
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s'", typepath);
+	}
+	git_tree_entry_free(te);
+	typepath[tslash - typepath] = '\0';
+	r = hrdex_document_check(f->repo, f->schemas, &f->limits, typepath, tslash + 1, type_tree, id, p->reason,
+				 sizeof(p->reason));
+	git_tree_free(type_tree);
+	if (r < 0)
+		return -1;
+	p->held = r;
+	return 0;
+}
 
 /* The walker's error, for the writer to report. */
 static void prep_fail(struct prep *p)
@@ -245,9 +307,9 @@ static int feed_put(struct feed *f, const char *ref, const char *path, const git
 	if (id)
 		git_oid_cpy(&p->id, id);
 	if (!(p->path = strdup(path))) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		prep_fail(p);
-	} else if (!gone && cache_prep_doc(p, f->repo) < 0) {
+	} else if (!gone && (check_rules(f, p, path) < 0 || (!p->held && cache_prep_doc(p, f->repo) < 0))) {
 		prep_fail(p);
 	}
 	failed = p->err; /* the slot is the writer's once put moves */
@@ -256,6 +318,26 @@ static int feed_put(struct feed *f, const char *ref, const char *path, const git
 	pthread_cond_broadcast(&f->changed);
 	pthread_mutex_unlock(&f->mu);
 	return failed ? -1 : 0;
+}
+
+/* Feed the document at path of the tip again, as if changed, when its
+ * blob is the same in both trees (a changed or new one the diff feeds
+ * itself; one the tip lacks is gone). */
+static int feed_document(struct feed *f, const char *ref, const char *path)
+{
+	git_tree_entry *e = NULL, *o = NULL;
+	int r = 0;
+
+	if (!f->old || git_tree_entry_bypath(&e, f->tip, path) < 0 || git_tree_entry_bypath(&o, f->old, path) < 0) {
+		git_error_clear();
+		git_tree_entry_free(e);
+		return 0;
+	}
+	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB && git_oid_equal(git_tree_entry_id(e), git_tree_entry_id(o)))
+		r = feed_put(f, ref, path, git_tree_entry_id(e), 0);
+	git_tree_entry_free(o);
+	git_tree_entry_free(e);
+	return r;
 }
 
 /* The walker: every change, then an end marker (or an error slot). */
@@ -267,10 +349,14 @@ static void *feed_walk(void *arg)
 	struct prep *p;
 	int r = -1;
 
-	if ((f->have_a && git_tree_lookup(&a, f->repo, &f->a) < 0) || git_tree_lookup(&b, f->repo, &f->b) < 0)
+	if ((f->have_a && git_tree_lookup(&a, f->repo, &f->a) < 0) || git_tree_lookup(&b, f->repo, &f->b) < 0) {
 		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the trees of '%s'", f->publisher);
-	else
+	} else {
+		f->tip = b;
+		f->old = a;
 		r = diff_trees(&x, a, b);
+		f->tip = f->old = NULL;
+	}
 	git_tree_free(a);
 	git_tree_free(b);
 	/* the last slot: the end, or why the walk stopped (when no slot said it) */
@@ -297,10 +383,13 @@ static int feed_run(struct hrdex_cache *c, git_repository *repo, const char *pub
 	size_t i;
 
 	if (!f)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->changed, NULL);
 	f->publisher = publisher;
+	/* The document rules as main applies them (mainview.c): the limits a
+	 * document is held by are the defaults, not this agent's config. */
+	hrdex_limits_default(&f->limits);
 	f->have_a = a != NULL;
 	if (a)
 		git_oid_cpy(&f->a, git_tree_id(a));
@@ -347,6 +436,7 @@ static int feed_run(struct hrdex_cache *c, git_repository *repo, const char *pub
 free:
 	for (i = 0; i < FEED_WINDOW; i++)
 		cache_prep_clear(&f->slot[i]);
+	hrdex_schemas_free(f->schemas);
 	git_repository_free(f->repo);
 	pthread_cond_destroy(&f->changed);
 	pthread_mutex_destroy(&f->mu);
@@ -463,6 +553,7 @@ int cache_index_publisher(struct hrdex_cache *c, git_repository *repo, const cha
 		goto cleanup;
 	}
 	now_utc(c->now, sizeof(c->now));
+	git_oid_tostr(c->tip, sizeof(c->tip), tip);
 	if (feed_run(c, repo, publisher, old_tree, tip_tree) < 0)
 		goto cleanup;
 	if (assign_commits(c, repo, publisher, tip, have_old ? &old : NULL,

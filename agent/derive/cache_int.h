@@ -45,6 +45,8 @@ enum stmt {
 	ST_TOMB_SET,
 	ST_TOMB_CLEAR,
 	ST_SEQ_NEXT,
+	ST_HELD_DELETE,
+	ST_HELD_INSERT,
 	ST_COUNT
 };
 
@@ -56,6 +58,7 @@ struct hrdex_cache {
 	int64_t changed;              /* rows written by the update in hand */
 	char now[32];                 /* the update's time (UTC, seconds): rows' accepted_at */
 	int64_t next_sequence;        /* of the row cache_tombstone() saw last */
+	char tip[GIT_OID_HEXSZ + 1];  /* the publisher's tip being indexed: held rows' commit */
 };
 
 /*
@@ -72,6 +75,8 @@ struct prep {
 	int gone;                   /* removed, or not a regular file: delete only */
 	int end;                    /* no more changes */
 	cJSON *doc;                 /* NULL: not a JSON object (not indexed) */
+	int held;                   /* a document rule holds it (accept.h): a held row only */
+	char reason[768];
 	struct hrdex_buf json, fts[3];
 	int err, code;              /* prep_doc failed: code and message */
 	char message[512];

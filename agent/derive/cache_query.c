@@ -47,7 +47,7 @@ static int add_bind(struct binds *b, const char *v)
 		const char **items = realloc(b->items, n * sizeof(*items));
 
 		if (!items)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		b->items = items;
 		b->alloc = n;
 	}
@@ -216,4 +216,21 @@ cleanup:
 	hrdex_buf_free(&text);
 	hrdex_buf_free(&sql);
 	return ret;
+}
+
+int hrdex_cache_held(struct hrdex_cache *c, hrdex_held_cb cb, void *payload)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT ref, publisher, \"commit\", reason FROM held ORDER BY ref", -1, &st,
+			       NULL) != SQLITE_OK)
+		return cache_db_fail(c, "reading held documents");
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = cb((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+		       (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3), payload);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = cache_db_fail(c, "reading held documents");
+	sqlite3_finalize(st);
+	return r;
 }

@@ -244,14 +244,21 @@ static int collect_body(struct hrdex_buf *b, const cJSON *v, int depth)
 /* ---- writing rows ---- */
 
 /* The ref of a document path P/T/ID.json into out; 0 for anything else
- * (attachments under ID.files/, stray files). */
+ * (attachments under ID.files/, stray files).  A type this agent does not
+ * know gives "P/T/ID" too: such a document is held (a held row). */
 int cache_path_ref(char *out, size_t n, const char *path)
 {
 	struct hrdex_ref r;
+	const char *a = strchr(path, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+	size_t len = strlen(path);
 
-	if (hrdex_ref_from_path(&r, path) < 0)
+	if (hrdex_ref_from_path(&r, path) == 0) {
+		hrdex_ref_format(out, n, &r);
+		return 1;
+	}
+	if (!b || strchr(b + 1, '/') || len <= 5 || strcmp(path + len - 5, ".json") || len - 5 >= n)
 		return 0;
-	hrdex_ref_format(out, n, &r);
+	snprintf(out, n, "%.*s", (int)(len - 5), path);
 	return 1;
 }
 
@@ -269,6 +276,11 @@ int cache_delete_doc(struct hrdex_cache *c, const char *ref)
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
 		return cache_db_fail(c, "deleting a document");
+	sqlite3_bind_text(c->st[ST_HELD_DELETE], 1, ref, -1, SQLITE_STATIC);
+	if (cache_step_done(c, c->st[ST_HELD_DELETE]) < 0)
+		return -1;
+	if (sqlite3_changes(c->db) > 0)
+		c->changed++;
 	if (rowid < 0)
 		return 0;
 	c->changed++;
@@ -336,7 +348,7 @@ static int add_value(const char *v, void *payload)
 		const char **seen = realloc(vals->seen, n * sizeof(*seen));
 
 		if (!seen)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		vals->seen = seen;
 		vals->alloc = n;
 	}
@@ -438,7 +450,25 @@ static const char *buf_str(const struct hrdex_buf *b)
 	return b->ptr ? b->ptr : "";
 }
 
-int cache_insert_prepared(struct hrdex_cache *c, struct prep *p)
+/* A held document: one row in held, none elsewhere. */
+static int insert_held(struct hrdex_cache *c, struct prep *p)
+{
+	char publisher[HRDEX_PUBLISHER_MAX + 1];
+	const char *slash = strchr(p->ref, '/');
+
+	snprintf(publisher, sizeof(publisher), "%.*s", slash ? (int)(slash - p->ref) : 0, p->ref);
+	sqlite3_bind_text(c->st[ST_HELD_INSERT], 1, p->ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c->st[ST_HELD_INSERT], 2, publisher, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c->st[ST_HELD_INSERT], 3, c->tip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c->st[ST_HELD_INSERT], 4, p->reason, -1, SQLITE_STATIC);
+	if (cache_step_done(c, c->st[ST_HELD_INSERT]) < 0)
+		return -1;
+	hrdex_log_info("cache: '%s' is held: %s", p->ref, p->reason);
+	c->changed++;
+	return 0;
+}
+
+static int insert_doc(struct hrdex_cache *c, struct prep *p)
 {
 	struct hrdex_buf countries = HRDEX_BUF_INIT, themes = HRDEX_BUF_INIT;
 	char publisher[40], type[20], oidhex[GIT_OID_HEXSZ + 1];
@@ -528,6 +558,7 @@ int cache_delete_publisher(struct hrdex_cache *c, const char *p)
 		"DELETE FROM doc_themes WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
 		"DELETE FROM links WHERE from_ref >= ?1 || '/' AND from_ref < ?1 || '0'",
 		"DELETE FROM documents WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
+		"DELETE FROM held WHERE publisher = ?1",
 	};
 	size_t i;
 
@@ -547,4 +578,9 @@ int cache_delete_publisher(struct hrdex_cache *c, const char *p)
 		sqlite3_finalize(st);
 	}
 	return 0;
+}
+
+int cache_insert_prepared(struct hrdex_cache *c, struct prep *p)
+{
+	return p->held ? insert_held(c, p) : insert_doc(c, p);
 }

@@ -3,6 +3,7 @@
  * those the cache indexed, lag, the rebuild aside, and the update thread (see cache_int.h).
  */
 #include "cache_int.h"
+#include "accept.h"
 #include "buf.h"
 #include "config.h"
 #include "doc.h"
@@ -103,7 +104,7 @@ int cache_repo_branches(struct branches *out, git_repository *repo)
 		b = cache_branches_add(out, name);
 		if (!b) {
 			git_object_free(obj);
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		git_oid_cpy(&b->oid, git_object_id(obj));
@@ -138,7 +139,7 @@ int cache_branches(struct branches *out, struct hrdex_cache *c)
 
 		if (!b || !(b->commit = strdup((const char *)sqlite3_column_text(st, 1)))) {
 			sqlite3_finalize(st);
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		}
 	}
 	if (rc != SQLITE_DONE) {
@@ -149,6 +150,63 @@ int cache_branches(struct branches *out, struct hrdex_cache *c)
 	sqlite3_finalize(st);
 	/* ORDER BY uses BINARY collation: the same order as strcmp */
 	return 0;
+}
+
+/* The document rules digest the cache's held rows were judged by (table
+ * meta, key "rules"): "" when none is recorded; 0, or -1 on error. */
+static int rules_recorded(struct hrdex_cache *c, char out[65])
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = 'rules'", -1, &st, NULL) != SQLITE_OK)
+		return cache_db_fail(c, "reading meta");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(out, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cache_db_fail(c, "reading meta");
+}
+
+int hrdex_cache_rules_changed(struct hrdex_cache *c)
+{
+	char now[65], then[65];
+
+	hrdex_document_rules_digest(now);
+	if (rules_recorded(c, then) < 0)
+		return -1;
+	return strcmp(now, then) != 0;
+}
+
+/*
+ * The document rules changed (an upgrade): the publishers with held
+ * documents are indexed again from scratch (their branches rows go), so
+ * each held document is checked again and released when it passes.
+ * Within the update's transaction.
+ */
+static int recheck_held(struct hrdex_cache *c)
+{
+	char now[65], then[65];
+	char *sql;
+	int r;
+
+	hrdex_document_rules_digest(now);
+	if (rules_recorded(c, then) < 0)
+		return -1;
+	if (!strcmp(now, then))
+		return 0;
+	if (then[0])
+		hrdex_log_info("cache: the document rules changed: held documents are checked again");
+	if (cache_exec(c, "DELETE FROM branches WHERE publisher IN (SELECT DISTINCT publisher FROM held)") < 0)
+		return -1;
+	sql = sqlite3_mprintf("INSERT INTO meta(key, value) VALUES('rules', %Q) "
+			      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", now);
+	if (!sql)
+		return hrdex_error_oom();
+	r = cache_exec(c, sql);
+	sqlite3_free(sql);
+	return r;
 }
 
 int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *changed)
@@ -164,6 +222,8 @@ int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *cha
 	c->changed = 0;
 	if (cache_exec(c, "BEGIN IMMEDIATE") < 0)
 		return -1;
+	if (recheck_held(c) < 0)
+		goto cleanup;
 	if (cache_repo_branches(&tips, repo) < 0 || cache_branches(&cached, c) < 0)
 		goto cleanup;
 	for (i = 0; i < cached.count; i++) {
@@ -222,7 +282,7 @@ static int count_lag(struct hrdex_cache *c, const struct hrdex_tips *tips, size_
 		}
 	}
 	if (first && name && !(*first = strdup(name))) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	*behind = n;
@@ -246,7 +306,7 @@ int hrdex_cache_lag(struct hrdex_cache *c, git_repository *repo, size_t *behind,
 		return -1;
 	tips.items = calloc(found.count ? found.count : 1, sizeof(*tips.items));
 	if (!tips.items) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	for (i = 0; i < found.count; i++) {
@@ -375,7 +435,7 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	}
 	dir = strdup(path);
 	if (!dir) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	slash = strrchr(dir, '/');
@@ -453,7 +513,7 @@ int hrdex_cache_update_start(struct hrdex_cache_job **out, const char *db_path, 
 	if (!job || !(job->db_path = strdup(db_path)) || !(job->repo_path = strdup(repo_path))) {
 		if (job)
 			job_free(job);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	err = pthread_create(&job->thread, NULL, update_thread, job);
 	if (err) {

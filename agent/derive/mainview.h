@@ -1,7 +1,8 @@
 /*
  * mainview.h - building refs/heads/main, the view a forge or `git clone`
  * shows: the union of the publisher trees (repo.h) plus the README.md files
- * readme.h writes, one at the root and one in each publisher folder.  Its
+ * readme.h writes, one at the root and one in each publisher folder; held
+ * documents (DESIGN.md, "Two levels of rules") are left out.  Its
  * commit is a merge of the previous main and the tips that moved, written
  * and moved by storage (hrdex_repo_commit_main).
  */
@@ -28,5 +29,12 @@ struct hrdex_readme_hints;
  */
 int hrdex_main_rebuild(git_oid *out, git_repository *repo, const char *message, const struct hrdex_key *key,
 		       const struct hrdex_config *cfg, struct hrdex_readme_hints *hints);
+
+/*
+ * The tree main shows for a publisher whose branch has folder sub_id
+ * (B/): without its held documents (accept.h, hrdex_document_check), every
+ * document checked.  For verify: main's B/ is this plus README.md.
+ */
+int hrdex_main_shown(git_oid *out, git_repository *repo, const char *publisher, const git_oid *sub_id);
 
 #endif

@@ -102,7 +102,7 @@ static int parse_fields(struct hrdex_output *o, const char *list)
 			return hrdex_error_set(HRDEX_EX_USAGE, "more than %d fields in --fields", FIELDS_MAX);
 		f = &o->fields[o->nfields];
 		if (!(f->name = strndup(p, n)))
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		o->nfields++;
 		f->column = COL_PATH;
 		for (k = 0; k < sizeof(column_names) / sizeof(column_names[0]); k++)
@@ -122,7 +122,7 @@ int hrdex_output_new(struct hrdex_output **out, const struct hrdex_output_opts *
 
 	*out = NULL;
 	if (!o)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	o->opts = *opts;
 	o->opts.fields = NULL;
 	o->custom = fields != NULL;
@@ -364,7 +364,7 @@ static int value_text(struct hrdex_buf *b, const cJSON *v)
 		}
 	}
 	if (!(text = cJSON_PrintUnformatted(v)))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	ret = hrdex_buf_puts(b, text);
 	free(text);
 	return ret;
@@ -424,7 +424,7 @@ static int fields_object(struct hrdex_output *o, struct hrdex_buf *b, const stru
 	ret = hrdex_buf_puts(b, text);
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_oom();
 cleanup:
 	free(text);
 	cJSON_Delete(obj);
@@ -673,7 +673,7 @@ static int table_keep(struct hrdex_output *o, const struct hrdex_query_row *row)
 		char **t = realloc(o->table, n * o->nfields * sizeof(*t));
 
 		if (!t)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		o->table = t;
 		o->atable = n;
 	}
@@ -688,7 +688,7 @@ static int table_keep(struct hrdex_output *o, const struct hrdex_query_row *row)
 		/* Titles and paths are an author's text: controls, C1 (U+009B
 		 * CSI) and bidi overrides are shown escaped, a row stays one line. */
 		if (!(r[i] = hrdex_text_dup(cell.ptr))) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 	}

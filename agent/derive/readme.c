@@ -170,7 +170,7 @@ static int old_readme_load(struct old_readme *o, git_repository *repo, const git
 
 			alloc = alloc ? alloc * 2 : 256;
 			if (!(more = realloc(o->rows, alloc * sizeof(*more))))
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_oom();
 			o->rows = more;
 		}
 		o->rows[o->n].key = link;
@@ -240,7 +240,7 @@ struct hrdex_readme_hints {
 int hrdex_readme_hints_new(struct hrdex_readme_hints **out)
 {
 	if (!(*out = calloc(1, sizeof(**out))))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	return 0;
 }
 
@@ -265,7 +265,7 @@ static int facts(char date[11], char **title_out, const cJSON *doc)
 	*title_out = NULL;
 	date[0] = '\0';
 	if (title && !(*title_out = strdup(title->valuestring)))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	if (cJSON_IsString(date_item) && strlen(date_item->valuestring) == 10)
 		memcpy(date, date_item->valuestring, 11);
 	return 0;
@@ -280,7 +280,7 @@ int hrdex_readme_hints_add(struct hrdex_readme_hints *h, const git_oid *blob, co
 		struct hint *more = realloc(h->items, alloc * sizeof(*more));
 
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		h->items = more;
 		h->alloc = alloc;
 	}
@@ -324,7 +324,7 @@ static int entry_load(struct entry *e, git_repository *repo, const git_oid *id,
 	if (hint) {
 		memcpy(e->date, hint->date, sizeof(e->date));
 		if (hint->title && !(e->title = strdup(hint->title)))
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		return 0;
 	}
 	if (git_blob_lookup(&blob, repo, id) < 0)
@@ -352,7 +352,7 @@ static int readme_type(struct hrdex_buf *out, git_repository *repo, const char *
 
 	list = calloc(count ? count : 1, sizeof(*list));
 	if (!list)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	if (old->n && oe && git_tree_entry_type(oe) == GIT_OBJECT_TREE &&
 	    git_tree_lookup(&old_type, repo, git_tree_entry_id(oe)) < 0)
 		old_type = NULL; /* unreadable: every row is made again */
@@ -363,7 +363,7 @@ static int readme_type(struct hrdex_buf *out, git_repository *repo, const char *
 		if (git_tree_entry_type(d) != GIT_OBJECT_BLOB || !is_doc_name(name))
 			continue;
 		if (!(list[n].id = strndup(name, strlen(name) - 5))) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		n++;

@@ -104,12 +104,12 @@ static int gen_paths(const char *gens, unsigned long gen, char **dir, char **man
 	*dir = *manifest = NULL;
 	if (asprintf(dir, "%s/%lu", gens, gen) < 0) {
 		*dir = NULL;
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	if (asprintf(manifest, "%s/%lu.manifest", gens, gen) < 0) {
 		free(*dir);
 		*dir = *manifest = NULL;
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	return 0;
 }
@@ -185,7 +185,7 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 		goto cleanup;
 	if (asprintf(&gens, "%s.d", out) < 0 || asprintf(&lock, "%s/lock", gens) < 0) {
 		gens = lock = NULL;
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (mkdir(gens, 0755) < 0 && errno != EEXIST) {

@@ -31,7 +31,7 @@ static size_t *calendar_idx(const struct site *s, size_t *n)
 
 	*n = 0;
 	if (!idx) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		return NULL;
 	}
 	for (i = 0; i < s->ndocs; i++)

@@ -125,7 +125,7 @@ static int add_doc(struct site *s, size_t *alloc, const char *pub, int type, con
 		struct sdoc *p = realloc(s->docs, more * sizeof(*p));
 
 		if (!p)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		s->docs = p;
 		*alloc = more;
 	}
@@ -256,7 +256,7 @@ static int load_docs(struct site *s)
 			d->atts = calloc((size_t)n + 1, sizeof(*d->atts));
 			if (!d->atts) {
 				git_tree_free(files);
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_oom();
 			}
 			cJSON_ArrayForEach(e, list) {
 				const char *name = site_str_member(e, "name");
@@ -279,7 +279,7 @@ static int load_docs(struct site *s)
 					free(a->name);
 					free(a->file);
 					git_tree_free(files);
-					return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+					return hrdex_error_oom();
 				}
 				git_oid_cpy(&a->blob, git_tree_entry_id(fe));
 				d->natts++;
@@ -301,7 +301,7 @@ static int add_edge(struct site *s, size_t *alloc, size_t from, const char *ref,
 		struct edge *p = realloc(s->edges, more * sizeof(*p));
 
 		if (!p)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		s->edges = p;
 		*alloc = more;
 	}
@@ -350,7 +350,7 @@ static int build_edges(struct site *s)
 		qsort(s->edges, s->nedges, sizeof(*s->edges), cmp_edge);
 	s->back = calloc(s->ndocs + 1, sizeof(*s->back));
 	if (!s->back)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0, e = 0; i <= s->ndocs; i++) {
 		while (e < s->nedges && s->edges[e].to < i)
 			e++;
@@ -365,13 +365,13 @@ static int collect_publishers(struct site *s)
 
 	s->pubs = calloc(s->ndocs + 1, sizeof(*s->pubs));
 	if (!s->pubs)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < s->ndocs; i++) {
 		/* docs are sorted by ref, so a publisher's documents are together */
 		if (s->npubs && !strcmp(s->pubs[s->npubs - 1], s->docs[i].ref.publisher))
 			continue;
 		if (!(s->pubs[s->npubs] = strdup(s->docs[i].ref.publisher)))
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		s->npubs++;
 	}
 	return 0;

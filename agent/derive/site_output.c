@@ -53,7 +53,7 @@ int site_load_manifest(struct site *s, const char *path)
 			struct mentry *m = realloc(s->old, (alloc = alloc ? alloc * 2 : 1024) * sizeof(*m));
 
 			if (!m)
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_oom();
 			s->old = m;
 		}
 		s->old[n].key = p;

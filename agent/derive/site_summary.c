@@ -111,10 +111,10 @@ int site_emit_home(struct site *s)
 	int ret = -1;
 
 	if (!idx)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	up = calloc(s->ndocs + 1, sizeof(*up));
 	if (!up) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (site_page_begin(s, b, 0, s->title, NAV_HOME) < 0 || hrdex_buf_puts(b, "<h1>") < 0 ||
@@ -187,7 +187,7 @@ int site_emit_publisher(struct site *s, const char *pub)
 	int t, ret = -1;
 
 	if (!idx)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < s->ndocs; i++)
 		if (!strcmp(s->docs[i].ref.publisher, pub))
 			idx[n++] = i;
@@ -220,7 +220,7 @@ int site_emit_publisher(struct site *s, const char *pub)
 		int r;
 
 		if (!tidx) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		for (i = 0; i < n; i++)

@@ -156,8 +156,23 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 	}
 	if (opts->fill_publisher && !cJSON_GetObjectItemCaseSensitive(json, "publisher") &&
 	    !cJSON_AddStringToObject(json, "publisher", opts->fill_publisher)) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
+	}
+	/* A document names the schema version it was written for (absent: 1);
+	 * this agent knows version 1 only, and cannot judge a newer one. */
+	{
+		const cJSON *version = cJSON_GetObjectItemCaseSensitive(json, "schema");
+
+		if (version && !(cJSON_IsNumber(version) && version->valuedouble == 1)) {
+			char *text = cJSON_PrintUnformatted(version);
+
+			ret = hrdex_problems_add(problems, "/schema", "schema",
+						 "schema version %.40s is not known to this agent (it knows 1)",
+						 text ? text : "?");
+			cJSON_free(text);
+			goto cleanup;
+		}
 	}
 	type = string_member(json, "type");
 	schema_id = type ? hrdex_schema_id_for_type(type) : NULL;
@@ -181,7 +196,7 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 
 	doc = calloc(1, sizeof(*doc));
 	if (!doc) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	/* The schema has checked these three (fit: bounded by doc.h); split_ref re-checks cheaply. */

@@ -570,7 +570,7 @@ static int scratch_reserve(cJSON ***scratch, size_t *alloc, size_t n)
 		size *= 2;
 	p = realloc(*scratch, size * sizeof(*p));
 	if (!p)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	*scratch = p;
 	*alloc = size;
 	return 0;
@@ -628,7 +628,7 @@ static int check_tree(cJSON *root, int deepest)
 	if (deepest > SMALL_DEPTH) {
 		path = malloc(((size_t)deepest + 1) * sizeof(*path));
 		if (!path) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 	}
@@ -691,7 +691,7 @@ int hrdex_json_parse(cJSON **out, const char *data, size_t len, const struct hrd
 	 */
 	copy = len < sizeof(small_text) ? small_text : malloc(len + 1);
 	if (!copy) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (len)
@@ -707,7 +707,7 @@ int hrdex_json_parse(cJSON **out, const char *data, size_t len, const struct hrd
 	if (sc.max_depth > SMALL_DEPTH) {
 		sc.frames = malloc((size_t)sc.max_depth * sizeof(*sc.frames));
 		if (!sc.frames) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 	}

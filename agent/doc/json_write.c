@@ -257,7 +257,7 @@ static int write_object(struct writer *w, const cJSON *v, int depth)
 				size *= 2;
 			p = realloc(w->stack, size * sizeof(*p));
 			if (!p)
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_oom();
 			w->stack = p;
 			w->alloc = size;
 		}

@@ -136,7 +136,7 @@ int hrdex_names_clash(const char *const *names, const size_t *lens, size_t n, si
 		return 0;
 	k = calloc(n, sizeof(*k));
 	if (!k)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < n; i++, done++) {
 		/* Canonical composition (NFC), full case folding, default
 		 * ignorables dropped: what APFS, HFS+ and NTFS treat as one. */
@@ -149,7 +149,7 @@ int hrdex_names_clash(const char *const *names, const size_t *lens, size_t n, si
 			/* Not valid UTF-8: compare the bytes as they are. */
 			k[i].key = malloc(lens[i] + 1);
 			if (!k[i].key) {
-				ret = hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				ret = hrdex_error_oom();
 				goto cleanup;
 			}
 			memcpy(k[i].key, names[i], lens[i]);

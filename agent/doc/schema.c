@@ -92,7 +92,7 @@ static int map_put(struct map *m, const void *key, size_t len, void *value)
 		struct map_entry *slots = calloc(cap, sizeof(*slots));
 
 		if (!slots)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		for (i = 0; i < m->cap; i++) {
 			if (m->slots[i].key)
 				*map_slot(slots, cap, m->slots[i].key, m->slots[i].len,
@@ -105,7 +105,7 @@ static int map_put(struct map *m, const void *key, size_t len, void *value)
 	e = map_slot(m->slots, m->cap, key, len, hash);
 	e->key = malloc(len + 1);
 	if (!e->key)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	memcpy(e->key, key, len);
 	e->key[len] = '\0';
 	e->len = len;
@@ -194,12 +194,12 @@ int hrdex_schemas_new(struct hrdex_schemas **out)
 
 	*out = NULL;
 	if (!s)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	/* One pair is enough: we only ask whether a pattern matches. */
 	s->match = pcre2_match_data_create(1, NULL);
 	if (!s->match) {
 		free(s);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	*out = s;
 	return 0;
@@ -245,7 +245,7 @@ static int base_intern(struct hrdex_schemas *s, const char *uri, size_t len, con
 		b->uri = strndup(uri, len);
 	if (!b || !b->uri) {
 		free(b);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	b->origin = origin;
 	if (map_put(&s->bases, uri, len, b) < 0) {
@@ -298,7 +298,7 @@ static int resource_put(struct hrdex_schemas *s, const char *uri, const cJSON *n
 	}
 	r = malloc(sizeof(*r));
 	if (!r)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	r->node = node;
 	r->outer = outer;
 	if (map_put(&s->resources, uri, strlen(uri), r) < 0) {
@@ -405,7 +405,7 @@ int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *defaul
 
 		if (!docs) {
 			cJSON_Delete(schema);
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		}
 		s->docs = docs;
 		s->adocs = alloc;
@@ -416,7 +416,7 @@ int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *defaul
 	doc->origin = strdup(origin);
 	if (!doc->origin) {
 		cJSON_Delete(schema);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	s->ndocs++;
 
@@ -726,7 +726,7 @@ static int snode_compile(struct hrdex_schemas *s, struct snode *sn, const cJSON 
 	if (cJSON_IsObject(k) && k->child) {
 		sn->pprops = calloc((size_t)cJSON_GetArraySize(k), sizeof(*sn->pprops));
 		if (!sn->pprops) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		i = 0;
@@ -754,7 +754,7 @@ int hrdex_schema_node(struct hrdex_schemas *s, const cJSON *node, const struct b
 	}
 	sn = calloc(1, sizeof(*sn));
 	if (!sn)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	if (snode_compile(s, sn, node, outer) < 0 || map_put(&s->nodes, &node, sizeof(node), sn) < 0) {
 		snode_free(sn);
 		return -1;

@@ -463,7 +463,7 @@ static int equal_text(struct hrdex_buf *b, const cJSON *v)
 			n++;
 		m = calloc(n + 1, sizeof(*m));
 		if (!m)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		n = 0;
 		for (x = v->child; x; x = x->next)
 			m[n++] = x;
@@ -520,7 +520,7 @@ static int first_equal_items(const cJSON *inst, size_t count, size_t *fi, size_t
 	int found = 0, ret = -1;
 
 	if (!t || !ends) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	cJSON_ArrayForEach(v, inst) {

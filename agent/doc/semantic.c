@@ -346,7 +346,7 @@ static void langmap(struct ctx *c, const cJSON *map, const char *base)
 		p = hrdex_pointer_append(base, e->string);
 		if (!p) {
 			c->failed = 1;
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			return;
 		}
 		langtag(c, e->string, p);
@@ -445,7 +445,7 @@ static int attachments(struct ctx *c, const cJSON *doc)
 		free(names);
 		free(lens);
 		free(index);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	cJSON_ArrayForEach(e, list) {
 		const char *name = str(e, "name"), *why;

@@ -52,7 +52,7 @@ static int uri_remove_dots(struct hrdex_buf *out, const char *path, size_t len)
 	int err = -1;
 
 	if (!in)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	memcpy(in, path, len);
 	in[len] = '\0';
 	p = in;

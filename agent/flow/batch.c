@@ -73,10 +73,10 @@ static int push(char ***list, size_t *n, const char *s)
 	char **more = realloc(*list, (*n + 1) * sizeof(**list));
 
 	if (!more)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	*list = more;
 	if (!(more[*n] = strdup(s)))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	(*n)++;
 	return 0;
 }
@@ -148,7 +148,7 @@ static int walk(char ***out, size_t *n, int dirfd, const char *dir, int depth)
 		int r = 0;
 
 		if (!path) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
@@ -244,7 +244,7 @@ static int add_attachment(struct hrdex_batch_item *it, int dirfd, const char *pa
 					  "'%s' is not a valid attachment name: %s", base, why);
 	more = realloc(it->attachments, (it->nattachments + 1) * sizeof(*more));
 	if (!more)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	it->attachments = more;
 	a = &more[it->nattachments];
 	memset(a, 0, sizeof(*a));
@@ -252,7 +252,7 @@ static int add_attachment(struct hrdex_batch_item *it, int dirfd, const char *pa
 	a->source = strdup(path);
 	if (!a->name || !a->source) {
 		attachment_free(a);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	r = dirfd >= 0 ? hrdex_fs_read_at(&a->data, dirfd, base, path, (size_t)max)
 		       : hrdex_fs_read(&a->data, path, (size_t)max);
@@ -293,7 +293,7 @@ static int add_files_folder(struct hrdex_batch_item *it, const char *dir, int64_
 		goto cleanup;
 	for (j = 0; j < count; j++) {
 		char *p = hrdex_path_join(dir, names[j]);
-		int r = p ? add_attachment(it, fd, p, max) : hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		int r = p ? add_attachment(it, fd, p, max) : hrdex_error_oom();
 
 		free(p);
 		if (r < 0)
@@ -324,7 +324,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 			return 0;
 		list = cJSON_AddArrayToObject(json, "attachments");
 		if (!list)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		for (i = 0; i < it->nattachments; i++) {
 			struct hrdex_attachment *a = &it->attachments[i];
 			cJSON *e = cJSON_CreateObject();
@@ -336,7 +336,7 @@ static int reconcile_attachments(struct hrdex_batch_item *it)
 			    !cJSON_AddNumberToObject(e, "bytes", (double)a->data.len) ||
 			    !cJSON_AddStringToObject(e, "sha256", sum)) {
 				cJSON_Delete(e);
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_oom();
 			}
 			cJSON_AddItemToArray(list, e);
 		}
@@ -417,7 +417,7 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 		int r;
 
 		if (!dir) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		memcpy(dir, it->origin, n);
@@ -468,7 +468,7 @@ static int flag_duplicates(struct hrdex_batch *b)
 	int ret = -1;
 
 	if (!sorted)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < b->count; i++)
 		if (b->items[i].valid)
 			sorted[n++] = &b->items[i];
@@ -504,14 +504,14 @@ int hrdex_batch_load_with(struct hrdex_batch *b, char **inputs, size_t ninputs, 
 	memset(b, 0, sizeof(*b));
 	b->items = calloc(ninputs + 1, sizeof(*b->items));
 	if (!b->items)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < ninputs; i++) {
 		struct hrdex_batch_item *it = &b->items[i];
 
 		it->origin = strdup(inputs[i]);
 		b->count++;
 		if (!it->origin)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		if (load_item(it, ninputs == 1 ? attach : NULL, ninputs == 1 ? nattach : 0, opts, cb,
 			      payload) < 0)
 			return -1;

@@ -39,16 +39,16 @@ static int edits_add(struct edits *e, const char *path, const git_oid *blob, int
 		char **paths;
 
 		if (!items)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		e->items = items;
 		paths = realloc(e->paths, alloc * sizeof(*paths));
 		if (!paths)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		e->paths = paths;
 		e->alloc = alloc;
 	}
 	if (!(e->paths[e->count] = strdup(path)))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	e->items[e->count].path = e->paths[e->count];
 	e->items[e->count].remove = remove;
 	if (blob)
@@ -283,7 +283,7 @@ static int packed_before(struct stream_ctx *ctx, const git_oid *id, int *seen)
 		git_oid *more = realloc(ctx->packed, alloc * sizeof(*more));
 
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		ctx->packed = more;
 		ctx->apacked = alloc;
 	}
@@ -420,6 +420,13 @@ static int self_accept(void *ctx, const git_oid *commit, const git_oid *parent)
 	a.current = parent;
 	r = hrdex_accept_check(&a, commit);
 	hrdex_accept_release(&a);
+	/* What peers would hold is refused here too: a held document is never
+	 * shown anywhere (not by its own publisher either). */
+	if (r == 0 && a.nheld) {
+		snprintf(a.rule, sizeof(a.rule), "%s", "document");
+		memcpy(a.reason, a.held_first, sizeof(a.reason));
+		r = 1;
+	}
 	if (r == 1) {
 		const char *why = a.reason;
 
@@ -501,7 +508,7 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	res->kinds = calloc(b->count + 1, sizeof(*res->kinds));
 	need = calloc(b->count + 1, sizeof(*need));
 	if (!res->kinds || !need) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (read_tip(s->repo, pub, &tip, &old) < 0)
@@ -600,7 +607,7 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 	memset(res, 0, sizeof(*res));
 	res->kinds = calloc(n + 1, sizeof(*res->kinds));
 	if (!res->kinds)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	if (read_tip(s->repo, pub, &tip, &old) < 0)
 		goto cleanup;
 	for (i = 0; i < n; i++) {

@@ -65,7 +65,7 @@ static int catch_up(struct hrdex_state *s, struct hrdex_refresh *r)
 	git_oid before, view;
 	char *path = NULL;
 	size_t behind = 0;
-	int had_main, caught = 0;
+	int had_main, caught = 0, rules = 0;
 
 	had_main = git_reference_name_to_id(&before, s->repo, HRDEX_REF_MAIN) == 0;
 	if (!had_main) {
@@ -98,10 +98,15 @@ static int catch_up(struct hrdex_state *s, struct hrdex_refresh *r)
 	}
 	free(path);
 	path = hrdex_state_path(s, "cache.db");
+	/* An upgrade that changed the document rules checks held documents
+	 * again (cache.h): those that pass are released. */
 	if (path && (hrdex_cache_open(&cache, path, 0) < 0 || hrdex_cache_lag(cache, s->repo, &behind, NULL) < 0 ||
-		     (behind && hrdex_cache_update(cache, s->repo, NULL) < 0)))
+		     (rules = hrdex_cache_rules_changed(cache)) < 0 ||
+		     ((behind || rules) && hrdex_cache_update(cache, s->repo, NULL) < 0)))
 		hrdex_log_warn("cache not updated: %s", hrdex_error_message());
-	else if (behind) {
+	else if (rules) {
+		caught = 1;
+	} else if (behind) {
 		hrdex_log_warn("the cache was behind %zu branch%s (an interrupted run); updated", behind,
 			       behind == 1 ? "" : "es");
 		caught = 1;
@@ -142,7 +147,7 @@ static int after_move(struct hrdex_state *s, struct hrdex_refresh *r, int strict
 	path = hrdex_state_path(s, "view");
 	if (!path || hrdex_view_update(s->repo, path) < 0) {
 		if (!path)
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 		ret = -1;
 		if (!strict)
 			hrdex_log_warn("view not updated: %s", hrdex_error_message());

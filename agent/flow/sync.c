@@ -130,7 +130,7 @@ static int refusal_add(struct refusals *r, const char *publisher, const git_oid 
 
 		x = realloc(r->items, na * sizeof(*x));
 		if (!x)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		r->items = x;
 		r->alloc = na;
 	}
@@ -204,7 +204,7 @@ static int refusals_load(struct refusals **out, const struct hrdex_state *st)
 	*out = r;
 	if (!r || !path) {
 		free(path);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	/* No file, no digest yet: most rounds refuse nothing. */
 	if (!hrdex_fs_exists(path))
@@ -261,7 +261,7 @@ static int skip_list(struct round *rd)
 
 	rd->skip = calloc(was->n + 1, sizeof(*rd->skip));
 	if (!rd->skip)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < was->n; i++) {
 		git_oid cur;
 		int r = hrdex_repo_tip(&cur, rd->st->repo, was->items[i].publisher);
@@ -338,7 +338,7 @@ static int refusals_save(struct round *rd)
 	ret = hrdex_fs_write_atomic(path, text.ptr, text.len, 0644);
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_oom();
 cleanup:
 	hrdex_buf_free(&text);
 	free(path);
@@ -388,7 +388,7 @@ static struct hrdex_sync_branch *branch_add(struct round *rd, const char *publis
 
 		b = realloc(rep->branches, na * sizeof(*b));
 		if (!b) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			return NULL;
 		}
 		rep->branches = b;
@@ -462,7 +462,7 @@ static int wanted_for(char ***out, size_t *nout, const struct hrdex_state *st, c
 	*out = NULL;
 	*nout = 0;
 	if (!list)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; s && i < s->count; i++) {
 		const char *pub = s->items[i].principal;
 
@@ -558,7 +558,7 @@ static int oids_add(struct oids *o, const git_oid *ids, size_t n)
 		git_oid *more = realloc(o->ids, alloc * sizeof(*more));
 
 		if (!more)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		o->ids = more;
 		o->alloc = alloc;
 	}
@@ -760,7 +760,7 @@ static int import_objects(struct round *rd, size_t peer)
 		to = hrdex_path_join(rd->repo_path, "objects/pack");
 		from = hrdex_path_join(rd->jobs[peer].quarantine, "pack");
 		if (!to || !from) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		for (i = 0; i < npacks; i++)
@@ -960,7 +960,7 @@ static int check_group(struct round *rd, struct group *g)
 	g->valid = calloc(g->nc + 1, sizeof(*g->valid));
 	stop = calloc(g->nc + 2, sizeof(*stop));
 	if (!g->valid || !stop) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (g->have_cur)
@@ -1185,7 +1185,7 @@ static int write_rejections(struct round *rd)
 	ret = hrdex_fs_write_atomic(path, text.ptr, text.len, 0644);
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_oom();
 cleanup:
 	hrdex_buf_free(&text);
 	free(path);
@@ -1244,7 +1244,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	if (!rd.peers || !adhoc) {
 		free(rd.peers);
 		free(adhoc);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	for (i = 0; i < cfg->npeers; i++)
 		if (!nonly || list_has(only, nonly, cfg->peers[i].name))
@@ -1266,14 +1266,14 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	rd.repo_path = strdup(git_repository_path(st->repo));
 	rd.quarantine = hrdex_state_path(st, "quarantine");
 	if (!out->peers || !rd.jobs || !rd.vrepos || !rd.checked || !rd.repo_path || !rd.quarantine) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	out->npeers = npeers;
 	if (refusals_load(&rd.was, st) < 0)
 		goto cleanup;
 	if (!(rd.now = calloc(1, sizeof(*rd.now)))) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	hrdex_sync_clean(st);
@@ -1286,7 +1286,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 		out->peers[i].name = strdup(rd.peers[i]->name);
 		out->peers[i].url = strdup(rd.peers[i]->url);
 		if (!out->peers[i].name || !out->peers[i].url) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		job->fd = -1;
@@ -1299,7 +1299,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 		job->quarantine = dir ? hrdex_path_join(dir, "objects") : NULL;
 		free(dir);
 		if (!job->quarantine) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		dir = hrdex_path_join(job->quarantine, "pack");
@@ -1350,7 +1350,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	cands = calloc(ncands + 1, sizeof(*cands));
 	groups = calloc(ncands + 1, sizeof(*groups));
 	if (!cands || !groups) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	ncands = 0;

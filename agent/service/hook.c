@@ -27,12 +27,14 @@
  * without the agent-wide flock.
  */
 #include "hook.h"
+#include "accept.h"
 #include "buf.h"
 #include "doc.h"
 #include "error.h"
 #include "fs.h"
 #include "json.h"
 #include "log.h"
+#include "schema.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -161,6 +163,95 @@ static int tree_of(git_tree **out, git_repository *repo, const git_oid *id)
 	return r < 0 ? hrdex_error_git(HRDEX_E_INTERNAL, "cannot read tree") : 0;
 }
 
+/* Whether the document ref ("P/T/ID") of tree is held (accept.h): 1 with
+ * reason, 0 when shown or absent, -1 on error. */
+static int doc_held(git_repository *repo, struct hrdex_schemas *schemas, const struct hrdex_limits *limits,
+		    const git_tree *tree, const char *ref, char *reason, size_t size)
+{
+	char typepath[HRDEX_REF_MAX + 1], pub[HRDEX_PUBLISHER_MAX + 1];
+	const char *a = strchr(ref, '/'), *b = strrchr(ref, '/');
+	git_tree_entry *e = NULL;
+	git_tree *t = NULL;
+	int r;
+
+	if (!tree || !a || a == b)
+		return 0;
+	snprintf(typepath, sizeof(typepath), "%.*s", (int)(b - ref), ref);
+	snprintf(pub, sizeof(pub), "%.*s", (int)(a - ref), ref);
+	if (git_tree_entry_bypath(&e, tree, typepath) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	if (git_tree_entry_type(e) != GIT_OBJECT_TREE || git_tree_lookup(&t, repo, git_tree_entry_id(e)) < 0) {
+		git_tree_entry_free(e);
+		return 0;
+	}
+	git_tree_entry_free(e);
+	typepath[b - ref] = '\0';
+	r = hrdex_document_check(repo, schemas, limits, pub, typepath + (a - ref) + 1, t, b + 1, reason, size);
+	git_tree_free(t);
+	return r;
+}
+
+/*
+ * "held": the added or changed documents a document rule holds now, with
+ * why; "released": changed documents held before this change and shown
+ * now (DESIGN.md, "Two levels of rules").
+ */
+static int held_and_released(cJSON *o, git_repository *repo, const char *publisher, const git_tree *a,
+			     const git_tree *b, const cJSON *added, const cJSON *changed)
+{
+	struct hrdex_schemas *schemas = NULL;
+	struct hrdex_limits limits;
+	cJSON *held = cJSON_AddArrayToObject(o, "held"), *released = cJSON_AddArrayToObject(o, "released");
+	const cJSON *lists[2] = { added, changed }, *e;
+	char reason[768];
+	size_t k;
+	int r, ret = -1;
+
+	(void)publisher;
+	if (!held || !released)
+		return hrdex_error_oom();
+	if (!cJSON_GetArraySize(added) && !cJSON_GetArraySize(changed))
+		return 0;
+	hrdex_limits_default(&limits);
+	if (hrdex_schemas_new(&schemas) < 0 || hrdex_schemas_add_builtin(schemas) < 0)
+		goto cleanup;
+	for (k = 0; k < 2; k++) {
+		cJSON_ArrayForEach(e, lists[k]) {
+			cJSON *item;
+
+			if (!cJSON_IsString(e))
+				continue;
+			r = doc_held(repo, schemas, &limits, b, e->valuestring, reason, sizeof(reason));
+			if (r < 0)
+				goto cleanup;
+			if (r) {
+				item = cJSON_CreateObject();
+				if (!item || !cJSON_AddItemToArray(held, item) ||
+				    !cJSON_AddStringToObject(item, "ref", e->valuestring) ||
+				    !cJSON_AddStringToObject(item, "reason", reason)) {
+					hrdex_error_oom();
+					goto cleanup;
+				}
+				continue;
+			}
+			if (k == 1 && (r = doc_held(repo, schemas, &limits, a, e->valuestring, reason, sizeof(reason))) != 0) {
+				if (r < 0)
+					goto cleanup;
+				if (!cJSON_AddItemToArray(released, cJSON_CreateString(e->valuestring))) {
+					hrdex_error_oom();
+					goto cleanup;
+				}
+			}
+		}
+	}
+	ret = 0;
+cleanup:
+	hrdex_schemas_free(schemas);
+	return ret;
+}
+
 int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_change *ch)
 {
 	cJSON *o = cJSON_CreateObject(), *commits, *added, *changed, *withdrawn;
@@ -246,6 +337,8 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 		if (add_ref_once(changed, name, &truncated) < 0)
 			goto oom;
 	}
+	if (held_and_released(o, repo, ch->publisher, a, b, added, changed) < 0)
+		goto cleanup;
 	cJSON_AddBoolToObject(o, "truncated", truncated);
 	*out = o;
 	o = NULL;

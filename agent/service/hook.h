@@ -75,7 +75,9 @@ void hrdex_hook_signature(char out[72], const char *secret, const void *body, si
 /*
  * The summary of one change: {"publisher", "old", "new", "commits" (newest
  * first, at most 100), "added", "changed", "withdrawn" (refs, at most 1000
- * each), "truncated"}.  Attachments changing count as their document changing.
+ * each), "held" (added or changed documents a document rule holds: {ref,
+ * reason}), "released" (changed documents held at "old", shown at "new"),
+ * "truncated"}.  Attachments changing count as their document changing.
  */
 int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_change *ch);
 

@@ -225,7 +225,7 @@ static int scan_fd(char ***names, size_t *n, size_t *more, int dirfd, const char
 oom:
 	closedir(d);
 	hrdex_outbox_names_free(list, count);
-	return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	return hrdex_error_oom();
 }
 
 int hrdex_outbox_scan(char ***names, size_t *n, size_t *more, const char *dir, int64_t now,
@@ -281,7 +281,7 @@ int hrdex_outbox_free_name(char **out, int destfd, const char *dest, const char 
 
 	*out = NULL;
 	if (!name)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (k = 0; k < 100000; k++) {
 		int busy = 0;
 
@@ -376,7 +376,7 @@ static int moves_add(struct moves *m, const char *src, const char *dst)
 		struct move *items = realloc(m->items, a * sizeof(*items));
 
 		if (!items)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		m->items = items;
 		m->alloc = a;
 	}
@@ -385,7 +385,7 @@ static int moves_add(struct moves *m, const char *src, const char *dst)
 	if (!m->items[m->count].src || !m->items[m->count].dst) {
 		free(m->items[m->count].src);
 		free(m->items[m->count].dst);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	m->count++;
 	return 0;
@@ -660,7 +660,7 @@ static int plan_move(struct moves *m, const struct box *b, const char *sub, cons
 	ret = 0;
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_oom();
 cleanup:
 	free(src);
 	free(dst);
@@ -679,7 +679,7 @@ static int write_error(const struct box *bx, const char *dest_base, const char *
 	int ret = -1;
 
 	if (asprintf(&path, "%s.error", dest_base) < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < p->count; i++) {
 		int r = p->items[i].pointer[0]
 				? hrdex_buf_printf(&b, "%s: %s: %s\n", name, p->items[i].pointer, p->items[i].message)
@@ -761,7 +761,7 @@ static int publish_valid(struct hrdex_state *s, struct hrdex_batch *b, const str
 
 	sub.items = calloc(b->count + 1, sizeof(*sub.items));
 	if (!idx || !sub.items) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -819,7 +819,7 @@ int hrdex_outbox_pass(struct hrdex_state *s, int64_t now, struct hrdex_outbox_re
 
 	memset(r, 0, sizeof(*r));
 	if (!dir || !journal) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (box_open(&box, dir) < 0 || recover(&box, journal) < 0)
@@ -835,12 +835,12 @@ int hrdex_outbox_pass(struct hrdex_state *s, int64_t now, struct hrdex_outbox_re
 	fate = calloc(n, sizeof(*fate));
 	taken = calloc(n, sizeof(*taken));
 	if (!inputs || !fate || !taken) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	for (i = 0; i < n; i++)
 		if (!(inputs[i] = hrdex_path_join(dir, names[i]))) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 	dopts.limits = &s->config->limits;

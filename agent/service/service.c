@@ -170,7 +170,7 @@ static int claim(struct service *sv)
 	int n;
 
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	sv->run_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (sv->run_fd < 0) {
 		hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", path);
@@ -303,7 +303,7 @@ static int sched_update(struct service *sv, int64_t now)
 	size_t i;
 
 	if (!list)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < c->npeers; i++) {
 		struct peer_sched *old = sched_for(sv, c->peers[i].name);
 
@@ -382,7 +382,7 @@ static int tips_read(struct tips *t, git_repository *repo)
 		return -1;
 	t->oids = calloc(t->names.count + 1, sizeof(*t->oids));
 	if (!t->oids)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < t->names.count; i++)
 		if (hrdex_repo_tip(&t->oids[i], repo, t->names.strings[i]) < 0)
 			return -1;
@@ -400,12 +400,12 @@ static int tips_from_status(struct tips *t, const struct hrdex_status *st)
 	t->names.strings = calloc(st->npublishers + 1, sizeof(char *));
 	t->oids = calloc(st->npublishers + 1, sizeof(*t->oids));
 	if (!t->names.strings || !t->oids)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < st->npublishers; i++) {
 		if (git_oid_fromstr(&t->oids[t->names.count], st->publishers[i].tip) < 0)
 			continue;
 		if (!(t->names.strings[t->names.count] = strdup(st->publishers[i].id)))
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_oom();
 		t->names.count++;
 	}
 	return 0;
@@ -437,7 +437,7 @@ static int tips_diff(struct hrdex_change **out, size_t *n, const struct tips *a,
 	*out = list;
 	*n = 0;
 	if (!list)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	for (i = 0; i < b->names.count; i++) {
 		const git_oid *old = tips_get(a, b->names.strings[i]);
 
@@ -465,7 +465,7 @@ static int reopen_repo(struct hrdex_state *s)
 	int r;
 
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	r = git_repository_open_bare(&repo, path);
 	if (r < 0)
 		hrdex_error_git(HRDEX_EX_IOERR, "cannot open repository '%s'", path);
@@ -607,8 +607,14 @@ static void write_status(struct service *sv)
 	sv->st.pid = (int64_t)getpid();
 	snprintf(sv->st.publisher, sizeof(sv->st.publisher), "%s", sv->state->config->publisher); /* fits: a valid publisher id */
 	sv->st.outbox_pending = (int64_t)hrdex_outbox_pending(sv->state);
-	if (hrdex_status_scan_publishers(&sv->st, sv->state->repo) < 0)
+	if (hrdex_status_scan_publishers(&sv->st, sv->state->repo) < 0) {
 		hrdex_log_error("status: %s", hrdex_error_message());
+	} else {
+		char *cache = hrdex_state_path(sv->state, "cache.db");
+
+		hrdex_status_scan_held(&sv->st, cache);
+		free(cache);
+	}
 	if (hrdex_hooks_report(sv->hooks, &sv->st) < 0)
 		hrdex_log_error("status: %s", hrdex_error_message());
 	if (hrdex_status_write(&sv->st, sv->dir) < 0)
@@ -747,7 +753,7 @@ int hrdex_service_run(const char *dir, const struct hrdex_service_opts *opts,
 	sv.run_fd = sv.sig_fd = -1;
 	sv.once = opts->once;
 	if (!(sv.dir = strdup(dir))) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	if (hrdex_state_open(&sv.state, dir, HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 || claim(&sv) < 0)

@@ -2,6 +2,7 @@
  * status.c - status.json, metrics.prom and health (see status.h).
  */
 #include "status.h"
+#include "cache.h"
 #include "buf.h"
 #include "error.h"
 #include "fs.h"
@@ -225,6 +226,32 @@ cleanup:
 	return ret;
 }
 
+static int count_held(const char *ref, const char *publisher, const char *commit, const char *reason, void *payload)
+{
+	struct hrdex_status *st = payload;
+	size_t i;
+
+	(void)ref;
+	(void)commit;
+	(void)reason;
+	for (i = 0; i < st->npublishers; i++)
+		if (!strcmp(st->publishers[i].id, publisher))
+			st->publishers[i].held++;
+	return 0;
+}
+
+void hrdex_status_scan_held(struct hrdex_status *st, const char *cache_path)
+{
+	struct hrdex_cache *c = NULL;
+	size_t i;
+
+	for (i = 0; i < st->npublishers; i++)
+		st->publishers[i].held = 0;
+	if (!cache_path || hrdex_cache_open(&c, cache_path, 1) < 0 || hrdex_cache_held(c, count_held, st) != 0)
+		hrdex_error_clear();
+	hrdex_cache_close(c);
+}
+
 /* ---- status.json ---- */
 
 static void add_time(cJSON *o, const char *key, int64_t t)
@@ -279,6 +306,7 @@ int hrdex_status_to_json(struct hrdex_buf *out, const struct hrdex_status *st)
 		cJSON_AddStringToObject(e, "tip", p->tip);
 		add_time(e, "commitTime", p->commit_time);
 		cJSON_AddNumberToObject(e, "documents", (double)p->documents);
+		cJSON_AddNumberToObject(e, "held", (double)p->held);
 	}
 	list = cJSON_AddArrayToObject(o, "webhooks");
 	for (i = 0; list && i < st->nhooks; i++) {
@@ -380,6 +408,7 @@ int hrdex_status_from_json(struct hrdex_status *st, const char *data, size_t len
 		get_str(p->tip, sizeof(p->tip), e, "tip");
 		p->commit_time = get_int(e, "commitTime");
 		p->documents = get_int(e, "documents");
+		p->held = get_int(e, "held");
 	}
 	list = cJSON_GetObjectItemCaseSensitive(o, "webhooks");
 	cJSON_ArrayForEach(e, list) {
@@ -508,6 +537,12 @@ int hrdex_status_metrics(struct hrdex_buf *b, const struct hrdex_status *st)
 		for (i = 0; i < st->npublishers; i++)
 			TRY(sample(b, "hrdex_publisher_documents", "publisher", st->publishers[i].id,
 				   (double)st->publishers[i].documents));
+		TRY(header(b, "hrdex_documents_held", "gauge",
+			   "Documents of the publisher's branch a document rule holds (left out of main, view/, "
+			   "the cache and the site)."));
+		for (i = 0; i < st->npublishers; i++)
+			TRY(sample(b, "hrdex_documents_held", "publisher", st->publishers[i].id,
+				   (double)st->publishers[i].held));
 		TRY(header(b, "hrdex_publisher_commit_timestamp_seconds", "gauge",
 			   "Commit time of the publisher's tip, unix time."));
 		for (i = 0; i < st->npublishers; i++)

@@ -36,6 +36,7 @@ struct hrdex_status_publisher {
 	char tip[GIT_OID_HEXSZ + 1];
 	int64_t commit_time;    /* of the tip */
 	int64_t documents;      /* *.json documents in its tree */
+	int64_t held;           /* of those, held by a document rule (cache.db, table held) */
 };
 
 struct hrdex_status_hook {
@@ -90,6 +91,9 @@ void hrdex_status_prune_peers(struct hrdex_status *st, const struct hrdex_config
 
 /* Fill publishers from repo's branches (tip, commit time, documents). */
 int hrdex_status_scan_publishers(struct hrdex_status *st, git_repository *repo);
+/* Each publisher's held documents, from the cache at cache_path (read
+ * only); a cache that cannot be read counts none.  After scan_publishers. */
+void hrdex_status_scan_held(struct hrdex_status *st, const char *cache_path);
 
 /* Render status.json (pretty, one trailing newline). */
 int hrdex_status_to_json(struct hrdex_buf *out, const struct hrdex_status *st);

@@ -12,6 +12,7 @@
  * reason given is the most telling one.
  */
 #include "accept.h"
+#include "builtin.h"
 #include "buf.h"
 #include "config.h"
 #include "doc.h"
@@ -185,6 +186,24 @@ static int reject(struct hrdex_accept *a, const char *rule, const char *fmt, ...
 	return 1;
 }
 
+/* A document rule failed: the document is held, the branch goes on
+ * (DESIGN.md, "Two levels of rules").  Returns 0. */
+static int hold(struct hrdex_accept *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int hold(struct hrdex_accept *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->held_reason, sizeof(a->held_reason), fmt, ap);
+	va_end(ap);
+	if (!a->nheld)
+		memcpy(a->held_first, a->held_reason, sizeof(a->held_first));
+	a->held = 1;
+	a->nheld++;
+	return 0;
+}
+
 static int record(struct hrdex_accept *a, const git_oid *id)
 {
 	if (a->nobjects == a->aobjects) {
@@ -283,6 +302,20 @@ static int entry_id(char *id, size_t size, const struct hrdex_tree_entry *e)
 	return hrdex_doc_id_valid(id);
 }
 
+/* The shape of a type folder's name, known type or not: [a-z][a-z0-9-]*,
+ * at most HRDEX_TYPE_MAX bytes. */
+static int type_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 1 || n > HRDEX_TYPE_MAX || !(s[0] >= 'a' && s[0] <= 'z'))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
 /* Is this entry allowed at this depth of B's tree?  0, or 1 with a reason. */
 static int check_grammar(struct hrdex_accept *a, int depth, const char *path, const struct hrdex_tree_entry *e)
 {
@@ -297,7 +330,9 @@ static int check_grammar(struct hrdex_accept *a, int depth, const char *path, co
 		return reject(a, "path", "'%s' is outside '%s/' (a publisher writes only its own folder)",
 			      name, a->publisher);
 	case 1:
-		if (e->dir && hrdex_doc_type_valid(name))
+		/* A type this agent does not know is a document rule (its
+		 * documents are held), not a reason to refuse the branch. */
+		if (e->dir && type_name_ok(name))
 			return 0;
 		return reject(a, "path", "'%s/%s' is not a document type folder", path, name);
 	case 2:
@@ -361,7 +396,7 @@ static int names_clash(struct hrdex_accept *a, const struct hrdex_tree *t, const
 	if (!names || !lens) {
 		free(names);
 		free(lens);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	for (i = 0; i < t->n; i++) {
 		names[i] = t->e[i].name;
@@ -374,7 +409,7 @@ static int names_clash(struct hrdex_accept *a, const struct hrdex_tree *t, const
 		return r;
 	snprintf(nx, sizeof(nx), "%.*s", (int)t->e[x].len, t->e[x].name);
 	snprintf(ny, sizeof(ny), "%.*s", (int)t->e[y].len, t->e[y].name);
-	return reject(a, "attachment", "'%s/': '%s' and '%s' differ only in case or Unicode normalisation",
+	return reject(a, "tree", "'%s/': '%s' and '%s' differ only in case or Unicode normalisation",
 		      filespath, nx, ny);
 }
 
@@ -405,11 +440,6 @@ static int check_attachments(struct hrdex_accept *a, const char *docpath, const 
 			   lt.t.n, docpath, count);
 		goto cleanup;
 	}
-	/* A case-insensitive or normalising file system would merge "A.pdf"
-	 * and "a.pdf", or "é.pdf" in NFC and in NFD, in view/ or a clone. */
-	r = names_clash(a, &lt.t, filespath);
-	if (r)
-		goto cleanup;
 	seen = calloc(count + 1, 1);
 	if (!seen) {
 		r = hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
@@ -477,6 +507,7 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 			  const char *id)
 {
 	char name[HRDEX_ID_MAX + 8], docpath[512], filespath[512], pbuf[512], refstr[HRDEX_REF_MAX + 1];
+	const char *slash;
 	struct hrdex_ref ref;
 	const struct hrdex_tree_entry *json, *files;
 	struct hrdex_problems problems = HRDEX_PROBLEMS_INIT;
@@ -491,6 +522,14 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 	if (hrdex_fmt(name, sizeof(name), "%s.files", id) < 0)
 		return -1;
 	files = find_entry(t, name, 1);
+	slash = strrchr(typepath, '/');
+	if (slash && !hrdex_doc_type_valid(slash + 1)) {
+		snprintf(docpath, sizeof(docpath), "%s/%s.json", typepath, id);
+		snprintf(filespath, sizeof(filespath), "%s/%s.files", typepath, id);
+		if (!json)
+			return files ? reject(a, "attachment", "'%s/' has no document '%s'", filespath, docpath) : 0;
+		return hold(a, "'%s': type '%s' is not known to this agent", docpath, slash + 1);
+	}
 	/* typepath and id passed the tree grammar: they make a ref. */
 	if ((size_t)snprintf(refstr, sizeof(refstr), "%s/%s", typepath, id) >= sizeof(refstr) ||
 	    hrdex_ref_parse(&ref, refstr) < 0 || hrdex_ref_path(docpath, sizeof(docpath), &ref) < 0 ||
@@ -512,11 +551,18 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 	if (r < 0)
 		goto cleanup;
 	if (!doc) {
-		r = reject(a, "document", "'%s': %s", docpath, first_problem(&problems, pbuf, sizeof(pbuf)));
+		r = hold(a, "'%s': %s", docpath, first_problem(&problems, pbuf, sizeof(pbuf)));
 		goto cleanup;
 	}
 	r = check_attachments(a, docpath, doc->json, files, filespath);
-	if (r == 0 && a->checked && a->checked(a->checked_ctx, &json->oid, doc->json) < 0)
+	/* The attachments disagree with what the document says of them: a
+	 * document rule (missing objects, limits and tree shape stay the
+	 * branch's). */
+	if (r == 1 && !strcmp(a->rule, "attachment")) {
+		r = hold(a, "%s", a->reason);
+		a->rule[0] = '\0';
+	}
+	if (r == 0 && !a->held && a->checked && a->checked(a->checked_ctx, &json->oid, doc->json) < 0)
 		r = -1;
 cleanup:
 	hrdex_doc_free(doc);
@@ -547,6 +593,11 @@ static int check_tree(struct hrdex_accept *a, int depth, const char *path, const
 		r = reject(a, "tree", "'%s/' is an empty folder", path);
 		goto cleanup;
 	}
+	/* Safe names, a branch rule: a case-insensitive or normalising file
+	 * system would merge "A.pdf" and "a.pdf", or "é.pdf" in NFC and in
+	 * NFD, in view/ or a clone, whatever the document says. */
+	if (depth == 3 && (r = names_clash(a, &n.t, path)) != 0)
+		goto cleanup;
 	if ((r = record(a, new_id)) < 0)
 		goto cleanup;
 	if (old_id && (r = load_tree(a, &o, old_id, depth ? path : "/")) != 0)
@@ -596,7 +647,9 @@ static int check_tree(struct hrdex_accept *a, int depth, const char *path, const
 	for (i = 0; i < dirty.n; i++) {
 		if (i > 0 && !strcmp(dirty.ids[i], dirty.ids[i - 1]))
 			continue;
+		a->held = 0;
 		r = check_document(a, path, &n.t, dirty.ids[i]);
+		a->held = 0;
 		if (r)
 			goto cleanup;
 	}
@@ -648,6 +701,9 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 	memset(&a->commit, 0, sizeof(a->commit));
 	a->in_commit = 0;
 	a->ncommits = 0;
+	a->nheld = 0;
+	a->held = 0;
+	a->held_first[0] = '\0';
 	if (sodium_init() < 0)
 		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot initialise libsodium");
 	if (git_repository_odb(&a->odb, a->repo) < 0)
@@ -760,6 +816,82 @@ cleanup:
 	git_odb_free(a->odb);
 	a->odb = NULL;
 	return r;
+}
+
+int hrdex_document_check(git_repository *repo, struct hrdex_schemas *schemas, const struct hrdex_limits *limits,
+			 const char *publisher, const char *type, const git_tree *type_tree, const char *id,
+			 char *reason, size_t size)
+{
+	struct hrdex_accept a;
+	struct hrdex_tree t = { NULL, 0 };
+	size_t i, n = git_tree_entrycount(type_tree);
+	char typepath[HRDEX_PUBLISHER_MAX + HRDEX_TYPE_MAX + 2];
+	int r;
+
+	if (reason && size)
+		reason[0] = '\0';
+	if ((size_t)snprintf(typepath, sizeof(typepath), "%s/%s", publisher, type) >= sizeof(typepath))
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot form the path of '%s/%s'", publisher, type);
+	memset(&a, 0, sizeof(a));
+	a.repo = repo;
+	a.publisher = publisher;
+	a.schemas = schemas;
+	a.limits = limits;
+	if (sodium_init() < 0)
+		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot initialise libsodium");
+	t.e = calloc(n + 1, sizeof(*t.e));
+	if (!t.e)
+		return hrdex_error_oom();
+	for (i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(type_tree, i);
+
+		t.e[i].name = git_tree_entry_name(e);
+		t.e[i].len = strlen(t.e[i].name);
+		t.e[i].dir = git_tree_entry_type(e) == GIT_OBJECT_TREE;
+		git_oid_cpy(&t.e[i].oid, git_tree_entry_id(e));
+	}
+	t.n = n;
+	if (git_repository_odb(&a.odb, repo) < 0) {
+		free(t.e);
+		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot open the object database");
+	}
+	r = check_document(&a, typepath, &t, id);
+	git_odb_free(a.odb);
+	free(t.e);
+	hrdex_accept_release(&a);
+	if (r < 0)
+		return -1;
+	if (r == 1) /* a branch rule: the tree was accepted, so only a missing object */
+		snprintf(reason, size, "%s", a.reason);
+	else if (a.held)
+		snprintf(reason, size, "%s", a.held_reason);
+	return r == 1 || a.held;
+}
+
+/* Bump when a document rule outside the schemas changes (doc.c,
+ * semantic checks, the attachment rules here): held documents are then
+ * checked again, as when the schemas change. */
+#define DOCUMENT_RULES_REVISION "1"
+
+void hrdex_document_rules_digest(char out[65])
+{
+	crypto_hash_sha256_state st;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	const struct hrdex_builtin_file *f;
+
+	if (sodium_init() < 0) {
+		snprintf(out, 65, "%s", "unknown");
+		return;
+	}
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)DOCUMENT_RULES_REVISION,
+				  sizeof(DOCUMENT_RULES_REVISION));
+	for (f = hrdex_builtin_schemas; f->name; f++) {
+		crypto_hash_sha256_update(&st, (const unsigned char *)f->name, strlen(f->name) + 1);
+		crypto_hash_sha256_update(&st, f->data, f->len);
+	}
+	crypto_hash_sha256_final(&st, digest);
+	sodium_bin2hex(out, 65, digest, sizeof(digest));
 }
 
 void hrdex_accept_release(struct hrdex_accept *a)

@@ -1,8 +1,10 @@
 /*
  * accept.h - the acceptance rules (docs/DESIGN.md) for one publisher branch
  * offered by a peer: fast-forward only, every new commit signed by the
- * publisher, every new tree strictly well formed and holding only valid
- * documents of that publisher, within the limits.
+ * publisher, every new tree strictly well formed, within the limits (the
+ * branch rules of DESIGN.md).  A document that fails a document rule does
+ * not refuse the branch: it is held (hrdex_document_check), left out of
+ * main, view/, the cache and the site.
  *
  * libgit2 has no fsck on fetch and no connectivity check, so this module
  * reads every new commit and every changed tree and blob itself: raw tree
@@ -47,10 +49,15 @@ struct hrdex_accept {
 	git_oid *objects;                    /* every new object checked: what to copy */
 	size_t nobjects, aobjects;
 	size_t ncommits;                     /* new commits */
+	size_t nheld;                        /* documents a document rule held (a document
+					        changed in several commits counts once per commit) */
+	char held_first[768];                /* why the first of them is held, naming its path */
 
 	/* private */
 	git_odb *odb;
 	int in_commit;
+	int held;                            /* the document in hand is held */
+	char held_reason[768];
 };
 
 /*
@@ -60,6 +67,20 @@ struct hrdex_accept {
  */
 int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip);
 void hrdex_accept_release(struct hrdex_accept *a);
+
+/*
+ * The document rules (DESIGN.md, "Two levels of rules") for one document of
+ * an accepted tree: publisher/type/ID.json of type_tree (B/TYPE), with its
+ * ID.files/ when there is one: strict JSON, the schema of the version and
+ * type it names, envelope consistent with its path, the semantic checks,
+ * attachments matching their list and hashes.  Returns 0 when the document
+ * may be shown, 1 when it is held (reason says why, one line naming the
+ * path), -1 when checking failed (hrdex_error).  One implementation,
+ * called by acceptance (sync, verify), main's tree and the cache.
+ */
+int hrdex_document_check(git_repository *repo, struct hrdex_schemas *schemas, const struct hrdex_limits *limits,
+			 const char *publisher, const char *type, const git_tree *type_tree, const char *id,
+			 char *reason, size_t size);
 
 /* ---- exposed for tests ---- */
 
@@ -93,5 +114,13 @@ struct hrdex_tree {
 int hrdex_tree_parse(struct hrdex_tree *out, const void *data, size_t len, size_t max, char *reason,
 		     size_t reason_size);
 void hrdex_tree_release(struct hrdex_tree *t);
+
+/*
+ * A digest of what the document rules are: the built-in schemas and a
+ * revision of the rules no schema states, as 64 hex digits.  The cache
+ * records it; when it changes (an upgrade), held documents are checked
+ * again and released when they pass.
+ */
+void hrdex_document_rules_digest(char out[65]);
 
 #endif

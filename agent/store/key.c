@@ -285,7 +285,7 @@ int hrdex_key_save(const struct hrdex_key *key, const char *path)
 		goto cleanup;
 	pub_path = malloc(strlen(path) + 5);
 	if (!pub_path) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	memcpy(pub_path, path, strlen(path));

@@ -92,7 +92,7 @@ int hrdex_repo_edit_tree(git_oid *out, git_repository *repo, const git_oid *base
 	}
 	updates = calloc(n, sizeof(*updates));
 	if (!updates) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_oom();
 		goto cleanup;
 	}
 	for (i = 0; i < n; i++) {
@@ -389,7 +389,7 @@ int hrdex_repo_publishers(git_strarray *out, git_repository *repo)
 		more = realloc(list, (n + 1) * sizeof(*list));
 		if (!more || !(more[n] = strdup(pub))) {
 			list = more ? more : list;
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_oom();
 			goto cleanup;
 		}
 		list = more;
@@ -499,7 +499,7 @@ static int view_remove(const char *view_dir, const char *path)
 	size_t root = strlen(view_dir);
 
 	if (!full)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	if (unlink(full) < 0 && errno != ENOENT) {
 		hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s'", full);
 		free(full);

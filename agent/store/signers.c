@@ -255,7 +255,7 @@ static int add_signer(struct hrdex_signers *s, const char *principal, size_t n,
 
 	items = realloc(s->items, (s->count + 1) * sizeof(*items));
 	if (!items)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	s->items = items;
 	e = &items[s->count];
 	memset(e, 0, sizeof(*e));
@@ -264,7 +264,7 @@ static int add_signer(struct hrdex_signers *s, const char *principal, size_t n,
 	if (!e->principal || (o->namespaces && !e->namespaces)) {
 		free(e->principal);
 		free(e->namespaces);
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	}
 	memcpy(e->pk, pk, 32);
 	e->valid_after = o->have_after ? o->valid_after : INT64_MIN;
@@ -386,7 +386,7 @@ int hrdex_signers_parse(struct hrdex_signers **out, const char *text, size_t len
 
 	*out = NULL;
 	if (!s)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	if (!origin)
 		origin = "allowed_signers";
 	if (len && memchr(text, '\0', len)) {

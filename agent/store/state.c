@@ -310,7 +310,7 @@ int hrdex_state_check_dir(const char *dir)
 				       dir);
 	conf = hrdex_path_join(dir, "hrdex.conf");
 	if (!conf)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_oom();
 	have = state_entry(conf, "state directory");
 	free(conf);
 	if (have < 0) {

@@ -67,7 +67,7 @@ grep -q '^hrdex_publisher_documents{publisher="ohchr"} '$((n_examples + 1))'$' "
 grep -q "^ohchr: healthy" "$T/status" || fail "status: $(cat "$T/status")"
 "$HRDEX" -C "$S" status --json | jq -e '.healthy == true and .problems == []' >/dev/null || fail "status --json"
 grep -qx "cache: $((n_examples + 1)) documents, up to date" "$T/status" || fail "no cache line: $(cat "$T/status")"
-"$HRDEX" -C "$S" status --json | jq -e ".cache == {\"documents\": $((n_examples + 1)), \"behind\": 0}" >/dev/null ||
+"$HRDEX" -C "$S" status --json | jq -e ".cache == {\"documents\": $((n_examples + 1)), \"behind\": 0, \"held\": 0, \"first_held\": []}" >/dev/null ||
 	fail "status --json cache: $("$HRDEX" -C "$S" status --json | jq -c .cache)"
 
 note "status: a cache behind the branches is reported; one that cannot be read is a problem"

@@ -23,7 +23,7 @@
 #define REPORT "ohchr/report/a-hrc-32-20.json"
 #define REPORT_JSON                                                                              \
 	"{\n  \"countries\": [\n    \"CHE\"\n  ],\n  \"date\": \"2016-04-15\",\n  \"id\": \"a-hrc-32-20\",\n" \
-	"  \"publisher\": \"ohchr\",\n  \"summary\": {\n    \"en\": \"Report of the Secretary-General on "  \
+	"  \"kind\": \"thematic\",\n  \"publisher\": \"ohchr\",\n  \"summary\": {\n    \"en\": \"Report of the Secretary-General on "  \
 	"cooperation between the United Nations and regional mechanisms\"\n  },\n  \"themes\": [\n"       \
 	"    \"regional-arrangements\",\n    \"cooperation\"\n  ],\n  \"title\": {\n"                       \
 	"    \"ar\": \"الترتيبات الإقليمية لتعزيز وحماية حقوق الإنسان\",\n"                               \
@@ -33,19 +33,21 @@
 
 #define WORKSHOP "ohchr/event/workshop-2016.json"
 #define WORKSHOP_JSON                                                                                \
-	"{\"date\":\"2016-08-01\",\"end\":\"2016-10-05\",\"id\":\"workshop-2016\",\"links\":[{\"ref\":"     \
-	"\"ohchr/report/a-hrc-32-20\",\"rel\":\"implements\"}],\"location\":\"Palais des Nations, Geneva\"," \
+	"{\"date\":\"2016-08-01\",\"end\":\"2016-10-05\",\"id\":\"workshop-2016\",\"kind\":\"workshop\",\"links\":[{\"ref\":"     \
+	"\"ohchr/report/a-hrc-32-20\",\"rel\":\"implements\"}],\"place\":{\"city\":\"Palais des Nations, Geneva\"}," \
 	"\"publisher\":\"ohchr\",\"start\":\"2016-10-04\",\"title\":{\"en\":\"Workshop on regional "        \
 	"arrangements; Geneva, 2016\"},\"type\":\"event\",\"url\":\"https://www.ohchr.org/workshop\"}"
 
 #define PRESS "ohchr/note/press-zh.json"
 #define PRESS_JSON                                                                                   \
-	"{\"date\":\"2016-06-13\",\"id\":\"press-zh\",\"publisher\":\"ohchr\",\"summary\":{\"zh\":"         \
+	"{\"date\":\"2016-06-13\",\"id\":\"press-zh\",\"kind\":\"press-release\",\"publisher\":\"ohchr\",\"summary\":{\"zh\":"         \
 	"\"会议在日内瓦举行\"},\"title\":{\"zh\":\"人权理事会第三十二届会议\"},\"type\":\"note\"}"
 
 #define RES "achpr/decision/res-345.json"
 #define RES_JSON                                                                                     \
-	"{\"countries\":[\"KEN\",\"UGA\"],\"date\":\"2016-04-20\",\"states\":[\"UGA\",\"TZA\"],\"id\":\"res-345\",\"links\":[{\"ref\":" \
+	"{\"attachments\":[{\"bytes\":8,\"media_type\":\"application/pdf\",\"name\":\"res.pdf\",\"sha256\":"  \
+	"\"e16fa5d9b51928755db85b917f0297babaf22c7a47e97d9212adab56e61ba04e\"}],"                        \
+	"\"countries\":[\"KEN\",\"UGA\"],\"date\":\"2016-04-20\",\"states\":[\"UGA\",\"TZA\"],\"id\":\"res-345\",\"kind\":\"resolution\",\"links\":[{\"ref\":" \
 	"\"ohchr/report/a-hrc-32-20\",\"rel\":\"cites\"},{\"rel\":\"related\",\"url\":"                   \
 	"\"https://achpr.org/\"}],\"publisher\":\"achpr\",\"themes\":[\"human-rights-defenders\"],"        \
 	"\"title\":{\"en\":\"Resolution on human rights defenders\",\"fr\":\"Résolution sur les "          \
@@ -54,13 +56,13 @@
 #define VISIT "achpr/visit/kenya-2016.json"
 #define VISIT_JSON                                                                                   \
 	"{\"country\":\"KEN\",\"date\":\"2016-07-01\",\"dates\":{\"end\":\"2016-09-10\",\"start\":"         \
-	"\"2016-09-01\"},\"id\":\"kenya-2016\",\"publisher\":\"achpr\",\"title\":{\"ar\":\"زيارة إلى "      \
+	"\"2016-09-01\"},\"id\":\"kenya-2016\",\"publisher\":\"achpr\",\"status\":\"completed\",\"title\":{\"ar\":\"زيارة إلى "      \
 	"كينيا\",\"fr\":\"Visite au Kenya\"},\"type\":\"visit\"}"
 
 #define REC "achpr/recommendation/rec-1.json"
 #define REC_JSON                                                                                     \
 	"{\"addressee\":\"HND\",\"date\":\"2017-01-10\",\"follow_up\":[{\"date\":\"2017-06-01\",\"note\":"    \
-	"{\"fr\":\"Mise en œuvre partielle\"},\"status\":\"partial\"}],\"groups\":[\"women\"],\"id\":"          \
+	"{\"fr\":\"Mise en œuvre partielle\"},\"status\":\"partially-implemented\"}],\"groups\":[\"women\"],\"id\":"          \
 	"\"rec-1\",\"links\":[{\"ref\":\"ohchr/report/a-hrc-32-20\",\"rel\":\"follows-up\"}],"             \
 	"\"publisher\":\"achpr\",\"text\":{\"ar\":\"ضمان حماية حقوق المدافعين\",\"en\":\"Ensure the "       \
 	"protection of defenders\"},\"title\":{\"en\":\"Recommendation on defenders\"},\"type\":"          \
@@ -68,7 +70,7 @@
 
 #define SESSION "achpr/event/session-59.json"
 #define SESSION_JSON                                                                                 \
-	"{\"date\":\"2016-09-15\",\"end\":\"2016-11-04T18:00:00+00:00\",\"id\":\"session-59\","            \
+	"{\"date\":\"2016-09-15\",\"end\":\"2016-11-04T18:00:00+00:00\",\"id\":\"session-59\",\"kind\":\"session\","            \
 	"\"place\":{\"city\":\"Banjul\",\"country\":\"GMB\"},"                                               \
 	"\"publisher\":\"achpr\",\"start\":\"2016-10-21T09:00:00+02:00\",\"summary\":{\"en\":\"Ordinary "   \
 	"session, Banjul\"},\"title\":{\"en\":\"59th Ordinary Session of the African Commission on Human "  \
@@ -562,15 +564,19 @@ static void test_incremental_matches_rebuild(void **state)
 					    "\"Practice one\"},\"type\":\"practice\"}" },
 	};
 	const struct fx_file change[] = {
-		{ RES, "{\"countries\":[\"RWA\"],\"date\":\"2016-04-21\",\"id\":\"res-345\",\"links\":[{\"ref\":"
+		{ RES, "{\"countries\":[\"RWA\"],\"date\":\"2016-04-21\",\"id\":\"res-345\",\"kind\":\"resolution\",\"links\":[{\"ref\":"
 		       "\"ohchr/practice/p1\",\"rel\":\"cites\"}],\"publisher\":\"achpr\",\"themes\":[\"torture\"],"
 		       "\"title\":{\"en\":\"Resolution on torture\"},\"type\":\"decision\"}" },
+		{ ATTACH, NULL },
 	};
-	const struct fx_file withdraw[] = { { VISIT, NULL }, { ATTACH, NULL } };
-	const struct fx_file there[] = { { PRESS, "{\"date\":\"2016-06-14\",\"id\":\"press-zh\",\"publisher\":"
+	const struct fx_file withdraw[] = { { VISIT, NULL } };
+	/* an attachment alone comes back: the document, which lists none, is
+	 * checked again (held), as a rebuild finds it */
+	const struct fx_file attach_only[] = { { ATTACH, "%PDF-1.4" } };
+	const struct fx_file there[] = { { PRESS, "{\"date\":\"2016-06-14\",\"id\":\"press-zh\",\"kind\":\"other\",\"publisher\":"
 						 "\"ohchr\",\"title\":{\"zh\":\"临时\"},\"type\":\"note\"}" } };
 	const struct fx_file back[] = { { PRESS, PRESS_JSON } };
-	const struct fx_file rewrite[] = { { "achpr/note/fresh.json", "{\"date\":\"2020-02-02\",\"id\":\"fresh\","
+	const struct fx_file rewrite[] = { { "achpr/note/fresh.json", "{\"date\":\"2020-02-02\",\"id\":\"fresh\",\"kind\":\"other\","
 						"\"publisher\":\"achpr\",\"title\":{\"en\":\"A new start\"},"
 						"\"type\":\"note\"}" } };
 	struct hrdex_query q;
@@ -580,7 +586,7 @@ static void test_incremental_matches_rebuild(void **state)
 	check_same_as_rebuild(f);
 	assert_int_equal(fx_commit(f->repo, "ohchr", add, 1), 0);   /* publish */
 	check_same_as_rebuild(f);
-	assert_int_equal(fx_commit(f->repo, "achpr", change, 1), 0);   /* change */
+	assert_int_equal(fx_commit(f->repo, "achpr", change, 2), 0);   /* change */
 	check_same_as_rebuild(f);
 	memset(&q, 0, sizeof(q));
 	q.country = ONE("KEN");
@@ -589,8 +595,13 @@ static void test_incremental_matches_rebuild(void **state)
 	q.links_to = ONE("ohchr/practice/p1");
 	EXPECT(q, "achpr/decision/res-345");
 	q.links_to = NONE;
-	assert_int_equal(fx_commit(f->repo, "achpr", withdraw, 2), 0);   /* withdraw */
+	assert_int_equal(fx_commit(f->repo, "achpr", withdraw, 1), 0);   /* withdraw */
 	check_same_as_rebuild(f);
+	assert_int_equal(fx_commit(f->repo, "achpr", attach_only, 1), 0);
+	check_same_as_rebuild(f);
+	q.ref = ONE("achpr/decision/res-345");
+	EXPECT(q, "");
+	q.ref = NONE;
 	q.ref = ONE("achpr/visit/kenya-2016");
 	EXPECT(q, "");
 	q.ref = NONE;
@@ -651,11 +662,13 @@ static void test_changes_and_tombstones(void **state)
 {
 	struct fx *f = *state;
 	const struct fx_file change[] = {
-		{ RES, "{\"countries\":[\"RWA\"],\"date\":\"2016-04-21\",\"id\":\"res-345\",\"publisher\":"
-		       "\"achpr\",\"title\":{\"en\":\"Resolution on torture\"},\"type\":\"decision\"}" },
+		{ RES, "{\"countries\":[\"RWA\"],\"date\":\"2016-04-21\",\"id\":\"res-345\",\"kind\":"
+		       "\"resolution\",\"publisher\":\"achpr\",\"title\":{\"en\":\"Resolution on torture\"},"
+		       "\"type\":\"decision\"}" },
+		{ ATTACH, NULL }, /* the new version lists no attachment */
 	};
-	const struct fx_file withdraw[] = { { VISIT, NULL }, { ATTACH, NULL } };
-	const struct fx_file again[] = { { RES, RES_JSON } };
+	const struct fx_file withdraw[] = { { VISIT, NULL } };
+	const struct fx_file again[] = { { RES, RES_JSON }, { ATTACH, "%PDF-1.4" } };
 	struct hrdex_query q;
 	struct changes ch;
 	int64_t changed = 0;
@@ -663,9 +676,9 @@ static void test_changes_and_tombstones(void **state)
 	/* one stamp for one update: ordered by ref within it */
 	assert_string_equal(changes(f->cache, "ohchr", &ch),
 			    "ohchr/event/workshop-2016:0 ohchr/note/press-zh:0 ohchr/report/a-hrc-32-20:0");
-	assert_int_equal(fx_commit(f->repo, "achpr", change, 1), 0);
+	assert_int_equal(fx_commit(f->repo, "achpr", change, 2), 0);
 	assert_int_equal(hrdex_cache_update(f->cache, f->repo, &changed), 0);
-	assert_int_equal(fx_commit(f->repo, "achpr", withdraw, 2), 0);
+	assert_int_equal(fx_commit(f->repo, "achpr", withdraw, 1), 0);
 	assert_int_equal(hrdex_cache_update(f->cache, f->repo, &changed), 0);
 	/* the visit is a tombstone, the changed resolution's sequence grew */
 	changes(f->cache, "achpr", &ch);
@@ -679,7 +692,7 @@ static void test_changes_and_tombstones(void **state)
 		assert_string_equal(ch.text, "achpr/visit/kenya-2016:1:deleted");
 	}
 	/* published again: no tombstone any more */
-	assert_int_equal(fx_commit(f->repo, "achpr", again, 1), 0);
+	assert_int_equal(fx_commit(f->repo, "achpr", again, 2), 0);
 	assert_int_equal(hrdex_cache_update(f->cache, f->repo, &changed), 0);
 	changes(f->cache, "achpr", &ch);
 	assert_non_null(strstr(ch.text, "achpr/decision/res-345:2"));

@@ -93,8 +93,10 @@ static void put_doc(struct fixture *f, const char *pub, const char *type, const 
 
 	snprintf(path, sizeof(path), "%s/%s/%s.json", pub, type, id);
 	snprintf(text, sizeof(text),
-		 "{\"date\": \"%s\", \"id\": \"%s\", \"kind\": \"resolution\", \"publisher\": \"%s\", "
-		 "\"title\": %s, \"type\": \"%s\"%s}\n", date, id, pub, title_json, type, extra ? extra : "");
+		 "{\"date\": \"%s\", \"id\": \"%s\", \"kind\": \"%s\", \"publisher\": \"%s\", "
+		 "\"title\": %s, \"type\": \"%s\"%s}\n", date, id,
+		 !strcmp(type, "report") ? "annual" : !strcmp(type, "decision") ? "resolution" : "other", pub,
+		 title_json, type, extra ? extra : "");
 	put(f, pub, path, text);
 }
 
@@ -229,12 +231,14 @@ static void expect_readme_as_full(struct fixture *f)
 {
 	struct hrdex_buf full = HRDEX_BUF_INIT;
 	git_tree *sub = NULL;
-	git_oid id;
+	git_oid id, branch;
 	char *text;
 
 	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, f->cfg, NULL), 0);
 	text = blob_text(f, "main:achpr/README.md");
-	oid_of(f, "achpr:achpr", &id);
+	/* main shows the branch but its held documents (the broken ones) */
+	oid_of(f, "achpr:achpr", &branch);
+	assert_int_equal(hrdex_main_shown(&id, f->repo, "achpr", &branch), 0);
 	assert_int_equal(git_tree_lookup(&sub, f->repo, &id), 0);
 	assert_int_equal(hrdex_readme_publisher(&full, f->repo, "achpr", f->cfg->name, sub, NULL, NULL), 0);
 	assert_string_equal(text, full.ptr);
@@ -344,7 +348,12 @@ static void test_site_build(void **state)
 	ssize_t n;
 
 	put_doc(f, "achpr", "decision", "h", "2016-05-01", hostile,
-		", \"links\": [{\"rel\": \"cites\", \"ref\": \"achpr/report/r\"}, {\"rel\": \"x\", \"url\": \"javascript:alert(1)\"}]");
+		", \"links\": [{\"rel\": \"cites\", \"ref\": \"achpr/report/r\"}, {\"rel\": \"x\", \"url\": "
+		"\"https://example.org/?a=1&b=2\"}]");
+	/* a javascript: link breaks a document rule (links[].url): the document
+	 * is held, so neither main nor the site has it */
+	put_doc(f, "achpr", "decision", "j", "2016-05-02", "{\"en\": \"J\"}",
+		", \"links\": [{\"rel\": \"x\", \"url\": \"javascript:alert(1)\"}]");
 	put_doc(f, "achpr", "report", "r", "2016-01-01", "{\"ar\": \"تقرير\", \"en\": \"Report\"}", NULL);
 	assert_int_equal(hrdex_main_rebuild(NULL, f->repo, "m", &f->key, f->cfg, NULL), 0);
 	snprintf(out, sizeof(out), "%s/site", f->dir);
@@ -363,8 +372,10 @@ static void test_site_build(void **state)
 	snprintf(path, sizeof(path), "%s/achpr/decision/h.html", out);
 	assert_true(file_has(path, "&lt;script&gt;alert(1)&lt;/script&gt;"));
 	assert_false(file_has(path, "<script>alert"));
-	assert_false(file_has(path, "href=\"javascript:"));
-	assert_true(file_has(path, "<code>javascript:alert(1)</code>"));
+	assert_true(file_has(path, "https://example.org/?a=1&amp;b=2"));
+	snprintf(path, sizeof(path), "%s/achpr/decision/j.html", out);
+	assert_false(hrdex_fs_exists(path));
+	snprintf(path, sizeof(path), "%s/achpr/decision/h.html", out);
 	assert_true(file_has(path, "href=\"../../achpr/report/r.html\""));
 	snprintf(path, sizeof(path), "%s/achpr/report/r.html", out);
 	assert_true(file_has(path, "lang=\"ar\" dir=\"rtl\">تقرير</p>"));
@@ -398,9 +409,10 @@ static int keep_refs(const struct hrdex_query_row *row, void *payload)
 				row->end ? row->end : "-") < 0;
 }
 
-/* A visit given by dates.from/to (what visits had before start/end): the
- * cache (query) and the site read one interval from it, and both put it
- * after a visit starting earlier although its own date is older. */
+/* A visit's interval: the cache (query) and the site read one interval
+ * from it, and both put it after a visit starting earlier although its own
+ * date is older.  (A visit by dates.from/to, as visits had before
+ * start/end, fails the visit schema now: it is held, in neither.) */
 static void test_interval_same_in_query_and_site(void **state)
 {
 	struct fixture *f = *state;
@@ -415,7 +427,7 @@ static void test_interval_same_in_query_and_site(void **state)
 	int64_t changed = 0;
 
 	put(f, "achpr", "achpr/visit/old.json",
-	    "{\"country\": \"KEN\", \"date\": \"2016-07-01\", \"dates\": {\"from\": \"2016-09-01\", \"to\": "
+	    "{\"country\": \"KEN\", \"date\": \"2016-07-01\", \"dates\": {\"start\": \"2016-09-01\", \"end\": "
 	    "\"2016-09-10\"}, \"id\": \"old\", \"publisher\": \"achpr\", \"status\": \"completed\", "
 	    "\"title\": {\"en\": \"Visit by from-to\"}, \"type\": \"visit\"}\n");
 	put(f, "achpr", "achpr/visit/new.json",
