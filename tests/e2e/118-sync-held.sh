@@ -1,5 +1,5 @@
 #!/bin/bash
-# 116-sync-held: a document that fails a document rule is held, not a
+# 118-sync-held: a document that fails a document rule is held, not a
 # reason to refuse its publisher's branch (DESIGN.md, "Two levels of
 # rules").  A commit signed with stock git carrying a document of a type
 # this agent does not know, one of a schema version it does not know and
