@@ -569,7 +569,7 @@ static int keep_mode_end(const struct keep_mode *k, const char *path, int ret)
 	umask(k->umask);
 	if (k->had && stat(path, &st) == 0 && (st.st_mode & 07777) != k->mode && chmod(path, k->mode) < 0 &&
 	    ret == 0)
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot set the mode of '%s'", path);
+		return hrdex_error_errno(HRDEX_E_IO, "cannot set the mode of '%s'", path);
 	return ret;
 }
 

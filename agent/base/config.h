@@ -66,7 +66,7 @@ struct hrdex_config {
 	size_t nhooks;
 };
 
-/* Load and check path; HRDEX_EX_CONFIG with "FILE: KEY: problem" on error. */
+/* Load and check path; HRDEX_E_CONFIG with "FILE: KEY: problem" on error. */
 int hrdex_config_load(struct hrdex_config **out, const char *path);
 void hrdex_config_free(struct hrdex_config *c);
 
@@ -88,7 +88,7 @@ int hrdex_publisher_valid(const char *id);
 /*
  * 0 when url has a form libgit2 fetches from and pushes to: file:///PATH,
  * git://, http://, https:// or ssh:// with a host, an optional port and a
- * path, or scp-like USER@HOST:PATH.  Else HRDEX_EX_CONFIG, "'URL': what is
+ * path, or scp-like USER@HOST:PATH.  Else HRDEX_E_CONFIG, "'URL': what is
  * wrong; expected FORMS" (an unknown scheme, no scheme, a local path without
  * file://, no host, a bad port, no path).  A check of shape only: whether
  * anything answers there is for sync to find out.

@@ -30,9 +30,9 @@ enum hrdex_kind {
 };
 
 /* sysexits(3) codes used by hrdex; kept here so no file needs <sysexits.h>.
- * Only cmd/ should use them (exit statuses).  Library call sites not yet
- * converted still pass one to hrdex_error_set(): it is read as the matching
- * kind (DATAERR invalid, NOINPUT not found, SOFTWARE internal, ...). */
+ * Only cmd/ uses them (exit statuses); every hrdex_error_set() passes a kind.
+ * (A sysexits code given there anyway is read as the matching kind:
+ * DATAERR invalid, NOINPUT not found, SOFTWARE internal, ...) */
 enum hrdex_exit {
 	HRDEX_EX_OK = 0,
 	HRDEX_EX_REJECTED = 1,   /* sync: some branch was rejected (README) */

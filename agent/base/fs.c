@@ -26,12 +26,12 @@ static int read_fd(struct hrdex_buf *out, int fd, const char *path, size_t max, 
 
 	if (!any_type) {
 		if (fstat(fd, &st) < 0)
-			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot stat '%s'", path);
+			return hrdex_error_errno(HRDEX_E_IO, "cannot stat '%s'", path);
 		if (!S_ISREG(st.st_mode))
-			return hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is not a regular file (%s)", path,
+			return hrdex_error_set(HRDEX_E_INVALID, "'%s' is not a regular file (%s)", path,
 					       hrdex_fs_type_name(st.st_mode));
 		if ((uintmax_t)st.st_size > (uintmax_t)max)
-			return hrdex_error_set(HRDEX_EX_DATAERR, "%s: file exceeds the limit of %zu bytes",
+			return hrdex_error_set(HRDEX_E_INVALID, "%s: file exceeds the limit of %zu bytes",
 					       path, max);
 		/* Opened O_NONBLOCK so that a FIFO never blocks the open; a
 		 * regular file reads the same either way. */
@@ -43,11 +43,11 @@ static int read_fd(struct hrdex_buf *out, int fd, const char *path, size_t max, 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot read '%s'", path);
+			return hrdex_error_errno(HRDEX_E_IO, "cannot read '%s'", path);
 		if (n == 0)
 			break;
 		if (out->len + (size_t)n > max)
-			return hrdex_error_set(HRDEX_EX_DATAERR, "%s: file exceeds the limit of %zu bytes",
+			return hrdex_error_set(HRDEX_E_INVALID, "%s: file exceeds the limit of %zu bytes",
 					       path, max);
 		if (hrdex_buf_put(out, chunk, (size_t)n) < 0)
 			return -1;
@@ -83,9 +83,9 @@ static int open_error(int dirfd, const char *name, const char *path, int nofollo
 
 	if (nofollow && (e == ELOOP || e == ENOTDIR) && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(st.st_mode))
-		return hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is a symbolic link; not followed", path);
+		return hrdex_error_set(HRDEX_E_INVALID, "'%s' is a symbolic link; not followed", path);
 	errno = e;
-	return hrdex_error_errno(e == ENOENT ? HRDEX_EX_NOINPUT : HRDEX_EX_IOERR, "cannot open '%s'", path);
+	return hrdex_error_errno(e == ENOENT ? HRDEX_E_NOTFOUND : HRDEX_E_IO, "cannot open '%s'", path);
 }
 
 static int read_at(struct hrdex_buf *out, int dirfd, const char *name, const char *path, size_t max,
@@ -127,8 +127,8 @@ int hrdex_fs_open_dir(int dirfd, const char *name, const char *path)
 		return fd;
 	if ((errno == ENOTDIR || errno == ELOOP) && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return S_ISLNK(st.st_mode)
-			       ? hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is a symbolic link; not followed", path)
-			       : hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is %s, not a folder", path,
+			       ? hrdex_error_set(HRDEX_E_INVALID, "'%s' is a symbolic link; not followed", path)
+			       : hrdex_error_set(HRDEX_E_INVALID, "'%s' is %s, not a folder", path,
 				       hrdex_fs_type_name(st.st_mode));
 	return open_error(dirfd, name, path, 1);
 }
@@ -168,7 +168,7 @@ int hrdex_fs_sync_dir(const char *path)
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", path);
+		return hrdex_error_errno(HRDEX_E_IO, "cannot open '%s'", path);
 	/* Some filesystems refuse fsync on directories; durability is best effort there. */
 	(void)fsync(fd);
 	close(fd);
@@ -191,22 +191,22 @@ static int write_via_lock(int dirfd, const char *path, const void *data, size_t 
 		unlinkat(dirfd, lock, 0);
 	fd = openat(dirfd, lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0) {
-		hrdex_error_errno(errno == EEXIST ? HRDEX_EX_TEMPFAIL : HRDEX_EX_IOERR,
+		hrdex_error_errno(errno == EEXIST ? HRDEX_E_BUSY : HRDEX_E_IO,
 				  "cannot create '%s'", lock);
 		goto done;
 	}
 	if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot write '%s'", lock);
+		hrdex_error_errno(HRDEX_E_IO, "cannot write '%s'", lock);
 		goto done;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot write '%s'", lock);
+		hrdex_error_errno(HRDEX_E_IO, "cannot write '%s'", lock);
 		goto done;
 	}
 	fd = -1;
 	if (renameat(dirfd, lock, dirfd, path) < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot rename '%s'", lock);
+		hrdex_error_errno(HRDEX_E_IO, "cannot rename '%s'", lock);
 		goto done;
 	}
 	if (durable && dirfd != AT_FDCWD)
@@ -257,7 +257,7 @@ int hrdex_fs_mkdirs_at(int dirfd, const char *path, mode_t mode)
 
 			*s = '\0';
 			if (mkdirat(dirfd, p, mode) < 0 && errno != EEXIST) {
-				ret = hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", p);
+				ret = hrdex_error_errno(HRDEX_E_CANTCREATE, "cannot create '%s'", p);
 				break;
 			}
 			*s = c;
@@ -282,9 +282,9 @@ int hrdex_fs_remove_tree(const char *path)
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : hrdex_error_errno(HRDEX_EX_IOERR, "cannot stat '%s'", path);
+		return errno == ENOENT ? 0 : hrdex_error_errno(HRDEX_E_IO, "cannot stat '%s'", path);
 	if (nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS) < 0)
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s'", path);
+		return hrdex_error_errno(HRDEX_E_IO, "cannot remove '%s'", path);
 	return 0;
 }
 

@@ -17,14 +17,14 @@
  * bytes (checked with fstat before reading, and while reading).  The file
  * is opened O_NONBLOCK, so a FIFO never blocks, and fstat-checked on the
  * same descriptor: a FIFO, socket, device or folder is refused
- * (HRDEX_EX_DATAERR); a missing file is HRDEX_EX_NOINPUT.  A symbolic link
+ * (HRDEX_E_INVALID); a missing file is HRDEX_E_NOTFOUND.  A symbolic link
  * is followed: for paths the operator names, and the agent's own files.
  */
 int hrdex_fs_read(struct hrdex_buf *out, const char *path, size_t max);
 
 /* The same for a file read on someone else's behalf (the outbox, files
  * found in a folder): a symbolic link as its last component is refused
- * (HRDEX_EX_DATAERR, "is a symbolic link; not followed"), never followed. */
+ * (HRDEX_E_INVALID, "is a symbolic link; not followed"), never followed. */
 int hrdex_fs_read_nofollow(struct hrdex_buf *out, const char *path, size_t max);
 
 /* The same for name inside the folder dirfd; path names it in messages. */
@@ -32,8 +32,8 @@ int hrdex_fs_read_at(struct hrdex_buf *out, int dirfd, const char *name, const c
 
 /* Open the folder name inside dirfd (or AT_FDCWD) without following a
  * symbolic link (O_DIRECTORY | O_NOFOLLOW): the descriptor, or -1 with the
- * error set (HRDEX_EX_DATAERR when it is a link, a file or anything else
- * than a folder; HRDEX_EX_NOINPUT when missing).  path names it in messages. */
+ * error set (HRDEX_E_INVALID when it is a link, a file or anything else
+ * than a folder; HRDEX_E_NOTFOUND when missing).  path names it in messages. */
 int hrdex_fs_open_dir(int dirfd, const char *name, const char *path);
 
 /* "a regular file", "a symbolic link", "a FIFO"... for messages. */

@@ -71,7 +71,7 @@ int hrdex_utf8_valid(const char *s, size_t len)
 		}
 		n = hrdex_utf8_sequence(p + i, len - i, &why);
 		if (!n)
-			return hrdex_error_set(HRDEX_EX_DATAERR, "invalid UTF-8 at byte %zu: %s", i, why);
+			return hrdex_error_set(HRDEX_E_INVALID, "invalid UTF-8 at byte %zu: %s", i, why);
 		i += n;
 	}
 	return 0;

@@ -37,7 +37,7 @@ static inline size_t hrdex_utf8_quick(const unsigned char *s)
 /*
  * Check that s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF,
  * no truncated sequence; NUL bytes are valid).  Like every fallible hrdex
- * call, returns 0 when valid, and -1 when not, with HRDEX_EX_DATAERR and
+ * call, returns 0 when valid, and -1 when not, with HRDEX_E_INVALID and
  * "invalid UTF-8 at byte N: what is wrong".  Not a boolean: test "< 0".
  */
 int hrdex_utf8_valid(const char *s, size_t len);

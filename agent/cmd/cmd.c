@@ -86,7 +86,7 @@ int cmd_print_json(const cJSON *v)
 
 	/* flushed here: a full disk must fail the command, not pass unseen at exit */
 	if (r == 0 && (fputs(b.ptr, stdout) == EOF || putchar('\n') == EOF || fflush(stdout) == EOF))
-		r = hrdex_error_errno(HRDEX_EX_IOERR, "cannot write the output");
+		r = hrdex_error_errno(HRDEX_E_IO, "cannot write the output");
 	hrdex_buf_free(&b);
 	return r;
 }

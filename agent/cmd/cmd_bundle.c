@@ -71,7 +71,7 @@ static int list_branches(struct branch **out, size_t *n, struct hrdex_state *st,
 
 	*n = 0;
 	if (git_reference_iterator_glob_new(&it, st->repo, "refs/heads/*") < 0)
-		return hrdex_error_git(HRDEX_EX_IOERR, "cannot list the branches");
+		return hrdex_error_git(HRDEX_E_IO, "cannot list the branches");
 	while (git_reference_next_name(&name, it) == 0) {
 		struct branch *b, *more;
 		char ref[256];
@@ -82,7 +82,7 @@ static int list_branches(struct branch **out, size_t *n, struct hrdex_state *st,
 			continue; /* main, and anything that is not a publisher's log */
 		more = realloc(list, (*n + 1) * sizeof(*more));
 		if (!more) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			goto cleanup;
 		}
 		list = more;
@@ -90,7 +90,7 @@ static int list_branches(struct branch **out, size_t *n, struct hrdex_state *st,
 		memset(b, 0, sizeof(*b));
 		snprintf(b->name, sizeof(b->name), "%s", name);
 		if (hrdex_repo_tip(&b->tip, st->repo, b->name) != 0) {
-			hrdex_error_git(HRDEX_EX_IOERR, "cannot read 'refs/heads/%s'", b->name);
+			hrdex_error_git(HRDEX_E_IO, "cannot read 'refs/heads/%s'", b->name);
 			goto cleanup;
 		}
 		if (peer && snprintf(ref, sizeof(ref), "refs/peers/%s/%s", peer, b->name) < (int)sizeof(ref) &&
@@ -142,7 +142,7 @@ static int print_json(const char *file, const struct branch *bs, size_t n, size_
 	ret = cmd_print_json(root);
 	goto cleanup;
 oom:
-	hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+	hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 cleanup:
 	cJSON_Delete(root);
 	return ret;
@@ -185,7 +185,7 @@ static int bundle_create(int argc, char **argv, struct hrdex_global *g)
 		return cmd_usage_error(bundle_usage, "invalid peer name '%s'", peer);
 	dir = hrdex_state_resolve(g->state_dir);
 	if (!dir) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		ret = cmd_fail();
 		goto cleanup;
 	}
@@ -213,7 +213,7 @@ static int bundle_create(int argc, char **argv, struct hrdex_global *g)
 	tips = calloc(n + 1, sizeof(*tips));
 	prereqs = calloc(n + 1, sizeof(*prereqs));
 	if (!names || !tips || !prereqs) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		ret = cmd_fail();
 		goto cleanup;
 	}

@@ -61,7 +61,7 @@ int cmd_config(int argc, char **argv, struct hrdex_global *g)
 		}
 	}
 	if (!hrdex_fs_exists(file)) {
-		hrdex_error_set(HRDEX_EX_CONFIG, "'%s' does not exist", file);
+		hrdex_error_set(HRDEX_E_CONFIG, "'%s' does not exist", file);
 		ret = cmd_fail();
 		goto cleanup;
 	}

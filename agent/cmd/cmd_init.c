@@ -44,7 +44,7 @@ static int build(const char *dir, const char *publisher, const char *name, const
 	memset(&key, 0, sizeof(key));
 #define PATH(rel) (free(p), p = hrdex_path_join(dir, rel))
 	if (mkdir(dir, 0755) < 0)
-		return hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", dir);
+		return hrdex_error_errno(HRDEX_E_CANTCREATE, "cannot create '%s'", dir);
 	/* hrdex.conf holds webhook secrets: 0600 (config.c keeps the mode
 	 * across edits); keys/ 0700 and the key 0600 (sign.c).  Modes only
 	 * lose bits to the umask, never gain them. */
@@ -55,7 +55,7 @@ static int build(const char *dir, const char *publisher, const char *name, const
 	if (!PATH("repo.git") || hrdex_repo_create(p) < 0)
 		goto cleanup;
 	if (!PATH("keys") || mkdir(p, 0700) < 0) {
-		hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", p ? p : dir);
+		hrdex_error_errno(HRDEX_E_CANTCREATE, "cannot create '%s'", p ? p : dir);
 		goto cleanup;
 	}
 	if (key_file) {
@@ -123,7 +123,7 @@ int cmd_init(int argc, char **argv, struct hrdex_global *g)
 		return cmd_oom();
 	}
 	if (hrdex_fs_exists(dir) && !remove_if_empty(dir)) {
-		hrdex_error_set(HRDEX_EX_CANTCREAT, "'%s' already exists; not touching it", dir);
+		hrdex_error_set(HRDEX_E_CANTCREATE, "'%s' already exists; not touching it", dir);
 		ret = cmd_fail();
 		goto cleanup;
 	}
@@ -143,7 +143,7 @@ int cmd_init(int argc, char **argv, struct hrdex_global *g)
 	 * repo.git or allowed_signers would let any local account publish. */
 	umask(umask(022) | 022);
 	if (build(tmp, publisher, name, key_file, &line) < 0 ||
-	    (rename(tmp, dir) < 0 && hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", dir))) {
+	    (rename(tmp, dir) < 0 && hrdex_error_errno(HRDEX_E_CANTCREATE, "cannot create '%s'", dir))) {
 		ret = cmd_fail();
 		hrdex_fs_remove_tree(tmp);
 		goto cleanup;

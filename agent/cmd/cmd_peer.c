@@ -86,7 +86,7 @@ static int peer_add(struct peer_args *pa, struct hrdex_global *g)
 		goto cleanup;
 	}
 	if (hrdex_config_peer(st->config, name)) {
-		hrdex_error_set(HRDEX_EX_CANTCREAT, "peer '%s' exists; 'hrdex peer remove %s' first", name, name);
+		hrdex_error_set(HRDEX_E_CANTCREATE, "peer '%s' exists; 'hrdex peer remove %s' first", name, name);
 		ret = cmd_fail();
 		goto cleanup;
 	}
@@ -189,7 +189,7 @@ static int peer_remove(struct peer_args *pa, struct hrdex_global *g)
 	if (cmd_open(g, HRDEX_STATE_LOCK, NULL, &st) < 0)
 		return cmd_fail();
 	if (!hrdex_config_peer(st->config, name)) {
-		hrdex_error_set(HRDEX_EX_USAGE, "no peer named '%s'", name);
+		hrdex_error_set(HRDEX_E_USAGE, "no peer named '%s'", name);
 		ret = cmd_fail();
 		goto cleanup;
 	}

@@ -45,7 +45,7 @@ static int history(git_repository *repo, const git_oid *tip, const char *path)
 
 	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, tip) < 0 ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot walk history");
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot walk history");
 		goto cleanup;
 	}
 	while (git_revwalk_next(&id, walk) == 0) {
@@ -55,7 +55,7 @@ static int history(git_repository *repo, const git_oid *tip, const char *path)
 		const char *what = NULL;
 
 		if (git_commit_lookup(&c, repo, &id) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read commit");
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read commit");
 			goto cleanup;
 		}
 		has_now = blob_at(&now, c, path);
@@ -82,7 +82,7 @@ static int history(git_repository *repo, const git_oid *tip, const char *path)
 		git_commit_free(c);
 	}
 	if (!found) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "no history for '%s'", path);
+		hrdex_error_set(HRDEX_E_INVALID, "no history for '%s'", path);
 		goto cleanup;
 	}
 	ret = 0;
@@ -122,7 +122,7 @@ int cmd_show(int argc, char **argv, struct hrdex_global *g)
 	if (c < 0)
 		goto fail;
 	if (c == 1) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "no documents from publisher '%s'", ref.publisher);
+		hrdex_error_set(HRDEX_E_INVALID, "no documents from publisher '%s'", ref.publisher);
 		goto fail;
 	}
 	if (hist) {
@@ -134,12 +134,12 @@ int cmd_show(int argc, char **argv, struct hrdex_global *g)
 	if (git_commit_lookup(&tip_c, s->repo, &tip) < 0)
 		goto fail;
 	if (blob_at(&id, tip_c, path) != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is not published (withdrawn, or never was); "
+		hrdex_error_set(HRDEX_E_INVALID, "'%s' is not published (withdrawn, or never was); "
 				"see --history", argv[first]);
 		goto fail;
 	}
 	if (git_blob_lookup(&blob, s->repo, &id) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", path);
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s'", path);
 		goto fail;
 	}
 	fwrite(git_blob_rawcontent(blob), 1, (size_t)git_blob_rawsize(blob), stdout);

@@ -95,7 +95,7 @@ static int parse_key_arg(unsigned char pk[32], char *other, size_t size, char *w
 			char why[512];
 
 			hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
-			hrdex_error_set(HRDEX_EX_DATAERR, "%s", why);
+			hrdex_error_set(HRDEX_E_INVALID, "%s", why);
 			goto cleanup;
 		}
 		for (i = 0; i < sg->count && !found; i++)
@@ -121,7 +121,7 @@ static int parse_key_arg(unsigned char pk[32], char *other, size_t size, char *w
 	} else if (have_first) {
 		memcpy(pk, first, 32);
 	} else {
-		hrdex_error_set(HRDEX_EX_DATAERR, "no 'ssh-ed25519' public key in %s", what);
+		hrdex_error_set(HRDEX_E_INVALID, "no 'ssh-ed25519' public key in %s", what);
 		goto cleanup;
 	}
 	ret = 0;
@@ -207,7 +207,7 @@ static int trust_add(struct hrdex_state *s, const char *path, const char *pub, c
 	if (parse_key_arg(pk, other, sizeof(other), what, sizeof(what), arg, pub) < 0)
 		return -1;
 	if (*other && !force)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "%s is a line for '%s', not '%s' (--force-bind trusts "
+		return hrdex_error_set(HRDEX_E_INVALID, "%s is a line for '%s', not '%s' (--force-bind trusts "
 				       "its key as '%s' anyway)", what, other, pub, pub);
 	if (hrdex_signers_allow(s->signers, pub, pk, "git", 0) ||
 	    hrdex_signers_allow(s->signers, pub, pk, "git", (int64_t)time(NULL))) {
@@ -218,7 +218,7 @@ static int trust_add(struct hrdex_state *s, const char *path, const char *pub, c
 		const struct hrdex_signer *e = &s->signers->items[i];
 
 		if (!e->cert_authority && !memcmp(e->pk, pk, 32) && strcmp(e->principal, pub))
-			return hrdex_error_set(HRDEX_EX_DATAERR, "this key is already trusted for publisher '%s' "
+			return hrdex_error_set(HRDEX_E_INVALID, "this key is already trusted for publisher '%s' "
 					       "(--force-bind trusts it for '%s' too)", e->principal, pub);
 	}
 	if (hrdex_buf_printf(&line, "%s namespaces=\"git\" ", pub) < 0 ||
@@ -245,18 +245,18 @@ static int trust_remove(struct hrdex_state *s, const char *path, const char *pub
 	int trusted = hrdex_signers_has(s->signers, pub), r;
 
 	if (!strcmp(pub, s->config->publisher))
-		return hrdex_error_set(HRDEX_EX_USAGE, "'%s' is this agent's own publisher; its key stays", pub);
+		return hrdex_error_set(HRDEX_E_USAGE, "'%s' is this agent's own publisher; its key stays", pub);
 	r = hrdex_repo_tip(&tip, s->repo, pub);
 	if (r < 0)
 		return -1;
 	if (!trusted && r == 1)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "publisher '%s' is not trusted", pub);
+		return hrdex_error_set(HRDEX_E_INVALID, "publisher '%s' is not trusted", pub);
 	if (r == 0 && hrdex_repo_park(s->repo, pub, parked, sizeof(parked)) < 0)
 		return -1;
 	if (trusted && (rewrite(path, pub, NULL) < 0 || hrdex_state_reload_signers(s) < 0))
 		return -1;
 	if (hrdex_signers_has(s->signers, pub))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "publisher '%s' is still in '%s'", pub, path);
+		return hrdex_error_set(HRDEX_E_INTERNAL, "publisher '%s' is still in '%s'", pub, path);
 	if (r == 0) {
 		hrdex_fmt_cut(msg, sizeof(msg), "trust: %s no longer trusted", pub);
 		hrdex_refresh(s, &rf);

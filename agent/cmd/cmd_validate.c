@@ -78,7 +78,7 @@ static int validate_with_schema(const char *schema_file, char **inputs, size_t n
 		char msg[2048];
 
 		hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s: %s", schema_file, msg);
+		hrdex_error_set(HRDEX_E_INVALID, "%s: %s", schema_file, msg);
 		goto cleanup;
 	}
 	real = realpath(schema_file, NULL);

@@ -153,7 +153,7 @@ static int verify_main(struct hrdex_state *s, const git_strarray *pubs, struct f
 		if (hrdex_repo_tip(&tip, s->repo, pubs->strings[i]) != 0 ||
 		    git_commit_lookup(&tip_c, s->repo, &tip) < 0 || git_commit_tree(&tip_tree, tip_c) < 0) {
 			git_commit_free(tip_c);
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", pubs->strings[i]);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s'", pubs->strings[i]);
 			goto cleanup;
 		}
 		want = git_tree_entry_byname(tip_tree, pubs->strings[i]);

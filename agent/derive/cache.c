@@ -143,9 +143,9 @@ static const char schema_sql[] =
 int cache_db_fail(struct hrdex_cache *c, const char *what)
 {
 	int rc = sqlite3_extended_errcode(c->db);
-	int code = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? HRDEX_EX_TEMPFAIL :
-		   (rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL ? HRDEX_EX_IOERR :
-									      HRDEX_EX_SOFTWARE;
+	int code = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? HRDEX_E_BUSY :
+		   (rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL ? HRDEX_E_IO :
+									      HRDEX_E_INTERNAL;
 
 	return hrdex_error_set(code, "cache '%s': %s: %s", c->path, what, sqlite3_errmsg(c->db));
 }
@@ -284,7 +284,7 @@ static int share_files(const char *path)
 	size_t i;
 
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return hrdex_error_set(HRDEX_EX_IOERR, "path too long: '%s'", path);
+		return hrdex_error_set(HRDEX_E_IO, "path too long: '%s'", path);
 	slash = strrchr(dir, '/');
 	if (slash == dir)
 		dir[1] = '\0';
@@ -293,7 +293,7 @@ static int share_files(const char *path)
 	else
 		snprintf(dir, sizeof(dir), "."); /* fits */
 	if (stat(dir, &st) < 0)
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot stat '%s'", dir);
+		return hrdex_error_errno(HRDEX_E_IO, "cannot stat '%s'", dir);
 	mode |= (st.st_mode & S_IXGRP ? 0040 : 0) | (st.st_mode & S_IXOTH ? 0004 : 0);
 	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		int fd, r;
@@ -304,10 +304,10 @@ static int share_files(const char *path)
 		if (fd < 0 && errno == ENOENT)
 			continue;
 		if (fd < 0)
-			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", name);
+			return hrdex_error_errno(HRDEX_E_IO, "cannot open '%s'", name);
 		r = fstat(fd, &st) == 0 && (st.st_mode & 07777) != mode ? fchmod(fd, mode) : 0;
 		if (r < 0) {
-			hrdex_error_errno(HRDEX_EX_IOERR, "cannot change the mode of '%s'", name);
+			hrdex_error_errno(HRDEX_E_IO, "cannot change the mode of '%s'", name);
 			close(fd);
 			return -1;
 		}
@@ -332,7 +332,7 @@ int cache_keep_wal(struct hrdex_cache *c)
 
 /* After a reader failed to open path: when the cause is access (the file
  * or its -shm unreadable, the -shm missing where this account cannot
- * create it), say so with HRDEX_EX_NOPERM and return -1; else 0. */
+ * create it), say so with HRDEX_E_PERMISSION and return -1; else 0. */
 static int reader_denied(const char *path)
 {
 	char name[4200];
@@ -340,18 +340,18 @@ static int reader_denied(const char *path)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && (errno == EACCES || errno == EPERM))
-		return hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': permission denied", path);
+		return hrdex_error_set(HRDEX_E_PERMISSION, "cannot read cache '%s': permission denied", path);
 	if (fd >= 0)
 		close(fd);
 	if (hrdex_fmt(name, sizeof(name), "%s-shm", path) < 0)
 		return -1;
 	if (access(name, F_OK) < 0 && errno == ENOENT)
-		return hrdex_error_set(HRDEX_EX_NOPERM,
+		return hrdex_error_set(HRDEX_E_PERMISSION,
 				       "cannot read cache '%s': its WAL index '%s' is missing and this account "
 				       "cannot create it; the agent's next update (sync, publish) makes it", path, name);
 	fd = open(name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && (errno == EACCES || errno == EPERM))
-		return hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': '%s': permission denied", path,
+		return hrdex_error_set(HRDEX_E_PERMISSION, "cannot read cache '%s': '%s': permission denied", path,
 				       name);
 	if (fd >= 0)
 		close(fd);
@@ -376,9 +376,9 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 	if (readonly && access(path, F_OK) < 0) {
 		/* a folder this account may not enter hides the file: not "no cache" */
 		if (errno == EACCES || errno == EPERM)
-			hrdex_error_set(HRDEX_EX_NOPERM, "cannot read cache '%s': permission denied", path);
+			hrdex_error_set(HRDEX_E_PERMISSION, "cannot read cache '%s': permission denied", path);
 		else
-			hrdex_error_set(HRDEX_EX_NOINPUT, "no cache '%s' yet", path);
+			hrdex_error_set(HRDEX_E_NOTFOUND, "no cache '%s' yet", path);
 		goto fail;
 	}
 	if (sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -387,7 +387,7 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 			goto fail;
 		}
 		if (!readonly || reader_denied(path) == 0)
-			hrdex_error_set(HRDEX_EX_IOERR, "cannot open cache '%s': %s", path, sqlite3_errmsg(c->db));
+			hrdex_error_set(HRDEX_E_IO, "cannot open cache '%s': %s", path, sqlite3_errmsg(c->db));
 		goto fail;
 	}
 	sqlite3_busy_timeout(c->db, 10000);
@@ -408,7 +408,7 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 			goto fail;
 		}
 		if (version != HRDEX_CACHE_SCHEMA) {
-			hrdex_error_set(HRDEX_EX_TEMPFAIL,
+			hrdex_error_set(HRDEX_E_BUSY,
 					"cache '%s' has schema version %lld, this hrdex uses %d; "
 					"run 'hrdex reindex'", path, (long long)version, HRDEX_CACHE_SCHEMA);
 			goto fail;

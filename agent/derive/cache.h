@@ -68,9 +68,9 @@ struct hrdex_cache;
 
 /* Open (creating the schema when needed; WAL, synchronous=NORMAL).
  * readonly: for queries; never creates: a missing file fails with
- * HRDEX_EX_NOINPUT, one this account may not read (or whose -shm is
- * unreadable, or missing where it cannot create it) with HRDEX_EX_NOPERM,
- * a cache of another schema version with HRDEX_EX_TEMPFAIL (the next
+ * HRDEX_E_NOTFOUND, one this account may not read (or whose -shm is
+ * unreadable, or missing where it cannot create it) with HRDEX_E_PERMISSION,
+ * a cache of another schema version with HRDEX_E_BUSY (the next
  * writer rebuilds it). */
 int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly);
 void hrdex_cache_close(struct hrdex_cache *c);
@@ -164,7 +164,7 @@ struct hrdex_query {
 	                                json is "" and commit NULL */
 	int withdrawn;               /* the tombstones (table withdrawn) instead: rows have
 	                                withdrawn set, themes "[]", commit NULL; with
-	                                country, theme, text or links_to: HRDEX_EX_USAGE */
+	                                country, theme, text or links_to: HRDEX_E_USAGE */
 	int ref_only;                /* rows need only ref (refs): json is "", countries and themes
 	                                "[]", every other column NULL */
 };
@@ -182,7 +182,7 @@ struct hrdex_query_row {
 typedef int (*hrdex_query_cb)(const struct hrdex_query_row *row, void *payload);
 
 /* Run q, calling cb per row (a non-zero return stops and is returned).
- * A bad FTS query gives -1, HRDEX_EX_USAGE, with a clear message. */
+ * A bad FTS query gives -1, HRDEX_E_USAGE, with a clear message. */
 int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_query_cb cb,
 		      void *payload);
 

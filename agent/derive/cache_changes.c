@@ -45,7 +45,7 @@ int hrdex_cache_changes(struct hrdex_cache *c, const struct hrdex_changes_query 
 
 	n = snprintf(sql, sizeof(sql), sql_fmt, cmp, cmp, dir, dir);
 	if (n < 0 || (size_t)n >= sizeof(sql))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "changes query too long");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "changes query too long");
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return cache_db_fail(c, "listing changes");
 	cache_bind_text(st, 1, q->publisher);
@@ -107,7 +107,7 @@ int hrdex_cache_values(struct hrdex_cache *c, const char *what, int (*cb)(const 
 	int rc, ret = 0;
 
 	if (!sql)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "no values of '%s'", what);
+		return hrdex_error_set(HRDEX_E_INTERNAL, "no values of '%s'", what);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return cache_db_fail(c, "listing values");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)

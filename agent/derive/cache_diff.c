@@ -114,7 +114,7 @@ static int entry_side(struct change_ctx *x, const git_tree_entry *e, int added, 
 		if (hrdex_buf_putc(path, '/') < 0)
 			goto cleanup;
 		if (git_tree_lookup(&t, x->repo, git_tree_entry_id(e)) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree '%s'", path->ptr);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read tree '%s'", path->ptr);
 			goto cleanup;
 		}
 		ret = tree_diff(x, added ? NULL : t, added ? t : NULL, path, depth + 1);
@@ -176,7 +176,7 @@ static int tree_diff(struct change_ctx *x, const git_tree *a, const git_tree *b,
 					if (git_tree_lookup(&ta, x->repo, git_tree_entry_id(ea)) < 0 ||
 					    git_tree_lookup(&tb, x->repo, git_tree_entry_id(eb)) < 0) {
 						git_tree_free(ta);
-						return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree '%s'",
+						return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read tree '%s'",
 								       path->ptr);
 					}
 					r = tree_diff(x, ta, tb, path, depth + 1);
@@ -298,7 +298,7 @@ static int feed_put(struct feed *f, const char *ref, const char *path, const git
 	room = feed_room(f);
 	pthread_mutex_unlock(&f->mu);
 	if (!room)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cache update stopped");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cache update stopped");
 	/* slot put % FEED_WINDOW is ours until put moves: the writer reads below it */
 	p = &f->slot[f->put % FEED_WINDOW];
 	if (hrdex_fmt(p->ref, sizeof(p->ref), "%s", ref) < 0)
@@ -350,7 +350,7 @@ static void *feed_walk(void *arg)
 	int r = -1;
 
 	if ((f->have_a && git_tree_lookup(&a, f->repo, &f->a) < 0) || git_tree_lookup(&b, f->repo, &f->b) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the trees of '%s'", f->publisher);
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot read the trees of '%s'", f->publisher);
 	} else {
 		f->tip = b;
 		f->old = a;
@@ -396,13 +396,13 @@ static int feed_run(struct hrdex_cache *c, git_repository *repo, const char *pub
 	git_oid_cpy(&f->b, git_tree_id(b));
 	/* libgit2 objects are not shared between threads: the walker opens its own */
 	if (git_repository_open_bare(&f->repo, git_repository_path(repo)) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot open '%s'", git_repository_path(repo));
+		hrdex_error_git(HRDEX_E_IO, "cannot open '%s'", git_repository_path(repo));
 		goto free;
 	}
 	err = pthread_create(&walker, NULL, feed_walk, f);
 	if (err) {
 		errno = err;
-		hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot start the cache update");
+		hrdex_error_errno(HRDEX_E_INTERNAL, "cannot start the cache update");
 		goto free;
 	}
 	while (!done) {
@@ -466,7 +466,7 @@ static int assign_commits(struct hrdex_cache *c, git_repository *repo, const cha
 		return -1;
 	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL) < 0 ||
 	    git_revwalk_push(walk, tip) < 0 || (old && git_revwalk_hide(walk, old) < 0)) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot walk the history of '%s'", publisher);
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot walk the history of '%s'", publisher);
 		goto cleanup;
 	}
 	git_revwalk_simplify_first_parent(walk);
@@ -480,13 +480,13 @@ static int assign_commits(struct hrdex_cache *c, git_repository *repo, const cha
 		tree = ptree = NULL;
 		git_oid_tostr(hex, sizeof(hex), &oid);
 		if (git_commit_lookup(&commit, repo, &oid) < 0 || git_commit_tree(&tree, commit) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read commit %s of '%s'", hex, publisher);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read commit %s of '%s'", hex, publisher);
 			goto cleanup;
 		}
 		if (git_commit_parentcount(commit) == 0)
 			break;   /* a root: it introduced whatever is still unclaimed */
 		if (git_commit_parent(&parent, commit, 0) < 0 || git_commit_tree(&ptree, parent) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the parent of %s of '%s'", hex, publisher);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read the parent of %s of '%s'", hex, publisher);
 			goto cleanup;
 		}
 		if (diff_trees(&x, ptree, tree) < 0)
@@ -549,7 +549,7 @@ int cache_index_publisher(struct hrdex_cache *c, git_repository *repo, const cha
 			goto cleanup;
 	}
 	if (git_commit_lookup(&tip_commit, repo, tip) < 0 || git_commit_tree(&tip_tree, tip_commit) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot read the tip of '%s'", publisher);
 		goto cleanup;
 	}
 	now_utc(c->now, sizeof(c->now));

@@ -84,9 +84,9 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 	int rc, ret = -1;
 
 	if (q->sort == HRDEX_SORT_RANK && !q->text)
-		return hrdex_error_set(HRDEX_EX_USAGE, "sorting by rank needs a --text query");
+		return hrdex_error_set(HRDEX_E_USAGE, "sorting by rank needs a --text query");
 	if (q->withdrawn && (q->text || q->country.count || q->theme.count || q->links_to.count))
-		return hrdex_error_set(HRDEX_EX_USAGE, "--withdrawn takes no --country, --theme, --text or --links-to");
+		return hrdex_error_set(HRDEX_E_USAGE, "--withdrawn takes no --country, --theme, --text or --links-to");
 	/* Not reading json spares the large column's overflow pages; "commit"
 	 * is stored after json, so reading it would walk them too.  With ref
 	 * alone, an index that holds ref (documents_type_start_ref, the primary
@@ -136,7 +136,7 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		if (err)
 			goto cleanup;
 		if (hrdex_date_to_days(&days, q->since) < 0) {
-			hrdex_error_set(HRDEX_EX_USAGE, "invalid date '%s'", q->since);
+			hrdex_error_set(HRDEX_E_USAGE, "invalid date '%s'", q->since);
 			goto cleanup;
 		}
 		hrdex_date_from_days(lower, days - (span > 0 ? (long)span : 0) - 2, 1);
@@ -147,7 +147,7 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		long days;
 
 		if (hrdex_date_to_days(&days, q->until) < 0) {
-			hrdex_error_set(HRDEX_EX_USAGE, "invalid date '%s'", q->until);
+			hrdex_error_set(HRDEX_E_USAGE, "invalid date '%s'", q->until);
 			goto cleanup;
 		}
 		/* start < the next day: a date-time on the last day is in */
@@ -204,7 +204,7 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		const char *msg = sqlite3_errmsg(c->db);
 
 		if (q->text && (rc & 0xff) == SQLITE_ERROR && is_fts_error(msg))
-			hrdex_error_set(HRDEX_EX_USAGE, "invalid --text query '%s': %s", q->text, msg);
+			hrdex_error_set(HRDEX_E_USAGE, "invalid --text query '%s': %s", q->text, msg);
 		else
 			cache_db_fail(c, "query");
 		goto cleanup;

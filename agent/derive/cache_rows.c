@@ -416,7 +416,7 @@ int cache_prep_doc(struct prep *p, git_repository *repo)
 	int ret = -1;
 
 	if (git_blob_lookup(&blob, repo, &p->id) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", p->path);
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s'", p->path);
 		goto cleanup;
 	}
 	p->doc = cJSON_ParseWithLength(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));

@@ -86,7 +86,7 @@ int cache_repo_branches(struct branches *out, git_repository *repo)
 	int ret = -1, rc;
 
 	if (git_reference_iterator_glob_new(&it, repo, "refs/heads/*") < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot list branches");
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot list branches");
 	while ((rc = git_reference_next(&ref, it)) == 0) {
 		const char *name = git_reference_name(ref) + strlen("refs/heads/");
 		git_object *obj = NULL;
@@ -98,7 +98,7 @@ int cache_repo_branches(struct branches *out, git_repository *repo)
 			continue;
 		}
 		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot resolve branch '%s'", name);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot resolve branch '%s'", name);
 			goto cleanup;
 		}
 		b = cache_branches_add(out, name);
@@ -113,7 +113,7 @@ int cache_repo_branches(struct branches *out, git_repository *repo)
 		ref = NULL;
 	}
 	if (rc != GIT_ITEROVER) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot list branches");
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot list branches");
 		goto cleanup;
 	}
 	if (out->count)
@@ -218,7 +218,7 @@ int hrdex_cache_update(struct hrdex_cache *c, git_repository *repo, int64_t *cha
 	if (changed)
 		*changed = 0;
 	if (c->readonly)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cache '%s' is open read-only", c->path);
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cache '%s' is open read-only", c->path);
 	c->changed = 0;
 	if (cache_exec(c, "BEGIN IMMEDIATE") < 0)
 		return -1;
@@ -341,7 +341,7 @@ int hrdex_cache_lag_files(struct hrdex_cache *c, const char *gitdir, size_t *beh
 static int unlink_if_exists(const char *path)
 {
 	if (unlink(path) < 0 && errno != ENOENT)
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s'", path);
+		return hrdex_error_errno(HRDEX_E_IO, "cannot remove '%s'", path);
 	return 0;
 }
 
@@ -350,7 +350,7 @@ static int remove_db_files(const char *path)
 	char name[4200];
 
 	if (strlen(path) > 4096)
-		return hrdex_error_set(HRDEX_EX_IOERR, "path too long: '%s'", path);
+		return hrdex_error_set(HRDEX_E_IO, "path too long: '%s'", path);
 	if (hrdex_fmt(name, sizeof(name), "%s-wal", path) < 0)
 		return -1;
 	if (unlink_if_exists(name) < 0)
@@ -377,7 +377,7 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	int ret = -1;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp) - 8)
-		return hrdex_error_set(HRDEX_EX_IOERR, "path too long: '%s'", path);
+		return hrdex_error_set(HRDEX_E_IO, "path too long: '%s'", path);
 	/* a leftover of a killed rebuild, with its own -wal/-shm */
 	if (remove_db_files(tmp) < 0)
 		return -1;
@@ -430,7 +430,7 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	if (unlink_if_exists(side) < 0)
 		goto cleanup;
 	if (rename(tmp, path) < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot rename '%s' to '%s'", tmp, path);
+		hrdex_error_errno(HRDEX_E_IO, "cannot rename '%s' to '%s'", tmp, path);
 		goto cleanup;
 	}
 	dir = strdup(path);
@@ -473,7 +473,7 @@ static void *update_thread(void *arg)
 
 	job->status = -1;
 	if (git_repository_open_bare(&repo, job->repo_path) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot open '%s'", job->repo_path);
+		hrdex_error_git(HRDEX_E_IO, "cannot open '%s'", job->repo_path);
 	} else if (hrdex_cache_open(&c, job->db_path, 0) == 0) {
 		int err = 0, empty = cache_scalar_int(c, "SELECT count(*) FROM branches", &err) == 0 && !err;
 
@@ -519,7 +519,7 @@ int hrdex_cache_update_start(struct hrdex_cache_job **out, const char *db_path, 
 	if (err) {
 		job_free(job);
 		errno = err;
-		return hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot start the cache update");
+		return hrdex_error_errno(HRDEX_E_INTERNAL, "cannot start the cache update");
 	}
 	*out = job;
 	return 0;

@@ -86,7 +86,7 @@ static int verify_rows(struct hrdex_cache *c, const char *p, git_tree *tree, str
 		if (docs.oom)
 			hrdex_error_oom();
 		else
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tree of '%s'", p);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read the tree of '%s'", p);
 		goto cleanup;
 	}
 	if (docs.count)

@@ -277,11 +277,11 @@ int hrdex_main_rebuild(git_oid *out, git_repository *repo, const char *message, 
 	hrdex_limits_default(&ru.limits);
 	r = git_reference_name_to_id(&main_id, repo, HRDEX_REF_MAIN);
 	if (r < 0 && r != GIT_ENOTFOUND)
-		return hrdex_error_git(HRDEX_EX_IOERR, "cannot read main");
+		return hrdex_error_git(HRDEX_E_IO, "cannot read main");
 	have_main = r == 0;
 	if (have_main && (git_commit_lookup(&old_main, repo, &main_id) < 0 ||
 			  git_commit_tree(&old_tree, old_main) < 0)) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read main");
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot read main");
 		goto cleanup;
 	}
 	if (hrdex_repo_publishers(&pubs, repo) < 0)
@@ -296,7 +296,7 @@ int hrdex_main_rebuild(git_oid *out, git_repository *repo, const char *message, 
 	if (have_main)
 		parents[nparents++] = old_main;
 	if (git_treebuilder_new(&tb, repo, NULL) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot build a tree");
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot build a tree");
 		goto cleanup;
 	}
 	for (i = 0; i < pubs.count; i++) {
@@ -309,7 +309,7 @@ int hrdex_main_rebuild(git_oid *out, git_repository *repo, const char *message, 
 		if (hrdex_repo_tip(&tip_id, repo, pub) != 0 ||
 		    git_commit_lookup(&tips[i], repo, &tip_id) < 0 ||
 		    git_commit_tree(&tip_tree, tips[i]) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read branch '%s'", pub);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read branch '%s'", pub);
 			goto cleanup;
 		}
 		sub_entry = git_tree_entry_byname(tip_tree, pub);
@@ -320,7 +320,7 @@ int hrdex_main_rebuild(git_oid *out, git_repository *repo, const char *message, 
 		if (r == 0 && old_entry && git_tree_entry_type(old_entry) == GIT_OBJECT_TREE)
 			r = git_tree_lookup(&old_sub, repo, git_tree_entry_id(old_entry));
 		if (r < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tree of '%s'", pub);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read the tree of '%s'", pub);
 			goto pub_fail;
 		}
 		/* Held documents (DESIGN.md, "Two levels of rules") are not shown. */
@@ -369,7 +369,7 @@ pub_fail:
 	if (git_blob_create_from_buffer(&blob_id, repo, readme.ptr, readme.len) < 0 ||
 	    git_treebuilder_insert(NULL, tb, "README.md", &blob_id, GIT_FILEMODE_BLOB) < 0 ||
 	    git_treebuilder_write(&tree_id, tb) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot write main's tree");
+		hrdex_error_git(HRDEX_E_IO, "cannot write main's tree");
 		goto cleanup;
 	}
 	/* Nothing moved and the READMEs read the same: main stays. */

@@ -108,7 +108,7 @@ static int error(struct oai *o, const char *code, const char *text)
 	hrdex_buf_clear(o->out);
 	if (start(o, args) < 0 || hrdex_buf_printf(o->out, "<error code=\"%s\">", code) < 0 ||
 	    hrdex_xml_text(o->out, text) < 0 || hrdex_buf_puts(o->out, "</error>\n") < 0 || finish(o) < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	return 0;
 }
 
@@ -427,7 +427,7 @@ static int list(struct oai *o)
 		return error(o, "noRecordsMatch", "no such set");
 	o->q.limit = HRDEX_OAI_PAGE + 1;
 	if (start(o, 1) < 0 || hrdex_buf_printf(o->out, "<%s>\n", o->verb) < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	ret = hrdex_cache_changes(o->c, &o->q, on_row, o);
 	if (ret < 0)
 		return -1;
@@ -436,17 +436,17 @@ static int list(struct oai *o)
 	if (o->more || o->token) {
 		if (o->more && token_encode(o, &tok) < 0) {
 			hrdex_buf_free(&tok);
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 		}
 		/* an empty token ends a list that was resumed */
 		ret = hrdex_buf_puts(o->out, "<resumptionToken>") < 0 || hrdex_xml_text(o->out, tok.ptr) < 0 ||
 		      hrdex_buf_puts(o->out, "</resumptionToken>\n") < 0;
 		hrdex_buf_free(&tok);
 		if (ret)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	}
 	if (hrdex_buf_printf(o->out, "</%s>\n", o->verb) < 0 || finish(o) < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	return 0;
 }
 
@@ -475,13 +475,13 @@ static int get_record(struct oai *o)
 	o->q.ref = ref;
 	o->q.limit = 1;
 	if (start(o, 1) < 0 || hrdex_buf_puts(o->out, "<GetRecord>\n") < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	if (hrdex_cache_changes(o->c, &o->q, find_one, o) < 0)
 		return -1;
 	if (!o->count)
 		return error(o, "idDoesNotExist", "no such identifier");
 	if (hrdex_buf_puts(o->out, "</GetRecord>\n") < 0 || finish(o) < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	return 0;
 }
 
@@ -510,7 +510,7 @@ static int formats(struct oai *o)
 			   "<metadataNamespace>urn:hrdex:document</metadataNamespace>"
 			   "</metadataFormat>\n</ListMetadataFormats>\n") < 0 ||
 	    finish(o) < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	return 0;
 }
 
@@ -527,7 +527,7 @@ static int one_set(const char *v, void *payload)
 	if (hrdex_buf_printf(b, "<set><setSpec>%s:", s->kind) < 0 || hrdex_xml_text(b, v) < 0 ||
 	    hrdex_buf_printf(b, "</setSpec><setName>%s ", s->kind) < 0 || hrdex_xml_text(b, v) < 0 ||
 	    hrdex_buf_puts(b, "</setName></set>\n") < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	return 0;
 }
 
@@ -541,7 +541,7 @@ static int sets(struct oai *o)
 	if (o->token)
 		return error(o, "badResumptionToken", "ListSets is never resumed");
 	if (start(o, 1) < 0 || hrdex_buf_puts(o->out, "<ListSets>\n") < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		struct sets s = { o, kinds[i][0] };
 
@@ -549,7 +549,7 @@ static int sets(struct oai *o)
 			return -1;
 	}
 	if (hrdex_buf_puts(o->out, "</ListSets>\n") < 0 || finish(o) < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	return 0;
 }
 
@@ -571,7 +571,7 @@ static int identify(struct oai *o)
 			     "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>"
 			     "</Identify>\n", earliest) < 0 ||
 	    finish(o) < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	return 0;
 }
 
@@ -686,10 +686,10 @@ int hrdex_atom_feed(struct hrdex_cache *c, struct hrdex_changes_query *q, const 
 	    hrdex_xml_text(out, self) < 0 || hrdex_buf_puts(out, "</id>") < 0 || elem(out, "title", title) < 0 ||
 	    elem(out, "updated", updated) < 0 || hrdex_buf_puts(out, "<link rel=\"self\" href=\"") < 0 ||
 	    hrdex_xml_text(out, self) < 0 || hrdex_buf_puts(out, "\"/>\n") < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	if (hrdex_cache_changes(c, q, atom_entry, &a) < 0)
 		return -1;
 	if (hrdex_buf_puts(out, "</feed>\n") < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	return 0;
 }

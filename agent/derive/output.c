@@ -68,7 +68,7 @@ int hrdex_format_parse(enum hrdex_format *out, const char *name)
 			*out = formats[i].format;
 			return 0;
 		}
-	return hrdex_error_set(HRDEX_EX_USAGE, "unknown format '%s' (jsonl, json, table, refs, csv, ics)", name);
+	return hrdex_error_set(HRDEX_E_USAGE, "unknown format '%s' (jsonl, json, table, refs, csv, ics)", name);
 }
 
 /* A field name: a cache column, or member names of letters, digits, '_'
@@ -95,11 +95,11 @@ static int parse_fields(struct hrdex_output *o, const char *list)
 		struct field *f;
 
 		if (!field_valid(p, n))
-			return hrdex_error_set(HRDEX_EX_USAGE,
+			return hrdex_error_set(HRDEX_E_USAGE,
 					       "invalid field '%.*s' in --fields '%s' (names or dotted paths, "
 					       "e.g. ref,title.en,dates.start)", (int)n, p, list);
 		if (o->nfields == FIELDS_MAX)
-			return hrdex_error_set(HRDEX_EX_USAGE, "more than %d fields in --fields", FIELDS_MAX);
+			return hrdex_error_set(HRDEX_E_USAGE, "more than %d fields in --fields", FIELDS_MAX);
 		f = &o->fields[o->nfields];
 		if (!(f->name = strndup(p, n)))
 			return hrdex_error_oom();
@@ -127,7 +127,7 @@ int hrdex_output_new(struct hrdex_output **out, const struct hrdex_output_opts *
 	o->opts.fields = NULL;
 	o->custom = fields != NULL;
 	if (fields && (opts->format == HRDEX_FORMAT_REFS || opts->format == HRDEX_FORMAT_ICS)) {
-		hrdex_error_set(HRDEX_EX_USAGE, "--fields works with --format csv, table, jsonl and json, not %s",
+		hrdex_error_set(HRDEX_E_USAGE, "--fields works with --format csv, table, jsonl and json, not %s",
 				opts->format == HRDEX_FORMAT_REFS ? "refs" : "ics");
 		goto fail;
 	}
@@ -802,7 +802,7 @@ int hrdex_output_row(struct hrdex_output *o, struct hrdex_buf *b, const struct h
 	case HRDEX_FORMAT_TABLE:
 		return table_keep(o, row);
 	}
-	return hrdex_error_set(HRDEX_EX_SOFTWARE, "unknown output format");
+	return hrdex_error_set(HRDEX_E_INTERNAL, "unknown output format");
 }
 
 int hrdex_output_finish(struct hrdex_output *o, struct hrdex_buf *b)

@@ -28,7 +28,7 @@
  * JSON; jsonl and json give one object per row keyed by the names, with
  * JSON values.  A path the document lacks is an empty cell (null): types
  * differ, so it is no error.  A malformed name, or --fields with refs or
- * ics, is HRDEX_EX_USAGE at hrdex_output_new().
+ * ics, is HRDEX_E_USAGE at hrdex_output_new().
  *   ics    RFC 5545 VCALENDAR, one VEVENT per event or visit (other types are
  *          skipped): UID <ref>@hrdex, DTSTAMP, DTSTART/DTEND (all-day as
  *          VALUE=DATE with the exclusive end = last day + 1, date-times in
@@ -54,7 +54,7 @@ enum hrdex_format {
 	HRDEX_FORMAT_ICS,
 };
 
-/* "jsonl", "json", "table", "refs", "csv", "ics"; else -1, HRDEX_EX_USAGE. */
+/* "jsonl", "json", "table", "refs", "csv", "ics"; else -1, HRDEX_E_USAGE. */
 int hrdex_format_parse(enum hrdex_format *out, const char *name);
 
 struct hrdex_output_opts {

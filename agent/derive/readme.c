@@ -33,7 +33,7 @@ int hrdex_readme_count(size_t counts[HRDEX_NTYPES], git_repository *repo, const 
 		if (t < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE)
 			continue;
 		if (git_tree_lookup(&typetree, repo, git_tree_entry_id(e)) < 0)
-			return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree '%s'", git_tree_entry_name(e));
+			return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read tree '%s'", git_tree_entry_name(e));
 		for (j = 0; j < git_tree_entrycount(typetree); j++) {
 			const git_tree_entry *d = git_tree_entry_byindex(typetree, j);
 
@@ -328,7 +328,7 @@ static int entry_load(struct entry *e, git_repository *repo, const git_oid *id,
 		return 0;
 	}
 	if (git_blob_lookup(&blob, repo, id) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read document '%s'", e->id);
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read document '%s'", e->id);
 	if (hrdex_json_parse(&doc, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), NULL) < 0) {
 		hrdex_error_clear();
 		git_blob_free(blob);
@@ -430,7 +430,7 @@ int hrdex_readme_publisher(struct hrdex_buf *out, git_repository *repo, const ch
 		if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE)
 			continue;
 		if (git_tree_lookup(&tree, repo, git_tree_entry_id(e)) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree '%s/%s'", publisher,
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read tree '%s/%s'", publisher,
 					hrdex_doctypes[t].name);
 			goto cleanup;
 		}

@@ -168,7 +168,7 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 	/* OUT without trailing slashes; its folder; BASE.d beside it */
 	out = strdup(opts->out);
 	if (!out || !out[0]) {
-		hrdex_error_set(out ? HRDEX_EX_USAGE : HRDEX_EX_SOFTWARE, out ? "empty site path" : "out of memory");
+		hrdex_error_set(out ? HRDEX_E_USAGE : HRDEX_E_INTERNAL, out ? "empty site path" : "out of memory");
 		goto cleanup;
 	}
 	for (i = strlen(out); i > 1 && out[i - 1] == '/'; i--)
@@ -178,7 +178,7 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 	if (hrdex_fmt(parent, sizeof(parent), "%.*s", slash ? (int)(slash == out ? 1 : slash - out) : 1, slash ? out : ".") < 0)
 		goto cleanup;
 	if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..")) {
-		hrdex_error_set(HRDEX_EX_USAGE, "'%s': name the site's folder, e.g. '%s/site'", opts->out, opts->out);
+		hrdex_error_set(HRDEX_E_USAGE, "'%s': name the site's folder, e.g. '%s/site'", opts->out, opts->out);
 		goto cleanup;
 	}
 	if (hrdex_fs_mkdirs(parent, 0755) < 0)
@@ -189,12 +189,12 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 		goto cleanup;
 	}
 	if (mkdir(gens, 0755) < 0 && errno != EEXIST) {
-		hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", gens);
+		hrdex_error_errno(HRDEX_E_CANTCREATE, "cannot create '%s'", gens);
 		goto cleanup;
 	}
 	lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot lock '%s'", lock);
+		hrdex_error_errno(HRDEX_E_IO, "cannot lock '%s'", lock);
 		goto cleanup;
 	}
 	/* What is at OUT now: our symlink, nothing, or an empty folder. */
@@ -205,7 +205,7 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 		} else if (S_ISDIR(st.st_mode) && rmdir(out) == 0) {
 			/* an empty folder made by hand: replaced by the link */
 		} else {
-			hrdex_error_set(HRDEX_EX_CANTCREAT, "'%s' exists and is not a site hrdex built; move it "
+			hrdex_error_set(HRDEX_E_CANTCREATE, "'%s' exists and is not a site hrdex built; move it "
 					"away or build elsewhere (--out)", out);
 			goto cleanup;
 		}
@@ -229,19 +229,19 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 	if (hrdex_fs_remove_tree(s.gen_dir) < 0 || (unlink(manifest) < 0 && errno != ENOENT))
 		goto cleanup;
 	if (mkdir(s.gen_dir, 0755) < 0) {
-		hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", s.gen_dir);
+		hrdex_error_errno(HRDEX_E_CANTCREATE, "cannot create '%s'", s.gen_dir);
 		goto cleanup;
 	}
 
 	/* The documents. */
 	r = git_reference_name_to_id(&main_id, repo, HRDEX_REF_MAIN);
 	if (r < 0 && r != GIT_ENOTFOUND) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot read main");
+		hrdex_error_git(HRDEX_E_IO, "cannot read main");
 		goto cleanup;
 	}
 	if (r == 0) {
 		if (git_commit_lookup(&main_c, repo, &main_id) < 0 || git_commit_tree(&top, main_c) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read main");
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read main");
 			goto cleanup;
 		}
 		git_oid_tostr(s.main_hex, sizeof(s.main_hex), &main_id);
@@ -270,7 +270,7 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 		int fd = open(s.gen_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (fd < 0 || syncfs(fd) < 0) {
-			hrdex_error_errno(HRDEX_EX_IOERR, "cannot flush '%s'", s.gen_dir);
+			hrdex_error_errno(HRDEX_E_IO, "cannot flush '%s'", s.gen_dir);
 			if (fd >= 0)
 				close(fd);
 			goto cleanup;
@@ -280,15 +280,15 @@ int hrdex_site_build(git_repository *repo, const struct hrdex_site_opts *opts, s
 	if (hrdex_fmt(target, sizeof(target), "%s.d/%lu", base, gen) < 0)
 		goto cleanup;
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.new", parent, base) >= sizeof(tmp)) {
-		hrdex_error_set(HRDEX_EX_USAGE, "site path too long: '%s'", out);
+		hrdex_error_set(HRDEX_E_USAGE, "site path too long: '%s'", out);
 		goto cleanup;
 	}
 	if ((unlink(tmp) < 0 && errno != ENOENT) || symlink(target, tmp) < 0) {
-		hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", tmp);
+		hrdex_error_errno(HRDEX_E_CANTCREATE, "cannot create '%s'", tmp);
 		goto cleanup;
 	}
 	if (rename(tmp, out) < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot publish the site at '%s'", out);
+		hrdex_error_errno(HRDEX_E_IO, "cannot publish the site at '%s'", out);
 		unlink(tmp);
 		goto cleanup;
 	}

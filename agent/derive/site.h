@@ -48,7 +48,7 @@ struct hrdex_site_stats {
 /*
  * Build the site from main into opts->out and publish it atomically.  An
  * existing opts->out must be a symlink made by an earlier build, or an empty
- * directory; anything else fails (HRDEX_EX_CANTCREAT) and is left alone.
+ * directory; anything else fails (HRDEX_E_CANTCREATE) and is left alone.
  * Concurrent builds into the same place wait for each other (flock on
  * OUT.d/lock).  With no main yet, the site lists no documents.
  */

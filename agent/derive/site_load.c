@@ -158,7 +158,7 @@ static int collect(struct site *s, const git_tree *top)
 		if (git_tree_entry_type(pe) != GIT_OBJECT_TREE || !hrdex_publisher_valid(pub))
 			continue;
 		if (git_tree_lookup(&ptree, s->repo, git_tree_entry_id(pe)) < 0)
-			return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", pub);
+			return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s'", pub);
 		for (j = 0; j < git_tree_entrycount(ptree); j++) {
 			const git_tree_entry *te = git_tree_entry_byindex(ptree, j);
 			int type = hrdex_doctype_index(git_tree_entry_name(te));
@@ -168,7 +168,7 @@ static int collect(struct site *s, const git_tree *top)
 				continue;
 			if (git_tree_lookup(&ttree, s->repo, git_tree_entry_id(te)) < 0) {
 				git_tree_free(ptree);
-				return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s/%s'", pub,
+				return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s/%s'", pub,
 						       hrdex_doctypes[type].name);
 			}
 			for (k = 0; k < git_tree_entrycount(ttree); k++) {
@@ -225,7 +225,7 @@ static int load_docs(struct site *s)
 		const cJSON *list, *e;
 
 		if (git_blob_lookup(&blob, s->repo, &d->blob) < 0)
-			return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", d->refstr);
+			return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s'", d->refstr);
 		if (hrdex_json_parse(&d->json, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), NULL) < 0) {
 			hrdex_log_warn("site: '%s' does not parse, listed by ref only: %s", d->refstr,
 				       hrdex_error_message());
@@ -252,7 +252,7 @@ static int load_docs(struct site *s)
 			int n = cJSON_GetArraySize(list);
 
 			if (git_tree_lookup(&files, s->repo, &d->files_tree) < 0)
-				return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read attachments of '%s'", d->refstr);
+				return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read attachments of '%s'", d->refstr);
 			d->atts = calloc((size_t)n + 1, sizeof(*d->atts));
 			if (!d->atts) {
 				git_tree_free(files);

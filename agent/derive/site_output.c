@@ -121,19 +121,19 @@ int site_write_file(struct site *s, const char *path, const char *key, const voi
 	int fd;
 
 	if ((size_t)snprintf(full, sizeof(full), "%s/%s", s->gen_dir, path) >= sizeof(full))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "path too long: '%s'", path);
+		return hrdex_error_set(HRDEX_E_INTERNAL, "path too long: '%s'", path);
 	if (make_parent(s, full) < 0)
 		return -1;
 	fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot create '%s'", full);
+		return hrdex_error_errno(HRDEX_E_IO, "cannot create '%s'", full);
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			hrdex_error_errno(HRDEX_EX_IOERR, "cannot write '%s'", full);
+			hrdex_error_errno(HRDEX_E_IO, "cannot write '%s'", full);
 			close(fd);
 			return -1;
 		}
@@ -141,7 +141,7 @@ int site_write_file(struct site *s, const char *path, const char *key, const voi
 		len -= (size_t)w;
 	}
 	if (close(fd) < 0)
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot write '%s'", full);
+		return hrdex_error_errno(HRDEX_E_IO, "cannot write '%s'", full);
 	s->stats->written++;
 	return record(s, path, key);
 }
@@ -173,7 +173,7 @@ int site_emit_blob(struct site *s, const char *path, const git_oid *id)
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	if (git_blob_lookup(&blob, s->repo, id) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", path);
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s'", path);
 	r = site_write_file(s, path, hex, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 	return r;

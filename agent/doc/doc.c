@@ -70,7 +70,7 @@ int hrdex_ref_parse(struct hrdex_ref *out, const char *text)
 	if (len > 5 && !strcmp(text + len - 5, ".json"))
 		len -= 5;
 	if (split_ref(out, text, len) < 0)
-		return hrdex_error_set(HRDEX_EX_USAGE,
+		return hrdex_error_set(HRDEX_E_USAGE,
 				       "'%s' is not a document ref (PUBLISHER/TYPE/ID)", text);
 	return 0;
 }
@@ -95,7 +95,7 @@ int hrdex_ref_file(char *out, size_t size, const struct hrdex_ref *r, const char
 			 name ? name : "");
 
 	if (n < 0 || (size_t)n >= size)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "path of '%s/%s/%s%s' too long", r->publisher, r->type,
+		return hrdex_error_set(HRDEX_E_INTERNAL, "path of '%s/%s/%s%s' too long", r->publisher, r->type,
 				       r->id, suffix);
 	return 0;
 }

@@ -105,7 +105,7 @@ int hrdex_doctype_list(char *out, size_t size)
 	for (i = 0; i < HRDEX_NTYPES; i++) {
 		w = snprintf(out + n, size - n, "%s%s", i ? ", " : "", hrdex_doctypes[i].name);
 		if (w < 0 || (size_t)w >= size - n)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "list of document types too long");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "list of document types too long");
 		n += (size_t)w;
 	}
 	return 0;

@@ -195,10 +195,10 @@ static int scan_error(const struct scan *sc, size_t off, int frames, const char 
 		      put_raw_key(&ptr, (const unsigned char *)sc->text + f->key_off, f->key_len)) == 0;
 	}
 	if (ok && ptr.len)
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s: %s at line %zu, column %zu", ptr.ptr, msg,
+		hrdex_error_set(HRDEX_E_INVALID, "%s: %s at line %zu, column %zu", ptr.ptr, msg,
 				line, column);
 	else
-		hrdex_error_set(HRDEX_EX_DATAERR, "line %zu, column %zu: %s", line, column, msg);
+		hrdex_error_set(HRDEX_E_INVALID, "line %zu, column %zu: %s", line, column, msg);
 	hrdex_buf_free(&ptr);
 	return -1;
 }
@@ -535,9 +535,9 @@ static int tree_error(cJSON *const *path, int depth, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (depth > 0 && tree_pointer(&ptr, path, depth) == 0)
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s: %s", ptr.ptr, msg);
+		hrdex_error_set(HRDEX_E_INVALID, "%s: %s", ptr.ptr, msg);
 	else
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s", msg);
+		hrdex_error_set(HRDEX_E_INVALID, "%s", msg);
 	hrdex_buf_free(&ptr);
 	return -1;
 }
@@ -680,7 +680,7 @@ int hrdex_json_parse(cJSON **out, const char *data, size_t len, const struct hrd
 	memset(&sc, 0, sizeof(sc));
 	sc.frames = small;
 	if (len > max_bytes) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "document of %zu bytes exceeds the limit of %zu bytes",
+		hrdex_error_set(HRDEX_E_INVALID, "document of %zu bytes exceeds the limit of %zu bytes",
 				len, max_bytes);
 		goto cleanup;
 	}
@@ -718,7 +718,7 @@ int hrdex_json_parse(cJSON **out, const char *data, size_t len, const struct hrd
 		/* The scanner accepted the text, so this is memory or a bug, not the data. */
 		text_position(copy, end && end >= copy && end <= copy + len ? (size_t)(end - copy) : 0,
 			      &line, &column);
-		hrdex_error_set(HRDEX_EX_SOFTWARE,
+		hrdex_error_set(HRDEX_E_INTERNAL,
 				"line %zu, column %zu: cJSON refused text the scanner accepted "
 				"(out of memory?)", line, column);
 		goto cleanup;

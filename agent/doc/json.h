@@ -34,12 +34,12 @@ struct hrdex_json_opts {
 /*
  * Parse data (len bytes, need not be NUL-terminated) into *out, to be freed
  * with cJSON_Delete().  opts may be NULL for the defaults.
- * On failure returns -1 with hrdex_error code HRDEX_EX_DATAERR and a message
+ * On failure returns -1 with hrdex_error code HRDEX_E_INVALID and a message
  * "POINTER: what is wrong at line L, column C" (a bad string or number, too
  * deep), "POINTER: what is wrong" (a duplicate key: POINTER names the
  * object; a number beyond a double), or "line L, column C: what is wrong"
  * (a syntax error, or any fault at the root, whose pointer is empty), *out
- * left NULL.  Columns count code points from 1.  HRDEX_EX_SOFTWARE means
+ * left NULL.  Columns count code points from 1.  HRDEX_E_INTERNAL means
  * out of memory.
  *
  * Members of every object in *out are in canonical (sorted) order, not in
@@ -50,7 +50,7 @@ int hrdex_json_parse(cJSON **out, const char *data, size_t len, const struct hrd
 
 /*
  * Append the canonical form of v to out.  v may come from anywhere (members
- * in any order); it fails (HRDEX_EX_DATAERR), leaving out as it was, on
+ * in any order); it fails (HRDEX_E_INVALID), leaving out as it was, on
  * invalid UTF-8, duplicate keys, NaN or infinity, or nesting beyond 1000.
  */
 int hrdex_json_canonical(struct hrdex_buf *out, const cJSON *v);

@@ -77,7 +77,7 @@ static int write_string(struct writer *w, const char *s)
 	unsigned char c;
 
 	if (!s)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot write a string item without a value");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot write a string item without a value");
 	if (put(w, "\"", 1) < 0)
 		return -1;
 	for (;;) {
@@ -92,7 +92,7 @@ static int write_string(struct writer *w, const char *s)
 			if (!n)
 				n = hrdex_utf8_sequence(p + i, SIZE_MAX, &why);
 			if (!n)
-				return hrdex_error_set(HRDEX_EX_DATAERR,
+				return hrdex_error_set(HRDEX_E_INVALID,
 						       "cannot write string: invalid UTF-8 at byte %zu: %s",
 						       i, why);
 			i += n;
@@ -159,7 +159,7 @@ static int format_number(char *buf, size_t size, double d)
 	int prec;
 
 	if (!isfinite(d))
-		return hrdex_error_set(HRDEX_EX_DATAERR, "cannot write %s: JSON has no such number",
+		return hrdex_error_set(HRDEX_E_INVALID, "cannot write %s: JSON has no such number",
 				       isnan(d) ? "NaN" : "infinity");
 	if (d == floor(d) && fabs(d) < EXACT_INT_LIMIT) {
 		/* By hand: most numbers in documents are integers, and snprintf is slow. */
@@ -228,11 +228,11 @@ static int write_object(struct writer *w, const cJSON *v, int depth)
 
 	for (c = v->child; c; c = c->next) {
 		if (!c->string)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot write an object member without a name");
+			return hrdex_error_set(HRDEX_E_INTERNAL, "cannot write an object member without a name");
 		if (c->next && c->next->string) {
 			r = strcmp(c->string, c->next->string);
 			if (r == 0)
-				return hrdex_error_set(HRDEX_EX_DATAERR, "cannot write duplicate key '%s'",
+				return hrdex_error_set(HRDEX_E_INVALID, "cannot write duplicate key '%s'",
 						       c->string);
 			if (r > 0)
 				sorted = 0;
@@ -266,7 +266,7 @@ static int write_object(struct writer *w, const cJSON *v, int depth)
 		qsort(w->stack + base, n, sizeof(*w->stack), compare_const_names);
 		for (i = 0; i + 1 < n; i++) {
 			if (strcmp(w->stack[base + i]->string, w->stack[base + i + 1]->string) == 0)
-				return hrdex_error_set(HRDEX_EX_DATAERR, "cannot write duplicate key '%s'",
+				return hrdex_error_set(HRDEX_E_INVALID, "cannot write duplicate key '%s'",
 						       w->stack[base + i]->string);
 		}
 		w->used = base + n;
@@ -318,12 +318,12 @@ static int write_value(struct writer *w, const cJSON *v, int depth)
 	case cJSON_Array:
 	case cJSON_Object:
 		if (depth >= CJSON_NESTING_LIMIT)
-			return hrdex_error_set(HRDEX_EX_DATAERR, "cannot write nesting deeper than %d levels",
+			return hrdex_error_set(HRDEX_E_INVALID, "cannot write nesting deeper than %d levels",
 					       CJSON_NESTING_LIMIT);
 		return (v->type & 0xFF) == cJSON_Array ? write_array(w, v, depth) :
 							 write_object(w, v, depth);
 	default:
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot write cJSON item of type %d",
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot write cJSON item of type %d",
 				       v->type & 0xFF);
 	}
 }

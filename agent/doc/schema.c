@@ -293,7 +293,7 @@ static int resource_put(struct hrdex_schemas *s, const char *uri, const cJSON *n
 	if (old) {
 		if (old->node == node)
 			return 0;
-		return hrdex_error_set(HRDEX_EX_DATAERR, "%s: schema id '%s' is already taken",
+		return hrdex_error_set(HRDEX_E_INVALID, "%s: schema id '%s' is already taken",
 				       outer->origin, uri);
 	}
 	r = malloc(sizeof(*r));
@@ -353,7 +353,7 @@ static int index_resources(struct hrdex_schemas *s, const cJSON *node, const str
 	if (!cJSON_IsObject(node))
 		return 0;
 	if (depth > HRDEX_SCHEMA_MAX_DEPTH)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "%s: schema nested deeper than %d",
+		return hrdex_error_set(HRDEX_E_INVALID, "%s: schema nested deeper than %d",
 				       outer->origin, HRDEX_SCHEMA_MAX_DEPTH);
 	if (node_base(s, node, outer, &inner, &full) < 0)
 		goto cleanup;
@@ -421,14 +421,14 @@ int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *defaul
 	s->ndocs++;
 
 	if (!cJSON_IsObject(schema) && !cJSON_IsBool(schema)) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s: a schema must be an object or a boolean",
+		hrdex_error_set(HRDEX_E_INVALID, "%s: a schema must be an object or a boolean",
 				origin);
 		goto cleanup;
 	}
 	if (cJSON_IsObject(schema))
 		sid = cJSON_GetObjectItemCaseSensitive(schema, "$id");
 	if (sid && !cJSON_IsString(sid)) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s: \"$id\" must be a string", origin);
+		hrdex_error_set(HRDEX_E_INVALID, "%s: \"$id\" must be a string", origin);
 		goto cleanup;
 	}
 	if (!default_id && !sid) {
@@ -441,7 +441,7 @@ int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *defaul
 	id.len = strlen(id.ptr);
 	hrdex_uri_split(id.ptr, &u);
 	if (!u.scheme.defined) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s: schema id '%s' is not an absolute URI",
+		hrdex_error_set(HRDEX_E_INVALID, "%s: schema id '%s' is not an absolute URI",
 				origin, id.ptr);
 		goto cleanup;
 	}
@@ -453,7 +453,7 @@ int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *defaul
 		goto cleanup;
 	}
 	if (map_get(&s->resources, id.ptr, id.len)) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s: schema id '%s' is already taken", origin,
+		hrdex_error_set(HRDEX_E_INVALID, "%s: schema id '%s' is already taken", origin,
 				id.ptr);
 		goto cleanup;
 	}
@@ -480,7 +480,7 @@ int hrdex_schemas_add_builtin(struct hrdex_schemas *s)
 		snprintf(origin, sizeof(origin), "schemas/%s", f->name);
 		schema = cJSON_ParseWithLengthOpts((const char *)f->data, f->len + 1, NULL, 1);
 		if (!schema)
-			return hrdex_error_set(HRDEX_EX_SOFTWARE, "%s: built-in schema is not valid JSON",
+			return hrdex_error_set(HRDEX_E_INTERNAL, "%s: built-in schema is not valid JSON",
 					       origin);
 		if (hrdex_schemas_add(s, schema, id, origin) < 0)
 			return -1;
@@ -530,7 +530,7 @@ static int resolve_target(struct hrdex_schemas *s, const char *uri, const char *
 	int err = -1;
 
 	if (!res) {
-		hrdex_error_set(HRDEX_EX_DATAERR,
+		hrdex_error_set(HRDEX_E_INVALID,
 				"%s: cannot resolve $ref '%s': no schema '%.*s' in the registry",
 				origin, ref, (int)doc_len, uri);
 		goto cleanup;
@@ -546,7 +546,7 @@ static int resolve_target(struct hrdex_schemas *s, const char *uri, const char *
 			goto cleanup;
 		res = map_get(&s->resources, key.ptr, key.len);
 		if (!res) {
-			hrdex_error_set(HRDEX_EX_DATAERR,
+			hrdex_error_set(HRDEX_E_INVALID,
 					"%s: cannot resolve $ref '%s': no anchor '%s' in '%.*s'",
 					origin, ref, frag.ptr, (int)doc_len, uri);
 			goto cleanup;
@@ -584,7 +584,7 @@ static int resolve_target(struct hrdex_schemas *s, const char *uri, const char *
 				next = cJSON_GetArrayItem(cur, (int)i);
 		}
 		if (!next) {
-			hrdex_error_set(HRDEX_EX_DATAERR,
+			hrdex_error_set(HRDEX_E_INVALID,
 					"%s: cannot resolve $ref '%s': no '%s' in '%.*s'",
 					origin, ref, frag.ptr, (int)doc_len, uri);
 			goto cleanup;
@@ -619,7 +619,7 @@ static int pattern_get(struct hrdex_schemas *s, const char *src, const char *ori
 			PCRE2_UCHAR msg[256];
 
 			pcre2_get_error_message(errcode, msg, sizeof(msg));
-			return hrdex_error_set(HRDEX_EX_DATAERR,
+			return hrdex_error_set(HRDEX_E_INVALID,
 					       "%s: invalid pattern '%s': %s at offset %zu", origin,
 					       src, (const char *)msg, (size_t)offset);
 		}
@@ -644,7 +644,7 @@ int hrdex_schema_pattern_search(struct hrdex_schemas *s, const pcre2_code *code,
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
 	pcre2_get_error_message(rc, msg, sizeof(msg));
-	return hrdex_error_set(HRDEX_EX_DATAERR, "cannot match a pattern: %s", (const char *)msg);
+	return hrdex_error_set(HRDEX_E_INVALID, "cannot match a pattern: %s", (const char *)msg);
 }
 
 static unsigned type_bit(const char *name)
@@ -685,7 +685,7 @@ static int snode_compile(struct hrdex_schemas *s, struct snode *sn, const cJSON 
 		/* draft-07: everything beside "$ref" is ignored, "$id" included */
 		sn->base = outer;
 		if (!cJSON_IsString(k)) {
-			hrdex_error_set(HRDEX_EX_DATAERR, "%s: \"$ref\" must be a string", origin);
+			hrdex_error_set(HRDEX_E_INVALID, "%s: \"$ref\" must be a string", origin);
 			goto cleanup;
 		}
 		if (hrdex_uri_resolve(&uri, k->valuestring, outer->uri) < 0 ||
@@ -700,7 +700,7 @@ static int snode_compile(struct hrdex_schemas *s, struct snode *sn, const cJSON 
 	if (cJSON_IsString(k)) {
 		sn->types = type_bit(k->valuestring);
 		if (!sn->types) {
-			hrdex_error_set(HRDEX_EX_DATAERR, "%s: unknown type '%s'", origin,
+			hrdex_error_set(HRDEX_E_INVALID, "%s: unknown type '%s'", origin,
 					k->valuestring);
 			goto cleanup;
 		}
@@ -709,13 +709,13 @@ static int snode_compile(struct hrdex_schemas *s, struct snode *sn, const cJSON 
 			unsigned bit = cJSON_IsString(child) ? type_bit(child->valuestring) : 0;
 
 			if (!bit) {
-				hrdex_error_set(HRDEX_EX_DATAERR, "%s: unknown type in \"type\"", origin);
+				hrdex_error_set(HRDEX_E_INVALID, "%s: unknown type in \"type\"", origin);
 				goto cleanup;
 			}
 			sn->types |= bit;
 		}
 	} else if (k) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s: \"type\" must be a string or an array",
+		hrdex_error_set(HRDEX_E_INVALID, "%s: \"type\" must be a string or an array",
 				origin);
 		goto cleanup;
 	}
@@ -776,6 +776,6 @@ int hrdex_schemas_find(struct hrdex_schemas *s, const char *schema_id, const cJS
 		return 0;
 	}
 	if (!map_get(&s->resources, schema_id, strcspn(schema_id, "#")))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "unknown schema '%s'", schema_id);
+		return hrdex_error_set(HRDEX_E_INTERNAL, "unknown schema '%s'", schema_id);
 	return resolve_target(s, schema_id, schema_id, "validate", node, outer);
 }

@@ -845,12 +845,12 @@ static int validate(struct vctx *c, const cJSON *schema, const struct base *oute
 	if (cJSON_IsFalse(schema))
 		return report(out, at, "false", "no value is allowed here");
 	if (!cJSON_IsObject(schema))
-		return hrdex_error_set(HRDEX_EX_DATAERR, "%s: a schema must be an object or a boolean",
+		return hrdex_error_set(HRDEX_E_INVALID, "%s: a schema must be an object or a boolean",
 				       outer->origin);
 	if (c->depth >= HRDEX_SCHEMA_MAX_DEPTH) {
 		char *pointer = path_render(at);
 
-		hrdex_error_set(HRDEX_EX_DATAERR,
+		hrdex_error_set(HRDEX_E_INVALID,
 				"%s: validation nested deeper than %d schemas at '%s' (a $ref loop?)",
 				outer->origin, HRDEX_SCHEMA_MAX_DEPTH, pointer ? pointer : "?");
 		free(pointer);

@@ -101,7 +101,7 @@ static int list_dir(char ***out, size_t *n, int dirfd, const char *dir)
 	if (!d) {
 		if (fd >= 0)
 			close(fd);
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", dir);
+		return hrdex_error_errno(HRDEX_E_IO, "cannot open '%s'", dir);
 	}
 	rewinddir(d);
 	while ((e = readdir(d))) {
@@ -139,7 +139,7 @@ static int walk(char ***out, size_t *n, int dirfd, const char *dir, int depth)
 	int ret = -1;
 
 	if (depth > 32)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "'%s': folders nested too deep", dir);
+		return hrdex_error_set(HRDEX_E_INVALID, "'%s': folders nested too deep", dir);
 	if (list_dir(&names, &count, dirfd, dir) < 0)
 		return -1;
 	for (i = 0; i < count; i++) {
@@ -188,7 +188,7 @@ int hrdex_batch_collect(char ***out, size_t *n, char **paths, size_t npaths)
 		 * below it would be (nothing further is followed). */
 		if (strcmp(paths[i], "-") && lstat(paths[i], &st) == 0 && S_ISLNK(st.st_mode) &&
 		    !(real = realpath(paths[i], NULL))) {
-			hrdex_error_errno(HRDEX_EX_NOINPUT, "cannot open '%s'", paths[i]);
+			hrdex_error_errno(HRDEX_E_NOTFOUND, "cannot open '%s'", paths[i]);
 			goto fail;
 		}
 		if (strcmp(paths[i], "-") && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -196,7 +196,7 @@ int hrdex_batch_collect(char ***out, size_t *n, char **paths, size_t npaths)
 
 			if (fd < 0) {
 				free(real);
-				hrdex_error_errno(HRDEX_EX_NOINPUT, "cannot open '%s'", paths[i]);
+				hrdex_error_errno(HRDEX_E_NOTFOUND, "cannot open '%s'", paths[i]);
 				goto fail;
 			}
 			r = walk(out, n, fd, paths[i], 0);
@@ -432,7 +432,7 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 	if (it->doc && !it->problems.count) {
 		if (git_odb_hash(&it->oid, it->doc->canonical.ptr, it->doc->canonical.len,
 				 GIT_OBJECT_BLOB) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot hash '%s'", it->origin);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot hash '%s'", it->origin);
 			goto cleanup;
 		}
 		it->ref = it->doc->ref;
@@ -543,7 +543,7 @@ int hrdex_batch_canonical(struct hrdex_buf *out, const struct hrdex_batch_item *
 		goto cleanup;
 	if (!doc || git_odb_hash(&oid, doc->canonical.ptr, doc->canonical.len, GIT_OBJECT_BLOB) < 0 ||
 	    !git_oid_equal(&oid, &it->oid)) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "%s: changed while being published; nothing published",
+		hrdex_error_set(HRDEX_E_INVALID, "%s: changed while being published; nothing published",
 				it->origin);
 		goto cleanup;
 	}

@@ -89,7 +89,7 @@ void hrdex_batch_free(struct hrdex_batch *b);
 
 /*
  * The canonical bytes of a valid item: from memory when kept, else read and
- * checked again, failing (HRDEX_EX_DATAERR) if the file changed meanwhile so
+ * checked again, failing (HRDEX_E_INVALID) if the file changed meanwhile so
  * that its blob is no longer the one validated.
  */
 int hrdex_batch_canonical(struct hrdex_buf *out, const struct hrdex_batch_item *it,

@@ -95,11 +95,11 @@ static int put_attachment(struct edits *e, git_repository *repo, git_tree *old, 
 	if (a->stored)
 		git_oid_cpy(&want, &a->oid);
 	else if (git_odb_hash(&want, a->data.ptr, a->data.len, GIT_OBJECT_BLOB) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot hash '%s'", path);
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot hash '%s'", path);
 	if (tree_blob(&have, old, path) == 0 && git_oid_equal(&want, &have))
 		return 0;
 	if (!a->stored && git_blob_create_from_buffer(&want, repo, a->data.ptr, a->data.len) < 0)
-		return hrdex_error_git(HRDEX_EX_IOERR, "cannot store '%s'", path);
+		return hrdex_error_git(HRDEX_E_IO, "cannot store '%s'", path);
 	*changed = 1;
 	return edits_add(e, path, &want, 0);
 }
@@ -168,7 +168,7 @@ static int stage_attachments(struct edits *e, git_repository *repo, git_tree *ol
 	if (old && git_tree_entry_bypath(&files, old, dir) == 0 &&
 	    git_tree_entry_type(files) == GIT_OBJECT_TREE) {
 		if (git_tree_lookup(&files_tree, repo, git_tree_entry_id(files)) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", dir);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s'", dir);
 			goto cleanup;
 		}
 		for (i = 0; i < git_tree_entrycount(files_tree); i++) {
@@ -207,7 +207,7 @@ static int read_tip(git_repository *repo, const char *publisher, git_commit **co
 	if (r == 1)
 		return 0;
 	if (git_commit_lookup(commit, repo, &tip) < 0 || git_commit_tree(tree, *commit) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read the tip of '%s'", publisher);
 	return 0;
 }
 
@@ -236,7 +236,7 @@ static int write_blobs(git_repository *repo, const struct hrdex_batch *b, const 
 			if (hrdex_pack_add(pack, GIT_OBJECT_BLOB, text.ptr, text.len) < 0)
 				goto cleanup;
 		} else if (git_blob_create_from_buffer(&id, repo, text.ptr, text.len) < 0) {
-			hrdex_error_git(HRDEX_EX_IOERR, "cannot store '%s'", it->origin);
+			hrdex_error_git(HRDEX_E_IO, "cannot store '%s'", it->origin);
 			goto cleanup;
 		}
 	}
@@ -305,7 +305,7 @@ static int stream_attachments(struct stream_ctx *ctx, struct hrdex_batch_item *i
 		int seen;
 
 		if (git_odb_hash(&a->oid, a->data.ptr, a->data.len, GIT_OBJECT_BLOB) < 0)
-			return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot hash '%s'", a->source);
+			return hrdex_error_git(HRDEX_E_INTERNAL, "cannot hash '%s'", a->source);
 		if (!git_odb_exists(ctx->odb, &a->oid)) {
 			if (packed_before(ctx, &a->oid, &seen) < 0)
 				return -1;
@@ -514,7 +514,7 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	if (read_tip(s->repo, pub, &tip, &old) < 0)
 		goto cleanup;
 	if (git_repository_odb(&odb, s->repo) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot open the object database");
+		hrdex_error_git(HRDEX_E_IO, "cannot open the object database");
 		goto cleanup;
 	}
 	for (i = 0; i < b->count; i++) {
@@ -523,7 +523,7 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 		int changed = 0, had;
 
 		if (!it->valid) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "publishing an invalid batch");
+			hrdex_error_set(HRDEX_E_INTERNAL, "publishing an invalid batch");
 			goto cleanup;
 		}
 		if (hrdex_ref_path(path, sizeof(path), &it->ref) < 0)
@@ -549,7 +549,7 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 	}
 	if (bad) {
 		b->invalid = bad;
-		hrdex_error_set(HRDEX_EX_DATAERR, "%zu document%s with attachment problems; nothing published",
+		hrdex_error_set(HRDEX_E_INVALID, "%zu document%s with attachment problems; nothing published",
 				bad, bad == 1 ? "" : "s");
 		goto cleanup;
 	}
@@ -616,13 +616,13 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 
 		hrdex_ref_format(ref, sizeof(ref), &refs[i]);
 		if (strcmp(refs[i].publisher, pub)) {
-			hrdex_error_set(HRDEX_EX_DATAERR, "'%s' belongs to '%s'; only '%s' documents can be "
+			hrdex_error_set(HRDEX_E_INVALID, "'%s' belongs to '%s'; only '%s' documents can be "
 					"withdrawn here", ref, refs[i].publisher, pub);
 			goto cleanup;
 		}
 		for (j = 0; j < i; j++)
 			if (!strcmp(refs[j].type, refs[i].type) && !strcmp(refs[j].id, refs[i].id)) {
-				hrdex_error_set(HRDEX_EX_USAGE, "'%s' is given twice", ref);
+				hrdex_error_set(HRDEX_E_USAGE, "'%s' is given twice", ref);
 				goto cleanup;
 			}
 		if (hrdex_ref_path(path, sizeof(path), &refs[i]) < 0)
@@ -633,7 +633,7 @@ int hrdex_withdraw(struct hrdex_state *s, const struct hrdex_ref *refs, size_t n
 			rf.message = "withdraw: catch up after an interrupted run";
 			rf.flags = HRDEX_REFRESH_CATCH_UP;
 			hrdex_refresh(s, &rf);
-			hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is not published; nothing withdrawn", ref);
+			hrdex_error_set(HRDEX_E_INVALID, "'%s' is not published; nothing withdrawn", ref);
 			goto cleanup;
 		}
 		if (edits_add(&e, path, NULL, 1) < 0)

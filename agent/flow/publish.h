@@ -28,7 +28,7 @@ struct hrdex_publish_result {
  * kept in memory are read again, and must not have changed).  Many new
  * documents go into one packfile.  Attachments listed but not given must already
  * be stored with the same content.  Invalid attachment references add
- * problems to their item and return -1 with HRDEX_EX_DATAERR, writing nothing.
+ * problems to their item and return -1 with HRDEX_E_INVALID, writing nothing.
  */
 int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrdex_doc_opts *opts,
 		  const char *message, struct hrdex_publish_result *res);

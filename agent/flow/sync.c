@@ -179,16 +179,16 @@ static int adhoc_peer(struct hrdex_peer *p, const struct hrdex_config *cfg, cons
 	base = base ? base + 1 : path;
 	p->name = strndup(base, strlen(base) - 7);
 	if (!p->name)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	p->url = (char *)path;
 	if (!hrdex_name_valid(p->name)) {
-		hrdex_error_set(HRDEX_EX_USAGE, "cannot name a peer after '%s' (letters, digits, '.', '_' and "
+		hrdex_error_set(HRDEX_E_USAGE, "cannot name a peer after '%s' (letters, digits, '.', '_' and "
 				"'-'); rename the file, or 'hrdex peer add NAME %s'", base, path);
 		goto fail;
 	}
 	for (i = 0; i < n; i++)
 		if (!strcmp(round[i]->name, p->name)) {
-			hrdex_error_set(HRDEX_EX_USAGE, "peer '%s' is named twice in this sync ('%s')", p->name, path);
+			hrdex_error_set(HRDEX_E_USAGE, "peer '%s' is named twice in this sync ('%s')", p->name, path);
 			goto fail;
 		}
 	same = hrdex_config_peer(cfg, p->name);
@@ -232,7 +232,7 @@ static int move_branch(struct round *rd, const char *publisher, const git_oid *c
 		r = git_reference_create(&ref, rd->st->repo, name, to, 0, msg);
 	git_reference_free(ref);
 	if (r < 0)
-		return hrdex_error_git(r == GIT_EMODIFIED || r == GIT_EEXISTS ? HRDEX_EX_TEMPFAIL : HRDEX_EX_IOERR,
+		return hrdex_error_git(r == GIT_EMODIFIED || r == GIT_EEXISTS ? HRDEX_E_BUSY : HRDEX_E_IO,
 				       "cannot move '%s'", name);
 	return 0;
 }
@@ -544,7 +544,7 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	rd.rep = out;
 	for (i = 0; i < nonly; i++)
 		if (!hrdex_bundle_is_path(only[i]) && !hrdex_config_peer(cfg, only[i]))
-			return hrdex_error_set(HRDEX_EX_USAGE, "no peer named '%s' (see 'hrdex peer list')", only[i]);
+			return hrdex_error_set(HRDEX_E_USAGE, "no peer named '%s' (see 'hrdex peer list')", only[i]);
 	rd.peers = calloc(cfg->npeers + nonly + 1, sizeof(*rd.peers));
 	adhoc = calloc(nonly + 1, sizeof(*adhoc));
 	if (!rd.peers || !adhoc) {

@@ -82,7 +82,7 @@ struct hrdex_sync_report {
  * st must be open with HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS.
  * Returns 0 when the round ran (peers may still be unreachable and branches
  * rejected: see the report), -1 on an error that stopped it (hrdex_error;
- * HRDEX_EX_USAGE for an unknown peer name).
+ * HRDEX_E_USAGE for an unknown peer name).
  */
 int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char **only, size_t nonly,
 		   unsigned flags);

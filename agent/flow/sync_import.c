@@ -34,7 +34,7 @@ git_repository *sync_vrepo(struct round *rd, size_t peer)
 		return rd->vrepos[peer];
 	if (git_repository_open_bare(&r, rd->repo_path) < 0 || git_repository_odb(&odb, r) < 0 ||
 	    git_odb_add_disk_alternate(odb, rd->jobs[peer].quarantine) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot open the quarantine of peer '%s'", rd->jobs[peer].name);
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot open the quarantine of peer '%s'", rd->jobs[peer].name);
 		git_odb_free(odb);
 		git_repository_free(r);
 		return NULL;
@@ -92,7 +92,7 @@ static int copy_objects(struct round *rd, git_repository *from, const struct oid
 	int ret = -1;
 
 	if (git_repository_odb(&src, from) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot read the quarantine");
+		hrdex_error_git(HRDEX_E_IO, "cannot read the quarantine");
 		goto cleanup;
 	}
 	if (hrdex_pack_begin(&pack, rd->st->repo) < 0)
@@ -102,7 +102,7 @@ static int copy_objects(struct round *rd, git_repository *from, const struct oid
 		int r;
 
 		if (git_odb_read(&obj, src, &ids->ids[i]) < 0) {
-			hrdex_error_git(HRDEX_EX_IOERR, "cannot read a checked object");
+			hrdex_error_git(HRDEX_E_IO, "cannot read a checked object");
 			goto cleanup;
 		}
 		r = hrdex_pack_add(pack, git_odb_object_type(obj), git_odb_object_data(obj),
@@ -210,9 +210,9 @@ static int move_pack(const char *from_dir, const char *to_dir, const char *base)
 	for (i = 0; i < 2; i++) {
 		if (snprintf(from, sizeof(from), "%s/%s%s", from_dir, base, ext[i]) >= (int)sizeof(from) ||
 		    snprintf(to, sizeof(to), "%s/%s%s", to_dir, base, ext[i]) >= (int)sizeof(to))
-			return hrdex_error_set(HRDEX_EX_IOERR, "path too long: '%s'", from_dir);
+			return hrdex_error_set(HRDEX_E_IO, "path too long: '%s'", from_dir);
 		if (rename(from, to) < 0)
-			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot move '%s' to '%s'", from, to);
+			return hrdex_error_errno(HRDEX_E_IO, "cannot move '%s' to '%s'", from, to);
 	}
 	return 0;
 }
@@ -239,18 +239,18 @@ int sync_import_objects(struct round *rd, size_t peer)
 		return 0;
 	oids_unique(ids);
 	if (git_repository_odb(&x.repo_odb, rd->st->repo) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot open '%s'", rd->repo_path);
+		hrdex_error_git(HRDEX_E_IO, "cannot open '%s'", rd->repo_path);
 		goto cleanup;
 	}
 	packs = quarantine_packs(rd->jobs[peer].quarantine, &npacks);
 	if (packs && npacks) {
 		if (git_odb_open(&q, rd->jobs[peer].quarantine) < 0) {
-			hrdex_error_git(HRDEX_EX_IOERR, "cannot read the quarantine of peer '%s'", rd->jobs[peer].name);
+			hrdex_error_git(HRDEX_E_IO, "cannot read the quarantine of peer '%s'", rd->jobs[peer].name);
 			goto cleanup;
 		}
 		r = git_odb_foreach(q, adopt_each, &x);
 		if (r < 0 && r != 1) {
-			hrdex_error_git(HRDEX_EX_IOERR, "cannot list the quarantine of peer '%s'", rd->jobs[peer].name);
+			hrdex_error_git(HRDEX_E_IO, "cannot list the quarantine of peer '%s'", rd->jobs[peer].name);
 			goto cleanup;
 		}
 	}
@@ -273,7 +273,7 @@ int sync_import_objects(struct round *rd, size_t peer)
 				rd->jobs[peer].name, hrdex_log_ms() - t0);
 	}
 	if (git_odb_refresh(x.repo_odb) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot copy accepted objects into '%s'", rd->repo_path);
+		hrdex_error_git(HRDEX_E_IO, "cannot copy accepted objects into '%s'", rd->repo_path);
 		goto cleanup;
 	}
 	ret = 0;
@@ -367,7 +367,7 @@ int sync_count_changes(struct hrdex_sync_branch *b, git_repository *repo, const 
 	if ((old && (git_commit_lookup(&oc, repo, old) < 0 || git_commit_tree(&ot, oc) < 0)) ||
 	    git_commit_lookup(&nc, repo, new_tip) < 0 || git_commit_tree(&nt, nc) < 0 ||
 	    git_diff_tree_to_tree(&diff, repo, ot, nt, NULL) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot compare the tips of '%s'", b->publisher);
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot compare the tips of '%s'", b->publisher);
 		goto cleanup;
 	}
 	n = git_diff_num_deltas(diff);

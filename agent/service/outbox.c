@@ -174,7 +174,7 @@ static int scan_fd(char ***names, size_t *n, size_t *more, int dirfd, const char
 	if (!d) {
 		if (fd >= 0)
 			close(fd);
-		return hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", dir);
+		return hrdex_error_errno(HRDEX_E_IO, "cannot open '%s'", dir);
 	}
 	rewinddir(d);
 	while ((e = readdir(d))) {
@@ -297,7 +297,7 @@ int hrdex_outbox_free_name(char **out, int destfd, const char *dest, const char 
 		return 0;
 	}
 	free(name);
-	return hrdex_error_set(HRDEX_EX_CANTCREAT, "no free name for '%s' in '%s'", base, dest);
+	return hrdex_error_set(HRDEX_E_CANTCREATE, "no free name for '%s' in '%s'", base, dest);
 }
 
 /* ---- the folders ---- */
@@ -328,15 +328,15 @@ static int open_sub(struct box *b, const char *sub)
 	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", b->dir, sub) >= sizeof(path))
-		return hrdex_error_set(HRDEX_EX_IOERR, "'%s': path too long", b->dir);
+		return hrdex_error_set(HRDEX_E_IO, "'%s': path too long", b->dir);
 	if (mkdirat(b->out, sub, 0755) < 0 && errno != EEXIST)
-		return hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", path);
+		return hrdex_error_errno(HRDEX_E_CANTCREATE, "cannot create '%s'", path);
 	fd = hrdex_fs_open_dir(b->out, sub, path);
 	if (fd < 0 && hrdex_error_kind() != HRDEX_E_INTERNAL) {
 		char msg[4400];
 
 		hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
-		hrdex_error_set(HRDEX_EX_IOERR, "outbox: cannot move files into '%s': %s", path, msg);
+		hrdex_error_set(HRDEX_E_IO, "outbox: cannot move files into '%s': %s", path, msg);
 	}
 	return fd;
 }
@@ -460,7 +460,7 @@ static int moves_apply(const struct box *b, const struct moves *m)
 			 * again (publishing it is idempotent) under a new name. */
 			hrdex_log_warn("outbox: '%s' exists; '%s' left for the next pass", m->items[i].dst, src);
 		} else if (r < 0) {
-			return hrdex_error_errno(HRDEX_EX_IOERR, "cannot move '%s/%s' to '%s/%s'", b->dir, src,
+			return hrdex_error_errno(HRDEX_E_IO, "cannot move '%s/%s' to '%s/%s'", b->dir, src,
 						 b->dir, m->items[i].dst);
 		}
 	}
@@ -555,7 +555,7 @@ static int recover(const struct box *b, const char *journal)
 		goto cleanup;
 	sync_dirs(b);
 	if (unlink(journal) < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s'", journal);
+		hrdex_error_errno(HRDEX_E_IO, "cannot remove '%s'", journal);
 		goto cleanup;
 	}
 	if ((parent = strdup(journal)) && (slash = strrchr(parent, '/'))) {
@@ -627,7 +627,7 @@ static int plan_move(struct moves *m, const struct box *b, const char *sub, cons
 	if (!base)
 		goto oom;
 	if ((size_t)snprintf(dest, sizeof(dest), "%s/%s", b->dir, sub) >= sizeof(dest)) {
-		hrdex_error_set(HRDEX_EX_IOERR, "'%s': path too long", b->dir);
+		hrdex_error_set(HRDEX_E_IO, "'%s': path too long", b->dir);
 		goto cleanup;
 	}
 	if (hrdex_outbox_free_name(&free_name, sub_fd(b, sub), dest, base, taken, *ntaken) < 0)
@@ -883,7 +883,7 @@ int hrdex_outbox_pass(struct hrdex_state *s, int64_t now, struct hrdex_outbox_re
 		goto cleanup;
 	sync_dirs(&box);
 	if (unlink(journal) < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s'", journal);
+		hrdex_error_errno(HRDEX_E_IO, "cannot remove '%s'", journal);
 		goto cleanup;
 	}
 	hrdex_fs_sync_dir(s->dir);

@@ -152,7 +152,7 @@ static int open_cache(struct hrdex_cache **c, const struct server *sv)
 	int ret;
 
 	if (!path)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 	ret = hrdex_cache_open(c, path, 1);
 	free(path);
 	return ret;
@@ -567,27 +567,27 @@ static int parse_listen(struct sockaddr_storage *ss, const char *s)
 		const char *close_b = strchr(s, ']');
 
 		if (!close_b || close_b[1] != ':')
-			return hrdex_error_set(HRDEX_EX_USAGE, "bad --listen '%s' (ADDR:PORT or [ADDR6]:PORT)", s);
+			return hrdex_error_set(HRDEX_E_USAGE, "bad --listen '%s' (ADDR:PORT or [ADDR6]:PORT)", s);
 		h = s + 1;
 		hn = (size_t)(close_b - h);
 		colon = close_b + 1;
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon)
-			return hrdex_error_set(HRDEX_EX_USAGE, "bad --listen '%s' (ADDR:PORT or [ADDR6]:PORT)", s);
+			return hrdex_error_set(HRDEX_E_USAGE, "bad --listen '%s' (ADDR:PORT or [ADDR6]:PORT)", s);
 		hn = (size_t)(colon - s);
 	}
 	errno = 0;
 	port = strtoul(colon + 1, &end, 10);
 	if (!hn || hn >= sizeof(host) || errno || *end || !colon[1] || port == 0 || port > 65535)
-		return hrdex_error_set(HRDEX_EX_USAGE, "bad --listen '%s' (ADDR:PORT or [ADDR6]:PORT)", s);
+		return hrdex_error_set(HRDEX_E_USAGE, "bad --listen '%s' (ADDR:PORT or [ADDR6]:PORT)", s);
 	memcpy(host, h, hn);
 	host[hn] = 0;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || !res)
-		return hrdex_error_set(HRDEX_EX_USAGE, "bad --listen '%s': '%s' is not a numeric address", s, host);
+		return hrdex_error_set(HRDEX_E_USAGE, "bad --listen '%s': '%s' is not a numeric address", s, host);
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	freeaddrinfo(res);
 	return 0;
@@ -634,7 +634,7 @@ int hrdex_serve(const char *dir, const struct hrdex_serve_opts *o)
 			     o->timeout ? o->timeout : 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 			     MHD_OPTION_END);
 	if (!d) {
-		hrdex_error_errno(HRDEX_EX_UNAVAILABLE, "cannot listen on '%s'", listen);
+		hrdex_error_errno(HRDEX_E_UNAVAILABLE, "cannot listen on '%s'", listen);
 		goto cleanup;
 	}
 	hrdex_log_info("serve: listening on %s for '%s'", listen, dir);

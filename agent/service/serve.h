@@ -28,8 +28,8 @@ struct hrdex_serve_opts {
 	unsigned timeout;            /* seconds a connection may idle (0: 30) */
 };
 
-/* Serve dir until SIGTERM or SIGINT; 0 then.  HRDEX_EX_USAGE for a bad
- * listen address, HRDEX_EX_UNAVAILABLE when it cannot listen there. */
+/* Serve dir until SIGTERM or SIGINT; 0 then.  HRDEX_E_USAGE for a bad
+ * listen address, HRDEX_E_UNAVAILABLE when it cannot listen there. */
 int hrdex_serve(const char *dir, const struct hrdex_serve_opts *o);
 
 #endif

@@ -173,7 +173,7 @@ static int claim(struct service *sv)
 		return hrdex_error_oom();
 	sv->run_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (sv->run_fd < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", path);
+		hrdex_error_errno(HRDEX_E_IO, "cannot open '%s'", path);
 		free(path);
 		return -1;
 	}
@@ -190,7 +190,7 @@ static int claim(struct service *sv)
 		pid[r > 0 ? r : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
 		if (errno == EWOULDBLOCK || r >= 0)
-			hrdex_error_set(HRDEX_EX_TEMPFAIL, "another 'hrdex run'%s%s%s holds '%s'",
+			hrdex_error_set(HRDEX_E_BUSY, "another 'hrdex run'%s%s%s holds '%s'",
 					pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "", sv->dir);
 		free(path);
 		return -1;
@@ -223,13 +223,13 @@ static int signals_init(struct service *sv)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
 	if (pthread_sigmask(SIG_BLOCK, &set, &sv->old_mask) != 0)
-		return hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot block signals");
+		return hrdex_error_errno(HRDEX_E_INTERNAL, "cannot block signals");
 	sv->masked = 1;
 	signal(SIGPIPE, SIG_IGN);
 	pthread_atfork(NULL, NULL, unblock_in_child);
 	sv->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sv->sig_fd < 0)
-		return hrdex_error_errno(HRDEX_EX_SOFTWARE, "cannot create a signalfd");
+		return hrdex_error_errno(HRDEX_E_INTERNAL, "cannot create a signalfd");
 	return 0;
 }
 
@@ -468,7 +468,7 @@ static int reopen_repo(struct hrdex_state *s)
 		return hrdex_error_oom();
 	r = git_repository_open_bare(&repo, path);
 	if (r < 0)
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot open repository '%s'", path);
+		hrdex_error_git(HRDEX_E_IO, "cannot open repository '%s'", path);
 	free(path);
 	if (r < 0)
 		return -1;
@@ -759,7 +759,7 @@ int hrdex_service_run(const char *dir, const struct hrdex_service_opts *opts,
 	if (hrdex_state_open(&sv.state, dir, HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 || claim(&sv) < 0)
 		goto cleanup;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot initialise libcurl");
+		hrdex_error_set(HRDEX_E_INTERNAL, "cannot initialise libcurl");
 		goto cleanup;
 	}
 	curl_ready = 1;

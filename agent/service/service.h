@@ -56,8 +56,8 @@ struct hrdex_service_result {
 
 /*
  * Run the service on state directory dir until SIGTERM/SIGINT (or after one
- * pass with once).  -1 with HRDEX_EX_TEMPFAIL when another `hrdex run`
- * holds dir, HRDEX_EX_CONFIG when hrdex.conf is bad at start.
+ * pass with once).  -1 with HRDEX_E_BUSY when another `hrdex run`
+ * holds dir, HRDEX_E_CONFIG when hrdex.conf is bad at start.
  */
 int hrdex_service_run(const char *dir, const struct hrdex_service_opts *opts,
 		      struct hrdex_service_result *result);

@@ -97,14 +97,14 @@ void hrdex_status_scan_held(struct hrdex_status *st, const char *cache_path);
 
 /* Render status.json (pretty, one trailing newline). */
 int hrdex_status_to_json(struct hrdex_buf *out, const struct hrdex_status *st);
-/* Parse status.json; unknown members are ignored.  HRDEX_EX_DATAERR if not ours. */
+/* Parse status.json; unknown members are ignored.  HRDEX_E_INVALID if not ours. */
 int hrdex_status_from_json(struct hrdex_status *st, const char *data, size_t len);
 /* Render metrics.prom (Prometheus text format 0.0.4). */
 int hrdex_status_metrics(struct hrdex_buf *out, const struct hrdex_status *st);
 
 /* Write DIR/status.json and DIR/metrics.prom, each atomically. */
 int hrdex_status_write(const struct hrdex_status *st, const char *dir);
-/* Read DIR/status.json; HRDEX_EX_NOINPUT when there is none. */
+/* Read DIR/status.json; HRDEX_E_NOTFOUND when there is none. */
 int hrdex_status_read(struct hrdex_status *st, const char *dir);
 /*
  * Read DIR/rejections.json, which sync.c rewrites after each round with the

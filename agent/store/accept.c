@@ -534,7 +534,7 @@ static int check_document(struct hrdex_accept *a, const char *typepath, const st
 	if ((size_t)snprintf(refstr, sizeof(refstr), "%s/%s", typepath, id) >= sizeof(refstr) ||
 	    hrdex_ref_parse(&ref, refstr) < 0 || hrdex_ref_path(docpath, sizeof(docpath), &ref) < 0 ||
 	    hrdex_ref_file(filespath, sizeof(filespath), &ref, ".files", NULL) < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot form the paths of '%s/%s'", typepath, id);
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot form the paths of '%s/%s'", typepath, id);
 	if (!json)
 		return files ? reject(a, "attachment", "'%s/' has no document '%s'", filespath, docpath) : 0;
 	r = check_object(a, &json->oid, GIT_OBJECT_BLOB, a->limits->document_bytes, "file", docpath, NULL);
@@ -838,7 +838,7 @@ int hrdex_document_check(git_repository *repo, struct hrdex_schemas *schemas, co
 	a.schemas = schemas;
 	a.limits = limits;
 	if (sodium_init() < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot initialise libsodium");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot initialise libsodium");
 	t.e = calloc(n + 1, sizeof(*t.e));
 	if (!t.e)
 		return hrdex_error_oom();
@@ -853,7 +853,7 @@ int hrdex_document_check(git_repository *repo, struct hrdex_schemas *schemas, co
 	t.n = n;
 	if (git_repository_odb(&a.odb, repo) < 0) {
 		free(t.e);
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot open the object database");
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot open the object database");
 	}
 	r = check_document(&a, typepath, &t, id);
 	git_odb_free(a.odb);

@@ -46,7 +46,7 @@ int hrdex_bundle_read_header(struct hrdex_bundle *b, FILE *f, const char *path)
 	memset(b, 0, sizeof(*b));
 	r = read_line(line, sizeof(line), f);
 	if (r != 0 || (strcmp(line, "# v2 git bundle") && strcmp(line, "# v3 git bundle")))
-		return hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is not a git bundle (no '# v2 git bundle' line)",
+		return hrdex_error_set(HRDEX_E_INVALID, "'%s' is not a git bundle (no '# v2 git bundle' line)",
 				       path);
 	v3 = line[3] == '3';
 	for (;;) {
@@ -54,15 +54,15 @@ int hrdex_bundle_read_header(struct hrdex_bundle *b, FILE *f, const char *path)
 
 		r = read_line(line, sizeof(line), f);
 		if (r < 0 || ++lines > HRDEX_BUNDLE_LINES_MAX)
-			return hrdex_error_set(HRDEX_EX_DATAERR, "'%s': header line %zu too long, or too many lines",
+			return hrdex_error_set(HRDEX_E_INVALID, "'%s': header line %zu too long, or too many lines",
 					       path, lines + 1);
 		if (r > 0)
-			return hrdex_error_set(HRDEX_EX_DATAERR, "'%s' is truncated: it ends inside its header", path);
+			return hrdex_error_set(HRDEX_E_INVALID, "'%s' is truncated: it ends inside its header", path);
 		if (!line[0])
 			break;
 		if (line[0] == '@') {
 			if (!v3 || strcmp(line, "@object-format=sha1"))
-				return hrdex_error_set(HRDEX_EX_DATAERR, "'%s': unsupported bundle capability '%s'",
+				return hrdex_error_set(HRDEX_E_INVALID, "'%s': unsupported bundle capability '%s'",
 						       path, line);
 			continue;
 		}
@@ -70,21 +70,21 @@ int hrdex_bundle_read_header(struct hrdex_bundle *b, FILE *f, const char *path)
 			git_oid *more;
 
 			if (hex_oid(&oid, line + 1) < 0 || (line[1 + GIT_OID_HEXSZ] && line[1 + GIT_OID_HEXSZ] != ' '))
-				return hrdex_error_set(HRDEX_EX_DATAERR, "'%s': bad prerequisite line %zu", path,
+				return hrdex_error_set(HRDEX_E_INVALID, "'%s': bad prerequisite line %zu", path,
 						       lines + 1);
 			more = realloc(b->prereqs, (b->nprereqs + 1) * sizeof(*more));
 			if (!more)
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			b->prereqs = more;
 			git_oid_cpy(&b->prereqs[b->nprereqs++], &oid);
 		} else {
 			struct hrdex_bundle_ref *more;
 
 			if (hex_oid(&oid, line) < 0 || line[GIT_OID_HEXSZ] != ' ' || !line[GIT_OID_HEXSZ + 1])
-				return hrdex_error_set(HRDEX_EX_DATAERR, "'%s': bad ref line %zu", path, lines + 1);
+				return hrdex_error_set(HRDEX_E_INVALID, "'%s': bad ref line %zu", path, lines + 1);
 			more = realloc(b->refs, (b->nrefs + 1) * sizeof(*more));
 			if (!more)
-				return hrdex_error_set(HRDEX_EX_SOFTWARE, "out of memory");
+				return hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
 			b->refs = more;
 			git_oid_cpy(&more[b->nrefs].oid, &oid);
 			snprintf(more[b->nrefs].name, sizeof(more[b->nrefs].name), "%s", line + GIT_OID_HEXSZ + 1);
@@ -92,7 +92,7 @@ int hrdex_bundle_read_header(struct hrdex_bundle *b, FILE *f, const char *path)
 		}
 	}
 	if (!b->nrefs)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "'%s' carries no refs", path);
+		return hrdex_error_set(HRDEX_E_INVALID, "'%s' carries no refs", path);
 	return 0;
 }
 
@@ -104,7 +104,7 @@ int hrdex_bundle_check_prereqs(const struct hrdex_bundle *b, git_odb *odb)
 
 	for (i = 0; i < b->nprereqs; i++)
 		if (git_odb_read_header(&len, &type, odb, &b->prereqs[i]) < 0 || type != GIT_OBJECT_COMMIT)
-			return hrdex_error_set(HRDEX_EX_UNAVAILABLE,
+			return hrdex_error_set(HRDEX_E_UNAVAILABLE,
 					       "the bundle needs commit %s, which this agent does not have; "
 					       "ask for a bundle made with --all",
 					       git_oid_tostr(hex, sizeof(hex), &b->prereqs[i]));
@@ -126,20 +126,20 @@ int hrdex_bundle_index(FILE *f, const char *path, const char *pack_dir, git_odb 
 	io.progress_cb_payload = payload;
 	memset(&stats, 0, sizeof(stats));
 	if (git_indexer_new(&idx, pack_dir, 0444, odb, &io) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot index '%s'", path);
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot index '%s'", path);
 		goto cleanup;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (git_indexer_append(idx, chunk, n, &stats) < 0) {
-			hrdex_error_git(HRDEX_EX_DATAERR, "'%s': damaged pack", path);
+			hrdex_error_git(HRDEX_E_INVALID, "'%s': damaged pack", path);
 			goto cleanup;
 		}
 	if (ferror(f)) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot read '%s'", path);
+		hrdex_error_errno(HRDEX_E_IO, "cannot read '%s'", path);
 		goto cleanup;
 	}
 	if (git_indexer_commit(idx, &stats) < 0) {
-		hrdex_error_git(HRDEX_EX_DATAERR, "'%s' is truncated or damaged", path);
+		hrdex_error_git(HRDEX_E_INVALID, "'%s' is truncated or damaged", path);
 		goto cleanup;
 	}
 	ret = 0;
@@ -171,29 +171,29 @@ int hrdex_bundle_write(git_repository *repo, const char *path, char *const *name
 	int ret = -1, created = 0;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return hrdex_error_set(HRDEX_EX_USAGE, "path too long: '%s'", path);
+		return hrdex_error_set(HRDEX_E_USAGE, "path too long: '%s'", path);
 	if (git_packbuilder_new(&pb, repo) < 0 || git_revwalk_new(&walk, repo) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot start a pack");
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot start a pack");
 		goto cleanup;
 	}
 	for (i = 0; i < n; i++)
 		if (git_revwalk_push(walk, &tips[i]) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot walk 'refs/heads/%s'", names[i]);
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot walk 'refs/heads/%s'", names[i]);
 			goto cleanup;
 		}
 	for (i = 0; i < nprereqs; i++)
 		if (git_revwalk_hide(walk, &prereqs[i]) < 0) {
-			hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot walk from %s",
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot walk from %s",
 					git_oid_tostr(hex, sizeof(hex), &prereqs[i]));
 			goto cleanup;
 		}
 	if (git_packbuilder_insert_walk(pb, walk) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot pack the branches");
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot pack the branches");
 		goto cleanup;
 	}
 	f = fopen(tmp, "wbx");
 	if (!f) {
-		hrdex_error_errno(errno == EEXIST ? HRDEX_EX_CANTCREAT : HRDEX_EX_IOERR, "cannot create '%s'", tmp);
+		hrdex_error_errno(errno == EEXIST ? HRDEX_E_CANTCREATE : HRDEX_E_IO, "cannot create '%s'", tmp);
 		goto cleanup;
 	}
 	created = 1;
@@ -205,19 +205,19 @@ int hrdex_bundle_write(git_repository *repo, const char *path, char *const *name
 	fputc('\n', f);
 	if (git_packbuilder_foreach(pb, write_pack, f) < 0 || fflush(f) || ferror(f) || fsync(fileno(f)) < 0) {
 		if (git_error_last())
-			hrdex_error_git(HRDEX_EX_IOERR, "cannot write '%s'", tmp);
+			hrdex_error_git(HRDEX_E_IO, "cannot write '%s'", tmp);
 		else
-			hrdex_error_errno(HRDEX_EX_IOERR, "cannot write '%s'", tmp);
+			hrdex_error_errno(HRDEX_E_IO, "cannot write '%s'", tmp);
 		goto cleanup;
 	}
 	if (fclose(f)) {
 		f = NULL;
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot write '%s'", tmp);
+		hrdex_error_errno(HRDEX_E_IO, "cannot write '%s'", tmp);
 		goto cleanup;
 	}
 	f = NULL;
 	if (rename(tmp, path) < 0) {
-		hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create '%s'", path);
+		hrdex_error_errno(HRDEX_E_CANTCREATE, "cannot create '%s'", path);
 		goto cleanup;
 	}
 	if (nobjects)

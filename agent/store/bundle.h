@@ -45,12 +45,12 @@ struct hrdex_bundle {
 
 /*
  * Read the header of the bundle open at f (which is left at the first byte
- * of the pack).  -1 (HRDEX_EX_DATAERR, the message naming path) when it is
+ * of the pack).  -1 (HRDEX_E_INVALID, the message naming path) when it is
  * not a v2/v3 bundle hrdex reads.
  */
 int hrdex_bundle_read_header(struct hrdex_bundle *b, FILE *f, const char *path);
 
-/* -1 (HRDEX_EX_UNAVAILABLE) naming the first prerequisite that is not a
+/* -1 (HRDEX_E_UNAVAILABLE) naming the first prerequisite that is not a
  * commit in odb. */
 int hrdex_bundle_check_prereqs(const struct hrdex_bundle *b, git_odb *odb);
 
@@ -58,7 +58,7 @@ int hrdex_bundle_check_prereqs(const struct hrdex_bundle *b, git_odb *odb);
  * Feed the rest of f (the pack) to libgit2's indexer writing into pack_dir;
  * odb supplies the bases of a thin pack (git's own bundles are thin).
  * progress may stop the indexing (the caller's byte cap).  -1 with
- * hrdex_error (HRDEX_EX_DATAERR: truncated or damaged pack).
+ * hrdex_error (HRDEX_E_INVALID: truncated or damaged pack).
  */
 int hrdex_bundle_index(FILE *f, const char *path, const char *pack_dir, git_odb *odb,
 		       git_indexer_progress_cb progress, void *payload);

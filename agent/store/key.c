@@ -29,11 +29,11 @@ static int check_comment(const char *comment)
 	const char *c;
 
 	if (strlen(comment) >= sizeof(((struct hrdex_key *)0)->comment))
-		return hrdex_error_set(HRDEX_EX_DATAERR, "key comment longer than %zu bytes",
+		return hrdex_error_set(HRDEX_E_INVALID, "key comment longer than %zu bytes",
 				       sizeof(((struct hrdex_key *)0)->comment) - 1);
 	for (c = comment; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return hrdex_error_set(HRDEX_EX_DATAERR, "key comment holds a control character");
+			return hrdex_error_set(HRDEX_E_INVALID, "key comment holds a control character");
 	return 0;
 }
 
@@ -45,7 +45,7 @@ int hrdex_key_generate(struct hrdex_key *out, const char *comment)
 	if (hrdex_ssh_crypto_ready() < 0 || check_comment(comment) < 0)
 		return -1;
 	if (crypto_sign_keypair(out->pk, out->sk) != 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot generate an Ed25519 key");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot generate an Ed25519 key");
 	memcpy(out->comment, comment, strlen(comment) + 1);
 	return 0;
 }
@@ -84,7 +84,7 @@ int hrdex_key_parse_public(unsigned char pk[32], const char *text)
 	if (n != strlen(HRDEX_SSH_KEY_TYPE) || memcmp(p, HRDEX_SSH_KEY_TYPE, n) != 0) {
 		char shown[64];
 
-		return hrdex_error_set(HRDEX_EX_DATAERR, "key type '%s', expected '" HRDEX_SSH_KEY_TYPE "'",
+		return hrdex_error_set(HRDEX_E_INVALID, "key type '%s', expected '" HRDEX_SSH_KEY_TYPE "'",
 				       hrdex_ssh_printable(shown, sizeof(shown), p, n));
 	}
 	p += n;
@@ -92,13 +92,13 @@ int hrdex_key_parse_public(unsigned char pk[32], const char *text)
 	b64 = p;
 	n = strcspn(p, " \t\r\n");
 	if (n == 0)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "public key line has no key");
+		return hrdex_error_set(HRDEX_E_INVALID, "public key line has no key");
 	/* What follows the key is the comment; only its line ends here. */
 	p += n;
 	p += strcspn(p, "\r\n");
 	p += strspn(p, "\r\n");
 	if (*p)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "public key text has more than one line");
+		return hrdex_error_set(HRDEX_E_INVALID, "public key text has more than one line");
 	return hrdex_ssh_decode_public_key(pk, b64, n);
 }
 
@@ -118,34 +118,34 @@ static int parse_private_section(struct hrdex_key *out, const unsigned char *dat
 	int ret = -1;
 
 	if (len % 8 != 0 || hrdex_ssh_get_u32(&r, &check1) < 0 || hrdex_ssh_get_u32(&r, &check2) < 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': malformed private key", path);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': malformed private key", path);
 		goto cleanup;
 	}
 	if (check1 != check2) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': corrupt private key (check numbers differ)", path);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': corrupt private key (check numbers differ)", path);
 		goto cleanup;
 	}
 	if (hrdex_ssh_get_string(&r, &type, &type_len) < 0 || !hrdex_ssh_bytes_equal(type, type_len, HRDEX_SSH_KEY_TYPE) ||
 	    hrdex_ssh_get_string(&r, &pk, &pk_len) < 0 || pk_len != 32 ||
 	    hrdex_ssh_get_string(&r, &sk, &sk_len) < 0 || sk_len != 64 ||
 	    hrdex_ssh_get_string(&r, &comment, &comment_len) < 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': malformed " HRDEX_SSH_KEY_TYPE " private key", path);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': malformed " HRDEX_SSH_KEY_TYPE " private key", path);
 		goto cleanup;
 	}
 	for (i = 0; i < r.left; i++)
 		if (r.p[i] != (unsigned char)(i + 1) || i >= 8) {
-			hrdex_error_set(HRDEX_EX_DATAERR, "'%s': bad padding in private key", path);
+			hrdex_error_set(HRDEX_E_INVALID, "'%s': bad padding in private key", path);
 			goto cleanup;
 		}
 	if (comment_len >= sizeof(out->comment) || memchr(comment, '\0', comment_len)) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': key comment too long or not text", path);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': key comment too long or not text", path);
 		goto cleanup;
 	}
 	/* The three copies of the public key, and the one the seed yields, must agree. */
 	if (crypto_sign_seed_keypair(derived_pk, derived_sk, sk) != 0 ||
 	    memcmp(derived_pk, pk, 32) != 0 || memcmp(sk + 32, pk, 32) != 0 ||
 	    memcmp(outer_pk, pk, 32) != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': private and public key do not match", path);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': private and public key do not match", path);
 		goto cleanup;
 	}
 	memcpy(out->pk, pk, 32);
@@ -178,7 +178,7 @@ int hrdex_key_load(struct hrdex_key *out, const char *path)
 	/* The armor lines, without their newline so that CRLF files load too. */
 	p = file.ptr + strspn(file.ptr, " \t\r\n");
 	if (strncmp(p, KEY_BEGIN, begin_len) != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': not an OpenSSH private key "
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': not an OpenSSH private key "
 				"(expected '-----BEGIN OPENSSH PRIVATE KEY-----')", path);
 		goto cleanup;
 	}
@@ -186,7 +186,7 @@ int hrdex_key_load(struct hrdex_key *out, const char *path)
 	end = strstr(p, "-----END");
 	if (!end || strncmp(end, KEY_END, end_len) != 0 ||
 	    end[end_len + strspn(end + end_len, " \t\r\n")] != '\0') {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': private key armor has no proper end line", path);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': private key armor has no proper end line", path);
 		goto cleanup;
 	}
 	for (; p < end; p++)
@@ -194,21 +194,21 @@ int hrdex_key_load(struct hrdex_key *out, const char *path)
 			b64.ptr[b64.len++] = *p; /* fits: reserved file.len bytes */
 	b64.ptr[b64.len] = '\0';
 	if (hrdex_ssh_decode_base64(&blob, &blob_len, b64.ptr, b64.len) < 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': private key is not valid base64", path);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': private key is not valid base64", path);
 		goto cleanup;
 	}
 	if (blob_len < sizeof(KEY_MAGIC) || memcmp(blob, KEY_MAGIC, sizeof(KEY_MAGIC)) != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': not an openssh-key-v1 private key", path);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': not an openssh-key-v1 private key", path);
 		goto cleanup;
 	}
 	r.p = blob + sizeof(KEY_MAGIC);
 	r.left = blob_len - sizeof(KEY_MAGIC);
 	if (hrdex_ssh_get_string(&r, &s, &s_len) < 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': malformed private key", path);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': malformed private key", path);
 		goto cleanup;
 	}
 	if (!hrdex_ssh_bytes_equal(s, s_len, "none")) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': private key is encrypted (cipher '%s'); hrdex "
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': private key is encrypted (cipher '%s'); hrdex "
 				"needs an unencrypted key: remove the passphrase with "
 				"ssh-keygen -p -N '' -f '%s'", path, hrdex_ssh_printable(shown, sizeof(shown), s, s_len),
 				path);
@@ -216,23 +216,23 @@ int hrdex_key_load(struct hrdex_key *out, const char *path)
 	}
 	if (hrdex_ssh_get_string(&r, &s, &s_len) < 0 || !hrdex_ssh_bytes_equal(s, s_len, "none") ||
 	    hrdex_ssh_get_string(&r, &s, &s_len) < 0 || s_len != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': private key uses a key derivation function, "
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': private key uses a key derivation function, "
 				"but no cipher", path);
 		goto cleanup;
 	}
 	if (hrdex_ssh_get_u32(&r, &nkeys) < 0 || nkeys != 1) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': expected exactly one key in the file", path);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': expected exactly one key in the file", path);
 		goto cleanup;
 	}
 	if (hrdex_ssh_get_string(&r, &pub, &pub_len) < 0 || hrdex_ssh_get_string(&r, &priv, &priv_len) < 0 || r.left != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': malformed private key", path);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': malformed private key", path);
 		goto cleanup;
 	}
 	if (hrdex_ssh_parse_public_blob(pub, pub_len, outer_pk) < 0) {
 		char why[256];
 
 		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
-		hrdex_error_set(HRDEX_EX_DATAERR, "'%s': %s", path, why);
+		hrdex_error_set(HRDEX_E_INVALID, "'%s': %s", path, why);
 		goto cleanup;
 	}
 	if (parse_private_section(out, priv, priv_len, outer_pk, path) < 0)

@@ -34,7 +34,7 @@ struct hrdex_tips {
  * name in packed-refs, a symbolic ref is followed, and a packed ref with a
  * peeled ("^") line gives the peeled id.  A loose ref is not peeled (that
  * needs the object database); publisher branches point at commits.
- * Fails (HRDEX_EX_IOERR) when gitdir is not a repository or a ref is
+ * Fails (HRDEX_E_IO) when gitdir is not a repository or a ref is
  * corrupt.
  */
 int hrdex_refs_branches(struct hrdex_tips *out, const char *gitdir);

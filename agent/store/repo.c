@@ -24,7 +24,7 @@ int hrdex_repo_create(const char *path)
 	int ret = -1;
 
 	if (git_repository_init(&repo, path, 1) < 0)
-		return hrdex_error_git(HRDEX_EX_CANTCREAT, "cannot create repository '%s'", path);
+		return hrdex_error_git(HRDEX_E_CANTCREATE, "cannot create repository '%s'", path);
 	if (git_repository_config(&cfg, repo) < 0)
 		goto git_fail;
 	/* HEAD names main so `git clone` checks out the view; peers serving us
@@ -37,7 +37,7 @@ int hrdex_repo_create(const char *path)
 	ret = 0;
 	goto cleanup;
 git_fail:
-	hrdex_error_git(HRDEX_EX_CANTCREAT, "cannot set up repository '%s'", path);
+	hrdex_error_git(HRDEX_E_CANTCREATE, "cannot set up repository '%s'", path);
 cleanup:
 	git_config_free(cfg);
 	git_repository_free(repo);
@@ -51,7 +51,7 @@ int hrdex_repo_signature(git_signature **out, const char *publisher)
 	if (hrdex_fmt(email, sizeof(email), "%s@hrdex", publisher) < 0)
 		return -1;
 	if (git_signature_now(out, publisher, email) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot make a signature");
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot make a signature");
 	return 0;
 }
 
@@ -61,11 +61,11 @@ static int empty_tree(git_oid *out, git_repository *repo)
 	int r;
 
 	if (git_treebuilder_new(&tb, repo, NULL) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot build a tree");
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot build a tree");
 	r = git_treebuilder_write(out, tb);
 	git_treebuilder_free(tb);
 	if (r < 0)
-		return hrdex_error_git(HRDEX_EX_IOERR, "cannot write a tree");
+		return hrdex_error_git(HRDEX_E_IO, "cannot write a tree");
 	return 0;
 }
 
@@ -84,7 +84,7 @@ int hrdex_repo_edit_tree(git_oid *out, git_repository *repo, const git_oid *base
 		base = &empty;
 	}
 	if (git_tree_lookup(&tree, repo, base) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree");
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read tree");
 	if (n == 0) {
 		git_oid_cpy(out, base);
 		ret = 0;
@@ -103,7 +103,7 @@ int hrdex_repo_edit_tree(git_oid *out, git_repository *repo, const git_oid *base
 			git_oid_cpy(&updates[i].id, &edits[i].blob);
 	}
 	if (git_tree_create_updated(out, repo, tree, n, updates) < 0) {
-		hrdex_error_git(HRDEX_EX_DATAERR, "cannot update tree");
+		hrdex_error_git(HRDEX_E_INVALID, "cannot update tree");
 		goto cleanup;
 	}
 	ret = 0;
@@ -130,7 +130,7 @@ int hrdex_repo_tip(git_oid *out, git_repository *repo, const char *publisher)
 		return 1;
 	}
 	if (r < 0)
-		return hrdex_error_git(HRDEX_EX_IOERR, "cannot read '%s'", name);
+		return hrdex_error_git(HRDEX_E_IO, "cannot read '%s'", name);
 	return 0;
 }
 
@@ -145,7 +145,7 @@ static int hide_parked(git_repository *repo)
 	int found = 0, ret = -1;
 
 	if (git_repository_config(&cfg, repo) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot read the repository's config");
+		hrdex_error_git(HRDEX_E_IO, "cannot read the repository's config");
 		goto cleanup;
 	}
 	if (git_config_multivar_iterator_new(&it, cfg, "uploadpack.hideRefs", NULL) == 0)
@@ -154,7 +154,7 @@ static int hide_parked(git_repository *repo)
 				 !strcmp(e->value, "refs/hrdex/untrusted/");
 	/* "^$" matches no existing value: this adds one */
 	if (!found && git_config_set_multivar(cfg, "uploadpack.hideRefs", "^$", HRDEX_REF_UNTRUSTED) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot set uploadpack.hideRefs in the repository's config");
+		hrdex_error_git(HRDEX_E_IO, "cannot set uploadpack.hideRefs in the repository's config");
 		goto cleanup;
 	}
 	ret = 0;
@@ -178,7 +178,7 @@ int hrdex_repo_park(git_repository *repo, const char *publisher, char *parked, s
 	if (r == GIT_ENOTFOUND)
 		return 1;
 	if (r < 0 || git_reference_type(branch) != GIT_REFERENCE_DIRECT) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot read '%s'", name);
+		hrdex_error_git(HRDEX_E_IO, "cannot read '%s'", name);
 		goto cleanup;
 	}
 	git_oid_cpy(&tip, git_reference_target(branch));
@@ -191,7 +191,7 @@ int hrdex_repo_park(git_repository *repo, const char *publisher, char *parked, s
 			  : snprintf(parked, size, "%s%s", HRDEX_REF_UNTRUSTED, publisher);
 
 		if (n < 0 || (size_t)n >= size) {
-			hrdex_error_set(HRDEX_EX_SOFTWARE, "ref name too long for '%s'", publisher);
+			hrdex_error_set(HRDEX_E_INTERNAL, "ref name too long for '%s'", publisher);
 			goto cleanup;
 		}
 		r = git_reference_name_to_id(&old, repo, parked);
@@ -199,21 +199,21 @@ int hrdex_repo_park(git_repository *repo, const char *publisher, char *parked, s
 						      git_graph_descendant_of(repo, &tip, &old) == 1)))
 			break;
 		if (r < 0) {
-			hrdex_error_git(HRDEX_EX_IOERR, "cannot read '%s'", parked);
+			hrdex_error_git(HRDEX_E_IO, "cannot read '%s'", parked);
 			goto cleanup;
 		}
 	}
 	if (i == 100) {
-		hrdex_error_set(HRDEX_EX_CANTCREAT, "no free name under '%s%s'", HRDEX_REF_UNTRUSTED, publisher);
+		hrdex_error_set(HRDEX_E_CANTCREATE, "no free name under '%s%s'", HRDEX_REF_UNTRUSTED, publisher);
 		goto cleanup;
 	}
 	if (git_reference_create(&moved, repo, parked, &tip, 1, "hrdex: trust removed") < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot write '%s'", parked);
+		hrdex_error_git(HRDEX_E_IO, "cannot write '%s'", parked);
 		goto cleanup;
 	}
 	/* compare-and-swap: deletes the branch only if it still points at tip */
 	if (git_reference_delete(branch) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot delete '%s'", name);
+		hrdex_error_git(HRDEX_E_IO, "cannot delete '%s'", name);
 		goto cleanup;
 	}
 	ret = 0;
@@ -229,14 +229,14 @@ int hrdex_repo_parked(git_oid *out, git_repository *repo, const char *publisher)
 	int r;
 
 	if (snprintf(name, sizeof(name), "%s%s", HRDEX_REF_UNTRUSTED, publisher) >= (int)sizeof(name))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "ref name too long for '%s'", publisher);
+		return hrdex_error_set(HRDEX_E_INTERNAL, "ref name too long for '%s'", publisher);
 	r = git_reference_name_to_id(out, repo, name);
 	if (r == GIT_ENOTFOUND) {
 		memset(out, 0, sizeof(*out));
 		return 1;
 	}
 	if (r < 0)
-		return hrdex_error_git(HRDEX_EX_IOERR, "cannot read '%s'", name);
+		return hrdex_error_git(HRDEX_E_IO, "cannot read '%s'", name);
 	return 0;
 }
 
@@ -248,22 +248,22 @@ int hrdex_repo_unpark(git_repository *repo, const char *publisher, const git_oid
 
 	ref_name(name, sizeof(name), publisher);
 	if (snprintf(pname, sizeof(pname), "%s%s", HRDEX_REF_UNTRUSTED, publisher) >= (int)sizeof(pname))
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "ref name too long for '%s'", publisher);
+		return hrdex_error_set(HRDEX_E_INTERNAL, "ref name too long for '%s'", publisher);
 	if (git_reference_lookup(&parked, repo, pname) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot read '%s'", pname);
+		hrdex_error_git(HRDEX_E_IO, "cannot read '%s'", pname);
 		goto cleanup;
 	}
 	if (git_reference_type(parked) != GIT_REFERENCE_DIRECT || !git_oid_equal(git_reference_target(parked), tip)) {
-		hrdex_error_set(HRDEX_EX_TEMPFAIL, "'%s' moved meanwhile", pname);
+		hrdex_error_set(HRDEX_E_BUSY, "'%s' moved meanwhile", pname);
 		goto cleanup;
 	}
 	/* force 0: a branch that appeared meanwhile is not overwritten */
 	if (git_reference_create(&branch, repo, name, tip, 0, "hrdex: trusted again") < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot write '%s'", name);
+		hrdex_error_git(HRDEX_E_IO, "cannot write '%s'", name);
 		goto cleanup;
 	}
 	if (git_reference_delete(parked) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot delete '%s'", pname);
+		hrdex_error_git(HRDEX_E_IO, "cannot delete '%s'", pname);
 		goto cleanup;
 	}
 	ret = 0;
@@ -290,11 +290,11 @@ static int commit_and_move(git_oid *out, git_repository *repo, const char *ref, 
 	if (hrdex_repo_signature(&sig, publisher) < 0)
 		return -1;
 	if (git_tree_lookup(&tree, repo, tree_id) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read tree");
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot read tree");
 		goto cleanup;
 	}
 	if (git_commit_create_buffer(&text, repo, sig, sig, NULL, message, tree, nparents, parents) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot make a commit");
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot make a commit");
 		goto cleanup;
 	}
 	if (hrdex_commit_create_signed(&id, repo, text.ptr, key) < 0)
@@ -307,7 +307,7 @@ static int commit_and_move(git_oid *out, git_repository *repo, const char *ref, 
 	else
 		rc = git_reference_create(&r, repo, ref, &id, 0, message);
 	if (rc < 0) {
-		hrdex_error_git(rc == GIT_EMODIFIED || rc == GIT_EEXISTS ? HRDEX_EX_TEMPFAIL : HRDEX_EX_IOERR,
+		hrdex_error_git(rc == GIT_EMODIFIED || rc == GIT_EEXISTS ? HRDEX_E_BUSY : HRDEX_E_IO,
 				"cannot move '%s'", ref);
 		goto cleanup;
 	}
@@ -348,7 +348,7 @@ int hrdex_repo_commit_checked(git_oid *out, git_repository *repo, const char *pu
 	if (r < 0)
 		return -1;
 	if (r == 0 && git_commit_lookup(&parent, repo, &tip) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read the tip of '%s'", publisher);
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read the tip of '%s'", publisher);
 	ref_name(ref, sizeof(ref), publisher);
 	ret = commit_and_move(out, repo, ref, publisher, tree, (const git_commit **)&parent,
 			      parent ? 1 : 0, parent ? &tip : NULL, message, key, check, ctx);
@@ -378,7 +378,7 @@ int hrdex_repo_publishers(git_strarray *out, git_repository *repo)
 
 	memset(out, 0, sizeof(*out));
 	if (git_reference_iterator_glob_new(&it, repo, "refs/heads/*") < 0)
-		return hrdex_error_git(HRDEX_EX_IOERR, "cannot list branches");
+		return hrdex_error_git(HRDEX_E_IO, "cannot list branches");
 	while ((r = git_reference_next_name(&name, it)) == 0) {
 		const char *pub = name + strlen("refs/heads/");
 		char **more;
@@ -396,7 +396,7 @@ int hrdex_repo_publishers(git_strarray *out, git_repository *repo)
 		n++;
 	}
 	if (r != GIT_ITEROVER) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot list branches");
+		hrdex_error_git(HRDEX_E_IO, "cannot list branches");
 		goto cleanup;
 	}
 	/* Sorted so README.md and main's tree are deterministic. */
@@ -442,22 +442,22 @@ static int view_write(struct view_out *vo, git_repository *repo, const char *pat
 	int fd = -1, ret = -1;
 
 	if (dlen >= sizeof(vo->dir) || (size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >= sizeof(lock))
-		return hrdex_error_set(HRDEX_EX_IOERR, "path too long: 'view/%s'", path);
+		return hrdex_error_set(HRDEX_E_IO, "path too long: 'view/%s'", path);
 	if (dlen && (strlen(vo->dir) != dlen || memcmp(vo->dir, path, dlen))) {
 		memcpy(vo->dir, path, dlen);
 		vo->dir[dlen] = '\0';
 		if (hrdex_fs_mkdirs_at(vo->dirfd, vo->dir, 0755) < 0) {
-			hrdex_error_errno(HRDEX_EX_CANTCREAT, "cannot create 'view/%s'", vo->dir);
+			hrdex_error_errno(HRDEX_E_CANTCREATE, "cannot create 'view/%s'", vo->dir);
 			vo->dir[0] = '\0';
 			return -1;
 		}
 	}
 	if (git_blob_lookup(&blob, repo, id) < 0)
-		return hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read '%s'", path);
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s'", path);
 	/* under the agent lock: a leftover lock file is ours to truncate */
 	fd = openat(vo->dirfd, lock, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot create 'view/%s'", lock);
+		hrdex_error_errno(HRDEX_E_IO, "cannot create 'view/%s'", lock);
 		goto cleanup;
 	}
 	for (p = git_blob_rawcontent(blob), left = (size_t)git_blob_rawsize(blob); left;) {
@@ -466,7 +466,7 @@ static int view_write(struct view_out *vo, git_repository *repo, const char *pat
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			hrdex_error_errno(HRDEX_EX_IOERR, "cannot write 'view/%s'", lock);
+			hrdex_error_errno(HRDEX_E_IO, "cannot write 'view/%s'", lock);
 			goto cleanup;
 		}
 		p += w;
@@ -474,13 +474,13 @@ static int view_write(struct view_out *vo, git_repository *repo, const char *pat
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot write 'view/%s'", lock);
+		hrdex_error_errno(HRDEX_E_IO, "cannot write 'view/%s'", lock);
 		goto cleanup;
 	}
 	fd = -1;
 	/* readers of view/ see the old file or the new one, never half */
 	if (renameat(vo->dirfd, lock, vo->dirfd, path) < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot rename 'view/%s'", lock);
+		hrdex_error_errno(HRDEX_E_IO, "cannot rename 'view/%s'", lock);
 		goto cleanup;
 	}
 	ret = 0;
@@ -501,7 +501,7 @@ static int view_remove(const char *view_dir, const char *path)
 	if (!full)
 		return hrdex_error_oom();
 	if (unlink(full) < 0 && errno != ENOENT) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot remove '%s'", full);
+		hrdex_error_errno(HRDEX_E_IO, "cannot remove '%s'", full);
 		free(full);
 		return -1;
 	}
@@ -530,7 +530,7 @@ int hrdex_view_update(git_repository *repo, const char *view_dir)
 	if (r == GIT_ENOTFOUND)
 		return 0;
 	if (r < 0)
-		return hrdex_error_git(HRDEX_EX_IOERR, "cannot read main");
+		return hrdex_error_git(HRDEX_E_IO, "cannot read main");
 	r = git_reference_name_to_id(&view_id, repo, HRDEX_REF_VIEW);
 	have_view = r == 0 && hrdex_fs_is_dir(view_dir);
 	if (have_view && git_oid_equal(&view_id, &main_id))
@@ -538,19 +538,19 @@ int hrdex_view_update(git_repository *repo, const char *view_dir)
 	if (hrdex_fs_mkdirs(view_dir, 0755) < 0)
 		return -1;
 	if (git_commit_lookup(&main_c, repo, &main_id) < 0 || git_commit_tree(&new_tree, main_c) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot read main");
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot read main");
 		goto cleanup;
 	}
 	if (have_view && (git_commit_lookup(&view_c, repo, &view_id) < 0 ||
 			  git_commit_tree(&old_tree, view_c) < 0))
 		old_tree = NULL; /* view ref points to something unreadable: rewrite all */
 	if (git_diff_tree_to_tree(&diff, repo, old_tree, new_tree, NULL) < 0) {
-		hrdex_error_git(HRDEX_EX_SOFTWARE, "cannot compare trees");
+		hrdex_error_git(HRDEX_E_INTERNAL, "cannot compare trees");
 		goto cleanup;
 	}
 	vo.dirfd = open(view_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (vo.dirfd < 0) {
-		hrdex_error_errno(HRDEX_EX_IOERR, "cannot open '%s'", view_dir);
+		hrdex_error_errno(HRDEX_E_IO, "cannot open '%s'", view_dir);
 		goto cleanup;
 	}
 	n = git_diff_num_deltas(diff);
@@ -575,7 +575,7 @@ int hrdex_view_update(git_repository *repo, const char *view_dir)
 		hrdex_log_debug("view: %zu files written, synced in %.0f ms", n, hrdex_log_ms() - t0);
 	}
 	if (git_reference_create(&ref, repo, HRDEX_REF_VIEW, &main_id, 1, "view") < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot record the view");
+		hrdex_error_git(HRDEX_E_IO, "cannot record the view");
 		goto cleanup;
 	}
 	ret = 0;

@@ -33,7 +33,7 @@ static int build_signed_commit(struct hrdex_buf *out, const char *payload, size_
 			break;
 		}
 	if (!eoh || armor_len == 0 || armor[armor_len - 1] != '\n')
-		return hrdex_error_set(HRDEX_EX_DATAERR, "malformed commit");
+		return hrdex_error_set(HRDEX_E_INVALID, "malformed commit");
 	head = (size_t)(eoh - payload) + 1;
 	if (hrdex_buf_put(out, payload, head) < 0 || hrdex_buf_puts(out, "gpgsig ") < 0)
 		return -1;
@@ -64,7 +64,7 @@ int hrdex_commit_create_signed(git_oid *out, git_repository *repo, const char *c
 	 * own, or a " \n" line would follow and the id would not be git's. */
 	armor.ptr[--armor.len] = '\0';
 	if (git_commit_create_with_signature(out, repo, commit_text, armor.ptr, "gpgsig") < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "cannot write signed commit");
+		hrdex_error_git(HRDEX_E_IO, "cannot write signed commit");
 		goto cleanup;
 	}
 	/* What we write must be what we would accept: same bytes, same id,
@@ -72,11 +72,11 @@ int hrdex_commit_create_signed(git_oid *out, git_repository *repo, const char *c
 	 * malformed identity would otherwise go out to every peer). */
 	if (git_odb_hash(&expect, canonical.ptr, canonical.len, GIT_OBJECT_COMMIT) < 0 ||
 	    !git_oid_equal(&expect, out)) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "signed commit is not in canonical form");
+		hrdex_error_set(HRDEX_E_INTERNAL, "signed commit is not in canonical form");
 		goto cleanup;
 	}
 	if (hrdex_commit_parse_headers(&h, canonical.ptr, canonical.len, why, sizeof(why))) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "signed commit would be refused: %s", why);
+		hrdex_error_set(HRDEX_E_INTERNAL, "signed commit would be refused: %s", why);
 		goto cleanup;
 	}
 	ret = 0;
@@ -280,30 +280,30 @@ int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hr
 
 	git_oid_tostr(sid, sizeof(sid), id);
 	if (git_repository_odb(&odb, repo) < 0) {
-		hrdex_error_git(HRDEX_EX_IOERR, "commit %s: cannot open object database", sid);
+		hrdex_error_git(HRDEX_E_IO, "commit %s: cannot open object database", sid);
 		goto cleanup;
 	}
 	if (git_odb_read_header(&size, &type, odb, id) < 0) {
-		hrdex_error_git(HRDEX_EX_DATAERR, "commit %s: cannot read", sid);
+		hrdex_error_git(HRDEX_E_INVALID, "commit %s: cannot read", sid);
 		goto cleanup;
 	}
 	if (type != GIT_OBJECT_COMMIT || size > COMMIT_MAX) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: %s", sid,
+		hrdex_error_set(HRDEX_E_INVALID, "commit %s: %s", sid,
 				type != GIT_OBJECT_COMMIT ? "not a commit" : "commit object too large");
 		goto cleanup;
 	}
 	if (git_odb_read(&obj, odb, id) < 0) {
-		hrdex_error_git(HRDEX_EX_DATAERR, "commit %s: cannot read", sid);
+		hrdex_error_git(HRDEX_E_INVALID, "commit %s: cannot read", sid);
 		goto cleanup;
 	}
 	data = git_odb_object_data(obj);
 	size = git_odb_object_size(obj);
 	if (hrdex_commit_parse_headers(&h, data, size, why, sizeof(why))) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: %s", sid, why);
+		hrdex_error_set(HRDEX_E_INVALID, "commit %s: %s", sid, why);
 		goto cleanup;
 	}
 	if (!h.has_signature) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: unsigned", sid);
+		hrdex_error_set(HRDEX_E_INVALID, "commit %s: unsigned", sid);
 		goto cleanup;
 	}
 	when = h.committer_time;
@@ -323,7 +323,7 @@ int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hr
 		goto cleanup;
 	if (hrdex_sshsig_verify(signer, value.ptr, value.len, "git", payload.ptr, payload.len) < 0) {
 		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
-		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: %s", sid, why);
+		hrdex_error_set(HRDEX_E_INVALID, "commit %s: %s", sid, why);
 		goto cleanup;
 	}
 	/* The one text git would write for this payload and signature must be
@@ -331,22 +331,22 @@ int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hr
 	if (build_signed_commit(&canonical, payload.ptr, payload.len, value.ptr, value.len) < 0 ||
 	    git_odb_hash(&rebuilt, canonical.ptr, canonical.len, GIT_OBJECT_COMMIT) < 0 ||
 	    !git_oid_equal(&rebuilt, id)) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: non-canonical signature (commit text "
+		hrdex_error_set(HRDEX_E_INVALID, "commit %s: non-canonical signature (commit text "
 				"is not what git would write)", sid);
 		goto cleanup;
 	}
 	verdict = hrdex_signers_check(signers, principal, signer, "git", when);
 	if (verdict == HRDEX_SIGNERS_EXPIRED) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: key not valid at commit time", sid);
+		hrdex_error_set(HRDEX_E_INVALID, "commit %s: key not valid at commit time", sid);
 		goto cleanup;
 	}
 	if (verdict == HRDEX_SIGNERS_NAMESPACE) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: key of '%s' not allowed to sign namespace 'git'",
+		hrdex_error_set(HRDEX_E_INVALID, "commit %s: key of '%s' not allowed to sign namespace 'git'",
 				sid, principal);
 		goto cleanup;
 	}
 	if (verdict != HRDEX_SIGNERS_OK) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "commit %s: signed by a key not trusted for '%s'",
+		hrdex_error_set(HRDEX_E_INVALID, "commit %s: signed by a key not trusted for '%s'",
 				sid, principal);
 		goto cleanup;
 	}

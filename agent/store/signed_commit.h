@@ -56,7 +56,7 @@ int hrdex_commit_parse_headers(struct hrdex_commit_headers *out, const char *dat
 /*
  * Verify commit id in repo: parsed strictly (see above), signed in namespace
  * "git" by a key allowed_signers grants to principal at the commit's committer
- * time.  Returns 0 when valid, -1 with hrdex_error (HRDEX_EX_DATAERR) naming
+ * time.  Returns 0 when valid, -1 with hrdex_error (HRDEX_E_INVALID) naming
  * the commit and the reason: "commit 1234abc: unsigned", "commit 1234abc:
  * signed by a key not trusted for 'achpr'", "...: two gpgsig headers",
  * "...: signature namespace 'file', expected 'git'", "...: non-canonical

@@ -181,12 +181,12 @@ static int parse_options(struct line_opts *o, const char *p, const char *end,
 			o->cert_authority = 1;
 		} else if (option_is(&p, end, "namespaces=")) {
 			if (o->namespaces) {
-				hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: two namespaces options", origin, line);
+				hrdex_error_set(HRDEX_E_CONFIG, "%s:%zu: two namespaces options", origin, line);
 				goto cleanup;
 			}
 			o->namespaces = dequote(&p, end);
 			if (!o->namespaces) {
-				hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: namespaces needs a quoted value",
+				hrdex_error_set(HRDEX_E_CONFIG, "%s:%zu: namespaces needs a quoted value",
 						origin, line);
 				goto cleanup;
 			}
@@ -197,7 +197,7 @@ static int parse_options(struct line_opts *o, const char *p, const char *end,
 
 			value = dequote(&p, end);
 			if (!value || *have || parse_time(slot, value) < 0) {
-				hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: bad or repeated valid-%s "
+				hrdex_error_set(HRDEX_E_CONFIG, "%s:%zu: bad or repeated valid-%s "
 						"(want \"YYYYMMDD[HHMM[SS]][Z]\")", origin, line,
 						after ? "after" : "before");
 				goto cleanup;
@@ -212,14 +212,14 @@ static int parse_options(struct line_opts *o, const char *p, const char *end,
 			/* The text need not be NUL-terminated: stop at end. */
 			while (p + n < end && !memchr(",= \t", p[n], 4))
 				n++;
-			hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: unknown option '%s'", origin, line,
+			hrdex_error_set(HRDEX_E_CONFIG, "%s:%zu: unknown option '%s'", origin, line,
 					hrdex_ssh_printable(shown, sizeof(shown), p, n));
 			goto cleanup;
 		}
 		if (p == end)
 			break;
 		if (*p != ',' || p + 1 == end) {
-			hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: malformed options", origin, line);
+			hrdex_error_set(HRDEX_E_CONFIG, "%s:%zu: malformed options", origin, line);
 			goto cleanup;
 		}
 		p++;
@@ -239,10 +239,10 @@ static int check_principal(const char *s, size_t n, const char *origin, size_t l
 	size_t i;
 
 	if (n == 0)
-		return hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: empty principal", origin, line);
+		return hrdex_error_set(HRDEX_E_CONFIG, "%s:%zu: empty principal", origin, line);
 	for (i = 0; i < n; i++)
 		if (strchr("*?!", s[i]) || (unsigned char)s[i] < 0x20)
-			return hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: principal '%s': patterns are not "
+			return hrdex_error_set(HRDEX_E_CONFIG, "%s:%zu: principal '%s': patterns are not "
 					       "supported, list each publisher", origin, line,
 					       hrdex_ssh_printable(shown, sizeof(shown), s, n));
 	return 0;
@@ -309,7 +309,7 @@ static int parse_signers_line(struct hrdex_signers *s, const char *p, const char
 
 	p = principals_field(&principals, &pend, p, end);
 	if (!p) {
-		hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: unterminated quote", origin, line);
+		hrdex_error_set(HRDEX_E_CONFIG, "%s:%zu: unterminated quote", origin, line);
 		goto cleanup;
 	}
 	while (p < end && (*p == ' ' || *p == '\t'))
@@ -325,7 +325,7 @@ static int parse_signers_line(struct hrdex_signers *s, const char *p, const char
 			if (*p == '"')
 				quoted = !quoted;
 		if (quoted) {
-			hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: unterminated quote in options", origin, line);
+			hrdex_error_set(HRDEX_E_CONFIG, "%s:%zu: unterminated quote in options", origin, line);
 			goto cleanup;
 		}
 		if (parse_options(&o, tok, p, origin, line) < 0)
@@ -338,7 +338,7 @@ static int parse_signers_line(struct hrdex_signers *s, const char *p, const char
 	}
 	tok_len = (size_t)(p - tok);
 	if (!is_key_type(tok, tok_len)) {
-		hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: no key (expected \"PRINCIPALS [OPTIONS] "
+		hrdex_error_set(HRDEX_E_CONFIG, "%s:%zu: no key (expected \"PRINCIPALS [OPTIONS] "
 				HRDEX_SSH_KEY_TYPE " AAAA...\")", origin, line);
 		goto cleanup;
 	}
@@ -358,7 +358,7 @@ static int parse_signers_line(struct hrdex_signers *s, const char *p, const char
 		char why[256];
 
 		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
-		hrdex_error_set(HRDEX_EX_CONFIG, "%s:%zu: %s", origin, line, why);
+		hrdex_error_set(HRDEX_E_CONFIG, "%s:%zu: %s", origin, line, why);
 		goto cleanup;
 	}
 	/* Split the principal list: one entry each. */
@@ -390,7 +390,7 @@ int hrdex_signers_parse(struct hrdex_signers **out, const char *text, size_t len
 	if (!origin)
 		origin = "allowed_signers";
 	if (len && memchr(text, '\0', len)) {
-		hrdex_error_set(HRDEX_EX_CONFIG, "%s: holds a NUL byte", origin);
+		hrdex_error_set(HRDEX_E_CONFIG, "%s: holds a NUL byte", origin);
 		goto fail;
 	}
 	while (p < end) {

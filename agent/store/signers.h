@@ -32,7 +32,7 @@ struct hrdex_signers {
  * namespaces="...", valid-after="...", valid-before="..." (values quoted,
  * keywords in any case).  Lines with key types other than ssh-ed25519 are
  * legal but grant nothing.  Any other error (unknown option, principal
- * pattern, bad key or time) fails the whole parse with HRDEX_EX_CONFIG and
+ * pattern, bad key or time) fails the whole parse with HRDEX_E_CONFIG and
  * "ORIGIN:LINE: reason", rather than silently trusting less or more.
  */
 int hrdex_signers_parse(struct hrdex_signers **out, const char *text, size_t len, const char *origin);

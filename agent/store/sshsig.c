@@ -44,13 +44,13 @@ int hrdex_sshsig_sign(struct hrdex_buf *out, const struct hrdex_key *key, const 
 	if (hrdex_ssh_crypto_ready() < 0)
 		goto cleanup;
 	if (!namespace || !*namespace) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "a signature needs a namespace");
+		hrdex_error_set(HRDEX_E_INTERNAL, "a signature needs a namespace");
 		goto cleanup;
 	}
 	if (put_signed_data(&tosign, namespace, msg, len) < 0)
 		goto cleanup;
 	if (crypto_sign_detached(raw, NULL, (const unsigned char *)tosign.ptr, tosign.len, key->sk) != 0) {
-		hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot sign");
+		hrdex_error_set(HRDEX_E_INTERNAL, "cannot sign");
 		goto cleanup;
 	}
 	if (hrdex_ssh_put_cstring(&sig, HRDEX_SSH_KEY_TYPE) < 0 || hrdex_ssh_put_string(&sig, raw, sizeof(raw)) < 0)
@@ -83,11 +83,11 @@ static int dearmor_canonical(unsigned char **blob, size_t *blob_len, const char 
 
 	*blob = NULL;
 	if (len > ARMOR_MAX || len < begin_len + end_len || memcmp(armor, SIG_BEGIN, begin_len) != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "non-canonical signature (not an SSH signature armor)");
+		hrdex_error_set(HRDEX_E_INVALID, "non-canonical signature (not an SSH signature armor)");
 		goto cleanup;
 	}
 	if (memcmp(armor + len - end_len, SIG_END, end_len) != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "non-canonical signature (armor does not end with "
+		hrdex_error_set(HRDEX_E_INVALID, "non-canonical signature (armor does not end with "
 				"its END line)");
 		goto cleanup;
 	}
@@ -95,13 +95,13 @@ static int dearmor_canonical(unsigned char **blob, size_t *blob_len, const char 
 		if (armor[i] != '\n' && hrdex_buf_putc(&b64, armor[i]) < 0)
 			goto cleanup;
 	if (!b64.ptr || hrdex_ssh_decode_base64(blob, blob_len, b64.ptr, b64.len) < 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "non-canonical signature (bad base64)");
+		hrdex_error_set(HRDEX_E_INVALID, "non-canonical signature (bad base64)");
 		goto cleanup;
 	}
 	if (hrdex_ssh_put_armor(&again, SIG_BEGIN, SIG_END, *blob, *blob_len) < 0)
 		goto cleanup;
 	if (again.len != len || memcmp(again.ptr, armor, len) != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "non-canonical signature (armor differs from ssh-keygen's)");
+		hrdex_error_set(HRDEX_E_INVALID, "non-canonical signature (armor differs from ssh-keygen's)");
 		goto cleanup;
 	}
 	ret = 0;
@@ -133,65 +133,65 @@ int hrdex_sshsig_verify(unsigned char signer[32], const char *armor, size_t armo
 	r.p = blob;
 	r.left = blob_len;
 	if (r.left < strlen(SIG_MAGIC) || memcmp(r.p, SIG_MAGIC, strlen(SIG_MAGIC)) != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "not an SSHSIG signature");
+		hrdex_error_set(HRDEX_E_INVALID, "not an SSHSIG signature");
 		goto cleanup;
 	}
 	r.p += strlen(SIG_MAGIC);
 	r.left -= strlen(SIG_MAGIC);
 	if (hrdex_ssh_get_u32(&r, &version) < 0 || version != 1) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "unsupported signature version");
+		hrdex_error_set(HRDEX_E_INVALID, "unsupported signature version");
 		goto cleanup;
 	}
 	if (hrdex_ssh_get_string(&r, &pub, &pub_len) < 0 || hrdex_ssh_get_string(&r, &ns, &ns_len) < 0 ||
 	    hrdex_ssh_get_string(&r, &reserved, &reserved_len) < 0 || hrdex_ssh_get_string(&r, &hash, &hash_len) < 0 ||
 	    hrdex_ssh_get_string(&r, &sig, &sig_len) < 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "malformed signature");
+		hrdex_error_set(HRDEX_E_INVALID, "malformed signature");
 		goto cleanup;
 	}
 	if (r.left != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "non-canonical signature (trailing data)");
+		hrdex_error_set(HRDEX_E_INVALID, "non-canonical signature (trailing data)");
 		goto cleanup;
 	}
 	if (hrdex_ssh_parse_public_blob(pub, pub_len, pk) < 0) {
 		char why[256];
 
 		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
-		hrdex_error_set(HRDEX_EX_DATAERR, "signature %s", why);
+		hrdex_error_set(HRDEX_E_INVALID, "signature %s", why);
 		goto cleanup;
 	}
 	if (!hrdex_ssh_bytes_equal(ns, ns_len, namespace)) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "signature namespace '%s', expected '%s'",
+		hrdex_error_set(HRDEX_E_INVALID, "signature namespace '%s', expected '%s'",
 				hrdex_ssh_printable(shown, sizeof(shown), ns, ns_len), namespace);
 		goto cleanup;
 	}
 	if (reserved_len != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "non-canonical signature (reserved field not empty)");
+		hrdex_error_set(HRDEX_E_INVALID, "non-canonical signature (reserved field not empty)");
 		goto cleanup;
 	}
 	if (!hrdex_ssh_bytes_equal(hash, hash_len, SIG_HASH)) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "signature hash '%s', expected '" SIG_HASH "'",
+		hrdex_error_set(HRDEX_E_INVALID, "signature hash '%s', expected '" SIG_HASH "'",
 				hrdex_ssh_printable(shown, sizeof(shown), hash, hash_len));
 		goto cleanup;
 	}
 	s.p = sig;
 	s.left = sig_len;
 	if (hrdex_ssh_get_string(&s, &sig_type, &sig_type_len) < 0 || hrdex_ssh_get_string(&s, &raw, &raw_len) < 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "malformed signature");
+		hrdex_error_set(HRDEX_E_INVALID, "malformed signature");
 		goto cleanup;
 	}
 	if (!hrdex_ssh_bytes_equal(sig_type, sig_type_len, HRDEX_SSH_KEY_TYPE)) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "signature type '%s', expected '" HRDEX_SSH_KEY_TYPE "'",
+		hrdex_error_set(HRDEX_E_INVALID, "signature type '%s', expected '" HRDEX_SSH_KEY_TYPE "'",
 				hrdex_ssh_printable(shown, sizeof(shown), sig_type, sig_type_len));
 		goto cleanup;
 	}
 	if (raw_len != crypto_sign_BYTES || s.left != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "malformed " HRDEX_SSH_KEY_TYPE " signature");
+		hrdex_error_set(HRDEX_E_INVALID, "malformed " HRDEX_SSH_KEY_TYPE " signature");
 		goto cleanup;
 	}
 	if (put_signed_data(&tosign, namespace, msg, len) < 0)
 		goto cleanup;
 	if (crypto_sign_verify_detached(raw, (const unsigned char *)tosign.ptr, tosign.len, pk) != 0) {
-		hrdex_error_set(HRDEX_EX_DATAERR, "bad signature (does not match the signed data)");
+		hrdex_error_set(HRDEX_E_INVALID, "bad signature (does not match the signed data)");
 		goto cleanup;
 	}
 	memcpy(signer, pk, 32);

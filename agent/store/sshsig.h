@@ -26,7 +26,7 @@ int hrdex_sshsig_sign(struct hrdex_buf *out, const struct hrdex_key *key, const 
  * ssh-ed25519, the given namespace, empty reserved field, hash sha512, base64
  * and armor exactly as ssh-keygen writes them, final newline included (so one
  * signature has one text).
- * On success *signer gets the key that signed.  Returns -1 (HRDEX_EX_DATAERR)
+ * On success *signer gets the key that signed.  Returns -1 (HRDEX_E_INVALID)
  * with the reason otherwise.
  */
 int hrdex_sshsig_verify(unsigned char signer[32], const char *armor, size_t armor_len,

@@ -18,7 +18,7 @@
 int hrdex_ssh_crypto_ready(void)
 {
 	if (sodium_init() < 0)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "cannot initialise libsodium");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot initialise libsodium");
 	return 0;
 }
 
@@ -70,7 +70,7 @@ int hrdex_ssh_put_u32(struct hrdex_buf *b, uint32_t v)
 int hrdex_ssh_put_string(struct hrdex_buf *b, const void *data, size_t len)
 {
 	if (len > UINT32_MAX)
-		return hrdex_error_set(HRDEX_EX_SOFTWARE, "string too long for ssh encoding");
+		return hrdex_error_set(HRDEX_E_INTERNAL, "string too long for ssh encoding");
 	if (hrdex_ssh_put_u32(b, (uint32_t)len) < 0)
 		return -1;
 	return hrdex_buf_put(b, data, len);
@@ -126,12 +126,12 @@ int hrdex_ssh_parse_public_blob(const unsigned char *blob, size_t len, unsigned 
 	char shown[64];
 
 	if (hrdex_ssh_get_string(&r, &type, &type_len) < 0)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "malformed public key");
+		return hrdex_error_set(HRDEX_E_INVALID, "malformed public key");
 	if (!hrdex_ssh_bytes_equal(type, type_len, HRDEX_SSH_KEY_TYPE))
-		return hrdex_error_set(HRDEX_EX_DATAERR, "key type '%s', expected '" HRDEX_SSH_KEY_TYPE "'",
+		return hrdex_error_set(HRDEX_E_INVALID, "key type '%s', expected '" HRDEX_SSH_KEY_TYPE "'",
 				       hrdex_ssh_printable(shown, sizeof(shown), type, type_len));
 	if (hrdex_ssh_get_string(&r, &key, &key_len) < 0 || key_len != 32 || r.left != 0)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "malformed " HRDEX_SSH_KEY_TYPE " public key");
+		return hrdex_error_set(HRDEX_E_INVALID, "malformed " HRDEX_SSH_KEY_TYPE " public key");
 	memcpy(pk, key, 32);
 	return 0;
 }
@@ -210,7 +210,7 @@ int hrdex_ssh_decode_public_key(unsigned char pk[32], const char *b64, size_t le
 	int ret;
 
 	if (len > 4096 || hrdex_ssh_decode_base64(&blob, &blob_len, b64, len) < 0)
-		return hrdex_error_set(HRDEX_EX_DATAERR, "public key is not valid base64");
+		return hrdex_error_set(HRDEX_E_INVALID, "public key is not valid base64");
 	ret = hrdex_ssh_parse_public_blob(blob, blob_len, pk);
 	free(blob);
 	return ret;

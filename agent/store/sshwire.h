@@ -61,11 +61,11 @@ int hrdex_ssh_get_string(struct hrdex_ssh_reader *r, const unsigned char **s, si
 int hrdex_ssh_bytes_equal(const unsigned char *s, size_t len, const char *want);
 
 /* Parse an Ed25519 public key blob that must fill [blob, blob+len) exactly;
- * -1 with HRDEX_EX_DATAERR naming what is wrong. */
+ * -1 with HRDEX_E_INVALID naming what is wrong. */
 int hrdex_ssh_parse_public_blob(const unsigned char *blob, size_t len, unsigned char pk[32]);
 
 /* Decode the base64 key field of a public key line or allowed_signers entry
- * (at most 4096 characters) into pk; -1 with HRDEX_EX_DATAERR. */
+ * (at most 4096 characters) into pk; -1 with HRDEX_E_INVALID. */
 int hrdex_ssh_decode_public_key(unsigned char pk[32], const char *b64, size_t len);
 
 /* Append the standard, padded base64 of data. */

@@ -294,8 +294,8 @@ static int state_entry(const char *path, const char *what)
 	if (errno == ENOENT || errno == ENOTDIR)
 		return 0;
 	if (errno == EACCES)
-		return hrdex_error_set(HRDEX_EX_NOPERM, "cannot read %s '%s': permission denied", what, path);
-	return hrdex_error_errno(HRDEX_EX_IOERR, "cannot read %s '%s'", what, path);
+		return hrdex_error_set(HRDEX_E_PERMISSION, "cannot read %s '%s': permission denied", what, path);
+	return hrdex_error_errno(HRDEX_E_IO, "cannot read %s '%s'", what, path);
 }
 
 int hrdex_state_check_dir(const char *dir)
@@ -306,7 +306,7 @@ int hrdex_state_check_dir(const char *dir)
 	have = state_entry(dir, "state directory");
 	if (have <= 0)
 		return have < 0 ? -1 :
-		       hrdex_error_set(HRDEX_EX_CONFIG, "no state directory '%s'; run 'hrdex init' or pass -C DIR",
+		       hrdex_error_set(HRDEX_E_CONFIG, "no state directory '%s'; run 'hrdex init' or pass -C DIR",
 				       dir);
 	conf = hrdex_path_join(dir, "hrdex.conf");
 	if (!conf)
@@ -314,7 +314,7 @@ int hrdex_state_check_dir(const char *dir)
 	have = state_entry(conf, "state directory");
 	free(conf);
 	if (have < 0) {
-		hrdex_error_set(HRDEX_EX_NOPERM, "cannot read state directory '%s': permission denied", dir);
+		hrdex_error_set(HRDEX_E_PERMISSION, "cannot read state directory '%s': permission denied", dir);
 		return -1;
 	}
 	if (!have)

@@ -47,7 +47,7 @@ char *hrdex_state_resolve(const char *opt_dir);
 
 /*
  * 0 when dir is a state directory (it holds hrdex.conf), else
- * HRDEX_EX_CONFIG naming dir: every command but init needs one, so a
+ * HRDEX_E_CONFIG naming dir: every command but init needs one, so a
  * mistyped -C DIR is an error, never an empty answer.  hrdex_state_open()
  * checks it; commands that read a file without opening the state (query)
  * call it themselves.
@@ -62,7 +62,7 @@ char *hrdex_state_path(const struct hrdex_state *s, const char *name);
 
 /*
  * Take the agent-wide lock on an open state (no-op when held): wait up to
- * 10 s when wait is set, else fail at once; HRDEX_EX_TEMPFAIL when held by
+ * 10 s when wait is set, else fail at once; HRDEX_E_BUSY when held by
  * another process.  Clears stale "*.lock" files once taken.  The service
  * holds it only while a pass runs, so commands run between its passes.
  */
@@ -84,7 +84,7 @@ int hrdex_state_lock_held(const struct hrdex_state *s);
  * publisher it was made for), and, while that publisher has no branch yet,
  * no other branch in repo.git may have been written with that key: else the
  * next signed commit would start a branch that peers refuse, or silently
- * abandon the one we had.  HRDEX_EX_CONFIG with one line naming hrdex.conf
+ * abandon the one we had.  HRDEX_E_CONFIG with one line naming hrdex.conf
  * and hrdex.publisher.  hrdex_state_open() runs it with HRDEX_STATE_KEY (every
  * command that signs); `config check` runs it on the file it checks.
  */
