@@ -369,6 +369,48 @@ int hrdex_cache_rebuild(const char *path, git_repository *repo)
 	return rebuild_aside(path, repo, 64);
 }
 
+/*
+ * What a rebuild cannot read from the branches but harvesters rely on:
+ * tombstones of withdrawn documents (OAI-PMH promises deleted records
+ * persistently), and each current version's accepted_at and sequence (an
+ * OAI datestamp, an iCalendar SEQUENCE that must not go back).  Carried over
+ * from the cache being replaced (old_path) when it has this same layout; for
+ * a document whose JSON is unchanged only.  Best effort: a cache that cannot
+ * be read, or of another layout, leaves the rebuilt values (logged).
+ */
+static void carry_over(struct hrdex_cache *c, const char *old_path)
+{
+	static const char *const steps[] = {
+		"INSERT OR IGNORE INTO withdrawn(ref, publisher, type, id, title, lang, countries, withdrawn_at, "
+		"sequence, date, start, \"end\", json) SELECT ref, publisher, type, id, title, lang, countries, "
+		"withdrawn_at, sequence, date, start, \"end\", json FROM old.withdrawn "
+		"WHERE ref NOT IN (SELECT ref FROM main.documents)",
+		"UPDATE main.documents SET (accepted_at, sequence) = (SELECT o.accepted_at, o.sequence FROM "
+		"old.documents o WHERE o.ref = documents.ref AND o.json = documents.json) "
+		"WHERE EXISTS (SELECT 1 FROM old.documents o WHERE o.ref = documents.ref AND o.json = documents.json)",
+	};
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int err = 0;
+
+	if (!hrdex_fs_exists(old_path))
+		return;
+	if (sqlite3_prepare_v2(c->db, "ATTACH DATABASE ?1 AS old", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, old_path, -1, SQLITE_STATIC) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+		hrdex_log_warn("cache: cannot read '%s' to keep its tombstones: %s", old_path, sqlite3_errmsg(c->db));
+		sqlite3_finalize(st);
+		return;
+	}
+	sqlite3_finalize(st);
+	if (cache_scalar_int(c, "PRAGMA old.user_version", &err) == HRDEX_CACHE_SCHEMA && !err) {
+		for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+			if (sqlite3_exec(c->db, steps[i], NULL, NULL, NULL) != SQLITE_OK)
+				hrdex_log_warn("cache: keeping tombstones and stamps from '%s': %s", old_path,
+					       sqlite3_errmsg(c->db));
+	}
+	sqlite3_exec(c->db, "DETACH DATABASE old", NULL, NULL, NULL);
+}
+
 static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 {
 	struct hrdex_cache *c = NULL;
@@ -394,6 +436,7 @@ static int rebuild_aside(const char *path, git_repository *repo, int cache_mib)
 	if (hrdex_cache_open(&c, tmp, 0) < 0 || cache_exec(c, "PRAGMA journal_mode = OFF") < 0 ||
 	    cache_exec(c, "PRAGMA synchronous = OFF") < 0 || cache_exec(c, pragma) < 0 || hrdex_cache_update(c, repo, NULL) < 0)
 		goto cleanup;
+	carry_over(c, path);
 	if (cache_exec(c, "PRAGMA journal_mode = WAL") < 0)
 		goto cleanup;
 	{
