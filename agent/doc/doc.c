@@ -148,6 +148,8 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 	int ret = -1, version;
 
 	*out = NULL;
+	if (opts->version)
+		*opts->version = 0;
 	if (lim) {
 		jo.max_bytes = (size_t)lim->document_bytes;
 		jo.max_depth = (int)lim->json_depth;
