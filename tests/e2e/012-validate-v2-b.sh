@@ -108,4 +108,17 @@ bad note-title-tag "$caceres" '.title = {"spanish": "CIDH repudia asesinato de B
 	/title/spanish "invalid property name 'spanish'"
 bad note-symbol-string "$caceres" '.symbols = "024/16"' /symbols "must be an array, not a string"
 
+note "controlled lists: kinds, bodies, groups and themes name the nearest entries"
+bad event-kind-list "$session" '.kind = "sesion"' /kind "'sesion' is not in the list of event kinds; nearest: 'session'"
+bad note-kind-list "$caceres" '.kind = "press-releases"' /kind "'press-releases' is not in the list of note kinds; nearest: 'press-release'"
+bad visit-author-body "$honduras" '.authors[0].body = "sr-defenders"' /authors/0/body \
+	"'sr-defenders' is not in the list of bodies and mechanisms"
+bad organiser-body "$session" '.organisers[0].body = "achrp"' /organisers/0/body \
+	"'achrp' is not in the list of bodies and mechanisms; nearest: 'achpr'"
+bad speaker-body "$hearings" '.agenda[0].speakers[1].body = "cidh"' /agenda/0/speakers/1/body \
+	"is not in the list of bodies and mechanisms"
+bad note-group "$caceres" '.groups[0] = "human-right-defenders"' /groups/0 \
+	"'human-right-defenders' is not in the list of affected groups; nearest: 'human-rights-defenders'"
+bad practice-theme "$sanjose" '.themes[0] = "reprisal"' /themes/0 "nearest: 'reprisals'"
+
 echo "validate-v2-b: ok"
