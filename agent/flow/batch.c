@@ -406,8 +406,13 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 		ret = hrdex_problems_add(&it->problems, "", "file", "%s", hrdex_error_message());
 		goto cleanup;
 	}
-	if (hrdex_doc_load(&it->doc, data.ptr, data.len, opts, &it->problems) < 0)
-		goto cleanup;
+	{
+		struct hrdex_doc_opts o = *opts;
+
+		o.version = &it->version;
+		if (hrdex_doc_load(&it->doc, data.ptr, data.len, &o, &it->problems) < 0)
+			goto cleanup;
+	}
 	for (i = 0; i < nattach; i++)
 		if (add_attachment(it, -1, attach[i], amax) < 0)
 			goto cleanup;

@@ -35,6 +35,7 @@ struct hrdex_batch_item {
 	 * hrdex_batch_canonical() reads the others again. */
 	struct hrdex_doc *doc;
 	struct hrdex_problems problems; /* why it is invalid */
+	int version;                    /* the schema version it names (doc.h), 0 when unread */
 	int stored;                     /* its blob was written while loading */
 	struct hrdex_attachment *attachments;
 	size_t nattachments;
