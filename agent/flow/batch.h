@@ -89,6 +89,15 @@ int hrdex_batch_load_with(struct hrdex_batch *b, char **inputs, size_t ninputs, 
 void hrdex_batch_free(struct hrdex_batch *b);
 
 /*
+ * Add a document already loaded and valid (hrdex_doc_load) as an item kept
+ * in memory, named origin in messages; the batch takes doc (freed with the
+ * batch, even on failure).  Its attachments must already be stored
+ * (publish checks them against the tree).  For documents made rather than
+ * read (`hrdex upgrade`).
+ */
+int hrdex_batch_add_doc(struct hrdex_batch *b, struct hrdex_doc *doc, const char *origin);
+
+/*
  * The canonical bytes of a valid item: from memory when kept, else read and
  * checked again, failing (HRDEX_E_INVALID) if the file changed meanwhile so
  * that its blob is no longer the one validated.
