@@ -51,6 +51,9 @@ jq -r '.peers[] | select(.name == "old") | .branches[] | .reason' "$T/last-sync.
 "$HRDEX" -C "$V" status --json >"$T/status.json" || true
 jq -e '.rejections[] | select(.rule == "rollback")' "$T/status.json" >/dev/null || fail "status does not show the rollback: $(cat "$T/status.json")"
 
+"$HRDEX" -C "$V" verify >"$T/verify.out" 2>&1 && fail "verify passes on a branch behind the newest accepted tip"
+grep -q "newest 'achpr' this agent accepted" "$T/verify.out" || fail "verify does not say why: $(cat "$T/verify.out")"
+
 note "the next offer of the newest tip is accepted"
 "$HRDEX" -C "$V" peer add a "$(url_of "$A")"
 sync_agent "$V" a 2>/dev/null || fail "sync from a failed"
