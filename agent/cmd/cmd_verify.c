@@ -87,7 +87,7 @@ static int verify_branch(struct hrdex_state *s, const char *pub, size_t *commits
 		return -1;
 	/* Behind the newest tip this agent accepted: repo.git was restored
 	 * from a backup (the next sync brings the branch up again). */
-	r = hrdex_ledger_check_tip(ledger, s->repo, pub, &tip, why, sizeof(why));
+	r = hrdex_ledger_check_tip(ledger, s->repo, pub, &tip, NULL, why, sizeof(why));
 	if (r < 0 || (r == 1 && add(f, "branch", pub, why) < 0))
 		return -1;
 	memset(&a, 0, sizeof(a));

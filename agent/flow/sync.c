@@ -375,7 +375,8 @@ static int check_group(struct round *rd, struct group *g)
 		/* Never older than the newest tip this agent accepted, recorded
 		 * outside repo.git: a restored backup of repo.git must not let a
 		 * peer roll the branch back (TUF's rollback attack). */
-		r = hrdex_ledger_check_tip(rd->ledger, vr, pub, &c[i].oid, why, sizeof(why));
+		r = hrdex_ledger_check_tip(rd->ledger, vr, pub, &c[i].oid, g->have_cur ? &g->cur : NULL, why,
+					   sizeof(why));
 		if (r < 0)
 			goto cleanup;
 		if (r == 1) {

@@ -255,7 +255,7 @@ int hrdex_ledger_add_reset(struct hrdex_ledger *l, const struct hrdex_reset *r)
 }
 
 int hrdex_ledger_check_tip(const struct hrdex_ledger *l, git_repository *repo, const char *publisher,
-			   const git_oid *tip, char *why, size_t size)
+			   const git_oid *tip, const git_oid *cur, char *why, size_t size)
 {
 	const struct hrdex_ledger_entry *e = NULL;
 	char hex[GIT_OID_HEXSZ + 1], when[32] = "?";
@@ -267,7 +267,7 @@ int hrdex_ledger_check_tip(const struct hrdex_ledger *l, git_repository *repo, c
 	for (i = 0; l && i < l->n; i++)
 		if (!strcmp(l->items[i].publisher, publisher))
 			e = &l->items[i];
-	if (!e || git_oid_is_zero(&e->tip) || git_oid_equal(&e->tip, tip))
+	if (!e || git_oid_is_zero(&e->tip) || git_oid_equal(&e->tip, tip) || (cur && git_oid_equal(&e->tip, cur)))
 		return 0;
 	r = git_graph_descendant_of(repo, tip, &e->tip);
 	if (r == 1)

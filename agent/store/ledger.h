@@ -75,11 +75,13 @@ int hrdex_ledger_add_reset(struct hrdex_ledger *l, const struct hrdex_reset *r);
 /*
  * The rollback rule: 0 when tip may become publisher's branch as far as the
  * ledger goes (no record, tip is the newest accepted one, or descends from
- * it), 1 when it is older or beside it (why gets one line naming the newest
- * accepted tip and when it was accepted), -1 on error.  repo must hold
- * tip's history; the newest tip missing from it counts as not contained.
+ * it, or the newest accepted one is cur, our refs/heads/B (may be NULL),
+ * where the fast-forward rule says the same), 1 when it is older or beside
+ * it (why gets one line naming the newest accepted tip and when it was
+ * accepted), -1 on error.  repo must hold tip's history; the newest tip
+ * missing from it counts as not contained.
  */
 int hrdex_ledger_check_tip(const struct hrdex_ledger *l, git_repository *repo, const char *publisher,
-			   const git_oid *tip, char *why, size_t size);
+			   const git_oid *tip, const git_oid *cur, char *why, size_t size);
 
 #endif
