@@ -238,8 +238,9 @@ static int move_branch(struct round *rd, const char *publisher, const git_oid *c
 	return 0;
 }
 
-/* A peer offers pub at tip, which passed the rollback rule: unless it is
- * the newest tip we know, the publisher is not frozen (ledger.h). */
+/* A peer offers pub at tip, which passed every branch rule: unless it is
+ * the newest tip we know, the publisher is not frozen (ledger.h).  Only a
+ * valid tip counts, so junk from a peer cannot hide a freeze. */
 static int note_offered(struct round *rd, const char *pub, const git_oid *tip)
 {
 	struct hrdex_ledger_entry *e = hrdex_ledger_get(rd->ledger, pub, 1, rd->now_time);
@@ -383,8 +384,6 @@ static int check_group(struct round *rd, struct group *g)
 			branch_reject(rd, b, "rollback", "%s", why);
 			continue;
 		}
-		if (note_offered(rd, pub, &c[i].oid) < 0)
-			goto cleanup;
 		memset(&a, 0, sizeof(a));
 		a.repo = vr;
 		a.publisher = pub;
@@ -414,6 +413,8 @@ static int check_group(struct round *rd, struct group *g)
 		b->commits = a.ncommits;
 		hrdex_accept_release(&a);
 		if (r < 0)
+			goto cleanup;
+		if (r == 0 && note_offered(rd, pub, &c[i].oid) < 0)
 			goto cleanup;
 		if (r == 0) {
 			git_oid_cpy(&g->valid[g->nvalid++], &c[i].oid);

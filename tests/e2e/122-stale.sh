@@ -4,7 +4,8 @@
 # warning in `status` (text and --json) and by hrdex_publisher_stale in
 # metrics.prom (a frozen member, or a peer freezing what this agent sees);
 # the warning goes once the branch moves.  A publisher that moved is not
-# named.  The warning does not make the agent unhealthy.
+# named, and junk a peer offers (a commit by the wrong key) does not hide
+# the freeze.  The warning does not make the agent unhealthy.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync-lib.sh"
 
@@ -23,10 +24,16 @@ sync_agent "$V" 2>/dev/null || fail "first sync failed"
 "$HRDEX" -C "$V" status --json >"$T/s0.json" || true
 [ "$(jq '.warnings | length' "$T/s0.json")" = 0 ] || fail "warnings right after the branches moved: $(jq .warnings "$T/s0.json")"
 
-note "iachr stands still for longer than network.staleAfter; achpr moves"
+note "iachr stands still for longer than network.staleAfter; achpr moves; a peer offers junk as iachr"
 sleep 6
 publish "$A" decision d2
-sync_agent "$V" 2>/dev/null || fail "second sync failed"
+h=$(hostile junk "$B")
+doc iachr report fake >"$T/fake.json"
+junk=$(mkcommit "$h" "$(tip "$B" iachr)" "$A/keys/id_ed25519" "not iachr's key" "iachr/report/fake.json=$T/fake.json")
+GIT_DIR=$h git update-ref refs/heads/iachr "$junk"
+"$HRDEX" -C "$V" peer add junk "$(url_of "$T/agents/junk")"
+sync_agent "$V" 2>/dev/null || true
+expect_rejected signature
 "$HRDEX" -C "$V" status --json >"$T/s1.json" || true
 jq -r '.warnings[]' "$T/s1.json" | grep -q "publisher 'iachr': its branch has not moved" ||
 	fail "no stale warning for iachr: $(jq -c '{warnings, network}' "$T/s1.json")"
@@ -40,6 +47,8 @@ note "metrics.prom, written by the service, has the gauge"
 "$HRDEX" -C "$V" run --once >/dev/null 2>&1 || true
 grep -q '^hrdex_publisher_stale{publisher="iachr"} 1$' "$V/metrics.prom" || fail "no stale gauge for iachr: $(grep stale "$V/metrics.prom")"
 grep -q '^hrdex_publisher_stale{publisher="achpr"} 0$' "$V/metrics.prom" || fail "achpr's gauge is not 0: $(grep stale "$V/metrics.prom")"
+
+"$HRDEX" -C "$V" peer remove junk >/dev/null
 
 note "iachr moves: the warning goes"
 publish "$B" report r2
