@@ -49,12 +49,24 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COUNTRY_DELETE] = "DELETE FROM doc_countries WHERE ref = ?1",
 	[ST_THEME_DELETE] = "DELETE FROM doc_themes WHERE ref = ?1",
 	[ST_LINK_DELETE] = "DELETE FROM links WHERE from_ref = ?1",
+	[ST_ADDRESSEE_DELETE] = "DELETE FROM doc_addressees WHERE ref = ?1",
+	[ST_RSTATE_DELETE] = "DELETE FROM doc_recommending_states WHERE ref = ?1",
+	[ST_BODY_DELETE] = "DELETE FROM doc_bodies WHERE ref = ?1",
+	[ST_GROUP_DELETE] = "DELETE FROM doc_groups WHERE ref = ?1",
+	[ST_SDG_DELETE] = "DELETE FROM doc_sdgs WHERE ref = ?1",
 	[ST_DOC_INSERT] = "INSERT INTO documents(ref, publisher, type, id, date, start, \"end\", title, lang, "
-			  "countries, themes, json, \"commit\", path, blob, accepted_at, sequence) "
-			  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?14, ?15, ?16)",
+			  "countries, themes, json, \"commit\", path, blob, accepted_at, sequence, schema, kind, "
+			  "status, response, date_first, date_last, date_precision) "
+			  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?14, ?15, ?16, ?17, ?18, "
+			  "?19, ?20, ?21, ?22, ?23)",
 	[ST_FTS_INSERT] = "INSERT INTO documents_fts(rowid, title, summary, body) VALUES(?1, ?2, ?3, ?4)",
 	[ST_COUNTRY_INSERT] = "INSERT OR IGNORE INTO doc_countries(country, ref) VALUES(?1, ?2)",
 	[ST_THEME_INSERT] = "INSERT OR IGNORE INTO doc_themes(theme, ref) VALUES(?1, ?2)",
+	[ST_ADDRESSEE_INSERT] = "INSERT OR IGNORE INTO doc_addressees(ref, kind, value) VALUES(?2, ?3, ?1)",
+	[ST_RSTATE_INSERT] = "INSERT OR IGNORE INTO doc_recommending_states(ref, country) VALUES(?2, ?1)",
+	[ST_BODY_INSERT] = "INSERT OR IGNORE INTO doc_bodies(ref, body) VALUES(?2, ?1)",
+	[ST_GROUP_INSERT] = "INSERT OR IGNORE INTO doc_groups(ref, grp) VALUES(?2, ?1)",
+	[ST_SDG_INSERT] = "INSERT OR IGNORE INTO doc_sdgs(ref, sdg) VALUES(?2, ?1)",
 	[ST_LINK_INSERT] = "INSERT INTO links(from_ref, rel, to_ref, url) VALUES(?1, ?2, ?3, ?4)",
 	[ST_BRANCH_SET] = "INSERT INTO branches(publisher, \"commit\", indexed_at) VALUES(?1, ?2, ?3) "
 			  "ON CONFLICT(publisher) DO UPDATE SET \"commit\" = excluded.\"commit\", "
@@ -103,8 +115,19 @@ static const char schema_sql[] =
 	"  path TEXT NOT NULL,\n"
 	"  blob TEXT NOT NULL,\n"
 	"  accepted_at TEXT,\n"
-	"  sequence INTEGER NOT NULL DEFAULT 0\n"
+	"  sequence INTEGER NOT NULL DEFAULT 0,\n"
+	"  schema INTEGER NOT NULL DEFAULT 1,\n"
+	"  kind TEXT,\n"
+	"  status TEXT,\n"
+	"  response TEXT,\n"
+	"  date_first TEXT,\n"
+	"  date_last TEXT,\n"
+	"  date_precision INTEGER NOT NULL DEFAULT 0\n"
 	");\n"
+	"CREATE INDEX documents_kind ON documents(kind);\n"
+	"CREATE INDEX documents_status ON documents(status);\n"
+	"CREATE INDEX documents_response ON documents(response);\n"
+	"CREATE INDEX documents_date_first ON documents(date_first, date_last);\n"
 	"CREATE INDEX documents_accepted ON documents(accepted_at, ref);\n"
 	"CREATE TABLE withdrawn(ref TEXT PRIMARY KEY NOT NULL, publisher TEXT NOT NULL,\n"
 	"  type TEXT NOT NULL, id TEXT NOT NULL, title TEXT, lang TEXT,\n"
@@ -125,6 +148,22 @@ static const char schema_sql[] =
 	"CREATE TABLE doc_themes(theme TEXT NOT NULL, ref TEXT NOT NULL,\n"
 	"  PRIMARY KEY(theme, ref)) WITHOUT ROWID;\n"
 	"CREATE INDEX doc_themes_ref ON doc_themes(ref);\n"
+	"CREATE TABLE doc_addressees(ref TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,\n"
+	"  PRIMARY KEY(value, kind, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_addressees_ref ON doc_addressees(ref);\n"
+	"CREATE INDEX doc_addressees_kind ON doc_addressees(kind, ref);\n"
+	"CREATE TABLE doc_recommending_states(ref TEXT NOT NULL, country TEXT NOT NULL,\n"
+	"  PRIMARY KEY(country, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_recommending_states_ref ON doc_recommending_states(ref);\n"
+	"CREATE TABLE doc_bodies(ref TEXT NOT NULL, body TEXT NOT NULL,\n"
+	"  PRIMARY KEY(body, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_bodies_ref ON doc_bodies(ref);\n"
+	"CREATE TABLE doc_groups(ref TEXT NOT NULL, grp TEXT NOT NULL,\n"
+	"  PRIMARY KEY(grp, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_groups_ref ON doc_groups(ref);\n"
+	"CREATE TABLE doc_sdgs(ref TEXT NOT NULL, sdg TEXT NOT NULL,\n"
+	"  PRIMARY KEY(sdg, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_sdgs_ref ON doc_sdgs(ref);\n"
 	"CREATE TABLE links(from_ref TEXT NOT NULL, rel TEXT NOT NULL, to_ref TEXT, url TEXT);\n"
 	"CREATE INDEX links_to ON links(to_ref);\n"
 	"CREATE INDEX links_from ON links(from_ref);\n"
@@ -505,6 +544,15 @@ int hrdex_cache_dump(struct hrdex_cache *c, struct hrdex_buf *out)
 		       "json, \"commit\", path, blob FROM documents ORDER BY ref") < 0 ||
 	    dump_query(c, out, "doc_countries", "SELECT country, ref FROM doc_countries ORDER BY 1, 2") < 0 ||
 	    dump_query(c, out, "doc_themes", "SELECT theme, ref FROM doc_themes ORDER BY 1, 2") < 0 ||
+	    dump_query(c, out, "documents v2",
+		       "SELECT ref, schema, kind, status, response, date_first, date_last, date_precision "
+		       "FROM documents ORDER BY ref") < 0 ||
+	    dump_query(c, out, "doc_addressees", "SELECT ref, kind, value FROM doc_addressees ORDER BY 1, 2, 3") < 0 ||
+	    dump_query(c, out, "doc_recommending_states",
+		       "SELECT ref, country FROM doc_recommending_states ORDER BY 1, 2") < 0 ||
+	    dump_query(c, out, "doc_bodies", "SELECT ref, body FROM doc_bodies ORDER BY 1, 2") < 0 ||
+	    dump_query(c, out, "doc_groups", "SELECT ref, grp FROM doc_groups ORDER BY 1, 2") < 0 ||
+	    dump_query(c, out, "doc_sdgs", "SELECT ref, sdg FROM doc_sdgs ORDER BY 1, 2") < 0 ||
 	    dump_query(c, out, "links", "SELECT from_ref, rel, to_ref, url FROM links ORDER BY 1, 2, 3, 4") < 0 ||
 	    dump_query(c, out, "documents_fts",
 		       "SELECT d.ref, f.title, f.summary, f.body FROM documents_fts f "

@@ -32,10 +32,20 @@ enum stmt {
 	ST_COUNTRY_DELETE,
 	ST_THEME_DELETE,
 	ST_LINK_DELETE,
+	ST_ADDRESSEE_DELETE,
+	ST_RSTATE_DELETE,
+	ST_BODY_DELETE,
+	ST_GROUP_DELETE,
+	ST_SDG_DELETE,
 	ST_DOC_INSERT,
 	ST_FTS_INSERT,
 	ST_COUNTRY_INSERT,
 	ST_THEME_INSERT,
+	ST_ADDRESSEE_INSERT,
+	ST_RSTATE_INSERT,
+	ST_BODY_INSERT,
+	ST_GROUP_INSERT,
+	ST_SDG_INSERT,
 	ST_LINK_INSERT,
 	ST_BRANCH_SET,
 	ST_BRANCH_DELETE,
@@ -75,6 +85,8 @@ struct prep {
 	int gone;                   /* removed, or not a regular file: delete only */
 	int end;                    /* no more changes */
 	cJSON *doc;                 /* NULL: not a JSON object (not indexed) */
+	cJSON *v2;                  /* its version-2 form (upgrade.h): the facts (facts.h) come from it */
+	int schema;                 /* the version it names (schema.h, hrdex_doc_version) */
 	int held;                   /* a document rule holds it (accept.h): a held row only */
 	char reason[768];
 	struct hrdex_buf json, fts[3];

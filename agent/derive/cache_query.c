@@ -78,7 +78,7 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 {
 	struct hrdex_buf sql = HRDEX_BUF_INIT, text = HRDEX_BUF_INIT;
 	struct binds binds = { NULL, 0, 0 };
-	char until[11], lower[11];
+	char until[11], lower[11], years[16][2][11];
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc, ret = -1;
@@ -87,6 +87,13 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		return hrdex_error_set(HRDEX_E_USAGE, "sorting by rank needs a --text query");
 	if (q->withdrawn && (q->text || q->country.count || q->theme.count || q->links_to.count))
 		return hrdex_error_set(HRDEX_E_USAGE, "--withdrawn takes no --country, --theme, --text or --links-to");
+	if (q->withdrawn && (q->addressee.count || q->recommending_state.count || q->body.count || q->group.count ||
+			     q->sdg.count || q->response.count || q->status.count || q->kind.count || q->year.count))
+		return hrdex_error_set(HRDEX_E_USAGE, "--withdrawn takes no --addressee, --recommending-state, --body, "
+				       "--group, --sdg, --response, --status, --kind or --year");
+	if (q->year.count > sizeof(years) / sizeof(years[0]))
+		return hrdex_error_set(HRDEX_E_USAGE, "too many --year values (at most %zu)",
+				       sizeof(years) / sizeof(years[0]));
 	/* Not reading json spares the large column's overflow pages; "commit"
 	 * is stored after json, so reading it would walk them too.  With ref
 	 * alone, an index that holds ref (documents_type_start_ref, the primary
@@ -120,7 +127,34 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 	FILTER(q->theme, " AND d.ref IN (SELECT ref FROM doc_themes WHERE theme IN (")
 	FILTER(q->links_to, " AND d.ref IN (SELECT from_ref FROM links WHERE to_ref IN (")
 	FILTER(q->ref, " AND d.ref IN (")
+	/* an addressee by what names it (value) or by its kind ("nhri") */
+	FILTER(q->addressee, " AND d.ref IN (SELECT ref FROM doc_addressees WHERE kind IN (")
+	if (q->addressee.count) {
+		sql.len--;   /* reopen the subquery: drop its ')' */
+		FILTER(q->addressee, " OR value IN (")
+		if (hrdex_buf_putc(&sql, ')') < 0)
+			goto cleanup;
+	}
+	FILTER(q->recommending_state, " AND d.ref IN (SELECT ref FROM doc_recommending_states WHERE country IN (")
+	FILTER(q->body, " AND d.ref IN (SELECT ref FROM doc_bodies WHERE body IN (")
+	FILTER(q->group, " AND d.ref IN (SELECT ref FROM doc_groups WHERE grp IN (")
+	FILTER(q->sdg, " AND d.ref IN (SELECT ref FROM doc_sdgs WHERE sdg IN (")
+	FILTER(q->response, " AND d.response IN (")
+	FILTER(q->status, " AND d.status IN (")
+	FILTER(q->kind, " AND d.kind IN (")
 #undef FILTER
+	/* a year holds the whole range of a partial date ("2016-Q2"): its
+	 * first day is in the year */
+	for (i = 0; i < q->year.count; i++) {
+		if (hrdex_fmt(years[i][0], sizeof(years[i][0]), "%.4s-01-01", q->year.items[i]) < 0 ||
+		    hrdex_fmt(years[i][1], sizeof(years[i][1]), "%.4s-12-31", q->year.items[i]) < 0 ||
+		    hrdex_buf_puts(&sql, i ? " OR " : " AND (") < 0 ||
+		    hrdex_buf_puts(&sql, "d.date_first BETWEEN ? AND ?") < 0 || add_bind(&binds, years[i][0]) < 0 ||
+		    add_bind(&binds, years[i][1]) < 0)
+			goto cleanup;
+	}
+	if (q->year.count && hrdex_buf_putc(&sql, ')') < 0)
+		goto cleanup;
 	if (q->since && add_bind(&binds, q->since) < 0)
 		goto cleanup;
 	if (q->since && hrdex_buf_puts(&sql, " AND d.\"end\" >= ?") < 0)

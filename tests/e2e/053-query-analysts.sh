@@ -44,7 +44,7 @@ sql=$(awk '/^Every recommendation concerning Honduras/ { on = 1; next } on && /^
 [ -n "$sql" ] || fail "no Honduras example in README.md"
 sqlite3 -readonly -bail "$S/cache.db" "$sql" | grep -q "^iachr/recommendation/addressed-hnd|" ||
 	fail "the README's Honduras SQL misses the addressed recommendation"
-[ "$(sqlite3 -readonly "$S/cache.db" 'PRAGMA user_version')" = 4 ] || fail "cache schema version is not 4"
+[ "$(sqlite3 -readonly "$S/cache.db" 'PRAGMA user_version')" = 5 ] || fail "cache schema version is not 5"
 note "7: a cache of the old schema version is rebuilt by the next writer"
 sqlite3 "$S/cache.db" 'PRAGMA user_version = 1'
 expect_exit 75 Q --country HND --format refs 2>/dev/null
