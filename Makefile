@@ -47,7 +47,9 @@ SRCS := $(sort $(wildcard $(LAYERS:%=agent/%/*.c)))
 OBJS := $(SRCS:agent/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_schemas.o $(BUILD)/obj/builtin_assets.o \
 	$(BUILD)/obj/builtin_countries.o
 LIB_OBJS := $(filter-out $(BUILD)/obj/cmd/main.o,$(OBJS))
-SCHEMAS := $(sort $(wildcard schemas/*.json))
+# Every schema version: schemas/NAME.json (version 1), schemas/2/NAME.json...
+# embedded as "NAME.json", "2/NAME.json" (schema.c gives them their ids).
+SCHEMAS := $(sort $(wildcard schemas/*.json)) $(sort $(wildcard schemas/[0-9]*/*.json))
 ASSETS := $(sort $(wildcard agent/derive/assets/*.css agent/derive/assets/*.js))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -68,7 +70,7 @@ $(BUILD)/obj/%.o: agent/%.c | $(BUILD)/obj $(BUILD)/gen/builtin_schemas.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/builtin_schemas.c: $(SCHEMAS) tools/embed.sh | $(BUILD)/gen
-	tools/embed.sh hrdex_builtin_schemas $(SCHEMAS) > $@
+	tools/embed.sh hrdex_builtin_schemas --strip schemas/ $(SCHEMAS) > $@
 
 $(BUILD)/obj/builtin_schemas.o: $(BUILD)/gen/builtin_schemas.c | $(BUILD)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

@@ -149,3 +149,54 @@ int hrdex_datetime_parse(time_t *out, const char *s)
 	*out = (time_t)days * 86400 + hh * 3600 + mm * 60 + ss - sign * (oh * 3600 + om * 60);
 	return 0;
 }
+
+/* "hh:mm" or "hh:mm:ss", a time of day (second 60: a leap second). */
+static int local_time(const char *s)
+{
+	int h, m, sec = 0;
+	size_t n = strlen(s);
+
+	if ((n != 5 && n != 8) || digits(s, 2, &h) < 0 || s[2] != ':' || digits(s + 3, 2, &m) < 0)
+		return -1;
+	if (n == 8 && (s[5] != ':' || digits(s + 6, 2, &sec) < 0))
+		return -1;
+	return h > 23 || m > 59 || sec > 60 ? -1 : 0;
+}
+
+int hrdex_pdate_range(const char *s, char first[11], char last[11], int *precision)
+{
+	size_t n = strlen(s);
+	int y, m = 1, d, m2 = 12;
+	time_t t;
+
+	if (n < 4 || digits(s, 4, &y) < 0)
+		return -1;
+	if (n == 4) {
+		*precision = 1;
+	} else if (n == 7 && s[4] == '-' && s[5] == 'Q' && s[6] >= '1' && s[6] <= '4') {
+		m = (s[6] - '1') * 3 + 1;
+		m2 = m + 2;
+		*precision = 2;
+	} else if (n == 7 && s[4] == '-' && digits(s + 5, 2, &m) == 0 && m >= 1 && m <= 12) {
+		m2 = m;
+		*precision = 3;
+	} else if (n == 10 && parse_ymd(s, &y, &m, &d) == 0) {
+		memcpy(first, s, 10);
+		first[10] = '\0';
+		memcpy(last, first, 11);
+		*precision = 4;
+		return 0;
+	} else if (n > 10 && parse_ymd(s, &y, &m, &d) == 0 && s[10] == 'T' &&
+		   (local_time(s + 11) == 0 || hrdex_datetime_parse(&t, s) == 0)) {
+		memcpy(first, s, 10);
+		first[10] = '\0';
+		memcpy(last, first, 11);
+		*precision = 5;
+		return 0;
+	} else {
+		return -1;
+	}
+	hrdex_date_from_days(first, days_from_civil(y, m, 1), 1);
+	hrdex_date_from_days(last, days_from_civil(y, m2, month_days(y, m2)), 1);
+	return 0;
+}

@@ -28,4 +28,15 @@ void hrdex_date_from_days(char *out, long days, int extended);
  */
 int hrdex_datetime_parse(time_t *out, const char *s);
 
+/*
+ * The span of days a date at any precision covers, as YYYY-MM-DD into first
+ * and last, and its precision: "2016" -> 2016-01-01 .. 2016-12-31, 1 (year);
+ * "2016-Q2" -> 2016-04-01 .. 2016-06-30, 2 (quarter); "2016-04" -> 3
+ * (month); "2016-04-06" -> 4 (day); a date-time, RFC 3339 with an offset or
+ * local "YYYY-MM-DDThh:mm[:ss]" without one, -> its date, 5.  Returns 0, or
+ * -1 (no error set) when s is none of these or names a day that does not
+ * exist.
+ */
+int hrdex_pdate_range(const char *s, char first[11], char last[11], int *precision);
+
 #endif

@@ -98,6 +98,7 @@ int cmd_sync(int argc, char **argv, struct hrdex_global *g);
 int cmd_bundle(int argc, char **argv, struct hrdex_global *g);
 int cmd_publish(int argc, char **argv, struct hrdex_global *g);
 int cmd_withdraw(int argc, char **argv, struct hrdex_global *g);
+int cmd_upgrade(int argc, char **argv, struct hrdex_global *g);
 int cmd_show(int argc, char **argv, struct hrdex_global *g);
 int cmd_trust(int argc, char **argv, struct hrdex_global *g);
 int cmd_run(int argc, char **argv, struct hrdex_global *g);

@@ -20,8 +20,13 @@ static const char usage[] =
 	"usage: hrdex [-C DIR] validate [--schema FILE] [--json] PATH...\n"
 	"\n"
 	"Check documents and change nothing.  PATH is a file, a folder (every\n"
-	"*.json below it) or - for standard input.  Each problem is printed as\n"
-	"FILE: /json/pointer: message.  Exit 0 when all are valid, 65 otherwise.\n"
+	"*.json below it) or - for standard input.  Each document is checked\n"
+	"against the schema version it names (\"schema\": 2; none: version 1),\n"
+	"and the answer says which: FILE: ok (schema version 2).  Each problem is\n"
+	"printed as FILE: /json/pointer: message, then FILE: checked against\n"
+	"schema version N; --json gives \"schema\": N.  A version this agent does\n"
+	"not know is a problem (sync holds such documents).  Exit 0 when all are\n"
+	"valid, 65 otherwise.\n"
 	"With a state directory (-C DIR, $HRDEX_HOME, or ./hrdex-data when it\n"
 	"exists) the answer is publish's: a missing \"publisher\" is filled in, a\n"
 	"different one refused, and its limits apply; without one each document is\n"
@@ -31,15 +36,25 @@ static const char usage[] =
 
 
 
-/* One JSON object for one input; -1 with hrdex_error when it cannot. */
-static int print_json(const char *origin, const struct hrdex_problems *p)
+/* The schema version a document was checked against, or 0 when it was not
+ * (unreadable, or a version this agent does not know). */
+static int checked_version(int version)
+{
+	return version >= 1 && version <= hrdex_schema_known_newest() ? version : 0;
+}
+
+/* One JSON object for one input; -1 with hrdex_error when it cannot.
+ * version: the schema version it was checked against, 0 for none. */
+static int print_json(const char *origin, const struct hrdex_problems *p, int version)
 {
 	cJSON *o = cJSON_CreateObject(), *list = NULL;
 	size_t i;
 	int r = -1;
 
 	if (!o || !cJSON_AddStringToObject(o, "file", origin) ||
-	    !cJSON_AddBoolToObject(o, "valid", p->count == 0) || !(list = cJSON_AddArrayToObject(o, "problems")))
+	    !cJSON_AddBoolToObject(o, "valid", p->count == 0) ||
+	    (version && !cJSON_AddNumberToObject(o, "schema", version)) ||
+	    !(list = cJSON_AddArrayToObject(o, "problems")))
 		goto oom;
 	for (i = 0; i < p->count; i++) {
 		cJSON *e = cmd_json_push_object(list);
@@ -112,7 +127,7 @@ static int validate_with_schema(const char *schema_file, char **inputs, size_t n
 		}
 		cJSON_Delete(doc);
 		if (json) {
-			if (print_json(inputs[i], &p) < 0) {
+			if (print_json(inputs[i], &p, 0) < 0) {
 				hrdex_problems_free(&p);
 				goto cleanup;
 			}
@@ -220,15 +235,20 @@ int cmd_validate(int argc, char **argv, struct hrdex_global *g)
 	for (i = 0; i < batch.count; i++) {
 		const struct hrdex_batch_item *it = &batch.items[i];
 
+		int version = checked_version(it->version);
+
 		if (json) {
-			if (print_json(it->origin, &it->problems) < 0) {
+			if (print_json(it->origin, &it->problems, version) < 0) {
 				ret = cmd_fail();
 				goto cleanup;
 			}
-		} else if (it->problems.count)
+		} else if (it->problems.count) {
 			cmd_print_problems(stderr, it->origin, &it->problems);
-		else
-			hrdex_text_line(stdout, "%s: ok", it->origin);
+			if (version)
+				hrdex_text_line(stderr, "%s: checked against schema version %d", it->origin, version);
+		} else {
+			hrdex_text_line(stdout, "%s: ok (schema version %d)", it->origin, version);
+		}
 	}
 	ret = batch.invalid ? HRDEX_EX_DATAERR : 0;
 cleanup:

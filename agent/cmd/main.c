@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "validate", cmd_validate, "check documents, change nothing", 0 },
 	{ "publish", cmd_publish, "validate, then publish documents as one signed commit", 0 },
 	{ "withdraw", cmd_withdraw, "remove documents from our log (history keeps them)", 0 },
+	{ "upgrade", cmd_upgrade, "rewrite our version-1 documents to schema version 2", 0 },
 	{ "show", cmd_show, "print a document, or its history", 0 },
 	{ "trust", cmd_trust, "add, list or remove trusted publishers (allowed_signers)", 0 },
 	{ "query", cmd_query, "search the cache", 1 },

@@ -15,7 +15,12 @@
 
 int hrdex_doc_type_valid(const char *type)
 {
-	return hrdex_doctype_index(type) >= 0;
+	int v;
+
+	for (v = 1; v <= HRDEX_SCHEMA_NEWEST; v++)
+		if (hrdex_schema_id_for(type, v))
+			return 1;
+	return 0;
 }
 
 int hrdex_doc_id_valid(const char *id)
@@ -114,6 +119,15 @@ void hrdex_doc_free(struct hrdex_doc *doc)
 	free(doc);
 }
 
+/* "1", "1 and 2", "1, 2 and 3": the versions this agent knows. */
+static const char *known_versions(void)
+{
+	static const char *const names[] = { "1", "1 and 2", "1, 2 and 3", "1, 2, 3 and 4" };
+	int n = hrdex_schema_known_newest();
+
+	return n >= 1 && n <= (int)(sizeof(names) / sizeof(names[0])) ? names[n - 1] : "?";
+}
+
 static const char *string_member(const cJSON *obj, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
@@ -129,10 +143,13 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 	struct hrdex_doc *doc = NULL;
 	size_t before = problems->count;
 	const char *publisher, *type, *schema_id;
+	char envelope[64];
 	cJSON *json = NULL;
-	int ret = -1;
+	int ret = -1, version;
 
 	*out = NULL;
+	if (opts->version)
+		*opts->version = 0;
 	if (lim) {
 		jo.max_bytes = (size_t)lim->document_bytes;
 		jo.max_depth = (int)lim->json_depth;
@@ -159,27 +176,41 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 		hrdex_error_oom();
 		goto cleanup;
 	}
-	/* A document names the schema version it was written for (absent: 1);
-	 * this agent knows version 1 only, and cannot judge a newer one. */
-	{
-		const cJSON *version = cJSON_GetObjectItemCaseSensitive(json, "schema");
-
-		if (version && !(cJSON_IsNumber(version) && version->valuedouble == 1)) {
-			char *text = cJSON_PrintUnformatted(version);
-
-			ret = hrdex_problems_add(problems, "/schema", "schema",
-						 "schema version %.40s is not known to this agent (it knows 1)",
-						 text ? text : "?");
-			cJSON_free(text);
-			goto cleanup;
-		}
-	}
+	/* A document names the schema version it was written for (absent: 1)
+	 * and is validated against that version; a version or a type this
+	 * agent does not know is one problem, which holds the document. */
+	version = hrdex_doc_version(json);
 	type = string_member(json, "type");
-	schema_id = type ? hrdex_schema_id_for_type(type) : NULL;
+	if (opts->version)
+		*opts->version = version;
+	if (version < 1 || version > hrdex_schema_known_newest()) {
+		char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(json, "schema"));
+
+		ret = hrdex_problems_add(problems, "/schema", "schema",
+					 "schema version %.40s is not known to this agent (it knows %s)",
+					 text ? text : "?", known_versions());
+		cJSON_free(text);
+		goto cleanup;
+	}
+	schema_id = type ? hrdex_schema_id_for(type, version) : NULL;
+	if (type && !schema_id && (version > 1 || hrdex_doc_type_valid(type))) {
+		/* Version 1's envelope names its types (an enum): its message
+		 * stays as it always was for a type no version has. */
+		const struct hrdex_doctype *t = hrdex_doctype_get(type);
+
+		if (t && version < t->since && hrdex_doc_type_valid(type))
+			ret = hrdex_problems_add(problems, "/type", "schema",
+						 "type '%.64s' does not exist in schema version %d", type, version);
+		else
+			ret = hrdex_problems_add(problems, "/type", "schema",
+						 "type '%.64s' is not known to this agent", type);
+		goto cleanup;
+	}
 	/* Without a known type, the envelope still says what else is wrong. */
-	if (!schema_id)
-		schema_id = HRDEX_SCHEMA_BASE "envelope.json";
-	if (hrdex_schema_validate(opts->schemas, schema_id, json, problems) < 0)
+	if (!schema_id && hrdex_fmt(envelope, sizeof(envelope), "%s%d/envelope.json", HRDEX_SCHEMA_ROOT,
+				    version) < 0)
+		goto cleanup;
+	if (hrdex_schema_validate(opts->schemas, schema_id ? schema_id : envelope, json, problems) < 0)
 		goto cleanup;
 	/* The checks no schema states (end before start, country codes...). */
 	if (hrdex_doc_semantic(json, problems, before) < 0)

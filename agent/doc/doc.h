@@ -25,7 +25,8 @@ struct hrdex_schemas;
 #define HRDEX_ID_MAX 128
 #define HRDEX_REF_MAX (HRDEX_PUBLISHER_MAX + HRDEX_TYPE_MAX + HRDEX_ID_MAX + 3)
 
-/* 1 when type names a row of the document-type table (doctype.h). */
+/* 1 when this agent knows type: a row of the document-type table (doctype.h)
+ * whose schema is built in for a version it knows (hrdex_schema_id_for). */
 int hrdex_doc_type_valid(const char *type);
 /* [a-z0-9][a-z0-9._-]{0,127}, no "..". */
 int hrdex_doc_id_valid(const char *id);
@@ -65,10 +66,16 @@ struct hrdex_doc_opts {
 	const char *fill_publisher;   /* set "publisher" to this when absent (publish) */
 	const char *expect_publisher; /* "publisher" must equal this when given */
 	const char *expect_path;      /* the tree path the document was found at */
+	int *version;                 /* when not NULL, set to the schema version the document names
+				       * (hrdex_doc_version: 0 when not a positive integer) */
 };
 
 /*
- * Parse and check one document.  Returns 0 with *out set when valid; 0 with
+ * Parse and check one document against the schema version it names
+ * ("schema", absent: 1).  A version this agent does not know (above
+ * hrdex_schema_known_newest()), or a type that version does not have, is one
+ * problem (at "/schema" or "/type") and nothing else is checked: the
+ * document is held, not refused, by sync.  Returns 0 with *out set when valid; 0 with
  * *out NULL and one problem per fault appended to problems when invalid;
  * -1 only when checking itself failed (hrdex_error says why).
  */

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A type's name and the id of its schema, schemas/NAME.json. */
-#define TYPE(name) name, HRDEX_SCHEMA_BASE name ".json"
+/* A type's name, the version it first exists in and its schemas' ids,
+ * schemas/NAME.json (version 1) and schemas/2/NAME.json. */
+#define TYPE(name) name, 1, { HRDEX_SCHEMA_BASE name ".json", HRDEX_SCHEMA_ROOT "2/" name ".json" }
+#define TYPE2(name) name, 2, { NULL, HRDEX_SCHEMA_ROOT "2/" name ".json" }
 
 const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES] = {
 	{ TYPE("decision"), "Decision", "Decisions", { NULL }, { NULL }, NULL,
@@ -27,6 +29,9 @@ const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES] = {
 	  { "countries", NULL }, { "themes", NULL } },
 	{ TYPE("note"), "Note", "Notes", { NULL }, { NULL }, NULL,
 	  { "countries", NULL }, { "themes", NULL } },
+	/* New in version 2: a declaration or statement of one or more mandates. */
+	{ TYPE2("statement"), "Statement", "Statements", { NULL }, { NULL }, NULL,
+	  { "countries", NULL }, { "themes", "groups", NULL } },
 };
 
 int hrdex_doctype_index(const char *type)

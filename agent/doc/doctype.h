@@ -4,8 +4,9 @@
  * order (README columns, site sections) and the index the rest of hrdex
  * uses (hrdex_doctype_index).
  *
- * Adding a type is one row in doctype.c plus schemas/TYPE.json (embedded at
- * build time).  Field paths are a member name or "object.member" (one level).
+ * Adding a type is one row in doctype.c plus schemas/<version>/TYPE.json
+ * (embedded at build time) for each version it exists in, from the version
+ * that adds it on (types are never removed).  Field paths are a member name or "object.member" (one level).
  */
 #ifndef HRDEX_DOCTYPE_H
 #define HRDEX_DOCTYPE_H
@@ -14,11 +15,17 @@
 
 #include <cjson/cJSON.h>
 
-#define HRDEX_NTYPES 7   /* rows of hrdex_doctypes */
+#include "schema.h"
+
+#define HRDEX_NTYPES 8   /* rows of hrdex_doctypes */
 
 struct hrdex_doctype {
 	const char *name;          /* "decision": the "type" member and the folder P/decision/ */
-	const char *schema;        /* its schema's id, HRDEX_SCHEMA_BASE "decision.json" */
+	int since;                 /* the schema version it first exists in */
+	/* Its schema's id in each version (index version - 1), NULL before
+	 * `since`: "https://hrdex.org/schema/2/decision.json".  Whether this
+	 * agent knows it is hrdex_schema_id_for's to say (schema.h). */
+	const char *schema[HRDEX_SCHEMA_NEWEST];
 	const char *label;         /* "Decision", as READMEs and the site show one */
 	const char *plural;        /* "Decisions" */
 	/* Its interval [start, end] (on the calendar, ics, the "When" column):
@@ -37,7 +44,9 @@ struct hrdex_doctype {
 
 extern const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES];
 
-/* Index of type in hrdex_doctypes, or -1 (also for NULL). */
+/* Index of type in hrdex_doctypes, or -1 (also for NULL).  A row exists for
+ * every type this build has a row for; whether a document of the type can be
+ * accepted is hrdex_doc_type_valid's (doc.h) to say. */
 int hrdex_doctype_index(const char *type);
 /* The row of type, or NULL when unknown. */
 const struct hrdex_doctype *hrdex_doctype_get(const char *type);

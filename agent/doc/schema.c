@@ -21,6 +21,7 @@
 #include "schema_node.h"
 #include "uri.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -472,12 +473,15 @@ int hrdex_schemas_add_builtin(struct hrdex_schemas *s)
 {
 	const struct hrdex_builtin_file *f;
 
+	/* Names are "NAME.json" for version 1 and "V/NAME.json" for version V. */
 	for (f = hrdex_builtin_schemas; f->name; f++) {
 		char id[256], origin[256];
 		cJSON *schema;
 
-		snprintf(id, sizeof(id), "%s%s", HRDEX_SCHEMA_BASE, f->name);
-		snprintf(origin, sizeof(origin), "schemas/%s", f->name);
+		if (hrdex_fmt(id, sizeof(id), "%s%s%s", HRDEX_SCHEMA_ROOT, strchr(f->name, '/') ? "" : "1/",
+			      f->name) < 0 ||
+		    hrdex_fmt(origin, sizeof(origin), "schemas/%s", f->name) < 0)
+			return -1;
 		schema = cJSON_ParseWithLengthOpts((const char *)f->data, f->len + 1, NULL, 1);
 		if (!schema)
 			return hrdex_error_set(HRDEX_E_INTERNAL, "%s: built-in schema is not valid JSON",
@@ -490,9 +494,55 @@ int hrdex_schemas_add_builtin(struct hrdex_schemas *s)
 
 const char *hrdex_schema_id_for_type(const char *type)
 {
-	const struct hrdex_doctype *t = hrdex_doctype_get(type);
+	return hrdex_schema_id_for(type, 1);
+}
 
-	return t ? t->schema : NULL;
+int hrdex_schema_known_newest(void)
+{
+	const char *v = getenv("HRDEX_SCHEMA_NEWEST");
+
+	if (v && v[0] >= '1' && v[0] < '0' + HRDEX_SCHEMA_NEWEST && !v[1])
+		return v[0] - '0';
+	return HRDEX_SCHEMA_NEWEST;
+}
+
+/* 1 when the schema with this id is built in (its file embedded). */
+static int builtin_has(const char *id)
+{
+	const struct hrdex_builtin_file *f;
+	size_t n = strlen(HRDEX_SCHEMA_ROOT);
+	const char *rest;
+
+	if (strncmp(id, HRDEX_SCHEMA_ROOT, n))
+		return 0;
+	rest = id + n;
+	for (f = hrdex_builtin_schemas; f->name; f++)
+		if (!strcmp(f->name, rest) || (!strncmp(rest, "1/", 2) && !strcmp(f->name, rest + 2)))
+			return 1;
+	return 0;
+}
+
+const char *hrdex_schema_id_for(const char *type, int version)
+{
+	const struct hrdex_doctype *t = hrdex_doctype_get(type);
+	const char *id;
+
+	if (!t || version < t->since || version < 1 || version > hrdex_schema_known_newest())
+		return NULL;
+	id = t->schema[version - 1];
+	return id && builtin_has(id) ? id : NULL;
+}
+
+int hrdex_doc_version(const cJSON *doc)
+{
+	const cJSON *v = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "schema") : NULL;
+
+	if (!v)
+		return 1;
+	if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > INT_MAX ||
+	    v->valuedouble != (double)(int)v->valuedouble)
+		return 0;
+	return (int)v->valuedouble;
 }
 
 /* ---- "$ref" targets ---- */

@@ -11,8 +11,10 @@
  * multipleOf allOf anyOf oneOf not if then else $ref definitions format
  * (date, date-time, email, uri, uri-reference, regex, ...).  Boolean schemas.
  *
- * hrdex's own schemas (schemas/NAME.json) are compiled into the binary; their
- * ids are "https://hrdex.org/schema/1/<name>.json".
+ * hrdex's own schemas are compiled into the binary: version 1's
+ * (schemas/NAME.json) with ids "https://hrdex.org/schema/1/<name>.json",
+ * version 2's (schemas/2/NAME.json) with ids
+ * "https://hrdex.org/schema/2/<name>.json".
  */
 #ifndef HRDEX_SCHEMA_H
 #define HRDEX_SCHEMA_H
@@ -22,6 +24,11 @@
 #include "problem.h"
 
 #define HRDEX_SCHEMA_BASE "https://hrdex.org/schema/1/"
+/* The ids of every version: HRDEX_SCHEMA_ROOT "<version>/<name>.json". */
+#define HRDEX_SCHEMA_ROOT "https://hrdex.org/schema/"
+
+/* The newest schema version this build knows (schemas/<version>/). */
+#define HRDEX_SCHEMA_NEWEST 2
 
 struct hrdex_schemas;
 
@@ -68,8 +75,34 @@ int hrdex_schemas_add_builtin(struct hrdex_schemas *s);
 int hrdex_schema_validate(struct hrdex_schemas *s, const char *schema_id, const cJSON *instance,
 			  struct hrdex_problems *problems);
 
-/* The built-in schema id for a document type ("decision" ->
- * "https://hrdex.org/schema/1/decision.json"); NULL for an unknown type. */
+/* The built-in schema id for a document type of version 1 ("decision" ->
+ * "https://hrdex.org/schema/1/decision.json"); NULL for an unknown type.
+ * Same as hrdex_schema_id_for(type, 1). */
 const char *hrdex_schema_id_for_type(const char *type);
+
+/*
+ * The newest schema version this agent accepts documents of: normally
+ * HRDEX_SCHEMA_NEWEST; the environment variable HRDEX_SCHEMA_NEWEST=N (1 <=
+ * N < HRDEX_SCHEMA_NEWEST) makes it N, to try how an older agent sees a
+ * newer network.  Any other value of the variable is ignored.  Read on each
+ * call (cheap), so tests may set it.
+ */
+int hrdex_schema_known_newest(void);
+
+/*
+ * The id of the built-in schema of type in schema version `version`
+ * ("statement", 2 -> "https://hrdex.org/schema/2/statement.json"), or NULL
+ * when this agent does not know it: a version outside 1 ..
+ * hrdex_schema_known_newest(), a type that does not exist in that version
+ * (doctype.h, `since`), or a type whose schema is not built in.  The string
+ * is static.
+ */
+const char *hrdex_schema_id_for(const char *type, int version);
+
+/*
+ * The schema version a document names: its "schema" member, 1 when absent,
+ * 0 when present but not a positive integer (or above INT_MAX).
+ */
+int hrdex_doc_version(const cJSON *doc);
 
 #endif

@@ -406,8 +406,13 @@ static int load_item(struct hrdex_batch_item *it, char **attach, size_t nattach,
 		ret = hrdex_problems_add(&it->problems, "", "file", "%s", hrdex_error_message());
 		goto cleanup;
 	}
-	if (hrdex_doc_load(&it->doc, data.ptr, data.len, opts, &it->problems) < 0)
-		goto cleanup;
+	{
+		struct hrdex_doc_opts o = *opts;
+
+		o.version = &it->version;
+		if (hrdex_doc_load(&it->doc, data.ptr, data.len, &o, &it->problems) < 0)
+			goto cleanup;
+	}
 	for (i = 0; i < nattach; i++)
 		if (add_attachment(it, -1, attach[i], amax) < 0)
 			goto cleanup;
@@ -553,6 +558,30 @@ cleanup:
 	hrdex_problems_free(&problems);
 	hrdex_buf_free(&data);
 	return ret;
+}
+
+int hrdex_batch_add_doc(struct hrdex_batch *b, struct hrdex_doc *doc, const char *origin)
+{
+	struct hrdex_batch_item *items, *it;
+
+	items = realloc(b->items, (b->count + 1) * sizeof(*items));
+	if (!items) {
+		hrdex_doc_free(doc);
+		return hrdex_error_oom();
+	}
+	b->items = items;
+	it = &b->items[b->count];
+	memset(it, 0, sizeof(*it));
+	it->doc = doc;
+	b->count++;
+	if (!(it->origin = strdup(origin)))
+		return hrdex_error_oom();
+	if (git_odb_hash(&it->oid, doc->canonical.ptr, doc->canonical.len, GIT_OBJECT_BLOB) < 0)
+		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot hash '%s'", origin);
+	it->ref = doc->ref;
+	it->has_attachment_field = cJSON_GetObjectItemCaseSensitive(doc->json, "attachments") != NULL;
+	it->valid = 1;
+	return 0;
 }
 
 void hrdex_batch_free(struct hrdex_batch *b)

@@ -35,6 +35,7 @@ struct hrdex_batch_item {
 	 * hrdex_batch_canonical() reads the others again. */
 	struct hrdex_doc *doc;
 	struct hrdex_problems problems; /* why it is invalid */
+	int version;                    /* the schema version it names (doc.h), 0 when unread */
 	int stored;                     /* its blob was written while loading */
 	struct hrdex_attachment *attachments;
 	size_t nattachments;
@@ -86,6 +87,15 @@ int hrdex_batch_load_with(struct hrdex_batch *b, char **inputs, size_t ninputs, 
 			  size_t nattach, const struct hrdex_doc_opts *opts, hrdex_batch_cb cb,
 			  void *payload);
 void hrdex_batch_free(struct hrdex_batch *b);
+
+/*
+ * Add a document already loaded and valid (hrdex_doc_load) as an item kept
+ * in memory, named origin in messages; the batch takes doc (freed with the
+ * batch, even on failure).  Its attachments must already be stored
+ * (publish checks them against the tree).  For documents made rather than
+ * read (`hrdex upgrade`).
+ */
+int hrdex_batch_add_doc(struct hrdex_batch *b, struct hrdex_doc *doc, const char *origin);
 
 /*
  * The canonical bytes of a valid item: from memory when kept, else read and

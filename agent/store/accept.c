@@ -19,6 +19,7 @@
 #include "error.h"
 #include "json.h"
 #include "name.h"
+#include "schema.h"
 #include "signed_commit.h"
 #include "utf8.h"
 
@@ -886,6 +887,13 @@ void hrdex_document_rules_digest(char out[65])
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const unsigned char *)DOCUMENT_RULES_REVISION,
 				  sizeof(DOCUMENT_RULES_REVISION));
+	/* The versions this agent knows (HRDEX_SCHEMA_NEWEST=1 hides the
+	 * newer ones): removing the switch re-checks what it held. */
+	{
+		unsigned char newest = (unsigned char)hrdex_schema_known_newest();
+
+		crypto_hash_sha256_update(&st, &newest, 1);
+	}
 	for (f = hrdex_builtin_schemas; f->name; f++) {
 		crypto_hash_sha256_update(&st, (const unsigned char *)f->name, strlen(f->name) + 1);
 		crypto_hash_sha256_update(&st, f->data, f->len);

@@ -116,7 +116,8 @@ int hrdex_tree_parse(struct hrdex_tree *out, const void *data, size_t len, size_
 void hrdex_tree_release(struct hrdex_tree *t);
 
 /*
- * A digest of what the document rules are: the built-in schemas and a
+ * A digest of what the document rules are: the built-in schemas, the
+ * newest schema version this agent knows (hrdex_schema_known_newest) and a
  * revision of the rules no schema states, as 64 hex digits.  The cache
  * records it; when it changes (an upgrade), held documents are checked
  * again and released when they pass.

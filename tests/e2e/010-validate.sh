@@ -5,7 +5,7 @@
 
 note "examples are valid"
 "$HRDEX" validate "$top"/schemas/examples/*.json >"$T/out" || fail "examples rejected: $(cat "$T/out")"
-[ "$(grep -c ': ok$' "$T/out")" -eq "$(ls "$top"/schemas/examples/*.json | wc -l)" ] || fail "not every example reported ok"
+[ "$(grep -c ': ok (schema version 1)$' "$T/out")" -eq "$(ls "$top"/schemas/examples/*.json | wc -l)" ] || fail "not every example reported ok"
 
 note "a folder is walked"
 "$HRDEX" validate "$top/schemas/examples" >/dev/null || fail "folder rejected"

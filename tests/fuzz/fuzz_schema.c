@@ -152,7 +152,7 @@ static void document_mode(const char *text, size_t len)
 {
 	struct hrdex_problems p1 = HRDEX_PROBLEMS_INIT, p2 = HRDEX_PROBLEMS_INIT;
 	struct hrdex_problems p3 = HRDEX_PROBLEMS_INIT;
-	struct hrdex_doc_opts opts = { &limits, builtin, NULL, NULL, NULL };
+	struct hrdex_doc_opts opts = { &limits, builtin, NULL, NULL, NULL, NULL };
 	struct hrdex_doc *doc = NULL, *again = NULL, *at_path = NULL;
 	struct hrdex_ref ref;
 	char path[HRDEX_REF_MAX + 8];

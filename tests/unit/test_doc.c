@@ -64,7 +64,7 @@ static void test_refs(void **state)
 static void test_fill_and_canonical(void **state)
 {
 	struct hrdex_problems p = HRDEX_PROBLEMS_INIT;
-	struct hrdex_doc_opts o = { &limits, schemas, "ohchr", "ohchr", NULL };
+	struct hrdex_doc_opts o = { &limits, schemas, "ohchr", "ohchr", NULL, NULL };
 	struct hrdex_doc *doc = NULL;
 
 	(void)state;
@@ -83,7 +83,7 @@ static void test_fill_and_canonical(void **state)
 static void test_envelope_problems(void **state)
 {
 	struct hrdex_problems p = HRDEX_PROBLEMS_INIT;
-	struct hrdex_doc_opts o = { &limits, schemas, NULL, "achpr", NULL };
+	struct hrdex_doc_opts o = { &limits, schemas, NULL, "achpr", NULL, NULL };
 	struct hrdex_doc *doc = NULL;
 	const char *wrong = "{\"id\": \"res-1\", \"type\": \"note\", \"kind\": \"information\", "
 			    "\"publisher\": \"ohchr\", \"date\": \"2016-10-06\", \"title\": {\"en\": \"x\"}}";
@@ -123,7 +123,7 @@ static void test_envelope_problems(void **state)
 static void test_unknown_type_uses_envelope(void **state)
 {
 	struct hrdex_problems p = HRDEX_PROBLEMS_INIT;
-	struct hrdex_doc_opts o = { &limits, schemas, "ohchr", NULL, NULL };
+	struct hrdex_doc_opts o = { &limits, schemas, "ohchr", NULL, NULL, NULL };
 	struct hrdex_doc *doc = NULL;
 	const char *t = "{\"id\": \"x\", \"type\": \"verdict\", \"date\": \"2016-10-06\"}";
 	size_t i;
