@@ -466,8 +466,17 @@ int cache_prep_doc(struct prep *p, git_repository *repo)
 	if (json_compact_text(&p->json, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0)
 		goto cleanup;
 	p->schema = hrdex_doc_version(p->doc);
-	if (hrdex_doc_upgrade(&p->v2, p->doc, NULL) < 0)
-		goto cleanup;
+	if (hrdex_doc_upgrade(&p->v2, p->doc, NULL) < 0) {
+		/* accepted documents upgrade; a repository we did not check
+		 * may hold one that does not: its facts as it is */
+		if (hrdex_error_kind() != HRDEX_E_INVALID)
+			goto cleanup;
+		hrdex_error_clear();
+		if (!(p->v2 = cJSON_Duplicate(p->doc, 1))) {
+			hrdex_error_oom();
+			goto cleanup;
+		}
+	}
 	if (langmap_all(&text, cJSON_GetObjectItemCaseSensitive(p->doc, "title")) < 0 ||
 	    hrdex_cache_fts_text(&p->fts[0], text.ptr ? text.ptr : "", 0) < 0)
 		goto cleanup;
