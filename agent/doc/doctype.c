@@ -2,6 +2,7 @@
  * doctype.c - the table of document types (see doctype.h).
  */
 #include "doctype.h"
+#include "doc.h"
 #include "error.h"
 #include "schema.h"
 
@@ -108,7 +109,9 @@ int hrdex_doctype_list(char *out, size_t size)
 	int i, w;
 
 	for (i = 0; i < HRDEX_NTYPES; i++) {
-		w = snprintf(out + n, size - n, "%s%s", i ? ", " : "", hrdex_doctypes[i].name);
+		if (!hrdex_doc_type_valid(hrdex_doctypes[i].name))
+			continue; /* a type this agent does not know (doc.h) */
+		w = snprintf(out + n, size - n, "%s%s", n ? ", " : "", hrdex_doctypes[i].name);
 		if (w < 0 || (size_t)w >= size - n)
 			return hrdex_error_set(HRDEX_E_INTERNAL, "list of document types too long");
 		n += (size_t)w;

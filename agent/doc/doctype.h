@@ -65,7 +65,8 @@ const cJSON *hrdex_doctype_field(const cJSON *doc, const char *path);
  */
 int hrdex_doctype_interval(const cJSON *doc, const char *type, const char **start, const char **end);
 
-/* "decision, recommendation, ..." into out; -1 with an error when too small. */
+/* "decision, recommendation, ..." into out, the types this agent knows
+ * (hrdex_doc_type_valid); -1 with an error when too small. */
 int hrdex_doctype_list(char *out, size_t size);
 
 #endif

@@ -83,6 +83,26 @@ static int format_date_time(const char *s)
 	       format_time(s + 11);
 }
 
+/* A date at the precision the source gives (date.h, hrdex_pdate_range):
+ * YYYY, YYYY-MM, YYYY-Qn or YYYY-MM-DD, a day or month that exists. */
+static int format_partial_date(const char *s)
+{
+	char first[11], last[11];
+	int precision;
+
+	return hrdex_pdate_range(s, first, last, &precision) == 0 && precision <= 4;
+}
+
+/* A wall-clock date-time without an offset: YYYY-MM-DDThh:mm[:ss]. */
+static int format_local_date_time(const char *s)
+{
+	char first[11], last[11];
+	int precision;
+
+	return hrdex_pdate_range(s, first, last, &precision) == 0 && precision == 5 &&
+	       (strlen(s) == 16 || strlen(s) == 19);
+}
+
 static int format_email(const char *s)
 {
 	static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
@@ -134,6 +154,9 @@ const char *hrdex_schema_format_problem(const char *format, const char *s)
 		{ "date", format_date, "a valid date (YYYY-MM-DD)" },
 		{ "date-time", format_date_time, "a valid date-time (RFC 3339)" },
 		{ "time", format_time, "a valid time (RFC 3339, with an offset)" },
+		{ "partial-date", format_partial_date, "a valid date (YYYY, YYYY-MM, YYYY-Qn or YYYY-MM-DD)" },
+		{ "local-date-time", format_local_date_time,
+		  "a valid local date-time (YYYY-MM-DDThh:mm or YYYY-MM-DDThh:mm:ss)" },
 		{ "email", format_email, "a valid email address" },
 		{ "uri", hrdex_uri_absolute_valid, "a valid absolute URI" },
 		{ "uri-reference", hrdex_uri_reference_valid, "a valid URI reference" },

@@ -1,7 +1,9 @@
 /*
  * schema_format.h - the draft-07 "format" values hrdex checks: date,
- * date-time, time (RFC 3339), email, uri, uri-reference (RFC 3986) and regex
- * (what PCRE2 compiles with the flags "pattern" uses).  Other formats are
+ * date-time, time (RFC 3339), email, uri, uri-reference (RFC 3986), regex
+ * (what PCRE2 compiles with the flags "pattern" uses), and hrdex's own
+ * partial-date (YYYY, YYYY-MM, YYYY-Qn, YYYY-MM-DD: a day that exists) and
+ * local-date-time (YYYY-MM-DDThh:mm[:ss], no offset) of schema version 2.  Other formats are
  * annotations only, as draft-07 allows.
  */
 #ifndef HRDEX_SCHEMA_FORMAT_H

@@ -6,8 +6,10 @@
 #include "doc.h"
 #include "doctype.h"
 #include "buf.h"
+#include "config.h"
 #include "error.h"
 #include "name.h"
+#include "schema.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -473,6 +475,201 @@ static int attachments(struct ctx *c, const cJSON *doc)
 	return r;
 }
 
+/* ---- version 2 ---- */
+
+/*
+ * Dates at any precision (date.h, hrdex_pdate_range): 1 when end is before
+ * start, else 0 (also when either is not a date: the schema says so).  Two
+ * date-times with offsets compare as instants, two local ones (the same
+ * document's time zone) as written; anything else by the days each covers,
+ * so "2016-04" .. "2016-04-06" is an interval and "2016-05" .. "2016-04" is
+ * not.
+ */
+static int v2_before(const char *end, const char *start)
+{
+	char ef[11], el[11], sf[11], sl[11];
+	int ep, sp;
+	time_t te, ts;
+
+	if (hrdex_pdate_range(end, ef, el, &ep) < 0 || hrdex_pdate_range(start, sf, sl, &sp) < 0)
+		return 0;
+	if (ep == 5 && sp == 5) {
+		int eo = hrdex_datetime_parse(&te, end) == 0, so = hrdex_datetime_parse(&ts, start) == 0;
+
+		if (eo && so)
+			return te < ts;
+		if (!eo && !so) {
+			char a[20], b[20];
+
+			/* "hh:mm" is "hh:mm:00" */
+			snprintf(a, sizeof(a), "%.16s:%.2s", end, strlen(end) > 16 ? end + 17 : "00");
+			snprintf(b, sizeof(b), "%.16s:%.2s", start, strlen(start) > 16 ? start + 17 : "00");
+			return strcmp(a, b) < 0;
+		}
+	}
+	return strcmp(el, sf) < 0;
+}
+
+/* obj.start_key .. obj.end_key of version 2 (at pointer base). */
+static void v2_interval(struct ctx *c, const cJSON *obj, const char *base, const char *start_key,
+			const char *end_key)
+{
+	const char *s = str(obj, start_key), *e = str(obj, end_key);
+	char pe[256], ps[256];
+
+	if (!s || !e || !v2_before(e, s))
+		return;
+	snprintf(pe, sizeof(pe), "%s/%s", base, end_key);
+	snprintf(ps, sizeof(ps), "%s/%s", base, start_key);
+	add(c, pe, "'%s' is before the start '%s' (%s)", e, s, ps);
+}
+
+/* Each item of doc.list from its start to its end. */
+static void v2_intervals_of(struct ctx *c, const cJSON *doc, const char *list)
+{
+	const cJSON *item;
+	size_t i = 0;
+	char p[96];
+
+	cJSON_ArrayForEach(item, (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, list)) ?
+				  cJSON_GetObjectItemCaseSensitive(doc, list) : NULL)) {
+		snprintf(p, sizeof(p), "/%s/%zu", list, i++); /* fits: list names are short */
+		v2_interval(c, item, p, "start", "end");
+	}
+}
+
+static void v2_intervals(struct ctx *c, const cJSON *doc)
+{
+	v2_interval(c, doc, "", "start", "end");   /* event, visit */
+	v2_intervals_of(c, doc, "sittings");
+	v2_intervals_of(c, doc, "agenda");
+	v2_intervals_of(c, doc, "programme");
+	v2_interval(c, cJSON_GetObjectItemCaseSensitive(doc, "period"), "/period", "from", "to");
+}
+
+/* A ref of version 2: PUBLISHER/TYPE/ID with any type slug, so that a
+ * document may name one of a type added by a later version. */
+static void v2_ref(struct ctx *c, const char *text, const char *pointer)
+{
+	const char *s1 = strchr(text, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+	char pub[HRDEX_PUBLISHER_MAX + 1];
+	size_t plen = s1 ? (size_t)(s1 - text) : 0, tlen = s2 ? (size_t)(s2 - s1 - 1) : 0, i;
+	int ok = s2 && plen <= HRDEX_PUBLISHER_MAX && tlen >= 1 && tlen <= 14 && s1[1] >= 'a' && s1[1] <= 'z' &&
+		 hrdex_doc_id_valid(s2 + 1);
+
+	for (i = 1; ok && i < tlen; i++)
+		ok = (s1[1 + i] >= 'a' && s1[1 + i] <= 'z') || digit((unsigned char)s1[1 + i]) || s1[1 + i] == '-';
+	if (ok) {
+		memcpy(pub, text, plen);
+		pub[plen] = '\0';
+		ok = hrdex_publisher_valid(pub);
+	}
+	if (!ok)
+		add(c, pointer, "'%s' is not a document ref PUBLISHER/TYPE/ID (a publisher id, a type slug, an id)",
+		    text);
+}
+
+/* Members whose values are country codes, one or a list, wherever they are
+ * (party.country, place.country, visited, recommending_states, states...). */
+static int country_member(const char *name)
+{
+	static const char *const names[] = { "country", "countries", "visited", "recommending_states", "states" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
+/* A local date-time: a date-time (hrdex_pdate_range's precision 5) with no
+ * offset. */
+static int local_datetime(const char *s)
+{
+	char first[11], last[11];
+	int precision;
+	time_t t;
+
+	return strlen(s) > 10 && hrdex_pdate_range(s, first, last, &precision) == 0 && precision == 5 &&
+	       hrdex_datetime_parse(&t, s) < 0;
+}
+
+/*
+ * Every member of node (at pointer base) whose rule does not depend on
+ * where it is: country codes, refs, and a local date-time's time zone, which
+ * the object holding it or one around it gives (an event's sittings and
+ * agenda, a visit's programme, a document's dates: the document's
+ * "time_zone").  "ext" is the publishers' own and never checked.
+ */
+static void v2_walk(struct ctx *c, const cJSON *node, const char *base, int has_zone, int depth)
+{
+	const cJSON *e, *f;
+	size_t k;
+	char *p;
+
+	if (depth > 64 || c->failed)
+		return;   /* deeper than any schema of version 2 goes */
+	if (cJSON_IsObject(node) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(node, "time_zone")))
+		has_zone = 1;
+	k = 0;
+	cJSON_ArrayForEach(e, node) {
+		p = cJSON_IsObject(node) ? hrdex_pointer_append(base, e->string) : hrdex_pointer_append_index(base, k);
+		k++;
+		if (!p) {
+			c->failed = 1;
+			hrdex_error_oom();
+			return;
+		}
+		if (cJSON_IsObject(node) && depth == 0 && !strcmp(e->string, "ext")) {
+			free(p);
+			continue;
+		}
+		if (cJSON_IsString(e)) {
+			if (!has_zone && local_datetime(e->valuestring))
+				add(c, p, "'%s' is a local time: it needs a 'time_zone' beside it (an IANA name such as "
+				    "'America/Tegucigalpa'), or give its offset from UTC", e->valuestring);
+			if (cJSON_IsObject(node) && country_member(e->string))
+				country(c, e->valuestring, p);
+			if (cJSON_IsObject(node) && (!strcmp(e->string, "ref") || (depth == 0 && !strcmp(e->string, "report"))))
+				v2_ref(c, e->valuestring, p);
+		} else if (cJSON_IsArray(e) && cJSON_IsObject(node) && country_member(e->string)) {
+			size_t i = 0;
+
+			cJSON_ArrayForEach(f, e) {
+				char *q = hrdex_pointer_append_index(p, i++);
+
+				if (!q) {
+					c->failed = 1;
+					hrdex_error_oom();
+					break;
+				}
+				if (cJSON_IsString(f))
+					country(c, f->valuestring, q);
+				free(q);
+			}
+		} else if (cJSON_IsObject(e) || cJSON_IsArray(e)) {
+			v2_walk(c, e, p, has_zone, depth + 1);
+		}
+		free(p);
+	}
+}
+
+/* Language tags of version 2 beyond version 1's: translations' keys and
+ * interpretation languages. */
+static void v2_languages(struct ctx *c, const cJSON *doc)
+{
+	const cJSON *e;
+	size_t k = 0;
+	char p[64];
+
+	langmap(c, cJSON_GetObjectItemCaseSensitive(doc, "translations"), "/translations");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "interpretation")) {
+		snprintf(p, sizeof(p), "/interpretation/%zu", k++);
+		if (cJSON_IsString(e))
+			langtag(c, e->valuestring, p);
+	}
+}
+
 int hrdex_doc_semantic(const cJSON *doc, struct hrdex_problems *problems, size_t from)
 {
 	struct ctx c = { problems, from, 0 };
@@ -480,10 +677,17 @@ int hrdex_doc_semantic(const cJSON *doc, struct hrdex_problems *problems, size_t
 
 	if (!cJSON_IsObject(doc))
 		return 0;
-	intervals(&c, doc, type ? type : "");
-	countries(&c, doc);
-	languages(&c, doc);
-	refs(&c, doc);
+	if (hrdex_doc_version(doc) >= 2) {
+		v2_intervals(&c, doc);
+		v2_walk(&c, doc, "", 0, 0);
+		languages(&c, doc);
+		v2_languages(&c, doc);
+	} else {
+		intervals(&c, doc, type ? type : "");
+		countries(&c, doc);
+		languages(&c, doc);
+		refs(&c, doc);
+	}
 	if (attachments(&c, doc) < 0)
 		return -1;
 	return c.failed ? -1 : 0;

@@ -11,6 +11,19 @@
  *     (RFC 5646), and a map never has the same tag twice in another case;
  *   - refs (links, follow_up, a visit's report) are PUBLISHER/TYPE/ID;
  *   - attachment names are safe (name.h) and distinct on every file system.
+ * Documents of schema version 2 (hrdex_doc_version) have their own date and
+ * ref rules instead of version 1's:
+ *   - an end is not before its start, dates at any precision compared by
+ *     the days they cover (date.h, hrdex_pdate_range): an event's or a
+ *     visit's start/end, each of its sittings, agenda items and programme
+ *     items, a period's from/to;
+ *   - a local date-time (no offset) has a "time_zone" on its object or one
+ *     around it;
+ *   - every country field, wherever it is (country, countries, visited,
+ *     recommending_states, states: parties, places...), holds ISO codes;
+ *   - translations' keys and interpretation are BCP 47 tags too;
+ *   - refs may name any type slug (a type of a later version);
+ *   - "ext" (the publishers' own) is not looked into.
  */
 #ifndef HRDEX_SEMANTIC_H
 #define HRDEX_SEMANTIC_H

@@ -2,7 +2,7 @@
 # 118-sync-held: a document that fails a document rule is held, not a
 # reason to refuse its publisher's branch (DESIGN.md, "Two levels of
 # rules").  A commit signed with stock git carrying a document of a type
-# this agent does not know, one of a schema version it does not know and
+# this agent does not know, one of a schema version it does not know (3) and
 # one missing its title moves the branch on the peer; the publisher's
 # other documents stay visible (query, view/, main); `query --held` lists
 # the three with their reasons; a later commit fixing them releases them.
@@ -27,7 +27,7 @@ note "a stock-git commit with an unknown type, a newer schema version and a miss
 doc iachr decision d2 | jq 'del(.title)' >"$T/d2.json"
 doc iachr decision d3 >"$T/d3.json"
 printf '{\n  "date": "2026-01-01",\n  "id": "x1",\n  "publisher": "iachr",\n  "title": {\n    "en": "X"\n  },\n  "type": "hearing"\n}\n' >"$T/x1.json"
-doc iachr note n2 | jq '.schema = 2' >"$T/n2.json"
+doc iachr note n2 | jq '.schema = 3' >"$T/n2.json"
 bad=$(commit_files "$A" "publish d2 d3 x1 n2" "iachr/decision/d2.json=$T/d2.json" \
 	"iachr/decision/d3.json=$T/d3.json" "iachr/hearing/x1.json=$T/x1.json" "iachr/note/n2.json=$T/n2.json")
 sync_agent "$V" || fail "sync with held documents failed"
@@ -53,7 +53,7 @@ cat "$T/held" >&2
 [ "$(wc -l <"$T/held")" = 3 ] || fail "query --held lists $(wc -l <"$T/held") documents, expected 3"
 grep -P '^iachr/decision/d2\t[0-9a-f]{12}\t.*title' "$T/held" >/dev/null || fail "d2 not held for its title"
 grep -P '^iachr/hearing/x1\t.*not known' "$T/held" >/dev/null || fail "x1 not held for its type"
-grep -P '^iachr/note/n2\t.*schema version 2' "$T/held" >/dev/null || fail "n2 not held for its schema version"
+grep -P '^iachr/note/n2\t.*schema version 3' "$T/held" >/dev/null || fail "n2 not held for its schema version"
 "$HRDEX" -C "$V" query --held --format json | jq -e 'length == 3 and .[0].ref == "iachr/decision/d2" and (.[0].reason | length > 0)' >/dev/null ||
 	fail "query --held --format json"
 "$HRDEX" -C "$V" verify >"$T/verify" 2>&1 || fail "verify fails on held documents: $(cat "$T/verify")"
