@@ -46,6 +46,8 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 SRCS := $(sort $(wildcard $(LAYERS:%=agent/%/*.c)))
 OBJS := $(SRCS:agent/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_schemas.o $(BUILD)/obj/builtin_assets.o \
 	$(BUILD)/obj/builtin_countries.o
+# The controlled lists (schemas/lists/NAME.json, agent/doc/vocab.c), their own table.
+OBJS += $(BUILD)/obj/builtin_lists.o
 LIB_OBJS := $(filter-out $(BUILD)/obj/cmd/main.o,$(OBJS))
 # Every schema version: schemas/NAME.json (version 1), schemas/2/NAME.json...
 # embedded as "NAME.json", "2/NAME.json" (schema.c gives them their ids).
@@ -73,6 +75,13 @@ $(BUILD)/gen/builtin_schemas.c: $(SCHEMAS) tools/embed.sh | $(BUILD)/gen
 	tools/embed.sh hrdex_builtin_schemas --strip schemas/ $(SCHEMAS) > $@
 
 $(BUILD)/obj/builtin_schemas.o: $(BUILD)/gen/builtin_schemas.c | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+LISTS := $(sort $(wildcard schemas/lists/*.json))
+$(BUILD)/gen/builtin_lists.c: $(LISTS) tools/embed.sh | $(BUILD)/gen
+	tools/embed.sh hrdex_builtin_lists $(LISTS) > $@
+
+$(BUILD)/obj/builtin_lists.o: $(BUILD)/gen/builtin_lists.c | $(BUILD)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The ISO 3166-1 alpha-3 codes of Debian's iso-codes (semantic.c's country check).

@@ -20,6 +20,7 @@
 #include "error.h"
 #include "schema_node.h"
 #include "uri.h"
+#include "vocab.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -153,7 +154,7 @@ const char *const hrdex_schema_keyword_names[KW_COUNT] = {
 	"uniqueItems", "minLength", "maxLength", "pattern", "minimum",
 	"maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
 	"allOf", "anyOf", "oneOf", "not", "if", "then", "else",
-	"format",
+	"format", "x-hrdex-list",
 };
 
 struct hrdex_schemas {
@@ -767,6 +768,14 @@ static int snode_compile(struct hrdex_schemas *s, struct snode *sn, const cJSON 
 	} else if (k) {
 		hrdex_error_set(HRDEX_E_INVALID, "%s: \"type\" must be a string or an array",
 				origin);
+		goto cleanup;
+	}
+	/* A list the agent does not ship is a fault of the schema, not of the
+	 * documents: no document could ever be valid against it. */
+	k = sn->kw[KW_X_HRDEX_LIST];
+	if (k && (!cJSON_IsString(k) || !hrdex_vocab_title(k->valuestring, "en"))) {
+		hrdex_error_set(HRDEX_E_INVALID, "%s: unknown list '%s' in \"x-hrdex-list\"", origin,
+				cJSON_IsString(k) ? k->valuestring : "(not a string)");
 		goto cleanup;
 	}
 	k = sn->kw[KW_PATTERN];

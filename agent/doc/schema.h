@@ -10,6 +10,10 @@
  * maxLength pattern minimum maximum exclusiveMinimum exclusiveMaximum
  * multipleOf allOf anyOf oneOf not if then else $ref definitions format
  * (date, date-time, email, uri, uri-reference, regex, ...).  Boolean schemas.
+ * One keyword of hrdex's own: "x-hrdex-list": "NAME" on a string schema
+ * requires an entry id of the controlled list NAME (vocab.h); the problem
+ * names the list and the nearest entries.  An unknown NAME is an error of the
+ * schema (hrdex_schema_validate returns -1).  Other validators ignore it.
  *
  * hrdex's own schemas are compiled into the binary: version 1's
  * (schemas/NAME.json) with ids "https://hrdex.org/schema/1/<name>.json",

@@ -16,6 +16,7 @@
 #include "schema_format.h"
 #include "schema_node.h"
 #include "utf8.h"
+#include "vocab.h"
 
 #include <float.h>
 #include <math.h>
@@ -647,6 +648,41 @@ static int check_format(const struct snode *sn, const char *s, const struct path
 	return report(out, at, "format", "'%s' is not %s", text, what);
 }
 
+/* "x-hrdex-list": s must be an entry id of the named controlled list (vocab.h);
+ * the message names the list and its nearest entries, for the typo case. */
+static int check_list(const struct snode *sn, const char *s, const struct path *at,
+		      struct hrdex_problems *out)
+{
+	const cJSON *k = sn->kw[KW_X_HRDEX_LIST];
+	const char *near[HRDEX_VOCAB_NEAREST_MAX], *title;
+	char text[160], list[256], nearest[512];
+	size_t used = 0;
+	int count, i;
+
+	if (!cJSON_IsString(k) || hrdex_vocab_has(k->valuestring, s))
+		return 0;
+	if (!out)
+		return 1;
+	/* "Affected groups" -> "affected groups", but "UN bodies" stays */
+	title = hrdex_vocab_title(k->valuestring, "en");
+	hrdex_fmt_cut(list, sizeof(list), "%s", title ? title : k->valuestring);
+	if (list[0] >= 'A' && list[0] <= 'Z' && !(list[1] >= 'A' && list[1] <= 'Z'))
+		list[0] = (char)(list[0] - 'A' + 'a');
+	nearest[0] = '\0';
+	count = hrdex_vocab_nearest(k->valuestring, s, near, HRDEX_VOCAB_NEAREST_MAX);
+	for (i = 0; i < count && used < sizeof(nearest); i++) {
+		int w = snprintf(nearest + used, sizeof(nearest) - used, "%s'%s'",
+				 i ? ", " : "; nearest: ", near[i]);
+
+		if (w < 0)
+			break;
+		used += (size_t)w; /* ids are at most 64 bytes: three always fit */
+	}
+	text_clip(text, sizeof(text), s, 60);
+	return report(out, at, "x-hrdex-list", "'%s' is not in the list of %s%s", text, list,
+		      nearest);
+}
+
 static int check_string(struct vctx *c, const struct snode *sn, const cJSON *inst,
 			const struct path *at, struct hrdex_problems *out)
 {
@@ -675,7 +711,8 @@ static int check_string(struct vctx *c, const struct snode *sn, const cJSON *ins
 					   sn->kw[KW_PATTERN]->valuestring)) < 0)
 			return -1;
 	}
-	if (tally(&n, check_format(sn, s, at, out)) < 0)
+	if (tally(&n, check_format(sn, s, at, out)) < 0 ||
+	    tally(&n, check_list(sn, s, at, out)) < 0)
 		return -1;
 	return n;
 }

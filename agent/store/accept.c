@@ -898,6 +898,13 @@ void hrdex_document_rules_digest(char out[65])
 		crypto_hash_sha256_update(&st, (const unsigned char *)f->name, strlen(f->name) + 1);
 		crypto_hash_sha256_update(&st, f->data, f->len);
 	}
+	/* The controlled lists are rules too: a value held as "not in the list"
+	 * is accepted once an agent ships a list that has it. */
+	for (f = hrdex_builtin_lists; f->name; f++) {
+		crypto_hash_sha256_update(&st, (const unsigned char *)"lists/", 6);
+		crypto_hash_sha256_update(&st, (const unsigned char *)f->name, strlen(f->name) + 1);
+		crypto_hash_sha256_update(&st, f->data, f->len);
+	}
 	crypto_hash_sha256_final(&st, digest);
 	sodium_bin2hex(out, 65, digest, sizeof(digest));
 }

@@ -117,7 +117,8 @@ void hrdex_tree_release(struct hrdex_tree *t);
 
 /*
  * A digest of what the document rules are: the built-in schemas, the
- * newest schema version this agent knows (hrdex_schema_known_newest) and a
+ * newest schema version this agent knows (hrdex_schema_known_newest), the
+ * controlled lists (a list that grows releases what it held) and a
  * revision of the rules no schema states, as 64 hex digits.  The cache
  * records it; when it changes (an upgrade), held documents are checked
  * again and released when they pass.
