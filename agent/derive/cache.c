@@ -97,6 +97,40 @@ static const char *const stmt_sql[ST_COUNT] = {
  * an older cache of the same version. */
 #define TYPE_START_REF_SQL "CREATE INDEX IF NOT EXISTS documents_type_start_ref ON documents(type, start, ref)"
 
+/* What version 5 adds to version 4: the facts of the version-2 form
+ * (facts.h).  Run after the version-4 schema on a new cache, and on a
+ * version-4 cache by the writer that finds it (migrate_4, then every row's
+ * facts computed from its json: cache_refacts). */
+static const char schema5_sql[] =
+	"ALTER TABLE documents ADD COLUMN schema INTEGER NOT NULL DEFAULT 1;\n"
+	"ALTER TABLE documents ADD COLUMN kind TEXT;\n"
+	"ALTER TABLE documents ADD COLUMN status TEXT;\n"
+	"ALTER TABLE documents ADD COLUMN response TEXT;\n"
+	"ALTER TABLE documents ADD COLUMN date_first TEXT;\n"
+	"ALTER TABLE documents ADD COLUMN date_last TEXT;\n"
+	"ALTER TABLE documents ADD COLUMN date_precision INTEGER NOT NULL DEFAULT 0;\n"
+	"CREATE INDEX documents_kind ON documents(kind);\n"
+	"CREATE INDEX documents_status ON documents(status);\n"
+	"CREATE INDEX documents_response ON documents(response);\n"
+	"CREATE INDEX documents_date_first ON documents(date_first, date_last);\n"
+	"CREATE TABLE doc_addressees(ref TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,\n"
+	"  PRIMARY KEY(value, kind, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_addressees_ref ON doc_addressees(ref);\n"
+	"CREATE INDEX doc_addressees_kind ON doc_addressees(kind, ref);\n"
+	"CREATE TABLE doc_recommending_states(ref TEXT NOT NULL, country TEXT NOT NULL,\n"
+	"  PRIMARY KEY(country, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_recommending_states_ref ON doc_recommending_states(ref);\n"
+	"CREATE TABLE doc_bodies(ref TEXT NOT NULL, body TEXT NOT NULL,\n"
+	"  PRIMARY KEY(body, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_bodies_ref ON doc_bodies(ref);\n"
+	"CREATE TABLE doc_groups(ref TEXT NOT NULL, grp TEXT NOT NULL,\n"
+	"  PRIMARY KEY(grp, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_groups_ref ON doc_groups(ref);\n"
+	"CREATE TABLE doc_sdgs(ref TEXT NOT NULL, sdg TEXT NOT NULL,\n"
+	"  PRIMARY KEY(sdg, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_sdgs_ref ON doc_sdgs(ref);\n"
+	;
+
 static const char schema_sql[] =
 	"CREATE TABLE documents(\n"
 	"  ref TEXT PRIMARY KEY NOT NULL,\n"
@@ -115,19 +149,8 @@ static const char schema_sql[] =
 	"  path TEXT NOT NULL,\n"
 	"  blob TEXT NOT NULL,\n"
 	"  accepted_at TEXT,\n"
-	"  sequence INTEGER NOT NULL DEFAULT 0,\n"
-	"  schema INTEGER NOT NULL DEFAULT 1,\n"
-	"  kind TEXT,\n"
-	"  status TEXT,\n"
-	"  response TEXT,\n"
-	"  date_first TEXT,\n"
-	"  date_last TEXT,\n"
-	"  date_precision INTEGER NOT NULL DEFAULT 0\n"
+	"  sequence INTEGER NOT NULL DEFAULT 0\n"
 	");\n"
-	"CREATE INDEX documents_kind ON documents(kind);\n"
-	"CREATE INDEX documents_status ON documents(status);\n"
-	"CREATE INDEX documents_response ON documents(response);\n"
-	"CREATE INDEX documents_date_first ON documents(date_first, date_last);\n"
 	"CREATE INDEX documents_accepted ON documents(accepted_at, ref);\n"
 	"CREATE TABLE withdrawn(ref TEXT PRIMARY KEY NOT NULL, publisher TEXT NOT NULL,\n"
 	"  type TEXT NOT NULL, id TEXT NOT NULL, title TEXT, lang TEXT,\n"
@@ -148,22 +171,6 @@ static const char schema_sql[] =
 	"CREATE TABLE doc_themes(theme TEXT NOT NULL, ref TEXT NOT NULL,\n"
 	"  PRIMARY KEY(theme, ref)) WITHOUT ROWID;\n"
 	"CREATE INDEX doc_themes_ref ON doc_themes(ref);\n"
-	"CREATE TABLE doc_addressees(ref TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,\n"
-	"  PRIMARY KEY(value, kind, ref)) WITHOUT ROWID;\n"
-	"CREATE INDEX doc_addressees_ref ON doc_addressees(ref);\n"
-	"CREATE INDEX doc_addressees_kind ON doc_addressees(kind, ref);\n"
-	"CREATE TABLE doc_recommending_states(ref TEXT NOT NULL, country TEXT NOT NULL,\n"
-	"  PRIMARY KEY(country, ref)) WITHOUT ROWID;\n"
-	"CREATE INDEX doc_recommending_states_ref ON doc_recommending_states(ref);\n"
-	"CREATE TABLE doc_bodies(ref TEXT NOT NULL, body TEXT NOT NULL,\n"
-	"  PRIMARY KEY(body, ref)) WITHOUT ROWID;\n"
-	"CREATE INDEX doc_bodies_ref ON doc_bodies(ref);\n"
-	"CREATE TABLE doc_groups(ref TEXT NOT NULL, grp TEXT NOT NULL,\n"
-	"  PRIMARY KEY(grp, ref)) WITHOUT ROWID;\n"
-	"CREATE INDEX doc_groups_ref ON doc_groups(ref);\n"
-	"CREATE TABLE doc_sdgs(ref TEXT NOT NULL, sdg TEXT NOT NULL,\n"
-	"  PRIMARY KEY(sdg, ref)) WITHOUT ROWID;\n"
-	"CREATE INDEX doc_sdgs_ref ON doc_sdgs(ref);\n"
 	"CREATE TABLE links(from_ref TEXT NOT NULL, rel TEXT NOT NULL, to_ref TEXT, url TEXT);\n"
 	"CREATE INDEX links_to ON links(to_ref);\n"
 	"CREATE INDEX links_from ON links(from_ref);\n"
@@ -270,8 +277,13 @@ static int drop_everything(struct hrdex_cache *c)
 	}
 }
 
-/* Create the schema when the file is new; start again on another version. */
-static int ensure_schema(struct hrdex_cache *c)
+/* Create the schema when the file is new; start again on another version,
+ * but for version 4, which is brought to this one in place (its
+ * tombstones, stamps and sequences are not in the branches: a rebuild
+ * could not make them again): the columns and tables of version 5 added
+ * here, and *migrating set with the transaction left open for
+ * hrdex_cache_open to fill them (cache_refacts) and commit. */
+static int ensure_schema(struct hrdex_cache *c, int *migrating)
 {
 	int err = 0;
 	int64_t version, tables;
@@ -283,10 +295,19 @@ static int ensure_schema(struct hrdex_cache *c)
 	tables = cache_scalar_int(c, "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", &err);
 	if (err)
 		goto fail;
+	*migrating = 0;
 	if (version == HRDEX_CACHE_SCHEMA && tables > 0) {
 		if (cache_exec(c, TYPE_START_REF_SQL) < 0)
 			goto fail;
 		return cache_exec(c, "COMMIT");
+	}
+	if (version == 4 && tables > 0) {
+		hrdex_log_info("cache '%s' has schema version 4: adding the facts of version %d", c->path,
+			       HRDEX_CACHE_SCHEMA);
+		if (cache_exec(c, TYPE_START_REF_SQL) < 0 || cache_exec(c, schema5_sql) < 0)
+			goto fail;
+		*migrating = 1;
+		return 0;
 	}
 	if (tables > 0) {
 		hrdex_log_warn("cache '%s' has schema version %lld, this hrdex uses %d: rebuilding it",
@@ -294,7 +315,7 @@ static int ensure_schema(struct hrdex_cache *c)
 		if (drop_everything(c) < 0)
 			goto fail;
 	}
-	if (cache_exec(c, schema_sql) < 0)
+	if (cache_exec(c, schema_sql) < 0 || cache_exec(c, schema5_sql) < 0)
 		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", HRDEX_CACHE_SCHEMA); /* fits: a number */
 	if (cache_exec(c, sql) < 0)
@@ -401,7 +422,7 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 {
 	struct hrdex_cache *c = calloc(1, sizeof(*c));
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	int i, err = 0;
+	int i, err = 0, migrating = 0;
 
 	*out = NULL;
 	if (!c)
@@ -463,7 +484,7 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 	    cache_exec(c, "PRAGMA synchronous = NORMAL") < 0 ||
 	    cache_exec(c, "PRAGMA foreign_keys = OFF") < 0 || cache_exec(c, "PRAGMA cache_size = -32768") < 0)
 		goto fail;
-	if (ensure_schema(c) < 0)
+	if (ensure_schema(c, &migrating) < 0)
 		goto fail;
 	if (cache_exec(c, "CREATE TEMP TABLE IF NOT EXISTS touched(ref TEXT PRIMARY KEY) WITHOUT ROWID") < 0)
 		goto fail;
@@ -473,9 +494,19 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 			cache_db_fail(c, stmt_sql[i]);
 			goto fail;
 		}
+	if (migrating) {
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", HRDEX_CACHE_SCHEMA); /* fits: a number */
+		if (cache_refacts(c) < 0 || cache_exec(c, sql) < 0 || cache_exec(c, "COMMIT") < 0)
+			goto fail;
+		migrating = 0;
+	}
 	*out = c;
 	return 0;
 fail:
+	if (migrating)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	hrdex_cache_close(c);
 	return -1;
 }

@@ -38,7 +38,10 @@
  *             hrdex_document_check): in no other table; "commit" is the
  *             branch's tip when the document was found held
  * PRAGMA user_version is HRDEX_CACHE_SCHEMA; a writer finding another version
- * drops everything and starts again (the cache is always rebuildable).
+ * drops everything and starts again (the cache is always rebuildable), but
+ * for version 4, brought to 5 in place (what version 5 adds, computed from
+ * each row's json), keeping what no rebuild could make again: tombstones,
+ * accepted_at and sequence.
  *
  * The branches row of a publisher is written in the same transaction as its
  * document rows, so after a crash the cache is at the old or the new commit

@@ -118,6 +118,11 @@ int cache_delete_doc(struct hrdex_cache *c, const char *ref);
 int cache_delete_publisher(struct hrdex_cache *c, const char *p);
 int cache_tombstone(struct hrdex_cache *c, const char *ref, int gone);
 int cache_insert_prepared(struct hrdex_cache *c, struct prep *p);
+/* Every documents row's facts (facts.h: its columns countries, themes,
+ * start, end, schema, kind, status, response, date_*, and the side tables
+ * but links and the FTS index) computed again from its json column, in the
+ * transaction in hand: a version-4 cache brought to version 5 in place. */
+int cache_refacts(struct hrdex_cache *c);
 int cache_path_ref(char *out, size_t n, const char *path);
 void cache_prep_clear(struct prep *p);
 int cache_prep_doc(struct prep *p, git_repository *repo);

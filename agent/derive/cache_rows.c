@@ -641,6 +641,85 @@ int cache_delete_publisher(struct hrdex_cache *c, const char *p)
 	return 0;
 }
 
+int cache_refacts(struct hrdex_cache *c)
+{
+	static const char *const sql[] = {
+		"SELECT ref, json FROM documents",
+		"UPDATE documents SET countries = ?2, themes = ?3, start = ?4, \"end\" = ?5, schema = ?6, kind = ?7, "
+		"status = ?8, response = ?9, date_first = ?10, date_last = ?11, date_precision = ?12 WHERE ref = ?1",
+	};
+	struct hrdex_buf countries = HRDEX_BUF_INIT, themes = HRDEX_BUF_INIT;
+	sqlite3_stmt *rows = NULL, *up = NULL;
+	cJSON *doc = NULL, *v2 = NULL;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(c->db, sql[0], -1, &rows, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c->db, sql[1], -1, &up, NULL) != SQLITE_OK) {
+		cache_db_fail(c, "reading the documents again");
+		goto cleanup;
+	}
+	while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
+		const char *ref = (const char *)sqlite3_column_text(rows, 0);
+		const char *json = (const char *)sqlite3_column_text(rows, 1);
+		struct hrdex_doc_facts facts;
+
+		doc = json ? cJSON_Parse(json) : NULL;
+		if (!cJSON_IsObject(doc)) {
+			cJSON_Delete(doc);
+			doc = NULL;
+			continue;   /* not written by a writer of this cache: left as it is */
+		}
+		if (hrdex_doc_upgrade(&v2, doc, NULL) < 0) {
+			if (hrdex_error_kind() != HRDEX_E_INVALID)
+				goto cleanup;
+			hrdex_error_clear();
+			if (!(v2 = cJSON_Duplicate(doc, 1))) {
+				hrdex_error_oom();
+				goto cleanup;
+			}
+		}
+		hrdex_buf_clear(&countries);
+		hrdex_buf_clear(&themes);
+		sqlite3_bind_text(c->st[ST_COUNTRY_DELETE], 1, ref, -1, SQLITE_STATIC);
+		if (cache_step_done(c, c->st[ST_COUNTRY_DELETE]) < 0)
+			goto cleanup;
+		sqlite3_bind_text(c->st[ST_THEME_DELETE], 1, ref, -1, SQLITE_STATIC);
+		if (cache_step_done(c, c->st[ST_THEME_DELETE]) < 0 || add_facts(c, &countries, &themes, v2, ref) < 0)
+			goto cleanup;
+		hrdex_facts_scalars(&facts, v2);
+		sqlite3_bind_text(up, 1, ref, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 2, countries.ptr, (int)countries.len, SQLITE_STATIC);
+		sqlite3_bind_text(up, 3, themes.ptr, (int)themes.len, SQLITE_STATIC);
+		cache_bind_text(up, 4, facts.start);
+		cache_bind_text(up, 5, facts.end);
+		sqlite3_bind_int(up, 6, hrdex_doc_version(doc));
+		cache_bind_text(up, 7, facts.kind);
+		cache_bind_text(up, 8, facts.status);
+		cache_bind_text(up, 9, facts.response);
+		cache_bind_text(up, 10, facts.date_precision ? facts.date_first : NULL);
+		cache_bind_text(up, 11, facts.date_precision ? facts.date_last : NULL);
+		sqlite3_bind_int(up, 12, facts.date_precision);
+		if (cache_step_done(c, up) < 0)
+			goto cleanup;
+		cJSON_Delete(v2);
+		cJSON_Delete(doc);
+		v2 = doc = NULL;
+	}
+	if (rc != SQLITE_DONE) {
+		cache_db_fail(c, "reading the documents again");
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	cJSON_Delete(v2);
+	cJSON_Delete(doc);
+	sqlite3_finalize(rows);
+	sqlite3_finalize(up);
+	hrdex_buf_free(&countries);
+	hrdex_buf_free(&themes);
+	return ret;
+}
+
 int cache_insert_prepared(struct hrdex_cache *c, struct prep *p)
 {
 	return p->held ? insert_held(c, p) : insert_doc(c, p);

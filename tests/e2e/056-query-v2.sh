@@ -44,6 +44,7 @@ achpr=ohchr/recommendation/achpr-res-345-parties
 views=ohchr/decision/ccpr-views-2155-2012
 visit=ohchr/visit/sr-hrd-hnd-2018
 decl=ohchr/statement/joint-declaration-2016
+shipped=ohchr/recommendation/a-hrc-32-20-reprisals-procedures   # version 1, schemas/examples
 
 note "--addressee: a version-1 addressee is found as a version-2 one"
 is "$upr1 $upr2 $v1rec" --addressee HND
@@ -62,7 +63,7 @@ is "$upr2" --recommending-state URY --type recommendation
 is "$upr1" --response supported
 is "$upr2" --response noted
 is "$upr1 $upr2" --response supported --response noted
-is "$upr1 $v1rec" --status in-progress
+is "$shipped $upr1 $v1rec" --status in-progress
 is "$visit" --status completed
 
 note "--body, --group, --sdg, --kind"
@@ -70,11 +71,12 @@ is "$upr1 $upr2" --body upr
 is "$achpr" --body achpr
 is "$views" --body ccpr
 is "$visit" --body sr-hrd
-is "$upr1 $v1rec" --group human-rights-defenders
-is "$upr1 $v1rec" --sdg 16
-is "$upr1 $v1rec" --sdg 16.10
+is "$shipped $upr1 $v1rec" --group human-rights-defenders
+is "$shipped $upr1 $v1rec" --sdg 16
+is "$shipped $upr1 $v1rec" --sdg 16.10
 is "$upr2" --sdg 5
 is "" --sdg 16.1
+is "$shipped" --sdg 16.a
 is "$views" --kind views
 is "$decl" --kind joint-declaration
 
@@ -98,7 +100,7 @@ note "documents.schema says the version each names"
 	fail "documents.schema"
 
 note "ext is never indexed"
-Q --text R-345 --format refs >"$T/ext"
+Q --text '"R 345"' --format refs >"$T/ext"
 [ ! -s "$T/ext" ] || fail "ext is in the full-text index: $(cat "$T/ext")"
 
 note "bad values: one line naming the option, exit 64"
@@ -127,7 +129,7 @@ note "--help, hrdex.1 and README.md document each filter with its table"
 Q --help >"$T/help"
 for o in addressee recommending-state response status body group sdg kind year; do
 	grep -q -- "--$o " "$T/help" || fail "--help lacks --$o"
-	grep -q -- "--$o" "$top/contrib/hrdex.1" || fail "hrdex.1 lacks --$o"
+	grep -qF -- "$(printf '%s' "--$o" | sed 's/-/\\-/g')" "$top/contrib/hrdex.1" || fail "hrdex.1 lacks --$o"
 	grep -q -- "\`--$o" "$top/README.md" || fail "README.md lacks --$o"
 done
 note "README.md's SQL for the version-2 tables runs and finds what the filters find"
@@ -147,11 +149,35 @@ for f in "$T"/sql.*; do
 done
 grep -q "^$v1rec" "$T"/sql.0.out || fail "README's addressee SQL misses the version-1 recommendation"
 
-note "a rebuild of a version-4 cache keeps its tombstones and builds the new tables"
-"$HRDEX" -C "$S" withdraw "$upr2" >/dev/null 2>&1
-sqlite3 "$S/cache.db" 'PRAGMA user_version = 4'
-"$HRDEX" -C "$S" reindex >/dev/null 2>&1
-[ "$(sqlite3 -readonly "$S/cache.db" 'PRAGMA user_version')" = 5 ] || fail "not rebuilt to version 5"
-Q --withdrawn --format refs | grep -qx "$upr2" || fail "the tombstone of a version-4 cache is lost by reindex"
+note "a version-4 cache (as the previous release wrote it) is brought to version 5 keeping tombstones and stamps"
+"$HRDEX" -C "$S" withdraw "$upr2" >/dev/null 2>"$T/err" || fail "withdraw: $(cat "$T/err")"
+Q --withdrawn --format refs | grep -qx "$upr2" || fail "no tombstone after withdraw"
+stamp() { sqlite3 -readonly "$S/cache.db" "SELECT accepted_at || ' ' || sequence FROM documents WHERE ref = '$1'"; }
+sqlite3 "$S/cache.db" "UPDATE documents SET accepted_at = '2020-01-02T03:04:05Z', sequence = 3 WHERE ref = '$v1rec'"
+# the layout of version 4: without the tables and columns version 5 added
+sqlite3 -bail "$S/cache.db" <<'SQL'
+DROP TABLE doc_addressees; DROP TABLE doc_recommending_states; DROP TABLE doc_bodies; DROP TABLE doc_groups;
+DROP TABLE doc_sdgs;
+DROP INDEX documents_kind; DROP INDEX documents_status; DROP INDEX documents_response; DROP INDEX documents_date_first;
+ALTER TABLE documents DROP COLUMN schema; ALTER TABLE documents DROP COLUMN kind;
+ALTER TABLE documents DROP COLUMN status; ALTER TABLE documents DROP COLUMN response;
+ALTER TABLE documents DROP COLUMN date_first; ALTER TABLE documents DROP COLUMN date_last;
+ALTER TABLE documents DROP COLUMN date_precision;
+PRAGMA user_version = 4;
+SQL
+cp "$S/cache.db" "$T/cache4.db"
+expect_exit 75 Q --addressee HND 2>/dev/null   # a reader waits for a writer
+"$HRDEX" -C "$S" sync >/dev/null 2>&1 || true   # any writer brings it to version 5
+[ "$(sqlite3 -readonly "$S/cache.db" 'PRAGMA user_version')" = 5 ] || fail "a writer left version 4"
+Q --withdrawn --format refs | grep -qx "$upr2" || fail "the tombstone of a version-4 cache is lost"
+[ "$(stamp "$v1rec")" = "2020-01-02T03:04:05Z 3" ] || fail "accepted_at and sequence lost: $(stamp "$v1rec")"
+is "$upr1 $v1rec" --addressee HND
+is "$shipped $achpr $v1rec $decl" --year 2016 --type recommendation --type statement
+note "... and so does a rebuild of it (reindex)"
+cp "$T/cache4.db" "$S/cache.db"
+rm -f "$S/cache.db-wal" "$S/cache.db-shm"
+"$HRDEX" -C "$S" reindex >/dev/null 2>"$T/err" || fail "reindex of a version-4 cache: $(cat "$T/err")"
+Q --withdrawn --format refs | grep -qx "$upr2" || fail "reindex loses the tombstone of a version-4 cache"
+[ "$(stamp "$v1rec")" = "2020-01-02T03:04:05Z 3" ] || fail "reindex loses stamps: $(stamp "$v1rec")"
 is "$upr1 $v1rec" --addressee HND
 echo "ok"
