@@ -242,6 +242,25 @@ static int put_party(struct site *s, struct hrdex_buf *b, int depth, const cJSON
 	return 0;
 }
 
+/* A recommendation's response: the position first, then when, where and
+ * what the state said. */
+static int put_response(struct site *s, struct hrdex_buf *b, int depth, const cJSON *r)
+{
+	const cJSON *e;
+
+	if (hrdex_buf_puts(b, "<strong class=\"position\">") < 0 || put_slug(b, site_str_member(r, "position")) < 0 ||
+	    hrdex_buf_puts(b, "</strong>") < 0)
+		return -1;
+	cJSON_ArrayForEach(e, r) {
+		if (!strcmp(e->string, "position"))
+			continue;
+		if (hrdex_buf_puts(b, " <span class=\"note\">") < 0 || put_label(b, e->string) < 0 ||
+		    hrdex_buf_puts(b, ":</span> ") < 0 || put_value(s, b, depth, e->string, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* translations: "Original: Spanish · Official: English". */
 static int put_translations(struct hrdex_buf *b, const cJSON *map)
 {
@@ -387,8 +406,13 @@ static int put_value(struct site *s, struct hrdex_buf *b, int depth, const char 
 			return put_langmap(b, key, v);
 		if (is_key(key, party_keys) && cJSON_GetObjectItemCaseSensitive(v, "kind"))
 			return put_party(s, b, depth, v);
-		if (key && !strcmp(key, "dates") && site_str_member(v, "kind") && cJSON_GetObjectItemCaseSensitive(v, "date"))
-			return hrdex_buf_puts(b, "<span class=\"rel\">") < 0 || put_slug(b, site_str_member(v, "kind")) < 0 ||
+		if (key && !strcmp(key, "response") && site_str_member(v, "position"))
+			return put_response(s, b, depth, v);
+		if (key && (!strcmp(key, "dates") || !strcmp(key, "status_history")) &&
+		    site_str_member(v, !strcmp(key, "dates") ? "kind" : "status") &&
+		    cJSON_GetObjectItemCaseSensitive(v, "date"))
+			return hrdex_buf_puts(b, "<span class=\"rel\">") < 0 ||
+			       put_slug(b, site_str_member(v, !strcmp(key, "dates") ? "kind" : "status")) < 0 ||
 			       hrdex_buf_puts(b, "</span>: ") < 0 ||
 			       put_value(s, b, depth, "date", cJSON_GetObjectItemCaseSensitive(v, "date")) < 0 ||
 			       (cJSON_GetObjectItemCaseSensitive(v, "note") &&

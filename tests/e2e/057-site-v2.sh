@@ -1,0 +1,87 @@
+#!/bin/bash
+# The site shows version-2 documents (issue 17): partial dates as people read
+# them ("May 2015", "2nd quarter 2016") and sorted by their first day;
+# parties, listed bodies, kinds and groups by their labels; response, dated
+# entries, status history, findings, programme with participants;
+# translations ("Original: Spanish"); `ext` as escaped key/value pairs; a
+# version-2 visit on the calendar and in the search index by what it visited.
+. "$(dirname "$0")/lib.sh"
+S="$T/ohchr"
+v2=$top/tests/data/v2-query
+"$HRDEX" -C "$S" init --publisher ohchr >/dev/null 2>&1
+"$HRDEX" -C "$S" publish "$top"/schemas/examples/ohchr-*.json "$v2"/*.json >/dev/null 2>"$T/err" ||
+	fail "publish: $(cat "$T/err")"
+"$HRDEX" -C "$S" site >/dev/null 2>"$T/err" || fail "site: $(cat "$T/err")"
+site=$S/site
+# the visible text of a page, tags dropped, entities decoded, spaces joined
+text() {
+	python3 - "$1" <<'PY'
+import html, re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+t = t[t.index("<main"):]
+print(re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", t))))
+PY
+}
+has() { # has PAGE TEXT...: the page's visible text holds each TEXT
+	local page=$1 t
+	shift
+	text "$site/$page" >"$T/page"
+	for t in "$@"; do
+		grep -qF -- "$t" "$T/page" || fail "$page does not show '$t': $(cut -c1-2000 "$T/page")"
+	done
+}
+
+note "partial dates as people read them"
+has ohchr/recommendation/upr2-hnd-defenders.html "Recommendation · ohchr · May 2015" \
+	"adopted : 2015-05-08" "published : 2015-07-17"
+grep -qF '<time datetime="2015-05">May 2015</time>' "$site/ohchr/recommendation/upr2-hnd-defenders.html" ||
+	fail "a month is not a <time>"
+has ohchr/decision/ccpr-views-2155-2012.html "4th quarter 2015"
+has ohchr/statement/joint-declaration-2016.html "Statement · ohchr · 2nd quarter 2016"
+has ohchr/visit/sr-hrd-hnd-2018.html "requested : 3rd quarter 2016" "accepted : November 2017" \
+	"Start 2018-05-12 11:00" "Time zone America/Tegucigalpa"
+
+note "listed ids by their labels, parties with their kinds and roles"
+has ohchr/recommendation/upr2-hnd-defenders.html "Body Universal Periodic Review" "HND (state)" \
+	"Recommending states NOR" "Groups Human rights defenders" "Response supported Date: September 2015" \
+	"Document: A/HRC/30/11/Add.1"
+has ohchr/recommendation/achpr-res-345-parties.html \
+	"All States Parties to the African Charter on Human and Peoples' Rights (states parties)" \
+	"Institutions nationales des droits de l'homme (nhri)" "Body African Commission on Human and Peoples' Rights"
+has ohchr/decision/ccpr-views-2155-2012.html "Kind Views" "Human Rights Committee (body)" \
+	"X. (person; victim; anonymised)" "Article 7 Finding violation Instrument ICCPR"
+has ohchr/visit/sr-hrd-hnd-2018.html \
+	"Authors Special Rapporteur on the situation of human rights defenders (mechanism)" \
+	"Participants Special Rapporteur on the situation of human rights defenders (mechanism)" \
+	"End-of-mission press conference"
+has ohchr/statement/joint-declaration-2016.html "Kind Joint declaration" \
+	"OSCE Representative on Freedom of the Media (regional organisation)"
+
+note "translations: the original language named"
+has ohchr/visit/sr-hrd-hnd-2018.html "Translations Original: Spanish · Official: English"
+
+note "ext: plain key/value pairs, escaped, never interpreted"
+has ohchr/recommendation/achpr-res-345-parties.html "Extensions" "internal_code <b>R-345</b> reviewed true"
+grep -qF '<code>&lt;b&gt;R-345&lt;/b&gt;</code>' "$site/ohchr/recommendation/achpr-res-345-parties.html" ||
+	fail "ext value not escaped"
+grep -qF '<b>R-345' "$site/ohchr/recommendation/achpr-res-345-parties.html" && fail "ext value interpreted as HTML"
+
+note "a partial date sorts as its first day (newest first: 2016-04-11, 2016, May 2015, 2nd quarter 2015)"
+python3 - "$site/ohchr/recommendation.html" <<'PY' || fail "recommendations out of date order"
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+refs = re.findall(r'href="\.\./ohchr/recommendation/([^"]+)\.html"', t)
+want = ["a-hrc-32-20-reprisals-procedures", "achpr-res-345-parties", "upr2-hnd-defenders", "upr2-hnd-icescr"]
+sys.exit(0 if refs == want else f"got {refs}")
+PY
+
+note "a version-2 visit is on the calendar and found by the country it visited"
+grep -qF "ohchr/visit/sr-hrd-hnd-2018.html" "$site/calendar.html" || fail "the version-2 visit is not on the calendar"
+python3 - "$site/search-index.js" <<'PY' || fail "the search index misses the visited country"
+import json, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+docs = json.loads(t[t.index("{"):t.rindex("}") + 1])["docs"]
+x = [d for d in docs if d["r"] == "ohchr/visit/sr-hrd-hnd-2018"][0]
+assert "HND" in x["x"].split() and x["d"] == "2018-04-29", x
+PY
+echo "ok"
