@@ -84,4 +84,15 @@ docs = json.loads(t[t.index("{"):t.rindex("}") + 1])["docs"]
 x = [d for d in docs if d["r"] == "ohchr/visit/sr-hrd-hnd-2018"][0]
 assert "HND" in x["x"].split() and x["d"] == "2018-04-29", x
 PY
+note "main's generated README lists a partial date as written, sorted by its first day"
+python3 - "$S/view/ohchr/README.md" <<'PY' || fail "README.md of view/ohchr: $(sed -n '/## Recommendations/,/## Reports/p' "$S/view/ohchr/README.md")"
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+sec = t[t.index("## Recommendations"):]
+sec = sec[:sec.index("\n## ", 1)]
+rows = re.findall(r"^\| ([^|]*) \| \[.*\]\(recommendation/([^)]+)\.json\)", sec, re.M)
+want = [("2016-04-11", "a-hrc-32-20-reprisals-procedures"), ("2016", "achpr-res-345-parties"),
+        ("2015-05", "upr2-hnd-defenders"), ("2015-Q2", "upr2-hnd-icescr")]
+sys.exit(0 if rows == want else f"got {rows}")
+PY
 echo "ok"
