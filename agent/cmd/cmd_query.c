@@ -511,7 +511,9 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		  "what a row shows, for csv, table, jsonl and json: names\n"
 		  "separated by commas, each a cache column (ref, publisher,\n"
 		  "type, id, date, start, end, title, lang, countries, themes,\n"
-		  "commit) or a dotted path into the document (title.fr,\n"
+		  "commit, and of either schema version: schema, kind, status,\n"
+		  "response, date_first, date_last) or a dotted path into the\n"
+		  "document as published (title.fr,\n"
 		  "dates.start, place.country); a value the document lacks\n"
 		  "is an empty cell (null in JSON)" },
 		{ NULL, 0, 0, NULL, NULL, NULL },

@@ -193,6 +193,8 @@ struct hrdex_query_row {
 	const char *lang, *countries, *themes;
 	int64_t sequence;            /* 0 for the first version this cache saw, +1 per change (not with no_json) */
 	int withdrawn;               /* a tombstone (never from hrdex_cache_query) */
+	/* the version-2 columns (facts.h); NULL for tombstones and with ref_only */
+	const char *schema, *kind, *status, *response, *date_first, *date_last;
 };
 
 typedef int (*hrdex_query_cb)(const struct hrdex_query_row *row, void *payload);

@@ -100,10 +100,11 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 	 * key) answers without reading the table at all. */
 	if (q->ref_only)
 		rc = hrdex_buf_puts(&sql, "SELECT d.ref, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '', NULL, NULL, "
-					  "'[]', '[]', 0 FROM ");
+					  "'[]', '[]', 0, NULL, NULL, NULL, NULL, NULL, NULL FROM ");
 	else
 		rc = hrdex_buf_printf(&sql, "SELECT d.ref, d.publisher, d.type, d.id, d.date, d.start, d.\"end\", "
-					    "d.title, %s, d.lang, d.countries, d.themes, %s FROM ",
+					    "d.title, %s, d.lang, d.countries, d.themes, %s, d.schema, d.kind, d.status, "
+					    "d.response, d.date_first, d.date_last FROM ",
 				      q->no_json ? "'', NULL" : "d.json, d.\"commit\"", q->no_json ? "0" : "d.sequence");
 	if (rc < 0)
 		goto cleanup;
@@ -114,7 +115,9 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 			goto cleanup;
 	} else if (hrdex_buf_puts(&sql, q->withdrawn ?
 				"(SELECT ref, publisher, type, id, date, start, \"end\", title, lang, countries, "
-				"'[]' AS themes, json, NULL AS \"commit\", sequence FROM withdrawn) d WHERE 1" :
+				"'[]' AS themes, json, NULL AS \"commit\", sequence, NULL AS schema, NULL AS kind, "
+				"NULL AS status, NULL AS response, NULL AS date_first, NULL AS date_last "
+				"FROM withdrawn) d WHERE 1" :
 				"documents d WHERE 1") < 0) {
 		goto cleanup;
 	}
@@ -227,6 +230,12 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		row.themes = COL(12);
 		row.sequence = sqlite3_column_int64(st, 13);
 		row.withdrawn = q->withdrawn;
+		row.schema = COL(14);
+		row.kind = COL(15);
+		row.status = COL(16);
+		row.response = COL(17);
+		row.date_first = COL(18);
+		row.date_last = COL(19);
 #undef COL
 		r = cb(&row, payload);
 		if (r) {

@@ -95,6 +95,13 @@ Q --publisher ohchr --ref "$upr2" --ref "$upr1" --ref "$views" --ref "$achpr" --
 [ "$(sqlite3 -readonly "$S/cache.db" "SELECT start || ' ' || \"end\" || ' ' || date_precision FROM documents WHERE ref = '$upr2'")" = \
 	"2015-04-01 2015-06-30 2" ] || fail "a quarter is not stored as its range"
 
+note "--fields shows the version-2 columns for documents of either version"
+Q --ref "$v1rec" --ref "$upr1" --sort ref --format csv --fields ref,schema,kind,status,response,date_first,date_last | tr -d '\r' >"$T/csv"
+grep -qx "$upr1,2,,in-progress,supported,2015-05-01,2015-05-31" "$T/csv" || fail "--fields v2 columns: $(cat "$T/csv")"
+grep -qx "$v1rec,1,,in-progress,,2016-04-06,2016-04-06" "$T/csv" || fail "--fields v2 columns of v1: $(cat "$T/csv")"
+Q --ref "$views" --format jsonl --fields kind,date_first | grep -qx '{"kind":"views","date_first":"2015-10-01"}' ||
+	fail "--fields kind in jsonl: $(Q --ref "$views" --format jsonl --fields kind,date_first)"
+
 note "documents.schema says the version each names"
 [ "$(sqlite3 -readonly "$S/cache.db" "SELECT schema FROM documents WHERE ref = '$v1rec'") $(sqlite3 -readonly "$S/cache.db" "SELECT schema FROM documents WHERE ref = '$upr1'")" = "1 2" ] ||
 	fail "documents.schema"
