@@ -213,12 +213,18 @@ static int put_party(struct site *s, struct hrdex_buf *b, int depth, const cJSON
 
 	if (hrdex_buf_puts(b, "<span class=\"party\">") < 0)
 		return -1;
-	if (body && (put_listed(b, "bodies", body) < 0 || (n++, 0)))
-		return -1;
-	if (country && ((n++ && hrdex_buf_puts(b, ", ") < 0) || hrdex_buf_puts(b, "<abbr class=\"country\">") < 0 ||
-			hrdex_html_text(b, country) < 0 || hrdex_buf_puts(b, "</abbr>") < 0))
-		return -1;
-	if (name && ((n++ && hrdex_buf_puts(b, " ") < 0) || put_value(s, b, depth, "name", name) < 0))
+	if (body) {
+		if (put_listed(b, "bodies", body) < 0)
+			return -1;
+		n++;
+	}
+	if (country) {
+		if ((n && hrdex_buf_puts(b, ", ") < 0) || hrdex_buf_puts(b, "<abbr class=\"country\">") < 0 ||
+		    hrdex_html_text(b, country) < 0 || hrdex_buf_puts(b, "</abbr>") < 0)
+			return -1;
+		n++;
+	}
+	if (name && ((n && hrdex_buf_puts(b, " ") < 0) || put_value(s, b, depth, "name", name) < 0))
 		return -1;
 	if (hrdex_buf_puts(b, "</span>") < 0)
 		return -1;
