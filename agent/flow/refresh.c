@@ -79,6 +79,15 @@ static int catch_up(struct hrdex_state *s, struct hrdex_refresh *r)
 		if (!n)
 			return 0; /* nothing published or accepted yet: no main to build */
 	}
+	/* Changed document rules (an upgrade, or HRDEX_SCHEMA_NEWEST removed)
+	 * change main too: the documents they release join it. */
+	path = hrdex_state_path(s, "cache.db");
+	if (path && hrdex_fs_exists(path) && hrdex_cache_open(&cache, path, 1) == 0)
+		rules = hrdex_cache_rules_changed(cache) > 0;
+	hrdex_error_clear(); /* checked again below, where a failure is logged */
+	hrdex_cache_close(cache);
+	cache = NULL;
+	free(path);
 	/* A no-op (no commit) when main already holds every tip. */
 	if (hrdex_main_rebuild(&r->main, s->repo, r->message, s->have_key ? &s->key : NULL, s->config,
 			       r->hints) < 0) {
@@ -86,9 +95,13 @@ static int catch_up(struct hrdex_state *s, struct hrdex_refresh *r)
 		return -1;
 	}
 	if (!had_main || !git_oid_equal(&before, &r->main)) {
-		hrdex_log_warn("main was behind the branches (an interrupted run); rebuilt");
+		if (rules)
+			hrdex_log_info("the document rules changed: main rebuilt");
+		else
+			hrdex_log_warn("main was behind the branches (an interrupted run); rebuilt");
 		caught = 1;
 	}
+	rules = 0;
 	path = hrdex_state_path(s, "view");
 	if (path && (git_reference_name_to_id(&view, s->repo, HRDEX_REF_VIEW) < 0 ||
 		     !git_oid_equal(&view, &r->main) || !hrdex_fs_is_dir(path))) {

@@ -97,6 +97,7 @@ grep -P '^iachr/note/n3\t.*schema version 2' "$T/held" >/dev/null || fail "n3 is
 
 note "without the switch, the next sync shows them with no manual step"
 sync_agent "$V" || fail "sync without the switch failed"
+grep -q "interrupted run" "$T/last-sync.err" && fail "an upgrade is logged as an interrupted run: $(cat "$T/last-sync.err")"
 "$HRDEX" -C "$V" query --held --format table >"$T/held"
 [ -s "$T/held" ] && fail "still held after the upgrade: $(cat "$T/held")"
 "$HRDEX" -C "$V" query --publisher iachr --format refs | sort >"$T/refs"
