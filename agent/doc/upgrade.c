@@ -10,40 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <utf8proc.h>
 
-#if defined(__has_include)
-#if __has_include("vocab.h")
 #include "vocab.h"
-#define HAVE_VOCAB 1
-#endif
-#endif
-
-#ifndef HAVE_VOCAB
-/* Until the controlled lists are built in (branch h/lists), no value is in
- * any list: every text stays a name, every theme a keyword. */
-static int hrdex_vocab_has(const char *list, const char *id)
-{
-	(void)list;
-	(void)id;
-	return 0;
-}
-static const char *hrdex_vocab_label(const char *list, const char *id, const char *lang)
-{
-	(void)list;
-	(void)id;
-	(void)lang;
-	return NULL;
-}
-static int hrdex_vocab_nearest(const char *list, const char *value, const char *out[], int n)
-{
-	(void)list;
-	(void)value;
-	(void)out;
-	(void)n;
-	return 0;
-}
-#endif
 
 void hrdex_changes_free(struct hrdex_changes *c)
 {
@@ -168,61 +136,10 @@ static cJSON *namemap(const struct up *u, const char *text)
 	return m;
 }
 
-/* Case folded, accents and default ignorables dropped, NFC: how a body's
- * name is compared with the labels of list 'bodies'.  NULL when out of
- * memory or not UTF-8 (then nothing matches). */
-static char *fold(const char *s)
-{
-	utf8proc_uint8_t *r = NULL;
-
-	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &r,
-			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
-				 UTF8PROC_IGNORE | UTF8PROC_STRIPMARK | UTF8PROC_LUMP) < 0)
-		return NULL;
-	return (char *)r;
-}
-
-static const char *const label_langs[] = { "en", "fr", "es", "ar", "ru", "zh", NULL };
-
-/* Whether folded text is id or one of the labels of entry id of list. */
-static int entry_is(const char *list, const char *id, const char *folded)
-{
-	char *f = fold(id);
-	int i, same = f && !strcmp(f, folded);
-
-	free(f);
-	for (i = 0; !same && label_langs[i]; i++) {
-		const char *label = hrdex_vocab_label(list, id, label_langs[i]);
-
-		if (!label)
-			continue;
-		f = fold(label);
-		same = f && !strcmp(f, folded);
-		free(f);
-	}
-	return same;
-}
-
-/* The id of the entry of list 'bodies' that text names (its id or a label,
- * case and accents aside), or NULL. */
+/* The id of the entry of list 'bodies' that text names, or NULL. */
 static const char *body_entry(const char *text)
 {
-	const char *near[16];
-	char *folded;
-	int i, n;
-
-	if (hrdex_vocab_has("bodies", text))
-		return text;
-	if (!(folded = fold(text)))
-		return NULL;
-	n = hrdex_vocab_nearest("bodies", text, near, (int)(sizeof(near) / sizeof(near[0])));
-	for (i = 0; i < n; i++)
-		if (near[i] && entry_is("bodies", near[i], folded)) {
-			free(folded);
-			return near[i];
-		}
-	free(folded);
-	return NULL;
+	return hrdex_vocab_find("bodies", text);
 }
 
 /*

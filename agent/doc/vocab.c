@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <utf8proc.h>
 
 /* The six official languages of the United Nations: every title and label has each. */
 static const char *const un_languages[] = { "ar", "en", "es", "fr", "ru", "zh" };
@@ -337,6 +338,84 @@ int hrdex_vocab_nearest(const char *list, const char *value, const char *out[], 
 		}
 	}
 	return count;
+}
+
+/* Case folded, accents and default ignorables dropped, compatibility forms
+ * lumped, NFC: how hrdex_vocab_find compares.  NULL when out of memory or
+ * not UTF-8. */
+static char *fold(const char *s)
+{
+	utf8proc_uint8_t *r = NULL;
+
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &r,
+			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+				 UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPMARK | UTF8PROC_LUMP) < 0)
+		return NULL;
+	return (char *)r;
+}
+
+/* Every id and label of every list, folded once: finding is then one fold
+ * and a scan, cheap enough for the cache to run on every document. */
+struct folded {
+	const struct vlist *list;
+	const char *id;
+	char *key;
+};
+
+static struct folded *folds;
+static size_t nfolds;
+static pthread_once_t folded_once = PTHREAD_ONCE_INIT;
+
+static void fold_all(void)
+{
+	size_t i, n = 0;
+	const cJSON *e, *label;
+
+	pthread_once(&loaded, load);
+	for (i = 0; i < nlists; i++)
+		cJSON_ArrayForEach(e, lists[i].entries) {
+			n++;
+			cJSON_ArrayForEach(label, cJSON_GetObjectItemCaseSensitive(e, "labels"))
+				n++;
+		}
+	folds = calloc(n ? n : 1, sizeof(*folds));
+	if (!folds)
+		return; /* out of memory: nothing is found, every text stays a name */
+	for (i = 0; i < nlists; i++)
+		cJSON_ArrayForEach(e, lists[i].entries) {
+			const char *id = cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
+			char *key = fold(id);
+
+			if (key)
+				folds[nfolds++] = (struct folded){ &lists[i], id, key };
+			cJSON_ArrayForEach(label, cJSON_GetObjectItemCaseSensitive(e, "labels")) {
+				if (!cJSON_IsString(label) || !(key = fold(label->valuestring)))
+					continue;
+				folds[nfolds++] = (struct folded){ &lists[i], id, key };
+			}
+		}
+}
+
+const char *hrdex_vocab_find(const char *list, const char *text)
+{
+	const struct vlist *l = find_list(list);
+	const cJSON *e;
+	const char *id = NULL;
+	char *key;
+	size_t i;
+
+	if (!l || !text)
+		return NULL;
+	if ((e = find_entry(l, text)))
+		return cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
+	pthread_once(&folded_once, fold_all);
+	if (!(key = fold(text)))
+		return NULL;
+	for (i = 0; i < nfolds && !id; i++)
+		if (folds[i].list == l && !strcmp(folds[i].key, key))
+			id = folds[i].id;
+	free(key);
+	return id;
 }
 
 int hrdex_vocab_check(void)

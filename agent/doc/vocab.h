@@ -30,6 +30,16 @@ int hrdex_vocab_has(const char *list, const char *id);
  */
 int hrdex_vocab_nearest(const char *list, const char *value, const char *out[], int n);
 
+/*
+ * The id of the entry of list that text names: the entry whose id or whose
+ * label in any language equals text once both are case folded, stripped of
+ * accents (combining marks) and compatibility-normalised ("Comision
+ * Interamericana de Derechos Humanos", "IACHR" for "iachr").  NULL when none
+ * (or no such list).  How a version-1 free text naming a body becomes a
+ * listed body (upgrade.h).
+ */
+const char *hrdex_vocab_find(const char *list, const char *text);
+
 /* The title of list in lang, else in English; NULL when there is no such list. */
 const char *hrdex_vocab_title(const char *list, const char *lang);
 

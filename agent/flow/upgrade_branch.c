@@ -7,6 +7,7 @@
 #include "json.h"
 #include "publish.h"
 #include "repo.h"
+#include "schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,11 @@ int hrdex_upgrade_branch(struct hrdex_state *s, int dry_run, struct hrdex_upgrad
 	int r, ret = -1;
 
 	memset(res, 0, sizeof(*res));
+	/* The upgraded form is version 2: an agent told to know less
+	 * (HRDEX_SCHEMA_NEWEST=1) would hold every document it wrote. */
+	if (hrdex_schema_known_newest() < 2)
+		return hrdex_error_set(HRDEX_E_USAGE, "this agent knows schema version %d only "
+				       "(HRDEX_SCHEMA_NEWEST): nothing written", hrdex_schema_known_newest());
 	opts.limits = &s->config->limits;
 	opts.schemas = s->schemas;
 	opts.expect_publisher = pub;

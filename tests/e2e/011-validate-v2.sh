@@ -96,7 +96,7 @@ ohchr-recommendation-a-hrc-43-15-122-26.json|.recommending_states = ["Luxembourg
 ohchr-recommendation-a-hrc-43-15-122-26.json|.recommending_states = ["ZZZ"]|/recommending_states/0: 'ZZZ' is not an ISO 3166-1 alpha-3 country code
 ohchr-recommendation-a-hrc-43-15-122-26.json|.response.position = "accepted"|/response/position: 'accepted' is not one of: supported, supported-in-part, noted, rejected, accepted-in-principle, no-response
 ohchr-recommendation-a-hrc-43-15-122-26.json|del(.response.position)|/response/position: missing required property 'position'
-ohchr-recommendation-a-hrc-43-15-122-26.json|.response.document = "A/HRC/43/15/Add.1 "|/response/document: must match pattern
+ohchr-recommendation-a-hrc-43-15-122-26.json|.response.document = "/A/HRC/43/15/Add.1"|/response/document: must match pattern
 ohchr-recommendation-a-hrc-43-15-122-26.json|.addressee = "SVN"|/addressee: unexpected property 'addressee'
 ohchr-recommendation-a-hrc-43-15-122-26.json|.addressees = [{"kind": "state"}]|/addressees/0: 
 ohchr-recommendation-a-hrc-43-15-122-26.json|.status = "done"|/status: 'done' is not one of: not-started, in-progress, partially-implemented, implemented, not-implemented, unknown

@@ -14,8 +14,54 @@
 #include "buf.h"
 #include "error.h"
 #include "fs.h"
+#include "doc.h"
 #include "json.h"
+#include "limit.h"
+#include "schema.h"
 #include "upgrade.h"
+#include "vocab.h"
+
+static struct hrdex_schemas *schemas;
+static struct hrdex_limits limits;
+
+static int setup(void **state)
+{
+	(void)state;
+	hrdex_limits_default(&limits);
+	return hrdex_schemas_new(&schemas) || hrdex_schemas_add_builtin(schemas);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	hrdex_schemas_free(schemas);
+	return 0;
+}
+
+/* v2 is a valid version-2 document: every problem printed when not. */
+static void assert_valid_v2(const char *file, const cJSON *v2)
+{
+	struct hrdex_problems p = HRDEX_PROBLEMS_INIT;
+	struct hrdex_doc_opts opts = { 0 };
+	struct hrdex_buf text = HRDEX_BUF_INIT;
+	struct hrdex_doc *doc = NULL;
+	int version = 0;
+	size_t i;
+
+	opts.limits = &limits;
+	opts.schemas = schemas;
+	opts.version = &version;
+	assert_int_equal(hrdex_json_canonical(&text, v2), 0);
+	assert_int_equal(hrdex_doc_load(&doc, text.ptr, text.len, &opts, &p), 0);
+	for (i = 0; i < p.count; i++)
+		print_error("%s: %s: %s\n", file, p.items[i].pointer, p.items[i].message);
+	assert_int_equal(p.count, 0);
+	assert_non_null(doc);
+	assert_int_equal(version, 2);
+	hrdex_doc_free(doc);
+	hrdex_problems_free(&p);
+	hrdex_buf_free(&text);
+}
 
 static cJSON *parse(const char *text)
 {
@@ -69,14 +115,18 @@ static int occurs(const cJSON *leaf, const cJSON *tree)
 }
 
 /* Every leaf of v1 appears somewhere in v2: nothing was lost.  A text
- * that became a listed body id may appear as that id instead, so the
- * caller lists such leaves in mapped (NULL-terminated pairs). */
-static void assert_nothing_lost(const char *file, const cJSON *v1, const cJSON *all, const cJSON *v2)
+ * naming a listed body (a label of it) appears as the body's id. */
+static void assert_nothing_lost(const char *file, const cJSON *v1, const cJSON *v2)
 {
 	const cJSON *c;
 
 	if (cJSON_IsString(v1) || cJSON_IsNumber(v1) || cJSON_IsBool(v1)) {
-		if (!occurs(v1, v2)) {
+		const char *body = cJSON_IsString(v1) ? hrdex_vocab_find("bodies", v1->valuestring) : NULL;
+		cJSON *id = body ? cJSON_CreateString(body) : NULL;
+		int found = occurs(v1, v2) || (id && occurs(id, v2));
+
+		cJSON_Delete(id);
+		if (!found) {
 			char *text = cJSON_PrintUnformatted(v1);
 
 			print_error("%s: value %s is lost\n", file, text ? text : "?");
@@ -86,7 +136,7 @@ static void assert_nothing_lost(const char *file, const cJSON *v1, const cJSON *
 		return;
 	}
 	cJSON_ArrayForEach(c, v1)
-		assert_nothing_lost(file, c, all, v2);
+		assert_nothing_lost(file, c, v2);
 }
 
 static void test_examples(void **state)
@@ -108,7 +158,8 @@ static void test_examples(void **state)
 		assert_int_equal(cJSON_GetObjectItemCaseSensitive(v2, "schema")->valuedouble, 2);
 		assert_true(ch.count >= 1);
 		assert_string_equal(ch.lines[0], "added 'schema' 2");
-		assert_nothing_lost(g.gl_pathv[i], v1, v1, v2);
+		assert_nothing_lost(g.gl_pathv[i], v1, v2);
+		assert_valid_v2(g.gl_pathv[i], v2);
 		/* a canonical document: no member twice */
 		assert_int_equal(hrdex_json_canonical(&canon, v2), 0);
 		if (getenv("UPGRADE_SHOW")) {
@@ -206,6 +257,42 @@ static void test_visit(void **state)
 	cJSON_Delete(v2);
 }
 
+/* A text naming a listed body by a label, in any language, case and
+ * accents aside, or by its id, becomes that body; another stays a name. */
+static void test_bodies(void **state)
+{
+	struct hrdex_changes ch = HRDEX_CHANGES_INIT;
+	cJSON *v2;
+
+	(void)state;
+	assert_string_equal(hrdex_vocab_find("bodies", "COMISION INTERAMERICANA DE DERECHOS HUMANOS"), "iachr");
+	assert_string_equal(hrdex_vocab_find("bodies", "Rapporteur spécial sur la situation des défenseurs des droits de l'homme"),
+			    "sr-hrd");
+	assert_string_equal(hrdex_vocab_find("bodies", "IACHR"), "iachr");
+	assert_null(hrdex_vocab_find("bodies", "Inter-American Commission"));
+	assert_null(hrdex_vocab_find("no-such-list", "iachr"));
+	v2 = up("{\"id\":\"r\",\"type\":\"recommendation\",\"title\":{\"es\":\"T\"},\"date\":\"2016-01-01\","
+		"\"text\":{\"es\":\"R\"},\"mechanism\":\"Comisión interamericana de derechos humanos\"}", &ch);
+	assert_json(cJSON_GetObjectItemCaseSensitive(v2, "body"), "\"iachr\"");
+	assert_null(cJSON_GetObjectItemCaseSensitive(v2, "authors"));
+	assert_string_equal(ch.lines[1], "'mechanism' Comisión interamericana de derechos humanos -> 'body' iachr");
+	hrdex_changes_free(&ch);
+	cJSON_Delete(v2);
+	v2 = up("{\"id\":\"d\",\"type\":\"decision\",\"title\":{\"en\":\"T\"},\"date\":\"2016-01-01\","
+		"\"kind\":\"resolution\",\"body\":\"Human Rights Council\",\"case\":\"Case 12.361\","
+		"\"themes\":[\"reprisals\",\"water-defenders\"]}", &ch);
+	assert_json(cJSON_GetObjectItemCaseSensitive(v2, "authors"), "[{\"kind\":\"body\",\"body\":\"hrc\"}]");
+	assert_json(cJSON_GetObjectItemCaseSensitive(v2, "case_name"), "{\"en\":\"Case 12.361\"}");
+	assert_json(cJSON_GetObjectItemCaseSensitive(v2, "themes"), "[\"reprisals\"]");
+	assert_json(cJSON_GetObjectItemCaseSensitive(v2, "keywords"), "[\"water-defenders\"]");
+	assert_int_equal(ch.count, 4);
+	assert_string_equal(ch.lines[1], "'body' Human Rights Council -> 'authors'[0].body hrc");
+	assert_string_equal(ch.lines[2], "'case' Case 12.361 -> 'case_name'.en");
+	assert_string_equal(ch.lines[3], "'themes'[1] water-defenders -> 'keywords'[0]");
+	hrdex_changes_free(&ch);
+	cJSON_Delete(v2);
+}
+
 static void test_version2_unchanged(void **state)
 {
 	struct hrdex_changes ch = HRDEX_CHANGES_INIT;
@@ -233,8 +320,9 @@ int main(void)
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_recommendation),
 		cmocka_unit_test(test_visit),
+		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_version2_unchanged),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
