@@ -24,9 +24,11 @@ int hrdex_vocab_has(const char *list, const char *id);
 
 /*
  * The entries of list nearest to value, a string that is not an entry: at
- * most n ids, nearest first (edit distance, then the list's order), each
- * within a third of the longer string's length of value or containing value.
- * Returns how many were stored in out (0 when none is near, or no list).
+ * most n (and at most HRDEX_VOCAB_NEAREST_MAX) ids, nearest first (edit
+ * distance, a swap of two neighbours counting one; then the list's order),
+ * each at most a third of the longer string's length away from value, or
+ * containing value (4 bytes or more).  Returns how many were stored in out
+ * (0 when none is near, or no such list).
  */
 int hrdex_vocab_nearest(const char *list, const char *value, const char *out[], int n);
 
