@@ -547,6 +547,88 @@ static void v2_intervals(struct ctx *c, const cJSON *doc)
 	v2_interval(c, cJSON_GetObjectItemCaseSensitive(doc, "period"), "/period", "from", "to");
 }
 
+/*
+ * Lists of version 2 whose items follow each other in time (an event's
+ * sittings, a visit's programme, a visit's status history): each item's key
+ * (start or date) is not before the previous item's.  Items without it are
+ * skipped; partial dates compare by the days they cover (v2_before).
+ */
+static void v2_in_order(struct ctx *c, const cJSON *doc, const char *list, const char *key, const char *what)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(doc, list), *item;
+	const char *prev = NULL;
+	size_t i = 0, previ = 0;
+	char p[96];
+
+	cJSON_ArrayForEach(item, (cJSON_IsArray(l) ? l : NULL)) {
+		const char *d = str(item, key);
+
+		if (d && prev && v2_before(d, prev)) {
+			if (hrdex_fmt(p, sizeof(p), "/%s/%zu/%s", list, i, key) < 0)
+				return; /* the lists' names are short */
+			add(c, p, "'%s' is before '%s' (/%s/%zu/%s): %s", d, prev, list, previ, key, what);
+		}
+		if (d) {
+			prev = d;
+			previ = i;
+		}
+		i++;
+	}
+}
+
+/*
+ * Each item of doc.list (an event's sittings, a visit's programme) lies
+ * within the document's own start..end, when the document gives them (an
+ * agenda may not: an NGO forum is held before the session it prepares).
+ */
+static void v2_within(struct ctx *c, const cJSON *doc, const char *list, const char *whose)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(doc, list), *item;
+	const char *s = str(doc, "start"), *e = str(doc, "end");
+	size_t i = 0;
+	char p[96];
+
+	if (s && e && v2_before(e, s))
+		return; /* the interval itself is wrong and reported */
+	cJSON_ArrayForEach(item, (cJSON_IsArray(l) ? l : NULL)) {
+		const char *is = str(item, "start"), *ie = str(item, "end");
+
+		if (is && s && v2_before(is, s)) {
+			if (hrdex_fmt(p, sizeof(p), "/%s/%zu/start", list, i) < 0)
+				return;
+			add(c, p, "'%s' is before the %s start '%s' (/start)", is, whose, s);
+		} else if (e && (ie || is) && v2_before(e, ie ? ie : is)) {
+			if (hrdex_fmt(p, sizeof(p), "/%s/%zu/%s", list, i, ie ? "end" : "start") < 0)
+				return;
+			add(c, p, "'%s' is after the %s end '%s' (/end)", ie ? ie : is, whose, e);
+		}
+		i++;
+	}
+}
+
+/* A visit's status is the last step of its history, when it gives one. */
+static void v2_status_history(struct ctx *c, const cJSON *doc)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(doc, "status_history");
+	const cJSON *last = cJSON_IsArray(h) ? cJSON_GetArrayItem(h, cJSON_GetArraySize(h) - 1) : NULL;
+	const char *now = str(doc, "status"), *was = str(last, "status");
+	char p[96];
+
+	v2_in_order(c, doc, "status_history", "date", "the status history is listed oldest first");
+	if (now && was && strcmp(now, was) &&
+	    hrdex_fmt(p, sizeof(p), "/status_history/%d/status", cJSON_GetArraySize(h) - 1) == 0)
+		add(c, p, "the last step of the history is '%s' but the visit's status is '%s' (/status)", was, now);
+}
+
+static void v2_sequences(struct ctx *c, const cJSON *doc)
+{
+	v2_in_order(c, doc, "sittings", "start", "sittings are listed in chronological order");
+	v2_within(c, doc, "sittings", "event's");
+	v2_in_order(c, doc, "programme", "start", "the programme is listed in chronological order");
+	v2_within(c, doc, "programme", "visit's");
+	v2_status_history(c, doc);
+}
+
 /* A ref of version 2: PUBLISHER/TYPE/ID with any type slug, so that a
  * document may name one of a type added by a later version. */
 static void v2_ref(struct ctx *c, const char *text, const char *pointer)
@@ -679,6 +761,7 @@ int hrdex_doc_semantic(const cJSON *doc, struct hrdex_problems *problems, size_t
 		return 0;
 	if (hrdex_doc_version(doc) >= 2) {
 		v2_intervals(&c, doc);
+		v2_sequences(&c, doc);
 		v2_walk(&c, doc, "", 0, 0);
 		languages(&c, doc);
 		v2_languages(&c, doc);

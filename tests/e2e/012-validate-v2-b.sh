@@ -108,4 +108,40 @@ bad note-title-tag "$caceres" '.title = {"spanish": "CIDH repudia asesinato de B
 	/title/spanish "invalid property name 'spanish'"
 bad note-symbol-string "$caceres" '.symbols = "024/16"' /symbols "must be an array, not a string"
 
+note "controlled lists: kinds, bodies, groups and themes name the nearest entries"
+bad event-kind-list "$session" '.kind = "sesion"' /kind "'sesion' is not in the list of event kinds; nearest: 'session'"
+bad note-kind-list "$caceres" '.kind = "press-releases"' /kind "'press-releases' is not in the list of note kinds; nearest: 'press-release'"
+bad visit-author-body "$honduras" '.authors[0].body = "sr-defenders"' /authors/0/body \
+	"'sr-defenders' is not in the list of bodies and mechanisms"
+bad organiser-body "$session" '.organisers[0].body = "achrp"' /organisers/0/body \
+	"'achrp' is not in the list of bodies and mechanisms; nearest: 'achpr'"
+bad speaker-body "$hearings" '.agenda[0].speakers[1].body = "cidh"' /agenda/0/speakers/1/body \
+	"is not in the list of bodies and mechanisms"
+bad note-group "$caceres" '.groups[0] = "human-right-defenders"' /groups/0 \
+	"'human-right-defenders' is not in the list of affected groups; nearest: 'human-rights-defenders'"
+bad practice-theme "$sanjose" '.themes[0] = "reprisal"' /themes/0 "nearest: 'reprisals'"
+
+note "document rules beyond the schema: sittings, programme and status history in time"
+bad sitting-after-end "$session" '.sittings[1].start = "2016-04-30"' /sittings/1/start \
+	"'2016-04-30' is after the event's end '2016-04-20' (/end)"
+bad sitting-before-start "$session" '.sittings[0].start = "2016-04-05"' /sittings/0/start \
+	"'2016-04-05' is before the event's start '2016-04-06' (/start)"
+bad sittings-order "$session" '.sittings |= reverse' /sittings/1/start \
+	"'2016-04-06' is before '2016-04-20' (/sittings/0/start): sittings are listed in chronological order"
+bad programme-order "$honduras" '.programme |= reverse' /programme/1/start \
+	"'2018-04-29' is before '2018-05-11' (/programme/0/start): the programme is listed in chronological order"
+bad programme-after-end "$japan" '.programme[0].start = "2016-04-20T12:00"' /programme/0/start \
+	"'2016-04-20T12:00' is after the visit's end '2016-04-19' (/end)"
+bad history-order "$japan" '.status_history[0].date = "2016-01"' /status_history/1/date \
+	"'2015-11-13' is before '2016-01' (/status_history/0/date): the status history is listed oldest first"
+bad history-last "$japan" '.status = "refused"' /status_history/4/status \
+	"the last step of the history is 'completed' but the visit's status is 'refused' (/status)"
+bad local-time-no-zone "$japan" 'del(.time_zone)' /programme/0/start "is a local time: it needs a 'time_zone'"
+bad visit-visited-unknown "$honduras" '.visited = ["HON"]' /visited/0 "'HON' is not an ISO 3166-1 alpha-3 country code"
+# A month within the visit is within it: partial dates compare by the days they cover.
+jq '.programme[0].start = "2016-04"' "$japan" >"$T/month.json"
+"$HRDEX" validate "$T/month.json" >/dev/null 2>&1 || fail "a programme item in April 2016 is refused for a visit of 12 to 19 April 2016"
+# An NGO forum before the session it prepares is not outside it.
+"$HRDEX" validate "$session" >/dev/null 2>&1 || fail "the NGO forum of 3 to 5 April is refused"
+
 echo "validate-v2-b: ok"
