@@ -77,6 +77,13 @@ PY
 
 note "a version-2 visit is on the calendar and found by the country it visited"
 grep -qF "ohchr/visit/sr-hrd-hnd-2018.html" "$site/calendar.html" || fail "the version-2 visit is not on the calendar"
+python3 - "$site/calendar.html" <<'PY' || fail "the calendar does not say where the version-2 visit is"
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+row = [r for r in re.findall(r"<tr>.*?</tr>", t, re.S) if "sr-hrd-hnd-2018" in r][0]
+cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+assert "(HND)" in cells[3] and "completed" in cells[5], cells
+PY
 python3 - "$site/search-index.js" <<'PY' || fail "the search index misses the visited country"
 import json, sys
 t = open(sys.argv[1], encoding="utf-8").read()
