@@ -4,14 +4,12 @@
 #include "upgrade.h"
 #include "buf.h"
 #include "error.h"
+#include "vocab.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-
-#include "vocab.h"
 
 void hrdex_changes_free(struct hrdex_changes *c)
 {
@@ -48,9 +46,15 @@ static int changes_add(struct hrdex_changes *c, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot format a change");
-	/* values are cut before they get here; a longer line is cut visibly */
-	if ((size_t)n >= sizeof(line))
-		memcpy(line + sizeof(line) - 4, "...", 4);
+	/* values are cut before they get here; a longer line is cut visibly,
+	 * at a character boundary */
+	if ((size_t)n >= sizeof(line)) {
+		size_t k = sizeof(line) - 4;
+
+		while (k && ((unsigned char)line[k] & 0xC0) == 0x80)
+			k--;
+		memcpy(line + k, "...", 4);
+	}
 	if (c->count == c->alloc) {
 		size_t alloc = c->alloc ? c->alloc * 2 : 16;
 		char **lines = realloc(c->lines, alloc * sizeof(*lines));

@@ -24,6 +24,8 @@ snapshot() {
 
 note "A publishes the version-1 examples of ohchr"
 "$HRDEX" -C "$A" publish "$top"/schemas/examples/ohchr-*.json >/dev/null
+printf 'annex\n' >"$T/annex.txt"
+"$HRDEX" -C "$A" publish --attach "$T/annex.txt" "$top/schemas/examples/ohchr-report-a-hrc-32-20.json" >/dev/null
 n=$(ls "$top"/schemas/examples/ohchr-*.json | wc -l)
 before=$(tip "$A" ohchr)
 [ "$(g "$A" show "$before:ohchr/report/a-hrc-32-20.json" | jq '.schema')" = null ] || fail "not a version-1 document"
@@ -55,6 +57,9 @@ for f in $(g "$A" ls-tree -r --name-only "$after" | grep '\.json$'); do
 done
 g "$A" show "$after:ohchr/report/a-hrc-32-20.json" | jq -e '.symbols == ["A/HRC/32/20"] and (has("symbol") | not)' \
 	>/dev/null || fail "the report's symbol did not move"
+g "$A" show "$after:ohchr/report/a-hrc-32-20.json" | jq -e '.attachments[0].name == "annex.txt"' >/dev/null ||
+	fail "the report's attachment is no longer listed"
+[ "$(g "$A" show "$after:ohchr/report/a-hrc-32-20.files/annex.txt")" = annex ] || fail "the attachment is gone"
 [ "$(jq .schema "$A/view/ohchr/report/a-hrc-32-20.json")" = 2 ] || fail "view/ does not show the upgraded document"
 
 note "query still finds them"

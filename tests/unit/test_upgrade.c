@@ -181,6 +181,28 @@ static void test_examples(void **state)
 	globfree(&g);
 }
 
+/* Version-2 documents (the shipped examples) are copied as they are. */
+static void test_examples_v2(void **state)
+{
+	glob_t g;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(glob("schemas/2/examples/*.json", 0, NULL, &g), 0);
+	assert_true(g.gl_pathc >= 8);
+	for (i = 0; i < g.gl_pathc; i++) {
+		struct hrdex_changes ch = HRDEX_CHANGES_INIT;
+		cJSON *v2 = read_json(g.gl_pathv[i]), *again = NULL;
+
+		assert_int_equal(hrdex_doc_upgrade(&again, v2, &ch), 0);
+		assert_int_equal(ch.count, 0);
+		assert_true(cJSON_Compare(again, v2, 1));
+		cJSON_Delete(again);
+		cJSON_Delete(v2);
+	}
+	globfree(&g);
+}
+
 static cJSON *up(const char *text, struct hrdex_changes *ch)
 {
 	cJSON *v1 = parse(text), *v2 = NULL;
@@ -318,6 +340,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_examples),
+		cmocka_unit_test(test_examples_v2),
 		cmocka_unit_test(test_recommendation),
 		cmocka_unit_test(test_visit),
 		cmocka_unit_test(test_bodies),
