@@ -385,7 +385,7 @@ static int put_value(struct site *s, struct hrdex_buf *b, int depth, const char 
 			return put_listed(b, "groups", x);
 		if (key && !strcmp(key, "themes"))
 			return put_listed(b, "themes", x);
-		if (key && !strcmp(key, "languages") && hrdex_lang_name(x))
+		if (key && (!strcmp(key, "languages") || !strcmp(key, "interpretation")) && hrdex_lang_name(x))
 			return hrdex_buf_printf(b, "<abbr title=\"%s\">%s</abbr>", x, hrdex_lang_name(x));
 		if (key && !strcmp(key, "email") && !strchr(x, '"') && strchr(x, '@'))
 			return hrdex_buf_puts(b, "<a href=\"mailto:") < 0 || hrdex_html_text(b, x) < 0 ||

@@ -44,6 +44,7 @@ achpr=ohchr/recommendation/achpr-res-345-parties
 views=ohchr/decision/ccpr-views-2155-2012
 visit=ohchr/visit/sr-hrd-hnd-2018
 decl=ohchr/statement/joint-declaration-2016
+session=ohchr/event/achpr-58-session
 shipped=ohchr/recommendation/a-hrc-32-20-reprisals-procedures   # version 1, schemas/examples
 
 note "--addressee: a version-1 addressee is found as a version-2 one"
@@ -65,6 +66,8 @@ is "$upr2" --response noted
 is "$upr1 $upr2" --response supported --response noted
 is "$shipped $upr1 $v1rec" --status in-progress
 is "$visit" --status completed
+is "$session" --status held
+is "$session" --kind session --country GMB
 
 note "--body, --group, --sdg, --kind"
 is "$upr1 $upr2" --body upr
@@ -82,7 +85,7 @@ is "$decl" --kind joint-declaration
 
 note "--year finds a year, a quarter, a month and a day of that year"
 Q --year 2016 --format refs --sort ref >"$T/y2016"
-for r in "$achpr" "$decl" "$v1rec"; do grep -qx "$r" "$T/y2016" || fail "--year 2016 misses $r: $(cat "$T/y2016")"; done
+for r in "$achpr" "$decl" "$v1rec" "$session"; do grep -qx "$r" "$T/y2016" || fail "--year 2016 misses $r: $(cat "$T/y2016")"; done
 for r in "$upr1" "$upr2" "$views" "$visit"; do grep -qx "$r" "$T/y2016" && fail "--year 2016 finds $r"; done
 Q --year 2015 --format refs >"$T/y2015"
 for r in "$upr1" "$upr2" "$views"; do grep -qx "$r" "$T/y2015" || fail "--year 2015 misses $r"; done

@@ -57,6 +57,19 @@ has ohchr/visit/sr-hrd-hnd-2018.html \
 has ohchr/statement/joint-declaration-2016.html "Kind Joint declaration" \
 	"OSCE Representative on Freedom of the Media (regional organisation)"
 
+note "an event's sittings, agenda with speakers, place and interpretation"
+has ohchr/event/achpr-58-session.html "Event · ohchr · April 2016" "Kind Session" "Status held" \
+	"Sittings" "Public session" "Adoption of the final communiqué" "Opening ceremony" \
+	"Speakers African Commission on Human and Peoples' Rights (body; chair)" "Time zone Africa/Banjul" \
+	"Organisers African Commission on Human and Peoples' Rights (body)" "Interpretation Arabic English French Portuguese"
+python3 - "$site/calendar.html" <<'PY' || fail "the calendar does not show the version-2 event's place"
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+row = [r for r in re.findall(r"<tr>.*?</tr>", t, re.S) if "achpr-58-session" in r][0]
+cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+assert "Banjul" in cells[3] and "(GMB)" in cells[3] and "held" in cells[5], cells
+PY
+
 note "translations: the original language named"
 has ohchr/visit/sr-hrd-hnd-2018.html "Translations Original: Spanish · Official: English"
 
