@@ -342,11 +342,18 @@ static int put_ext(struct hrdex_buf *b, const cJSON *ext)
 
 static int put_object(struct site *s, struct hrdex_buf *b, int depth, const cJSON *obj)
 {
+	const char *start = site_str_member(obj, "start"), *end = site_str_member(obj, "end");
 	const cJSON *e;
 
 	if (hrdex_buf_puts(b, "<dl class=\"sub\">") < 0)
 		return -1;
+	/* a sitting, an agenda or programme item: when first, "start – end" */
+	if (start && (hrdex_buf_puts(b, "<dt>When</dt><dd>") < 0 || site_put_span(b, start, end ? end : start) < 0 ||
+		      hrdex_buf_puts(b, "</dd>") < 0))
+		return -1;
 	cJSON_ArrayForEach(e, obj) {
+		if (start && (!strcmp(e->string, "start") || !strcmp(e->string, "end")))
+			continue;
 		if (hrdex_buf_puts(b, "<dt>") < 0 || put_label(b, e->string) < 0 || hrdex_buf_puts(b, "</dt><dd>") < 0 ||
 		    put_value(s, b, depth, e->string, e) < 0 || hrdex_buf_puts(b, "</dd>") < 0)
 			return -1;

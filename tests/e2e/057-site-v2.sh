@@ -39,7 +39,7 @@ grep -qF '<time datetime="2015-05">May 2015</time>' "$site/ohchr/recommendation/
 has ohchr/decision/ccpr-views-2155-2012.html "4th quarter 2015"
 has ohchr/statement/joint-declaration-2016.html "Statement · ohchr · 2nd quarter 2016"
 has ohchr/visit/sr-hrd-hnd-2018.html "requested : 3rd quarter 2016" "accepted : November 2017" \
-	"Start 2018-05-12 11:00" "Time zone America/Tegucigalpa"
+	"When 2018-05-12 11:00" "Time zone America/Tegucigalpa"
 
 note "listed ids by their labels, parties with their kinds and roles"
 has ohchr/recommendation/upr2-hnd-defenders.html "Body Universal Periodic Review" "HND (state)" \
@@ -59,7 +59,9 @@ has ohchr/statement/joint-declaration-2016.html "Kind Joint declaration" \
 
 note "an event's sittings, agenda with speakers, place and interpretation"
 has ohchr/event/achpr-58-session.html "Event · ohchr · April 2016" "Kind Session" "Status held" \
-	"Sittings" "Public session" "Adoption of the final communiqué" "Opening ceremony" \
+	"Sittings When 2016-04-06 – 2016-04-13 Title English Public session" \
+	"When 2016-04-20 Title English Adoption of the final communiqué" \
+	"Agenda When 2016-04-06 10:00 – 2016-04-06 12:00" "Opening ceremony" \
 	"Speakers African Commission on Human and Peoples' Rights (body; chair)" "Time zone Africa/Banjul" \
 	"Organisers African Commission on Human and Peoples' Rights (body)" "Interpretation Arabic English French Portuguese"
 python3 - "$site/calendar.html" <<'PY' || fail "the calendar does not show the version-2 event's place"
