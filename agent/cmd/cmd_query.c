@@ -17,6 +17,9 @@
 #include "output.h"
 #include "state.h"
 #include "text.h"
+#include "facts.h"
+#include "semantic.h"
+#include "vocab.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,7 @@ static const char usage[] =
 	"Search the local cache of current documents (every accepted publisher).\n";
 
 static const char footer[] =
+	"The filters from --publisher to --ref and from --addressee to --year repeat.\n"
 	"--since, --until, --text, --sort, --limit, --offset, --format and --fields\n"
 	"take one value: given twice, they are a usage error.\n"
 	"\n"
@@ -105,6 +109,148 @@ static struct hrdex_query_list values_list(const struct values *v)
 	return l;
 }
 
+/* The values of the version-2 enumerations the filters take (schemas/2/):
+ * a value outside them could match nothing, so it is a usage error. */
+static const char *const party_kinds[] = { "state", "body", "mechanism", "regional-organisation", "nhri",
+					   "civil-society", "person", "states-parties", "other", NULL };
+static const char *const responses[] = { "supported", "supported-in-part", "noted", "rejected",
+					 "accepted-in-principle", "no-response", NULL };
+/* a recommendation's implementation, a visit's and an event's status */
+static const char *const statuses[] = { "not-started", "in-progress", "partially-implemented", "implemented",
+					"not-implemented", "unknown", "requested", "reminded", "accepted",
+					"refused", "postponed", "scheduled", "ongoing", "completed", "cancelled",
+					"confirmed", "tentative", "held", NULL };
+static const char *const kind_lists[] = { "decision-kinds", "report-kinds", "event-kinds", "note-kinds",
+					  "statement-kinds", NULL };
+
+static int in_set(const char *const *set, const char *v)
+{
+	for (; *set; set++)
+		if (!strcmp(*set, v))
+			return 1;
+	return 0;
+}
+
+static int join_set(char *out, size_t n, const char *const *set)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (; *set; set++) {
+		int w = snprintf(out + len, n - len, "%s%s", len ? ", " : "", *set);
+
+		if (w < 0 || (size_t)w >= n - len)
+			return hrdex_error_set(HRDEX_E_INTERNAL, "list of values too long");
+		len += (size_t)w;
+	}
+	return 0;
+}
+
+/* "; nearest: 'a', 'b'" for v among the entries of the lists (vocab.h), or "". */
+static void nearest_of(char *out, size_t n, const char *const *lists, const char *v)
+{
+	const char *near[3];
+	size_t len = 0;
+	int k, m, got = 0;
+
+	out[0] = '\0';
+	for (; *lists && got < 3; lists++) {
+		m = hrdex_vocab_nearest(*lists, v, near, 3 - got);
+		for (k = 0; k < m; k++, got++) {
+			int w = snprintf(out + len, n - len, "%s'%s'", got ? ", " : "; nearest: ", near[k]);
+
+			if (w < 0 || (size_t)w >= n - len) {
+				out[len] = '\0';   /* a shorter hint, never a cut name */
+				return;
+			}
+			len += (size_t)w;
+		}
+	}
+}
+
+/* A value of a controlled list, or a usage error naming the list and the
+ * nearest entries. */
+static int list_value(const char *name, const char *list, const char *v)
+{
+	const char *lists[] = { list, NULL };
+	const char *title = hrdex_vocab_title(list, "en");
+	char near[256];
+
+	if (hrdex_vocab_has(list, v))
+		return 0;
+	nearest_of(near, sizeof(near), lists, v);
+	return cmd_usage_error(NULL, "unknown %s '%s' (not in the list of %s%s)", name, v,
+			       title ? title : list, near);
+}
+
+/* An ISO 3166-1 alpha-3 code, upper-cased in place. */
+static int country_value(const char *name, char *v)
+{
+	size_t k;
+
+	for (k = 0; v[k] && k < 4; k++)
+		v[k] = (char)(v[k] >= 'a' && v[k] <= 'z' ? v[k] - 32 : v[k]);
+	if (!hrdex_country_valid(v))
+		return cmd_usage_error(NULL, "invalid %s '%s' (an ISO 3166-1 alpha-3 country code, e.g. HND)", name,
+				       v);
+	return 0;
+}
+
+/* The version-2 filters (facts.h): 0, or a usage error's exit code. */
+static int v2_filter_value(const char *name, char *v)
+{
+	char set[512], near[256];
+	size_t k;
+
+	if (!strcmp(name, "--addressee")) {
+		/* a party kind, a body of the list, else a country code */
+		if (in_set(party_kinds, v) || hrdex_vocab_has("bodies", v))
+			return 0;
+		if (strlen(v) == 3 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == 3)
+			return country_value(name, v);
+		{
+			const char *lists[] = { "bodies", NULL };
+
+			nearest_of(near, sizeof(near), lists, v);
+		}
+		return cmd_usage_error(NULL, "invalid --addressee '%s' (a country code such as HND, a body of the "
+				       "list of bodies, or a party kind such as nhri%s)", v, near);
+	}
+	if (!strcmp(name, "--recommending-state"))
+		return country_value(name, v);
+	if (!strcmp(name, "--body"))
+		return list_value(name, "bodies", v);
+	if (!strcmp(name, "--group"))
+		return list_value(name, "groups", v);
+	if (!strcmp(name, "--sdg") && !hrdex_sdg_valid(v))
+		return cmd_usage_error(NULL, "invalid --sdg '%s' (a goal 1-17 or a target such as 16.10 or 16.a)", v);
+	if (!strcmp(name, "--response") && !in_set(responses, v)) {
+		if (join_set(set, sizeof(set), responses) < 0)
+			return cmd_fail();
+		return cmd_usage_error(NULL, "unknown --response '%s' (%s)", v, set);
+	}
+	if (!strcmp(name, "--status") && !in_set(statuses, v)) {
+		if (join_set(set, sizeof(set), statuses) < 0)
+			return cmd_fail();
+		return cmd_usage_error(NULL, "unknown --status '%s' (%s)", v, set);
+	}
+	if (!strcmp(name, "--kind")) {
+		for (k = 0; kind_lists[k]; k++)
+			if (hrdex_vocab_has(kind_lists[k], v))
+				return 0;
+		nearest_of(near, sizeof(near), kind_lists, v);
+		return cmd_usage_error(NULL, "unknown --kind '%s' (not a kind of decision, report, event, note or "
+				       "statement%s)", v, near);
+	}
+	if (!strcmp(name, "--year")) {
+		for (k = 0; k < 4 && v[k] >= '0' && v[k] <= '9'; k++)
+			;
+		if (k != 4 || v[4])
+			return cmd_usage_error(NULL, "invalid --year '%s' (YYYY, e.g. 2016)", v);
+	}
+	return 0;
+}
+
 /* Check and normalise one filter value in place of *s (a copy of the
  * argument): 0, or a usage error's exit code. */
 static int filter_value(const char *name, char **s)
@@ -149,8 +295,9 @@ static int filter_value(const char *name, char **s)
 		hrdex_ref_format(norm, HRDEX_REF_MAX + 6, &pr);
 		free(v);
 		*s = norm;
+		return 0;
 	}
-	return 0;
+	return v2_filter_value(name, v);
 }
 
 struct emit {
@@ -269,9 +416,12 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 {
 	/* the repeatable filters, in the order of struct values filters[] */
 	static const char *const filter_names[] = { "--publisher", "--type", "--country", "--theme",
-						    "--links-to", "--ref" };
-	struct cmd_list args[6];
-	struct values filters[6];
+						    "--links-to", "--ref", "--addressee", "--recommending-state",
+						    "--response", "--status", "--body", "--group", "--sdg", "--kind",
+						    "--year" };
+#define NFILTERS (sizeof(filter_names) / sizeof(filter_names[0]))
+	struct cmd_list args[NFILTERS];
+	struct values filters[NFILTERS];
 	struct hrdex_query q;
 	struct hrdex_output_opts oo;
 	struct emit e = { NULL, HRDEX_BUF_INIT, 0 };
@@ -288,10 +438,10 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		{ "type", 0, CMD_LIST, &args[1], "TYPE", "decision, recommendation, report, event, visit, practice, note" },
 		{ "country", 0, CMD_LIST, &args[2], "CODE",
 		  "concerning this country (ISO 3166-1 alpha-3, e.g. KEN) in any\n"
-		  "country field: countries, a recommendation's addressee, a\n"
-		  "visit's country, a decision's states, an event's place.country" },
+		  "country field: countries, a recommendation's addressees, the\n"
+		  "countries visited, a decision's states, an event's place.country" },
 		{ "theme", 0, CMD_LIST, &args[3], "SLUG",
-		  "with this theme or group (themes, a recommendation's groups;\ne.g. human-rights-defenders)" },
+		  "with this theme, group or keyword (themes, groups, keywords;\ne.g. human-rights-defenders)" },
 		{ "since", 0, CMD_VALUE, &q.since, "DATE", "dated on or after DATE (YYYY-MM-DD)" },
 		{ "until", 0, CMD_VALUE, &q.until, "DATE",
 		  "dated on or before DATE (YYYY-MM-DD)\n"
@@ -303,14 +453,46 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		  "NOT, prefix*, title:word); ranked by relevance" },
 		{ "links-to", 0, CMD_LIST, &args[4], "REF", "documents that link to REF (back-references)" },
 		{ "ref", 0, CMD_LIST, &args[5], "REF", "the document PUBLISHER/TYPE/ID" },
+		{ NULL, 0, 0, NULL, NULL,
+		  "filters on what documents of either schema version say, read from\n"
+		  "their version-2 form (a version-1 recommendation's addressee is an\n"
+		  "addressee; README.md, \"Tables of cache.db\", names each table):" },
+		{ "addressee", 0, CMD_LIST, &args[6], "WHO",
+		  "a recommendation addressed to WHO: a country code (HND), a body\n"
+		  "of the list of bodies (achpr) or a party kind (state, nhri,\n"
+		  "civil-society, states-parties...) [doc_addressees]" },
+		{ "recommending-state", 0, CMD_LIST, &args[7], "CODE",
+		  "a UPR recommendation made by this state [doc_recommending_states]" },
+		{ "response", 0, CMD_LIST, &args[8], "POSITION",
+		  "the state's response: supported, supported-in-part, noted,\n"
+		  "rejected, accepted-in-principle, no-response [documents.response]" },
+		{ "status", 0, CMD_LIST, &args[9], "STATUS",
+		  "a recommendation's implementation (in-progress, implemented...),\n"
+		  "a visit's (requested, refused, completed...) or an event's\n"
+		  "(scheduled, held...) status [documents.status]" },
+		{ "body", 0, CMD_LIST, &args[10], "ID",
+		  "by or from this body or mechanism of the list of bodies\n"
+		  "(authors, a recommendation's body; e.g. upr, sr-hrd) [doc_bodies]" },
+		{ "group", 0, CMD_LIST, &args[11], "ID",
+		  "concerning this group of the list of affected persons\n"
+		  "(e.g. human-rights-defenders) [doc_groups]" },
+		{ "sdg", 0, CMD_LIST, &args[12], "GOAL",
+		  "linked to this SDG goal or target: 16 finds 16.10 too [doc_sdgs]" },
+		{ "kind", 0, CMD_LIST, &args[13], "KIND",
+		  "of this kind (views, judgment, press-release...) [documents.kind]" },
+		{ "year", 0, CMD_LIST, &args[14], "YYYY",
+		  "dated in this year at any precision: 2016 finds \"2016\",\n"
+		  "\"2016-Q2\" and \"2016-04-06\" [documents.date_first]" },
 		{ "withdrawn", 0, CMD_FLAG, &q.withdrawn, NULL,
 		  "documents this agent saw withdrawn instead (tombstones,\n"
 		  "the last version; 'hrdex serve' shows them as deleted\n"
-		  "records); not with --country, --theme, --text, --links-to" },
+		  "records); not with --country, --theme, --text, --links-to\n"
+		  "nor the version-2 filters" },
 		{ NULL, 0, 0, NULL, NULL, "output:" },
 		{ "sort", 0, CMD_VALUE, &sort, "ORDER",
 		  "-date (newest first; default), date, ref, rank (default with\n"
-		  "--text); date is the start for events and visits" },
+		  "--text); date is the start for events and visits, and a\n"
+		  "partial date sorts as its first day (2016 as 2016-01-01)" },
 		{ "limit", 0, CMD_VALUE, &limit, "N", "at most N documents" },
 		{ "offset", 0, CMD_VALUE, &offset, "N", "skip the first N documents" },
 		{ "format", 0, CMD_VALUE, &format, "FORMAT",
@@ -329,7 +511,9 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		  "what a row shows, for csv, table, jsonl and json: names\n"
 		  "separated by commas, each a cache column (ref, publisher,\n"
 		  "type, id, date, start, end, title, lang, countries, themes,\n"
-		  "commit) or a dotted path into the document (title.fr,\n"
+		  "commit, and of either schema version: schema, kind, status,\n"
+		  "response, date_first, date_last) or a dotted path into the\n"
+		  "document as published (title.fr,\n"
 		  "dates.start, place.country); a value the document lacks\n"
 		  "is an empty cell (null in JSON)" },
 		{ NULL, 0, 0, NULL, NULL, NULL },
@@ -347,7 +531,7 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_usage_error(usage, "unknown argument '%s'", argv[first]);
 		goto cleanup;
 	}
-	for (k = 0; k < 6; k++)
+	for (k = 0; k < NFILTERS; k++)
 		for (n = 0; n < args[k].count; n++) {
 			if (values_add(&filters[k], args[k].items[n]) < 0) {
 				ret = cmd_fail();
@@ -376,6 +560,15 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 	q.theme = values_list(&filters[3]);
 	q.links_to = values_list(&filters[4]);
 	q.ref = values_list(&filters[5]);
+	q.addressee = values_list(&filters[6]);
+	q.recommending_state = values_list(&filters[7]);
+	q.response = values_list(&filters[8]);
+	q.status = values_list(&filters[9]);
+	q.body = values_list(&filters[10]);
+	q.group = values_list(&filters[11]);
+	q.sdg = values_list(&filters[12]);
+	q.kind = values_list(&filters[13]);
+	q.year = values_list(&filters[14]);
 	if (q.since && !hrdex_date_valid(q.since)) {
 		ret = cmd_usage_error(NULL, "invalid --since date '%s' (YYYY-MM-DD)", q.since);
 		goto cleanup;

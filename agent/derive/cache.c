@@ -49,12 +49,24 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COUNTRY_DELETE] = "DELETE FROM doc_countries WHERE ref = ?1",
 	[ST_THEME_DELETE] = "DELETE FROM doc_themes WHERE ref = ?1",
 	[ST_LINK_DELETE] = "DELETE FROM links WHERE from_ref = ?1",
+	[ST_ADDRESSEE_DELETE] = "DELETE FROM doc_addressees WHERE ref = ?1",
+	[ST_RSTATE_DELETE] = "DELETE FROM doc_recommending_states WHERE ref = ?1",
+	[ST_BODY_DELETE] = "DELETE FROM doc_bodies WHERE ref = ?1",
+	[ST_GROUP_DELETE] = "DELETE FROM doc_groups WHERE ref = ?1",
+	[ST_SDG_DELETE] = "DELETE FROM doc_sdgs WHERE ref = ?1",
 	[ST_DOC_INSERT] = "INSERT INTO documents(ref, publisher, type, id, date, start, \"end\", title, lang, "
-			  "countries, themes, json, \"commit\", path, blob, accepted_at, sequence) "
-			  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?14, ?15, ?16)",
+			  "countries, themes, json, \"commit\", path, blob, accepted_at, sequence, schema, kind, "
+			  "status, response, date_first, date_last, date_precision) "
+			  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?14, ?15, ?16, ?17, ?18, "
+			  "?19, ?20, ?21, ?22, ?23)",
 	[ST_FTS_INSERT] = "INSERT INTO documents_fts(rowid, title, summary, body) VALUES(?1, ?2, ?3, ?4)",
 	[ST_COUNTRY_INSERT] = "INSERT OR IGNORE INTO doc_countries(country, ref) VALUES(?1, ?2)",
 	[ST_THEME_INSERT] = "INSERT OR IGNORE INTO doc_themes(theme, ref) VALUES(?1, ?2)",
+	[ST_ADDRESSEE_INSERT] = "INSERT OR IGNORE INTO doc_addressees(ref, kind, value) VALUES(?2, ?3, ?1)",
+	[ST_RSTATE_INSERT] = "INSERT OR IGNORE INTO doc_recommending_states(ref, country) VALUES(?2, ?1)",
+	[ST_BODY_INSERT] = "INSERT OR IGNORE INTO doc_bodies(ref, body) VALUES(?2, ?1)",
+	[ST_GROUP_INSERT] = "INSERT OR IGNORE INTO doc_groups(ref, grp) VALUES(?2, ?1)",
+	[ST_SDG_INSERT] = "INSERT OR IGNORE INTO doc_sdgs(ref, sdg) VALUES(?2, ?1)",
 	[ST_LINK_INSERT] = "INSERT INTO links(from_ref, rel, to_ref, url) VALUES(?1, ?2, ?3, ?4)",
 	[ST_BRANCH_SET] = "INSERT INTO branches(publisher, \"commit\", indexed_at) VALUES(?1, ?2, ?3) "
 			  "ON CONFLICT(publisher) DO UPDATE SET \"commit\" = excluded.\"commit\", "
@@ -84,6 +96,40 @@ static const char *const stmt_sql[ST_COUNT] = {
  * schema version (README: a version may add indexes): a writer adds it to
  * an older cache of the same version. */
 #define TYPE_START_REF_SQL "CREATE INDEX IF NOT EXISTS documents_type_start_ref ON documents(type, start, ref)"
+
+/* What version 5 adds to version 4: the facts of the version-2 form
+ * (facts.h).  Run after the version-4 schema on a new cache, and on a
+ * version-4 cache by the writer that finds it (migrate_4, then every row's
+ * facts computed from its json: cache_refacts). */
+static const char schema5_sql[] =
+	"ALTER TABLE documents ADD COLUMN schema INTEGER NOT NULL DEFAULT 1;\n"
+	"ALTER TABLE documents ADD COLUMN kind TEXT;\n"
+	"ALTER TABLE documents ADD COLUMN status TEXT;\n"
+	"ALTER TABLE documents ADD COLUMN response TEXT;\n"
+	"ALTER TABLE documents ADD COLUMN date_first TEXT;\n"
+	"ALTER TABLE documents ADD COLUMN date_last TEXT;\n"
+	"ALTER TABLE documents ADD COLUMN date_precision INTEGER NOT NULL DEFAULT 0;\n"
+	"CREATE INDEX documents_kind ON documents(kind);\n"
+	"CREATE INDEX documents_status ON documents(status);\n"
+	"CREATE INDEX documents_response ON documents(response);\n"
+	"CREATE INDEX documents_date_first ON documents(date_first, date_last);\n"
+	"CREATE TABLE doc_addressees(ref TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,\n"
+	"  PRIMARY KEY(value, kind, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_addressees_ref ON doc_addressees(ref);\n"
+	"CREATE INDEX doc_addressees_kind ON doc_addressees(kind, ref);\n"
+	"CREATE TABLE doc_recommending_states(ref TEXT NOT NULL, country TEXT NOT NULL,\n"
+	"  PRIMARY KEY(country, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_recommending_states_ref ON doc_recommending_states(ref);\n"
+	"CREATE TABLE doc_bodies(ref TEXT NOT NULL, body TEXT NOT NULL,\n"
+	"  PRIMARY KEY(body, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_bodies_ref ON doc_bodies(ref);\n"
+	"CREATE TABLE doc_groups(ref TEXT NOT NULL, grp TEXT NOT NULL,\n"
+	"  PRIMARY KEY(grp, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_groups_ref ON doc_groups(ref);\n"
+	"CREATE TABLE doc_sdgs(ref TEXT NOT NULL, sdg TEXT NOT NULL,\n"
+	"  PRIMARY KEY(sdg, ref)) WITHOUT ROWID;\n"
+	"CREATE INDEX doc_sdgs_ref ON doc_sdgs(ref);\n"
+	;
 
 static const char schema_sql[] =
 	"CREATE TABLE documents(\n"
@@ -231,8 +277,13 @@ static int drop_everything(struct hrdex_cache *c)
 	}
 }
 
-/* Create the schema when the file is new; start again on another version. */
-static int ensure_schema(struct hrdex_cache *c)
+/* Create the schema when the file is new; start again on another version,
+ * but for version 4, which is brought to this one in place (its
+ * tombstones, stamps and sequences are not in the branches: a rebuild
+ * could not make them again): the columns and tables of version 5 added
+ * here, and *migrating set with the transaction left open for
+ * hrdex_cache_open to fill them (cache_refacts) and commit. */
+static int ensure_schema(struct hrdex_cache *c, int *migrating)
 {
 	int err = 0;
 	int64_t version, tables;
@@ -244,10 +295,19 @@ static int ensure_schema(struct hrdex_cache *c)
 	tables = cache_scalar_int(c, "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", &err);
 	if (err)
 		goto fail;
+	*migrating = 0;
 	if (version == HRDEX_CACHE_SCHEMA && tables > 0) {
 		if (cache_exec(c, TYPE_START_REF_SQL) < 0)
 			goto fail;
 		return cache_exec(c, "COMMIT");
+	}
+	if (version == 4 && tables > 0) {
+		hrdex_log_info("cache '%s' has schema version 4: adding the facts of version %d", c->path,
+			       HRDEX_CACHE_SCHEMA);
+		if (cache_exec(c, TYPE_START_REF_SQL) < 0 || cache_exec(c, schema5_sql) < 0)
+			goto fail;
+		*migrating = 1;
+		return 0;
 	}
 	if (tables > 0) {
 		hrdex_log_warn("cache '%s' has schema version %lld, this hrdex uses %d: rebuilding it",
@@ -255,7 +315,7 @@ static int ensure_schema(struct hrdex_cache *c)
 		if (drop_everything(c) < 0)
 			goto fail;
 	}
-	if (cache_exec(c, schema_sql) < 0)
+	if (cache_exec(c, schema_sql) < 0 || cache_exec(c, schema5_sql) < 0)
 		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", HRDEX_CACHE_SCHEMA); /* fits: a number */
 	if (cache_exec(c, sql) < 0)
@@ -362,7 +422,7 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 {
 	struct hrdex_cache *c = calloc(1, sizeof(*c));
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	int i, err = 0;
+	int i, err = 0, migrating = 0;
 
 	*out = NULL;
 	if (!c)
@@ -424,7 +484,7 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 	    cache_exec(c, "PRAGMA synchronous = NORMAL") < 0 ||
 	    cache_exec(c, "PRAGMA foreign_keys = OFF") < 0 || cache_exec(c, "PRAGMA cache_size = -32768") < 0)
 		goto fail;
-	if (ensure_schema(c) < 0)
+	if (ensure_schema(c, &migrating) < 0)
 		goto fail;
 	if (cache_exec(c, "CREATE TEMP TABLE IF NOT EXISTS touched(ref TEXT PRIMARY KEY) WITHOUT ROWID") < 0)
 		goto fail;
@@ -434,9 +494,19 @@ int hrdex_cache_open(struct hrdex_cache **out, const char *path, int readonly)
 			cache_db_fail(c, stmt_sql[i]);
 			goto fail;
 		}
+	if (migrating) {
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", HRDEX_CACHE_SCHEMA); /* fits: a number */
+		if (cache_refacts(c) < 0 || cache_exec(c, sql) < 0 || cache_exec(c, "COMMIT") < 0)
+			goto fail;
+		migrating = 0;
+	}
 	*out = c;
 	return 0;
 fail:
+	if (migrating)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	hrdex_cache_close(c);
 	return -1;
 }
@@ -505,6 +575,15 @@ int hrdex_cache_dump(struct hrdex_cache *c, struct hrdex_buf *out)
 		       "json, \"commit\", path, blob FROM documents ORDER BY ref") < 0 ||
 	    dump_query(c, out, "doc_countries", "SELECT country, ref FROM doc_countries ORDER BY 1, 2") < 0 ||
 	    dump_query(c, out, "doc_themes", "SELECT theme, ref FROM doc_themes ORDER BY 1, 2") < 0 ||
+	    dump_query(c, out, "documents v2",
+		       "SELECT ref, schema, kind, status, response, date_first, date_last, date_precision "
+		       "FROM documents ORDER BY ref") < 0 ||
+	    dump_query(c, out, "doc_addressees", "SELECT ref, kind, value FROM doc_addressees ORDER BY 1, 2, 3") < 0 ||
+	    dump_query(c, out, "doc_recommending_states",
+		       "SELECT ref, country FROM doc_recommending_states ORDER BY 1, 2") < 0 ||
+	    dump_query(c, out, "doc_bodies", "SELECT ref, body FROM doc_bodies ORDER BY 1, 2") < 0 ||
+	    dump_query(c, out, "doc_groups", "SELECT ref, grp FROM doc_groups ORDER BY 1, 2") < 0 ||
+	    dump_query(c, out, "doc_sdgs", "SELECT ref, sdg FROM doc_sdgs ORDER BY 1, 2") < 0 ||
 	    dump_query(c, out, "links", "SELECT from_ref, rel, to_ref, url FROM links ORDER BY 1, 2, 3, 4") < 0 ||
 	    dump_query(c, out, "documents_fts",
 		       "SELECT d.ref, f.title, f.summary, f.body FROM documents_fts f "

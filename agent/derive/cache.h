@@ -6,7 +6,8 @@
  * cache.db"; an interface):
  *   documents(ref PRIMARY KEY, publisher, type, id, date, start, end, title,
  *             lang, countries, themes, json, "commit", path, blob, accepted_at,
- *             sequence)
+ *             sequence, schema, kind, status, response, date_first, date_last,
+ *             date_precision)
  *             accepted_at: when this agent wrote the row (UTC, seconds,
  *             YYYY-MM-DDTHH:MM:SSZ): the OAI-PMH datestamp; sequence: 0
  *             for the first version this cache indexed, one more per
@@ -15,9 +16,16 @@
  *             withdrawn_at, sequence, date, start, end, json)   a tombstone per document this agent saw
  *             withdrawn (kept until the ref is published again; a rebuild
  *             of the cache forgets them)
+ *             schema: the version the document names; kind, status,
+ *             response, date_*: facts of its version-2 form (facts.h), as
+ *             is start/end: when it happens, a partial date from its first
+ *             to its last day
  *   doc_countries(country, ref), doc_themes(theme, ref)   one row per value,
- *             from every country field (countries, addressee, country,
- *             states, place.country) and every theme field (themes, groups)
+ *             from every country field and every theme field (facts.h)
+ *   doc_addressees(ref, kind, value), doc_recommending_states(ref, country),
+ *   doc_bodies(ref, body), doc_groups(ref, grp), doc_sdgs(ref, sdg)
+ *             one row per value (facts.h), read from the document's
+ *             version-2 form (upgrade.h) whatever version it names
  *   documents_fts  FTS5 (rowid = documents.rowid) over title, summary, body:
  *             every language; CJK text split into single characters
  *   links(from_ref, rel, to_ref, url)
@@ -30,7 +38,10 @@
  *             hrdex_document_check): in no other table; "commit" is the
  *             branch's tip when the document was found held
  * PRAGMA user_version is HRDEX_CACHE_SCHEMA; a writer finding another version
- * drops everything and starts again (the cache is always rebuildable).
+ * drops everything and starts again (the cache is always rebuildable), but
+ * for version 4, brought to 5 in place (what version 5 adds, computed from
+ * each row's json), keeping what no rebuild could make again: tombstones,
+ * accepted_at and sequence.
  *
  * The branches row of a publisher is written in the same transaction as its
  * document rows, so after a crash the cache is at the old or the new commit
@@ -62,7 +73,7 @@
 #include "buf.h"
 #include "problem.h"
 
-#define HRDEX_CACHE_SCHEMA 4
+#define HRDEX_CACHE_SCHEMA 5
 
 struct hrdex_cache;
 
@@ -157,6 +168,11 @@ struct hrdex_query {
 	const char *since, *until;   /* ISO dates, inclusive; on start/end for events and visits */
 	const char *text;            /* FTS5 query syntax */
 	struct hrdex_query_list links_to;   /* documents whose links point to one of these refs */
+	/* Facts of the version-2 form (facts.h), whatever version a document names: */
+	struct hrdex_query_list addressee;  /* an addressee's country, body or name, or its party kind */
+	struct hrdex_query_list recommending_state, body, group, sdg;   /* the doc_* tables */
+	struct hrdex_query_list response, status, kind;                 /* the documents columns */
+	struct hrdex_query_list year;       /* YYYY: the main date (any precision) falls in that year */
 	struct hrdex_query_list ref;
 	int64_t limit, offset;       /* limit 0: no limit */
 	enum hrdex_query_sort sort;  /* DATE_* sort on start (= date but for events, visits), then ref */
@@ -177,6 +193,8 @@ struct hrdex_query_row {
 	const char *lang, *countries, *themes;
 	int64_t sequence;            /* 0 for the first version this cache saw, +1 per change (not with no_json) */
 	int withdrawn;               /* a tombstone (never from hrdex_cache_query) */
+	/* the version-2 columns (facts.h); NULL for tombstones and with ref_only */
+	const char *schema, *kind, *status, *response, *date_first, *date_last;
 };
 
 typedef int (*hrdex_query_cb)(const struct hrdex_query_row *row, void *payload);

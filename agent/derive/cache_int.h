@@ -32,10 +32,20 @@ enum stmt {
 	ST_COUNTRY_DELETE,
 	ST_THEME_DELETE,
 	ST_LINK_DELETE,
+	ST_ADDRESSEE_DELETE,
+	ST_RSTATE_DELETE,
+	ST_BODY_DELETE,
+	ST_GROUP_DELETE,
+	ST_SDG_DELETE,
 	ST_DOC_INSERT,
 	ST_FTS_INSERT,
 	ST_COUNTRY_INSERT,
 	ST_THEME_INSERT,
+	ST_ADDRESSEE_INSERT,
+	ST_RSTATE_INSERT,
+	ST_BODY_INSERT,
+	ST_GROUP_INSERT,
+	ST_SDG_INSERT,
 	ST_LINK_INSERT,
 	ST_BRANCH_SET,
 	ST_BRANCH_DELETE,
@@ -75,6 +85,8 @@ struct prep {
 	int gone;                   /* removed, or not a regular file: delete only */
 	int end;                    /* no more changes */
 	cJSON *doc;                 /* NULL: not a JSON object (not indexed) */
+	cJSON *v2;                  /* its version-2 form (upgrade.h): the facts (facts.h) come from it */
+	int schema;                 /* the version it names (schema.h, hrdex_doc_version) */
 	int held;                   /* a document rule holds it (accept.h): a held row only */
 	char reason[768];
 	struct hrdex_buf json, fts[3];
@@ -106,6 +118,11 @@ int cache_delete_doc(struct hrdex_cache *c, const char *ref);
 int cache_delete_publisher(struct hrdex_cache *c, const char *p);
 int cache_tombstone(struct hrdex_cache *c, const char *ref, int gone);
 int cache_insert_prepared(struct hrdex_cache *c, struct prep *p);
+/* Every documents row's facts (facts.h: its columns countries, themes,
+ * start, end, schema, kind, status, response, date_*, and the side tables
+ * but links and the FTS index) computed again from its json column, in the
+ * transaction in hand: a version-4 cache brought to version 5 in place. */
+int cache_refacts(struct hrdex_cache *c);
 int cache_path_ref(char *out, size_t n, const char *path);
 void cache_prep_clear(struct prep *p);
 int cache_prep_doc(struct prep *p, git_repository *repo);

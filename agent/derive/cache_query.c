@@ -78,7 +78,7 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 {
 	struct hrdex_buf sql = HRDEX_BUF_INIT, text = HRDEX_BUF_INIT;
 	struct binds binds = { NULL, 0, 0 };
-	char until[11], lower[11];
+	char until[11], lower[11], years[16][2][11];
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc, ret = -1;
@@ -87,16 +87,24 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		return hrdex_error_set(HRDEX_E_USAGE, "sorting by rank needs a --text query");
 	if (q->withdrawn && (q->text || q->country.count || q->theme.count || q->links_to.count))
 		return hrdex_error_set(HRDEX_E_USAGE, "--withdrawn takes no --country, --theme, --text or --links-to");
+	if (q->withdrawn && (q->addressee.count || q->recommending_state.count || q->body.count || q->group.count ||
+			     q->sdg.count || q->response.count || q->status.count || q->kind.count || q->year.count))
+		return hrdex_error_set(HRDEX_E_USAGE, "--withdrawn takes no --addressee, --recommending-state, --body, "
+				       "--group, --sdg, --response, --status, --kind or --year");
+	if (q->year.count > sizeof(years) / sizeof(years[0]))
+		return hrdex_error_set(HRDEX_E_USAGE, "too many --year values (at most %zu)",
+				       sizeof(years) / sizeof(years[0]));
 	/* Not reading json spares the large column's overflow pages; "commit"
 	 * is stored after json, so reading it would walk them too.  With ref
 	 * alone, an index that holds ref (documents_type_start_ref, the primary
 	 * key) answers without reading the table at all. */
 	if (q->ref_only)
 		rc = hrdex_buf_puts(&sql, "SELECT d.ref, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '', NULL, NULL, "
-					  "'[]', '[]', 0 FROM ");
+					  "'[]', '[]', 0, NULL, NULL, NULL, NULL, NULL, NULL FROM ");
 	else
 		rc = hrdex_buf_printf(&sql, "SELECT d.ref, d.publisher, d.type, d.id, d.date, d.start, d.\"end\", "
-					    "d.title, %s, d.lang, d.countries, d.themes, %s FROM ",
+					    "d.title, %s, d.lang, d.countries, d.themes, %s, d.schema, d.kind, d.status, "
+					    "d.response, d.date_first, d.date_last FROM ",
 				      q->no_json ? "'', NULL" : "d.json, d.\"commit\"", q->no_json ? "0" : "d.sequence");
 	if (rc < 0)
 		goto cleanup;
@@ -107,7 +115,9 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 			goto cleanup;
 	} else if (hrdex_buf_puts(&sql, q->withdrawn ?
 				"(SELECT ref, publisher, type, id, date, start, \"end\", title, lang, countries, "
-				"'[]' AS themes, json, NULL AS \"commit\", sequence FROM withdrawn) d WHERE 1" :
+				"'[]' AS themes, json, NULL AS \"commit\", sequence, NULL AS schema, NULL AS kind, "
+				"NULL AS status, NULL AS response, NULL AS date_first, NULL AS date_last "
+				"FROM withdrawn) d WHERE 1" :
 				"documents d WHERE 1") < 0) {
 		goto cleanup;
 	}
@@ -120,7 +130,34 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 	FILTER(q->theme, " AND d.ref IN (SELECT ref FROM doc_themes WHERE theme IN (")
 	FILTER(q->links_to, " AND d.ref IN (SELECT from_ref FROM links WHERE to_ref IN (")
 	FILTER(q->ref, " AND d.ref IN (")
+	/* an addressee by what names it (value) or by its kind ("nhri") */
+	FILTER(q->addressee, " AND d.ref IN (SELECT ref FROM doc_addressees WHERE kind IN (")
+	if (q->addressee.count) {
+		sql.len--;   /* reopen the subquery: drop its ')' */
+		FILTER(q->addressee, " OR value IN (")
+		if (hrdex_buf_putc(&sql, ')') < 0)
+			goto cleanup;
+	}
+	FILTER(q->recommending_state, " AND d.ref IN (SELECT ref FROM doc_recommending_states WHERE country IN (")
+	FILTER(q->body, " AND d.ref IN (SELECT ref FROM doc_bodies WHERE body IN (")
+	FILTER(q->group, " AND d.ref IN (SELECT ref FROM doc_groups WHERE grp IN (")
+	FILTER(q->sdg, " AND d.ref IN (SELECT ref FROM doc_sdgs WHERE sdg IN (")
+	FILTER(q->response, " AND d.response IN (")
+	FILTER(q->status, " AND d.status IN (")
+	FILTER(q->kind, " AND d.kind IN (")
 #undef FILTER
+	/* a year holds the whole range of a partial date ("2016-Q2"): its
+	 * first day is in the year */
+	for (i = 0; i < q->year.count; i++) {
+		if (hrdex_fmt(years[i][0], sizeof(years[i][0]), "%.4s-01-01", q->year.items[i]) < 0 ||
+		    hrdex_fmt(years[i][1], sizeof(years[i][1]), "%.4s-12-31", q->year.items[i]) < 0 ||
+		    hrdex_buf_puts(&sql, i ? " OR " : " AND (") < 0 ||
+		    hrdex_buf_puts(&sql, "d.date_first BETWEEN ? AND ?") < 0 || add_bind(&binds, years[i][0]) < 0 ||
+		    add_bind(&binds, years[i][1]) < 0)
+			goto cleanup;
+	}
+	if (q->year.count && hrdex_buf_putc(&sql, ')') < 0)
+		goto cleanup;
 	if (q->since && add_bind(&binds, q->since) < 0)
 		goto cleanup;
 	if (q->since && hrdex_buf_puts(&sql, " AND d.\"end\" >= ?") < 0)
@@ -193,6 +230,12 @@ int hrdex_cache_query(struct hrdex_cache *c, const struct hrdex_query *q, hrdex_
 		row.themes = COL(12);
 		row.sequence = sqlite3_column_int64(st, 13);
 		row.withdrawn = q->withdrawn;
+		row.schema = COL(14);
+		row.kind = COL(15);
+		row.status = COL(16);
+		row.response = COL(17);
+		row.date_first = COL(18);
+		row.date_last = COL(19);
 #undef COL
 		r = cb(&row, payload);
 		if (r) {

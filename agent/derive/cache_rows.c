@@ -14,6 +14,9 @@
 #include "json.h"
 #include "log.h"
 #include "refs.h"
+#include "facts.h"
+#include "schema.h"
+#include "upgrade.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -209,7 +212,9 @@ static int structural_key(const char *k)
 		"id", "type", "publisher", "title", "summary", "date", "url", "countries", "themes",
 		"languages", "links", "attachments", "start", "end", "dates", "country", "status",
 		"media_type", "sha256", "bytes", "name", "rel", "ref", "from", "to", "kind", "mandate",
-		"report", "groups", "sdg_targets", NULL,
+		"report", "groups", "sdg_targets",
+		/* version 2: codes and settings; ext is never indexed (issue 17) */
+		"schema", "ext", "translations", "time_zone", "sdgs", "regions", "precision", NULL,
 	};
 	size_t i;
 
@@ -265,7 +270,10 @@ int cache_path_ref(char *out, size_t n, const char *path)
 /* Remove one document and everything hanging off it; no-op when absent. */
 int cache_delete_doc(struct hrdex_cache *c, const char *ref)
 {
+	static const enum stmt side[] = { ST_LINK_DELETE, ST_ADDRESSEE_DELETE, ST_RSTATE_DELETE, ST_BODY_DELETE,
+					  ST_GROUP_DELETE, ST_SDG_DELETE };
 	sqlite3_stmt *st = c->st[ST_DOC_FIND];
+	size_t i;
 	int64_t rowid = -1;
 	int rc;
 
@@ -296,8 +304,12 @@ int cache_delete_doc(struct hrdex_cache *c, const char *ref)
 	sqlite3_bind_text(c->st[ST_THEME_DELETE], 1, ref, -1, SQLITE_STATIC);
 	if (cache_step_done(c, c->st[ST_THEME_DELETE]) < 0)
 		return -1;
-	sqlite3_bind_text(c->st[ST_LINK_DELETE], 1, ref, -1, SQLITE_STATIC);
-	return cache_step_done(c, c->st[ST_LINK_DELETE]);
+	for (i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+		sqlite3_bind_text(c->st[side[i]], 1, ref, -1, SQLITE_STATIC);
+		if (cache_step_done(c, c->st[side[i]]) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Before a document's rows go: a withdrawal (gone) leaves a tombstone
@@ -360,27 +372,51 @@ static int add_value(const char *v, void *payload)
 	return cache_step_done(vals->c, st);
 }
 
-/* Fill list with the JSON array of what doc concerns (hrdex_doc_concerns:
- * countries, or themes), each value once, inserting each into the side
- * table with ref. */
-static int add_values(struct hrdex_cache *c, struct hrdex_buf *list, const cJSON *doc, int themes, enum stmt side,
-		      const char *ref)
-{
-	struct values vals = { c, list, NULL, 0, 0, side, ref };
-	int ret = -1;
+/* The facts of a document (facts.h) into their side tables: countries and
+ * themes each once and into their JSON arrays too (the documents columns),
+ * the others each once per table by INSERT OR IGNORE. */
+struct facts {
+	struct hrdex_cache *c;
+	struct values countries, themes;
+	const char *ref;
+};
 
-	if (hrdex_buf_putc(list, '[') == 0 && hrdex_doc_concerns(doc, themes, add_value, &vals) == 0)
-		ret = hrdex_buf_putc(list, ']');
-	free(vals.seen);
-	return ret;
+static int add_fact(enum hrdex_fact what, const char *kind, const char *value, void *payload)
+{
+	struct facts *f = payload;
+	sqlite3_stmt *st;
+
+	switch (what) {
+	case HRDEX_FACT_COUNTRY: return add_value(value, &f->countries);
+	case HRDEX_FACT_THEME: return add_value(value, &f->themes);
+	case HRDEX_FACT_ADDRESSEE: st = f->c->st[ST_ADDRESSEE_INSERT]; break;
+	case HRDEX_FACT_RECOMMENDING_STATE: st = f->c->st[ST_RSTATE_INSERT]; break;
+	case HRDEX_FACT_BODY: st = f->c->st[ST_BODY_INSERT]; break;
+	case HRDEX_FACT_GROUP: st = f->c->st[ST_GROUP_INSERT]; break;
+	default: st = f->c->st[ST_SDG_INSERT]; break;
+	}
+	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, f->ref, -1, SQLITE_STATIC);
+	if (kind)
+		sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
+	return cache_step_done(f->c, st);
 }
 
-/* The interval of a document as the cache's start/end columns hold it: its
- * type's interval (doctype.h), else the date. */
-static void doc_interval(const cJSON *doc, const char *type, const char **start, const char **end)
+/* Fill countries and themes with the JSON arrays of what v2 concerns, each
+ * value once, inserting every fact into its side table with ref. */
+static int add_facts(struct hrdex_cache *c, struct hrdex_buf *countries, struct hrdex_buf *themes, const cJSON *v2,
+		     const char *ref)
 {
-	if (!hrdex_doctype_interval(doc, type, start, end))
-		*start = *end = str_member(doc, "date");
+	struct facts f = { c, { c, countries, NULL, 0, 0, ST_COUNTRY_INSERT, ref },
+			   { c, themes, NULL, 0, 0, ST_THEME_INSERT, ref }, ref };
+	int ret = -1;
+
+	if (hrdex_buf_putc(countries, '[') == 0 && hrdex_buf_putc(themes, '[') == 0 &&
+	    hrdex_facts_each(v2, add_fact, &f) == 0 && hrdex_buf_putc(countries, ']') == 0)
+		ret = hrdex_buf_putc(themes, ']');
+	free(f.countries.seen);
+	free(f.themes.seen);
+	return ret;
 }
 
 static int add_link(struct hrdex_cache *c, const char *from, const char *rel, const char *to, const char *url)
@@ -403,6 +439,7 @@ void cache_prep_clear(struct prep *p)
 
 	free(p->path);
 	cJSON_Delete(p->doc);
+	cJSON_Delete(p->v2);
 	hrdex_buf_free(&p->json);
 	for (i = 0; i < 3; i++)
 		hrdex_buf_free(&p->fts[i]);
@@ -428,6 +465,18 @@ int cache_prep_doc(struct prep *p, git_repository *repo)
 	}
 	if (json_compact_text(&p->json, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0)
 		goto cleanup;
+	p->schema = hrdex_doc_version(p->doc);
+	if (hrdex_doc_upgrade(&p->v2, p->doc, NULL) < 0) {
+		/* accepted documents upgrade; a repository we did not check
+		 * may hold one that does not: its facts as it is */
+		if (hrdex_error_kind() != HRDEX_E_INVALID)
+			goto cleanup;
+		hrdex_error_clear();
+		if (!(p->v2 = cJSON_Duplicate(p->doc, 1))) {
+			hrdex_error_oom();
+			goto cleanup;
+		}
+	}
 	if (langmap_all(&text, cJSON_GetObjectItemCaseSensitive(p->doc, "title")) < 0 ||
 	    hrdex_cache_fts_text(&p->fts[0], text.ptr ? text.ptr : "", 0) < 0)
 		goto cleanup;
@@ -472,7 +521,8 @@ static int insert_doc(struct hrdex_cache *c, struct prep *p)
 {
 	struct hrdex_buf countries = HRDEX_BUF_INIT, themes = HRDEX_BUF_INIT;
 	char publisher[40], type[20], oidhex[GIT_OID_HEXSZ + 1];
-	const char *id, *slash, *start, *end, *ref = p->ref;
+	const char *id, *slash, *ref = p->ref;
+	struct hrdex_doc_facts facts;
 	const cJSON *title, *links, *e, *doc = p->doc;
 	sqlite3_stmt *st = c->st[ST_DOC_INSERT];
 	int64_t rowid;
@@ -492,10 +542,9 @@ static int insert_doc(struct hrdex_cache *c, struct prep *p)
 	id++;
 	git_oid_tostr(oidhex, sizeof(oidhex), &p->id);
 	/* side tables first: their values are bound STATIC from doc */
-	if (add_values(c, &countries, doc, 0, ST_COUNTRY_INSERT, ref) < 0 ||
-	    add_values(c, &themes, doc, 1, ST_THEME_INSERT, ref) < 0)
+	if (add_facts(c, &countries, &themes, p->v2, ref) < 0)
 		goto cleanup;
-	doc_interval(doc, type, &start, &end);
+	hrdex_facts_scalars(&facts, p->v2);
 	title = langmap_default(cJSON_GetObjectItemCaseSensitive(doc, "title"));
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
@@ -503,8 +552,8 @@ static int insert_doc(struct hrdex_cache *c, struct prep *p)
 	sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
 	cache_bind_text(st, 5, str_member(doc, "date"));
-	cache_bind_text(st, 6, start);
-	cache_bind_text(st, 7, end);
+	cache_bind_text(st, 6, facts.start);
+	cache_bind_text(st, 7, facts.end);
 	cache_bind_text(st, 8, title ? title->valuestring : NULL);
 	cache_bind_text(st, 9, title ? title->string : NULL);
 	sqlite3_bind_text(st, 10, countries.ptr, (int)countries.len, SQLITE_STATIC);
@@ -514,6 +563,13 @@ static int insert_doc(struct hrdex_cache *c, struct prep *p)
 	sqlite3_bind_text(st, 14, oidhex, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 15, c->now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 16, c->next_sequence);
+	sqlite3_bind_int(st, 17, p->schema);
+	cache_bind_text(st, 18, facts.kind);
+	cache_bind_text(st, 19, facts.status);
+	cache_bind_text(st, 20, facts.response);
+	cache_bind_text(st, 21, facts.date_precision ? facts.date_first : NULL);
+	cache_bind_text(st, 22, facts.date_precision ? facts.date_last : NULL);
+	sqlite3_bind_int(st, 23, facts.date_precision);
 	if (cache_step_done(c, st) < 0)
 		goto cleanup;
 	rowid = sqlite3_last_insert_rowid(c->db);
@@ -557,6 +613,11 @@ int cache_delete_publisher(struct hrdex_cache *c, const char *p)
 		"DELETE FROM doc_countries WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
 		"DELETE FROM doc_themes WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
 		"DELETE FROM links WHERE from_ref >= ?1 || '/' AND from_ref < ?1 || '0'",
+		"DELETE FROM doc_addressees WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
+		"DELETE FROM doc_recommending_states WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
+		"DELETE FROM doc_bodies WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
+		"DELETE FROM doc_groups WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
+		"DELETE FROM doc_sdgs WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
 		"DELETE FROM documents WHERE ref >= ?1 || '/' AND ref < ?1 || '0'",
 		"DELETE FROM held WHERE publisher = ?1",
 	};
@@ -573,11 +634,90 @@ int cache_delete_publisher(struct hrdex_cache *c, const char *p)
 			sqlite3_finalize(st);
 			return -1;
 		}
-		if (i == 4)
+		if (!strncmp(sql[i], "DELETE FROM documents ", 22))
 			c->changed += sqlite3_changes(c->db);
 		sqlite3_finalize(st);
 	}
 	return 0;
+}
+
+int cache_refacts(struct hrdex_cache *c)
+{
+	static const char *const sql[] = {
+		"SELECT ref, json FROM documents",
+		"UPDATE documents SET countries = ?2, themes = ?3, start = ?4, \"end\" = ?5, schema = ?6, kind = ?7, "
+		"status = ?8, response = ?9, date_first = ?10, date_last = ?11, date_precision = ?12 WHERE ref = ?1",
+	};
+	struct hrdex_buf countries = HRDEX_BUF_INIT, themes = HRDEX_BUF_INIT;
+	sqlite3_stmt *rows = NULL, *up = NULL;
+	cJSON *doc = NULL, *v2 = NULL;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(c->db, sql[0], -1, &rows, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c->db, sql[1], -1, &up, NULL) != SQLITE_OK) {
+		cache_db_fail(c, "reading the documents again");
+		goto cleanup;
+	}
+	while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
+		const char *ref = (const char *)sqlite3_column_text(rows, 0);
+		const char *json = (const char *)sqlite3_column_text(rows, 1);
+		struct hrdex_doc_facts facts;
+
+		doc = json ? cJSON_Parse(json) : NULL;
+		if (!cJSON_IsObject(doc)) {
+			cJSON_Delete(doc);
+			doc = NULL;
+			continue;   /* not written by a writer of this cache: left as it is */
+		}
+		if (hrdex_doc_upgrade(&v2, doc, NULL) < 0) {
+			if (hrdex_error_kind() != HRDEX_E_INVALID)
+				goto cleanup;
+			hrdex_error_clear();
+			if (!(v2 = cJSON_Duplicate(doc, 1))) {
+				hrdex_error_oom();
+				goto cleanup;
+			}
+		}
+		hrdex_buf_clear(&countries);
+		hrdex_buf_clear(&themes);
+		sqlite3_bind_text(c->st[ST_COUNTRY_DELETE], 1, ref, -1, SQLITE_STATIC);
+		if (cache_step_done(c, c->st[ST_COUNTRY_DELETE]) < 0)
+			goto cleanup;
+		sqlite3_bind_text(c->st[ST_THEME_DELETE], 1, ref, -1, SQLITE_STATIC);
+		if (cache_step_done(c, c->st[ST_THEME_DELETE]) < 0 || add_facts(c, &countries, &themes, v2, ref) < 0)
+			goto cleanup;
+		hrdex_facts_scalars(&facts, v2);
+		sqlite3_bind_text(up, 1, ref, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 2, countries.ptr, (int)countries.len, SQLITE_STATIC);
+		sqlite3_bind_text(up, 3, themes.ptr, (int)themes.len, SQLITE_STATIC);
+		cache_bind_text(up, 4, facts.start);
+		cache_bind_text(up, 5, facts.end);
+		sqlite3_bind_int(up, 6, hrdex_doc_version(doc));
+		cache_bind_text(up, 7, facts.kind);
+		cache_bind_text(up, 8, facts.status);
+		cache_bind_text(up, 9, facts.response);
+		cache_bind_text(up, 10, facts.date_precision ? facts.date_first : NULL);
+		cache_bind_text(up, 11, facts.date_precision ? facts.date_last : NULL);
+		sqlite3_bind_int(up, 12, facts.date_precision);
+		if (cache_step_done(c, up) < 0)
+			goto cleanup;
+		cJSON_Delete(v2);
+		cJSON_Delete(doc);
+		v2 = doc = NULL;
+	}
+	if (rc != SQLITE_DONE) {
+		cache_db_fail(c, "reading the documents again");
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	cJSON_Delete(v2);
+	cJSON_Delete(doc);
+	sqlite3_finalize(rows);
+	sqlite3_finalize(up);
+	hrdex_buf_free(&countries);
+	hrdex_buf_free(&themes);
+	return ret;
 }
 
 int cache_insert_prepared(struct hrdex_cache *c, struct prep *p)

@@ -374,7 +374,8 @@ int hrdex_cache_rebuild(const char *path, git_repository *repo)
  * tombstones of withdrawn documents (OAI-PMH promises deleted records
  * persistently), and each current version's accepted_at and sequence (an
  * OAI datestamp, an iCalendar SEQUENCE that must not go back).  Carried over
- * from the cache being replaced (old_path) when it has this same layout; for
+ * from the cache being replaced (old_path) when it has this layout or
+ * version 4's (which lacks only the version-2 facts); for
  * a document whose JSON is unchanged only.  Best effort: a cache that cannot
  * be read, or of another layout, leaves the rebuilt values (logged).
  */
@@ -390,6 +391,7 @@ static void carry_over(struct hrdex_cache *c, const char *old_path)
 		"WHERE EXISTS (SELECT 1 FROM old.documents o WHERE o.ref = documents.ref AND o.json = documents.json)",
 	};
 	sqlite3_stmt *st = NULL;
+	int64_t version;
 	size_t i;
 	int err = 0;
 
@@ -402,7 +404,10 @@ static void carry_over(struct hrdex_cache *c, const char *old_path)
 		return;
 	}
 	sqlite3_finalize(st);
-	if (cache_scalar_int(c, "PRAGMA old.user_version", &err) == HRDEX_CACHE_SCHEMA && !err) {
+	/* Version 4 differs from 5 only by columns and tables these steps do
+	 * not read: its tombstones and stamps carry over the same way. */
+	version = cache_scalar_int(c, "PRAGMA old.user_version", &err);
+	if (!err && version >= 4 && version <= HRDEX_CACHE_SCHEMA) {
 		for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 			if (sqlite3_exec(c->db, steps[i], NULL, NULL, NULL) != SQLITE_OK)
 				hrdex_log_warn("cache: keeping tombstones and stamps from '%s': %s", old_path,

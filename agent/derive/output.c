@@ -22,7 +22,8 @@
  * the cache row, or a member path into the document. */
 enum column {
 	COL_PATH, COL_REF, COL_PUBLISHER, COL_TYPE, COL_ID, COL_DATE, COL_START, COL_END, COL_TITLE,
-	COL_LANG, COL_COUNTRIES, COL_THEMES, COL_COMMIT,
+	COL_LANG, COL_COUNTRIES, COL_THEMES, COL_COMMIT, COL_SCHEMA, COL_KIND, COL_STATUS, COL_RESPONSE,
+	COL_DATE_FIRST, COL_DATE_LAST,
 };
 
 static const char *const column_names[] = {
@@ -30,6 +31,10 @@ static const char *const column_names[] = {
 	[COL_ID] = "id",       [COL_DATE] = "date",           [COL_START] = "start",
 	[COL_END] = "end",     [COL_TITLE] = "title",         [COL_LANG] = "lang",
 	[COL_COUNTRIES] = "countries", [COL_THEMES] = "themes", [COL_COMMIT] = "commit",
+	/* version-2 facts of either version (facts.h): "kind" of a version-1
+	 * document too, "response" for response.position */
+	[COL_SCHEMA] = "schema", [COL_KIND] = "kind", [COL_STATUS] = "status", [COL_RESPONSE] = "response",
+	[COL_DATE_FIRST] = "date_first", [COL_DATE_LAST] = "date_last",
 };
 
 struct field {
@@ -307,6 +312,12 @@ static const char *column_value(const struct field *f, const struct hrdex_query_
 	case COL_COUNTRIES: return row->countries;
 	case COL_THEMES: return row->themes;
 	case COL_COMMIT: return row->commit;
+	case COL_SCHEMA: return row->schema;
+	case COL_KIND: return row->kind;
+	case COL_STATUS: return row->status;
+	case COL_RESPONSE: return row->response;
+	case COL_DATE_FIRST: return row->date_first;
+	case COL_DATE_LAST: return row->date_last;
 	case COL_PATH: break;
 	}
 	return NULL;

@@ -2,6 +2,7 @@
  * readme.c - main's generated README.md files (see readme.h).
  */
 #include "readme.h"
+#include "date.h"
 #include "doc.h"
 #include "error.h"
 #include "html.h"
@@ -108,7 +109,8 @@ int hrdex_readme_heading(struct hrdex_buf *out, const char *publisher, const cha
 struct entry {
 	char *id;      /* owned, without ".json" */
 	char *title;   /* owned; NULL: show the id */
-	char date[11]; /* YYYY-MM-DD or "" */
+	char date[11]; /* the date as written: YYYY-MM-DD, or version 2's YYYY, YYYY-Qn, YYYY-MM; or "" */
+	char key[11];  /* what it sorts by: the first day of date (date.h, hrdex_pdate_range) */
 	const char *row; /* the document's row in the previous README, reused as is */
 	size_t rowlen;
 };
@@ -206,21 +208,32 @@ static int reuse_row(struct entry *e, const struct old_readme *o, const char *ty
 	k.keylen = strlen(key);
 	if (!(r = bsearch(&k, o->rows, o->n, sizeof(*r), old_row_cmp)))
 		return 0;
+	/* "| " DATE " |", DATE "" or 4 to 10 characters */
 	bar = memchr(r->line + 2, '|', r->len - 2);
-	if (!bar || (bar - r->line != 3 && bar - r->line != 13))
+	if (!bar || (bar - r->line != 3 && (bar - r->line < 8 || bar - r->line > 13)))
 		return 0;
-	if (bar - r->line == 13)
-		memcpy(e->date, r->line + 2, 10);
-	e->date[bar - r->line == 13 ? 10 : 0] = '\0';
+	memcpy(e->date, r->line + 2, (size_t)(bar - r->line - 3));
+	e->date[bar - r->line - 3] = '\0';
 	e->row = r->line;
 	e->rowlen = r->len;
 	return 1;
 }
 
+/* e->key from e->date: a partial date sorts as its first day ("2016" as
+ * 2016-01-01, before "2016-Q2"), as in the cache and the site. */
+static void entry_key(struct entry *e)
+{
+	char last[11];
+	int precision;
+
+	if (hrdex_pdate_range(e->date, e->key, last, &precision) < 0)
+		memcpy(e->key, e->date, sizeof(e->key));
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
-	int r = strcmp(y->date, x->date); /* newest first */
+	int r = strcmp(y->key, x->key); /* newest first */
 
 	return r ? r : strcmp(x->id, y->id);
 }
@@ -261,13 +274,16 @@ static int facts(char date[11], char **title_out, const cJSON *doc)
 {
 	const cJSON *title = hrdex_langmap_pick(cJSON_GetObjectItemCaseSensitive(doc, "title"), NULL);
 	const cJSON *date_item = cJSON_GetObjectItemCaseSensitive(doc, "date");
+	char first[11], last[11];
+	int precision;
 
 	*title_out = NULL;
 	date[0] = '\0';
 	if (title && !(*title_out = strdup(title->valuestring)))
 		return hrdex_error_oom();
-	if (cJSON_IsString(date_item) && strlen(date_item->valuestring) == 10)
-		memcpy(date, date_item->valuestring, 11);
+	if (cJSON_IsString(date_item) && strlen(date_item->valuestring) <= 10 &&
+	    hrdex_pdate_range(date_item->valuestring, first, last, &precision) == 0 && precision <= 4)
+		memcpy(date, date_item->valuestring, strlen(date_item->valuestring) + 1);
 	return 0;
 }
 
@@ -375,6 +391,8 @@ static int readme_type(struct hrdex_buf *out, git_repository *repo, const char *
 		ret = 0;
 		goto cleanup;
 	}
+	for (i = 0; i < n; i++)
+		entry_key(&list[i]);
 	qsort(list, n, sizeof(*list), entry_cmp);
 	if (hrdex_buf_printf(out, "\n## %s (%zu)\n\n| date | title | id |\n| --- | --- | --- |\n",
 			     hrdex_type_label(type, 1), n) < 0)

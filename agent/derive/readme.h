@@ -47,7 +47,8 @@ struct hrdex_readme_hints;
 
 /*
  * Append <publisher>/README.md for the publisher subtree sub: one section per
- * type present, each a table of its documents, newest first (by "date", then
+ * type present, each a table of its documents, newest first (by "date", a
+ * partial date of version 2 at its first day, then
  * id), with date, title (in English when there is one, else the first of
  * French, Spanish, Russian, Arabic, Chinese, else any) linked to the file,
  * and id.  A document that cannot be parsed is listed by id.

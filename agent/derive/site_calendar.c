@@ -9,6 +9,7 @@
 #include "readme.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const months[] = { "January", "February", "March",     "April",   "May",      "June",
@@ -85,14 +86,38 @@ int site_emit_calendar(struct site *s)
 			goto cleanup;
 		for (j = i; j < n && !strncmp(s->docs[idx[j]].start, st, 7); j++) {
 			const struct sdoc *d = &s->docs[idx[j]];
-			const cJSON *json = d->json, *place = cJSON_GetObjectItemCaseSensitive(json, "place");
+			/* the version-2 form (upgrade.h): a visit's countries are
+			 * "visited", a place's name and city name maps */
+			const cJSON *json = d->v2, *place = cJSON_GetObjectItemCaseSensitive(json, "place");
 			const char *kind = site_str_member(json, "kind"), *status = site_str_member(json, "status");
-			const char *where = hrdex_doctypes[d->type].where;
-			const char *country = where ? cJSON_GetStringValue(hrdex_doctype_field(json, where)) : NULL;
-			const char *city = site_str_member(place, "city");
-			const cJSON *pname = cJSON_GetObjectItemCaseSensitive(place, "name"), *pn;
+			const char *country = site_str_member(place, "country");
+			const cJSON *pname = cJSON_GetObjectItemCaseSensitive(place, "name"), *pn, *v;
+			const cJSON *pcity = cJSON_GetObjectItemCaseSensitive(place, "city");
+			const cJSON *visited = cJSON_GetObjectItemCaseSensitive(json, "visited");
+			const char *city;
+			char where[64];
 
 			pn = cJSON_IsString(pname) ? pname : hrdex_langmap_pick(pname, NULL);
+			city = cJSON_IsString(pcity) ? pcity->valuestring :
+			       hrdex_langmap_pick(pcity, NULL) ? hrdex_langmap_pick(pcity, NULL)->valuestring : NULL;
+			if (!country && cJSON_IsArray(visited)) {
+				size_t len = 0;
+
+				where[0] = '\0';
+				cJSON_ArrayForEach(v, visited) {
+					int w;
+
+					if (!cJSON_IsString(v))
+						continue;
+					w = snprintf(where + len, sizeof(where) - len, "%s%s", len ? ", " : "", v->valuestring);
+					if (w < 0 || (size_t)w >= sizeof(where) - len) {
+						where[len] = '\0';   /* the countries that fit */
+						break;
+					}
+					len += (size_t)w;
+				}
+				country = len ? where : NULL;
+			}
 			if (hrdex_buf_puts(b, "<tr><td>") < 0 || site_put_span(b, d->start, d->end) < 0 ||
 			    hrdex_buf_puts(b, "</td><td>") < 0 || site_title_link(b, 0, d) < 0 ||
 			    hrdex_buf_printf(b, "</td><td>%s", hrdex_type_label(d->ref.type, 0)) < 0 ||

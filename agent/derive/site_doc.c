@@ -8,6 +8,8 @@
 #include "error.h"
 #include "html.h"
 #include "readme.h"
+#include "date.h"
+#include "vocab.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,8 +17,19 @@
 
 #include <sodium.h>
 
+/* The language of the site's pages, in which list labels are shown (a
+ * list lacking it gives English: vocab.h). */
+#define PAGE_LANG "en"
+
 static const char *const field_order[] = {
-	"kind", "status", "start", "end", "dates", "place", "country", "countries", "mandate", "body",
+	/* version 2 first where it has its own fields (schemas/2) */
+	"kind", "status", "response", "start", "end", "time_zone", "dates", "sittings", "agenda", "status_history",
+	"authors", "addressees", "recommending_states", "visited", "parties", "case_name", "applications",
+	"chamber", "cycle", "source_document", "paragraph", "uhri_id", "symbols", "ecli", "findings", "outcomes",
+	"measures", "reparations", "sponsors", "vote", "draft", "agenda_item", "occasion", "clusters",
+	"responsible_institutions", "planned_actions", "indicators", "interpretation", "regions", "keywords",
+	"sdgs", "translations",
+	"place", "country", "countries", "mandate", "body",
 	"mechanism", "mechanisms", "addressee", "case", "number", "symbol", "session", "states", "outcome",
 	"instruments", "text", "description", "results", "lessons", "groups", "sdg_targets", "follow_up",
 	"programme", "period", "organisers", "area", "contacts", "report", "themes", "languages", "url", NULL,
@@ -26,7 +39,7 @@ static const char *const field_order[] = {
 static int field_special(const char *key)
 {
 	static const char *const special[] = { "id", "type", "publisher", "title", "summary", "date",
-					       "links", "attachments", NULL };
+					       "links", "attachments", "schema", "ext", NULL };
 	size_t i;
 
 	for (i = 0; special[i]; i++)
@@ -42,6 +55,9 @@ static int put_label(struct hrdex_buf *b, const char *key)
 		{ "media_type", "Media type" },   { "sha256", "SHA-256" },      { "mandate", "Mandate" },
 		{ "organisers", "Organisers" },   { "programme", "Programme" },  { "dates", "Dates" },
 		{ "ref", "Document" },            { "country", "Country" },
+		{ "sdgs", "SDGs" },               { "ecli", "ECLI" },            { "uhri_id", "UHRI id" },
+		{ "time_zone", "Time zone" },     { "status_history", "Status history" },
+		{ "recommending_states", "Recommending states" },
 	};
 	size_t i;
 	const char *p;
@@ -65,7 +81,8 @@ static int put_label(struct hrdex_buf *b, const char *key)
 static int is_langmap(const char *key, const cJSON *v)
 {
 	static const char *const known[] = { "title", "summary", "text", "description", "results", "lessons",
-					     "activity", "note", "body", "name", NULL };
+					     "activity", "note", "body", "name", "case_name", "chamber", "session",
+					     "occasion", "area", "city", "measure", "action", "place", NULL };
 	const cJSON *e;
 	size_t i;
 	int known_key = 0;
@@ -155,13 +172,188 @@ static int put_external(struct hrdex_buf *b, const char *url)
 
 static int put_value(struct site *s, struct hrdex_buf *b, int depth, const char *key, const cJSON *v);
 
+static int is_key(const char *key, const char *const *set)
+{
+	for (; key && *set; set++)
+		if (!strcmp(key, *set))
+			return 1;
+	return 0;
+}
+
+/* Members whose value is a date at the precision the source gives (pdate,
+ * or a when): shown as people read it ("April 2016", "2nd quarter 2016"). */
+static const char *const date_keys[] = { "date", "start", "end", "deadline", "reporting_deadline", "target_date",
+					 "from", "to", NULL };
+/* Members holding parties (schemas/2 envelope.json "party"). */
+static const char *const party_keys[] = { "authors", "addressees", "parties", "sponsors", "organisers",
+					  "responsible_institutions", "participants", "speakers", "responsible",
+					  NULL };
+
+/* An entry id of a controlled list as its label in the page's language,
+ * the id kept in a title; the id alone when the list lacks it. */
+static int put_listed(struct hrdex_buf *b, const char *list, const char *id)
+{
+	const char *label = hrdex_vocab_label(list, id, PAGE_LANG);
+
+	if (!label)
+		return hrdex_buf_puts(b, "<bdi>") < 0 || hrdex_html_text(b, id) < 0 ||
+		       hrdex_buf_puts(b, "</bdi>") < 0 ? -1 : 0;
+	return hrdex_buf_puts(b, "<span class=\"listed\" title=\"") < 0 || hrdex_html_text(b, id) < 0 ||
+	       hrdex_buf_puts(b, "\">") < 0 || hrdex_html_text(b, label) < 0 || hrdex_buf_puts(b, "</span>") < 0 ? -1 : 0;
+}
+
+/* A party: who (a listed body's label, a country code, a name in every
+ * language), then what (its kind, its role, anonymised) in a note. */
+static int put_party(struct site *s, struct hrdex_buf *b, int depth, const cJSON *p)
+{
+	const char *kind = site_str_member(p, "kind"), *body = site_str_member(p, "body"),
+		   *country = site_str_member(p, "country"), *role = site_str_member(p, "role");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(p, "name"), *e;
+	int n = 0;
+
+	if (hrdex_buf_puts(b, "<span class=\"party\">") < 0)
+		return -1;
+	if (body) {
+		if (put_listed(b, "bodies", body) < 0)
+			return -1;
+		n++;
+	}
+	if (country) {
+		if ((n && hrdex_buf_puts(b, ", ") < 0) || hrdex_buf_puts(b, "<abbr class=\"country\">") < 0 ||
+		    hrdex_html_text(b, country) < 0 || hrdex_buf_puts(b, "</abbr>") < 0)
+			return -1;
+		n++;
+	}
+	if (name && ((n && hrdex_buf_puts(b, " ") < 0) || put_value(s, b, depth, "name", name) < 0))
+		return -1;
+	if (hrdex_buf_puts(b, "</span>") < 0)
+		return -1;
+	if ((kind || role || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "anonymised"))) &&
+	    (hrdex_buf_puts(b, " <span class=\"note\">(") < 0 || (kind && put_slug(b, kind) < 0) ||
+	     (role && ((kind && hrdex_buf_puts(b, "; ") < 0) || put_slug(b, role) < 0)) ||
+	     (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "anonymised")) &&
+	      hrdex_buf_puts(b, (kind || role) ? "; anonymised" : "anonymised") < 0) ||
+	     hrdex_buf_puts(b, ")</span>") < 0))
+		return -1;
+	/* anything else a party holds, as it is */
+	cJSON_ArrayForEach(e, p) {
+		static const char *const shown[] = { "kind", "body", "country", "role", "name", "anonymised", NULL };
+
+		if (is_key(e->string, shown))
+			continue;
+		if (hrdex_buf_puts(b, " <span class=\"note\">") < 0 || put_label(b, e->string) < 0 ||
+		    hrdex_buf_puts(b, ":</span> ") < 0 || put_value(s, b, depth, e->string, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A recommendation's response: the position first, then when, where and
+ * what the state said. */
+static int put_response(struct site *s, struct hrdex_buf *b, int depth, const cJSON *r)
+{
+	const cJSON *e;
+
+	if (hrdex_buf_puts(b, "<strong class=\"position\">") < 0 || put_slug(b, site_str_member(r, "position")) < 0 ||
+	    hrdex_buf_puts(b, "</strong>") < 0)
+		return -1;
+	cJSON_ArrayForEach(e, r) {
+		if (!strcmp(e->string, "position"))
+			continue;
+		if (hrdex_buf_puts(b, " <span class=\"note\">") < 0 || put_label(b, e->string) < 0 ||
+		    hrdex_buf_puts(b, ":</span> ") < 0 || put_value(s, b, depth, e->string, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* translations: "Original: Spanish · Official: English". */
+static int put_translations(struct hrdex_buf *b, const cJSON *map)
+{
+	static const char *const order[] = { "original", "official", "unofficial", "pending", NULL };
+	const cJSON *e;
+	size_t k;
+	int groups = 0;
+
+	for (k = 0; order[k]; k++) {
+		int n = 0;
+
+		cJSON_ArrayForEach(e, map) {
+			const char *name = hrdex_lang_name(e->string);
+
+			if (!cJSON_IsString(e) || strcmp(e->valuestring, order[k]))
+				continue;
+			if ((!n && ((groups++ && hrdex_buf_puts(b, " · ") < 0) ||
+				    hrdex_buf_printf(b, "%c%s: ", order[k][0] - 'a' + 'A', order[k] + 1) < 0)) ||
+			    (n && hrdex_buf_puts(b, ", ") < 0) || hrdex_buf_puts(b, "<span") < 0 ||
+			    (hrdex_html_lang_ok(e->string) && hrdex_buf_printf(b, " data-lang=\"%s\"", e->string) < 0) ||
+			    hrdex_buf_putc(b, '>') < 0 || hrdex_html_text(b, name ? name : e->string) < 0 ||
+			    hrdex_buf_puts(b, "</span>") < 0)
+				return -1;
+			n++;
+		}
+	}
+	return 0;
+}
+
+/* ext: each publisher's members as plain key/value pairs, the values as
+ * JSON text, escaped; never read as links, dates or HTML. */
+static int put_ext(struct hrdex_buf *b, const cJSON *ext)
+{
+	const cJSON *pub, *e;
+
+	if (hrdex_buf_puts(b, "<h2 id=\"ext\">Extensions</h2>\n<p class=\"note\">Fields a publisher added "
+			   "beyond the schema, shown as published.</p>\n<dl class=\"fields ext\">\n") < 0)
+		return -1;
+	cJSON_ArrayForEach(pub, ext) {
+		if (hrdex_buf_puts(b, "<dt><code>") < 0 || hrdex_html_text(b, pub->string) < 0 ||
+		    hrdex_buf_puts(b, "</code></dt>\n<dd><dl class=\"sub\">") < 0)
+			return -1;
+		cJSON_ArrayForEach(e, (cJSON_IsObject(pub) ? pub : NULL)) {
+			char *text = cJSON_IsString(e) ? NULL : cJSON_PrintUnformatted(e);
+
+			if (!cJSON_IsString(e) && !text)
+				return hrdex_error_oom();
+			if (hrdex_buf_puts(b, "<dt><code>") < 0 || hrdex_html_text(b, e->string) < 0 ||
+			    hrdex_buf_puts(b, "</code></dt><dd><code>") < 0 ||
+			    hrdex_html_text(b, text ? text : e->valuestring) < 0 || hrdex_buf_puts(b, "</code></dd>") < 0) {
+				cJSON_free(text);
+				return -1;
+			}
+			cJSON_free(text);
+		}
+		if (!cJSON_IsObject(pub)) {
+			char *text = cJSON_PrintUnformatted(pub);
+
+			if (!text)
+				return hrdex_error_oom();
+			if (hrdex_buf_puts(b, "<dd><code>") < 0 || hrdex_html_text(b, text) < 0 ||
+			    hrdex_buf_puts(b, "</code></dd>") < 0) {
+				cJSON_free(text);
+				return -1;
+			}
+			cJSON_free(text);
+		}
+		if (hrdex_buf_puts(b, "</dl></dd>\n") < 0)
+			return -1;
+	}
+	return hrdex_buf_puts(b, "</dl>\n");
+}
+
 static int put_object(struct site *s, struct hrdex_buf *b, int depth, const cJSON *obj)
 {
+	const char *start = site_str_member(obj, "start"), *end = site_str_member(obj, "end");
 	const cJSON *e;
 
 	if (hrdex_buf_puts(b, "<dl class=\"sub\">") < 0)
 		return -1;
+	/* a sitting, an agenda or programme item: when first, "start – end" */
+	if (start && (hrdex_buf_puts(b, "<dt>When</dt><dd>") < 0 || site_put_span(b, start, end ? end : start) < 0 ||
+		      hrdex_buf_puts(b, "</dd>") < 0))
+		return -1;
 	cJSON_ArrayForEach(e, obj) {
+		if (start && (!strcmp(e->string, "start") || !strcmp(e->string, "end")))
+			continue;
 		if (hrdex_buf_puts(b, "<dt>") < 0 || put_label(b, e->string) < 0 || hrdex_buf_puts(b, "</dt><dd>") < 0 ||
 		    put_value(s, b, depth, e->string, e) < 0 || hrdex_buf_puts(b, "</dd>") < 0)
 			return -1;
@@ -189,7 +381,18 @@ static int put_value(struct site *s, struct hrdex_buf *b, int depth, const char 
 			return put_external(b, x);
 		if (site_looks_like_date(x))
 			return site_put_time(b, x);
-		if (key && !strcmp(key, "languages") && hrdex_lang_name(x))
+		if (is_key(key, date_keys)) {
+			char first[11], last[11];
+			int precision;
+
+			if (hrdex_pdate_range(x, first, last, &precision) == 0)
+				return site_put_time(b, x);
+		}
+		if (key && !strcmp(key, "groups"))
+			return put_listed(b, "groups", x);
+		if (key && !strcmp(key, "themes"))
+			return put_listed(b, "themes", x);
+		if (key && (!strcmp(key, "languages") || !strcmp(key, "interpretation")) && hrdex_lang_name(x))
 			return hrdex_buf_printf(b, "<abbr title=\"%s\">%s</abbr>", x, hrdex_lang_name(x));
 		if (key && !strcmp(key, "email") && !strchr(x, '"') && strchr(x, '@'))
 			return hrdex_buf_puts(b, "<a href=\"mailto:") < 0 || hrdex_html_text(b, x) < 0 ||
@@ -210,8 +413,24 @@ static int put_value(struct site *s, struct hrdex_buf *b, int depth, const char 
 	if (cJSON_IsNull(v))
 		return hrdex_buf_puts(b, "–");
 	if (cJSON_IsObject(v)) {
+		if (key && !strcmp(key, "translations"))
+			return put_translations(b, v);
 		if (is_langmap(key, v))
 			return put_langmap(b, key, v);
+		if (is_key(key, party_keys) && cJSON_GetObjectItemCaseSensitive(v, "kind"))
+			return put_party(s, b, depth, v);
+		if (key && !strcmp(key, "response") && site_str_member(v, "position"))
+			return put_response(s, b, depth, v);
+		if (key && (!strcmp(key, "dates") || !strcmp(key, "status_history")) &&
+		    site_str_member(v, !strcmp(key, "dates") ? "kind" : "status") &&
+		    cJSON_GetObjectItemCaseSensitive(v, "date"))
+			return hrdex_buf_puts(b, "<span class=\"rel\">") < 0 ||
+			       put_slug(b, site_str_member(v, !strcmp(key, "dates") ? "kind" : "status")) < 0 ||
+			       hrdex_buf_puts(b, "</span>: ") < 0 ||
+			       put_value(s, b, depth, "date", cJSON_GetObjectItemCaseSensitive(v, "date")) < 0 ||
+			       (cJSON_GetObjectItemCaseSensitive(v, "note") &&
+				(hrdex_buf_puts(b, " ") < 0 ||
+				 put_value(s, b, depth, "note", cJSON_GetObjectItemCaseSensitive(v, "note")) < 0)) ? -1 : 0;
 		return put_object(s, b, depth, v);
 	}
 	if (!cJSON_IsArray(v))
@@ -226,10 +445,26 @@ static int put_value(struct site *s, struct hrdex_buf *b, int depth, const char 
 	return hrdex_buf_puts(b, scalars ? "</ul>" : "</ol>");
 }
 
-static int put_field(struct site *s, struct hrdex_buf *b, int depth, const char *key, const cJSON *v)
+/* A member of the document; type names its kinds' list ("decision" ->
+ * decision-kinds) for a version-2 kind, and a recommendation's body is a
+ * body of the list. */
+static int put_field(struct site *s, struct hrdex_buf *b, int depth, const char *key, const cJSON *v,
+		     const char *type)
 {
-	if (hrdex_buf_puts(b, "<dt>") < 0 || put_label(b, key) < 0 || hrdex_buf_puts(b, "</dt>\n<dd>") < 0 ||
-	    put_value(s, b, depth, key, v) < 0 || hrdex_buf_puts(b, "</dd>\n") < 0)
+	char list[40];
+	int listed = 0;
+
+	if (hrdex_buf_puts(b, "<dt>") < 0 || put_label(b, key) < 0 || hrdex_buf_puts(b, "</dt>\n<dd>") < 0)
+		return -1;
+	if (cJSON_IsString(v) && type && !strcmp(key, "kind") &&
+	    hrdex_fmt(list, sizeof(list), "%s-kinds", type) == 0 && hrdex_vocab_has(list, v->valuestring))
+		listed = 1;
+	else if (cJSON_IsString(v) && !strcmp(key, "body") && hrdex_vocab_has("bodies", v->valuestring) &&
+		 hrdex_fmt(list, sizeof(list), "bodies") == 0)
+		listed = 1;
+	hrdex_error_clear();
+	if ((listed ? put_listed(b, list, v->valuestring) : put_value(s, b, depth, key, v)) < 0 ||
+	    hrdex_buf_puts(b, "</dd>\n") < 0)
 		return -1;
 	return 0;
 }
@@ -346,13 +581,14 @@ static int render_doc(struct site *s, struct hrdex_buf *b, size_t i)
 				return -1;
 		}
 		if (hrdex_buf_puts(b, "<h2 id=\"details\">Details</h2>\n<dl class=\"fields\">\n") < 0 ||
-		    (cJSON_IsObject(title_map) && put_field(s, b, depth, "title", title_map) < 0) ||
-		    (summary && put_field(s, b, depth, "summary", summary) < 0) ||
-		    (d->date[0] && put_field(s, b, depth, "date", cJSON_GetObjectItemCaseSensitive(json, "date")) < 0))
+		    (cJSON_IsObject(title_map) && put_field(s, b, depth, "title", title_map, NULL) < 0) ||
+		    (summary && put_field(s, b, depth, "summary", summary, NULL) < 0) ||
+		    (d->date[0] && put_field(s, b, depth, "date", cJSON_GetObjectItemCaseSensitive(json, "date"),
+					     NULL) < 0))
 			return -1;
 		for (k = 0; field_order[k]; k++) {
 			x = cJSON_GetObjectItemCaseSensitive(json, field_order[k]);
-			if (x && put_field(s, b, depth, field_order[k], x) < 0)
+			if (x && put_field(s, b, depth, field_order[k], x, d->ref.type) < 0)
 				return -1;
 		}
 		cJSON_ArrayForEach(x, json) {
@@ -361,10 +597,13 @@ static int render_doc(struct site *s, struct hrdex_buf *b, size_t i)
 
 			for (j = 0; !listed && field_order[j]; j++)
 				listed = !strcmp(x->string, field_order[j]);
-			if (!listed && put_field(s, b, depth, x->string, x) < 0)
+			if (!listed && put_field(s, b, depth, x->string, x, d->ref.type) < 0)
 				return -1;
 		}
 		if (hrdex_buf_puts(b, "</dl>\n") < 0)
+			return -1;
+		x = cJSON_GetObjectItemCaseSensitive(json, "ext");
+		if (cJSON_IsObject(x) && x->child && put_ext(b, x) < 0)
 			return -1;
 		links = cJSON_GetObjectItemCaseSensitive(json, "links");
 		if (cJSON_GetArraySize(links) > 0) {

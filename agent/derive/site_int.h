@@ -48,9 +48,14 @@ struct sdoc {
 	char refstr[HRDEX_REF_MAX + 1];
 	git_oid blob;
 	cJSON *json;               /* NULL when the blob does not parse: listed by id only */
+	cJSON *v2;                 /* its version-2 form (upgrade.h), NULL with json: the facts
+				      (facts.h: when, countries, groups...) come from it */
 	const cJSON *title;        /* the title shown in lists; ->string is its language */
 	const char *date;          /* "" when none */
-	const char *start, *end;   /* events and visits: when they happen; else NULL */
+	char date_key[11];         /* what date sorts by: a partial date's first day (facts.h) */
+	const char *start, *end;   /* events and visits: when they happen (facts.h: a partial
+				      date from its first to its last day); else NULL */
+	char start_buf[11], end_buf[11];   /* start, end of a partial date; not moved once loaded */
 	int type;                  /* index in hrdex_doctypes */
 	struct att *atts;
 	size_t natts;

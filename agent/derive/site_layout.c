@@ -4,6 +4,7 @@
  * and the pieces all pages use: links to documents, dates and spans.
  */
 #include "site_int.h"
+#include "date.h"
 #include "builtin.h"
 #include "html.h"
 
@@ -102,18 +103,46 @@ static int doc_href(struct hrdex_buf *b, int depth, const struct hrdex_ref *r)
 	return site_root(b, depth) < 0 ? -1 : hrdex_buf_printf(b, "%s/%s/%s.html", r->publisher, r->type, r->id);
 }
 
+/* A partial date (date.h, hrdex_pdate_range) as people read it: "2016",
+ * "2nd quarter 2016", "April 2016"; 0 when when is not one (nothing
+ * written), 1 when written, -1 on error. */
+static int put_partial_date(struct hrdex_buf *b, const char *when)
+{
+	static const char *const months[] = { "January", "February", "March", "April", "May", "June", "July",
+					      "August", "September", "October", "November", "December" };
+	static const char *const quarters[] = { "1st", "2nd", "3rd", "4th" };
+	char first[11], last[11];
+	int precision;
+
+	if (hrdex_pdate_range(when, first, last, &precision) < 0 || precision > 3)
+		return 0;
+	/* HTML's <time> has a year and a month but no quarter: a quarter
+	 * keeps its value in a title */
+	if (precision == 2)
+		return hrdex_buf_printf(b, "<span class=\"pdate\" title=\"%.7s\">%s quarter %.4s</span>", when,
+					quarters[when[6] - '1'], when) < 0 ? -1 : 1;
+	if (hrdex_buf_printf(b, "<time datetime=\"%.*s\">", precision == 1 ? 4 : 7, when) < 0)
+		return -1;
+	if (precision == 3 && hrdex_buf_printf(b, "%s ", months[(first[5] - '0') * 10 + first[6] - '0' - 1]) < 0)
+		return -1;
+	return hrdex_buf_printf(b, "%.4s</time>", when) < 0 ? -1 : 1;
+}
+
 /* A date or date-time as <time>: "2016-10-04" or "2016-10-04 10:00 (+02:00)";
- * a local one (version 2, "2016-10-04T10:00", no seconds, no offset)
- * without a zone. */
+ * a local time (version 2: no offset, its zone in a sibling time_zone) as
+ * "2018-05-12 11:00"; a partial date as put_partial_date. */
 int site_put_time(struct hrdex_buf *b, const char *when)
 {
 	size_t n = strlen(when);
+	int r = put_partial_date(b, when);
 
+	if (r)
+		return r < 0 ? -1 : 0;
 	if (hrdex_buf_puts(b, "<time datetime=\"") < 0 || hrdex_html_text(b, when) < 0 ||
 	    hrdex_buf_puts(b, "\">") < 0)
 		return -1;
 	if (n >= 16 && when[10] == 'T') {
-		const char *zone = when + (n < 19 ? n : 19);
+		const char *zone = when + (n >= 19 ? 19 : n);
 
 		while (*zone == '.' || (*zone >= '0' && *zone <= '9'))
 			zone++;

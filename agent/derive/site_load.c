@@ -12,6 +12,8 @@
 #include "html.h"
 #include "log.h"
 #include "readme.h"
+#include "facts.h"
+#include "upgrade.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +99,7 @@ void site_free_docs(struct site *s)
 		}
 		free(s->docs[i].atts);
 		cJSON_Delete(s->docs[i].json);
+		cJSON_Delete(s->docs[i].v2);
 	}
 	free(s->docs);
 	for (i = 0; i < s->npubs; i++)
@@ -214,6 +217,30 @@ static int collect(struct site *s, const git_tree *top)
 	return 0;
 }
 
+/* What lists need of d from its version-2 form (facts.h), the cache's rule:
+ * the date it sorts by, and when it happens (events, visits). */
+static int doc_facts(struct sdoc *d)
+{
+	struct hrdex_doc_facts f;
+
+	if (hrdex_doc_upgrade(&d->v2, d->json, NULL) < 0) {
+		/* accepted documents upgrade; else its facts as it is */
+		if (hrdex_error_kind() != HRDEX_E_INVALID)
+			return -1;
+		hrdex_error_clear();
+		if (!(d->v2 = cJSON_Duplicate(d->json, 1)))
+			return hrdex_error_oom();
+	}
+	hrdex_facts_scalars(&f, d->v2);
+	hrdex_fmt_cut(d->date_key, sizeof(d->date_key), "%s", f.date_precision ? f.date_first : d->date);
+	d->start = d->end = NULL;
+	if (!site_str_member(d->v2, "start") && !site_str_member(d->v2, "end"))
+		return 0;
+	d->start = f.start == f.start_buf ? memcpy(d->start_buf, f.start_buf, sizeof(d->start_buf)) : f.start;
+	d->end = f.end == f.end_buf ? memcpy(d->end_buf, f.end_buf, sizeof(d->end_buf)) : f.end;
+	return 0;
+}
+
 /* Parse every document and fill what lists need. */
 static int load_docs(struct site *s)
 {
@@ -224,6 +251,8 @@ static int load_docs(struct site *s)
 		git_blob *blob = NULL;
 		const cJSON *list, *e;
 
+		d->date_key[0] = '\0';
+		d->v2 = NULL;
 		if (git_blob_lookup(&blob, s->repo, &d->blob) < 0)
 			return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s'", d->refstr);
 		if (hrdex_json_parse(&d->json, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), NULL) < 0) {
@@ -242,7 +271,8 @@ static int load_docs(struct site *s)
 		d->date = site_str_member(d->json, "date");
 		if (!d->date)
 			d->date = "";
-		hrdex_doctype_interval(d->json, d->ref.type, &d->start, &d->end);
+		if (doc_facts(d) < 0)
+			return -1;
 		/* Attachments: the files the document lists and main holds. */
 		list = cJSON_GetObjectItemCaseSensitive(d->json, "attachments");
 		if (git_oid_is_zero(&d->files_tree) || !cJSON_IsArray(list))
@@ -409,7 +439,7 @@ static const struct site *sort_site; /* qsort has no payload; builds are not con
 static int by_date_desc(const void *a, const void *b)
 {
 	const struct sdoc *x = &sort_site->docs[*(const size_t *)a], *y = &sort_site->docs[*(const size_t *)b];
-	int r = strcmp(y->date, x->date);
+	int r = strcmp(y->date_key, x->date_key);
 
 	return r ? r : strcmp(x->refstr, y->refstr);
 }

@@ -4,6 +4,7 @@
  * search.html, which hrdex.js drives.
  */
 #include "site_int.h"
+#include "facts.h"
 #include "buf.h"
 #include "doc.h"
 #include "html.h"
@@ -24,11 +25,15 @@ static int index_text(struct hrdex_buf *x, const cJSON *v)
 	return 0;
 }
 
-/* hrdex_doc_concerns's callback: a word of the search text. */
-static int index_value(const char *v, void *payload)
+/* hrdex_facts_each's callback: the countries and themes of a document
+ * (the cache's doc_countries and doc_themes), words of the search text. */
+static int index_value(enum hrdex_fact what, const char *kind, const char *v, void *payload)
 {
 	struct hrdex_buf *x = payload;
 
+	(void)kind;
+	if (what != HRDEX_FACT_COUNTRY && what != HRDEX_FACT_THEME)
+		return 0;
 	return hrdex_buf_puts(x, v) < 0 || hrdex_buf_putc(x, ' ') < 0 ? -1 : 0;
 }
 
@@ -54,9 +59,9 @@ int site_emit_search(struct site *s)
 		hrdex_buf_clear(&x);
 		if (d->json &&
 		    (index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "summary")) < 0 ||
-		     hrdex_doc_concerns(d->json, 0, index_value, &x) != 0 ||
-		     hrdex_doc_concerns(d->json, 1, index_value, &x) != 0 ||
+		     hrdex_facts_each(d->v2, index_value, &x) != 0 ||
 		     index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "symbol")) < 0 ||
+		     index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "symbols")) < 0 ||
 		     index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "number")) < 0 ||
 		     index_text(&x, cJSON_GetObjectItemCaseSensitive(d->json, "kind")) < 0))
 			goto cleanup;
