@@ -102,7 +102,9 @@ static int doc_href(struct hrdex_buf *b, int depth, const struct hrdex_ref *r)
 	return site_root(b, depth) < 0 ? -1 : hrdex_buf_printf(b, "%s/%s/%s.html", r->publisher, r->type, r->id);
 }
 
-/* A date or date-time as <time>: "2016-10-04" or "2016-10-04 10:00 (+02:00)". */
+/* A date or date-time as <time>: "2016-10-04" or "2016-10-04 10:00 (+02:00)";
+ * a local one (version 2, "2016-10-04T10:00", no seconds, no offset)
+ * without a zone. */
 int site_put_time(struct hrdex_buf *b, const char *when)
 {
 	size_t n = strlen(when);
@@ -111,7 +113,7 @@ int site_put_time(struct hrdex_buf *b, const char *when)
 	    hrdex_buf_puts(b, "\">") < 0)
 		return -1;
 	if (n >= 16 && when[10] == 'T') {
-		const char *zone = when + 19;
+		const char *zone = when + (n < 19 ? n : 19);
 
 		while (*zone == '.' || (*zone >= '0' && *zone <= '9'))
 			zone++;
