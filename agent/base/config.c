@@ -37,6 +37,7 @@ static const struct int_key int_keys[] = {
 	{ "outbox.batch", CFG(outbox_batch), 1000, 1, 100000 },
 	{ "status.maxage", CFG(status_max_age), 3600, 1, 365 * 86400 },
 	{ "status.maxfailures", CFG(status_max_failures), 5, 1, 1000000 },
+	{ "network.staleafter", CFG(stale_after), 30 * 86400, 1, (int64_t)10 * 366 * 86400 },
 	{ "webhook.timeout", CFG(hook_timeout), 10, 1, 600 },
 	{ "webhook.connecttimeout", CFG(hook_connect_timeout), 5, 1, 600 },
 	{ "webhook.backoffmax", CFG(hook_backoff_max), 3600, 1, 86400 },

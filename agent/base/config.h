@@ -50,6 +50,8 @@ struct hrdex_config {
 	int64_t outbox_batch;       /* outbox.batch: most files published in one commit */
 	int64_t status_max_age;     /* status.maxAge: unhealthy if no successful sync for this long */
 	int64_t status_max_failures;/* status.maxFailures: per peer */
+	int64_t stale_after;        /* network.staleAfter: a trusted publisher's branch standing
+				       still this long (seconds), nothing newer offered, is a warning */
 	int64_t hook_timeout;       /* webhook.timeout: one delivery in all, seconds */
 	int64_t hook_connect_timeout; /* webhook.connectTimeout, seconds */
 	int64_t hook_backoff_max;   /* webhook.backoffMax: longest wait between retries, seconds */

@@ -31,7 +31,13 @@ static const char status_usage[] =
 	"changes something, or 'hrdex run --once', brings it up).  A held line\n"
 	"counts the documents a document rule keeps from view, with the first\n"
 	"reasons ('hrdex query --held' lists them all); held documents do not\n"
-	"make the agent unhealthy.\n";
+	"make the agent unhealthy.\n"
+	"\n"
+	"A warning (\"warnings\" in --json; no effect on the exit status) names\n"
+	"each trusted publisher whose branch has not moved, with no peer\n"
+	"offering anything newer, for network.staleAfter seconds: a member that\n"
+	"stopped publishing, or a peer freezing what this agent sees.  Resets\n"
+	"made with 'hrdex trust reset' are listed, oldest first.\n";
 
 /* What scripts can query now: read from cache.db, not from status.json. */
 struct cache_health {
@@ -151,8 +157,8 @@ static void print_rejection(const cJSON *r)
 }
 
 static void print_human(const struct hrdex_status *st, const struct hrdex_config *c,
-			const struct hrdex_problems *why, int have_status, int64_t now,
-			const struct cache_health *cache)
+			const struct hrdex_problems *why, const struct hrdex_problems *warn, int have_status,
+			int64_t now, const struct cache_health *cache)
 {
 	char a[32], b[32];
 	size_t i;
@@ -176,6 +182,8 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 	}
 	for (i = 0; i < why->count; i++)
 		hrdex_text_line(stdout, "  problem: %s", why->items[i].message);
+	for (i = 0; i < warn->count; i++)
+		hrdex_text_line(stdout, "  warning: %s", warn->items[i].message);
 	if (c->npeers) {
 		hrdex_text_line(stdout, "peers:");
 		for (i = 0; i < c->npeers; i++) {
@@ -216,6 +224,21 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 			       p->documents == 1 ? " " : "s", p->tip, when, strcmp(p->id, c->publisher) ? "" : "  (us)");
 		}
 	}
+	if (st->nresets) {
+		hrdex_text_line(stdout, "resets (sanctioned moves back, oldest first):");
+		for (i = 0; i < st->nresets; i++) {
+			const struct hrdex_status_reset *r = &st->resets[i];
+			time_t t = (time_t)r->time;
+			struct tm tm;
+			char when[32] = "";
+
+			if (gmtime_r(&t, &tm))
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+			hrdex_text_line(stdout, "  %-16s reset to %.12s on %s, continued by key %s%s%s%s%s", r->publisher,
+					r->commit, when, r->key, r->from[0] ? "; abandoned " : "",
+					r->from[0] ? r->from : "", r->abandoned[0] ? " kept as " : "", r->abandoned);
+		}
+	}
 	print_cache(cache);
 	hrdex_text_line(stdout, "outbox: %lld pending, %lld done, %lld rejected (since counters began)",
 	       (long long)st->outbox_pending, (long long)st->counters.outbox_done,
@@ -252,10 +275,10 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 }
 
 static int print_json(const struct hrdex_status *st, const struct hrdex_problems *why,
-		      const struct cache_health *cache)
+		      const struct hrdex_problems *warn, const struct cache_health *cache)
 {
 	struct hrdex_buf b = HRDEX_BUF_INIT;
-	cJSON *o = NULL, *list, *co, *held = NULL;
+	cJSON *o = NULL, *list, *wlist, *co, *held = NULL;
 	size_t i;
 	int ret = -1;
 
@@ -270,7 +293,8 @@ static int print_json(const struct hrdex_status *st, const struct hrdex_problems
 			     : !cJSON_AddStringToObject(co, "error", cache->error)) ||
 	    (st->service && !cJSON_AddBoolToObject(o, "running", st->service > 0)) ||
 	    !cJSON_AddBoolToObject(o, "healthy", why->count == 0) ||
-	    !(list = cJSON_AddArrayToObject(o, "problems"))) {
+	    !(list = cJSON_AddArrayToObject(o, "problems")) ||
+	    !(wlist = cJSON_AddArrayToObject(o, "warnings"))) {
 		hrdex_error_oom();
 		goto cleanup;
 	}
@@ -279,6 +303,9 @@ static int print_json(const struct hrdex_status *st, const struct hrdex_problems
 			goto cleanup;
 	for (i = 0; i < why->count; i++)
 		if (cmd_json_push_string(list, why->items[i].message) < 0)
+			goto cleanup;
+	for (i = 0; i < warn->count; i++)
+		if (cmd_json_push_string(wlist, warn->items[i].message) < 0)
 			goto cleanup;
 	if (cmd_print_json(o) < 0)
 		goto cleanup;
@@ -293,7 +320,7 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 {
 	struct hrdex_state *s = NULL;
 	struct hrdex_status st;
-	struct hrdex_problems why = HRDEX_PROBLEMS_INIT;
+	struct hrdex_problems why = HRDEX_PROBLEMS_INIT, warn = HRDEX_PROBLEMS_INIT;
 	struct cache_health cache = { 0 };
 	int64_t now = (int64_t)time(NULL);
 	char *dir = NULL;
@@ -342,7 +369,9 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 	st.service = hrdex_status_service_running(dir);
 	st.outbox_pending = (int64_t)hrdex_outbox_pending(s);
 	snprintf(st.publisher, sizeof(st.publisher), "%s", s->config->publisher); /* fits: a valid publisher id */
-	if (hrdex_status_health(&st, s->config, now, &why) < 0) {
+	if (hrdex_status_health(&st, s->config, now, &why) < 0 ||
+	    hrdex_status_scan_network(&st, dir, s->signers, s->config, now) < 0 ||
+	    hrdex_status_stale_warnings(&st, &warn) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}
@@ -367,17 +396,18 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 		goto cleanup;
 	}
 	if (json) {
-		if (print_json(&st, &why, &cache) < 0) {
+		if (print_json(&st, &why, &warn, &cache) < 0) {
 			ret = cmd_fail();
 			goto cleanup;
 		}
 	} else {
-		print_human(&st, s->config, &why, have_status, now, &cache);
+		print_human(&st, s->config, &why, &warn, have_status, now, &cache);
 	}
 	ret = why.count ? HRDEX_EX_UNHEALTHY : 0;
 cleanup:
 	cache_health_free(&cache);
 	hrdex_problems_free(&why);
+	hrdex_problems_free(&warn);
 	hrdex_status_release(&st);
 	hrdex_state_free(s);
 	free(dir);

@@ -12,8 +12,10 @@
 #include "fs.h"
 #include "json.h"
 #include "refresh.h"
+#include "reset.h"
 #include "repo.h"
 #include "key.h"
+#include "ledger.h"
 #include "signers.h"
 #include "state.h"
 #include "text.h"
@@ -29,6 +31,7 @@ static const char usage[] =
 	"usage: hrdex [-C DIR] trust add [--force-bind] PUBLISHER KEY|FILE\n"
 	"       hrdex [-C DIR] trust list [--json]\n"
 	"       hrdex [-C DIR] trust remove PUBLISHER\n"
+	"       hrdex [-C DIR] trust reset PUBLISHER COMMIT KEY|FILE --yes-reset-branch\n"
 	"\n"
 	"Edit allowed_signers, the publishers whose signed branches this agent\n"
 	"accepts.  KEY is an OpenSSH public key ('ssh-ed25519 AAAA...'), the line\n"
@@ -44,7 +47,20 @@ static const char usage[] =
 	"remove takes PUBLISHER off every line (a line left with nobody goes), and\n"
 	"its documents leave main, view/, the cache and the site at once.  Its\n"
 	"branch is kept, for history, as refs/hrdex/untrusted/PUBLISHER, which\n"
-	"peers do not fetch and git daemon / http-backend do not serve.\n";
+	"peers do not fetch and git daemon / http-backend do not serve.\n"
+	"\n"
+	"reset is for a key that was lost or leaked: it moves PUBLISHER's branch\n"
+	"back to COMMIT (which must be in its history; else exit 65), keeps the\n"
+	"commits after it as refs/hrdex/abandoned/PUBLISHER/TIME (not served),\n"
+	"trusts KEY for PUBLISHER and, after COMMIT, accepts only commits signed\n"
+	"by KEY: anything the old key signs after that point is refused, whatever\n"
+	"date it names.  The old key stays in allowed_signers so that stock git\n"
+	"verify-commit still passes on the kept history.  main, view/, the cache\n"
+	"and the site are rebuilt; status, metrics.prom and the webhooks show the\n"
+	"reset, and STATE/tips.json records it (the one move back the rollback\n"
+	"rule lets through).  Without --yes-reset-branch it says what it would do\n"
+	"and exits 64.  Agree COMMIT and the new key with the publisher first\n"
+	"(hrdex key show on their side, read aloud).\n";
 
 /* The key's text: arg itself, or the file it names.  A word with no space
  * and no "ssh-" is a file name even when the file is missing (66).  *what
@@ -164,6 +180,7 @@ cleanup:
 static int restore_parked(struct hrdex_state *s, const char *pub)
 {
 	struct hrdex_accept a;
+	struct hrdex_ledger *ledger;
 	git_oid tip, parked;
 	char msg[96];
 	struct hrdex_refresh rf = { .message = msg };
@@ -175,7 +192,10 @@ static int restore_parked(struct hrdex_state *s, const char *pub)
 	r = hrdex_repo_parked(&parked, s->repo, pub);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
+	if (hrdex_state_ledger(s, &ledger) < 0)
+		return -1;
 	memset(&a, 0, sizeof(a));
+	a.ledger = ledger;
 	a.repo = s->repo;
 	a.publisher = pub;
 	a.signers = s->signers;
@@ -268,6 +288,48 @@ static int trust_remove(struct hrdex_state *s, const char *path, const char *pub
 	return 0;
 }
 
+static int trust_reset(struct hrdex_state *s, const char *pub, const char *commit, const char *arg, int yes)
+{
+	struct hrdex_reset_plan p;
+	char other[256], what[512], hex[GIT_OID_HEXSZ + 1], tip[GIT_OID_HEXSZ + 1];
+	size_t i;
+
+	if (!strcmp(pub, s->config->publisher))
+		return hrdex_error_set(HRDEX_E_USAGE, "'%s' is this agent's own publisher: trust reset is for "
+				       "another publisher's branch", pub);
+	if (!hrdex_signers_has(s->signers, pub))
+		return hrdex_error_set(HRDEX_E_INVALID, "publisher '%s' is not trusted", pub);
+	memset(&p, 0, sizeof(p));
+	p.publisher = pub;
+	if (parse_key_arg(p.key, other, sizeof(other), what, sizeof(what), arg, pub) < 0)
+		return -1;
+	if (*other)
+		return hrdex_error_set(HRDEX_E_INVALID, "%s is a line for '%s', not '%s'", what, other, pub);
+	for (i = 0; s->signers && i < s->signers->count; i++) {
+		const struct hrdex_signer *e = &s->signers->items[i];
+
+		if (!e->cert_authority && !memcmp(e->pk, p.key, 32) && strcmp(e->principal, pub))
+			return hrdex_error_set(HRDEX_E_INVALID, "this key is already trusted for publisher '%s'",
+					       e->principal);
+	}
+	if (hrdex_reset_resolve(&p.commit, s, pub, commit) < 0 || hrdex_reset_prepare(&p, s) < 0)
+		return -1;
+	git_oid_tostr(hex, sizeof(hex), &p.commit);
+	git_oid_tostr(tip, sizeof(tip), &p.tip);
+	if (!yes)
+		return hrdex_error_set(HRDEX_E_USAGE, "trust reset would move '%s' back from %.12s to %.12s (%zu "
+				       "commit%s after it kept as %s%s/TIME, not served), trust the key %s for it "
+				       "and accept after %.12s only commits it signs; nothing done: add "
+				       "--yes-reset-branch to do it", pub, tip, hex, p.abandoned,
+				       p.abandoned == 1 ? "" : "s", HRDEX_REF_ABANDONED, pub, p.fingerprint, hex);
+	if (hrdex_reset_apply(&p, s) < 0)
+		return -1;
+	hrdex_text_line(stderr, "publisher '%s' reset from %.12s to %.12s; %zu commit%s kept as %s; after it only "
+			"key %s signs", pub, tip, hex, p.abandoned, p.abandoned == 1 ? "" : "s",
+			p.abandoned_ref[0] ? p.abandoned_ref : "(none)", p.fingerprint);
+	return 0;
+}
+
 static int trust_list(struct hrdex_state *s, int json)
 {
 	const struct hrdex_signers *signers = s->signers;
@@ -312,35 +374,39 @@ int cmd_trust(int argc, char **argv, struct hrdex_global *g)
 {
 	struct hrdex_state *s = NULL;
 	char *dir = NULL, *path = NULL;
-	const char *sub = argc > 1 ? argv[1] : NULL, *pos[2] = { NULL, NULL };
-	int ret = -1, json = 0, force = 0, npos = 0, first, i;
+	const char *sub = argc > 1 ? argv[1] : NULL, *pos[3] = { NULL, NULL, NULL };
+	int ret = -1, json = 0, force = 0, yes = 0, npos = 0, first, i;
 	const struct cmd_opt opts[] = {
 		{ "force-bind", 0, CMD_FLAG, &force, NULL, "add: bind the key to PUBLISHER although the line\nor another entry says otherwise" },
 		{ "json", 0, CMD_FLAG, &json, NULL, "list: print the entries as JSON" },
+		{ "yes-reset-branch", 0, CMD_FLAG, &yes, NULL, "reset: do it (without: say what it would do, exit 64)" },
 		{ NULL, 0, 0, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { usage, opts, NULL };
 
 	if (!sub)
-		return cmd_usage_error(usage, "trust needs add, list or remove");
+		return cmd_usage_error(usage, "trust needs add, list, remove or reset");
 	if (cmd_wants_help(argc, argv)) {
 		cmd_help(stdout, &spec);
 		return 0;
 	}
-	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "remove"))
+	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "remove") && strcmp(sub, "reset"))
 		return cmd_usage_error(usage, "unknown trust command '%s'", sub);
 	if ((ret = cmd_parse(argc - 1, argv + 1, &spec, &first)) != CMD_GO)
 		return ret;
 	ret = -1;
-	if ((json && strcmp(sub, "list")) || (force && strcmp(sub, "add")))
-		return cmd_usage_error(usage, "%s is not an option of trust %s", json ? "--json" : "--force-bind", sub);
+	if ((json && strcmp(sub, "list")) || (force && strcmp(sub, "add")) || (yes && strcmp(sub, "reset")))
+		return cmd_usage_error(usage, "%s is not an option of trust %s",
+				       json ? "--json" : force ? "--force-bind" : "--yes-reset-branch", sub);
 	json |= g->json;
 	for (i = first + 1; i < argc; i++) {
-		if (npos < 2)
+		if (npos < 3)
 			pos[npos++] = argv[i];
 		else
 			return cmd_usage_error(usage, "too many arguments for trust %s", sub);
 	}
+	if (!strcmp(sub, "reset") && npos != 3)
+		return cmd_usage_error(usage, "trust reset needs PUBLISHER, COMMIT and KEY");
 	if (!strcmp(sub, "add") && npos != 2)
 		return cmd_usage_error(usage, "trust add needs PUBLISHER and KEY");
 	if (!strcmp(sub, "remove") && npos != 1)
@@ -359,7 +425,9 @@ int cmd_trust(int argc, char **argv, struct hrdex_global *g)
 	path = hrdex_state_path(s, "allowed_signers");
 	if (!path)
 		goto fail;
-	if ((!strcmp(sub, "remove") ? trust_remove(s, path, pos[0]) : trust_add(s, path, pos[0], pos[1], force)) < 0)
+	if ((!strcmp(sub, "remove") ? trust_remove(s, path, pos[0])
+	     : !strcmp(sub, "reset") ? trust_reset(s, pos[0], pos[1], pos[2], yes)
+				     : trust_add(s, path, pos[0], pos[1], force)) < 0)
 		goto fail;
 	ret = 0;
 	goto cleanup;

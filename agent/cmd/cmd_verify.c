@@ -14,6 +14,7 @@
 #include "error.h"
 #include "fs.h"
 #include "json.h"
+#include "ledger.h"
 #include "mainview.h"
 #include "repo.h"
 #include "schema.h"
@@ -77,11 +78,17 @@ static void findings_free(struct findings *f)
 static int verify_branch(struct hrdex_state *s, const char *pub, size_t *commits, struct findings *f)
 {
 	struct hrdex_accept a;
+	struct hrdex_ledger *ledger;
 	git_oid tip;
-	char line[1024];
+	char line[1024], why[512];
 	int r;
 
-	if (hrdex_repo_tip(&tip, s->repo, pub) != 0)
+	if (hrdex_repo_tip(&tip, s->repo, pub) != 0 || hrdex_state_ledger(s, &ledger) < 0)
+		return -1;
+	/* Behind the newest tip this agent accepted: repo.git was restored
+	 * from a backup (the next sync brings the branch up again). */
+	r = hrdex_ledger_check_tip(ledger, s->repo, pub, &tip, NULL, why, sizeof(why));
+	if (r < 0 || (r == 1 && add(f, "branch", pub, why) < 0))
 		return -1;
 	memset(&a, 0, sizeof(a));
 	a.repo = s->repo;
@@ -89,6 +96,7 @@ static int verify_branch(struct hrdex_state *s, const char *pub, size_t *commits
 	a.signers = s->signers;
 	a.schemas = s->schemas;
 	a.limits = &s->config->limits;
+	a.ledger = ledger; /* after a reset, only its key signs */
 	r = hrdex_accept_check(&a, &tip);
 	*commits = a.ncommits;
 	if (r == 1) {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -407,6 +408,7 @@ static int self_accept(void *ctx, const git_oid *commit, const git_oid *parent)
 	struct self_check *sc = ctx;
 	struct hrdex_state *s = sc->s;
 	struct hrdex_accept a;
+	struct hrdex_ledger *ledger;
 	int r;
 
 	memset(&a, 0, sizeof(a));
@@ -418,6 +420,10 @@ static int self_accept(void *ctx, const git_oid *commit, const git_oid *parent)
 	a.stop = parent;
 	a.nstop = parent ? 1 : 0;
 	a.current = parent;
+	a.now = (int64_t)time(NULL); /* what peers will check it against */
+	if (hrdex_state_ledger(s, &ledger) < 0)
+		return -1;
+	a.ledger = ledger;
 	r = hrdex_accept_check(&a, commit);
 	hrdex_accept_release(&a);
 	/* What peers would hold is refused here too: a held document is never

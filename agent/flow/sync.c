@@ -9,6 +9,7 @@
 #include "error.h"
 #include "fs.h"
 #include "json.h"
+#include "ledger.h"
 #include "log.h"
 #include "pack.h"
 #include "readme.h"
@@ -237,6 +238,52 @@ static int move_branch(struct round *rd, const char *publisher, const git_oid *c
 	return 0;
 }
 
+/* A peer offers pub at tip, which passed every branch rule: unless it is
+ * the newest tip we know, the publisher is not frozen (ledger.h).  Only a
+ * valid tip counts, so junk from a peer cannot hide a freeze. */
+static int note_offered(struct round *rd, const char *pub, const git_oid *tip)
+{
+	struct hrdex_ledger_entry *e = hrdex_ledger_get(rd->ledger, pub, 1, rd->now_time);
+
+	if (!e)
+		return -1;
+	if (!git_oid_equal(&e->tip, tip))
+		e->offered = rd->now_time;
+	return 0;
+}
+
+/*
+ * Before the round: an entry for every trusted publisher (its staleness
+ * counts from now), and the ledger brought up to repo.git where repo.git
+ * is ahead of it (a round killed between moving a ref and saving the
+ * ledger, or an agent older than the ledger).
+ */
+static int ledger_prepare(struct round *rd)
+{
+	const struct hrdex_signers *s = rd->st->signers;
+	size_t i;
+
+	for (i = 0; s && i < s->count; i++) {
+		const char *pub = s->items[i].principal;
+		struct hrdex_ledger_entry *e;
+		git_oid cur;
+		int r;
+
+		if (s->items[i].cert_authority || !hrdex_publisher_valid(pub) || !strcmp(pub, rd->st->config->publisher))
+			continue;
+		if (!(e = hrdex_ledger_get(rd->ledger, pub, 1, rd->now_time)))
+			return -1;
+		r = hrdex_repo_tip(&cur, rd->st->repo, pub);
+		if (r < 0)
+			return -1;
+		if (r == 0 && (git_oid_is_zero(&e->tip) ||
+			       git_graph_descendant_of(rd->st->repo, &cur, &e->tip) == 1))
+			git_oid_cpy(&e->tip, &cur);
+		git_error_clear();
+	}
+	return 0;
+}
+
 /* Sync keeps the README facts of each document it checks (accept.h). */
 static int keep_readme_facts(void *hints, const git_oid *blob, const cJSON *doc)
 {
@@ -256,6 +303,7 @@ static int check_group(struct round *rd, struct group *g)
 	size_t nstop = 0, i;
 	char hex[GIT_OID_HEXSZ + 1];
 	const struct refusal *known;
+	char why[512];
 	int r, ret = -1;
 	double t0;
 
@@ -325,6 +373,17 @@ static int check_group(struct round *rd, struct group *g)
 		vr = sync_vrepo(rd, c[i].peer);
 		if (!vr)
 			goto cleanup;
+		/* Never older than the newest tip this agent accepted, recorded
+		 * outside repo.git: a restored backup of repo.git must not let a
+		 * peer roll the branch back (TUF's rollback attack). */
+		r = hrdex_ledger_check_tip(rd->ledger, vr, pub, &c[i].oid, g->have_cur ? &g->cur : NULL, why,
+					   sizeof(why));
+		if (r < 0)
+			goto cleanup;
+		if (r == 1) {
+			branch_reject(rd, b, "rollback", "%s", why);
+			continue;
+		}
 		memset(&a, 0, sizeof(a));
 		a.repo = vr;
 		a.publisher = pub;
@@ -334,6 +393,8 @@ static int check_group(struct round *rd, struct group *g)
 		a.stop = stop;
 		a.nstop = nstop;
 		a.current = g->have_cur ? &g->cur : NULL;
+		a.now = rd->now_time;
+		a.ledger = rd->ledger;
 		a.checked = keep_readme_facts;
 		a.checked_ctx = rd->hints;
 		t0 = hrdex_log_ms();
@@ -352,6 +413,8 @@ static int check_group(struct round *rd, struct group *g)
 		b->commits = a.ncommits;
 		hrdex_accept_release(&a);
 		if (r < 0)
+			goto cleanup;
+		if (r == 0 && note_offered(rd, pub, &c[i].oid) < 0)
 			goto cleanup;
 		if (r == 0) {
 			git_oid_cpy(&g->valid[g->nvalid++], &c[i].oid);
@@ -420,7 +483,8 @@ static int settle_group(struct round *rd, struct group *g)
 			continue;
 		}
 		taken = 1; /* the first peer offering it is the one we say we took it from */
-		if (move_branch(rd, pub, cur, &newest, rep->peers[c[i].peer].name) < 0)
+		if (move_branch(rd, pub, cur, &newest, rep->peers[c[i].peer].name) < 0 ||
+		    hrdex_ledger_moved(rd->ledger, pub, &newest, rd->now_time) < 0)
 			return -1;
 		b->status = HRDEX_BRANCH_ACCEPTED;
 		b->is_new = !cur;
@@ -578,6 +642,9 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	out->npeers = npeers;
 	if (sync_refusals_load(&rd.was, st) < 0)
 		goto cleanup;
+	rd.now_time = (int64_t)time(NULL);
+	if (hrdex_state_ledger(st, &rd.ledger) < 0 || ledger_prepare(&rd) < 0)
+		goto cleanup;
 	if (!(rd.now = calloc(1, sizeof(*rd.now)))) {
 		hrdex_error_oom();
 		goto cleanup;
@@ -690,7 +757,9 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 			goto cleanup;
 	for (i = 0; i < ngroups; i++)
 		if (settle_group(&rd, &groups[i]) < 0)
-			goto cleanup;
+			goto cleanup; /* the next round's ledger_prepare records what moved */
+	if (hrdex_ledger_save(rd.ledger) < 0)
+		goto cleanup;
 	/* A bundle carries what its maker chose (--since), not all its maker
 	 * has: a branch missing from it is no sign the maker dropped it. */
 	for (i = 0; i < npeers; i++)

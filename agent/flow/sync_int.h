@@ -40,6 +40,8 @@ struct round {
 	struct oids *checked;              /* per peer: objects of its branches that passed */
 	struct hrdex_readme_hints *hints;  /* README facts of the documents checked */
 	struct refusals *was, *now;        /* refusals remembered, and those of this round */
+	struct hrdex_ledger *ledger;       /* STATE/tips.json (st's): newest tips, resets */
+	int64_t now_time;                  /* when this round's commits reach us (unix time) */
 	struct hrdex_fetch_ref *skip;      /* remembered refused tips on our present tips */
 	size_t nskip;
 };

@@ -298,6 +298,33 @@ int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_cha
 			cJSON_AddItemToArray(commits, cJSON_CreateString(git_oid_tostr(hex, sizeof(hex), &id)));
 		}
 	}
+	/* The one move back there is: a sanctioned reset (`trust reset`).  Its
+	 * receiver hears which commits were abandoned. */
+	if (!git_oid_is_zero(&ch->old) && !git_oid_is_zero(&ch->new) && !git_oid_equal(&ch->old, &ch->new) &&
+	    git_graph_descendant_of(repo, &ch->old, &ch->new) == 1) {
+		cJSON *abandoned = cJSON_AddArrayToObject(o, "abandoned");
+
+		git_revwalk_free(walk);
+		walk = NULL;
+		if (!abandoned || !cJSON_AddTrueToObject(o, "reset")) {
+			hrdex_error_set(HRDEX_E_INTERNAL, "out of memory");
+			goto cleanup;
+		}
+		if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, &ch->old) < 0 ||
+		    git_revwalk_hide(walk, &ch->new) < 0) {
+			hrdex_error_git(HRDEX_E_INTERNAL, "cannot walk '%s'", ch->publisher);
+			goto cleanup;
+		}
+		git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+		while (git_revwalk_next(&id, walk) == 0) {
+			if (cJSON_GetArraySize(abandoned) >= COMMITS_MAX) {
+				truncated = 1;
+				break;
+			}
+			cJSON_AddItemToArray(abandoned, cJSON_CreateString(git_oid_tostr(hex, sizeof(hex), &id)));
+		}
+	}
+	git_error_clear();
 	if (tree_of(&a, repo, &ch->old) < 0 || tree_of(&b, repo, &ch->new) < 0)
 		goto cleanup;
 	if (git_diff_tree_to_tree(&diff, repo, a, b, NULL) < 0) {

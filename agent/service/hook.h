@@ -77,7 +77,9 @@ void hrdex_hook_signature(char out[72], const char *secret, const void *body, si
  * first, at most 100), "added", "changed", "withdrawn" (refs, at most 1000
  * each), "held" (added or changed documents a document rule holds: {ref,
  * reason}), "released" (changed documents held at "old", shown at "new"),
- * "truncated"}.  Attachments changing count as their document changing.
+ * "truncated"}, and for a move back (a sanctioned reset, `trust reset`)
+ * "reset": true and "abandoned" (the commits left, newest first, at most
+ * 100).  Attachments changing count as their document changing.
  */
 int hrdex_hook_summary(cJSON **out, git_repository *repo, const struct hrdex_change *ch);
 

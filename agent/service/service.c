@@ -615,6 +615,8 @@ static void write_status(struct service *sv)
 		hrdex_status_scan_held(&sv->st, cache);
 		free(cache);
 	}
+	if (hrdex_status_scan_network(&sv->st, sv->dir, sv->state->signers, sv->state->config, sv->st.updated) < 0)
+		hrdex_log_error("status: %s", hrdex_error_message());
 	if (hrdex_hooks_report(sv->hooks, &sv->st) < 0)
 		hrdex_log_error("status: %s", hrdex_error_message());
 	if (hrdex_status_write(&sv->st, sv->dir) < 0)

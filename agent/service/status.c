@@ -2,6 +2,9 @@
  * status.c - status.json, metrics.prom and health (see status.h).
  */
 #include "status.h"
+#include "key.h"
+#include "ledger.h"
+#include "signers.h"
 #include "cache.h"
 #include "buf.h"
 #include "error.h"
@@ -87,6 +90,8 @@ void hrdex_status_release(struct hrdex_status *st)
 	free(st->peers);
 	free(st->publishers);
 	free(st->hooks);
+	free(st->network);
+	free(st->resets);
 	cJSON_Delete(st->rejections);
 	memset(st, 0, sizeof(*st));
 }
@@ -252,6 +257,91 @@ void hrdex_status_scan_held(struct hrdex_status *st, const char *cache_path)
 	hrdex_cache_close(c);
 }
 
+/* ---- the network: the ledger of accepted tips and resets ---- */
+
+int hrdex_status_scan_network(struct hrdex_status *st, const char *state_dir, const struct hrdex_signers *signers,
+			      const struct hrdex_config *c, int64_t now)
+{
+	struct hrdex_ledger *l = NULL;
+	size_t i, j;
+
+	free(st->network);
+	free(st->resets);
+	st->network = NULL;
+	st->resets = NULL;
+	st->nnetwork = st->nresets = 0;
+	st->stale_after = c->stale_after;
+	if (hrdex_ledger_load(&l, state_dir) < 0)
+		return -1;
+	st->network = calloc((signers ? signers->count : 0) + 1, sizeof(*st->network));
+	st->resets = calloc(l->nresets + 1, sizeof(*st->resets));
+	if (!st->network || !st->resets) {
+		hrdex_ledger_free(l);
+		return hrdex_error_oom();
+	}
+	for (i = 0; signers && i < signers->count; i++) {
+		const char *pub = signers->items[i].principal;
+		const struct hrdex_ledger_entry *e;
+		struct hrdex_status_network *n;
+		int64_t last;
+
+		if (signers->items[i].cert_authority || !hrdex_publisher_valid(pub) || !strcmp(pub, c->publisher))
+			continue;
+		for (j = 0; j < st->nnetwork && strcmp(st->network[j].id, pub); j++)
+			;
+		if (j < st->nnetwork)
+			continue;
+		n = &st->network[st->nnetwork++];
+		snprintf(n->id, sizeof(n->id), "%s", pub); /* fits: a valid publisher id */
+		e = hrdex_ledger_get(l, pub, 0, now);
+		if (!e) {
+			/* trusted, never seen by a sync: nothing to measure yet */
+			continue;
+		}
+		n->moved = e->moved;
+		n->offered = e->offered;
+		n->since = e->since;
+		last = n->moved > n->offered ? n->moved : n->offered;
+		if (n->since > last)
+			last = n->since;
+		n->still_for = last ? now - last : 0;
+		n->stale = last && n->still_for > c->stale_after;
+	}
+	for (i = 0; i < l->nresets; i++) {
+		const struct hrdex_reset *r = &l->resets[i];
+		struct hrdex_status_reset *o = &st->resets[st->nresets++];
+
+		snprintf(o->publisher, sizeof(o->publisher), "%s", r->publisher); /* fits */
+		git_oid_tostr(o->commit, sizeof(o->commit), &r->commit);
+		if (!git_oid_is_zero(&r->from))
+			git_oid_tostr(o->from, sizeof(o->from), &r->from);
+		snprintf(o->abandoned, sizeof(o->abandoned), "%s", r->abandoned); /* same size */
+		if (hrdex_key_fingerprint(o->key, sizeof(o->key), r->key) < 0) {
+			hrdex_ledger_free(l);
+			return -1;
+		}
+		o->time = r->time;
+	}
+	hrdex_ledger_free(l);
+	return 0;
+}
+
+int hrdex_status_stale_warnings(const struct hrdex_status *st, struct hrdex_problems *why)
+{
+	size_t i, before = why->count;
+
+	for (i = 0; i < st->nnetwork; i++) {
+		const struct hrdex_status_network *n = &st->network[i];
+
+		if (n->stale &&
+		    hrdex_problems_add(why, "", "stale", "publisher '%s': its branch has not moved and no peer offered "
+				       "anything newer for %lld s (network.staleAfter is %lld): is the member frozen "
+				       "or cut off?", n->id, (long long)n->still_for, (long long)st->stale_after) < 0)
+			return -1;
+	}
+	return (int)(why->count - before);
+}
+
 /* ---- status.json ---- */
 
 static void add_time(cJSON *o, const char *key, int64_t t)
@@ -332,6 +422,39 @@ int hrdex_status_to_json(struct hrdex_buf *out, const struct hrdex_status *st)
 	}
 	cJSON_AddItemToObject(o, "rejections", st->rejections ? cJSON_Duplicate(st->rejections, 1)
 								: cJSON_CreateArray());
+	if (st->nnetwork || st->nresets) {
+		cJSON *net = cJSON_AddObjectToObject(o, "network");
+
+		list = net ? cJSON_AddArrayToObject(net, "publishers") : NULL;
+		for (i = 0; list && i < st->nnetwork; i++) {
+			const struct hrdex_status_network *n = &st->network[i];
+
+			e = cJSON_CreateObject();
+			cJSON_AddItemToArray(list, e);
+			cJSON_AddStringToObject(e, "id", n->id);
+			add_time(e, "moved", n->moved);
+			add_time(e, "offered", n->offered);
+			add_time(e, "since", n->since);
+			cJSON_AddBoolToObject(e, "stale", n->stale);
+		}
+		list = net ? cJSON_AddArrayToObject(net, "resets") : NULL;
+		for (i = 0; list && i < st->nresets; i++) {
+			const struct hrdex_status_reset *r = &st->resets[i];
+
+			e = cJSON_CreateObject();
+			cJSON_AddItemToArray(list, e);
+			cJSON_AddStringToObject(e, "publisher", r->publisher);
+			cJSON_AddStringToObject(e, "commit", r->commit);
+			if (r->from[0])
+				cJSON_AddStringToObject(e, "from", r->from);
+			if (r->abandoned[0])
+				cJSON_AddStringToObject(e, "abandoned", r->abandoned);
+			cJSON_AddStringToObject(e, "key", r->key);
+			add_time(e, "time", r->time);
+		}
+		if (net)
+			cJSON_AddNumberToObject(net, "staleAfter", (double)st->stale_after);
+	}
 	c = cJSON_AddObjectToObject(o, "counters");
 	for (i = 0; c && i < NCOUNTERS; i++) {
 		const char *base = (const char *)&st->counters + counters[i].offset;
@@ -548,6 +671,34 @@ int hrdex_status_metrics(struct hrdex_buf *b, const struct hrdex_status *st)
 		for (i = 0; i < st->npublishers; i++)
 			TRY(sample(b, "hrdex_publisher_commit_timestamp_seconds", "publisher", st->publishers[i].id,
 				   (double)st->publishers[i].commit_time));
+	}
+	if (st->nnetwork) {
+		TRY(header(b, "hrdex_publisher_stale", "gauge",
+			   "1 when the trusted publisher's branch has not moved and no peer offered anything newer "
+			   "for network.staleAfter (frozen or cut off)."));
+		for (i = 0; i < st->nnetwork; i++)
+			TRY(sample(b, "hrdex_publisher_stale", "publisher", st->network[i].id, st->network[i].stale));
+		TRY(header(b, "hrdex_publisher_still_seconds", "gauge",
+			   "Seconds since the publisher's branch last moved or a peer offered anything newer."));
+		for (i = 0; i < st->nnetwork; i++)
+			TRY(sample(b, "hrdex_publisher_still_seconds", "publisher", st->network[i].id,
+				   (double)st->network[i].still_for));
+	}
+	TRY(header(b, "hrdex_branch_resets", "gauge",
+		   "Sanctioned resets of publisher branches this agent recorded (hrdex trust reset)."));
+	TRY(sample(b, "hrdex_branch_resets", NULL, NULL, (double)st->nresets));
+	if (st->nresets) {
+		TRY(header(b, "hrdex_branch_last_reset_timestamp_seconds", "gauge",
+			   "When the publisher's branch was last reset, unix time."));
+		for (i = 0; i < st->nresets; i++) {
+			size_t j;
+
+			for (j = i + 1; j < st->nresets && strcmp(st->resets[j].publisher, st->resets[i].publisher); j++)
+				;
+			if (j == st->nresets) /* the newest of this publisher */
+				TRY(sample(b, "hrdex_branch_last_reset_timestamp_seconds", "publisher",
+					   st->resets[i].publisher, (double)st->resets[i].time));
+		}
 	}
 	if (st->nhooks) {
 		TRY(header(b, "hrdex_webhook_pending", "gauge", "1 when a change summary waits for delivery."));

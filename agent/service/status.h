@@ -48,6 +48,26 @@ struct hrdex_status_hook {
 	char error[256];        /* of the last failed attempt */
 };
 
+/* A trusted publisher as the ledger (ledger.h, STATE/tips.json) has it. */
+struct hrdex_status_network {
+	char id[33];
+	int64_t moved;          /* its branch last moved here; 0: never */
+	int64_t offered;        /* a peer last offered a newer tip; 0: never */
+	int64_t since;          /* first recorded */
+	int64_t still_for;      /* seconds since the latest of the three */
+	int stale;              /* still_for > network.staleAfter: frozen or cut off? */
+};
+
+/* A sanctioned reset of a publisher's branch (ledger.h). */
+struct hrdex_status_reset {
+	char publisher[33];
+	char commit[GIT_OID_HEXSZ + 1];   /* the branch went back to it */
+	char from[GIT_OID_HEXSZ + 1];     /* the tip abandoned ("" when none) */
+	char abandoned[128];              /* the ref keeping the abandoned commits */
+	char key[128];                    /* SHA256:... of the key that continues it */
+	int64_t time;
+};
+
 /* Counters: only grow, survive restarts. */
 struct hrdex_status_counters {
 	int64_t syncs_ok, syncs_unreachable, syncs_failed;  /* peer syncs by result */
@@ -78,6 +98,11 @@ struct hrdex_status {
 	size_t nhooks;
 	int64_t outbox_pending;
 	cJSON *rejections;      /* array: the branches the last sync of each peer rejected, or NULL */
+	struct hrdex_status_network *network;  /* trusted publishers, from the ledger */
+	size_t nnetwork;
+	int64_t stale_after;                   /* network.staleAfter used for .stale */
+	struct hrdex_status_reset *resets;     /* oldest first */
+	size_t nresets;
 	struct hrdex_status_counters counters;
 };
 
@@ -94,6 +119,22 @@ int hrdex_status_scan_publishers(struct hrdex_status *st, git_repository *repo);
 /* Each publisher's held documents, from the cache at cache_path (read
  * only); a cache that cannot be read counts none.  After scan_publishers. */
 void hrdex_status_scan_held(struct hrdex_status *st, const char *cache_path);
+
+/*
+ * Fill network and resets from STATE/tips.json in state_dir (ledger.h):
+ * every publisher trusted in signers but own, with when its branch last
+ * moved and a peer last offered anything newer; stale when neither happened
+ * for c->stale_after seconds up to now (a frozen or cut-off member, TUF's
+ * freeze attack).  HRDEX_E_CONFIG when tips.json is damaged.
+ */
+struct hrdex_signers;
+int hrdex_status_scan_network(struct hrdex_status *st, const char *state_dir, const struct hrdex_signers *signers,
+			      const struct hrdex_config *c, int64_t now);
+
+/* One warning per stale publisher, appended to why (status shows them; they
+ * do not make the agent unhealthy: the member is the one silent).  Returns
+ * the number added, -1 when out of memory. */
+int hrdex_status_stale_warnings(const struct hrdex_status *st, struct hrdex_problems *why);
 
 /* Render status.json (pretty, one trailing newline). */
 int hrdex_status_to_json(struct hrdex_buf *out, const struct hrdex_status *st);

@@ -18,6 +18,7 @@
 #include "doc.h"
 #include "error.h"
 #include "json.h"
+#include "ledger.h"
 #include "name.h"
 #include "schema.h"
 #include "signed_commit.h"
@@ -680,6 +681,43 @@ static int check_headers(struct hrdex_accept *a, const git_oid *id, const char *
 	return 0;
 }
 
+/*
+ * Per commit of chain (tip first, n commits), the index in a->ledger's
+ * resets of the reset that governs it, or -1: the newest reset of B whose
+ * commit the chain commit strictly descends from.  A reset commit in the
+ * chain governs the commits above it; one below the chain (the chain's base
+ * is it or descends from it) governs them all.
+ */
+static int reset_positions(struct hrdex_accept *a, const git_oid *chain, size_t n, long *gov)
+{
+	const struct hrdex_ledger *l = a->ledger;
+	git_commit *bottom = NULL;
+	const git_oid *base = NULL;
+	size_t i, j, pos;
+
+	for (j = 0; j < n; j++)
+		gov[j] = -1;
+	if (!l || !n)
+		return 0;
+	if (git_commit_lookup(&bottom, a->repo, &chain[n - 1]) == 0 && git_commit_parentcount(bottom) == 1)
+		base = git_commit_parent_id(bottom, 0);
+	for (i = 0; i < l->nresets; i++) {
+		const git_oid *r = &l->resets[i].commit;
+
+		if (strcmp(l->resets[i].publisher, a->publisher))
+			continue;
+		for (pos = 0; pos < n && !git_oid_equal(&chain[pos], r); pos++)
+			;
+		if (pos == n && !(base && (git_oid_equal(base, r) || git_graph_descendant_of(a->repo, base, r) == 1)))
+			pos = 0; /* not in this history: governs none of it */
+		git_error_clear();
+		for (j = 0; j < pos; j++)
+			gov[j] = (long)i;
+	}
+	git_commit_free(bottom);
+	return 0;
+}
+
 static int is_stop(const struct hrdex_accept *a, const git_oid *id)
 {
 	size_t i;
@@ -693,6 +731,7 @@ static int is_stop(const struct hrdex_accept *a, const git_oid *id)
 int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 {
 	git_oid *chain = NULL, cur;
+	long *gov = NULL;
 	size_t n = 0, alloc = 0, k;
 	git_commit *c = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
@@ -769,19 +808,37 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 		c = NULL;
 	}
 	a->ncommits = n;
+	if (!(gov = calloc(n + 1, sizeof(*gov)))) {
+		r = hrdex_error_oom();
+		goto cleanup;
+	}
+	reset_positions(a, chain, n, gov);
 
 	/* 2. Oldest first: the signature, then what the commit changed. */
 	for (k = n; k-- > 0;) {
 		git_commit *parent = NULL;
 		git_oid tree_id, parent_tree;
 		int have_parent;
+		unsigned char signer[32];
 
 		git_oid_cpy(&a->commit, &chain[k]);
 		a->in_commit = 1;
 		/* Any failure rejects: the branch stays and the next sync tries again. */
-		if (hrdex_commit_verify(a->repo, &chain[k], a->signers, a->publisher) < 0) {
+		if (hrdex_commit_verify_at(a->repo, &chain[k], a->signers, a->publisher, a->now, signer) < 0) {
 			a->in_commit = 0;
 			r = reject(a, "signature", "%s", hrdex_error_message());
+			goto cleanup;
+		}
+		if (gov[k] >= 0 && memcmp(signer, a->ledger->resets[gov[k]].key, 32)) {
+			const struct hrdex_reset *rs = &a->ledger->resets[gov[k]];
+			char rhex[GIT_OID_HEXSZ + 1];
+
+			git_oid_tostr(hex, sizeof(hex), &chain[k]);
+			git_oid_tostr(rhex, sizeof(rhex), &rs->commit);
+			a->in_commit = 0;
+			r = reject(a, "signature", "commit %.12s: signed by a key of '%s' that is not valid after the "
+				   "reset of the branch to %.12s; only the key that reset names signs after it", hex,
+				   a->publisher, rhex);
 			goto cleanup;
 		}
 		git_commit_free(c);
@@ -813,6 +870,7 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 cleanup:
 	a->in_commit = 0;
 	git_commit_free(c);
+	free(gov);
 	free(chain);
 	git_odb_free(a->odb);
 	a->odb = NULL;

@@ -24,6 +24,7 @@
 #include "signers.h"
 
 struct hrdex_schemas;
+struct hrdex_ledger;
 struct cJSON;
 
 struct hrdex_accept {
@@ -36,6 +37,16 @@ struct hrdex_accept {
 	const git_oid *stop;                 /* commits already accepted or checked: the walk ends there */
 	size_t nstop;
 	const git_oid *current;              /* our refs/heads/B, NULL when we have none */
+	/* When the new commits reach this agent (unix time): a key must be
+	 * valid then, whatever date a commit names (signed_commit.h,
+	 * hrdex_commit_verify_at).  0 for history accepted before (verify, a
+	 * parked branch coming back): checked at each commit's own date. */
+	int64_t now;
+	/* may be NULL: the sanctioned resets (ledger.h); a commit after the
+	 * newest reset point of B it descends from must be signed by the key
+	 * that reset names, whatever allowed_signers says (validity by
+	 * position in the branch, not by date) */
+	const struct hrdex_ledger *ledger;
 	/* may be NULL: told of each document that passed (its blob and JSON),
 	 * so a caller can keep what it needs (sync: the README facts, readme.h)
 	 * without parsing it again; returning -1 (hrdex_error set) fails the check */

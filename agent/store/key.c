@@ -74,6 +74,28 @@ cleanup:
 	return ret;
 }
 
+int hrdex_key_fingerprint(char *out, size_t size, const unsigned char pk[32])
+{
+	struct hrdex_buf blob = HRDEX_BUF_INIT, b64 = HRDEX_BUF_INIT;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	int ret = -1;
+
+	if (hrdex_ssh_crypto_ready() < 0 || hrdex_ssh_put_public_blob(&blob, pk) < 0)
+		goto cleanup;
+	crypto_hash_sha256(digest, (const unsigned char *)blob.ptr, blob.len);
+	if (hrdex_ssh_put_base64(&b64, digest, sizeof(digest)) < 0)
+		goto cleanup;
+	while (b64.len && b64.ptr[b64.len - 1] == '=')
+		b64.ptr[--b64.len] = '\0'; /* OpenSSH prints it unpadded */
+	if (hrdex_fmt(out, size, "SHA256:%s", b64.ptr) < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	hrdex_buf_free(&b64);
+	hrdex_buf_free(&blob);
+	return ret;
+}
+
 int hrdex_key_parse_public(unsigned char pk[32], const char *text)
 {
 	const char *p = text, *b64;

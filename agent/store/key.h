@@ -7,6 +7,8 @@
 #ifndef HRDEX_KEY_H
 #define HRDEX_KEY_H
 
+#include <stddef.h>
+
 #include "buf.h"
 
 struct hrdex_key {
@@ -27,6 +29,10 @@ int hrdex_key_save(const struct hrdex_key *key, const char *path);
 /* Append "ssh-ed25519 AAAA... comment" to out (comment omitted when empty
  * or NULL; no newline). */
 int hrdex_key_public_line(struct hrdex_buf *out, const unsigned char pk[32], const char *comment);
+
+/* "SHA256:" and the unpadded base64 of the SHA-256 of the key's wire blob:
+ * the fingerprint `ssh-keygen -lf` prints (43 + 7 characters). */
+int hrdex_key_fingerprint(char *out, size_t size, const unsigned char pk[32]);
 
 /* Parse "ssh-ed25519 AAAA... [comment]" (or the contents of a .pub file). */
 int hrdex_key_parse_public(unsigned char pk[32], const char *text);

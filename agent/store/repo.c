@@ -134,10 +134,11 @@ int hrdex_repo_tip(git_oid *out, git_repository *repo, const char *publisher)
 	return 0;
 }
 
-/* Hide refs/hrdex/untrusted/ from git upload-pack, i.e. from git daemon and
- * git http-backend serving this repository (uploadpack.hideRefs), so that not
- * even a mirror clone takes a branch this agent stopped trusting. */
-static int hide_parked(git_repository *repo)
+/* Hide prefix (refs/hrdex/untrusted/, refs/hrdex/abandoned/) from git
+ * upload-pack, i.e. from git daemon and git http-backend serving this
+ * repository (uploadpack.hideRefs), so that not even a mirror clone takes a
+ * branch this agent stopped trusting or abandoned. */
+static int hide_refs(git_repository *repo, const char *prefix)
 {
 	git_config *cfg = NULL;
 	git_config_iterator *it = NULL;
@@ -150,10 +151,9 @@ static int hide_parked(git_repository *repo)
 	}
 	if (git_config_multivar_iterator_new(&it, cfg, "uploadpack.hideRefs", NULL) == 0)
 		while (git_config_next(&e, it) == 0)
-			found |= !strcmp(e->value, HRDEX_REF_UNTRUSTED) ||
-				 !strcmp(e->value, "refs/hrdex/untrusted/");
+			found |= !strcmp(e->value, prefix);
 	/* "^$" matches no existing value: this adds one */
-	if (!found && git_config_set_multivar(cfg, "uploadpack.hideRefs", "^$", HRDEX_REF_UNTRUSTED) < 0) {
+	if (!found && git_config_set_multivar(cfg, "uploadpack.hideRefs", "^$", prefix) < 0) {
 		hrdex_error_git(HRDEX_E_IO, "cannot set uploadpack.hideRefs in the repository's config");
 		goto cleanup;
 	}
@@ -162,6 +162,42 @@ cleanup:
 	git_config_iterator_free(it);
 	git_config_free(cfg);
 	return ret;
+}
+
+static int hide_parked(git_repository *repo)
+{
+	return hide_refs(repo, HRDEX_REF_UNTRUSTED);
+}
+
+int hrdex_repo_abandon(git_repository *repo, const char *publisher, const git_oid *tip, int64_t when, char *out,
+		       size_t size)
+{
+	git_reference *ref = NULL;
+	char stamp[32];
+	time_t t = (time_t)when;
+	struct tm tm;
+	int i, r;
+
+	if (!gmtime_r(&t, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm))
+		return hrdex_error_set(HRDEX_E_INTERNAL, "cannot format the time %lld", (long long)when);
+	if (hide_refs(repo, HRDEX_REF_ABANDONED) < 0)
+		return -1;
+	for (i = 0; i < 100; i++) {
+		int n = i ? snprintf(out, size, "%s%s/%s.%d", HRDEX_REF_ABANDONED, publisher, stamp, i)
+			  : snprintf(out, size, "%s%s/%s", HRDEX_REF_ABANDONED, publisher, stamp);
+
+		if (n < 0 || (size_t)n >= size)
+			return hrdex_error_set(HRDEX_E_INTERNAL, "ref name too long for '%s'", publisher);
+		r = git_reference_create(&ref, repo, out, tip, 0, "hrdex: trust reset");
+		git_reference_free(ref);
+		ref = NULL;
+		if (r == 0)
+			return 0;
+		if (r != GIT_EEXISTS)
+			return hrdex_error_git(HRDEX_E_IO, "cannot write '%s'", out);
+	}
+	return hrdex_error_set(HRDEX_E_CANTCREATE, "no free name under '%s%s/%s'", HRDEX_REF_ABANDONED, publisher,
+			       stamp);
 }
 
 int hrdex_repo_park(git_repository *repo, const char *publisher, char *parked, size_t size)

@@ -89,6 +89,19 @@ int hrdex_repo_parked(git_oid *out, git_repository *repo, const char *publisher)
  * refs/heads/<publisher>, which must not exist. */
 int hrdex_repo_unpark(git_repository *repo, const char *publisher, const git_oid *tip);
 
+/*
+ * Commits a sanctioned reset abandons (`trust reset`) stay, for inspection,
+ * under refs/hrdex/abandoned/<publisher>/<YYYYMMDDTHHMMSSZ>: unseen by
+ * main, view/, the cache and peers, hidden from upload-pack like
+ * refs/hrdex/untrusted/.
+ */
+#define HRDEX_REF_ABANDONED "refs/hrdex/abandoned/"
+
+/* Keep tip under a new refs/hrdex/abandoned/<publisher>/<time of when>
+ * (".N" appended when taken); out gets its name. */
+int hrdex_repo_abandon(git_repository *repo, const char *publisher, const git_oid *tip, int64_t when, char *out,
+		       size_t size);
+
 /* Publisher ids of every branch except main, sorted; caller frees with
  * git_strarray_dispose. */
 int hrdex_repo_publishers(git_strarray *out, git_repository *repo);

@@ -265,6 +265,12 @@ int hrdex_commit_parse_headers(struct hrdex_commit_headers *out, const char *dat
 int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hrdex_signers *signers,
 			const char *principal)
 {
+	return hrdex_commit_verify_at(repo, id, signers, principal, 0, NULL);
+}
+
+int hrdex_commit_verify_at(git_repository *repo, const git_oid *id, const struct hrdex_signers *signers,
+			   const char *principal, int64_t now, unsigned char signer_out[32])
+{
 	char sid[8], why[512];
 	git_odb *odb = NULL;
 	git_odb_object *obj = NULL;
@@ -336,6 +342,16 @@ int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hr
 		goto cleanup;
 	}
 	verdict = hrdex_signers_check(signers, principal, signer, "git", when);
+	/* The date is the signer's to choose: it may refuse a commit (stock
+	 * git checks it), never make a retired key valid again. */
+	if (verdict == HRDEX_SIGNERS_OK && now &&
+	    hrdex_signers_check(signers, principal, signer, "git", now) == HRDEX_SIGNERS_EXPIRED) {
+		hrdex_error_set(HRDEX_E_INVALID, "commit %s: signed by a key of '%s' that allowed_signers has retired "
+				"or not yet made valid (valid-before, valid-after) at the time the commit reaches this "
+				"agent, whatever date the commit names",
+				sid, principal);
+		goto cleanup;
+	}
 	if (verdict == HRDEX_SIGNERS_EXPIRED) {
 		hrdex_error_set(HRDEX_E_INVALID, "commit %s: key not valid at commit time", sid);
 		goto cleanup;
@@ -350,6 +366,8 @@ int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hr
 				sid, principal);
 		goto cleanup;
 	}
+	if (signer_out)
+		memcpy(signer_out, signer, 32);
 	ret = 0;
 cleanup:
 	hrdex_buf_free(&canonical);

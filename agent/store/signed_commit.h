@@ -67,4 +67,17 @@ int hrdex_commit_parse_headers(struct hrdex_commit_headers *out, const char *dat
 int hrdex_commit_verify(git_repository *repo, const git_oid *id, const struct hrdex_signers *signers,
 			const char *principal);
 
+/*
+ * The same, for a commit that reaches this agent at now (unix time; 0:
+ * history this agent accepted before, checked as above, at the commit's
+ * own date as stock git does).  With now, a key must be valid both at the
+ * commit's date (so that stock git verify-commit passes) and at now: the
+ * date written in the commit, which its signer chooses, can refuse a
+ * commit but never makes a retired key (valid-before passed) valid again
+ * ("...: signed by a retired key of 'achpr' ...").  signer_out (may be
+ * NULL) gets the key that signed a valid commit.
+ */
+int hrdex_commit_verify_at(git_repository *repo, const git_oid *id, const struct hrdex_signers *signers,
+			   const char *principal, int64_t now, unsigned char signer_out[32]);
+
 #endif

@@ -6,6 +6,7 @@
 #include "fs.h"
 #include "log.h"
 #include "repo.h"
+#include "ledger.h"
 #include "signed_commit.h"
 #include "schema.h"
 
@@ -385,6 +386,7 @@ void hrdex_state_free(struct hrdex_state *s)
 		return;
 	hrdex_schemas_free(s->schemas);
 	hrdex_signers_free(s->signers);
+	hrdex_ledger_free(s->ledger);
 	hrdex_key_wipe(&s->key);
 	git_repository_free(s->repo);
 	hrdex_config_free(s->config);
@@ -392,6 +394,18 @@ void hrdex_state_free(struct hrdex_state *s)
 		close(s->lock_fd); /* releases the flock */
 	free(s->dir);
 	free(s);
+}
+
+int hrdex_state_ledger(struct hrdex_state *s, struct hrdex_ledger **out)
+{
+	struct hrdex_ledger *l = NULL;
+
+	if (hrdex_ledger_load(&l, s->dir) < 0)
+		return -1;
+	hrdex_ledger_free(s->ledger);
+	s->ledger = l;
+	*out = l;
+	return 0;
 }
 
 int hrdex_state_lock(struct hrdex_state *s, int wait)

@@ -17,6 +17,7 @@
 #include "signers.h"
 
 struct hrdex_schemas;
+struct hrdex_ledger;
 
 struct hrdex_state {
 	char *dir;
@@ -24,6 +25,7 @@ struct hrdex_state {
 	git_repository *repo;
 	struct hrdex_signers *signers;   /* allowed_signers */
 	struct hrdex_schemas *schemas;   /* built-in schemas, with HRDEX_STATE_SCHEMAS */
+	struct hrdex_ledger *ledger;     /* STATE/tips.json, as hrdex_state_ledger last read it */
 	struct hrdex_key key;            /* with HRDEX_STATE_KEY */
 	int have_key;
 	int lock_fd;                     /* -1 when not locked */
@@ -89,6 +91,12 @@ int hrdex_state_lock_held(const struct hrdex_state *s);
  * command that signs); `config check` runs it on the file it checks.
  */
 int hrdex_state_check_publisher(const struct hrdex_state *s, const struct hrdex_config *c);
+
+/* The ledger of accepted tips and resets (ledger.h), read again on every
+ * call (another command may have changed it between two passes of the
+ * service; a pointer from an earlier call is freed); *out belongs to s.
+ * HRDEX_E_CONFIG when STATE/tips.json is damaged. */
+int hrdex_state_ledger(struct hrdex_state *s, struct hrdex_ledger **out);
 
 /* Re-read allowed_signers after it changed. */
 int hrdex_state_reload_signers(struct hrdex_state *s);

@@ -58,7 +58,7 @@ fi
 note "the example config is valid and names every key hrdex knows"
 "$HRDEX" config check -f "$C/hrdex.conf" | grep -qx "configuration OK" || fail "contrib/hrdex.conf is invalid"
 for k in sync.interval sync.jitter sync.backoffMax sync.passTimeout outbox.settle outbox.interval outbox.batch \
-	status.maxAge status.maxFailures webhook.timeout webhook.connectTimeout webhook.backoffMax; do
+	status.maxAge status.maxFailures network.staleAfter webhook.timeout webhook.connectTimeout webhook.backoffMax; do
 	grep -q "^	${k#*.} = " "$C/hrdex.conf" || fail "contrib/hrdex.conf does not show $k"
 	grep -q "^\.B ${k//./\\.}" "$C/hrdex.conf.5" || fail "hrdex.conf.5 does not document $k"
 done
