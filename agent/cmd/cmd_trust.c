@@ -292,7 +292,6 @@ static int trust_reset(struct hrdex_state *s, const char *pub, const char *commi
 {
 	struct hrdex_reset_plan p;
 	char other[256], what[512], hex[GIT_OID_HEXSZ + 1], tip[GIT_OID_HEXSZ + 1];
-	size_t i;
 
 	if (!strcmp(pub, s->config->publisher))
 		return hrdex_error_set(HRDEX_E_USAGE, "'%s' is this agent's own publisher: trust reset is for "
@@ -305,14 +304,7 @@ static int trust_reset(struct hrdex_state *s, const char *pub, const char *commi
 		return -1;
 	if (*other)
 		return hrdex_error_set(HRDEX_E_INVALID, "%s is a line for '%s', not '%s'", what, other, pub);
-	for (i = 0; s->signers && i < s->signers->count; i++) {
-		const struct hrdex_signer *e = &s->signers->items[i];
-
-		if (!e->cert_authority && !memcmp(e->pk, p.key, 32) && strcmp(e->principal, pub))
-			return hrdex_error_set(HRDEX_E_INVALID, "this key is already trusted for publisher '%s'",
-					       e->principal);
-	}
-	if (hrdex_reset_resolve(&p.commit, s, pub, commit) < 0 || hrdex_reset_prepare(&p, s) < 0)
+	if (hrdex_reset_check_key(s, pub, p.key) < 0 || hrdex_reset_resolve(&p.commit, s, pub, commit) < 0 || hrdex_reset_prepare(&p, s) < 0)
 		return -1;
 	git_oid_tostr(hex, sizeof(hex), &p.commit);
 	git_oid_tostr(tip, sizeof(tip), &p.tip);

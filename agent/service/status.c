@@ -316,6 +316,7 @@ int hrdex_status_scan_network(struct hrdex_status *st, const char *state_dir, co
 		if (!git_oid_is_zero(&r->from))
 			git_oid_tostr(o->from, sizeof(o->from), &r->from);
 		snprintf(o->abandoned, sizeof(o->abandoned), "%s", r->abandoned); /* same size */
+		snprintf(o->by, sizeof(o->by), "%s", r->by); /* same size */
 		if (hrdex_key_fingerprint(o->key, sizeof(o->key), r->key) < 0) {
 			hrdex_ledger_free(l);
 			return -1;
@@ -450,6 +451,7 @@ int hrdex_status_to_json(struct hrdex_buf *out, const struct hrdex_status *st)
 			if (r->abandoned[0])
 				cJSON_AddStringToObject(e, "abandoned", r->abandoned);
 			cJSON_AddStringToObject(e, "key", r->key);
+			cJSON_AddStringToObject(e, "by", r->by[0] ? r->by : "hand");
 			add_time(e, "time", r->time);
 		}
 		if (net)

@@ -42,6 +42,8 @@ struct hrdex_reset {
 	git_oid from;           /* the tip abandoned; zero when the branch was at commit */
 	int64_t time;
 	char abandoned[128];    /* the ref keeping the abandoned commits ("" when none) */
+	char by[128];           /* who sanctioned it: "" by hand (`trust reset`), else the
+				   registry's document, "registry ohchr/member/achpr" */
 };
 
 struct hrdex_ledger {
