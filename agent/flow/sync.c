@@ -299,8 +299,9 @@ static int check_group(struct round *rd, struct group *g)
 	struct candidate *c = g->c;
 	const char *pub = c[0].publisher;
 	int own = !strcmp(pub, st->config->publisher);
-	git_oid *stop = NULL, base;
+	git_oid *stop = NULL, base, ffbase;
 	size_t nstop = 0, i;
+	int have_base = 0;
 	char hex[GIT_OID_HEXSZ + 1];
 	const struct refusal *known;
 	char why[512];
@@ -317,8 +318,18 @@ static int check_group(struct round *rd, struct group *g)
 		hrdex_error_oom();
 		goto cleanup;
 	}
-	if (g->have_cur)
-		git_oid_cpy(&stop[nstop++], &g->cur);
+	/* A repo.git restored from a backup may hold an older tip than the
+	 * newest accepted one, even a commit a reset abandoned: peers' tips
+	 * are measured from the newest accepted one then (ledger.h). */
+	if (g->have_cur) {
+		r = hrdex_ledger_base(rd->ledger, st->repo, pub, &g->cur, &ffbase);
+		have_base = r == 1;
+		if (have_base)
+			hrdex_log_warn("sync: our '%s' at %.12s is behind or beside %.12s, the newest this agent "
+				       "accepted (repo.git restored from a backup?): peers' copies are measured from "
+				       "the newest", pub, oid_hex(hex, &g->cur), oid_hex(why, &ffbase));
+		git_oid_cpy(&stop[nstop++], have_base ? &ffbase : &g->cur);
+	}
 
 	for (i = 0; i < g->nc; i++) {
 		struct hrdex_sync_branch *b = &rep->branches[c[i].branch];
@@ -384,6 +395,18 @@ static int check_group(struct round *rd, struct group *g)
 			branch_reject(rd, b, "rollback", "%s", why);
 			continue;
 		}
+		/* Measured from the newest accepted tip (above): its commits
+		 * since what repo.git holds are walked, so that they are
+		 * checked and brought in like any new ones. */
+		if (have_base) {
+			git_oid mb;
+
+			if (git_merge_base(&mb, vr, &g->cur, &ffbase) == 0)
+				git_oid_cpy(&stop[0], &mb);
+			else
+				git_oid_cpy(&stop[0], &ffbase);
+			git_error_clear();
+		}
 		memset(&a, 0, sizeof(a));
 		a.repo = vr;
 		a.publisher = pub;
@@ -392,7 +415,7 @@ static int check_group(struct round *rd, struct group *g)
 		a.limits = &st->config->limits;
 		a.stop = stop;
 		a.nstop = nstop;
-		a.current = g->have_cur ? &g->cur : NULL;
+		a.current = have_base ? &ffbase : g->have_cur ? &g->cur : NULL;
 		a.now = rd->now_time;
 		a.ledger = rd->ledger;
 		a.checked = keep_readme_facts;

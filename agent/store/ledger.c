@@ -259,6 +259,29 @@ int hrdex_ledger_add_reset(struct hrdex_ledger *l, const struct hrdex_reset *r)
 	return 0;
 }
 
+int hrdex_ledger_base(const struct hrdex_ledger *l, git_repository *repo, const char *publisher, const git_oid *cur,
+		      git_oid *base)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; l && i < l->n; i++) {
+		const struct hrdex_ledger_entry *e = &l->items[i];
+
+		if (strcmp(e->publisher, publisher))
+			continue;
+		if (git_oid_is_zero(&e->tip) || git_oid_equal(&e->tip, cur))
+			return 0;
+		r = git_graph_descendant_of(repo, cur, &e->tip);
+		git_error_clear(); /* the newest tip missing from repo.git: cur cannot contain it */
+		if (r == 1)
+			return 0;
+		git_oid_cpy(base, &e->tip);
+		return 1;
+	}
+	return 0;
+}
+
 int hrdex_ledger_check_tip(const struct hrdex_ledger *l, git_repository *repo, const char *publisher,
 			   const git_oid *tip, const git_oid *cur, char *why, size_t size)
 {
