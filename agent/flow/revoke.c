@@ -181,12 +181,96 @@ static int member_tree(git_tree **out, git_repository *repo, const char *registr
 	return r < 0 ? hrdex_error_git(HRDEX_E_INTERNAL, "cannot read main's '%s'", path) : 0;
 }
 
+struct pass {
+	struct hrdex_state *s;
+	const char *registry;
+	struct hrdex_revoke_result *res;
+	cJSON *list;
+};
+
+/* Every revocation of one accepted member document, oldest first. */
+static int member_revocations(void *ctx, const char *id, const cJSON *doc)
+{
+	struct pass *ps = ctx;
+	const cJSON *rv, *rvs = cJSON_GetObjectItemCaseSensitive(doc, "revocations");
+	const char *member = str_of(doc, "id");
+	char ref[HRDEX_PUBLISHER_MAX + HRDEX_ID_MAX + 16];
+
+	/* Shown, so it passed the document rules (the member schema): a
+	 * document without these cannot be one. */
+	if (!member || strcmp(member, id) || !hrdex_publisher_valid(member) || !cJSON_IsArray(rvs))
+		return 0;
+	hrdex_fmt_cut(ref, sizeof(ref), "%s/member/%s", ps->registry, member);
+	cJSON_ArrayForEach(rv, rvs) {
+		const char *state;
+		char why[768];
+		cJSON *o;
+
+		if (one(ps->s, ps->registry, ref, member, rv, &state, why, sizeof(why)) < 0)
+			return -1;
+		if (!strcmp(state, "applied"))
+			ps->res->applied++;
+		else if (!strcmp(state, "done"))
+			ps->res->done++;
+		else {
+			ps->res->held++;
+			hrdex_log_warn("revocation in %s held, nothing moved: %s", ref, why);
+		}
+		if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(ps->list, o) ||
+		    !cJSON_AddStringToObject(o, "ref", ref) || !cJSON_AddStringToObject(o, "publisher", member) ||
+		    !cJSON_AddStringToObject(o, "key", str_of(rv, "key") ? str_of(rv, "key") : "") ||
+		    !cJSON_AddStringToObject(o, "reset_to", str_of(rv, "reset_to") ? str_of(rv, "reset_to") : "") ||
+		    !cJSON_AddStringToObject(o, "state", strcmp(state, "done") ? state : "applied") ||
+		    (why[0] && !cJSON_AddStringToObject(o, "reason", why)))
+			return hrdex_error_oom();
+	}
+	return 0;
+}
+
+/* The registry's accepted member documents (main leaves held ones out),
+ * in id order. */
+static int each_member(struct hrdex_state *s, const char *registry, int (*cb)(void *, const char *, const cJSON *),
+		       void *ctx)
+{
+	git_tree *t = NULL;
+	size_t i, n;
+	int ret = 0;
+
+	if (member_tree(&t, s->repo, registry) < 0)
+		return -1;
+	n = t ? git_tree_entrycount(t) : 0;
+	for (i = 0; i < n && !ret; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		const char *name = git_tree_entry_name(e);
+		size_t len = strlen(name);
+		char id[HRDEX_ID_MAX + 1];
+		git_blob *blob = NULL;
+		cJSON *doc = NULL;
+
+		if (len <= 5 || len - 5 > HRDEX_ID_MAX || strcmp(name + len - 5, ".json") ||
+		    git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+			continue;
+		snprintf(id, sizeof(id), "%.*s", (int)(len - 5), name);
+		if (git_blob_lookup(&blob, s->repo, git_tree_entry_id(e)) < 0) {
+			ret = hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s/member/%s'", registry, name);
+			break;
+		}
+		if (git_blob_rawsize(blob) <= MEMBER_MAX)
+			doc = cJSON_ParseWithLength(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		git_blob_free(blob);
+		if (doc)
+			ret = cb(ctx, id, doc);
+		cJSON_Delete(doc);
+	}
+	git_tree_free(t);
+	return ret;
+}
+
 int hrdex_revoke_apply(struct hrdex_state *s, const char *registry, struct hrdex_revoke_result *res)
 {
 	struct hrdex_revoke_result dummy;
-	git_tree *t = NULL;
-	cJSON *root = NULL, *list;
-	size_t i, n;
+	struct pass ps;
+	cJSON *root = NULL;
 	int ret = -1;
 
 	if (!res)
@@ -194,76 +278,20 @@ int hrdex_revoke_apply(struct hrdex_state *s, const char *registry, struct hrdex
 	memset(res, 0, sizeof(*res));
 	if (!registry || !*registry)
 		return 0;
-	if (member_tree(&t, s->repo, registry) < 0)
-		return -1;
+	memset(&ps, 0, sizeof(ps));
+	ps.s = s;
+	ps.registry = registry;
+	ps.res = res;
 	if (!(root = cJSON_CreateObject()) || !cJSON_AddStringToObject(root, "registry", registry) ||
-	    !(list = cJSON_AddArrayToObject(root, "revocations"))) {
+	    !(ps.list = cJSON_AddArrayToObject(root, "revocations"))) {
 		hrdex_error_oom();
 		goto cleanup;
 	}
-	n = t ? git_tree_entrycount(t) : 0;
-	for (i = 0; i < n; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(t, i);
-		const char *name = git_tree_entry_name(e);
-		size_t len = strlen(name);
-		git_blob *blob = NULL;
-		cJSON *doc = NULL;
-		const cJSON *rv, *rvs;
-		const char *member;
-		char ref[HRDEX_PUBLISHER_MAX + HRDEX_ID_MAX + 16];
-
-		if (len <= 5 || strcmp(name + len - 5, ".json") || git_tree_entry_type(e) != GIT_OBJECT_BLOB)
-			continue;
-		if (git_blob_lookup(&blob, s->repo, git_tree_entry_id(e)) < 0) {
-			hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s/member/%s'", registry, name);
-			goto cleanup;
-		}
-		if (git_blob_rawsize(blob) <= MEMBER_MAX)
-			doc = cJSON_ParseWithLength(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-		git_blob_free(blob);
-		member = str_of(doc, "id");
-		rvs = cJSON_GetObjectItemCaseSensitive(doc, "revocations");
-		/* Shown in main, so it passed the document rules: a document
-		 * that does not parse here cannot be one. */
-		if (!member || !hrdex_publisher_valid(member) || !cJSON_IsArray(rvs)) {
-			cJSON_Delete(doc);
-			continue;
-		}
-		hrdex_fmt_cut(ref, sizeof(ref), "%s/member/%s", registry, member);
-		cJSON_ArrayForEach(rv, rvs) {
-			const char *state;
-			char why[768];
-			cJSON *o;
-
-			if (one(s, registry, ref, member, rv, &state, why, sizeof(why)) < 0) {
-				cJSON_Delete(doc);
-				goto cleanup;
-			}
-			if (!strcmp(state, "applied"))
-				res->applied++;
-			else if (!strcmp(state, "done"))
-				res->done++;
-			else {
-				res->held++;
-				hrdex_log_warn("revocation of %s by '%s' held: %s", ref, registry, why);
-			}
-			if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(list, o) ||
-			    !cJSON_AddStringToObject(o, "ref", ref) || !cJSON_AddStringToObject(o, "publisher", member) ||
-			    !cJSON_AddStringToObject(o, "key", str_of(rv, "key") ? str_of(rv, "key") : "") ||
-			    !cJSON_AddStringToObject(o, "reset_to", str_of(rv, "reset_to") ? str_of(rv, "reset_to") : "") ||
-			    !cJSON_AddStringToObject(o, "state", strcmp(state, "done") ? state : "applied") ||
-			    (why[0] && !cJSON_AddStringToObject(o, "reason", why))) {
-				cJSON_Delete(doc);
-				hrdex_error_oom();
-				goto cleanup;
-			}
-		}
-		cJSON_Delete(doc);
-	}
+	if (each_member(s, registry, member_revocations, &ps) != 0)
+		goto cleanup;
 	ret = save(s, root);
 cleanup:
 	cJSON_Delete(root);
-	git_tree_free(t);
 	return ret;
 }
 
