@@ -17,7 +17,7 @@
 
 #include "schema.h"
 
-#define HRDEX_NTYPES 8   /* rows of hrdex_doctypes */
+#define HRDEX_NTYPES 9   /* rows of hrdex_doctypes */
 
 struct hrdex_doctype {
 	const char *name;          /* "decision": the "type" member and the folder P/decision/ */
@@ -40,6 +40,10 @@ struct hrdex_doctype {
 	 * lists them; the cache's schema version changes with them. */
 	const char *countries[4];
 	const char *themes[4];
+	/* Only the network's registry publishes it (registry.h): from any other
+	 * publisher, or with no registry configured, such a document is held
+	 * (hrdex_doc_network_problem, doc.h). */
+	int registry_only;
 };
 
 extern const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES];
