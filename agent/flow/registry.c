@@ -3,6 +3,7 @@
  * (see registry.h).
  */
 #include "registry.h"
+#include "revoke.h"
 #include "accept.h"
 #include "buf.h"
 #include "error.h"
@@ -372,6 +373,8 @@ int hrdex_registry_apply(struct hrdex_state *st, int *changed)
 		goto cleanup;
 	/* The other registry steps hook in here, one call each (NETSPEC.md):
 	 * schemas and vocabularies (regtypes), revocations (revoke). */
+	if (hrdex_revoke_apply(st, NULL) < 0)
+		goto cleanup;
 	ret = 0;
 cleanup:
 	cJSON_Delete(file);

@@ -11,6 +11,7 @@
 #include "key.h"
 #include "ledger.h"
 #include "log.h"
+#include "registry.h"
 #include "reset.h"
 #include "signers.h"
 
@@ -19,8 +20,6 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-
-#define MEMBER_MAX (1u << 20) /* a member document is a few KiB; the limits allow far less than this */
 
 static const char *str_of(const cJSON *o, const char *name)
 {
@@ -70,7 +69,7 @@ static int one(struct hrdex_state *s, const char *registry, const char *ref, con
 	struct hrdex_reset_plan p;
 	struct hrdex_ledger *l;
 	const char *key = str_of(rv, "key"), *to = str_of(rv, "reset_to"), *next = str_of(rv, "next_key");
-	char nextfp[64];
+	char nextfp[64], by[128];
 
 	*state = "held";
 	why[0] = '\0';
@@ -122,6 +121,8 @@ static int one(struct hrdex_state *s, const char *registry, const char *ref, con
 	}
 	hrdex_log_info("registry '%s' revoked key %s of '%s' (%s): resetting its branch to %.12s, continued by key %s",
 		       registry, key, member, ref, to, p.fingerprint);
+	hrdex_fmt_cut(by, sizeof(by), "registry %s", ref);
+	p.by = by;
 	if (hrdex_reset_apply(&p, s) < 0)
 		return -1;
 	*state = "applied";
@@ -145,40 +146,6 @@ cleanup:
 	free(text);
 	free(path);
 	return ret;
-}
-
-/* The registry's member folder as main shows it (held documents left
- * out): *out NULL when there is none. */
-static int member_tree(git_tree **out, git_repository *repo, const char *registry)
-{
-	git_oid id;
-	git_commit *c = NULL;
-	git_tree *t = NULL;
-	git_tree_entry *e = NULL;
-	char path[HRDEX_PUBLISHER_MAX + 16];
-	int r;
-
-	*out = NULL;
-	r = git_reference_name_to_id(&id, repo, "refs/heads/main");
-	if (r == GIT_ENOTFOUND) {
-		git_error_clear();
-		return 0;
-	}
-	if (r < 0 || git_commit_lookup(&c, repo, &id) < 0 || git_commit_tree(&t, c) < 0) {
-		git_commit_free(c);
-		return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read main");
-	}
-	git_commit_free(c);
-	snprintf(path, sizeof(path), "%s/member", registry); /* fits: a valid id */
-	r = git_tree_entry_bypath(&e, t, path);
-	if (r == 0 && git_tree_entry_type(e) == GIT_OBJECT_TREE)
-		r = git_tree_lookup(out, repo, git_tree_entry_id(e));
-	else if (r == GIT_ENOTFOUND || r == 0)
-		r = 0;
-	git_error_clear();
-	git_tree_entry_free(e);
-	git_tree_free(t);
-	return r < 0 ? hrdex_error_git(HRDEX_E_INTERNAL, "cannot read main's '%s'", path) : 0;
 }
 
 struct pass {
@@ -227,56 +194,18 @@ static int member_revocations(void *ctx, const char *id, const cJSON *doc)
 	return 0;
 }
 
-/* The registry's accepted member documents (main leaves held ones out),
- * in id order. */
-static int each_member(struct hrdex_state *s, const char *registry, int (*cb)(void *, const char *, const cJSON *),
-		       void *ctx)
-{
-	git_tree *t = NULL;
-	size_t i, n;
-	int ret = 0;
-
-	if (member_tree(&t, s->repo, registry) < 0)
-		return -1;
-	n = t ? git_tree_entrycount(t) : 0;
-	for (i = 0; i < n && !ret; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(t, i);
-		const char *name = git_tree_entry_name(e);
-		size_t len = strlen(name);
-		char id[HRDEX_ID_MAX + 1];
-		git_blob *blob = NULL;
-		cJSON *doc = NULL;
-
-		if (len <= 5 || len - 5 > HRDEX_ID_MAX || strcmp(name + len - 5, ".json") ||
-		    git_tree_entry_type(e) != GIT_OBJECT_BLOB)
-			continue;
-		snprintf(id, sizeof(id), "%.*s", (int)(len - 5), name);
-		if (git_blob_lookup(&blob, s->repo, git_tree_entry_id(e)) < 0) {
-			ret = hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s/member/%s'", registry, name);
-			break;
-		}
-		if (git_blob_rawsize(blob) <= MEMBER_MAX)
-			doc = cJSON_ParseWithLength(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-		git_blob_free(blob);
-		if (doc)
-			ret = cb(ctx, id, doc);
-		cJSON_Delete(doc);
-	}
-	git_tree_free(t);
-	return ret;
-}
-
-int hrdex_revoke_apply(struct hrdex_state *s, const char *registry, struct hrdex_revoke_result *res)
+int hrdex_revoke_apply(struct hrdex_state *s, struct hrdex_revoke_result *res)
 {
 	struct hrdex_revoke_result dummy;
 	struct pass ps;
+	char registry[HRDEX_PUBLISHER_MAX + 1];
 	cJSON *root = NULL;
 	int ret = -1;
 
 	if (!res)
 		res = &dummy;
 	memset(res, 0, sizeof(*res));
-	if (!registry || !*registry)
+	if (!hrdex_registry_get(s->config, registry))
 		return 0;
 	memset(&ps, 0, sizeof(ps));
 	ps.s = s;
@@ -287,7 +216,7 @@ int hrdex_revoke_apply(struct hrdex_state *s, const char *registry, struct hrdex
 		hrdex_error_oom();
 		goto cleanup;
 	}
-	if (each_member(s, registry, member_revocations, &ps) != 0)
+	if (hrdex_registry_each(s, "member", member_revocations, &ps) != 0)
 		goto cleanup;
 	ret = save(s, root);
 cleanup:

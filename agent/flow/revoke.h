@@ -7,10 +7,9 @@
  * to reset_to, the commits after it are kept under refs/hrdex/abandoned/,
  * and after reset_to only next_key signs.
  *
- * Only the registry's ACCEPTED member documents count: they are read from
- * main, which leaves held documents out (a member document published by
- * anyone but the registry is held by the document rules, so a reset it
- * names never moves anything).  A revocation that cannot be applied is
+ * Only the registry's ACCEPTED member documents count (registry.h,
+ * hrdex_registry_each: the document rules hold a member document published
+ * by anyone but the registry, so a reset it names never moves anything).  A revocation that cannot be applied is
  * held, with its reason, and nothing moves:
  *   - reset_to is not in the member's branch history (or the branch is not here);
  *   - key is not a key this agent trusts for the member;
@@ -39,13 +38,16 @@ struct hrdex_revoke_result {
 };
 
 /*
- * Apply the revocations of registry's accepted member documents (registry
- * "" or NULL: none configured, nothing to do).  Call under the agent lock,
- * after main was refreshed (sync, run: from hrdex_registry_apply).  res may
- * be NULL.  Returns -1 only when the pass itself failed (I/O, a reset that
- * could not finish); a revocation that cannot apply is held, not an error.
+ * Apply the revocations of the registry's accepted member documents (no
+ * registry configured: nothing to do).  Called under the agent lock with
+ * HRDEX_STATE_SCHEMAS, from hrdex_registry_apply (the registry's branch
+ * moved) and by sync after any other branch moved (a held revocation's
+ * reset_to may have arrived).  Each reset made refreshes main, view/, the
+ * cache and the site (reset.h).  res may be NULL.  Returns -1 only when the
+ * pass itself failed (I/O, a reset that could not finish); a revocation that
+ * cannot apply is held, not an error.
  */
-int hrdex_revoke_apply(struct hrdex_state *s, const char *registry, struct hrdex_revoke_result *res);
+int hrdex_revoke_apply(struct hrdex_state *s, struct hrdex_revoke_result *res);
 
 /* STATE/revocations.json as the last pass wrote it (none: *out NULL, 0). */
 struct cJSON;

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "ledger.h"
 #include "registry.h"
+#include "revoke.h"
 #include "log.h"
 #include "pack.h"
 #include "readme.h"
@@ -807,8 +808,9 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	/* 2d. The registry's branch moved: trust, names and peers follow it
 	 * (registry.h) before main is rebuilt, so a member withdrawn leaves it
 	 * in this same round. */
-	if (registry_moved(out, cfg) && hrdex_registry_apply(st, NULL) < 0)
-		goto cleanup;
+	if (registry_moved(out, cfg) ? hrdex_registry_apply(st, NULL) < 0
+				     : out->accepted && hrdex_revoke_apply(st, NULL) < 0)
+		goto cleanup; /* a held revocation's reset_to may have come with another branch (revoke.h) */
 
 	/* 3. The view of what moved, and the record of what did not. */
 	if (refresh(&rd, flags) < 0)
