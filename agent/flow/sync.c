@@ -787,7 +787,8 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	/* 2d. The registry's branch moved: trust, names and peers follow it
 	 * (registry.h) before main is rebuilt, so a member withdrawn leaves it
 	 * in this same round. */
-	if (registry_moved(out, st) && hrdex_registry_apply(st, &out->registry_changed) < 0)
+	if (registry_moved(out, st) ? hrdex_registry_apply(st, &out->registry_changed) < 0
+				    : hrdex_registry_auto_peers(st, &out->registry_changed) < 0)
 		goto cleanup;
 
 	/* 3. The view of what moved, and the record of what did not. */
