@@ -378,6 +378,21 @@ cleanup:
 	return ret;
 }
 
+int hrdex_registry_auto_peers(struct hrdex_state *st, int *changed)
+{
+	char reg[HRDEX_PUBLISHER_MAX + 1];
+	cJSON *m = NULL;
+	int ret;
+
+	if (!st->config->auto_peers || !hrdex_registry_get(st->config, reg))
+		return 0;
+	if (hrdex_members_load(&m, st->dir) < 0)
+		return -1;
+	ret = apply_peers(st, reg, cJSON_GetObjectItemCaseSensitive(m, "members"), changed);
+	cJSON_Delete(m);
+	return ret;
+}
+
 int hrdex_registry_suggestions(const struct hrdex_state *st, cJSON **out)
 {
 	char reg[HRDEX_PUBLISHER_MAX + 1];

@@ -57,6 +57,11 @@ int hrdex_registry_each(struct hrdex_state *st, const char *type,
  */
 int hrdex_registry_apply(struct hrdex_state *st, int *changed);
 
+/* network.autoPeers from what the registry last gave (STATE/registry.json),
+ * for a round in which its branch did not move (autoPeers set since):
+ * *changed set to 1 when a peer was added. */
+int hrdex_registry_auto_peers(struct hrdex_state *st, int *changed);
+
 /* The peers the registry suggests (`hrdex peer suggest`): a new array of
  * {publisher, url, name} for each member, other than this agent and the
  * registry, whose first URL is neither a configured peer's URL nor its id

@@ -812,8 +812,9 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	 * (registry.h) before main is rebuilt, so a member withdrawn leaves it
 	 * in this same round. */
 	if (registry_moved(out, st) ? hrdex_registry_apply(st, &out->registry_changed) < 0
-				    : out->accepted && hrdex_revoke_apply(st, NULL) < 0)
-		goto cleanup; /* a held revocation's reset_to may have come with another branch (revoke.h) */
+				    : hrdex_registry_auto_peers(st, &out->registry_changed) < 0 ||
+				      (out->accepted && hrdex_revoke_apply(st, NULL) < 0))
+		goto cleanup; /* a held revocation's reset_to may come with another branch (revoke.h) */
 
 	/* 3. The view of what moved, and the record of what did not. */
 	if (refresh(&rd, flags) < 0)
