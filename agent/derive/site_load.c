@@ -132,7 +132,7 @@ static int add_doc(struct site *s, size_t *alloc, const char *pub, int type, con
 	d = &s->docs[s->ndocs++];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->ref.publisher, sizeof(d->ref.publisher), "%s", pub); /* fits: a valid publisher id */
-	snprintf(d->ref.type, sizeof(d->ref.type), "%s", hrdex_doctypes[type].name); /* fits: a type name from the table */
+	snprintf(d->ref.type, sizeof(d->ref.type), "%s", hrdex_doctype_at(type)->name); /* fits: a type name from the table */
 	memcpy(d->ref.id, idbuf, n + 1);
 	hrdex_ref_format(d->refstr, sizeof(d->refstr), &d->ref);
 	d->type = type;
@@ -169,7 +169,7 @@ static int collect(struct site *s, const git_tree *top)
 			if (git_tree_lookup(&ttree, s->repo, git_tree_entry_id(te)) < 0) {
 				git_tree_free(ptree);
 				return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s/%s'", pub,
-						       hrdex_doctypes[type].name);
+						       hrdex_doctype_at(type)->name);
 			}
 			for (k = 0; k < git_tree_entrycount(ttree); k++) {
 				const git_tree_entry *de = git_tree_entry_byindex(ttree, k);

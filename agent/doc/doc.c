@@ -6,6 +6,7 @@
 #include "doctype.h"
 #include "error.h"
 #include "json.h"
+#include "regext.h"
 #include "schema.h"
 #include "semantic.h"
 
@@ -214,6 +215,9 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 		goto cleanup;
 	/* The checks no schema states (end before start, country codes...). */
 	if (hrdex_doc_semantic(json, problems, before) < 0)
+		goto cleanup;
+	/* The registry's own types: who may publish them, what they may add. */
+	if (problems->count == before && hrdex_regext_check(json, problems) < 0)
 		goto cleanup;
 	publisher = string_member(json, "publisher");
 	if (opts->expect_publisher && publisher && strcmp(publisher, opts->expect_publisher) &&
