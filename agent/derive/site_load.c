@@ -5,6 +5,7 @@
  * page key includes, and lookups and orders over the documents.
  */
 #include "site_int.h"
+#include "regext.h"
 #include "name.h"
 #include "config.h"
 #include "error.h"
@@ -378,8 +379,9 @@ static int collect_publishers(struct site *s)
 }
 
 /* What every page depends on besides its own inputs: the format, this
- * binary (so an upgraded hrdex re-renders everything once), the site title
- * and the publishers' display names. */
+ * binary (so an upgraded hrdex re-renders everything once), the site title,
+ * the publishers' display names and what the registry added (regext.h: type
+ * labels, list entries' labels). */
 static void compute_epoch(struct site *s)
 {
 	crypto_generichash_state st;
@@ -400,6 +402,7 @@ static void compute_epoch(struct site *s)
 		crypto_generichash_update(&st, (const unsigned char *)s->pubs[i], strlen(s->pubs[i]) + 1);
 		crypto_generichash_update(&st, (const unsigned char *)n, strlen(n) + 1);
 	}
+	crypto_generichash_update(&st, (const unsigned char *)hrdex_regext_text(), strlen(hrdex_regext_text()) + 1);
 	crypto_generichash_final(&st, s->epoch, sizeof(s->epoch));
 }
 

@@ -17,27 +17,31 @@
 
 const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES] = {
 	{ TYPE("decision"), "Decision", "Decisions", { NULL }, { NULL }, NULL,
-	  { "countries", "states", NULL }, { "themes", NULL } },
+	  { "countries", "states", NULL }, { "themes", NULL }, 0 },
 	{ TYPE("recommendation"), "Recommendation", "Recommendations", { NULL }, { NULL }, NULL,
-	  { "countries", "addressee", NULL }, { "themes", "groups", NULL } },
+	  { "countries", "addressee", NULL }, { "themes", "groups", NULL }, 0 },
 	{ TYPE("report"), "Report", "Reports", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL } },
+	  { "countries", NULL }, { "themes", NULL }, 0 },
 	/* dates.from/to: the fields of a visit before the schema named them start/end. */
 	{ TYPE("event"), "Event", "Events", { "start", NULL }, { "end", NULL }, "place.country",
-	  { "countries", "place.country", NULL }, { "themes", NULL } },
+	  { "countries", "place.country", NULL }, { "themes", NULL }, 0 },
 	{ TYPE("visit"), "Visit", "Visits", { "dates.start", "dates.from", NULL }, { "dates.end", "dates.to", NULL },
-	  "country", { "countries", "country", NULL }, { "themes", NULL } },
+	  "country", { "countries", "country", NULL }, { "themes", NULL }, 0 },
 	{ TYPE("practice"), "Practice", "Good practices", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL } },
+	  { "countries", NULL }, { "themes", NULL }, 0 },
 	{ TYPE("note"), "Note", "Notes", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL } },
+	  { "countries", NULL }, { "themes", NULL }, 0 },
 	/* New in version 2: a declaration or statement of one or more mandates. */
 	{ TYPE2("statement"), "Statement", "Statements", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", "groups", NULL } },
+	  { "countries", NULL }, { "themes", "groups", NULL }, 0 },
+	/* New in version 2: a member of the network, published by the registry
+	 * only (agent/flow/registry.h derives trust, names and peers from it). */
+	{ TYPE2("member"), "Member", "Members", { NULL }, { NULL }, NULL,
+	  { NULL }, { NULL }, 1 },
 	/* New in version 2, published by the registry only (regext.h): a type
 	 * the network adds, and entries of a controlled list. */
-	{ TYPE2("schema"), "Schema", "Schemas", { NULL }, { NULL }, NULL, { NULL }, { NULL } },
-	{ TYPE2("vocabulary"), "Vocabulary", "Vocabularies", { NULL }, { NULL }, NULL, { NULL }, { NULL } },
+	{ TYPE2("schema"), "Schema", "Schemas", { NULL }, { NULL }, NULL, { NULL }, { NULL }, 1 },
+	{ TYPE2("vocabulary"), "Vocabulary", "Vocabularies", { NULL }, { NULL }, NULL, { NULL }, { NULL }, 1 },
 };
 
 int hrdex_ntypes(void)

@@ -27,7 +27,7 @@
 
 #include "schema.h"
 
-#define HRDEX_NTYPES 10  /* built-in rows, hrdex_doctypes */
+#define HRDEX_NTYPES 11  /* built-in rows, hrdex_doctypes */
 #define HRDEX_NTYPES_MAX (HRDEX_NTYPES + 32)   /* with the registry's (regext.h) */
 
 struct hrdex_doctype {
@@ -51,6 +51,10 @@ struct hrdex_doctype {
 	 * lists them; the cache's schema version changes with them. */
 	const char *countries[4];
 	const char *themes[4];
+	/* Only the network's registry publishes it (registry.h): from any other
+	 * publisher, or with no registry configured, such a document is held
+	 * (hrdex_doc_network_problem, doc.h). */
+	int registry_only;
 };
 
 extern const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES];

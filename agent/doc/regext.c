@@ -280,11 +280,6 @@ int hrdex_regext_add_schemas(struct hrdex_schemas *schemas)
 	return 0;
 }
 
-int hrdex_regext_registry_only(const char *type)
-{
-	return type && (!strcmp(type, "member") || !strcmp(type, "schema") || !strcmp(type, "vocabulary"));
-}
-
 /* A type name no schema document may define: built in, or reserved for the
  * network's own documents (rows other branches add). */
 static int reserved_type(const char *name, int version)
@@ -399,18 +394,10 @@ static int check_vocabulary_doc(const cJSON *doc, struct hrdex_problems *problem
 
 int hrdex_regext_check(const cJSON *doc, struct hrdex_problems *problems)
 {
-	const char *type = str(doc, "type"), *publisher = str(doc, "publisher"), *registry;
+	const char *type = str(doc, "type");
 
-	if (!hrdex_regext_registry_only(type) || !publisher)
+	if (!type)
 		return 0;
-	registry = hrdex_regext_registry();
-	if (!*registry)
-		return hrdex_problems_add(problems, "/publisher", "registry",
-					  "no registry is configured: only a network's registry publishes %s documents",
-					  type);
-	if (strcmp(publisher, registry))
-		return hrdex_problems_add(problems, "/publisher", "registry",
-					  "only the registry '%s' publishes %s documents", registry, type);
 	if (!strcmp(type, "schema"))
 		return check_schema_doc(doc, problems);
 	if (!strcmp(type, "vocabulary"))

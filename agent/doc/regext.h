@@ -79,10 +79,10 @@ int hrdex_regext_add_schemas(struct hrdex_schemas *s);
 const char *hrdex_regext_text(void);
 
 /*
- * The document rules of the registry's own types, for one document of any
- * type (doc.c calls it for every document):
- * - `member`, `schema` and `vocabulary` documents come from the registry
- *   only (the one rule for all three: hrdex_regext_registry_only);
+ * The document rules of the registry's `schema` and `vocabulary` documents,
+ * for one document of any type (doc.c calls it for every document that
+ * passed its schema and the network rule, doc.h hrdex_doc_network_problem,
+ * which holds them from any publisher but the registry):
  * - a `schema` document is named "<version>-<name>", names a version this
  *   agent knows, never changes a type that exists (built in, or defined by
  *   the registry before with another definition), and its definition is a
@@ -91,8 +91,5 @@ const char *hrdex_regext_text(void);
  * A fault is one problem appended; returns -1 only when checking failed.
  */
 int hrdex_regext_check(const cJSON *doc, struct hrdex_problems *problems);
-
-/* 1 when documents of type come from the registry only (member, schema, vocabulary). */
-int hrdex_regext_registry_only(const char *type);
 
 #endif

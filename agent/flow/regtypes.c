@@ -11,6 +11,7 @@
 #include "limit.h"
 #include "log.h"
 #include "regext.h"
+#include "registry.h"
 #include "schema.h"
 #include "vocab.h"
 
@@ -21,35 +22,12 @@
 #define RECORD "registry-types.json"
 #define RECORD_MAX (8 * 1024 * 1024)
 
-/* registry.publisher from hrdex.conf, "" when none. */
+/* The registry's publisher id (registry.h), "" when none. */
 static int registry_id(struct hrdex_state *st, char out[HRDEX_PUBLISHER_MAX + 1])
 {
-	git_config *cfg = NULL;
-	git_buf b = { 0 };
-	char *path = hrdex_state_path(st, "hrdex.conf");
-	int r = -1;
-
 	out[0] = '\0';
-	if (!path)
-		return hrdex_error_oom();
-	if (git_config_open_ondisk(&cfg, path) < 0) {
-		hrdex_error_git(HRDEX_E_CONFIG, "cannot read '%s'", path);
-		goto cleanup;
-	}
-	if (git_config_get_string_buf(&b, cfg, "registry.publisher") == 0) {
-		if (!hrdex_publisher_valid(b.ptr)) {
-			hrdex_error_set(HRDEX_E_CONFIG, "'%s': registry.publisher '%s' is not a publisher id", path,
-					b.ptr);
-			goto cleanup;
-		}
-		snprintf(out, HRDEX_PUBLISHER_MAX + 1, "%s", b.ptr);
-	}
-	r = 0;
-cleanup:
-	git_buf_dispose(&b);
-	git_config_free(cfg);
-	free(path);
-	return r;
+	hrdex_registry_get(st->config, out);
+	return 0;
 }
 
 /* The record on disk for registry, else an empty one. */

@@ -10,6 +10,7 @@
 #include "fs.h"
 #include "json.h"
 #include "ledger.h"
+#include "registry.h"
 #include "log.h"
 #include "pack.h"
 #include "readme.h"
@@ -589,6 +590,20 @@ static int refresh(struct round *rd, unsigned flags)
 	return r;
 }
 
+/* 1 when this round accepted a move of the registry's branch. */
+static int registry_moved(const struct hrdex_sync_report *r, const struct hrdex_config *cfg)
+{
+	char reg[HRDEX_PUBLISHER_MAX + 1];
+	size_t i;
+
+	if (!hrdex_registry_get(cfg, reg))
+		return 0;
+	for (i = 0; i < r->nbranches; i++)
+		if (r->branches[i].status == HRDEX_BRANCH_ACCEPTED && !strcmp(r->branches[i].publisher, reg))
+			return 1;
+	return 0;
+}
+
 int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char **only, size_t nonly,
 		   unsigned flags)
 {
@@ -765,6 +780,12 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	for (i = 0; i < npeers; i++)
 		if (rd.jobs[i].status == HRDEX_FETCH_OK && !hrdex_bundle_is_path(rd.peers[i]->url))
 			sync_prune_peer_refs(&rd, i);
+
+	/* 2d. The registry's branch moved: trust, names and peers follow it
+	 * (registry.h) before main is rebuilt, so a member withdrawn leaves it
+	 * in this same round. */
+	if (registry_moved(out, cfg) && hrdex_registry_apply(st, NULL) < 0)
+		goto cleanup;
 
 	/* 3. The view of what moved, and the record of what did not. */
 	if (refresh(&rd, flags) < 0)

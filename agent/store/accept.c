@@ -953,6 +953,14 @@ void hrdex_document_rules_digest(char out[65])
 
 		crypto_hash_sha256_update(&st, &newest, 1);
 	}
+	/* The network (doc.h): joining a registry releases the member
+	 * documents held while there was none, and holds the others. */
+	{
+		char net[256];
+
+		hrdex_doc_network_digest(net, sizeof(net));
+		crypto_hash_sha256_update(&st, (const unsigned char *)net, strlen(net) + 1);
+	}
 	for (f = hrdex_builtin_schemas; f->name; f++) {
 		crypto_hash_sha256_update(&st, (const unsigned char *)f->name, strlen(f->name) + 1);
 		crypto_hash_sha256_update(&st, f->data, f->len);

@@ -9,6 +9,8 @@
 #include "ledger.h"
 #include "signed_commit.h"
 #include "schema.h"
+#include "members.h"
+#include "doc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -324,6 +326,37 @@ int hrdex_state_check_dir(const char *dir)
 	return 0;
 }
 
+/*
+ * The network this agent is in, for the document rules (doc.h): the
+ * registry, our publisher id and the key allowed_signers gives it; and the
+ * display names the registry's members carry (members.h).
+ */
+static int network_setup(struct hrdex_state *s)
+{
+	struct hrdex_buf key = HRDEX_BUF_INIT;
+	cJSON *m = NULL;
+	size_t i;
+	int ret = -1;
+
+	for (i = 0; s->signers && s->config->publisher && i < s->signers->count; i++) {
+		const struct hrdex_signer *e = &s->signers->items[i];
+
+		if (!e->cert_authority && !strcmp(e->principal, s->config->publisher)) {
+			if (hrdex_key_public_line(&key, e->pk, "") < 0)
+				return -1;
+			break;
+		}
+	}
+	hrdex_doc_network_set(s->config->registry, s->config->publisher, key.ptr);
+	if (hrdex_members_load(&m, s->dir) < 0 || hrdex_members_names(s->config, m) < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	cJSON_Delete(m);
+	hrdex_buf_free(&key);
+	return ret;
+}
+
 int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 {
 	struct hrdex_state *s = calloc(1, sizeof(*s));
@@ -356,7 +389,7 @@ int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 		hrdex_error_git(HRDEX_E_IO, "cannot open repository '%s'", path ? path : dir);
 		goto cleanup;
 	}
-	if (hrdex_state_reload_signers(s) < 0)
+	if (hrdex_state_reload_signers(s) < 0 || network_setup(s) < 0)
 		goto cleanup;
 	if (flags & HRDEX_STATE_KEY) {
 		free(path);
