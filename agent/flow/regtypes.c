@@ -224,10 +224,8 @@ static int apply_folder(struct hrdex_state *st, struct hrdex_schemas *schemas, c
 		held = hrdex_document_check(st->repo, schemas, limits, registry, type, t, id, reason, sizeof(reason));
 		if (held < 0)
 			goto cleanup;
-		if (held) {
-			hrdex_log_info("registry: not applied: %s", reason);
-			continue;
-		}
+		if (held)
+			continue; /* status, verify and query --held say why */
 		if (git_blob_lookup(&blob, st->repo, git_tree_entry_id(e)) < 0) {
 			hrdex_error_git(HRDEX_E_IO, "cannot read '%s/%s'", path, name);
 			goto cleanup;
