@@ -87,7 +87,7 @@ int site_emit_calendar(struct site *s)
 			const struct sdoc *d = &s->docs[idx[j]];
 			const cJSON *json = d->json, *place = cJSON_GetObjectItemCaseSensitive(json, "place");
 			const char *kind = site_str_member(json, "kind"), *status = site_str_member(json, "status");
-			const char *where = hrdex_doctypes[d->type].where;
+			const char *where = hrdex_doctype_at(d->type)->where;
 			const char *country = where ? cJSON_GetStringValue(hrdex_doctype_field(json, where)) : NULL;
 			const char *city = site_str_member(place, "city");
 			const cJSON *pname = cJSON_GetObjectItemCaseSensitive(place, "name"), *pn;

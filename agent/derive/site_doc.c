@@ -8,6 +8,7 @@
 #include "error.h"
 #include "html.h"
 #include "readme.h"
+#include "vocab.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -189,6 +190,13 @@ static int put_value(struct site *s, struct hrdex_buf *b, int depth, const char 
 			return put_external(b, x);
 		if (site_looks_like_date(x))
 			return site_put_time(b, x);
+		/* An entry of a controlled list (vocab.h; the registry may add
+		 * some): its label, the id in the tooltip. */
+		if (key && (!strcmp(key, "themes") || !strcmp(key, "groups")) && hrdex_vocab_label(key, x, "en"))
+			return hrdex_buf_puts(b, "<abbr title=\"") < 0 || hrdex_html_text(b, x) < 0 ||
+			       hrdex_buf_puts(b, "\"><bdi>") < 0 ||
+			       hrdex_html_text(b, hrdex_vocab_label(key, x, "en")) < 0 ||
+			       hrdex_buf_puts(b, "</bdi></abbr>") < 0 ? -1 : 0;
 		if (key && !strcmp(key, "languages") && hrdex_lang_name(x))
 			return hrdex_buf_printf(b, "<abbr title=\"%s\">%s</abbr>", x, hrdex_lang_name(x));
 		if (key && !strcmp(key, "email") && !strchr(x, '"') && strchr(x, '@'))

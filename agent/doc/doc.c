@@ -6,6 +6,7 @@
 #include "doctype.h"
 #include "error.h"
 #include "json.h"
+#include "regext.h"
 #include "schema.h"
 #include "semantic.h"
 
@@ -294,6 +295,9 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 		    hrdex_problems_add(problems, "/publisher", "registry", "%s", why) < 0)
 			goto cleanup;
 	}
+	/* What the registry's schema and vocabulary documents may add (regext.h). */
+	if (problems->count == before && hrdex_regext_check(json, problems) < 0)
+		goto cleanup;
 	if (problems->count > before) {
 		ret = 0;
 		goto cleanup;

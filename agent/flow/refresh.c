@@ -3,6 +3,7 @@
  * branches moved (see refresh.h).
  */
 #include "refresh.h"
+#include "regtypes.h"
 #include "cache.h"
 #include "error.h"
 #include "fs.h"
@@ -183,6 +184,13 @@ int hrdex_refresh(struct hrdex_state *s, struct hrdex_refresh *r)
 	memset(&r->main, 0, sizeof(r->main));
 	r->caught_up = 0;
 	r->mirrors_failed = -1;
+	/* What the registry's branch adds (types, list entries) first, so the
+	 * document rules below already know it (regtypes.h). */
+	if (hrdex_regtypes_apply(s) < 0) {
+		if (strict)
+			return -1;
+		hrdex_log_error("registry: %s", hrdex_error_message());
+	}
 	if (r->flags & HRDEX_REFRESH_CATCH_UP) {
 		moved = r->caught_up = catch_up(s, r) == 1;
 		if (moved)
@@ -230,6 +238,11 @@ int hrdex_refresh_open(struct hrdex_state **out, const char *dir, unsigned flags
 {
 	if (hrdex_state_open(out, dir, flags) < 0)
 		return -1;
+	if (hrdex_regtypes_load(*out) < 0) {
+		hrdex_state_free(*out);
+		*out = NULL;
+		return -1;
+	}
 	if (flags & HRDEX_STATE_LOCK)
 		hrdex_refresh_catch_up(*out, who);
 	return 0;

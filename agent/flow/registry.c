@@ -3,6 +3,7 @@
  * (see registry.h).
  */
 #include "registry.h"
+#include "regtypes.h"
 #include "revoke.h"
 #include "accept.h"
 #include "buf.h"
@@ -446,7 +447,7 @@ int hrdex_registry_apply(struct hrdex_state *st, int *changed)
 		goto cleanup;
 	/* The other registry steps hook in here, one call each (NETSPEC.md):
 	 * schemas and vocabularies (regtypes), revocations (revoke). */
-	if (hrdex_revoke_apply(st, NULL) < 0)
+	if (hrdex_regtypes_apply(st) < 0 || hrdex_revoke_apply(st, NULL) < 0)
 		goto cleanup;
 	ret = 0;
 cleanup:

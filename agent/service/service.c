@@ -18,6 +18,7 @@
  * resets it.  SIGUSR1 and a start make every peer due at once.
  */
 #include "service.h"
+#include "regtypes.h"
 #include "buf.h"
 #include "error.h"
 #include "fs.h"
@@ -769,7 +770,8 @@ int hrdex_service_run(const char *dir, const struct hrdex_service_opts *opts,
 		hrdex_error_oom();
 		goto cleanup;
 	}
-	if (hrdex_state_open(&sv.state, dir, HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 || claim(&sv) < 0)
+	if (hrdex_state_open(&sv.state, dir, HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 || claim(&sv) < 0 ||
+	    hrdex_regtypes_load(sv.state) < 0)
 		goto cleanup;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		hrdex_error_set(HRDEX_E_INTERNAL, "cannot initialise libcurl");

@@ -147,7 +147,7 @@ void hrdex_status_prune_peers(struct hrdex_status *st, const struct hrdex_config
 /* Documents in a publisher tree: blobs P/TYPE/NAME.json (readme.c counts them). */
 static int count_documents(int64_t *out, git_repository *repo, git_tree *root, const char *publisher)
 {
-	size_t counts[HRDEX_NTYPES], t;
+	size_t counts[HRDEX_NTYPES_MAX], t;
 	git_tree_entry *pe = NULL;
 	git_tree *pt = NULL;
 	int ret = -1;
@@ -163,7 +163,7 @@ static int count_documents(int64_t *out, git_repository *repo, git_tree *root, c
 	}
 	if (hrdex_readme_count(counts, repo, pt) < 0)
 		goto cleanup;
-	for (t = 0; t < HRDEX_NTYPES; t++)
+	for (t = 0; t < (size_t)hrdex_ntypes(); t++)
 		*out += (int64_t)counts[t];
 	ret = 0;
 cleanup:

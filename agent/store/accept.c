@@ -12,6 +12,7 @@
  * reason given is the most telling one.
  */
 #include "accept.h"
+#include "regext.h"
 #include "builtin.h"
 #include "buf.h"
 #include "config.h"
@@ -970,6 +971,14 @@ void hrdex_document_rules_digest(char out[65])
 		crypto_hash_sha256_update(&st, (const unsigned char *)"lists/", 6);
 		crypto_hash_sha256_update(&st, (const unsigned char *)f->name, strlen(f->name) + 1);
 		crypto_hash_sha256_update(&st, f->data, f->len);
+	}
+	/* What the network's registry added (regext.h): a type or a list entry
+	 * it adds releases what waited for it.  Nothing without a registry, so
+	 * the digest of an agent that joined none is as before. */
+	if (*hrdex_regext_text()) {
+		crypto_hash_sha256_update(&st, (const unsigned char *)"registry/", 9);
+		crypto_hash_sha256_update(&st, (const unsigned char *)hrdex_regext_text(),
+					  strlen(hrdex_regext_text()));
 	}
 	crypto_hash_sha256_final(&st, digest);
 	sodium_bin2hex(out, 65, digest, sizeof(digest));
