@@ -33,6 +33,9 @@ const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES] = {
 	/* New in version 2: a declaration or statement of one or more mandates. */
 	{ TYPE2("statement"), "Statement", "Statements", { NULL }, { NULL }, NULL,
 	  { "countries", NULL }, { "themes", "groups", NULL } },
+	/* New in version 2: a key rotation, written by `hrdex key rotate` only
+	 * (store/keychain.h holds the branch rules it is subject to). */
+	{ TYPE2("key"), "Signing key", "Signing keys", { NULL }, { NULL }, NULL, { NULL }, { NULL } },
 };
 
 int hrdex_doctype_index(const char *type)

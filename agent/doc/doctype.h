@@ -17,7 +17,7 @@
 
 #include "schema.h"
 
-#define HRDEX_NTYPES 8   /* rows of hrdex_doctypes */
+#define HRDEX_NTYPES 9   /* rows of hrdex_doctypes */
 
 struct hrdex_doctype {
 	const char *name;          /* "decision": the "type" member and the folder P/decision/ */

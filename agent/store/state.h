@@ -98,6 +98,11 @@ int hrdex_state_check_publisher(const struct hrdex_state *s, const struct hrdex_
  * HRDEX_E_CONFIG when STATE/tips.json is damaged. */
 int hrdex_state_ledger(struct hrdex_state *s, struct hrdex_ledger **out);
 
+/* Re-read keys/id_ed25519 when this state holds a key (the service, between
+ * passes: `hrdex key rotate` may have replaced it), after finishing a
+ * rotation killed half-way when s holds the lock (keyring.h). */
+int hrdex_state_reload_key(struct hrdex_state *s);
+
 /* Re-read allowed_signers after it changed. */
 int hrdex_state_reload_signers(struct hrdex_state *s);
 
