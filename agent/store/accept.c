@@ -812,7 +812,13 @@ static int check_signer(struct hrdex_accept *a, const git_oid *id, long gov, siz
 	if (!expect) {
 		if (hrdex_commit_verify_at(a->repo, id, a->signers, a->publisher, a->now, signer) < 0)
 			return reject(a, "signature", "%s", hrdex_error_message());
-		for (i = 0; i < ktip->n; i++)
+		/* (a key the branch names, unless key 2 says it replaces it:
+		 * then the rotation rules speak) */
+		if (ktip->n && hrdex_key_fingerprint(fp, sizeof(fp), signer) == 0 && !strcmp(fp, ktip->keys[0].previous))
+			i = ktip->n;
+		else
+			i = 0;
+		for (; i < ktip->n; i++)
 			if (!memcmp(ktip->keys[i].pk, signer, 32))
 				return reject(a, "signature", "commit %.12s: signed by key %zu of '%s', which "
 					      "'%s/key/%zu.json' makes valid only after the commit that adds it", hex,
