@@ -34,6 +34,9 @@ const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES] = {
 	/* New in version 2: a declaration or statement of one or more mandates. */
 	{ TYPE2("statement"), "Statement", "Statements", { NULL }, { NULL }, NULL,
 	  { "countries", NULL }, { "themes", "groups", NULL }, 0 },
+	/* New in version 2: a key rotation, written by `hrdex key rotate` only
+	 * (store/keychain.h holds the branch rules it is subject to). */
+	{ TYPE2("key"), "Signing key", "Signing keys", { NULL }, { NULL }, NULL, { NULL }, { NULL }, 0 },
 	/* New in version 2: a member of the network, published by the registry
 	 * only (agent/flow/registry.h derives trust, names and peers from it). */
 	{ TYPE2("member"), "Member", "Members", { NULL }, { NULL }, NULL,

@@ -27,7 +27,7 @@
 
 #include "schema.h"
 
-#define HRDEX_NTYPES 11  /* built-in rows, hrdex_doctypes */
+#define HRDEX_NTYPES 12  /* built-in rows, hrdex_doctypes */
 #define HRDEX_NTYPES_MAX (HRDEX_NTYPES + 32)   /* with the registry's (regext.h) */
 
 struct hrdex_doctype {

@@ -3,6 +3,7 @@
  * branches moved (see refresh.h).
  */
 #include "refresh.h"
+#include "keyring.h"
 #include "regtypes.h"
 #include "cache.h"
 #include "error.h"
@@ -181,6 +182,10 @@ int hrdex_refresh(struct hrdex_state *s, struct hrdex_refresh *r)
 {
 	int strict = (r->flags & HRDEX_REFRESH_STRICT) != 0, moved;
 
+	/* Rotations the branches carry reach allowed_signers (keyring.h);
+	 * trust itself does not depend on it, so a failure is only logged. */
+	if (s->lock_fd >= 0 && hrdex_keyring_follow(s, NULL) < 0)
+		hrdex_log_error("allowed_signers: %s", hrdex_error_message());
 	memset(&r->main, 0, sizeof(r->main));
 	r->caught_up = 0;
 	r->mirrors_failed = -1;

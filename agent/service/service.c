@@ -668,7 +668,10 @@ static void cron(struct service *sv)
 		hrdex_sync_clean(sv->state);
 		sv->cleaned = 1;
 	}
+	/* `hrdex key rotate` may have run between two passes: sign with the
+	 * key it left (keyring.h) */
 	if (reopen_repo(sv->state) < 0 || hrdex_state_reload_signers(sv->state) < 0 ||
+	    hrdex_state_reload_key(sv->state) < 0 ||
 	    (sv->have_tips ? tips_from_status(&before, &sv->st) : tips_read(&before, sv->state->repo)) < 0) {
 		tips_free(&before);
 		hrdex_log_error("%s; next pass in %d s", hrdex_error_message(), BUSY_RETRY);

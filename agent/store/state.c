@@ -6,6 +6,7 @@
 #include "fs.h"
 #include "log.h"
 #include "repo.h"
+#include "keyring.h"
 #include "ledger.h"
 #include "signed_commit.h"
 #include "schema.h"
@@ -392,6 +393,9 @@ int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 	if (hrdex_state_reload_signers(s) < 0 || hrdex_state_network(s) < 0)
 		goto cleanup;
 	if (flags & HRDEX_STATE_KEY) {
+		/* a key rotation killed half-way is finished first (keyring.h) */
+		if (s->lock_fd >= 0 && hrdex_keyring_recover(s) < 0)
+			goto cleanup;
 		free(path);
 		path = hrdex_state_path(s, "keys/id_ed25519");
 		if (!path || hrdex_key_load(&s->key, path) < 0)
@@ -427,6 +431,30 @@ void hrdex_state_free(struct hrdex_state *s)
 		close(s->lock_fd); /* releases the flock */
 	free(s->dir);
 	free(s);
+}
+
+int hrdex_state_reload_key(struct hrdex_state *s)
+{
+	struct hrdex_key k;
+	char *path;
+	int r;
+
+	if (!s->have_key)
+		return 0;
+	if (s->lock_fd >= 0 && hrdex_keyring_recover(s) < 0)
+		return -1;
+	if (!(path = hrdex_state_path(s, "keys/id_ed25519")))
+		return hrdex_error_oom();
+	memset(&k, 0, sizeof(k));
+	r = hrdex_key_load(&k, path);
+	free(path);
+	if (r == 0 && memcmp(k.pk, s->key.pk, 32)) {
+		hrdex_key_wipe(&s->key);
+		s->key = k;
+		memset(&k, 0, sizeof(k));
+	}
+	hrdex_key_wipe(&k);
+	return r;
 }
 
 int hrdex_state_ledger(struct hrdex_state *s, struct hrdex_ledger **out)
