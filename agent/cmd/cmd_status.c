@@ -37,8 +37,10 @@ static const char status_usage[] =
 	"A warning (\"warnings\" in --json; no effect on the exit status) names\n"
 	"each trusted publisher whose branch has not moved, with no peer\n"
 	"offering anything newer, for network.staleAfter seconds: a member that\n"
-	"stopped publishing, or a peer freezing what this agent sees.  Resets\n"
-	"made with 'hrdex trust reset' are listed, oldest first.\n";
+	"stopped publishing, or a peer freezing what this agent sees, and each\n"
+	"revocation of the registry that is held (nothing moved; the reason\n"
+	"says why).  Resets, made with 'hrdex trust reset' or by the registry's\n"
+	"revocations, are listed oldest first, with who sanctioned them.\n";
 
 /* What scripts can query now: read from cache.db, not from status.json. */
 struct cache_health {

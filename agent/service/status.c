@@ -687,7 +687,7 @@ int hrdex_status_metrics(struct hrdex_buf *b, const struct hrdex_status *st)
 				   (double)st->network[i].still_for));
 	}
 	TRY(header(b, "hrdex_branch_resets", "gauge",
-		   "Sanctioned resets of publisher branches this agent recorded (hrdex trust reset)."));
+		   "Sanctioned resets of publisher branches this agent recorded (hrdex trust reset, the registry's revocations)."));
 	TRY(sample(b, "hrdex_branch_resets", NULL, NULL, (double)st->nresets));
 	if (st->nresets) {
 		TRY(header(b, "hrdex_branch_last_reset_timestamp_seconds", "gauge",
