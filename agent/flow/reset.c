@@ -113,6 +113,32 @@ cleanup:
 	return ret;
 }
 
+int hrdex_reset_ahead(struct hrdex_reset_plan *p, struct hrdex_state *s)
+{
+	struct hrdex_ledger *l;
+	struct hrdex_reset rec;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	memset(&p->tip, 0, sizeof(p->tip));
+	p->abandoned = 0;
+	p->abandoned_ref[0] = '\0';
+	if (hrdex_key_fingerprint(p->fingerprint, sizeof(p->fingerprint), p->key) < 0 ||
+	    hrdex_state_ledger(s, &l) < 0)
+		return -1;
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.publisher, sizeof(rec.publisher), "%s", p->publisher); /* fits: a valid id */
+	git_oid_cpy(&rec.commit, &p->commit);
+	memcpy(rec.key, p->key, 32);
+	rec.time = (int64_t)time(NULL);
+	hrdex_fmt_cut(rec.by, sizeof(rec.by), "%s", p->by ? p->by : "");
+	if (hrdex_ledger_add_reset(l, &rec) < 0 || hrdex_ledger_save(l) < 0 || grant_key(s, p->publisher, p->key) < 0)
+		return -1;
+	git_oid_tostr(hex, sizeof(hex), &p->commit);
+	hrdex_log_info("%s: '%s' has no branch here yet: recorded its reset to %.12s, continued by key %s",
+		       p->by ? p->by : "trust reset", p->publisher, hex, p->fingerprint);
+	return 0;
+}
+
 int hrdex_reset_apply(struct hrdex_reset_plan *p, struct hrdex_state *s)
 {
 	struct hrdex_ledger *l;

@@ -62,4 +62,16 @@ int hrdex_reset_prepare(struct hrdex_reset_plan *p, struct hrdex_state *s);
  */
 int hrdex_reset_apply(struct hrdex_reset_plan *p, struct hrdex_state *s);
 
+/*
+ * The reset of a publisher whose branch is not here yet (an agent that
+ * joined the network after the registry's revocation): nothing to move or
+ * abandon, but the ledger records the reset (commit, key, by) and the key is
+ * trusted, so that when the branch arrives its commits after commit must be
+ * signed by key, as on every agent that had the branch (accept.c reads
+ * the resets from the ledger; a reset whose commit is not in the history
+ * that arrives governs none of it).  Under the agent lock; p's tip and
+ * abandoned are left zero.
+ */
+int hrdex_reset_ahead(struct hrdex_reset_plan *p, struct hrdex_state *s);
+
 #endif

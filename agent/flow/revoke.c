@@ -12,6 +12,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "registry.h"
+#include "repo.h"
 #include "reset.h"
 #include "signers.h"
 
@@ -59,6 +60,17 @@ static int known_key(const struct hrdex_state *s, const char *publisher, const c
 	return 0;
 }
 
+/* A rule refused the revocation (HRDEX_E_INVALID): held, why gets the
+ * message, 0.  Any other error stops the pass: -1. */
+static int hold(char *why, size_t size)
+{
+	if (hrdex_error_kind() != HRDEX_E_INVALID)
+		return -1;
+	hrdex_fmt_cut(why, size, "%s", hrdex_error_message());
+	hrdex_error_clear();
+	return 0;
+}
+
 /*
  * One revocation of member (the document at ref).  0 with *state "applied",
  * "done" or "held" (why set for held); -1 when a reset failed half way.
@@ -70,6 +82,8 @@ static int one(struct hrdex_state *s, const char *registry, const char *ref, con
 	struct hrdex_ledger *l;
 	const char *key = str_of(rv, "key"), *to = str_of(rv, "reset_to"), *next = str_of(rv, "next_key");
 	char nextfp[64], by[128];
+	git_oid tip;
+	int r;
 
 	*state = "held";
 	why[0] = '\0';
@@ -111,18 +125,28 @@ static int one(struct hrdex_state *s, const char *registry, const char *ref, con
 		hrdex_fmt_cut(why, size, "key %s is not a key of '%s' here", key, member);
 		return 0;
 	}
-	if (hrdex_reset_check_key(s, member, p.key) < 0 || hrdex_reset_resolve(&p.commit, s, member, to) < 0 ||
-	    hrdex_reset_prepare(&p, s) < 0) {
-		if (hrdex_error_kind() != HRDEX_E_INVALID)
-			return -1;
-		hrdex_fmt_cut(why, size, "%s", hrdex_error_message());
-		hrdex_error_clear();
-		return 0;
-	}
-	hrdex_log_info("registry '%s' revoked key %s of '%s' (%s): resetting its branch to %.12s, continued by key %s",
-		       registry, key, member, ref, to, p.fingerprint);
 	hrdex_fmt_cut(by, sizeof(by), "registry %s", ref);
 	p.by = by;
+	if (hrdex_reset_check_key(s, member, p.key) < 0)
+		return hold(why, size);
+	r = hrdex_repo_tip(&tip, s->repo, member);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		/* Not here yet: recorded, so that the branch arrives reset. */
+		if (git_oid_fromstr(&p.commit, to) < 0) {
+			hrdex_fmt_cut(why, size, "reset_to '%s' is not a commit id", to);
+			return 0;
+		}
+		if (hrdex_reset_ahead(&p, s) < 0)
+			return -1;
+		*state = "applied";
+		return 0;
+	}
+	if (hrdex_reset_resolve(&p.commit, s, member, to) < 0 || hrdex_reset_prepare(&p, s) < 0)
+		return hold(why, size);
+	hrdex_log_info("registry '%s' revoked key %s of '%s' (%s): resetting its branch to %.12s, continued by key %s",
+		       registry, key, member, ref, to, p.fingerprint);
 	if (hrdex_reset_apply(&p, s) < 0)
 		return -1;
 	*state = "applied";

@@ -11,10 +11,13 @@
  * hrdex_registry_each: the document rules hold a member document published
  * by anyone but the registry, so a reset it names never moves anything).  A revocation that cannot be applied is
  * held, with its reason, and nothing moves:
- *   - reset_to is not in the member's branch history (or the branch is not here);
+ *   - reset_to is not in the member's branch history;
  *   - key is not a key this agent trusts for the member;
  *   - next_key is the revoked key, or another publisher's key;
  *   - the member is this agent's own publisher.
+ * A member whose branch is not here yet (this agent joined after the
+ * revocation) gets the reset recorded ahead (reset.h, hrdex_reset_ahead),
+ * so its branch arrives already governed by next_key.
  * A held revocation is tried again at every pass (the member's branch may
  * bring reset_to later).  A revocation the ledger already records (same
  * publisher, commit and key: applied here before, by the registry or by

@@ -10,6 +10,12 @@
 # and --json, "by": the registry's document), metrics.prom and a webhook
 # show the reset.  Running again changes nothing.  achpr's new agent
 # continues with the new key: accepted; stock git verify-commit passes.
+# An agent that joins the registry after the revocation records the reset
+# before achpr's branch is there, takes the reset branch at its next sync
+# and refuses the thief's tip.
+# An agent that joins the registry after the revocation records the reset
+# before achpr's branch is there, takes the reset branch at its next sync
+# and refuses the thief's tip.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync-lib.sh"
 . "$(dirname "$0")/service.sh"
@@ -95,5 +101,24 @@ expect_tip "$V" achpr "$next" "the commit signed by the new key"
 for c in $(g "$V" rev-list refs/heads/achpr refs/heads/iachr refs/heads/ohchr); do
 	GIT_DIR=$V/repo.git git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$V/allowed_signers" \
 		verify-commit "$c" 2>/dev/null || fail "stock git verify-commit fails on accepted $c"
+done
+
+note "an agent that joins after the revocation: achpr arrives reset, the thief's tip refused"
+W=$T/agents/nhri
+"$HRDEX" -C "$W" init --publisher nhri --registry "$(cat "$R.line")" --registry-url "file://$R/repo.git" >/dev/null 2>&1 ||
+	fail "init nhri"
+"$HRDEX" -C "$W" peer add v "file://$V/repo.git" >/dev/null
+"$HRDEX" -C "$W" peer add a "file://$A/repo.git" >/dev/null
+sync_agent "$W" 2>/dev/null || true
+grep -q "'achpr' has no branch here yet: recorded its reset to ${good:0:12}" "$T/last-sync.err" ||
+	fail "the reset is not recorded ahead: $(cat "$T/last-sync.err")"
+sync_agent "$W" --json 2>/dev/null || true
+expect_tip "$W" achpr "$next" "achpr's reset branch at an agent that joined after the revocation"
+expect_peer_rule a achpr "rejected signature"
+[ ! -e "$W/view/achpr/decision/forged.json" ] || fail "the forged decision is shown at nhri"
+"$HRDEX" -C "$W" verify >/dev/null 2>"$T/err" || fail "verify fails at nhri: $(cat "$T/err")"
+for c in $(g "$W" rev-list refs/heads/achpr); do
+	GIT_DIR=$W/repo.git git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$W/allowed_signers" \
+		verify-commit "$c" 2>/dev/null || fail "stock git verify-commit fails at nhri on $c"
 done
 echo ok
