@@ -32,7 +32,7 @@ static const struct command commands[] = {
 	{ "withdraw", cmd_withdraw, "remove documents from our log (history keeps them)", 0 },
 	{ "show", cmd_show, "print a document, or its history", 0 },
 	{ "trust", cmd_trust, "add, list, remove or reset trusted publishers (allowed_signers)", 0 },
-	{ "key", cmd_key, "show this agent's public key and its SHA256: fingerprint", 0 },
+	{ "key", cmd_key, "show this agent's public key and fingerprint, or rotate it", 0 },
 	{ "query", cmd_query, "search the cache", 1 },
 	{ "reindex", cmd_reindex, "rebuild the cache from the repository", 0 },
 	{ "verify", cmd_verify, "re-check every branch, main and the cache; change nothing", 0 },

@@ -176,7 +176,7 @@ static void test_doctype_table(void **state)
 	assert_string_equal(hrdex_type_label("practice", 1), "Good practices");
 	assert_string_equal(hrdex_type_label("nope", 0), "nope");
 	assert_int_equal(hrdex_doctype_list(list, sizeof(list)), 0);
-	assert_string_equal(list, "decision, recommendation, report, event, visit, practice, note, statement");
+	assert_string_equal(list, "decision, recommendation, report, event, visit, practice, note, statement, key");
 	assert_int_equal(hrdex_ref_parse(&r, "achpr/visit/kenya-2016"), 0);
 	assert_int_equal(hrdex_ref_file(path, sizeof(path), &r, ".files", "a.pdf"), 0);
 	assert_string_equal(path, "achpr/visit/kenya-2016.files/a.pdf");
