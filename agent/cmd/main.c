@@ -33,7 +33,7 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "print a document, or its history", 0 },
 	{ "trust", cmd_trust, "add, list, remove or reset trusted publishers (allowed_signers)", 0 },
 	{ "join", cmd_join, "join a network's registry: trust, names and peers from its members", 0 },
-	{ "key", cmd_key, "show this agent's public key and its SHA256: fingerprint", 0 },
+	{ "key", cmd_key, "show this agent's public key and fingerprint, or rotate it", 0 },
 	{ "query", cmd_query, "search the cache", 1 },
 	{ "reindex", cmd_reindex, "rebuild the cache from the repository", 0 },
 	{ "verify", cmd_verify, "re-check every branch, main and the cache; change nothing", 0 },

@@ -108,8 +108,13 @@ int hrdex_keychain_read(struct hrdex_keychain *out, git_repository *repo, const 
 		return 0;
 	if (hrdex_fmt(path, sizeof(path), "%s/key", publisher) < 0)
 		return -1;
-	if (git_tree_lookup(&root, repo, tree_id) < 0)
-		return hrdex_error_git(HRDEX_E_INVALID, "cannot read the tree of '%s'", publisher);
+	/* a missing object is the peer's fault, for the branch rules to name */
+	if (git_tree_lookup(&root, repo, tree_id) < 0) {
+		hrdex_fmt_cut(why, size, "cannot read the tree of '%s': %s", publisher,
+			      git_error_last() ? git_error_last()->message : "unknown error");
+		git_error_clear();
+		return 1;
+	}
 	if (git_tree_entry_bypath(&e, root, path) < 0) {
 		git_error_clear();
 		r = 0;

@@ -9,7 +9,9 @@
 # rotation (key 3) follows the same way.  `key rotate` while `hrdex run`
 # serves achpr's outbox is safe: it waits for the same lock, and the
 # service's next publish is signed by the new key.  `hrdex publish` of a key
-# document by hand is refused.
+# document by hand is refused.  A rotation killed between its commit and
+# the key swap is finished by the next command (and a staged key no commit
+# names is dropped).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync-lib.sh"
 . "$(dirname "$0")/service.sh"
@@ -80,6 +82,30 @@ grep -q "written by 'hrdex key rotate' only" "$T/k3.err" || fail "the refusal do
 expect_tip "$A" achpr "$after" "a hand-made key document was published"
 verify_all "$A" "A" >/dev/null
 
+note "a rotation killed after its commit is finished by the next command; one killed before it, undone"
+"$HRDEX" -C "$A" key rotate >/dev/null 2>&1 || fail "the rotation to key 3 failed"
+k3=$(cut -d' ' -f1,2 "$A/keys/id_ed25519.pub")
+# as if killed between the commit and the key swap (keyring.h)
+mv "$A/keys/id_ed25519" "$A/keys/id_ed25519.next"
+mv "$A/keys/id_ed25519.pub" "$A/keys/id_ed25519.next.pub"
+mv "$A/keys/retired/id_ed25519.2" "$A/keys/id_ed25519"
+mv "$A/keys/retired/id_ed25519.2.pub" "$A/keys/id_ed25519.pub"
+grep -v "$k3" "$A/allowed_signers" | grep -v '^# rotation achpr/key/3' >"$T/as" && cp "$T/as" "$A/allowed_signers"
+hpublish "$A" decision d2b
+[ "$(cut -d' ' -f1,2 "$A/keys/id_ed25519.pub")" = "$k3" ] || fail "the interrupted rotation was not finished"
+[ -f "$A/keys/retired/id_ed25519.2" ] && [ ! -e "$A/keys/id_ed25519.next" ] || fail "key 2 is not retired after the recovery"
+printf 'achpr namespaces="git" %s\n' "$k3" >"$T/only-k3"
+GIT_DIR=$A/repo.git git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/only-k3" verify-commit "$(tip "$A" achpr)" 2>/dev/null ||
+	fail "the commit after the recovery is not signed by key 3"
+grep -q "^achpr namespaces=\"git\" $k3" "$A/allowed_signers" || fail "the recovery did not list key 3"
+# as if killed before the commit: a staged key no commit names
+ssh-keygen -q -t ed25519 -N '' -f "$A/keys/id_ed25519.next"
+hpublish "$A" decision d2c
+[ ! -e "$A/keys/id_ed25519.next" ] || fail "the staged key of a rotation that never committed is still there"
+[ "$(cut -d' ' -f1,2 "$A/keys/id_ed25519.pub")" = "$k3" ] || fail "the key changed"
+after=$(tip "$A" achpr)
+new=$k3
+
 note "the peer and the relay of the peer follow with no step of their own"
 publish "$B" report r2
 b2=$(tip "$B" iachr)
@@ -91,15 +117,13 @@ expect_tip "$R" achpr "$after" "the relay did not follow the rotation"
 for d in "$V" "$R"; do
 	grep -q "^achpr namespaces=\"git\" $old" "$d/allowed_signers" || fail "$(basename "$d") lost the old key"
 	grep -q "^achpr namespaces=\"git\" $new" "$d/allowed_signers" || fail "$(basename "$d")'s allowed_signers lacks the new key: $(cat "$d/allowed_signers")"
+	grep -q "^achpr namespaces=\"git\" $(cut -d' ' -f1,2 "$A/keys/retired/id_ed25519.2.pub")" "$d/allowed_signers" || fail "$(basename "$d") lacks key 2"
 	n=$(verify_all "$d" "$(basename "$d")")
 	[ "$n" -ge 5 ] || fail "only $n commits verified on $(basename "$d")"
 	"$HRDEX" -C "$d" query --publisher achpr --format refs | grep -q achpr/decision/d2 || fail "d2 is not in $(basename "$d")'s cache"
 done
 
-note "a second rotation, then key rotate while the service serves the outbox"
-"$HRDEX" -C "$A" key rotate >/dev/null 2>&1 || fail "the second rotation failed"
-[ -f "$A/keys/retired/id_ed25519.2" ] || fail "key 2 is not retired"
-k3=$(cut -d' ' -f1,2 "$A/keys/id_ed25519.pub")
+note "key rotate while the service serves the outbox"
 git config -f "$A/hrdex.conf" outbox.settle 0
 git config -f "$A/hrdex.conf" outbox.interval 1
 start_run "$A" "$T/run.log"
