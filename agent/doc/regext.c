@@ -7,6 +7,7 @@
 #include "error.h"
 #include "json.h"
 #include "schema.h"
+#include "schema_node.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -272,7 +273,12 @@ int hrdex_regext_add_schemas(struct hrdex_schemas *schemas)
 
 	for (i = 0; s && i < s->ntypes; i++) {
 		const struct hrdex_regext_type *t = &s->types[i];
+		const struct base *outer;
+		const cJSON *node;
 
+		if (hrdex_schemas_find(schemas, t->id, &node, &outer) == 0)
+			continue; /* added before: a registry grows in place */
+		hrdex_error_clear();
 		if (add_type(schemas, t->id, t->name, t->version,
 			     cJSON_GetObjectItemCaseSensitive(t->doc, "definition")) < 0)
 			return -1;

@@ -70,8 +70,9 @@ const struct hrdex_regext_type *hrdex_regext_type_get(const char *name);
 const cJSON *hrdex_regext_entries(const char *list);
 const cJSON *hrdex_regext_list_title(const char *list);
 
-/* Add the schema of each registry type to s: the envelope of its version,
- * "type" fixed to its name, and its definition. */
+/* Add the schema of each registry type that s lacks: the envelope of its
+ * version, "type" fixed to its name, and its definition.  Calling it again
+ * after a type was added grows s in place (pointers to s stay valid). */
 int hrdex_regext_add_schemas(struct hrdex_schemas *s);
 
 /* The installed record in canonical text, "" when none: what the document

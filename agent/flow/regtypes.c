@@ -93,20 +93,10 @@ static int record_write(struct hrdex_state *st, const cJSON *record)
 	return r;
 }
 
-/* The built-in and added registries are rebuilt with the record's types. */
+/* st->schemas learns the record's new types, in place: callers may hold it. */
 static int renew_schemas(struct hrdex_state *st)
 {
-	struct hrdex_schemas *fresh = NULL;
-
-	if (!st->schemas)
-		return 0;
-	if (hrdex_schemas_new(&fresh) < 0 || hrdex_schemas_add_builtin(fresh) < 0) {
-		hrdex_schemas_free(fresh);
-		return -1;
-	}
-	hrdex_schemas_free(st->schemas);
-	st->schemas = fresh;
-	return 0;
+	return st->schemas ? hrdex_regext_add_schemas(st->schemas) : 0;
 }
 
 int hrdex_regtypes_load(struct hrdex_state *st)

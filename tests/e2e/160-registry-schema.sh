@@ -7,7 +7,8 @@
 # `schema` document defining 'hearing' in version 2 and a `vocabulary`
 # document adding the theme; at achpr's next sync both documents are shown
 # (query, view/, main, the site, with the type's label and the theme's
-# label), with no manual step; a restart keeps them (STATE/registry-types.json).
+# label), with no manual step; a restart keeps them (STATE/registry-types.json),
+# and achpr itself can publish, show and withdraw hearings.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync-lib.sh"
 . "$(dirname "$0")/regtypes-lib.sh"
@@ -70,4 +71,7 @@ hearing h2 | jq '.publisher = "achpr"' >"$T/h2.json"
 jq '.chamber = "closed"' "$T/h2.json" >"$T/h3.json"
 expect_exit 65 "$HRDEX" -C "$V" validate "$T/h3.json" 2>"$T/err"
 grep -qF "/chamber" "$T/err" || fail "the definition is not applied to achpr's documents: $(cat "$T/err")"
+"$HRDEX" -C "$V" show iachr/hearing/h1 | jq -e '.chamber == "public"' >/dev/null || fail "show of a hearing"
+"$HRDEX" -C "$V" withdraw achpr/hearing/h2 >/dev/null 2>"$T/err" || fail "withdraw of a hearing: $(cat "$T/err")"
+"$HRDEX" -C "$V" query --type hearing --format refs | grep -qx achpr/hearing/h2 && fail "the withdrawn hearing is still listed"
 exit 0
