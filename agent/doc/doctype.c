@@ -4,6 +4,7 @@
 #include "doctype.h"
 #include "doc.h"
 #include "error.h"
+#include "regext.h"
 #include "schema.h"
 
 #include <stdio.h>
@@ -16,40 +17,72 @@
 
 const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES] = {
 	{ TYPE("decision"), "Decision", "Decisions", { NULL }, { NULL }, NULL,
-	  { "countries", "states", NULL }, { "themes", NULL } },
+	  { "countries", "states", NULL }, { "themes", NULL }, 0 },
 	{ TYPE("recommendation"), "Recommendation", "Recommendations", { NULL }, { NULL }, NULL,
-	  { "countries", "addressee", NULL }, { "themes", "groups", NULL } },
+	  { "countries", "addressee", NULL }, { "themes", "groups", NULL }, 0 },
 	{ TYPE("report"), "Report", "Reports", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL } },
+	  { "countries", NULL }, { "themes", NULL }, 0 },
 	/* dates.from/to: the fields of a visit before the schema named them start/end. */
 	{ TYPE("event"), "Event", "Events", { "start", NULL }, { "end", NULL }, "place.country",
-	  { "countries", "place.country", NULL }, { "themes", NULL } },
+	  { "countries", "place.country", NULL }, { "themes", NULL }, 0 },
 	{ TYPE("visit"), "Visit", "Visits", { "dates.start", "dates.from", NULL }, { "dates.end", "dates.to", NULL },
-	  "country", { "countries", "country", NULL }, { "themes", NULL } },
+	  "country", { "countries", "country", NULL }, { "themes", NULL }, 0 },
 	{ TYPE("practice"), "Practice", "Good practices", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL } },
+	  { "countries", NULL }, { "themes", NULL }, 0 },
 	{ TYPE("note"), "Note", "Notes", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL } },
+	  { "countries", NULL }, { "themes", NULL }, 0 },
 	/* New in version 2: a declaration or statement of one or more mandates. */
 	{ TYPE2("statement"), "Statement", "Statements", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", "groups", NULL } },
+	  { "countries", NULL }, { "themes", "groups", NULL }, 0 },
+	/* New in version 2: a key rotation, written by `hrdex key rotate` only
+	 * (store/keychain.h holds the branch rules it is subject to). */
+	{ TYPE2("key"), "Signing key", "Signing keys", { NULL }, { NULL }, NULL, { NULL }, { NULL }, 0 },
+	/* New in version 2: a member of the network, published by the registry
+	 * only (agent/flow/registry.h derives trust, names and peers from it). */
+	{ TYPE2("member"), "Member", "Members", { NULL }, { NULL }, NULL,
+	  { NULL }, { NULL }, 1 },
+	/* New in version 2, published by the registry only (regext.h): a type
+	 * the network adds, and entries of a controlled list. */
+	{ TYPE2("schema"), "Schema", "Schemas", { NULL }, { NULL }, NULL, { NULL }, { NULL }, 1 },
+	{ TYPE2("vocabulary"), "Vocabulary", "Vocabularies", { NULL }, { NULL }, NULL, { NULL }, { NULL }, 1 },
 };
+
+int hrdex_ntypes(void)
+{
+	size_t n = hrdex_regext_ntypes();
+
+	return HRDEX_NTYPES + (int)(n < HRDEX_NTYPES_MAX - HRDEX_NTYPES ? n : HRDEX_NTYPES_MAX - HRDEX_NTYPES);
+}
+
+const struct hrdex_doctype *hrdex_doctype_at(int i)
+{
+	const struct hrdex_regext_type *t;
+
+	if (i < 0 || i >= HRDEX_NTYPES_MAX)
+		return NULL;
+	if (i < HRDEX_NTYPES)
+		return &hrdex_doctypes[i];
+	t = hrdex_regext_type_at((size_t)(i - HRDEX_NTYPES));
+	return t ? &t->row : NULL;
+}
 
 int hrdex_doctype_index(const char *type)
 {
-	int i;
+	int i, n;
 
 	for (i = 0; type && i < HRDEX_NTYPES; i++)
 		if (!strcmp(type, hrdex_doctypes[i].name))
+			return i;
+	n = type ? hrdex_ntypes() : 0;
+	for (; i < n; i++)
+		if (!strcmp(type, hrdex_doctype_at(i)->name))
 			return i;
 	return -1;
 }
 
 const struct hrdex_doctype *hrdex_doctype_get(const char *type)
 {
-	int i = hrdex_doctype_index(type);
-
-	return i < 0 ? NULL : &hrdex_doctypes[i];
+	return hrdex_doctype_at(hrdex_doctype_index(type));
 }
 
 const char *hrdex_type_label(const char *type, int plural)
@@ -108,10 +141,10 @@ int hrdex_doctype_list(char *out, size_t size)
 	size_t n = 0;
 	int i, w;
 
-	for (i = 0; i < HRDEX_NTYPES; i++) {
-		if (!hrdex_doc_type_valid(hrdex_doctypes[i].name))
+	for (i = 0; i < hrdex_ntypes(); i++) {
+		if (!hrdex_doc_type_valid(hrdex_doctype_at(i)->name))
 			continue; /* a type this agent does not know (doc.h) */
-		w = snprintf(out + n, size - n, "%s%s", n ? ", " : "", hrdex_doctypes[i].name);
+		w = snprintf(out + n, size - n, "%s%s", n ? ", " : "", hrdex_doctype_at(i)->name);
 		if (w < 0 || (size_t)w >= size - n)
 			return hrdex_error_set(HRDEX_E_INTERNAL, "list of document types too long");
 		n += (size_t)w;
