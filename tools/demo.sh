@@ -31,6 +31,8 @@ url() { echo "git://127.0.0.1:$port/$1.git"; }
 
 say "three agents in $D; ohchr is the network's registry"
 "$HRDEX" -C "$D/ohchr" init --publisher ohchr --name "${NAME[ohchr]}" --registry ohchr >"$D/ohchr.signer" 2>/dev/null
+# The registry, too, takes its members' keys and URLs from its own member documents.
+git config -f "$D/ohchr/hrdex.conf" network.autoPeers true
 echo "ohchr: $(cut -c1-60 "$D/ohchr.signer")..."
 for a in achpr iachr; do
 	# Joining is one step: the registry's line (its fingerprint checked on
@@ -103,14 +105,9 @@ rounds() {
 	done
 	echo "warning: not converged after 6 rounds; see 'hrdex -C $D/achpr status'"
 }
-say "the agents sync with 'hrdex run --once' (the registry's peers: by hand; the members: from the registry)"
-# The registry follows its members by hand, as any agent without a registry does.
-for a in achpr iachr; do
-	"$HRDEX" -C "$D/ohchr" trust add "$a" "$(cat "$D/$a.signer")" 2>/dev/null
-	"$HRDEX" -C "$D/ohchr" peer add "$a" "$(url "$a")"
-done
+say "the agents sync with 'hrdex run --once' (trust and peers of all three from the member documents)"
 rounds
-for a in achpr iachr; do
+for a in $agents; do
 	printf '%s: trusted %s, peers %s\n' "$a" "$("$HRDEX" -C "$D/$a" trust list | cut -d' ' -f1 | sort -u | tr '\n' ' ')" \
 		"$("$HRDEX" -C "$D/$a" peer list | cut -f1 | cut -d' ' -f1 | tr '\n' ' ')"
 done

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "readme.h"
 #include "refresh.h"
+#include "registry.h"
 #include "error.h"
 #include "fs.h"
 #include "log.h"
@@ -494,6 +495,14 @@ static void blame_items(struct hrdex_batch *b, const struct self_check *sc)
 	b->invalid = named ? named : b->count;
 }
 
+/* 1 when this agent is its network's registry. */
+static int registry_is_self(const struct hrdex_state *s)
+{
+	char reg[HRDEX_PUBLISHER_MAX + 1];
+
+	return hrdex_registry_get(s->config, reg) && s->config->publisher && !strcmp(reg, s->config->publisher);
+}
+
 int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrdex_doc_opts *opts,
 		  const char *message, struct hrdex_publish_result *res)
 {
@@ -592,6 +601,11 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 		rf.message = "publish: catch up after an interrupted run";
 		rf.flags = HRDEX_REFRESH_CATCH_UP;
 	}
+	/* The registry's own agent: its branch moves here, never by sync, so
+	 * trust, names and peers follow its member documents now (registry.h).
+	 * The commit is made: a failure is said, not a failed publish. */
+	if (res->committed && registry_is_self(s) && hrdex_registry_apply(s, NULL) < 0)
+		hrdex_log_warn("registry: %s", hrdex_error_message());
 	hrdex_refresh(s, &rf);
 	ret = 0;
 cleanup:

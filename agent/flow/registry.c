@@ -167,7 +167,8 @@ static int marker(const char *line, size_t len, const char *reg, char id[HRDEX_P
  * the line after it, when that line grants ID; a comment whose line is gone
  * goes too).
  */
-static int split_signers(struct hrdex_buf *hand, cJSON *had, const char *text, size_t len, const char *reg)
+static int split_signers(struct hrdex_buf *hand, struct hrdex_buf *rotated, cJSON *had, const char *text,
+			 size_t len, const char *reg)
 {
 	const char *p = text, *end = text + len;
 
@@ -177,6 +178,18 @@ static int split_signers(struct hrdex_buf *hand, cJSON *had, const char *text, s
 		char id[HRDEX_PUBLISHER_MAX + 1];
 
 		q = nl ? nl + 1 : end;
+		/* A key a branch rotated to (keyring.c writes "# rotation P/key/N"
+		 * and its line): hrdex's, not the operator's; kept as it is. */
+		if (l > 11 && !strncmp(p, "# rotation ", 11)) {
+			const char *nl2 = q < end ? memchr(q, '\n', (size_t)(end - q)) : NULL;
+			const char *after = nl2 ? nl2 + 1 : end;
+
+			if (hrdex_buf_put(rotated, p, (size_t)(after - p)) < 0 ||
+			    (after == end && end > p && end[-1] != '\n' && hrdex_buf_putc(rotated, '\n') < 0))
+				return -1;
+			p = after;
+			continue;
+		}
 		if (marker(p, l, reg, id)) {
 			const char *nl2 = q < end ? memchr(q, '\n', (size_t)(end - q)) : NULL;
 			size_t l2 = (size_t)((nl2 ? nl2 : end) - q), il = strlen(id);
@@ -210,7 +223,7 @@ static int has_string(const cJSON *array, const char *s)
 /* Trust from the members (registry.h); *changed set when the file changed. */
 static int apply_trust(struct hrdex_state *st, const char *reg, const cJSON *members, int *changed)
 {
-	struct hrdex_buf old = HRDEX_BUF_INIT, hand = HRDEX_BUF_INIT, out = HRDEX_BUF_INIT;
+	struct hrdex_buf old = HRDEX_BUF_INIT, hand = HRDEX_BUF_INIT, rotated = HRDEX_BUF_INIT, out = HRDEX_BUF_INIT;
 	struct hrdex_signers *hs = NULL;
 	cJSON *had = cJSON_CreateArray(), *now = cJSON_CreateArray();
 	const cJSON *m;
@@ -225,9 +238,10 @@ static int apply_trust(struct hrdex_state *st, const char *reg, const cJSON *mem
 	}
 	if (hrdex_fs_exists(path) && hrdex_fs_read(&old, path, 16 << 20) < 0)
 		goto cleanup;
-	if (split_signers(&hand, had, old.ptr ? old.ptr : "", old.len, reg) < 0 ||
+	if (split_signers(&hand, &rotated, had, old.ptr ? old.ptr : "", old.len, reg) < 0 ||
 	    hrdex_signers_parse(&hs, hand.ptr ? hand.ptr : "", hand.len, path) < 0 ||
-	    hrdex_buf_put(&out, hand.ptr ? hand.ptr : "", hand.len) < 0)
+	    hrdex_buf_put(&out, hand.ptr ? hand.ptr : "", hand.len) < 0 ||
+	    hrdex_buf_put(&out, rotated.ptr ? rotated.ptr : "", rotated.len) < 0)
 		goto cleanup;
 	cJSON_ArrayForEach(m, members) {
 		const char *id = m->string;
@@ -307,6 +321,7 @@ cleanup:
 	hrdex_signers_free(hs);
 	hrdex_buf_free(&old);
 	hrdex_buf_free(&hand);
+	hrdex_buf_free(&rotated);
 	hrdex_buf_free(&out);
 	return ret;
 }
