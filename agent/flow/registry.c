@@ -229,10 +229,12 @@ static int apply_trust(struct hrdex_state *st, const char *reg, const cJSON *mem
 	const cJSON *m;
 	char *path = hrdex_state_path(st, "allowed_signers");
 	const char *self = st->config->publisher ? st->config->publisher : "";
-	size_t i;
+	unsigned char (*given)[32] = calloc((size_t)cJSON_GetArraySize(members) + 1, 32);
+	const char **given_to = calloc((size_t)cJSON_GetArraySize(members) + 1, sizeof(*given_to));
+	size_t i, ngiven = 0;
 	int ret = -1;
 
-	if (!had || !now || !path) {
+	if (!had || !now || !path || !given || !given_to) {
 		hrdex_error_oom();
 		goto cleanup;
 	}
@@ -268,6 +270,10 @@ static int apply_trust(struct hrdex_state *st, const char *reg, const cJSON *mem
 				other = e->principal;
 			}
 		}
+		/* two member documents with one key: the first keeps it */
+		for (i = 0; !other && i < ngiven; i++)
+			if (!memcmp(given[i], pk, 32))
+				other = given_to[i];
 		if (other) {
 			hrdex_log_warn("registry: '%s/member/%s' names the key of publisher '%s'; not trusted for '%s'",
 				       reg, id, other, id);
@@ -283,6 +289,8 @@ static int apply_trust(struct hrdex_state *st, const char *reg, const cJSON *mem
 			hrdex_error_oom();
 			goto cleanup;
 		}
+		memcpy(given[ngiven], pk, 32);
+		given_to[ngiven++] = id;
 		if (!has_string(had, id))
 			hrdex_log_info("registry: publisher '%s' trusted (%s/member/%s)", id, reg, id);
 	}
@@ -316,6 +324,8 @@ static int apply_trust(struct hrdex_state *st, const char *reg, const cJSON *mem
 	ret = 0;
 cleanup:
 	free(path);
+	free(given);
+	free(given_to);
 	cJSON_Delete(had);
 	cJSON_Delete(now);
 	hrdex_signers_free(hs);

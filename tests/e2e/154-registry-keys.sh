@@ -1,8 +1,8 @@
 #!/bin/bash
 # 154-registry-keys: trust the registry gives against trust made by hand and
 # keys of other publishers.  A member document naming the key of another
-# trusted publisher (the registry's own, or this agent's) gives no trust to
-# that id, and the sync says so, while an honest member admitted in the same
+# trusted publisher (the registry's own, this agent's, or another member's)
+# gives no trust to that id, and the sync says so, while an honest member admitted in the same
 # round is trusted.  `trust add` of another key for a member says that it
 # conflicts with the registry, and both lines stay; `trust remove` of a
 # member says the registry will trust it again.
@@ -21,12 +21,16 @@ member_doc ohchr fake1 "Fake one" "$(keyof "$A/ohchr")" "file://$A/x/repo.git" >
 member_doc ohchr fake2 "Fake two" "$(keyof "$A/achpr")" "file://$A/y/repo.git" >"$T/f2.json"
 "$HRDEX" -C "$A/ohchr" publish "$T/f1.json" "$T/f2.json" >/dev/null || fail "publish failed"
 admit "$A/ohchr" "$A/iachr" "Inter-American Commission on Human Rights"
+member_doc ohchr twin "Twin of iachr" "$(keyof "$A/iachr")" "file://$A/z/repo.git" >"$T/f3.json"
+"$HRDEX" -C "$A/ohchr" publish "$T/f3.json" >/dev/null || fail "publish failed"
 sync_agent "$A/achpr" || fail "sync failed"
 grep -q "'ohchr/member/fake1' names the key of publisher 'ohchr'; not trusted for 'fake1'" "$T/last-sync.err" ||
 	fail "fake1 not said"
 grep -q "'ohchr/member/fake2' names the key of publisher 'achpr'; not trusted for 'fake2'" "$T/last-sync.err" ||
 	fail "fake2 not said"
-"$HRDEX" -C "$A/achpr" trust list | grep -Eq '^fake[12] ' && fail "a fake member trusted"
+grep -q "'ohchr/member/twin' names the key of publisher 'iachr'; not trusted for 'twin'" "$T/last-sync.err" ||
+	fail "twin not said"
+"$HRDEX" -C "$A/achpr" trust list | grep -Eq '^(fake[12]|twin) ' && fail "a fake member trusted"
 "$HRDEX" -C "$A/achpr" trust list | grep -q '^iachr ' || fail "the honest member iachr is not trusted"
 
 note "trust add of another key for iachr says it conflicts with the registry"
