@@ -233,11 +233,14 @@ const char *hrdex_config_publisher_name(const struct hrdex_config *c, const char
 
 	if (!c || !id)
 		return NULL;
-	if (c->publisher && !strcmp(c->publisher, id))
-		return c->name && c->name[0] ? c->name : NULL;
-	for (i = 0; i < c->nnames; i++)
-		if (!strcmp(c->names[i].id, id))
-			return c->names[i].name[0] ? c->names[i].name : NULL;
+	if (c->publisher && !strcmp(c->publisher, id)) {
+		if (c->name && c->name[0])
+			return c->name;
+	} else {
+		for (i = 0; i < c->nnames; i++)
+			if (!strcmp(c->names[i].id, id))
+				return c->names[i].name[0] ? c->names[i].name : NULL;
+	}
 	for (i = 0; i < c->nregistry_names; i++)
 		if (!strcmp(c->registry_names[i].id, id))
 			return c->registry_names[i].name[0] ? c->registry_names[i].name : NULL;

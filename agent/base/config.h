@@ -88,8 +88,8 @@ int hrdex_config_add(const char *path, const char *key, const char *value);
 int hrdex_config_remove_section(const char *path, const char *section, const char *sub);
 
 /* A publisher's display name: hrdex.name for our own, publisher.ID.name for
- * others, else the name the registry's member document gives it
- * (registry_names); NULL when none is known (show the id). */
+ * others, else (for our own too) the name the registry's member document
+ * gives it (registry_names); NULL when none is known (show the id). */
 const char *hrdex_config_publisher_name(const struct hrdex_config *c, const char *id);
 
 const struct hrdex_peer *hrdex_config_peer(const struct hrdex_config *c, const char *name);

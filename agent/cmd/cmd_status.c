@@ -220,8 +220,11 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 
 			if (gmtime_r(&t, &tm))
 				strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-			hrdex_text_line(stdout, "  %-16s %6lld document%s  tip %.12s  %s%s", p->id, (long long)p->documents,
-			       p->documents == 1 ? " " : "s", p->tip, when, strcmp(p->id, c->publisher) ? "" : "  (us)");
+			const char *name = hrdex_config_publisher_name(c, p->id);
+
+			hrdex_text_line(stdout, "  %-16s %6lld document%s  tip %.12s  %s%s%s%s", p->id, (long long)p->documents,
+			       p->documents == 1 ? " " : "s", p->tip, when, strcmp(p->id, c->publisher) ? "" : "  (us)",
+			       name ? "  " : "", name ? name : "");
 		}
 	}
 	if (st->nresets) {

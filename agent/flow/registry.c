@@ -163,7 +163,8 @@ static int marker(const char *line, size_t len, const char *reg, char id[HRDEX_P
 /*
  * Split allowed_signers text into what the operator wrote (hand) and the
  * ids of the registry's lines (each "# registry REG/member/ID" comment and
- * the line after it, when that line grants ID).
+ * the line after it, when that line grants ID; a comment whose line is gone
+ * goes too).
  */
 static int split_signers(struct hrdex_buf *hand, cJSON *had, const char *text, size_t len, const char *reg)
 {
@@ -185,6 +186,8 @@ static int split_signers(struct hrdex_buf *hand, cJSON *had, const char *text, s
 				p = nl2 ? nl2 + 1 : end;
 				continue;
 			}
+			p = q; /* its line went ('trust remove'): the comment goes too */
+			continue;
 		}
 		if (hrdex_buf_put(hand, p, l) < 0 || hrdex_buf_putc(hand, '\n') < 0)
 			return -1;
@@ -212,10 +215,12 @@ static int apply_trust(struct hrdex_state *st, const char *reg, const cJSON *mem
 	const cJSON *m;
 	char *path = hrdex_state_path(st, "allowed_signers");
 	const char *self = st->config->publisher ? st->config->publisher : "";
-	size_t i;
+	unsigned char (*given)[32] = calloc((size_t)cJSON_GetArraySize(members) + 1, 32);
+	const char **given_to = calloc((size_t)cJSON_GetArraySize(members) + 1, sizeof(*given_to));
+	size_t i, ngiven = 0;
 	int ret = -1;
 
-	if (!had || !now || !path) {
+	if (!had || !now || !path || !given || !given_to) {
 		hrdex_error_oom();
 		goto cleanup;
 	}
@@ -250,6 +255,10 @@ static int apply_trust(struct hrdex_state *st, const char *reg, const cJSON *mem
 				other = e->principal;
 			}
 		}
+		/* two member documents with one key: the first keeps it */
+		for (i = 0; !other && i < ngiven; i++)
+			if (!memcmp(given[i], pk, 32))
+				other = given_to[i];
 		if (other) {
 			hrdex_log_warn("registry: '%s/member/%s' names the key of publisher '%s'; not trusted for '%s'",
 				       reg, id, other, id);
@@ -265,6 +274,8 @@ static int apply_trust(struct hrdex_state *st, const char *reg, const cJSON *mem
 			hrdex_error_oom();
 			goto cleanup;
 		}
+		memcpy(given[ngiven], pk, 32);
+		given_to[ngiven++] = id;
 		if (!has_string(had, id))
 			hrdex_log_info("registry: publisher '%s' trusted (%s/member/%s)", id, reg, id);
 	}
@@ -298,6 +309,8 @@ static int apply_trust(struct hrdex_state *st, const char *reg, const cJSON *mem
 	ret = 0;
 cleanup:
 	free(path);
+	free(given);
+	free(given_to);
 	cJSON_Delete(had);
 	cJSON_Delete(now);
 	hrdex_signers_free(hs);
@@ -307,25 +320,26 @@ cleanup:
 	return ret;
 }
 
-/* network.autoPeers: each member's first URL as peer ID, unless a peer of
- * that name or URL is configured already. */
-static int apply_peers(struct hrdex_state *st, const char *reg, const cJSON *members, int *changed)
+/*
+ * The members' URLs that are no peer yet, one rule for `peer suggest` and
+ * network.autoPeers: each member but this agent and the registry, with its
+ * first URL of a form libgit2 fetches, unless a peer of that name or with
+ * that URL is configured; appended to out as {publisher, url, name}.
+ */
+static int suggest(const struct hrdex_config *c, const char *reg, const cJSON *members, cJSON *out)
 {
-	const struct hrdex_config *c = st->config;
 	const cJSON *m;
 	size_t i;
 
-	if (!c->auto_peers)
-		return 0;
 	cJSON_ArrayForEach(m, members) {
 		const char *id = m->string;
-		const cJSON *urls = cJSON_GetObjectItemCaseSensitive(m, "urls");
-		const char *url = cJSON_GetStringValue(cJSON_GetArrayItem(urls, 0));
-		char key[HRDEX_PUBLISHER_MAX + 16];
+		const char *url = cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(m, "urls"), 0));
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "name"));
+		cJSON *o;
 		int known = 0;
 
-		if (!id || !url || !strcmp(id, reg) || (c->publisher && !strcmp(id, c->publisher)) ||
-		    hrdex_config_peer(c, id))
+		if (!id || !url || !hrdex_publisher_valid(id) || !strcmp(id, reg) ||
+		    (c->publisher && !strcmp(id, c->publisher)) || hrdex_config_peer(c, id))
 			continue;
 		for (i = 0; i < c->npeers && !known; i++)
 			known = !strcmp(c->peers[i].url, url);
@@ -333,15 +347,84 @@ static int apply_peers(struct hrdex_state *st, const char *reg, const cJSON *mem
 			continue;
 		if (hrdex_git_url_check(url) < 0) {
 			hrdex_log_warn("registry: '%s/member/%s': %s", reg, id, hrdex_error_message());
+			hrdex_error_clear();
 			continue;
 		}
-		if (hrdex_fmt(key, sizeof(key), "peer.%s.url", id) < 0 || hrdex_config_set(c->path, key, url) < 0)
-			return -1;
+		o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(out, o) || !cJSON_AddStringToObject(o, "publisher", id) ||
+		    !cJSON_AddStringToObject(o, "url", url) || (name && !cJSON_AddStringToObject(o, "name", name)))
+			return hrdex_error_oom();
+	}
+	return 0;
+}
+
+/* network.autoPeers: each suggestion becomes peer ID. */
+static int apply_peers(struct hrdex_state *st, const char *reg, const cJSON *members, int *changed)
+{
+	cJSON *list, *e;
+	int ret = -1;
+
+	if (!st->config->auto_peers)
+		return 0;
+	if (!(list = cJSON_CreateArray()))
+		return hrdex_error_oom();
+	if (suggest(st->config, reg, members, list) < 0)
+		goto cleanup;
+	cJSON_ArrayForEach(e, list) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "publisher"));
+		const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "url"));
+		char key[HRDEX_PUBLISHER_MAX + 16];
+
+		if (hrdex_fmt(key, sizeof(key), "peer.%s.url", id) < 0 ||
+		    hrdex_config_set(st->config->path, key, url) < 0)
+			goto cleanup;
 		hrdex_log_info("registry: peer '%s' added (%s), from '%s/member/%s' (network.autoPeers)", id, url,
 			       reg, id);
 		*changed = 1;
 	}
-	return 0;
+	ret = 0;
+cleanup:
+	cJSON_Delete(list);
+	return ret;
+}
+
+int hrdex_registry_auto_peers(struct hrdex_state *st, int *changed)
+{
+	char reg[HRDEX_PUBLISHER_MAX + 1];
+	cJSON *m = NULL;
+	int ret;
+
+	if (!st->config->auto_peers || !hrdex_registry_get(st->config, reg))
+		return 0;
+	if (hrdex_members_load(&m, st->dir) < 0)
+		return -1;
+	ret = apply_peers(st, reg, cJSON_GetObjectItemCaseSensitive(m, "members"), changed);
+	cJSON_Delete(m);
+	return ret;
+}
+
+int hrdex_registry_suggestions(const struct hrdex_state *st, cJSON **out)
+{
+	char reg[HRDEX_PUBLISHER_MAX + 1];
+	cJSON *m = NULL;
+	int ret = -1;
+
+	if (!(*out = cJSON_CreateArray()))
+		return hrdex_error_oom();
+	if (!hrdex_registry_get(st->config, reg))
+		return 0;
+	if (hrdex_members_load(&m, st->dir) < 0)
+		goto fail;
+	if (suggest(st->config, reg, cJSON_GetObjectItemCaseSensitive(m, "members"), *out) < 0)
+		goto fail;
+	ret = 0;
+	goto cleanup;
+fail:
+	cJSON_Delete(*out);
+	*out = NULL;
+cleanup:
+	cJSON_Delete(m);
+	return ret;
 }
 
 int hrdex_registry_apply(struct hrdex_state *st, int *changed)
@@ -402,6 +485,131 @@ int hrdex_registry_trusted(const struct hrdex_state *st, const char *publisher, 
 			ret = 1;
 		}
 	}
+	cJSON_Delete(m);
+	return ret;
+}
+
+/* ---- joining ---- */
+
+int hrdex_registry_pin(const char *conf_path, const char *signers_path, const char *self, const char *line,
+		       const char *url, char reg[HRDEX_PUBLISHER_MAX + 1])
+{
+	struct hrdex_config *c = NULL;
+	struct hrdex_signers *given = NULL, *have = NULL;
+	struct hrdex_buf text = HRDEX_BUF_INIT, add = HRDEX_BUF_INIT;
+	const struct hrdex_signer *k = NULL;
+	size_t i;
+	int self_registry = 0, pinned = 0, ret = -1;
+
+	reg[0] = '\0';
+	if (!strcmp(line, self)) {
+		self_registry = 1;
+		snprintf(reg, HRDEX_PUBLISHER_MAX + 1, "%s", self);
+	} else {
+		if (hrdex_signers_parse(&given, line, strlen(line), "the registry line") < 0) {
+			char why[512];
+
+			hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
+			return hrdex_error_set(HRDEX_E_INVALID, "%s", why);
+		}
+		for (i = 0; i < given->count; i++)
+			if (!given->items[i].cert_authority)
+				k = &given->items[i];
+		if (!k || given->count != 1 || !hrdex_publisher_valid(k->principal)) {
+			hrdex_error_set(HRDEX_E_INVALID, "the registry line must name one publisher and its "
+					"'ssh-ed25519' key ('ohchr namespaces=\"git\" ssh-ed25519 AAAA...'), as 'hrdex init' "
+					"printed it on the registry's agent");
+			goto cleanup;
+		}
+		if (!strcmp(k->principal, self)) {
+			hrdex_error_set(HRDEX_E_INVALID, "the registry line names this agent's own publisher '%s' "
+					"(give just '%s' to make this agent the registry)", self, self);
+			goto cleanup;
+		}
+		snprintf(reg, HRDEX_PUBLISHER_MAX + 1, "%s", k->principal);
+		if (!url || !*url) {
+			hrdex_error_set(HRDEX_E_USAGE, "joining registry '%s' needs the URL its branch is fetched from",
+					reg);
+			goto cleanup;
+		}
+		if (hrdex_git_url_check(url) < 0) {
+			char why[1024];
+
+			hrdex_fmt_cut(why, sizeof(why), "invalid registry URL %s", hrdex_error_message());
+			hrdex_error_set(HRDEX_E_USAGE, "%s", why);
+			goto cleanup;
+		}
+	}
+	if (hrdex_config_load(&c, conf_path) < 0)
+		goto cleanup;
+	if (c->registry && strcmp(c->registry, reg)) {
+		hrdex_error_set(HRDEX_E_INVALID, "this agent has joined the registry '%s' already (registry.publisher "
+				"in '%s')", c->registry, conf_path);
+		goto cleanup;
+	}
+	if (!self_registry) {
+		if (hrdex_signers_load(&have, signers_path) < 0)
+			goto cleanup;
+		for (i = 0; i < have->count; i++) {
+			const struct hrdex_signer *e = &have->items[i];
+
+			if (e->cert_authority)
+				continue;
+			if (!strcmp(e->principal, reg) && !memcmp(e->pk, k->pk, 32))
+				pinned = 1;
+			else if (!strcmp(e->principal, reg)) {
+				hrdex_error_set(HRDEX_E_INVALID, "'%s' trusts publisher '%s' with another key already "
+						"('hrdex trust remove %s' first, if the registry's key changed)", signers_path,
+						reg, reg);
+				goto cleanup;
+			} else if (!memcmp(e->pk, k->pk, 32)) {
+				hrdex_error_set(HRDEX_E_INVALID, "the registry's key is trusted for publisher '%s' in '%s'",
+						e->principal, signers_path);
+				goto cleanup;
+			}
+		}
+		if (!pinned) {
+			if (hrdex_fs_exists(signers_path) && hrdex_fs_read(&text, signers_path, 16 << 20) < 0)
+				goto cleanup;
+			if ((text.len && text.ptr[text.len - 1] != '\n' && hrdex_buf_putc(&text, '\n') < 0) ||
+			    hrdex_buf_printf(&add, "# registry: the network's registry, pinned by init or join\n"
+					     "%s namespaces=\"git\" ", reg) < 0 ||
+			    hrdex_key_public_line(&add, k->pk, reg) < 0 || hrdex_buf_putc(&add, '\n') < 0 ||
+			    hrdex_buf_put(&text, add.ptr, add.len) < 0 ||
+			    hrdex_fs_write_atomic(signers_path, text.ptr, text.len, 0644) < 0)
+				goto cleanup;
+		}
+		if (hrdex_config_set(conf_path, "registry.url", url) < 0 ||
+		    hrdex_config_set(conf_path, "peer.registry.url", url) < 0)
+			goto cleanup;
+	}
+	if (hrdex_config_set(conf_path, "registry.publisher", reg) < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	hrdex_config_free(c);
+	hrdex_signers_free(given);
+	hrdex_signers_free(have);
+	hrdex_buf_free(&text);
+	hrdex_buf_free(&add);
+	return ret;
+}
+
+int hrdex_registry_derived(const struct hrdex_state *st)
+{
+	char reg[HRDEX_PUBLISHER_MAX + 1];
+	cJSON *m = NULL;
+	const char *had;
+	int ret;
+
+	if (!hrdex_registry_get(st->config, reg))
+		return 1;
+	if (hrdex_members_load(&m, st->dir) < 0) {
+		hrdex_error_clear();
+		return 0;
+	}
+	had = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "registry"));
+	ret = had && !strcmp(had, reg);
 	cJSON_Delete(m);
 	return ret;
 }

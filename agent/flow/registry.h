@@ -57,10 +57,41 @@ int hrdex_registry_each(struct hrdex_state *st, const char *type,
  */
 int hrdex_registry_apply(struct hrdex_state *st, int *changed);
 
+/* network.autoPeers from what the registry last gave (STATE/registry.json),
+ * for a round in which its branch did not move (autoPeers set since):
+ * *changed set to 1 when a peer was added. */
+int hrdex_registry_auto_peers(struct hrdex_state *st, int *changed);
+
+/* The peers the registry suggests (`hrdex peer suggest`): a new array of
+ * {publisher, url, name} for each member, other than this agent and the
+ * registry, whose first URL is neither a configured peer's URL nor its id
+ * a peer's name; empty with no registry or before the first sync. */
+int hrdex_registry_suggestions(const struct hrdex_state *st, cJSON **out);
+
+/* 1 when STATE/registry.json holds what the configured registry gave (apply
+ * ran since this agent joined it), else 0. */
+int hrdex_registry_derived(const struct hrdex_state *st);
+
 /* The trust the registry gives publisher: 1 when allowed_signers has a line
  * for it marked as the registry's (so `trust add` can say it conflicts),
  * with that key's "ssh-ed25519 BASE64" in key (HRDEX_KEY_LINE_MAX bytes). */
 #define HRDEX_KEY_LINE_MAX 128
 int hrdex_registry_trusted(const struct hrdex_state *st, const char *publisher, char key[HRDEX_KEY_LINE_MAX]);
+
+/*
+ * Join a registry (`init --registry LINE --registry-url URL`, `join LINE
+ * URL`), on the files of a state directory: pin the registry's key (LINE,
+ * an allowed_signers line naming one publisher: 'ohchr namespaces="git"
+ * ssh-ed25519 AAAA…') in signers_path under the comment "# registry",
+ * set registry.publisher and registry.url in conf_path and add URL as the
+ * peer 'registry'.  LINE may be just the publisher id self: this agent is
+ * the registry (no key to pin, no URL).  Refuses (HRDEX_E_INVALID) a line
+ * naming this agent, another registry than the one joined already, a key
+ * allowed_signers gives another publisher or, for the registry, another
+ * key; HRDEX_E_USAGE for a missing or malformed URL.  reg gets the
+ * registry's id.  Idempotent.
+ */
+int hrdex_registry_pin(const char *conf_path, const char *signers_path, const char *self, const char *line,
+		       const char *url, char reg[HRDEX_PUBLISHER_MAX + 1]);
 
 #endif

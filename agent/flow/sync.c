@@ -590,18 +590,21 @@ static int refresh(struct round *rd, unsigned flags)
 	return r;
 }
 
-/* 1 when this round accepted a move of the registry's branch. */
-static int registry_moved(const struct hrdex_sync_report *r, const struct hrdex_config *cfg)
+/* 1 when this round accepted a move of the registry's branch, or what the
+ * registry gave was never derived (joined since, or STATE/registry.json lost). */
+static int registry_moved(const struct hrdex_sync_report *r, struct hrdex_state *st)
 {
 	char reg[HRDEX_PUBLISHER_MAX + 1];
 	size_t i;
 
-	if (!hrdex_registry_get(cfg, reg))
+	if (!hrdex_registry_get(st->config, reg))
 		return 0;
+	if (st->config->publisher && !strcmp(reg, st->config->publisher))
+		return 1; /* the registry's own agent: its branch moves by publish */
 	for (i = 0; i < r->nbranches; i++)
 		if (r->branches[i].status == HRDEX_BRANCH_ACCEPTED && !strcmp(r->branches[i].publisher, reg))
 			return 1;
-	return 0;
+	return !hrdex_registry_derived(st);
 }
 
 int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char **only, size_t nonly,
@@ -784,7 +787,8 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	/* 2d. The registry's branch moved: trust, names and peers follow it
 	 * (registry.h) before main is rebuilt, so a member withdrawn leaves it
 	 * in this same round. */
-	if (registry_moved(out, cfg) && hrdex_registry_apply(st, NULL) < 0)
+	if (registry_moved(out, st) ? hrdex_registry_apply(st, &out->registry_changed) < 0
+				    : hrdex_registry_auto_peers(st, &out->registry_changed) < 0)
 		goto cleanup;
 
 	/* 3. The view of what moved, and the record of what did not. */

@@ -331,7 +331,7 @@ int hrdex_state_check_dir(const char *dir)
  * registry, our publisher id and the key allowed_signers gives it; and the
  * display names the registry's members carry (members.h).
  */
-static int network_setup(struct hrdex_state *s)
+int hrdex_state_network(struct hrdex_state *s)
 {
 	struct hrdex_buf key = HRDEX_BUF_INIT;
 	cJSON *m = NULL;
@@ -389,7 +389,7 @@ int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 		hrdex_error_git(HRDEX_E_IO, "cannot open repository '%s'", path ? path : dir);
 		goto cleanup;
 	}
-	if (hrdex_state_reload_signers(s) < 0 || network_setup(s) < 0)
+	if (hrdex_state_reload_signers(s) < 0 || hrdex_state_network(s) < 0)
 		goto cleanup;
 	if (flags & HRDEX_STATE_KEY) {
 		free(path);
