@@ -1036,7 +1036,7 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 			goto cleanup;
 		a->in_commit = 1;
 		/* Any failure rejects: the branch stays and the next sync tries again. */
-		if (gov[k] != reset_cached) {
+		if (gov[k] >= 0 && gov[k] != reset_cached) {
 			struct hrdex_keychain kr;
 
 			if ((r = read_keys(a, &a->ledger->resets[gov[k]].commit, &kr)) != 0)
