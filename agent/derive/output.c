@@ -708,7 +708,7 @@ static int ics_row(struct hrdex_output *o, struct hrdex_buf *b, const struct hrd
 	int ret = -1;
 	long d0, d1;
 
-	if (!hrdex_doctype_get(row->type) || !hrdex_doctype_get(row->type)->start[0])
+	if (!hrdex_doctype_get(row->type) || !hrdex_doctype_get(row->type)->calendar)
 		return 0;   /* not on a calendar: its type has no interval */
 	if (!start || hrdex_date_to_days(&d0, start) < 0)
 		return 0;   /* no usable start */

@@ -83,14 +83,4 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 		   const struct hrdex_doc_opts *opts, struct hrdex_problems *problems);
 void hrdex_doc_free(struct hrdex_doc *doc);
 
-/*
- * What a document concerns, one rule for the cache (doc_countries,
- * doc_themes, query --country/--theme) and the site's search: cb gets, in
- * order and repeats included, every string of the country fields its type's
- * row lists (doctype.h; well-formed alpha-3 codes only) or, with themes set,
- * of its theme fields.  A document of no known type concerns nothing.  A
- * non-zero return of cb stops and is returned.
- */
-int hrdex_doc_concerns(const cJSON *doc, int themes, int (*cb)(const char *value, void *payload), void *payload);
-
 #endif

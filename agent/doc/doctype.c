@@ -15,24 +15,15 @@
 #define TYPE2(name) name, 2, { NULL, HRDEX_SCHEMA_ROOT "2/" name ".json" }
 
 const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES] = {
-	{ TYPE("decision"), "Decision", "Decisions", { NULL }, { NULL }, NULL,
-	  { "countries", "states", NULL }, { "themes", NULL } },
-	{ TYPE("recommendation"), "Recommendation", "Recommendations", { NULL }, { NULL }, NULL,
-	  { "countries", "addressee", NULL }, { "themes", "groups", NULL } },
-	{ TYPE("report"), "Report", "Reports", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL } },
-	/* dates.from/to: the fields of a visit before the schema named them start/end. */
-	{ TYPE("event"), "Event", "Events", { "start", NULL }, { "end", NULL }, "place.country",
-	  { "countries", "place.country", NULL }, { "themes", NULL } },
-	{ TYPE("visit"), "Visit", "Visits", { "dates.start", "dates.from", NULL }, { "dates.end", "dates.to", NULL },
-	  "country", { "countries", "country", NULL }, { "themes", NULL } },
-	{ TYPE("practice"), "Practice", "Good practices", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL } },
-	{ TYPE("note"), "Note", "Notes", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL } },
+	{ TYPE("decision"), "Decision", "Decisions", 0, { "countries", "states", NULL } },
+	{ TYPE("recommendation"), "Recommendation", "Recommendations", 0, { "countries", "addressee", NULL } },
+	{ TYPE("report"), "Report", "Reports", 0, { "countries", NULL } },
+	{ TYPE("event"), "Event", "Events", 1, { "countries", "place.country", NULL } },
+	{ TYPE("visit"), "Visit", "Visits", 1, { "countries", "country", NULL } },
+	{ TYPE("practice"), "Practice", "Good practices", 0, { "countries", NULL } },
+	{ TYPE("note"), "Note", "Notes", 0, { "countries", NULL } },
 	/* New in version 2: a declaration or statement of one or more mandates. */
-	{ TYPE2("statement"), "Statement", "Statements", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", "groups", NULL } },
+	{ TYPE2("statement"), "Statement", "Statements", 0, { "countries", NULL } },
 };
 
 int hrdex_doctype_index(const char *type)
@@ -57,50 +48,6 @@ const char *hrdex_type_label(const char *type, int plural)
 	const struct hrdex_doctype *t = hrdex_doctype_get(type);
 
 	return !t ? type : plural ? t->plural : t->label;
-}
-
-const cJSON *hrdex_doctype_field(const cJSON *doc, const char *path)
-{
-	const char *dot = strchr(path, '.');
-	char head[64];
-
-	if (!cJSON_IsObject(doc))
-		return NULL;
-	if (!dot)
-		return cJSON_GetObjectItemCaseSensitive(doc, path);
-	if ((size_t)(dot - path) >= sizeof(head))
-		return NULL;   /* no such field: the table's paths are short */
-	memcpy(head, path, (size_t)(dot - path));
-	head[dot - path] = '\0';
-	return hrdex_doctype_field(cJSON_GetObjectItemCaseSensitive(doc, head), dot + 1);
-}
-
-/* The string at the first present path of list, or NULL. */
-static const char *first_string(const cJSON *doc, const char *const *list)
-{
-	for (; *list; list++) {
-		const cJSON *v = hrdex_doctype_field(doc, *list);
-
-		if (cJSON_IsString(v))
-			return v->valuestring;
-	}
-	return NULL;
-}
-
-int hrdex_doctype_interval(const cJSON *doc, const char *type, const char **start, const char **end)
-{
-	const struct hrdex_doctype *t = hrdex_doctype_get(type);
-
-	*start = *end = NULL;
-	if (!t || !t->start[0])
-		return 0;
-	*start = first_string(doc, t->start);
-	*end = first_string(doc, t->end);
-	if (!*start)
-		*start = *end;
-	if (!*end)
-		*end = *start;
-	return *start != NULL;
 }
 
 int hrdex_doctype_list(char *out, size_t size)
