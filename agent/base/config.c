@@ -202,6 +202,13 @@ void hrdex_config_free(struct hrdex_config *c)
 		free(c->names[i].name);
 	}
 	free(c->names);
+	for (i = 0; i < c->nregistry_names; i++) {
+		free(c->registry_names[i].id);
+		free(c->registry_names[i].name);
+	}
+	free(c->registry_names);
+	free(c->registry);
+	free(c->registry_url);
 	free(c->site_dir);
 	free(c->site_title);
 	free(c->path);
@@ -226,11 +233,17 @@ const char *hrdex_config_publisher_name(const struct hrdex_config *c, const char
 
 	if (!c || !id)
 		return NULL;
-	if (c->publisher && !strcmp(c->publisher, id))
-		return c->name && c->name[0] ? c->name : NULL;
-	for (i = 0; i < c->nnames; i++)
-		if (!strcmp(c->names[i].id, id))
-			return c->names[i].name[0] ? c->names[i].name : NULL;
+	if (c->publisher && !strcmp(c->publisher, id)) {
+		if (c->name && c->name[0])
+			return c->name;
+	} else {
+		for (i = 0; i < c->nnames; i++)
+			if (!strcmp(c->names[i].id, id))
+				return c->names[i].name[0] ? c->names[i].name : NULL;
+	}
+	for (i = 0; i < c->nregistry_names; i++)
+		if (!strcmp(c->registry_names[i].id, id))
+			return c->registry_names[i].name[0] ? c->registry_names[i].name : NULL;
 	return NULL;
 }
 
@@ -450,6 +463,24 @@ static int load_entry(struct hrdex_config *c, const git_config_entry *e)
 	}
 	if (!strcmp(name, "site.title"))
 		return set_string(&c->site_title, value);
+	if (!strcmp(name, "registry.publisher")) {
+		if (!hrdex_publisher_valid(value))
+			return hrdex_error_set(HRDEX_E_CONFIG, "%s: invalid publisher id '%s'", name, value);
+		return set_string(&c->registry, value);
+	}
+	if (!strcmp(name, "registry.url")) {
+		char why[1024];
+
+		if (hrdex_git_url_check(value) == 0)
+			return set_string(&c->registry_url, value);
+		hrdex_fmt_cut(why, sizeof(why), "%s", hrdex_error_message());
+		return hrdex_error_set(HRDEX_E_CONFIG, "registry.url: %s", why);
+	}
+	if (!strcmp(name, "network.autopeers")) {
+		if (git_config_parse_bool(&c->auto_peers, value) < 0)
+			return hrdex_error_set(HRDEX_E_CONFIG, "network.autoPeers: expected a boolean, not '%s'", value);
+		return 0;
+	}
 	for (i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++) {
 		const struct int_key *k = &int_keys[i];
 		int64_t v;

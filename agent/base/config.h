@@ -60,6 +60,14 @@ struct hrdex_config {
 	char *site_title;           /* site.title (NULL: a default) */
 	struct hrdex_publisher_name *names;   /* display names of other publishers */
 	size_t nnames;
+	/* Display names the registry's member documents give (registry.h,
+	 * filled by hrdex_state_open from STATE/registry.json): after names,
+	 * so a name set by hand wins. */
+	struct hrdex_publisher_name *registry_names;
+	size_t nregistry_names;
+	char *registry;             /* registry.publisher: the network's registry (NULL: none) */
+	char *registry_url;         /* registry.url: where its branch is fetched (also peer 'registry') */
+	int auto_peers;             /* network.autoPeers: add the registry's members as peers */
 	struct hrdex_peer *peers;
 	size_t npeers;
 	struct hrdex_remote *mirrors;
@@ -80,7 +88,8 @@ int hrdex_config_add(const char *path, const char *key, const char *value);
 int hrdex_config_remove_section(const char *path, const char *section, const char *sub);
 
 /* A publisher's display name: hrdex.name for our own, publisher.ID.name for
- * others; NULL when none is configured (show the id). */
+ * others, else (for our own too) the name the registry's member document
+ * gives it (registry_names); NULL when none is known (show the id). */
 const char *hrdex_config_publisher_name(const struct hrdex_config *c, const char *id);
 
 const struct hrdex_peer *hrdex_config_peer(const struct hrdex_config *c, const char *name);

@@ -101,6 +101,7 @@ int cmd_withdraw(int argc, char **argv, struct hrdex_global *g);
 int cmd_upgrade(int argc, char **argv, struct hrdex_global *g);
 int cmd_show(int argc, char **argv, struct hrdex_global *g);
 int cmd_trust(int argc, char **argv, struct hrdex_global *g);
+int cmd_join(int argc, char **argv, struct hrdex_global *g);
 int cmd_key(int argc, char **argv, struct hrdex_global *g);
 int cmd_run(int argc, char **argv, struct hrdex_global *g);
 int cmd_status(int argc, char **argv, struct hrdex_global *g);

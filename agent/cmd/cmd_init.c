@@ -11,6 +11,7 @@
 #include "fs.h"
 #include "repo.h"
 #include "key.h"
+#include "registry.h"
 #include "state.h"
 
 #include <errno.h>
@@ -22,10 +23,19 @@
 
 static const char usage[] =
 	"usage: hrdex [-C DIR] init --publisher ID [--name TEXT] [--key FILE]\n"
+	"                          [--registry LINE --registry-url URL]\n"
 	"\n"
 	"Make a state directory: hrdex.conf, repo.git, keys/, allowed_signers,\n"
 	"outbox/, view/.  Prints the allowed_signers line that peers add with\n"
-	"'hrdex trust add'.  Refuses (exit 73) when DIR already exists and is not empty.\n";
+	"'hrdex trust add'.  Refuses (exit 73) when DIR already exists and is not empty.\n"
+	"\n"
+	"With --registry, the agent joins a network's registry (as 'hrdex join'\n"
+	"does later): LINE is the line 'hrdex init' printed on the registry's agent\n"
+	"('ohchr namespaces=\"git\" ssh-ed25519 AAAA...'), URL where its branch is\n"
+	"fetched.  The registry's key is pinned in allowed_signers, URL becomes the\n"
+	"peer 'registry', and every sync then trusts, names and suggests as peers\n"
+	"the members the registry publishes.  '--registry ID' with this agent's\n"
+	"own ID makes this agent the registry (it publishes the member documents).\n";
 
 /* An empty directory counts as absent (it is removed, then replaced). */
 static int remove_if_empty(const char *path)
@@ -91,9 +101,22 @@ cleanup:
 	return ret;
 }
 
+/* --registry: hrdex_registry_pin on the new state directory's files. */
+static int pin(const char *dir, const char *publisher, const char *line, const char *url,
+	       char reg[HRDEX_PUBLISHER_MAX + 1])
+{
+	char *conf = hrdex_path_join(dir, "hrdex.conf"), *signers = hrdex_path_join(dir, "allowed_signers");
+	int ret = conf && signers ? hrdex_registry_pin(conf, signers, publisher, line, url, reg) : hrdex_error_oom();
+
+	free(conf);
+	free(signers);
+	return ret;
+}
+
 int cmd_init(int argc, char **argv, struct hrdex_global *g)
 {
-	const char *publisher = NULL, *name = NULL, *key_file = NULL;
+	const char *publisher = NULL, *name = NULL, *key_file = NULL, *registry = NULL, *registry_url = NULL;
+	char reg[HRDEX_PUBLISHER_MAX + 1];
 	struct hrdex_buf line = HRDEX_BUF_INIT;
 	char *dir = NULL, *tmp = NULL, *slash;
 	int first, r, ret;
@@ -103,6 +126,9 @@ int cmd_init(int argc, char **argv, struct hrdex_global *g)
 		  "its name for people, e.g. 'African Commission on Human and\nPeoples' Rights'" },
 		{ "key", 0, CMD_VALUE, &key_file, "FILE",
 		  "use this OpenSSH Ed25519 private key (ssh-keygen -t ed25519\n-N '') instead of making a new one" },
+		{ "registry", 0, CMD_VALUE, &registry, "LINE",
+		  "join the network whose registry has this allowed_signers\nline (or, this agent's own ID: be the registry)" },
+		{ "registry-url", 0, CMD_VALUE, &registry_url, "URL", "where the registry's branch is fetched (peer 'registry')" },
 		{ NULL, 0, 0, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { usage, opts, NULL };
@@ -116,6 +142,10 @@ int cmd_init(int argc, char **argv, struct hrdex_global *g)
 	if (!hrdex_publisher_valid(publisher))
 		return cmd_usage_error(NULL, "'%s' is not a valid publisher id "
 				       "([a-z][a-z0-9-]{1,31}, not main or head)", publisher);
+	if (registry_url && !registry)
+		return cmd_usage_error(usage, "--registry-url needs --registry LINE");
+	if (registry && strcmp(registry, publisher) && !registry_url)
+		return cmd_usage_error(usage, "--registry needs --registry-url URL, where its branch is fetched");
 	if (cmd_open(g, 0, &dir, NULL) < 0)
 		return cmd_fail();
 	if (asprintf(&tmp, "%s.init-%ld", dir, (long)getpid()) < 0) {
@@ -143,6 +173,7 @@ int cmd_init(int argc, char **argv, struct hrdex_global *g)
 	 * repo.git or allowed_signers would let any local account publish. */
 	umask(umask(022) | 022);
 	if (build(tmp, publisher, name, key_file, &line) < 0 ||
+	    (registry && pin(tmp, publisher, registry, registry_url, reg) < 0) ||
 	    (rename(tmp, dir) < 0 && hrdex_error_errno(HRDEX_E_CANTCREATE, "cannot create '%s'", dir))) {
 		ret = cmd_fail();
 		hrdex_fs_remove_tree(tmp);
@@ -151,6 +182,11 @@ int cmd_init(int argc, char **argv, struct hrdex_global *g)
 	fprintf(stderr, "initialized '%s' for publisher '%s'\n"
 		"peers trust this publisher with: hrdex trust add %s '<the line below>'\n",
 		dir, publisher, publisher);
+	if (registry && strcmp(reg, publisher))
+		fprintf(stderr, "joined the registry '%s' (peer 'registry'): each sync now trusts and names the members "
+			"it publishes\n", reg);
+	else if (registry)
+		fprintf(stderr, "this agent is the registry: the member documents it publishes admit members\n");
 	fputs(line.ptr, stdout);
 	ret = 0;
 cleanup:

@@ -1,6 +1,7 @@
 /*
  * cmd_key.c - hrdex key show: this agent's public key and its fingerprint,
- * for reading aloud on the phone to a peer who trusts it.
+ * for reading aloud on the phone to a peer who trusts it; hrdex key rotate:
+ * a new key, named by a signed commit of our branch (flow/rotate.h).
  */
 #include "buf.h"
 #include "cmd.h"
@@ -8,6 +9,7 @@
 #include "error.h"
 #include "fs.h"
 #include "key.h"
+#include "rotate.h"
 #include "state.h"
 #include "text.h"
 
@@ -19,12 +21,22 @@
 
 static const char usage[] =
 	"usage: hrdex [-C DIR] key show [--json]\n"
+	"   or: hrdex [-C DIR] key rotate [--json]\n"
 	"\n"
 	"Print this agent's public key as the line keys/id_ed25519.pub holds, then\n"
 	"its fingerprint exactly as 'ssh-keygen -lf keys/id_ed25519.pub' prints it\n"
 	"(\"256 SHA256:... COMMENT (ED25519)\"): read the SHA256: part aloud to a\n"
 	"peer, who compares it with 'ssh-keygen -lf' on the line you sent.  Peers\n"
-	"trust it with 'hrdex trust add PUBLISHER KEY'.\n";
+	"trust it with 'hrdex trust add PUBLISHER KEY'.\n"
+	"\n"
+	"'key rotate' makes a new key pair and publishes PUBLISHER/key/N.json naming\n"
+	"it, in a commit signed by the current key; every later commit is signed by\n"
+	"the new key, and peers follow with no step of their own (their\n"
+	"allowed_signers gains the new key, so stock 'git verify-commit' passes on\n"
+	"the whole history).  The old private key moves to keys/retired/\n"
+	"id_ed25519.N.  It takes the agent's lock, as publish does, so it is safe\n"
+	"while 'hrdex run' serves the outbox.  Prints the new key and its\n"
+	"fingerprint; read it to your peers as with 'key show'.\n";
 
 /* The public key and its comment: keys/id_ed25519.pub, else the private key. */
 static int own_key(struct hrdex_state *s, unsigned char pk[32], struct hrdex_buf *comment)
@@ -111,6 +123,43 @@ cleanup:
 	return ret;
 }
 
+static int key_rotate(struct hrdex_state *s, int json)
+{
+	struct hrdex_rotate_result res;
+	char hex[GIT_OID_HEXSZ + 1];
+	cJSON *o = NULL;
+	int ret = -1;
+
+	if (hrdex_rotate(s, &res) < 0)
+		return -1;
+	git_oid_tostr(hex, sizeof(hex), &res.commit);
+	if (json) {
+		o = cJSON_CreateObject();
+		if (!o || !cJSON_AddStringToObject(o, "publisher", s->config->publisher) ||
+		    !cJSON_AddStringToObject(o, "key", res.line) ||
+		    !cJSON_AddStringToObject(o, "fingerprint", res.fingerprint) ||
+		    !cJSON_AddNumberToObject(o, "number", (double)res.number) ||
+		    !cJSON_AddStringToObject(o, "previous", res.previous) ||
+		    !cJSON_AddStringToObject(o, "document", res.ref) || !cJSON_AddStringToObject(o, "commit", hex) ||
+		    !cJSON_AddStringToObject(o, "retired", res.retired)) {
+			hrdex_error_oom();
+			goto cleanup;
+		}
+		if (cmd_print_json(o) < 0)
+			goto cleanup;
+	} else {
+		hrdex_text_line(stdout, "%s", res.line);
+		hrdex_text_line(stdout, "256 %s %s (ED25519)", res.fingerprint, s->config->publisher);
+		hrdex_text_line(stderr, "hrdex: key %lu of '%s' (%s) replaces %s in commit %.12s (%s); "
+				"the old private key is in %s", res.number, s->config->publisher, res.fingerprint,
+				res.previous, hex, res.ref, res.retired);
+	}
+	ret = 0;
+cleanup:
+	cJSON_Delete(o);
+	return ret;
+}
+
 int cmd_key(int argc, char **argv, struct hrdex_global *g)
 {
 	struct hrdex_state *s = NULL;
@@ -128,15 +177,19 @@ int cmd_key(int argc, char **argv, struct hrdex_global *g)
 		return 0;
 	}
 	if (!sub)
-		return cmd_usage_error(usage, "key needs show");
-	if (strcmp(sub, "show"))
+		return cmd_usage_error(usage, "key needs show or rotate");
+	if (strcmp(sub, "show") && strcmp(sub, "rotate"))
 		return cmd_usage_error(usage, "unknown key command '%s'", sub);
 	if ((ret = cmd_parse(argc - 1, argv + 1, &spec, &first)) != CMD_GO)
 		return ret;
 	if (first + 1 < argc)
-		return cmd_usage_error(usage, "key show takes no arguments");
+		return cmd_usage_error(usage, "key %s takes no arguments", sub);
 	json |= g->json;
-	ret = cmd_open(g, 0, &dir, &s) < 0 || key_show(s, json) < 0 ? cmd_fail() : 0;
+	if (!strcmp(sub, "rotate"))
+		ret = cmd_open(g, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS, &dir, &s) < 0 ||
+		      key_rotate(s, json) < 0 ? cmd_fail() : 0;
+	else
+		ret = cmd_open(g, 0, &dir, &s) < 0 || key_show(s, json) < 0 ? cmd_fail() : 0;
 	hrdex_state_free(s);
 	free(dir);
 	return ret;

@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "config.h"
 #include "error.h"
+#include "registry.h"
 #include "state.h"
 #include "text.h"
 
@@ -19,6 +20,7 @@ static const char peer_usage[] =
 	"usage: hrdex [-C DIR] peer add NAME URL [--publisher P]... [--ssh-key FILE]\n"
 	"       hrdex [-C DIR] peer list [--json]\n"
 	"       hrdex [-C DIR] peer remove NAME\n"
+	"       hrdex [-C DIR] peer suggest [--json]\n"
 	"\n"
 	"A peer is a git URL this agent pulls publisher branches from:\n"
 	"file:///PATH, git://HOST[:PORT]/PATH, http(s)://HOST[:PORT]/PATH,\n"
@@ -28,7 +30,11 @@ static const char peer_usage[] =
 	"anything else exits 64 at once.\n"
 	"With --publisher (repeatable), only those publishers' branches are taken\n"
 	"from the peer; by default every trusted publisher's.  NAME: letters,\n"
-	"digits, '.', '_' and '-'.  'remove' also drops refs/peers/NAME/*.\n";
+	"digits, '.', '_' and '-'.  'remove' also drops refs/peers/NAME/*.\n"
+	"'suggest' prints the members of the registry this agent joined (hrdex\n"
+	"join) that are no peer yet, one a line: PUBLISHER, URL and name, tab-\n"
+	"separated; add one with 'hrdex peer add PUBLISHER URL', or set\n"
+	"network.autoPeers = true to have every sync add them.\n";
 
 /* The parsed command line of `peer SUB`: operands, then options. */
 struct peer_args {
@@ -172,6 +178,44 @@ static int peer_list(struct peer_args *pa, struct hrdex_global *g)
 	return ret;
 }
 
+static int peer_suggest(struct peer_args *pa, struct hrdex_global *g)
+{
+	struct hrdex_state *st = NULL;
+	cJSON *list = NULL, *e;
+	int ret = 0;
+
+	if (pa->nops)
+		return cmd_usage_error(peer_usage, "peer suggest takes no arguments");
+	if (cmd_open(g, 0, NULL, &st) < 0 || hrdex_registry_suggestions(st, &list) < 0) {
+		hrdex_state_free(st);
+		return cmd_fail();
+	}
+	if (pa->json || g->json) {
+		ret = cmd_print_json(list) < 0 ? cmd_fail() : 0;
+	} else {
+		if (!st->config->registry)
+			hrdex_text_line(stderr, "no registry joined ('hrdex join'): nothing to suggest");
+		cJSON_ArrayForEach(e, list) {
+			struct hrdex_buf line = HRDEX_BUF_INIT;
+			const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "name"));
+
+			if (hrdex_text_escapes(&line, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "publisher"))) < 0 ||
+			    hrdex_buf_putc(&line, '\t') < 0 ||
+			    hrdex_text_escapes(&line, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "url"))) < 0 ||
+			    hrdex_buf_putc(&line, '\t') < 0 || hrdex_text_escapes(&line, name ? name : "") < 0)
+				ret = cmd_fail();
+			else
+				printf("%s\n", line.ptr);
+			hrdex_buf_free(&line);
+			if (ret)
+				break;
+		}
+	}
+	cJSON_Delete(list);
+	hrdex_state_free(st);
+	return ret;
+}
+
 static int peer_remove(struct peer_args *pa, struct hrdex_global *g)
 {
 	struct hrdex_state *st = NULL;
@@ -230,7 +274,7 @@ int cmd_peer(int argc, char **argv, struct hrdex_global *g)
 	const struct cmd_opt opts[] = {
 		{ "publisher", 0, CMD_LIST, &pa.pubs, "P", "add: take only this publisher's branches (repeatable)" },
 		{ "ssh-key", 0, CMD_VALUE, &pa.key, "FILE", "add: the private key for an ssh URL" },
-		{ "json", 0, CMD_FLAG, &pa.json, NULL, "list: print the peers as JSON" },
+		{ "json", 0, CMD_FLAG, &pa.json, NULL, "list, suggest: print the peers as JSON" },
 		{ NULL, 0, 0, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { peer_usage, opts, NULL };
@@ -241,7 +285,7 @@ int cmd_peer(int argc, char **argv, struct hrdex_global *g)
 		cmd_help(argc < 2 ? stderr : stdout, &spec);
 		return argc < 2 ? HRDEX_EX_USAGE : 0;
 	}
-	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "remove"))
+	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "remove") && strcmp(sub, "suggest"))
 		return cmd_usage_error(peer_usage, "unknown peer command '%s'", sub);
 	if ((ret = cmd_parse(argc - 1, argv + 1, &spec, &first)) != CMD_GO)
 		goto done;
@@ -249,11 +293,11 @@ int cmd_peer(int argc, char **argv, struct hrdex_global *g)
 	pa.nops = argc - 1 - first;
 	if ((pa.pubs.count || pa.key) && strcmp(sub, "add"))
 		ret = cmd_usage_error(peer_usage, "%s is only for peer add", pa.key ? "--ssh-key" : "--publisher");
-	else if (pa.json && strcmp(sub, "list"))
-		ret = cmd_usage_error(peer_usage, "--json is only for peer list");
+	else if (pa.json && strcmp(sub, "list") && strcmp(sub, "suggest"))
+		ret = cmd_usage_error(peer_usage, "--json is only for peer list and peer suggest");
 	else
 		ret = !strcmp(sub, "add") ? peer_add(&pa, g) : !strcmp(sub, "list") ? peer_list(&pa, g)
-										: peer_remove(&pa, g);
+			: !strcmp(sub, "suggest") ? peer_suggest(&pa, g) : peer_remove(&pa, g);
 done:
 	free(pa.pubs.items);
 	return ret;

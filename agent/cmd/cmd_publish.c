@@ -210,13 +210,17 @@ int cmd_withdraw(int argc, char **argv, struct hrdex_global *g)
 	refs = calloc(n, sizeof(*refs));
 	if (!refs)
 		return cmd_oom();
+	/* The state first: a type the registry added is known then (regtypes.h). */
+	if (cmd_open(g, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS, &dir, &s) < 0) {
+		ret = cmd_fail();
+		goto cleanup;
+	}
 	for (i = 0; i < n; i++)
 		if (hrdex_ref_parse(&refs[i], argv[first + (int)i]) < 0) {
-			free(refs);
-			return cmd_fail();
+			ret = cmd_fail();
+			goto cleanup;
 		}
-	if (cmd_open(g, HRDEX_STATE_LOCK | HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS, &dir, &s) < 0 ||
-	    hrdex_withdraw(s, refs, n, message, &res) < 0) {
+	if (hrdex_withdraw(s, refs, n, message, &res) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}

@@ -15,6 +15,7 @@
 #include "fs.h"
 #include "error.h"
 #include "output.h"
+#include "regtypes.h"
 #include "state.h"
 #include "text.h"
 #include "facts.h"
@@ -27,6 +28,8 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <git2.h>
 
 static const char usage[] =
 	"usage: hrdex [-C DIR] query [FILTERS] [--text QUERY] [--sort ORDER] [--limit N]\n"
@@ -412,6 +415,23 @@ static int query_held(const char *path, const char *format)
 	return fflush(stdout) ? HRDEX_EX_IOERR : 0;
 }
 
+/* The types and list entries the registry added (regtypes.h) are --type and
+ * --theme values too.  Best effort: a query answers from the cache alone,
+ * and reports a state it cannot open there. */
+static void load_registry_types(const struct hrdex_global *g)
+{
+	char *dir = hrdex_state_resolve(g->state_dir);
+	struct hrdex_state *st = NULL;
+
+	git_libgit2_init();
+	if (dir && hrdex_fs_exists(dir) && hrdex_state_open(&st, dir, 0) == 0)
+		hrdex_regtypes_load(st);
+	hrdex_state_free(st);
+	git_libgit2_shutdown();
+	free(dir);
+	hrdex_error_clear();
+}
+
 int cmd_query(int argc, char **argv, struct hrdex_global *g)
 {
 	/* the repeatable filters, in the order of struct values filters[] */
@@ -531,6 +551,7 @@ int cmd_query(int argc, char **argv, struct hrdex_global *g)
 		ret = cmd_usage_error(usage, "unknown argument '%s'", argv[first]);
 		goto cleanup;
 	}
+	load_registry_types(g);
 	for (k = 0; k < NFILTERS; k++)
 		for (n = 0; n < args[k].count; n++) {
 			if (values_add(&filters[k], args[k].items[n]) < 0) {

@@ -112,11 +112,14 @@ int cmd_show(int argc, char **argv, struct hrdex_global *g)
 	ret = -1;
 	if (first != argc - 1)
 		return cmd_usage_error(usage, "show needs exactly one REF");
-	if (hrdex_ref_parse(&ref, argv[first]) < 0)
-		return cmd_fail();
+	/* A type the registry added (regtypes.h) is known once the state is
+	 * open: a ref of an unknown type is tried again then. */
+	if (hrdex_ref_parse(&ref, argv[first]) < 0 &&
+	    (cmd_open(g, 0, &dir, &s) < 0 || hrdex_ref_parse(&ref, argv[first]) < 0))
+		goto fail;
 	if (hrdex_ref_path(path, sizeof(path), &ref) < 0)
-		return cmd_fail();
-	if (cmd_open(g, 0, &dir, &s) < 0)
+		goto fail;
+	if (!s && cmd_open(g, 0, &dir, &s) < 0)
 		goto fail;
 	c = hrdex_repo_tip(&tip, s->repo, ref.publisher);
 	if (c < 0)

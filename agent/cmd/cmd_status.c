@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "json.h"
+#include "revoke.h"
 #include "outbox.h"
 #include "state.h"
 #include "status.h"
@@ -36,8 +37,10 @@ static const char status_usage[] =
 	"A warning (\"warnings\" in --json; no effect on the exit status) names\n"
 	"each trusted publisher whose branch has not moved, with no peer\n"
 	"offering anything newer, for network.staleAfter seconds: a member that\n"
-	"stopped publishing, or a peer freezing what this agent sees.  Resets\n"
-	"made with 'hrdex trust reset' are listed, oldest first.\n";
+	"stopped publishing, or a peer freezing what this agent sees, and each\n"
+	"revocation of the registry that is held (nothing moved; the reason\n"
+	"says why).  Resets, made with 'hrdex trust reset' or by the registry's\n"
+	"revocations, are listed oldest first, with who sanctioned them.\n";
 
 /* What scripts can query now: read from cache.db, not from status.json. */
 struct cache_health {
@@ -220,8 +223,11 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 
 			if (gmtime_r(&t, &tm))
 				strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-			hrdex_text_line(stdout, "  %-16s %6lld document%s  tip %.12s  %s%s", p->id, (long long)p->documents,
-			       p->documents == 1 ? " " : "s", p->tip, when, strcmp(p->id, c->publisher) ? "" : "  (us)");
+			const char *name = hrdex_config_publisher_name(c, p->id);
+
+			hrdex_text_line(stdout, "  %-16s %6lld document%s  tip %.12s  %s%s%s%s", p->id, (long long)p->documents,
+			       p->documents == 1 ? " " : "s", p->tip, when, strcmp(p->id, c->publisher) ? "" : "  (us)",
+			       name ? "  " : "", name ? name : "");
 		}
 	}
 	if (st->nresets) {
@@ -234,9 +240,10 @@ static void print_human(const struct hrdex_status *st, const struct hrdex_config
 
 			if (gmtime_r(&t, &tm))
 				strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-			hrdex_text_line(stdout, "  %-16s reset to %.12s on %s, continued by key %s%s%s%s%s", r->publisher,
+			hrdex_text_line(stdout, "  %-16s reset to %.12s on %s, continued by key %s%s%s%s%s; by %s", r->publisher,
 					r->commit, when, r->key, r->from[0] ? "; abandoned " : "",
-					r->from[0] ? r->from : "", r->abandoned[0] ? " kept as " : "", r->abandoned);
+					r->from[0] ? r->from : "", r->abandoned[0] ? " kept as " : "", r->abandoned,
+					r->by[0] ? r->by : "hand (trust reset)");
 		}
 	}
 	print_cache(cache);
@@ -316,6 +323,34 @@ cleanup:
 	return ret;
 }
 
+/* A registry's revocation that the last pass held (revoke.h): nothing
+ * moved, and the operator should hear why. */
+static int revocation_warnings(const char *dir, struct hrdex_problems *warn)
+{
+	cJSON *root = NULL;
+	const cJSON *e;
+	int ret = 0;
+
+	if (hrdex_revoke_load(&root, dir) < 0)
+		return -1;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "revocations")) {
+		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(e, "ref");
+		const cJSON *state = cJSON_GetObjectItemCaseSensitive(e, "state");
+		const cJSON *why = cJSON_GetObjectItemCaseSensitive(e, "reason");
+
+		if (!cJSON_IsString(ref) || !cJSON_IsString(state) || strcmp(state->valuestring, "held"))
+			continue;
+		if (hrdex_problems_add(warn, "/network/revocations", "revocation", "the registry's revocation in '%s' is "
+				       "held, nothing moved: %s", ref->valuestring,
+				       cJSON_IsString(why) ? why->valuestring : "?") < 0) {
+			ret = -1;
+			break;
+		}
+	}
+	cJSON_Delete(root);
+	return ret;
+}
+
 int cmd_status(int argc, char **argv, struct hrdex_global *g)
 {
 	struct hrdex_state *s = NULL;
@@ -371,7 +406,7 @@ int cmd_status(int argc, char **argv, struct hrdex_global *g)
 	snprintf(st.publisher, sizeof(st.publisher), "%s", s->config->publisher); /* fits: a valid publisher id */
 	if (hrdex_status_health(&st, s->config, now, &why) < 0 ||
 	    hrdex_status_scan_network(&st, dir, s->signers, s->config, now) < 0 ||
-	    hrdex_status_stale_warnings(&st, &warn) < 0) {
+	    hrdex_status_stale_warnings(&st, &warn) < 0 || revocation_warnings(dir, &warn) < 0) {
 		ret = cmd_fail();
 		goto cleanup;
 	}

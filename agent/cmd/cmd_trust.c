@@ -12,6 +12,7 @@
 #include "fs.h"
 #include "json.h"
 #include "refresh.h"
+#include "registry.h"
 #include "reset.h"
 #include "repo.h"
 #include "key.h"
@@ -229,6 +230,17 @@ static int trust_add(struct hrdex_state *s, const char *path, const char *pub, c
 	if (*other && !force)
 		return hrdex_error_set(HRDEX_E_INVALID, "%s is a line for '%s', not '%s' (--force-bind trusts "
 				       "its key as '%s' anyway)", what, other, pub, pub);
+	{
+		char rk[HRDEX_KEY_LINE_MAX], reg[HRDEX_PUBLISHER_MAX + 1];
+		unsigned char rpk[32];
+
+		if (hrdex_registry_trusted(s, pub, rk) && hrdex_key_parse_public(rpk, rk) == 0 &&
+		    memcmp(rpk, pk, 32) && hrdex_registry_get(s->config, reg))
+			hrdex_text_line(stderr, "this conflicts with the registry: '%s/member/%s' gives publisher '%s' "
+					"another key; both keys are trusted (the registry's line stays while its member "
+					"document does)", reg, pub, pub);
+		hrdex_error_clear();
+	}
 	if (hrdex_signers_allow(s->signers, pub, pk, "git", 0) ||
 	    hrdex_signers_allow(s->signers, pub, pk, "git", (int64_t)time(NULL))) {
 		hrdex_text_line(stderr, "publisher '%s' already trusts this key", pub);
@@ -262,7 +274,9 @@ static int trust_remove(struct hrdex_state *s, const char *path, const char *pub
 	char parked[96], msg[96];
 	struct hrdex_refresh rf = { .message = msg };
 	git_oid tip;
+	char rk[HRDEX_KEY_LINE_MAX], reg[HRDEX_PUBLISHER_MAX + 1];
 	int trusted = hrdex_signers_has(s->signers, pub), r;
+	int by_registry = hrdex_registry_trusted(s, pub, rk) && hrdex_registry_get(s->config, reg);
 
 	if (!strcmp(pub, s->config->publisher))
 		return hrdex_error_set(HRDEX_E_USAGE, "'%s' is this agent's own publisher; its key stays", pub);
@@ -285,6 +299,9 @@ static int trust_remove(struct hrdex_state *s, const char *path, const char *pub
 	} else {
 		hrdex_text_line(stderr, "publisher '%s' is no longer trusted", pub);
 	}
+	if (by_registry)
+		hrdex_text_line(stderr, "the registry '%s' trusts it again when its branch next moves, while "
+				"'%s/member/%s' stands", reg, reg, pub);
 	return 0;
 }
 
@@ -292,7 +309,6 @@ static int trust_reset(struct hrdex_state *s, const char *pub, const char *commi
 {
 	struct hrdex_reset_plan p;
 	char other[256], what[512], hex[GIT_OID_HEXSZ + 1], tip[GIT_OID_HEXSZ + 1];
-	size_t i;
 
 	if (!strcmp(pub, s->config->publisher))
 		return hrdex_error_set(HRDEX_E_USAGE, "'%s' is this agent's own publisher: trust reset is for "
@@ -305,14 +321,7 @@ static int trust_reset(struct hrdex_state *s, const char *pub, const char *commi
 		return -1;
 	if (*other)
 		return hrdex_error_set(HRDEX_E_INVALID, "%s is a line for '%s', not '%s'", what, other, pub);
-	for (i = 0; s->signers && i < s->signers->count; i++) {
-		const struct hrdex_signer *e = &s->signers->items[i];
-
-		if (!e->cert_authority && !memcmp(e->pk, p.key, 32) && strcmp(e->principal, pub))
-			return hrdex_error_set(HRDEX_E_INVALID, "this key is already trusted for publisher '%s'",
-					       e->principal);
-	}
-	if (hrdex_reset_resolve(&p.commit, s, pub, commit) < 0 || hrdex_reset_prepare(&p, s) < 0)
+	if (hrdex_reset_check_key(s, pub, p.key) < 0 || hrdex_reset_resolve(&p.commit, s, pub, commit) < 0 || hrdex_reset_prepare(&p, s) < 0)
 		return -1;
 	git_oid_tostr(hex, sizeof(hex), &p.commit);
 	git_oid_tostr(tip, sizeof(tip), &p.tip);

@@ -4,6 +4,7 @@
 #include "batch.h"
 #include "buf.h"
 #include "cmd.h"
+#include "regtypes.h"
 #include "config.h"
 #include "error.h"
 #include "fs.h"
@@ -166,6 +167,11 @@ static int open_state(struct hrdex_state **s, const struct hrdex_global *g)
 		return hrdex_error_oom();
 	if (named || hrdex_fs_exists(dir)) {
 		r = hrdex_state_open(s, dir, HRDEX_STATE_SCHEMAS);
+		/* the types and list entries the registry added (regtypes.h) */
+		if (r == 0 && (r = hrdex_regtypes_load(*s)) < 0) {
+			hrdex_state_free(*s);
+			*s = NULL;
+		}
 		if (r < 0 && hrdex_error_kind() == HRDEX_E_PERMISSION) {
 			hrdex_text_line(stderr, "hrdex: %s; checked each document alone", hrdex_error_message());
 			r = 0;

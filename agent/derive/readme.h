@@ -28,13 +28,13 @@
 struct hrdex_readme_publisher {
 	const char *id;
 	const char *name;                /* display name; NULL shows the id */
-	size_t counts[HRDEX_NTYPES];     /* documents by type, hrdex_doctypes order */
+	size_t counts[HRDEX_NTYPES_MAX];     /* documents by type, hrdex_doctypes order */
 	int64_t updated;                 /* time of the tip commit, Unix seconds */
 };
 
 /* Count the documents (*.json) of each type in a publisher subtree
  * (<publisher>/ of a branch; NULL counts nothing). */
-int hrdex_readme_count(size_t counts[HRDEX_NTYPES], git_repository *repo, const git_tree *sub);
+int hrdex_readme_count(size_t counts[HRDEX_NTYPES_MAX], git_repository *repo, const git_tree *sub);
 
 /* Append main's root README.md. */
 int hrdex_readme_root(struct hrdex_buf *out, const struct hrdex_readme_publisher *pubs, size_t n);

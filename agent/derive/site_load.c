@@ -5,6 +5,7 @@
  * page key includes, and lookups and orders over the documents.
  */
 #include "site_int.h"
+#include "regext.h"
 #include "name.h"
 #include "config.h"
 #include "error.h"
@@ -135,7 +136,7 @@ static int add_doc(struct site *s, size_t *alloc, const char *pub, int type, con
 	d = &s->docs[s->ndocs++];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->ref.publisher, sizeof(d->ref.publisher), "%s", pub); /* fits: a valid publisher id */
-	snprintf(d->ref.type, sizeof(d->ref.type), "%s", hrdex_doctypes[type].name); /* fits: a type name from the table */
+	snprintf(d->ref.type, sizeof(d->ref.type), "%s", hrdex_doctype_at(type)->name); /* fits: a type name from the table */
 	memcpy(d->ref.id, idbuf, n + 1);
 	hrdex_ref_format(d->refstr, sizeof(d->refstr), &d->ref);
 	d->type = type;
@@ -172,7 +173,7 @@ static int collect(struct site *s, const git_tree *top)
 			if (git_tree_lookup(&ttree, s->repo, git_tree_entry_id(te)) < 0) {
 				git_tree_free(ptree);
 				return hrdex_error_git(HRDEX_E_INTERNAL, "cannot read '%s/%s'", pub,
-						       hrdex_doctypes[type].name);
+						       hrdex_doctype_at(type)->name);
 			}
 			for (k = 0; k < git_tree_entrycount(ttree); k++) {
 				const git_tree_entry *de = git_tree_entry_byindex(ttree, k);
@@ -408,8 +409,9 @@ static int collect_publishers(struct site *s)
 }
 
 /* What every page depends on besides its own inputs: the format, this
- * binary (so an upgraded hrdex re-renders everything once), the site title
- * and the publishers' display names. */
+ * binary (so an upgraded hrdex re-renders everything once), the site title,
+ * the publishers' display names and what the registry added (regext.h: type
+ * labels, list entries' labels). */
 static void compute_epoch(struct site *s)
 {
 	crypto_generichash_state st;
@@ -430,6 +432,7 @@ static void compute_epoch(struct site *s)
 		crypto_generichash_update(&st, (const unsigned char *)s->pubs[i], strlen(s->pubs[i]) + 1);
 		crypto_generichash_update(&st, (const unsigned char *)n, strlen(n) + 1);
 	}
+	crypto_generichash_update(&st, (const unsigned char *)hrdex_regext_text(), strlen(hrdex_regext_text()) + 1);
 	crypto_generichash_final(&st, s->epoch, sizeof(s->epoch));
 }
 

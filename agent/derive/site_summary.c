@@ -73,8 +73,8 @@ static int counts_head(struct hrdex_buf *b)
 {
 	int t;
 
-	for (t = 0; t < HRDEX_NTYPES; t++)
-		if (hrdex_buf_printf(b, "<th scope=\"col\" class=\"num\">%s</th>", hrdex_type_label(hrdex_doctypes[t].name, 1)) < 0)
+	for (t = 0; t < hrdex_ntypes(); t++)
+		if (hrdex_buf_printf(b, "<th scope=\"col\" class=\"num\">%s</th>", hrdex_type_label(hrdex_doctype_at(t)->name, 1)) < 0)
 			return -1;
 	return hrdex_buf_puts(b, "<th scope=\"col\" class=\"num\">All</th></tr></thead>\n<tbody>");
 }
@@ -84,7 +84,7 @@ static int counts_head(struct hrdex_buf *b)
  * go to "P/TYPE.html" from the root, or to "TYPE.html" from inside P/. */
 static int counts_row(struct site *s, struct hrdex_buf *b, const char *pub, int inside)
 {
-	size_t counts[HRDEX_NTYPES] = { 0 }, i, total = 0;
+	size_t counts[HRDEX_NTYPES_MAX] = { 0 }, i, total = 0;
 	int t;
 
 	for (i = 0; i < s->ndocs; i++)
@@ -92,12 +92,12 @@ static int counts_row(struct site *s, struct hrdex_buf *b, const char *pub, int 
 			counts[s->docs[i].type]++;
 			total++;
 		}
-	for (t = 0; t < HRDEX_NTYPES; t++) {
+	for (t = 0; t < hrdex_ntypes(); t++) {
 		if (counts[t] == 0) {
 			if (hrdex_buf_puts(b, "<td class=\"num\">0</td>") < 0)
 				return -1;
 		} else if (hrdex_buf_printf(b, "<td class=\"num\"><a href=\"%s%s%s.html\">%zu</a></td>",
-					    inside ? "" : pub, inside ? "" : "/", hrdex_doctypes[t].name, counts[t]) < 0) {
+					    inside ? "" : pub, inside ? "" : "/", hrdex_doctype_at(t)->name, counts[t]) < 0) {
 			return -1;
 		}
 	}
@@ -214,7 +214,7 @@ int site_emit_publisher(struct site *s, const char *pub)
 	if (site_emit_content(s, path, b) < 0)
 		goto cleanup;
 	/* one page per type */
-	for (t = 0; t < HRDEX_NTYPES; t++) {
+	for (t = 0; t < hrdex_ntypes(); t++) {
 		size_t *tidx = calloc(n + 1, sizeof(*tidx)), m = 0;
 		char title[512];
 		int r;
@@ -230,20 +230,20 @@ int site_emit_publisher(struct site *s, const char *pub)
 			free(tidx);
 			continue;
 		}
-		hrdex_fmt_cut(title, sizeof(title), "%s – %s", hrdex_type_label(hrdex_doctypes[t].name, 1), name);
+		hrdex_fmt_cut(title, sizeof(title), "%s – %s", hrdex_type_label(hrdex_doctype_at(t)->name, 1), name);
 		hrdex_fmt_cut(caption, sizeof(caption), "All %zu, newest first", m);
 		r = site_page_begin(s, b, 1, title, NAV_NONE) < 0 ||
 		    hrdex_buf_puts(b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"../index.html\">"
 				   "Home</a></li><li><a href=\"index.html\">") < 0 ||
 		    hrdex_html_text(b, name) < 0 ||
 		    hrdex_buf_printf(b, "</a></li><li aria-current=\"page\">%s</li></ol></nav>\n<h1>",
-				     hrdex_type_label(hrdex_doctypes[t].name, 1)) < 0 ||
+				     hrdex_type_label(hrdex_doctype_at(t)->name, 1)) < 0 ||
 		    hrdex_html_text(b, title) < 0 || hrdex_buf_puts(b, "</h1>\n") < 0 ||
 		    doc_table(s, b, 1, tidx, m, caption,
-			      hrdex_doctypes[t].calendar ? COL_WHEN : 0) < 0 ||
+			      hrdex_doctype_at(t)->calendar ? COL_WHEN : 0) < 0 ||
 		    site_page_end(s, b, 0) < 0 ? -1 : 0;
 		free(tidx);
-		if (hrdex_fmt(path, sizeof(path), "%s/%s.html", pub, hrdex_doctypes[t].name) < 0)
+		if (hrdex_fmt(path, sizeof(path), "%s/%s.html", pub, hrdex_doctype_at(t)->name) < 0)
 			goto cleanup;
 		if (r < 0 || site_emit_content(s, path, b) < 0)
 			goto cleanup;

@@ -6,12 +6,78 @@
 #include "doctype.h"
 #include "error.h"
 #include "json.h"
+#include "regext.h"
 #include "schema.h"
 #include "semantic.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Set once per process by hrdex_state_open (doc.h): bounded copies, so a
+ * caller's config may be freed. */
+static char network_registry[HRDEX_PUBLISHER_MAX + 1];
+static char network_self[HRDEX_PUBLISHER_MAX + 1];
+static char network_self_key[128];   /* "ssh-ed25519 BASE64" (80 characters) */
+
+/* "ssh-ed25519 BASE64" of text (a key line, an optional comment after it)
+ * into out; "" when it does not start so. */
+static void key_words(char *out, size_t size, const char *text)
+{
+	size_t n;
+
+	out[0] = '\0';
+	if (!text || strncmp(text, "ssh-ed25519 ", 12))
+		return;
+	n = 12 + strcspn(text + 12, " \t\n");
+	if (n < size) {
+		memcpy(out, text, n);
+		out[n] = '\0';
+	}
+}
+
+void hrdex_doc_network_set(const char *registry, const char *self, const char *self_key)
+{
+	key_words(network_self_key, sizeof(network_self_key), self_key);
+	snprintf(network_registry, sizeof(network_registry), "%s",
+		 registry && hrdex_publisher_valid(registry) ? registry : "");
+	snprintf(network_self, sizeof(network_self), "%s", self && hrdex_publisher_valid(self) ? self : "");
+}
+
+void hrdex_doc_network_digest(char *out, size_t size)
+{
+	hrdex_fmt_cut(out, size, "%s %s %s", network_registry, network_self, network_self_key);
+}
+
+int hrdex_doc_network_problem(char *out, size_t size, const char *publisher, const char *type, const char *id,
+			      const char *key)
+{
+	const struct hrdex_doctype *t = hrdex_doctype_get(type);
+	char words[128];
+
+	if (!t || !t->registry_only)
+		return 0;
+	if (!network_registry[0]) {
+		hrdex_fmt_cut(out, size, "no registry configured: only a network's registry publishes %s documents "
+			      "(registry.publisher)", type);
+		return 1;
+	}
+	if (strcmp(publisher, network_registry)) {
+		hrdex_fmt_cut(out, size, "only the registry '%s' publishes %s documents", network_registry, type);
+		return 1;
+	}
+	if (!strcmp(type, "member") && !strcmp(id, network_registry)) {
+		hrdex_fmt_cut(out, size, "a member document claims the registry's own id '%s'", id);
+		return 1;
+	}
+	key_words(words, sizeof(words), key);
+	if (!strcmp(type, "member") && network_self[0] && !strcmp(id, network_self) &&
+	    (!network_self_key[0] || strcmp(words, network_self_key))) {
+		hrdex_fmt_cut(out, size, "a member document claims this agent's own id '%s' with another key", id);
+		return 1;
+	}
+	return 0;
+}
 
 int hrdex_doc_type_valid(const char *type)
 {
@@ -219,6 +285,18 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 	if (opts->expect_publisher && publisher && strcmp(publisher, opts->expect_publisher) &&
 	    hrdex_problems_add(problems, "/publisher", "publisher", "is '%s', expected '%s'",
 			       publisher, opts->expect_publisher) < 0)
+		goto cleanup;
+	if (problems->count == before && publisher && type) {
+		char why[256];
+		const char *id = string_member(json, "id");
+
+		if (hrdex_doc_network_problem(why, sizeof(why), publisher, type, id ? id : "",
+					      string_member(json, "key")) &&
+		    hrdex_problems_add(problems, "/publisher", "registry", "%s", why) < 0)
+			goto cleanup;
+	}
+	/* What the registry's schema and vocabulary documents may add (regext.h). */
+	if (problems->count == before && hrdex_regext_check(json, problems) < 0)
 		goto cleanup;
 	if (problems->count > before) {
 		ret = 0;

@@ -83,4 +83,29 @@ int hrdex_doc_load(struct hrdex_doc **out, const char *data, size_t len,
 		   const struct hrdex_doc_opts *opts, struct hrdex_problems *problems);
 void hrdex_doc_free(struct hrdex_doc *doc);
 
+/*
+ * The network this process's agent is in (agent/flow/registry.h): the
+ * registry's publisher id (NULL or "": none) and this agent's own publisher
+ * id (NULL: unknown) with its key, "ssh-ed25519 BASE64" (NULL: unknown).
+ * hrdex_state_open sets it from hrdex.conf, so every
+ * path that checks documents (publish, validate, sync, verify, main, the
+ * cache) applies the same rule; the document rules digest covers it, so
+ * joining a registry re-checks what was held.
+ */
+void hrdex_doc_network_set(const char *registry, const char *self, const char *self_key);
+/*
+ * The network rule, one implementation (hrdex_doc_load calls it on every
+ * document that passed its schema): a type only the registry publishes
+ * (doctype.h, registry_only) from another publisher, or with no registry
+ * configured, a member document whose id is the registry's own, and one
+ * whose id is this agent's own but names another key than this agent's, are
+ * held (a registry never speaks for itself nor hands this agent's id to
+ * another key).  0 when the document may be shown; 1 with why (one
+ * line) in out when it is held.
+ */
+int hrdex_doc_network_problem(char *out, size_t size, const char *publisher, const char *type, const char *id,
+			      const char *key);
+/* What hrdex_doc_network_set was given, for the rules digest: "REGISTRY SELF". */
+void hrdex_doc_network_digest(char *out, size_t size);
+
 #endif

@@ -6,8 +6,18 @@
  *
  * Adding a type is one row in doctype.c plus schemas/<version>/TYPE.json
  * (embedded at build time) for each version it exists in, from the version
- * that adds it on (types are never removed). 
+ * that adds it on (types are never removed).
  * Field paths are a member name or "object.member" (one level).
+ *
+ * The runtime extension: a network's registry may add types with `schema`
+ * documents (regext.h).  Each gets a row after the built-in ones, index
+ * HRDEX_NTYPES and on, in the order they were first applied: its name,
+ * the version that adds it, the label and plural its schema document gives
+ * (English, else the first), "countries" as its version-1 country field,
+ * and not on the calendar.  Walk the table with
+ * hrdex_ntypes() and hrdex_doctype_at(); arrays by type have
+ * HRDEX_NTYPES_MAX slots.  Rows are never removed or moved, and a row's
+ * address stays valid for the life of the process.
  */
 #ifndef HRDEX_DOCTYPE_H
 #define HRDEX_DOCTYPE_H
@@ -18,7 +28,8 @@
 
 #include "schema.h"
 
-#define HRDEX_NTYPES 8   /* rows of hrdex_doctypes */
+#define HRDEX_NTYPES 12  /* built-in rows, hrdex_doctypes */
+#define HRDEX_NTYPES_MAX (HRDEX_NTYPES + 32)   /* with the registry's (regext.h) */
 
 struct hrdex_doctype {
 	const char *name;          /* "decision": the "type" member and the folder P/decision/ */
@@ -39,9 +50,18 @@ struct hrdex_doctype {
 	 * country members are checked wherever they are).  The cache's facts
 	 * come from facts.c, never from here. */
 	const char *countries[4];
+	/* Only the network's registry publishes it (registry.h): from any other
+	 * publisher, or with no registry configured, such a document is held
+	 * (hrdex_doc_network_problem, doc.h). */
+	int registry_only;
 };
 
 extern const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES];
+
+/* Rows now: the built-in ones and the registry's (at most HRDEX_NTYPES_MAX). */
+int hrdex_ntypes(void);
+/* Row i (0 <= i < hrdex_ntypes()), else NULL. */
+const struct hrdex_doctype *hrdex_doctype_at(int i);
 
 /* Index of type in hrdex_doctypes, or -1 (also for NULL).  A row exists for
  * every type this build has a row for; whether a document of the type can be

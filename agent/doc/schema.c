@@ -19,6 +19,7 @@
 #include "builtin.h"
 #include "error.h"
 #include "schema_node.h"
+#include "regext.h"
 #include "uri.h"
 #include "vocab.h"
 
@@ -472,6 +473,13 @@ cleanup:
 
 int hrdex_schemas_add_builtin(struct hrdex_schemas *s)
 {
+	if (hrdex_schemas_add_shipped(s) < 0)
+		return -1;
+	return hrdex_regext_add_schemas(s);
+}
+
+int hrdex_schemas_add_shipped(struct hrdex_schemas *s)
+{
 	const struct hrdex_builtin_file *f;
 
 	/* Names are "NAME.json" for version 1 and "V/NAME.json" for version V. */
@@ -531,6 +539,8 @@ const char *hrdex_schema_id_for(const char *type, int version)
 	if (!t || version < t->since || version < 1 || version > hrdex_schema_known_newest())
 		return NULL;
 	id = t->schema[version - 1];
+	if (id && hrdex_regext_type_get(type) && &hrdex_regext_type_get(type)->row == t)
+		return id; /* a type the registry added (regext.h) */
 	return id && builtin_has(id) ? id : NULL;
 }
 
@@ -820,6 +830,54 @@ int hrdex_schema_node(struct hrdex_schemas *s, const cJSON *node, const struct b
 	}
 	*out = sn;
 	return 0;
+}
+
+/* Compile node and every subschema under it (see hrdex_schemas_compile). */
+static int compile_all(struct hrdex_schemas *s, const cJSON *node, const struct base *outer, int depth)
+{
+	const struct base *inner;
+	const struct snode *sn;
+	const cJSON *child, *sub;
+
+	if (!cJSON_IsObject(node))
+		return 0;
+	if (depth > HRDEX_SCHEMA_MAX_DEPTH)
+		return hrdex_error_set(HRDEX_E_INVALID, "%s: schema nested deeper than %d", outer->origin,
+				       HRDEX_SCHEMA_MAX_DEPTH);
+	if (hrdex_schema_node(s, node, outer, &sn) < 0)
+		return -1;
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(node, "$ref")))
+		return 0; /* draft-07: a "$ref" makes its siblings ignored */
+	if (node_base(s, node, outer, &inner, NULL) < 0)
+		return -1;
+	cJSON_ArrayForEach(child, node) {
+		switch (subschema_kind(child->string, child)) {
+		case SUB_ONE:
+			if (compile_all(s, child, inner, depth + 1) < 0)
+				return -1;
+			break;
+		case SUB_LIST:
+		case SUB_MAP:
+			cJSON_ArrayForEach(sub, child) {
+				if (compile_all(s, sub, inner, depth + 1) < 0)
+					return -1;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+int hrdex_schemas_compile(struct hrdex_schemas *s, const char *schema_id)
+{
+	const struct base *outer;
+	const cJSON *node;
+
+	if (hrdex_schemas_find(s, schema_id, &node, &outer) < 0)
+		return -1;
+	return compile_all(s, node, outer, 0);
 }
 
 int hrdex_schemas_find(struct hrdex_schemas *s, const char *schema_id, const cJSON **node,

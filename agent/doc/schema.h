@@ -59,8 +59,11 @@ int hrdex_schemas_add(struct hrdex_schemas *s, cJSON *schema, const char *defaul
  */
 const char *hrdex_schemas_last_id(const struct hrdex_schemas *s);
 
-/* Add hrdex's built-in schemas (envelope and every document type). */
+/* Add hrdex's built-in schemas (envelope and every document type), and
+ * those of the types the network's registry added (regext.h). */
 int hrdex_schemas_add_builtin(struct hrdex_schemas *s);
+/* Add the schemas shipped in the binary only (schemas/, schemas/2/). */
+int hrdex_schemas_add_shipped(struct hrdex_schemas *s);
 
 /*
  * Validate instance against the schema whose id is schema_id.
@@ -78,6 +81,15 @@ int hrdex_schemas_add_builtin(struct hrdex_schemas *s);
  */
 int hrdex_schema_validate(struct hrdex_schemas *s, const char *schema_id, const cJSON *instance,
 			  struct hrdex_problems *problems);
+
+/*
+ * Compile the schema whose id is schema_id and every subschema in it now,
+ * rather than on first use: 0 when every keyword is well formed, every
+ * pattern compiles, every "$ref" resolves and every "x-hrdex-list" names a
+ * list; else -1 with an error naming the first fault.  For schemas that
+ * come from documents (a registry's `schema` document, regext.h).
+ */
+int hrdex_schemas_compile(struct hrdex_schemas *s, const char *schema_id);
 
 /* The built-in schema id for a document type of version 1 ("decision" ->
  * "https://hrdex.org/schema/1/decision.json"); NULL for an unknown type.

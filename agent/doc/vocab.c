@@ -11,6 +11,7 @@
 #include "builtin.h"
 #include "buf.h"
 #include "error.h"
+#include "regext.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -218,17 +219,26 @@ static const struct vlist *find_list(const char *name)
 	return NULL;
 }
 
-static const cJSON *find_entry(const struct vlist *l, const char *id)
+static const cJSON *entry_in(const cJSON *entries, const char *id)
 {
 	const cJSON *e;
 
-	if (!l || !id)
-		return NULL;
-	cJSON_ArrayForEach(e, l->entries) {
-		if (strcmp(cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring, id) == 0)
+	cJSON_ArrayForEach(e, entries) {
+		const cJSON *eid = cJSON_GetObjectItemCaseSensitive(e, "id");
+
+		if (cJSON_IsString(eid) && strcmp(eid->valuestring, id) == 0)
 			return e;
 	}
 	return NULL;
+}
+
+/* Entry id of list: a built-in one, else one the registry added (regext.h). */
+static const cJSON *find_entry(const char *list, const char *id)
+{
+	const struct vlist *l = find_list(list);
+	const cJSON *e = l && id ? entry_in(l->entries, id) : NULL;
+
+	return e || !id ? e : entry_in(hrdex_regext_entries(list), id);
 }
 
 /* map[lang], else map[the primary subtag of lang] ("fr-CA" -> "fr"), else map["en"]. */
@@ -252,21 +262,22 @@ static const char *in_language(const cJSON *map, const char *lang)
 
 const char *hrdex_vocab_label(const char *list, const char *id, const char *lang)
 {
-	const cJSON *e = find_entry(find_list(list), id);
+	const cJSON *e = find_entry(list, id);
 
 	return e ? in_language(cJSON_GetObjectItemCaseSensitive(e, "labels"), lang) : NULL;
 }
 
 int hrdex_vocab_has(const char *list, const char *id)
 {
-	return find_entry(find_list(list), id) != NULL;
+	return find_entry(list, id) != NULL;
 }
 
 const char *hrdex_vocab_title(const char *list, const char *lang)
 {
 	const struct vlist *l = find_list(list);
+	const cJSON *title = l ? l->title : hrdex_regext_list_title(list);
 
-	return l ? in_language(l->title, lang) : NULL;
+	return title ? in_language(title, lang) : NULL;
 }
 
 /* Values longer than this have no near entry (ids are at most ID_MAX bytes). */
@@ -307,15 +318,21 @@ int hrdex_vocab_nearest(const char *list, const char *value, const char *out[], 
 {
 	const struct vlist *l = find_list(list);
 	size_t dist[HRDEX_VOCAB_NEAREST_MAX], lv, d;
-	const cJSON *e;
-	int count = 0, k;
+	const cJSON *e, *added = hrdex_regext_entries(list), *sets[2];
+	int count = 0, k, set;
 
 	if (n > HRDEX_VOCAB_NEAREST_MAX)
 		n = HRDEX_VOCAB_NEAREST_MAX;
-	if (!l || !value || n <= 0 || (lv = strlen(value)) > NEAR_MAX)
+
+	if ((!l && !added) || !value || n <= 0 || (lv = strlen(value)) > NEAR_MAX)
 		return 0;
-	cJSON_ArrayForEach(e, l->entries) {
-		const char *id = cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
+	sets[0] = l ? l->entries : NULL;
+	sets[1] = added;
+	/* the built-in entries, then the registry's (regext.h) */
+	for (set = 0; set < 2; set++)
+	cJSON_ArrayForEach(e, sets[set]) {
+		const cJSON *eid = cJSON_GetObjectItemCaseSensitive(e, "id");
+		const char *id = cJSON_IsString(eid) ? eid->valuestring : "";
 		size_t li = strlen(id), longer = li > lv ? li : lv;
 
 		d = edit_distance(value, lv, id, li);
@@ -404,10 +421,15 @@ const char *hrdex_vocab_find(const char *list, const char *text)
 	char *key;
 	size_t i;
 
-	if (!l || !text)
+	if (!list || !text)
 		return NULL;
-	if ((e = find_entry(l, text)))
+	/* An id, of a built-in entry or one the registry added (regext.h). */
+	if ((e = find_entry(list, text)))
 		return cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
+	/* A label: only the built-in lists are folded (once); a label the
+	 * registry added is found by its id alone. */
+	if (!l)
+		return NULL;
 	pthread_once(&folded_once, fold_all);
 	if (!(key = fold(text)))
 		return NULL;

@@ -49,7 +49,8 @@ struct hrdex_batch {
 	size_t count;
 	size_t invalid;                 /* items with problems */
 	struct hrdex_readme_hints *hints; /* borrowed, may be NULL: README facts of the
-					   * documents checked (readme.h) */
+					   * documents checked (readme.h) */	int rotation;                   /* set by hrdex_rotate (rotate.h) after loading: a key
+					 * document may be published; never from files or the outbox */
 };
 
 /*

@@ -544,6 +544,13 @@ int hrdex_publish(struct hrdex_state *s, struct hrdex_batch *b, const struct hrd
 		}
 		if (it->doc && stage_attachments(&e, s->repo, old, it, &changed) < 0)
 			goto cleanup;
+		/* The keys that sign depend on key documents: only `hrdex key
+		 * rotate` writes one, with the key it has just made. */
+		if (!b->rotation && !strcmp(it->ref.type, "key")) {
+			if (hrdex_problems_add(&it->problems, "/type", "key", "key documents are written by "
+					       "'hrdex key rotate' only") < 0)
+				goto cleanup;
+		}
 		if (it->problems.count) {
 			bad++;
 			continue;

@@ -3,6 +3,8 @@
  * branches moved (see refresh.h).
  */
 #include "refresh.h"
+#include "keyring.h"
+#include "regtypes.h"
 #include "cache.h"
 #include "error.h"
 #include "fs.h"
@@ -180,9 +182,20 @@ int hrdex_refresh(struct hrdex_state *s, struct hrdex_refresh *r)
 {
 	int strict = (r->flags & HRDEX_REFRESH_STRICT) != 0, moved;
 
+	/* Rotations the branches carry reach allowed_signers (keyring.h);
+	 * trust itself does not depend on it, so a failure is only logged. */
+	if (s->lock_fd >= 0 && hrdex_keyring_follow(s, NULL) < 0)
+		hrdex_log_error("allowed_signers: %s", hrdex_error_message());
 	memset(&r->main, 0, sizeof(r->main));
 	r->caught_up = 0;
 	r->mirrors_failed = -1;
+	/* What the registry's branch adds (types, list entries) first, so the
+	 * document rules below already know it (regtypes.h). */
+	if (hrdex_regtypes_apply(s) < 0) {
+		if (strict)
+			return -1;
+		hrdex_log_error("registry: %s", hrdex_error_message());
+	}
 	if (r->flags & HRDEX_REFRESH_CATCH_UP) {
 		moved = r->caught_up = catch_up(s, r) == 1;
 		if (moved)
@@ -230,6 +243,11 @@ int hrdex_refresh_open(struct hrdex_state **out, const char *dir, unsigned flags
 {
 	if (hrdex_state_open(out, dir, flags) < 0)
 		return -1;
+	if (hrdex_regtypes_load(*out) < 0) {
+		hrdex_state_free(*out);
+		*out = NULL;
+		return -1;
+	}
 	if (flags & HRDEX_STATE_LOCK)
 		hrdex_refresh_catch_up(*out, who);
 	return 0;

@@ -47,6 +47,20 @@ int hrdex_reset_resolve(git_oid *out, struct hrdex_state *s, const char *publish
 	return 0;
 }
 
+int hrdex_reset_check_key(const struct hrdex_state *s, const char *publisher, const unsigned char key[32])
+{
+	size_t i;
+
+	for (i = 0; s->signers && i < s->signers->count; i++) {
+		const struct hrdex_signer *e = &s->signers->items[i];
+
+		if (!e->cert_authority && !memcmp(e->pk, key, 32) && strcmp(e->principal, publisher))
+			return hrdex_error_set(HRDEX_E_INVALID, "this key is already trusted for publisher '%s'",
+					       e->principal);
+	}
+	return 0;
+}
+
 int hrdex_reset_prepare(struct hrdex_reset_plan *p, struct hrdex_state *s)
 {
 	git_revwalk *walk = NULL;
@@ -99,6 +113,32 @@ cleanup:
 	return ret;
 }
 
+int hrdex_reset_ahead(struct hrdex_reset_plan *p, struct hrdex_state *s)
+{
+	struct hrdex_ledger *l;
+	struct hrdex_reset rec;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	memset(&p->tip, 0, sizeof(p->tip));
+	p->abandoned = 0;
+	p->abandoned_ref[0] = '\0';
+	if (hrdex_key_fingerprint(p->fingerprint, sizeof(p->fingerprint), p->key) < 0 ||
+	    hrdex_state_ledger(s, &l) < 0)
+		return -1;
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.publisher, sizeof(rec.publisher), "%s", p->publisher); /* fits: a valid id */
+	git_oid_cpy(&rec.commit, &p->commit);
+	memcpy(rec.key, p->key, 32);
+	rec.time = (int64_t)time(NULL);
+	hrdex_fmt_cut(rec.by, sizeof(rec.by), "%s", p->by ? p->by : "");
+	if (hrdex_ledger_add_reset(l, &rec) < 0 || hrdex_ledger_save(l) < 0 || grant_key(s, p->publisher, p->key) < 0)
+		return -1;
+	git_oid_tostr(hex, sizeof(hex), &p->commit);
+	hrdex_log_info("%s: '%s' has no branch here yet: recorded its reset to %.12s, continued by key %s",
+		       p->by ? p->by : "trust reset", p->publisher, hex, p->fingerprint);
+	return 0;
+}
+
 int hrdex_reset_apply(struct hrdex_reset_plan *p, struct hrdex_state *s)
 {
 	struct hrdex_ledger *l;
@@ -132,6 +172,7 @@ int hrdex_reset_apply(struct hrdex_reset_plan *p, struct hrdex_state *s)
 		git_oid_cpy(&rec.from, &p->tip);
 	rec.time = now;
 	snprintf(rec.abandoned, sizeof(rec.abandoned), "%s", p->abandoned_ref); /* same size */
+	hrdex_fmt_cut(rec.by, sizeof(rec.by), "%s", p->by ? p->by : "");
 	if (hrdex_ledger_add_reset(l, &rec) < 0 || hrdex_ledger_moved(l, p->publisher, &p->commit, now) < 0 ||
 	    hrdex_ledger_save(l) < 0)
 		return -1;
@@ -139,19 +180,19 @@ int hrdex_reset_apply(struct hrdex_reset_plan *p, struct hrdex_state *s)
 		return -1;
 	git_oid_tostr(hex, sizeof(hex), &p->commit);
 	git_oid_tostr(from, sizeof(from), &p->tip);
-	hrdex_fmt_cut(msg, sizeof(msg), "trust reset: %s back to %.12s", p->publisher, hex);
+	hrdex_fmt_cut(msg, sizeof(msg), "%s: %s back to %.12s", p->by ? p->by : "trust reset", p->publisher, hex);
 	r = git_reference_create_matching(&ref, s->repo, name, &p->commit, 1, &p->tip, msg);
 	git_reference_free(ref);
 	if (r < 0)
 		return hrdex_error_git(r == GIT_EMODIFIED ? HRDEX_E_BUSY : HRDEX_E_IO, "cannot move '%s'", name);
-	hrdex_log_info("trust reset: '%s' moved back from %.12s to %.12s (%zu commit%s kept as %s), continued by "
-		       "key %s", p->publisher, from, hex, p->abandoned, p->abandoned == 1 ? "" : "s",
+	hrdex_log_info("%s: '%s' moved back from %.12s to %.12s (%zu commit%s kept as %s), continued by "
+		       "key %s", p->by ? p->by : "trust reset", p->publisher, from, hex, p->abandoned, p->abandoned == 1 ? "" : "s",
 		       p->abandoned_ref[0] ? p->abandoned_ref : "-", p->fingerprint);
 finish:
 	if (grant_key(s, p->publisher, p->key) < 0)
 		return -1;
 	git_oid_tostr(hex, sizeof(hex), &p->commit);
-	hrdex_fmt_cut(msg, sizeof(msg), "trust reset: %s back to %.12s", p->publisher, hex);
+	hrdex_fmt_cut(msg, sizeof(msg), "%s: %s back to %.12s", p->by ? p->by : "trust reset", p->publisher, hex);
 	rf.flags = HRDEX_REFRESH_STRICT;
 	if (hrdex_refresh(s, &rf) < 0)
 		return -1;

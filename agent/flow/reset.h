@@ -5,8 +5,8 @@
  * abandoned commits stay under refs/hrdex/abandoned/; the ledger
  * (STATE/tips.json) records the reset, so the rollback rule lets the move
  * through and every later commit must be signed by that key.  Called by
- * `hrdex trust reset` (by hand, without a registry); a registry's reset
- * document is meant to call the same.
+ * `hrdex trust reset` (by hand, without a registry) and by the registry's
+ * revocations (revoke.h), the same way.
  */
 #ifndef HRDEX_RESET_H
 #define HRDEX_RESET_H
@@ -24,6 +24,7 @@ struct hrdex_reset_plan {
 	const char *publisher;
 	git_oid commit;             /* resolved: must be in the branch's history */
 	unsigned char key[32];      /* the key that continues the branch */
+	const char *by;             /* NULL by hand; else who sanctioned it (ledger.h) */
 	/* out (hrdex_reset_prepare) */
 	git_oid tip;                /* the branch now */
 	size_t abandoned;           /* commits after commit, up to tip */
@@ -40,6 +41,13 @@ struct hrdex_reset_plan {
  */
 int hrdex_reset_resolve(git_oid *out, struct hrdex_state *s, const char *publisher, const char *text);
 
+/*
+ * The key that continues publisher's branch must be no other publisher's:
+ * HRDEX_E_INVALID "this key is already trusted for publisher 'X'" when
+ * allowed_signers grants it to another (one key never speaks for two).
+ */
+int hrdex_reset_check_key(const struct hrdex_state *s, const char *publisher, const unsigned char key[32]);
+
 /* Fill the plan's tip, abandoned and fingerprint; change nothing. */
 int hrdex_reset_prepare(struct hrdex_reset_plan *p, struct hrdex_state *s);
 
@@ -53,5 +61,17 @@ int hrdex_reset_prepare(struct hrdex_reset_plan *p, struct hrdex_state *s);
  * rebuild main, view/, the cache and the site.
  */
 int hrdex_reset_apply(struct hrdex_reset_plan *p, struct hrdex_state *s);
+
+/*
+ * The reset of a publisher whose branch is not here yet (an agent that
+ * joined the network after the registry's revocation): nothing to move or
+ * abandon, but the ledger records the reset (commit, key, by) and the key is
+ * trusted, so that when the branch arrives its commits after commit must be
+ * signed by key, as on every agent that had the branch (accept.c reads
+ * the resets from the ledger; a reset whose commit is not in the history
+ * that arrives governs none of it).  Under the agent lock; p's tip and
+ * abandoned are left zero.
+ */
+int hrdex_reset_ahead(struct hrdex_reset_plan *p, struct hrdex_state *s);
 
 #endif

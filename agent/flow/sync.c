@@ -10,6 +10,8 @@
 #include "fs.h"
 #include "json.h"
 #include "ledger.h"
+#include "registry.h"
+#include "revoke.h"
 #include "log.h"
 #include "pack.h"
 #include "readme.h"
@@ -299,8 +301,9 @@ static int check_group(struct round *rd, struct group *g)
 	struct candidate *c = g->c;
 	const char *pub = c[0].publisher;
 	int own = !strcmp(pub, st->config->publisher);
-	git_oid *stop = NULL, base;
+	git_oid *stop = NULL, base, ffbase;
 	size_t nstop = 0, i;
+	int have_base = 0;
 	char hex[GIT_OID_HEXSZ + 1];
 	const struct refusal *known;
 	char why[512];
@@ -317,8 +320,18 @@ static int check_group(struct round *rd, struct group *g)
 		hrdex_error_oom();
 		goto cleanup;
 	}
-	if (g->have_cur)
-		git_oid_cpy(&stop[nstop++], &g->cur);
+	/* A repo.git restored from a backup may hold an older tip than the
+	 * newest accepted one, even a commit a reset abandoned: peers' tips
+	 * are measured from the newest accepted one then (ledger.h). */
+	if (g->have_cur) {
+		r = hrdex_ledger_base(rd->ledger, st->repo, pub, &g->cur, &ffbase);
+		have_base = r == 1;
+		if (have_base)
+			hrdex_log_warn("sync: our '%s' at %.12s is behind or beside %.12s, the newest this agent "
+				       "accepted (repo.git restored from a backup?): peers' copies are measured from "
+				       "the newest", pub, oid_hex(hex, &g->cur), oid_hex(why, &ffbase));
+		git_oid_cpy(&stop[nstop++], have_base ? &ffbase : &g->cur);
+	}
 
 	for (i = 0; i < g->nc; i++) {
 		struct hrdex_sync_branch *b = &rep->branches[c[i].branch];
@@ -384,6 +397,18 @@ static int check_group(struct round *rd, struct group *g)
 			branch_reject(rd, b, "rollback", "%s", why);
 			continue;
 		}
+		/* Measured from the newest accepted tip (above): its commits
+		 * since what repo.git holds are walked, so that they are
+		 * checked and brought in like any new ones. */
+		if (have_base) {
+			git_oid mb;
+
+			if (git_merge_base(&mb, vr, &g->cur, &ffbase) == 0)
+				git_oid_cpy(&stop[0], &mb);
+			else
+				git_oid_cpy(&stop[0], &ffbase);
+			git_error_clear();
+		}
 		memset(&a, 0, sizeof(a));
 		a.repo = vr;
 		a.publisher = pub;
@@ -392,7 +417,7 @@ static int check_group(struct round *rd, struct group *g)
 		a.limits = &st->config->limits;
 		a.stop = stop;
 		a.nstop = nstop;
-		a.current = g->have_cur ? &g->cur : NULL;
+		a.current = have_base ? &ffbase : g->have_cur ? &g->cur : NULL;
 		a.now = rd->now_time;
 		a.ledger = rd->ledger;
 		a.checked = keep_readme_facts;
@@ -589,6 +614,23 @@ static int refresh(struct round *rd, unsigned flags)
 	return r;
 }
 
+/* 1 when this round accepted a move of the registry's branch, or what the
+ * registry gave was never derived (joined since, or STATE/registry.json lost). */
+static int registry_moved(const struct hrdex_sync_report *r, struct hrdex_state *st)
+{
+	char reg[HRDEX_PUBLISHER_MAX + 1];
+	size_t i;
+
+	if (!hrdex_registry_get(st->config, reg))
+		return 0;
+	if (st->config->publisher && !strcmp(reg, st->config->publisher))
+		return 1; /* the registry's own agent: its branch moves by publish */
+	for (i = 0; i < r->nbranches; i++)
+		if (r->branches[i].status == HRDEX_BRANCH_ACCEPTED && !strcmp(r->branches[i].publisher, reg))
+			return 1;
+	return !hrdex_registry_derived(st);
+}
+
 int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char **only, size_t nonly,
 		   unsigned flags)
 {
@@ -765,6 +807,14 @@ int hrdex_sync_run(struct hrdex_sync_report *out, struct hrdex_state *st, char *
 	for (i = 0; i < npeers; i++)
 		if (rd.jobs[i].status == HRDEX_FETCH_OK && !hrdex_bundle_is_path(rd.peers[i]->url))
 			sync_prune_peer_refs(&rd, i);
+
+	/* 2d. The registry's branch moved: trust, names and peers follow it
+	 * (registry.h) before main is rebuilt, so a member withdrawn leaves it
+	 * in this same round. */
+	if (registry_moved(out, st) ? hrdex_registry_apply(st, &out->registry_changed) < 0
+				    : hrdex_registry_auto_peers(st, &out->registry_changed) < 0 ||
+				      (out->accepted && hrdex_revoke_apply(st, NULL) < 0))
+		goto cleanup; /* a held revocation's reset_to may come with another branch (revoke.h) */
 
 	/* 3. The view of what moved, and the record of what did not. */
 	if (refresh(&rd, flags) < 0)

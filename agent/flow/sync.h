@@ -66,6 +66,8 @@ struct hrdex_sync_report {
 	size_t nbranches, abranches;
 	size_t accepted, rejected, unreachable;
 	int main_moved;
+	int registry_changed;      /* the registry's members changed allowed_signers or the
+				      peers (registry.h): a service re-reads hrdex.conf */
 	git_oid main;
 	int64_t elapsed_ms;
 };

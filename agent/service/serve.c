@@ -4,6 +4,7 @@
  * status.c (health) and the files of the site.
  */
 #include "serve.h"
+#include "regtypes.h"
 #include "site.h"
 #include "cache.h"
 #include "error.h"
@@ -619,6 +620,11 @@ int hrdex_serve(const char *dir, const struct hrdex_serve_opts *o)
 	sv.dir = (char *)dir;
 	if (hrdex_state_open(&sv.state, dir, 0) < 0)
 		return -1;
+	/* the labels of the types the registry added (regtypes.h) */
+	if (hrdex_regtypes_load(sv.state) < 0) {
+		hrdex_state_free(sv.state);
+		return -1;
+	}
 	/* the pool threads inherit the mask: only this thread takes signals */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

@@ -18,6 +18,7 @@
  * resets it.  SIGUSR1 and a start make every peer due at once.
  */
 #include "service.h"
+#include "regtypes.h"
 #include "buf.h"
 #include "error.h"
 #include "fs.h"
@@ -72,6 +73,7 @@ struct service {
 	int cleaned;                /* hrdex_sync_clean() done */
 	int have_tips;              /* st.publishers holds the tips the last pass saw */
 	int stop, reload, sync_now;
+	const char *reload_why;   /* NULL: SIGHUP */
 	int once;
 	struct hrdex_service_result result;
 };
@@ -120,6 +122,7 @@ int hrdex_service_sync_peer(struct hrdex_state *s, const struct hrdex_peer *peer
 	out->seconds = (double)r.elapsed_ms / 1000.0;
 	out->accepted = r.accepted;
 	out->rejected = r.rejected;
+	out->registry_changed = r.registry_changed;
 	out->status = HRDEX_SYNC_OK;
 	for (i = 0; i < r.npeers; i++) {
 		out->bytes += r.peers[i].bytes;
@@ -338,27 +341,30 @@ static void reload(struct service *sv)
 	struct hrdex_config *c = NULL;
 	char *path = hrdex_state_path(sv->state, "hrdex.conf");
 
+	const char *why = sv->reload_why ? sv->reload_why : "received SIGHUP";
+
 	sv->reload = 0;
+	sv->reload_why = NULL;
 	sd_notify_msg("RELOADING=1");
 	if (!path || hrdex_config_load(&c, path) < 0) {
-		hrdex_log_error("received SIGHUP; not reloading: %s; keeping the running configuration",
+		hrdex_log_error("%s; not reloading: %s; keeping the running configuration", why,
 				hrdex_error_message());
 		goto done;
 	}
 	if (strcmp(c->publisher, sv->state->config->publisher)) {
-		hrdex_log_error("received SIGHUP; not reloading: hrdex.publisher changed from '%s' to '%s'; "
-				"keeping the running configuration", sv->state->config->publisher, c->publisher);
+		hrdex_log_error("%s; not reloading: hrdex.publisher changed from '%s' to '%s'; "
+				"keeping the running configuration", why, sv->state->config->publisher, c->publisher);
 		hrdex_config_free(c);
 		goto done;
 	}
 	hrdex_config_free(sv->state->config);
 	sv->state->config = c;
-	if (hrdex_state_reload_signers(sv->state) < 0)
+	if (hrdex_state_reload_signers(sv->state) < 0 || hrdex_state_network(sv->state) < 0)
 		hrdex_log_error("cannot re-read allowed_signers: %s", hrdex_error_message());
 	if (sched_update(sv, now_s()) < 0 || hrdex_hooks_configure(sv->hooks, c) < 0)
 		hrdex_log_error("%s", hrdex_error_message());
 	sv->next_outbox = now_s();
-	hrdex_log_info("received SIGHUP; configuration reloaded (%zu peer%s, %zu webhook%s)", c->npeers,
+	hrdex_log_info("%s; configuration reloaded (%zu peer%s, %zu webhook%s)", why, c->npeers,
 		       c->npeers == 1 ? "" : "s", c->nhooks, c->nhooks == 1 ? "" : "s");
 done:
 	free(path);
@@ -495,6 +501,12 @@ static void sync_one(struct service *sv, struct peer_sched *ps, int64_t now)
 	}
 	if (!r.seconds)
 		r.seconds = mono_s() - t0;
+	/* New peers from the registry (network.autoPeers) are in hrdex.conf:
+	 * read it again between two peers, as SIGHUP does. */
+	if (r.registry_changed && !sv->reload) {
+		sv->reload = 1;
+		sv->reload_why = "the registry's members changed";
+	}
 	if (sv->stop && r.status != HRDEX_SYNC_OK) {
 		/* cut short by SIGTERM: not the peer's failure, no backoff */
 		hrdex_log_info("peer '%s': sync stopped", ps->name);
@@ -656,7 +668,10 @@ static void cron(struct service *sv)
 		hrdex_sync_clean(sv->state);
 		sv->cleaned = 1;
 	}
+	/* `hrdex key rotate` may have run between two passes: sign with the
+	 * key it left (keyring.h) */
 	if (reopen_repo(sv->state) < 0 || hrdex_state_reload_signers(sv->state) < 0 ||
+	    hrdex_state_reload_key(sv->state) < 0 ||
 	    (sv->have_tips ? tips_from_status(&before, &sv->st) : tips_read(&before, sv->state->repo)) < 0) {
 		tips_free(&before);
 		hrdex_log_error("%s; next pass in %d s", hrdex_error_message(), BUSY_RETRY);
@@ -758,7 +773,8 @@ int hrdex_service_run(const char *dir, const struct hrdex_service_opts *opts,
 		hrdex_error_oom();
 		goto cleanup;
 	}
-	if (hrdex_state_open(&sv.state, dir, HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 || claim(&sv) < 0)
+	if (hrdex_state_open(&sv.state, dir, HRDEX_STATE_KEY | HRDEX_STATE_SCHEMAS) < 0 || claim(&sv) < 0 ||
+	    hrdex_regtypes_load(sv.state) < 0)
 		goto cleanup;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		hrdex_error_set(HRDEX_E_INTERNAL, "cannot initialise libcurl");

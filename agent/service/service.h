@@ -32,6 +32,7 @@ struct hrdex_sync_result {
 	size_t rejected;          /* publisher branches refused (STATE/rejections.json says why) */
 	int64_t bytes;            /* fetched */
 	double seconds;
+	int registry_changed;     /* the registry's members changed trust or peers */
 	char error[512];          /* when status is not OK */
 };
 

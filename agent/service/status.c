@@ -147,7 +147,7 @@ void hrdex_status_prune_peers(struct hrdex_status *st, const struct hrdex_config
 /* Documents in a publisher tree: blobs P/TYPE/NAME.json (readme.c counts them). */
 static int count_documents(int64_t *out, git_repository *repo, git_tree *root, const char *publisher)
 {
-	size_t counts[HRDEX_NTYPES], t;
+	size_t counts[HRDEX_NTYPES_MAX], t;
 	git_tree_entry *pe = NULL;
 	git_tree *pt = NULL;
 	int ret = -1;
@@ -163,7 +163,7 @@ static int count_documents(int64_t *out, git_repository *repo, git_tree *root, c
 	}
 	if (hrdex_readme_count(counts, repo, pt) < 0)
 		goto cleanup;
-	for (t = 0; t < HRDEX_NTYPES; t++)
+	for (t = 0; t < (size_t)hrdex_ntypes(); t++)
 		*out += (int64_t)counts[t];
 	ret = 0;
 cleanup:
@@ -316,6 +316,7 @@ int hrdex_status_scan_network(struct hrdex_status *st, const char *state_dir, co
 		if (!git_oid_is_zero(&r->from))
 			git_oid_tostr(o->from, sizeof(o->from), &r->from);
 		snprintf(o->abandoned, sizeof(o->abandoned), "%s", r->abandoned); /* same size */
+		snprintf(o->by, sizeof(o->by), "%s", r->by); /* same size */
 		if (hrdex_key_fingerprint(o->key, sizeof(o->key), r->key) < 0) {
 			hrdex_ledger_free(l);
 			return -1;
@@ -450,6 +451,7 @@ int hrdex_status_to_json(struct hrdex_buf *out, const struct hrdex_status *st)
 			if (r->abandoned[0])
 				cJSON_AddStringToObject(e, "abandoned", r->abandoned);
 			cJSON_AddStringToObject(e, "key", r->key);
+			cJSON_AddStringToObject(e, "by", r->by[0] ? r->by : "hand");
 			add_time(e, "time", r->time);
 		}
 		if (net)
@@ -685,7 +687,7 @@ int hrdex_status_metrics(struct hrdex_buf *b, const struct hrdex_status *st)
 				   (double)st->network[i].still_for));
 	}
 	TRY(header(b, "hrdex_branch_resets", "gauge",
-		   "Sanctioned resets of publisher branches this agent recorded (hrdex trust reset)."));
+		   "Sanctioned resets of publisher branches this agent recorded (hrdex trust reset, the registry's revocations)."));
 	TRY(sample(b, "hrdex_branch_resets", NULL, NULL, (double)st->nresets));
 	if (st->nresets) {
 		TRY(header(b, "hrdex_branch_last_reset_timestamp_seconds", "gauge",

@@ -65,6 +65,7 @@ struct hrdex_status_reset {
 	char from[GIT_OID_HEXSZ + 1];     /* the tip abandoned ("" when none) */
 	char abandoned[128];              /* the ref keeping the abandoned commits */
 	char key[128];                    /* SHA256:... of the key that continues it */
+	char by[128];                     /* "" by hand, else "registry REF" (ledger.h) */
 	int64_t time;
 };
 

@@ -12,12 +12,14 @@
  * reason given is the most telling one.
  */
 #include "accept.h"
+#include "regext.h"
 #include "builtin.h"
 #include "buf.h"
 #include "config.h"
 #include "doc.h"
 #include "error.h"
 #include "json.h"
+#include "keychain.h"
 #include "ledger.h"
 #include "name.h"
 #include "schema.h"
@@ -505,8 +507,28 @@ cleanup:
 }
 
 /* One document (and its attachments) of a changed type folder. */
+static int check_document_rules(struct hrdex_accept *a, const char *typepath, const struct hrdex_tree *t,
+				const char *id);
+
+/* The document rules; a key document they would hold refuses the branch
+ * instead: the keys that sign depend on it (keychain.h). */
 static int check_document(struct hrdex_accept *a, const char *typepath, const struct hrdex_tree *t,
 			  const char *id)
+{
+	const char *slash = strrchr(typepath, '/');
+	int r = check_document_rules(a, typepath, t, id);
+
+	if (r == 0 && a->held && slash && !strcmp(slash + 1, "key")) {
+		a->held = 0;
+		if (!--a->nheld)
+			a->held_first[0] = '\0';
+		return reject(a, "rotation", "a key document must pass the document rules: %s", a->held_reason);
+	}
+	return r;
+}
+
+static int check_document_rules(struct hrdex_accept *a, const char *typepath, const struct hrdex_tree *t,
+				const char *id)
 {
 	char name[HRDEX_ID_MAX + 8], docpath[512], filespath[512], pbuf[512], refstr[HRDEX_REF_MAX + 1];
 	const char *slash;
@@ -728,10 +750,176 @@ static int is_stop(const struct hrdex_accept *a, const git_oid *id)
 	return 0;
 }
 
+
+/* ---- keys by position (keychain.h) ---- */
+
+/* The key history of the tree of commit or tree id (either: a commit is
+ * read for its tree).  0, 1 (rejected, rule "rotation"), -1. */
+static int read_keys(struct hrdex_accept *a, const git_oid *id, struct hrdex_keychain *out)
+{
+	git_object *obj = NULL;
+	const git_oid *tree = id;
+	char why[512];
+	int r;
+
+	if (git_object_lookup(&obj, a->repo, id, GIT_OBJECT_ANY) < 0) {
+		git_error_clear();
+		return reject(a, "missing-object", "cannot read the key history at %.12s", git_oid_tostr_s(id));
+	}
+	if (git_object_type(obj) == GIT_OBJECT_COMMIT)
+		tree = git_commit_tree_id((git_commit *)obj);
+	r = hrdex_keychain_read(out, a->repo, tree, a->publisher, why, sizeof(why));
+	git_object_free(obj);
+	return r == 1 ? reject(a, "rotation", "%s", why) : r;
+}
+
+static int tip_keys(struct hrdex_accept *a, const git_oid *tip, struct hrdex_keychain *out)
+{
+	int r, in = a->in_commit;
+
+	a->in_commit = 0;
+	r = read_keys(a, tip, out);
+	a->in_commit = in;
+	if (r == 1) { /* the commit that damaged it is named in the walk */
+		a->rule[0] = a->reason[0] = '\0';
+		r = 0;
+	}
+	return r;
+}
+
+/*
+ * The signature of commit id, by position: the key of the newest key
+ * document before it (kp, the parent's), unless a reset governs it (gov)
+ * with no rotation since (reset_keys: the key documents at the reset
+ * commit); else the first key, which allowed_signers grants and which is
+ * none of the keys the branch names (ktip).  signer gets the key.
+ */
+static int check_signer(struct hrdex_accept *a, const git_oid *id, long gov, size_t reset_keys,
+			const struct hrdex_keychain *kp, const struct hrdex_keychain *ktip, unsigned char signer[32])
+{
+	const unsigned char *expect = NULL;
+	struct hrdex_signers *only = NULL;
+	struct hrdex_buf line = HRDEX_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1], fp[64], msg[640];
+	size_t i;
+	int r;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	if (kp->n > (gov >= 0 ? reset_keys : 0))
+		expect = hrdex_keychain_current(kp);
+	else if (gov >= 0)
+		expect = a->ledger->resets[gov].key;
+	a->in_commit = 0;
+	if (!expect) {
+		if (hrdex_commit_verify_at(a->repo, id, a->signers, a->publisher, a->now, signer) < 0)
+			return reject(a, "signature", "%s", hrdex_error_message());
+		/* (a key the branch names, unless key 2 says it replaces it:
+		 * then the rotation rules speak) */
+		if (ktip->n && hrdex_key_fingerprint(fp, sizeof(fp), signer) == 0 && !strcmp(fp, ktip->keys[0].previous))
+			i = ktip->n;
+		else
+			i = 0;
+		for (; i < ktip->n; i++)
+			if (!memcmp(ktip->keys[i].pk, signer, 32))
+				return reject(a, "signature", "commit %.12s: signed by key %zu of '%s', which "
+					      "'%s/key/%zu.json' makes valid only after the commit that adds it", hex,
+					      i + 2, a->publisher, a->publisher, i + 2);
+		a->in_commit = 1;
+		return 0;
+	}
+	/* The branch names the key; allowed_signers still says whether we
+	 * take the publisher at all. */
+	if (!hrdex_signers_has(a->signers, a->publisher))
+		return reject(a, "signature", "commit %.12s: signed by a key not trusted for '%s'", hex, a->publisher);
+	if (hrdex_buf_printf(&line, "%s namespaces=\"git\" ", a->publisher) < 0 ||
+	    hrdex_key_public_line(&line, expect, NULL) < 0 ||
+	    hrdex_signers_parse(&only, line.ptr, line.len, "key history") < 0) {
+		hrdex_buf_free(&line);
+		return -1;
+	}
+	hrdex_buf_free(&line);
+	r = hrdex_commit_verify_at(a->repo, id, only, a->publisher, 0, signer);
+	hrdex_signers_free(only);
+	if (r == 0) {
+		a->in_commit = 1;
+		return 0;
+	}
+	hrdex_fmt_cut(msg, sizeof(msg), "%s", hrdex_error_message());
+	if (!strstr(msg, "signed by a key not trusted"))
+		return reject(a, "signature", "%s", msg);
+	if (gov >= 0 && kp->n <= reset_keys)
+		return reject(a, "signature", "commit %.12s: signed by a key of '%s' that is not valid after the "
+			      "reset of the branch to %.12s; only the key that reset names signs after it", hex,
+			      a->publisher, git_oid_tostr_s(&a->ledger->resets[gov].commit));
+	if (hrdex_key_fingerprint(fp, sizeof(fp), expect) < 0)
+		return -1;
+	return reject(a, "signature", "commit %.12s: signed by a key of '%s' that is not valid at this point of "
+		      "the branch: after '%s/key/%zu.json' only key %zu (%s) signs, whatever date a commit names",
+		      hex, a->publisher, a->publisher, kp->n + 1, kp->n + 1, fp);
+}
+
+/* The id of publisher's key folder in tree: 1 found, 0 none. */
+static int key_folder(struct hrdex_accept *a, const git_oid *tree, git_oid *out)
+{
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	char path[HRDEX_PUBLISHER_MAX + 8];
+	int found = 0;
+
+	if (!tree || hrdex_fmt(path, sizeof(path), "%s/key", a->publisher) < 0)
+		return 0;
+	if (git_tree_lookup(&t, a->repo, tree) == 0 && git_tree_entry_bypath(&e, t, path) == 0) {
+		git_oid_cpy(out, git_tree_entry_id(e));
+		found = 1;
+	}
+	git_error_clear();
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	return found;
+}
+
+/* A commit that touches the key folder: the rotation rules
+ * (hrdex_keychain_step); kp becomes the commit's key history. */
+static int check_rotation(struct hrdex_accept *a, const git_oid *parent_tree, const git_oid *tree,
+			  const unsigned char signer[32], struct hrdex_keychain *kp)
+{
+	struct hrdex_keychain kc = { NULL, 0 };
+	unsigned char (*used)[32] = NULL;
+	size_t nused = 0, i;
+	git_oid po, no;
+	int hp = key_folder(a, parent_tree, &po), hn = key_folder(a, tree, &no), r;
+	char why[512];
+
+	if (hp == hn && (!hn || git_oid_equal(&po, &no)))
+		return 0;
+	if ((r = read_keys(a, tree, &kc)) != 0)
+		return r;
+	/* the keys sanctioned resets named are this branch's too */
+	if (a->ledger && a->ledger->nresets && !(used = calloc(a->ledger->nresets, sizeof(*used)))) {
+		hrdex_keychain_free(&kc);
+		return hrdex_error_oom();
+	}
+	for (i = 0; a->ledger && i < a->ledger->nresets; i++)
+		if (!strcmp(a->ledger->resets[i].publisher, a->publisher))
+			memcpy(used[nused++], a->ledger->resets[i].key, 32);
+	r = hrdex_keychain_step(kp, &kc, signer, (const unsigned char (*)[32])used, nused, a->repo, a->signers,
+				a->publisher, why, sizeof(why));
+	free(used);
+	if (r) {
+		hrdex_keychain_free(&kc);
+		return r < 0 ? -1 : reject(a, "rotation", "%s", why);
+	}
+	hrdex_keychain_free(kp);
+	*kp = kc;
+	return 0;
+}
+
 int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 {
 	git_oid *chain = NULL, cur;
-	long *gov = NULL;
+	struct hrdex_keychain kp = { NULL, 0 }, ktip = { NULL, 0 };
+	long *gov = NULL, reset_cached = -1;
+	size_t reset_keys = 0;   /* key documents at the governing reset's commit */
 	size_t n = 0, alloc = 0, k;
 	git_commit *c = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
@@ -814,6 +1002,10 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 	}
 	reset_positions(a, chain, n, gov);
 
+	/* The keys the branch names at its tip: never a first key (keychain.h). */
+	if ((r = tip_keys(a, tip, &ktip)) != 0)
+		goto cleanup;
+
 	/* 2. Oldest first: the signature, then what the commit changed. */
 	for (k = n; k-- > 0;) {
 		git_commit *parent = NULL;
@@ -822,25 +1014,6 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 		unsigned char signer[32];
 
 		git_oid_cpy(&a->commit, &chain[k]);
-		a->in_commit = 1;
-		/* Any failure rejects: the branch stays and the next sync tries again. */
-		if (hrdex_commit_verify_at(a->repo, &chain[k], a->signers, a->publisher, a->now, signer) < 0) {
-			a->in_commit = 0;
-			r = reject(a, "signature", "%s", hrdex_error_message());
-			goto cleanup;
-		}
-		if (gov[k] >= 0 && memcmp(signer, a->ledger->resets[gov[k]].key, 32)) {
-			const struct hrdex_reset *rs = &a->ledger->resets[gov[k]];
-			char rhex[GIT_OID_HEXSZ + 1];
-
-			git_oid_tostr(hex, sizeof(hex), &chain[k]);
-			git_oid_tostr(rhex, sizeof(rhex), &rs->commit);
-			a->in_commit = 0;
-			r = reject(a, "signature", "commit %.12s: signed by a key of '%s' that is not valid after the "
-				   "reset of the branch to %.12s; only the key that reset names signs after it", hex,
-				   a->publisher, rhex);
-			goto cleanup;
-		}
 		git_commit_free(c);
 		c = NULL;
 		if (git_commit_lookup(&c, a->repo, &chain[k]) < 0) {
@@ -858,8 +1031,26 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 			git_oid_cpy(&parent_tree, git_commit_tree_id(parent));
 			git_commit_free(parent);
 		}
+		/* The key history before this commit: the base's, once. */
+		if (k == n - 1 && have_parent && (r = read_keys(a, &parent_tree, &kp)) != 0)
+			goto cleanup;
+		a->in_commit = 1;
+		/* Any failure rejects: the branch stays and the next sync tries again. */
+		if (gov[k] != reset_cached) {
+			struct hrdex_keychain kr;
+
+			if ((r = read_keys(a, &a->ledger->resets[gov[k]].commit, &kr)) != 0)
+				goto cleanup;
+			reset_keys = kr.n;
+			hrdex_keychain_free(&kr);
+			reset_cached = gov[k];
+		}
+		if ((r = check_signer(a, &chain[k], gov[k], reset_keys, &kp, &ktip, signer)) != 0)
+			goto cleanup;
 		r = check_tree(a, 0, "", have_parent ? &parent_tree : NULL, &tree_id);
 		if (r)
+			goto cleanup;
+		if ((r = check_rotation(a, have_parent ? &parent_tree : NULL, &tree_id, signer, &kp)) != 0)
 			goto cleanup;
 		if ((r = record(a, &chain[k])) < 0)
 			goto cleanup;
@@ -869,6 +1060,8 @@ int hrdex_accept_check(struct hrdex_accept *a, const git_oid *tip)
 	r = 0;
 cleanup:
 	a->in_commit = 0;
+	hrdex_keychain_free(&kp);
+	hrdex_keychain_free(&ktip);
 	git_commit_free(c);
 	free(gov);
 	free(chain);
@@ -952,6 +1145,14 @@ void hrdex_document_rules_digest(char out[65])
 
 		crypto_hash_sha256_update(&st, &newest, 1);
 	}
+	/* The network (doc.h): joining a registry releases the member
+	 * documents held while there was none, and holds the others. */
+	{
+		char net[256];
+
+		hrdex_doc_network_digest(net, sizeof(net));
+		crypto_hash_sha256_update(&st, (const unsigned char *)net, strlen(net) + 1);
+	}
 	for (f = hrdex_builtin_schemas; f->name; f++) {
 		crypto_hash_sha256_update(&st, (const unsigned char *)f->name, strlen(f->name) + 1);
 		crypto_hash_sha256_update(&st, f->data, f->len);
@@ -962,6 +1163,14 @@ void hrdex_document_rules_digest(char out[65])
 		crypto_hash_sha256_update(&st, (const unsigned char *)"lists/", 6);
 		crypto_hash_sha256_update(&st, (const unsigned char *)f->name, strlen(f->name) + 1);
 		crypto_hash_sha256_update(&st, f->data, f->len);
+	}
+	/* What the network's registry added (regext.h): a type or a list entry
+	 * it adds releases what waited for it.  Nothing without a registry, so
+	 * the digest of an agent that joined none is as before. */
+	if (*hrdex_regext_text()) {
+		crypto_hash_sha256_update(&st, (const unsigned char *)"registry/", 9);
+		crypto_hash_sha256_update(&st, (const unsigned char *)hrdex_regext_text(),
+					  strlen(hrdex_regext_text()));
 	}
 	crypto_hash_sha256_final(&st, digest);
 	sodium_bin2hex(out, 65, digest, sizeof(digest));

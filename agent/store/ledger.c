@@ -74,17 +74,21 @@ static int parse(struct hrdex_ledger *l, const cJSON *root)
 		const cJSON *pub = cJSON_GetObjectItemCaseSensitive(e, "publisher");
 		const cJSON *key = cJSON_GetObjectItemCaseSensitive(e, "key");
 		const cJSON *ab = cJSON_GetObjectItemCaseSensitive(e, "abandoned");
+		const cJSON *by = cJSON_GetObjectItemCaseSensitive(e, "by");
 
 		memset(&r, 0, sizeof(r));
 		if (!cJSON_IsString(pub) || !hrdex_publisher_valid(pub->valuestring) || !cJSON_IsString(key) ||
 		    hrdex_key_parse_public(r.key, key->valuestring) < 0 || get_oid(&r.commit, e, "commit", 0) < 0 ||
 		    get_oid(&r.from, e, "from", 1) < 0 || get_time(&r.time, e, "time") < 0 ||
-		    (ab && (!cJSON_IsString(ab) || strlen(ab->valuestring) >= sizeof(r.abandoned))))
+		    (ab && (!cJSON_IsString(ab) || strlen(ab->valuestring) >= sizeof(r.abandoned))) ||
+		    (by && (!cJSON_IsString(by) || strlen(by->valuestring) >= sizeof(r.by))))
 			return bad(l, "a reset entry is malformed");
 		hrdex_error_clear();
 		snprintf(r.publisher, sizeof(r.publisher), "%s", pub->valuestring); /* fits: a valid id */
 		if (ab)
 			snprintf(r.abandoned, sizeof(r.abandoned), "%s", ab->valuestring); /* length checked */
+		if (by)
+			snprintf(r.by, sizeof(r.by), "%s", by->valuestring); /* length checked */
 		if (hrdex_ledger_add_reset(l, &r) < 0)
 			return -1;
 	}
@@ -167,7 +171,8 @@ int hrdex_ledger_save(const struct hrdex_ledger *l)
 		     cJSON_AddStringToObject(o, "publisher", r->publisher) && add_oid(o, "commit", &r->commit) == 0 &&
 		     (git_oid_is_zero(&r->from) || add_oid(o, "from", &r->from) == 0) &&
 		     cJSON_AddNumberToObject(o, "time", (double)r->time) &&
-		     (!r->abandoned[0] || cJSON_AddStringToObject(o, "abandoned", r->abandoned));
+		     (!r->abandoned[0] || cJSON_AddStringToObject(o, "abandoned", r->abandoned)) &&
+		     (!r->by[0] || cJSON_AddStringToObject(o, "by", r->by));
 		hrdex_buf_free(&key);
 		if (!ok)
 			goto oom;
@@ -251,6 +256,29 @@ int hrdex_ledger_add_reset(struct hrdex_ledger *l, const struct hrdex_reset *r)
 		return hrdex_error_oom();
 	l->resets = more;
 	l->resets[l->nresets++] = *r;
+	return 0;
+}
+
+int hrdex_ledger_base(const struct hrdex_ledger *l, git_repository *repo, const char *publisher, const git_oid *cur,
+		      git_oid *base)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; l && i < l->n; i++) {
+		const struct hrdex_ledger_entry *e = &l->items[i];
+
+		if (strcmp(e->publisher, publisher))
+			continue;
+		if (git_oid_is_zero(&e->tip) || git_oid_equal(&e->tip, cur))
+			return 0;
+		r = git_graph_descendant_of(repo, cur, &e->tip);
+		git_error_clear(); /* the newest tip missing from repo.git: cur cannot contain it */
+		if (r == 1)
+			return 0;
+		git_oid_cpy(base, &e->tip);
+		return 1;
+	}
 	return 0;
 }
 

@@ -42,6 +42,8 @@ struct hrdex_reset {
 	git_oid from;           /* the tip abandoned; zero when the branch was at commit */
 	int64_t time;
 	char abandoned[128];    /* the ref keeping the abandoned commits ("" when none) */
+	char by[128];           /* who sanctioned it: "" by hand (`trust reset`), else the
+				   registry's document, "registry ohchr/member/achpr" */
 };
 
 struct hrdex_ledger {
@@ -83,5 +85,17 @@ int hrdex_ledger_add_reset(struct hrdex_ledger *l, const struct hrdex_reset *r);
  */
 int hrdex_ledger_check_tip(const struct hrdex_ledger *l, git_repository *repo, const char *publisher,
 			   const git_oid *tip, const git_oid *cur, char *why, size_t size);
+
+/*
+ * Where the fast-forward rule measures a new tip of publisher from: our
+ * refs/heads/B (cur), unless repo.git holds a tip older than the newest
+ * accepted one, or beside it (repo.git restored from a backup, perhaps one
+ * from before a reset: its tip may be an abandoned commit).  Then it is the
+ * newest accepted tip, which *base gets, and 1 is returned: a peer's tip
+ * must descend from it (the rollback rule says so too), and the branch
+ * moves there from the restored tip.  0 when cur is the base.
+ */
+int hrdex_ledger_base(const struct hrdex_ledger *l, git_repository *repo, const char *publisher, const git_oid *cur,
+		      git_oid *base);
 
 #endif

@@ -6,9 +6,12 @@
 #include "fs.h"
 #include "log.h"
 #include "repo.h"
+#include "keyring.h"
 #include "ledger.h"
 #include "signed_commit.h"
 #include "schema.h"
+#include "members.h"
+#include "doc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -324,6 +327,37 @@ int hrdex_state_check_dir(const char *dir)
 	return 0;
 }
 
+/*
+ * The network this agent is in, for the document rules (doc.h): the
+ * registry, our publisher id and the key allowed_signers gives it; and the
+ * display names the registry's members carry (members.h).
+ */
+int hrdex_state_network(struct hrdex_state *s)
+{
+	struct hrdex_buf key = HRDEX_BUF_INIT;
+	cJSON *m = NULL;
+	size_t i;
+	int ret = -1;
+
+	for (i = 0; s->signers && s->config->publisher && i < s->signers->count; i++) {
+		const struct hrdex_signer *e = &s->signers->items[i];
+
+		if (!e->cert_authority && !strcmp(e->principal, s->config->publisher)) {
+			if (hrdex_key_public_line(&key, e->pk, "") < 0)
+				return -1;
+			break;
+		}
+	}
+	hrdex_doc_network_set(s->config->registry, s->config->publisher, key.ptr);
+	if (hrdex_members_load(&m, s->dir) < 0 || hrdex_members_names(s->config, m) < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	cJSON_Delete(m);
+	hrdex_buf_free(&key);
+	return ret;
+}
+
 int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 {
 	struct hrdex_state *s = calloc(1, sizeof(*s));
@@ -356,9 +390,12 @@ int hrdex_state_open(struct hrdex_state **out, const char *dir, unsigned flags)
 		hrdex_error_git(HRDEX_E_IO, "cannot open repository '%s'", path ? path : dir);
 		goto cleanup;
 	}
-	if (hrdex_state_reload_signers(s) < 0)
+	if (hrdex_state_reload_signers(s) < 0 || hrdex_state_network(s) < 0)
 		goto cleanup;
 	if (flags & HRDEX_STATE_KEY) {
+		/* a key rotation killed half-way is finished first (keyring.h) */
+		if (s->lock_fd >= 0 && hrdex_keyring_recover(s) < 0)
+			goto cleanup;
 		free(path);
 		path = hrdex_state_path(s, "keys/id_ed25519");
 		if (!path || hrdex_key_load(&s->key, path) < 0)
@@ -394,6 +431,30 @@ void hrdex_state_free(struct hrdex_state *s)
 		close(s->lock_fd); /* releases the flock */
 	free(s->dir);
 	free(s);
+}
+
+int hrdex_state_reload_key(struct hrdex_state *s)
+{
+	struct hrdex_key k;
+	char *path;
+	int r;
+
+	if (!s->have_key)
+		return 0;
+	if (s->lock_fd >= 0 && hrdex_keyring_recover(s) < 0)
+		return -1;
+	if (!(path = hrdex_state_path(s, "keys/id_ed25519")))
+		return hrdex_error_oom();
+	memset(&k, 0, sizeof(k));
+	r = hrdex_key_load(&k, path);
+	free(path);
+	if (r == 0 && memcmp(k.pk, s->key.pk, 32)) {
+		hrdex_key_wipe(&s->key);
+		s->key = k;
+		memset(&k, 0, sizeof(k));
+	}
+	hrdex_key_wipe(&k);
+	return r;
 }
 
 int hrdex_state_ledger(struct hrdex_state *s, struct hrdex_ledger **out)

@@ -98,6 +98,17 @@ int hrdex_state_check_publisher(const struct hrdex_state *s, const struct hrdex_
  * HRDEX_E_CONFIG when STATE/tips.json is damaged. */
 int hrdex_state_ledger(struct hrdex_state *s, struct hrdex_ledger **out);
 
+/* The network the document rules see (doc.h, hrdex_doc_network_set: the
+ * registry, our publisher id and its key in allowed_signers) and the
+ * registry members' display names (members.h) into s->config; run by
+ * hrdex_state_open, and again after the config or allowed_signers change. */
+int hrdex_state_network(struct hrdex_state *s);
+
+/* Re-read keys/id_ed25519 when this state holds a key (the service, between
+ * passes: `hrdex key rotate` may have replaced it), after finishing a
+ * rotation killed half-way when s holds the lock (keyring.h). */
+int hrdex_state_reload_key(struct hrdex_state *s);
+
 /* Re-read allowed_signers after it changed. */
 int hrdex_state_reload_signers(struct hrdex_state *s);
 

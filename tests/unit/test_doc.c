@@ -156,7 +156,7 @@ static void test_doctype_table(void **state)
 	assert_string_equal(hrdex_type_label("practice", 1), "Good practices");
 	assert_string_equal(hrdex_type_label("nope", 0), "nope");
 	assert_int_equal(hrdex_doctype_list(list, sizeof(list)), 0);
-	assert_string_equal(list, "decision, recommendation, report, event, visit, practice, note, statement");
+	assert_string_equal(list, "decision, recommendation, report, event, visit, practice, note, statement, key, member, schema, vocabulary");
 	assert_int_equal(hrdex_ref_parse(&r, "achpr/visit/kenya-2016"), 0);
 	assert_int_equal(hrdex_ref_file(path, sizeof(path), &r, ".files", "a.pdf"), 0);
 	assert_string_equal(path, "achpr/visit/kenya-2016.files/a.pdf");
@@ -168,6 +168,33 @@ static void test_doctype_table(void **state)
 	hrdex_error_clear();
 }
 
+/* The network rule (doc.h): member documents only from the registry, never
+ * claiming its id, nor ours with another key. */
+static void test_network_rule(void **state)
+{
+	static const char key[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIfBaAqYCSBCEHRRPDGWFwlDoh3X1Bvny1BjMP72xdO7";
+	static const char other[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPPEJo2qHR1FO0iaLPnlbDmKc9x3YjR6CKpXNwbxvNGC";
+	char why[256];
+
+	(void)state;
+	hrdex_doc_network_set(NULL, "achpr", key);
+	assert_int_equal(hrdex_doc_network_problem(why, sizeof(why), "ohchr", "member", "iachr", other), 1);
+	assert_non_null(strstr(why, "no registry configured"));
+	assert_int_equal(hrdex_doc_network_problem(why, sizeof(why), "ohchr", "note", "n1", NULL), 0);
+	hrdex_doc_network_set("ohchr", "achpr", key);
+	assert_int_equal(hrdex_doc_network_problem(why, sizeof(why), "ohchr", "member", "iachr", other), 0);
+	assert_int_equal(hrdex_doc_network_problem(why, sizeof(why), "evil", "member", "iachr", other), 1);
+	assert_string_equal(why, "only the registry 'ohchr' publishes member documents");
+	assert_int_equal(hrdex_doc_network_problem(why, sizeof(why), "ohchr", "member", "ohchr", other), 1);
+	assert_non_null(strstr(why, "the registry's own id 'ohchr'"));
+	assert_int_equal(hrdex_doc_network_problem(why, sizeof(why), "ohchr", "member", "achpr", other), 1);
+	assert_non_null(strstr(why, "this agent's own id 'achpr'"));
+	/* our own entry with our own key (a comment after it) is fine */
+	assert_int_equal(hrdex_doc_network_problem(why, sizeof(why), "ohchr", "member", "achpr", "ssh-ed25519 "
+						   "AAAAC3NzaC1lZDI1NTE5AAAAIIfBaAqYCSBCEHRRPDGWFwlDoh3X1Bvny1BjMP72xdO7 achpr"), 0);
+	hrdex_doc_network_set(NULL, NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_envelope_problems),
 		cmocka_unit_test(test_unknown_type_uses_envelope),
 		cmocka_unit_test(test_doctype_table),
+		cmocka_unit_test(test_network_rule),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
