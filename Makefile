@@ -18,7 +18,7 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/hrdex
 SHELL := /bin/bash
 
-PKGS := libgit2 libcjson libcurl sqlite3 libsodium libpcre2-8 zlib libcrypto libutf8proc libmicrohttpd
+PKGS := libgit2 libcjson libcurl sqlite3 libsodium libpcre2-8 zlib libcrypto libutf8proc libmicrohttpd libical
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/sanitize

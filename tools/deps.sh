@@ -10,7 +10,7 @@ PKGS="build-essential pkg-config git openssh-client libgit2-dev libcjson-dev
 libcurl4-openssl-dev libsqlite3-dev sqlite3 libsodium-dev libpcre2-dev
 libcmocka-dev zlib1g-dev libssl-dev libutf8proc-dev iso-codes json-schema-test-suite jq valgrind curl procps time
 systemd clang libclang-rt-14-dev openssh-server chromium fonts-noto-cjk
-libmicrohttpd-dev libhttp-oai-perl python3-feedparser python3-icalendar"
+libmicrohttpd-dev libical-dev libhttp-oai-perl python3-feedparser python3-icalendar"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -4,6 +4,7 @@
  * Every XML text goes through hrdex_xml_text(), the one escaping rule.
  */
 #include "oai.h"
+#include "date.h"
 #include "doc.h"
 #include "error.h"
 
@@ -280,11 +281,32 @@ static const char *langmap_text(const cJSON *v)
 	return NULL;
 }
 
+/* The main date as W3CDTF, the profile of ISO 8601 that oai_dc's dc:date
+ * uses: a year, a month and a day are valid as written; a quarter
+ * ("2016-Q2") has no W3CDTF form, and its year is the only one that claims no
+ * more than the source says (its first month or day would invent a
+ * precision); a date-time keeps its date.  NULL when there is no date. */
+static const char *w3cdtf_date(const char *date, char out[11])
+{
+	char last[11];
+	int precision;
+
+	if (!date || hrdex_pdate_range(date, out, last, &precision) < 0)
+		return date;
+	if (precision == 2)
+		out[4] = '\0';   /* "2016-04-01" -> "2016" */
+	else if (precision != 5)
+		return date;
+	return out;
+}
+
 static int dc(struct oai *o, const struct hrdex_change_row *r)
 {
 	struct hrdex_buf *b = o->out;
 	cJSON *doc = cJSON_Parse(r->json), *countries = NULL, *e;
 	const char *summary = langmap_text(cJSON_GetObjectItemCaseSensitive(doc, "summary"));
+	char dbuf[11];
+	const char *date = w3cdtf_date(r->date, dbuf);
 	int ret = -1;
 
 	if (hrdex_buf_puts(b, "<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
@@ -294,7 +316,7 @@ static int dc(struct oai *o, const struct hrdex_change_row *r)
 			      "http://www.openarchives.org/OAI/2.0/oai_dc.xsd\">") < 0 ||
 	    (r->title && elem(b, "dc:title", r->title) < 0) || elem(b, "dc:creator", r->publisher) < 0 ||
 	    elem(b, "dc:publisher", r->publisher) < 0 || elem(b, "dc:type", r->type) < 0 ||
-	    (r->date && elem(b, "dc:date", r->date) < 0) || elem(b, "dc:identifier", r->ref) < 0 ||
+	    (date && elem(b, "dc:date", date) < 0) || elem(b, "dc:identifier", r->ref) < 0 ||
 	    (r->lang && elem(b, "dc:language", r->lang) < 0) || (summary && elem(b, "dc:description", summary) < 0))
 		goto cleanup;
 	countries = r->countries ? cJSON_Parse(r->countries) : NULL;

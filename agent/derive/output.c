@@ -10,11 +10,13 @@
 #include "text.h"
 #include "utf8.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <libical/ical.h>
 
 #define FIELDS_MAX 64
 
@@ -51,6 +53,8 @@ struct hrdex_output {
 	int paths;                   /* some field is a path: rows' json is parsed */
 	char **table;                /* table: nfields cells per row, kept until finish */
 	size_t ntable, atable;       /* rows */
+	char **zones;                /* ics: the TZIDs used, each VTIMEZONE written at finish */
+	size_t nzones;
 };
 
 /* The columns of csv and table without --fields. */
@@ -174,6 +178,9 @@ void hrdex_output_free(struct hrdex_output *o)
 	free(o->table);
 	for (i = 0; i < o->nfields; i++)
 		free(o->fields[i].name);
+	for (i = 0; i < o->nzones; i++)
+		free(o->zones[i]);
+	free(o->zones);
 	free(o);
 }
 
@@ -573,6 +580,116 @@ static void utc_stamp(char *out, size_t n, time_t t)
 	strftime(out, n, "%Y%m%dT%H%M%SZ", &tm);
 }
 
+/* A local date-time of version 2, "YYYY-MM-DDThh:mm" or "YYYY-MM-DDThh:mm:ss"
+ * with no offset, as iCalendar's local form "YYYYMMDDThhmmss" into out (16
+ * bytes); -1 when s is not one (an offset, a date, a day that does not
+ * exist). */
+static int ics_local_time(char out[16], const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t len = strlen(s), i;
+	long days;
+
+	if (len != 16 && len != 19)
+		return -1;
+	for (i = 0; i < len; i++)
+		if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+			return -1;
+	if (hrdex_date_to_days(&days, s) < 0 || (s[11] - '0') * 10 + (s[12] - '0') > 23 ||
+	    (s[14] - '0') * 10 + (s[15] - '0') > 59 || (len == 19 && (s[17] - '0') * 10 + (s[18] - '0') > 60))
+		return -1;
+	hrdex_date_from_days(out, days, 0);
+	memcpy(out + 8, "T", 1);
+	memcpy(out + 9, s + 11, 2);
+	memcpy(out + 11, s + 14, 2);
+	memcpy(out + 13, len == 19 ? s + 17 : "00", 2);
+	out[15] = '\0';
+	return 0;
+}
+
+/*
+ * The VTIMEZONE of an IANA zone, from the system's tzdata
+ * (/usr/share/zoneinfo, Debian's package tzdata), made by libical: RFC 5545
+ * wants one for every TZID, and libical's icaltzutil_fetch_timezone() is the
+ * well-kept reader of the compiled zone files that turns their transitions
+ * into observances and rules, so hrdex carries no zone table of its own and
+ * follows tzdata's updates.  Its TZID is the zone's own name (libical would
+ * prefix its own namespace).  NULL (no error set) when the zone is unknown
+ * to the system; else the caller frees it with icalmemory_free_buffer().
+ */
+static char *ics_vtimezone(const char *zone)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;   /* libical keeps the zone directory in a static */
+	icalcomponent *c;
+	icalproperty *p;
+	char *text = NULL;
+	const char *z;
+
+	/* the schema's pattern, checked again: the name becomes a path */
+	if (!zone || !*zone || strlen(zone) > 64 || strstr(zone, "..") || zone[0] == '/')
+		return NULL;
+	for (z = zone; *z; z++)
+		if (!(*z >= 'A' && *z <= 'Z') && !(*z >= 'a' && *z <= 'z') && !(*z >= '0' && *z <= '9') &&
+		    !strchr("_+-/", *z))
+			return NULL;
+	pthread_mutex_lock(&lock);
+	c = icaltzutil_fetch_timezone(zone);
+	pthread_mutex_unlock(&lock);
+	if (!c)
+		return NULL;
+	p = icalcomponent_get_first_property(c, ICAL_TZID_PROPERTY);
+	if (p) {
+		icalproperty_set_tzid(p, zone);
+		text = icalcomponent_as_ical_string_r(c);
+	}
+	icalcomponent_free(c);
+	return text;
+}
+
+/* Note that zone is used (its VTIMEZONE is written by ics_end); 0 when it is
+ * known, 1 when the system has no such zone, -1 out of memory (error set). */
+static int ics_use_zone(struct hrdex_output *o, const char *zone)
+{
+	char **grown, *text;
+	size_t i;
+
+	for (i = 0; i < o->nzones; i++)
+		if (!strcmp(o->zones[i], zone))
+			return 0;
+	text = ics_vtimezone(zone);
+	if (!text)
+		return 1;
+	icalmemory_free_buffer(text);
+	grown = realloc(o->zones, (o->nzones + 1) * sizeof(*grown));
+	if (!grown)
+		return hrdex_error_oom();
+	o->zones = grown;
+	if (!(o->zones[o->nzones] = strdup(zone)))
+		return hrdex_error_oom();
+	o->nzones++;
+	return 0;
+}
+
+/* Every VTIMEZONE used, then the end of the calendar. */
+static int ics_end(struct hrdex_output *o, struct hrdex_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < o->nzones; i++) {
+		char *text = ics_vtimezone(o->zones[i]);
+		int r;
+
+		if (!text)   /* gone from the system since: the events still name it */
+			continue;
+		/* libical writes CRLF lines folded at 75 octets, as ics_line does */
+		r = hrdex_buf_puts(b, text);
+		icalmemory_free_buffer(text);
+		if (r < 0)
+			return -1;
+	}
+	return ics_line(b, "END:VCALENDAR");
+}
+
 static int ics_begin(struct hrdex_buf *b)
 {
 	return ics_line(b, "BEGIN:VCALENDAR") < 0 || ics_line(b, "VERSION:2.0") < 0 ||
@@ -586,12 +703,12 @@ static int ics_row(struct hrdex_output *o, struct hrdex_buf *b, const struct hrd
 {
 	cJSON *doc = NULL;
 	struct hrdex_buf loc = HRDEX_BUF_INIT;
-	char stamp[32], line[64], day[11];
-	const char *start = row->start, *end = row->end ? row->end : row->start, *location;
+	char stamp[32], line[256], day[11], t0s[16], t1s[16];
+	const char *start = row->start, *end = row->end ? row->end : row->start, *location, *zone;
 	int ret = -1;
 	long d0, d1;
 
-	if (!hrdex_doctype_get(row->type) || !hrdex_doctype_get(row->type)->start[0])
+	if (!hrdex_doctype_get(row->type) || !hrdex_doctype_get(row->type)->calendar)
 		return 0;   /* not on a calendar: its type has no interval */
 	if (!start || hrdex_date_to_days(&d0, start) < 0)
 		return 0;   /* no usable start */
@@ -615,7 +732,20 @@ static int ics_row(struct hrdex_output *o, struct hrdex_buf *b, const struct hrd
 		if ((row->withdrawn || (status && !strcmp(status, "cancelled"))) && ics_line(b, "STATUS:CANCELLED") < 0)
 			goto cleanup;
 	}
-	if (strchr(start, 'T') && strchr(end, 'T')) {
+	if (ics_local_time(t0s, start) == 0 && ics_local_time(t1s, end) == 0 && strcmp(t1s, t0s) >= 0 &&
+	    (zone = str_member(doc, "time_zone")) != NULL) {
+		/* version 2: a wall-clock time in the document's time_zone stays
+		 * one, so a calendar shows it right across daylight-saving rules */
+		int r = ics_use_zone(o, zone);
+
+		if (r < 0)
+			goto cleanup;
+		if (r > 0)
+			goto all_day;   /* a zone this system does not know: the days */
+		if (hrdex_fmt(line, sizeof(line), "DTSTART;TZID=%s", zone) < 0 || ics_prop(b, line, t0s, 0) < 0 ||
+		    hrdex_fmt(line, sizeof(line), "DTEND;TZID=%s", zone) < 0 || ics_prop(b, line, t1s, 0) < 0)
+			goto cleanup;
+	} else if (strchr(start, 'T') && strchr(end, 'T')) {
 		time_t t0, t1;
 
 		if (hrdex_datetime_parse(&t0, start) < 0)
@@ -828,7 +958,7 @@ int hrdex_output_finish(struct hrdex_output *o, struct hrdex_buf *b)
 	case HRDEX_FORMAT_ICS:
 		if (none && ics_begin(b) < 0)
 			return -1;
-		return ics_line(b, "END:VCALENDAR");
+		return ics_end(o, b);
 	case HRDEX_FORMAT_TABLE:
 		return table_finish(o, b);
 	default:

@@ -31,8 +31,13 @@
  * ics, is HRDEX_E_USAGE at hrdex_output_new().
  *   ics    RFC 5545 VCALENDAR, one VEVENT per event or visit (other types are
  *          skipped): UID <ref>@hrdex, DTSTAMP, DTSTART/DTEND (all-day as
- *          VALUE=DATE with the exclusive end = last day + 1, date-times in
- *          UTC), SEQUENCE (when the row's sequence is above 0), STATUS:CANCELLED
+ *          VALUE=DATE with the exclusive end = last day + 1, partial dates
+ *          over every day they cover; date-times with an offset in UTC; a
+ *          version-2 local date-time with the document's time_zone as
+ *          DTSTART;TZID=ZONE:YYYYMMDDThhmmss, with one VTIMEZONE per zone
+ *          used, from the system's tzdata through libical, before
+ *          END:VCALENDAR; a zone the system does not know gives the days),
+ *          SEQUENCE (when the row's sequence is above 0), STATUS:CANCELLED
  *          (a withdrawn row, or status "cancelled"), SUMMARY, DESCRIPTION,
  *          LOCATION, URL; CRLF, folded at 75 octets
  */

@@ -240,7 +240,7 @@ int site_emit_publisher(struct site *s, const char *pub)
 				     hrdex_type_label(hrdex_doctype_at(t)->name, 1)) < 0 ||
 		    hrdex_html_text(b, title) < 0 || hrdex_buf_puts(b, "</h1>\n") < 0 ||
 		    doc_table(s, b, 1, tidx, m, caption,
-			      hrdex_doctype_at(t)->start[0] ? COL_WHEN : 0) < 0 ||
+			      hrdex_doctype_at(t)->calendar ? COL_WHEN : 0) < 0 ||
 		    site_page_end(s, b, 0) < 0 ? -1 : 0;
 		free(tidx);
 		if (hrdex_fmt(path, sizeof(path), "%s/%s.html", pub, hrdex_doctype_at(t)->name) < 0)

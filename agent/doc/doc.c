@@ -342,35 +342,3 @@ cleanup:
 	cJSON_Delete(json);
 	return ret;
 }
-
-/* A country code as the schemas define it: three ASCII upper-case letters. */
-static int country_code(const char *s)
-{
-	return s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] >= 'A' && s[2] <= 'Z' && !s[3];
-}
-
-int hrdex_doc_concerns(const cJSON *doc, int themes, int (*cb)(const char *value, void *payload), void *payload)
-{
-	const struct hrdex_doctype *t =
-		hrdex_doctype_get(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "type")));
-	const char *const *field;
-	int r;
-
-	if (!t)
-		return 0;
-	for (field = themes ? t->themes : t->countries; *field; field++) {
-		const cJSON *v = hrdex_doctype_field(doc, *field), *e;
-
-		if (cJSON_IsString(v)) {
-			if ((themes || country_code(v->valuestring)) && (r = cb(v->valuestring, payload)) != 0)
-				return r;
-			continue;
-		}
-		cJSON_ArrayForEach(e, (cJSON_IsArray(v) ? v : NULL)) {
-			if (cJSON_IsString(e) && (themes || country_code(e->valuestring)) &&
-			    (r = cb(e->valuestring, payload)) != 0)
-				return r;
-		}
-	}
-	return 0;
-}

@@ -108,14 +108,4 @@ int hrdex_doc_network_problem(char *out, size_t size, const char *publisher, con
 /* What hrdex_doc_network_set was given, for the rules digest: "REGISTRY SELF". */
 void hrdex_doc_network_digest(char *out, size_t size);
 
-/*
- * What a document concerns, one rule for the cache (doc_countries,
- * doc_themes, query --country/--theme) and the site's search: cb gets, in
- * order and repeats included, every string of the country fields its type's
- * row lists (doctype.h; well-formed alpha-3 codes only) or, with themes set,
- * of its theme fields.  A document of no known type concerns nothing.  A
- * non-zero return of cb stops and is returned.
- */
-int hrdex_doc_concerns(const cJSON *doc, int themes, int (*cb)(const char *value, void *payload), void *payload);
-
 #endif

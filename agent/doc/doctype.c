@@ -16,35 +16,25 @@
 #define TYPE2(name) name, 2, { NULL, HRDEX_SCHEMA_ROOT "2/" name ".json" }
 
 const struct hrdex_doctype hrdex_doctypes[HRDEX_NTYPES] = {
-	{ TYPE("decision"), "Decision", "Decisions", { NULL }, { NULL }, NULL,
-	  { "countries", "states", NULL }, { "themes", NULL }, 0 },
-	{ TYPE("recommendation"), "Recommendation", "Recommendations", { NULL }, { NULL }, NULL,
-	  { "countries", "addressee", NULL }, { "themes", "groups", NULL }, 0 },
-	{ TYPE("report"), "Report", "Reports", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL }, 0 },
-	/* dates.from/to: the fields of a visit before the schema named them start/end. */
-	{ TYPE("event"), "Event", "Events", { "start", NULL }, { "end", NULL }, "place.country",
-	  { "countries", "place.country", NULL }, { "themes", NULL }, 0 },
-	{ TYPE("visit"), "Visit", "Visits", { "dates.start", "dates.from", NULL }, { "dates.end", "dates.to", NULL },
-	  "country", { "countries", "country", NULL }, { "themes", NULL }, 0 },
-	{ TYPE("practice"), "Practice", "Good practices", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL }, 0 },
-	{ TYPE("note"), "Note", "Notes", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", NULL }, 0 },
+	{ TYPE("decision"), "Decision", "Decisions", 0, { "countries", "states", NULL }, 0 },
+	{ TYPE("recommendation"), "Recommendation", "Recommendations", 0, { "countries", "addressee", NULL }, 0 },
+	{ TYPE("report"), "Report", "Reports", 0, { "countries", NULL }, 0 },
+	{ TYPE("event"), "Event", "Events", 1, { "countries", "place.country", NULL }, 0 },
+	{ TYPE("visit"), "Visit", "Visits", 1, { "countries", "country", NULL }, 0 },
+	{ TYPE("practice"), "Practice", "Good practices", 0, { "countries", NULL }, 0 },
+	{ TYPE("note"), "Note", "Notes", 0, { "countries", NULL }, 0 },
 	/* New in version 2: a declaration or statement of one or more mandates. */
-	{ TYPE2("statement"), "Statement", "Statements", { NULL }, { NULL }, NULL,
-	  { "countries", NULL }, { "themes", "groups", NULL }, 0 },
+	{ TYPE2("statement"), "Statement", "Statements", 0, { "countries", NULL }, 0 },
 	/* New in version 2: a key rotation, written by `hrdex key rotate` only
 	 * (store/keychain.h holds the branch rules it is subject to). */
-	{ TYPE2("key"), "Signing key", "Signing keys", { NULL }, { NULL }, NULL, { NULL }, { NULL }, 0 },
+	{ TYPE2("key"), "Signing key", "Signing keys", 0, { NULL }, 0 },
 	/* New in version 2: a member of the network, published by the registry
 	 * only (agent/flow/registry.h derives trust, names and peers from it). */
-	{ TYPE2("member"), "Member", "Members", { NULL }, { NULL }, NULL,
-	  { NULL }, { NULL }, 1 },
+	{ TYPE2("member"), "Member", "Members", 0, { NULL }, 1 },
 	/* New in version 2, published by the registry only (regext.h): a type
 	 * the network adds, and entries of a controlled list. */
-	{ TYPE2("schema"), "Schema", "Schemas", { NULL }, { NULL }, NULL, { NULL }, { NULL }, 1 },
-	{ TYPE2("vocabulary"), "Vocabulary", "Vocabularies", { NULL }, { NULL }, NULL, { NULL }, { NULL }, 1 },
+	{ TYPE2("schema"), "Schema", "Schemas", 0, { NULL }, 1 },
+	{ TYPE2("vocabulary"), "Vocabulary", "Vocabularies", 0, { NULL }, 1 },
 };
 
 int hrdex_ntypes(void)
@@ -90,50 +80,6 @@ const char *hrdex_type_label(const char *type, int plural)
 	const struct hrdex_doctype *t = hrdex_doctype_get(type);
 
 	return !t ? type : plural ? t->plural : t->label;
-}
-
-const cJSON *hrdex_doctype_field(const cJSON *doc, const char *path)
-{
-	const char *dot = strchr(path, '.');
-	char head[64];
-
-	if (!cJSON_IsObject(doc))
-		return NULL;
-	if (!dot)
-		return cJSON_GetObjectItemCaseSensitive(doc, path);
-	if ((size_t)(dot - path) >= sizeof(head))
-		return NULL;   /* no such field: the table's paths are short */
-	memcpy(head, path, (size_t)(dot - path));
-	head[dot - path] = '\0';
-	return hrdex_doctype_field(cJSON_GetObjectItemCaseSensitive(doc, head), dot + 1);
-}
-
-/* The string at the first present path of list, or NULL. */
-static const char *first_string(const cJSON *doc, const char *const *list)
-{
-	for (; *list; list++) {
-		const cJSON *v = hrdex_doctype_field(doc, *list);
-
-		if (cJSON_IsString(v))
-			return v->valuestring;
-	}
-	return NULL;
-}
-
-int hrdex_doctype_interval(const cJSON *doc, const char *type, const char **start, const char **end)
-{
-	const struct hrdex_doctype *t = hrdex_doctype_get(type);
-
-	*start = *end = NULL;
-	if (!t || !t->start[0])
-		return 0;
-	*start = first_string(doc, t->start);
-	*end = first_string(doc, t->end);
-	if (!*start)
-		*start = *end;
-	if (!*end)
-		*end = *start;
-	return *start != NULL;
 }
 
 int hrdex_doctype_list(char *out, size_t size)

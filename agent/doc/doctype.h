@@ -6,14 +6,15 @@
  *
  * Adding a type is one row in doctype.c plus schemas/<version>/TYPE.json
  * (embedded at build time) for each version it exists in, from the version
- * that adds it on (types are never removed).  Field paths are a member name or "object.member" (one level).
+ * that adds it on (types are never removed).
+ * Field paths are a member name or "object.member" (one level).
  *
  * The runtime extension: a network's registry may add types with `schema`
  * documents (regext.h).  Each gets a row after the built-in ones, index
  * HRDEX_NTYPES and on, in the order they were first applied: its name,
  * the version that adds it, the label and plural its schema document gives
- * (English, else the first), "countries" for what it concerns and
- * "themes"/"groups" for its subjects, and no interval.  Walk the table with
+ * (English, else the first), "countries" as its version-1 country field,
+ * and not on the calendar.  Walk the table with
  * hrdex_ntypes() and hrdex_doctype_at(); arrays by type have
  * HRDEX_NTYPES_MAX slots.  Rows are never removed or moved, and a row's
  * address stays valid for the life of the process.
@@ -39,18 +40,16 @@ struct hrdex_doctype {
 	const char *schema[HRDEX_SCHEMA_NEWEST];
 	const char *label;         /* "Decision", as READMEs and the site show one */
 	const char *plural;        /* "Decisions" */
-	/* Its interval [start, end] (on the calendar, ics, the "When" column):
-	 * the first of each list that is present; start[0] NULL when the type
-	 * has none (then only its "date"). */
-	const char *start[3];
-	const char *end[3];
-	/* Where it happens, a country code (calendar's "Where" column), or NULL. */
-	const char *where;
-	/* What it concerns (hrdex_doc_concerns): country fields, then theme or
-	 * group fields, each NULL-terminated.  README.md ("Tables of cache.db")
-	 * lists them; the cache's schema version changes with them. */
+	/* 1 when it happens over an interval, its `start` and `end` (an event, a
+	 * visit): it is on the calendar and in iCalendar, and its lists have a
+	 * "When" column.  Which members give the interval, for either version,
+	 * is facts.c's rule (hrdex_facts_scalars, on the version-2 form). */
+	int calendar;
+	/* The version-1 country fields, NULL-terminated, that the document
+	 * rules check for ISO 3166-1 codes (semantic.c; a version-2 document's
+	 * country members are checked wherever they are).  The cache's facts
+	 * come from facts.c, never from here. */
 	const char *countries[4];
-	const char *themes[4];
 	/* Only the network's registry publishes it (registry.h): from any other
 	 * publisher, or with no registry configured, such a document is held
 	 * (hrdex_doc_network_problem, doc.h). */
@@ -72,18 +71,6 @@ int hrdex_doctype_index(const char *type);
 const struct hrdex_doctype *hrdex_doctype_get(const char *type);
 /* "decision" -> "Decision" or, plural, "Decisions"; the type itself when unknown. */
 const char *hrdex_type_label(const char *type, int plural);
-
-/* The member at a field path ("start", "dates.start"), or NULL. */
-const cJSON *hrdex_doctype_field(const cJSON *doc, const char *path);
-
-/*
- * The interval of doc of the given type, one rule for the cache, query and
- * the site: *start and *end from the type's interval fields (the first
- * present of each list); a missing end is the start and a missing start the
- * end.  Returns 1 when the type has an interval and *start is set, else 0
- * with both NULL.
- */
-int hrdex_doctype_interval(const cJSON *doc, const char *type, const char **start, const char **end);
 
 /* "decision, recommendation, ..." into out, the types this agent knows
  * (hrdex_doc_type_valid); -1 with an error when too small. */

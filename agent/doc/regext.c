@@ -83,8 +83,6 @@ static int type_from(struct hrdex_regext_type *t, const cJSON *doc)
 	t->row.label = t->label;
 	t->row.plural = t->plural;
 	t->row.countries[0] = "countries";
-	t->row.themes[0] = "themes";
-	t->row.themes[1] = "groups";
 	return 0;
 }
 
