@@ -6,7 +6,8 @@
  * hrdex.conf's registry.publisher, its key pinned in allowed_signers and its
  * URL (registry.url) the peer 'registry'.  Its branch carries 'member'
  * documents, one per member, id = the member's publisher id.  After every
- * accepted move of the registry's branch (sync, `run --once`, the service),
+ * accepted move of the registry's branch (sync, `run --once`, the service;
+ * on the registry's own agent, every publish: its branch never moves by sync),
  * hrdex_registry_apply derives from the registry's accepted (not held)
  * member documents:
  *   - trust: each member's first key in allowed_signers, each line preceded
