@@ -8,14 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync-lib.sh"
 
-A=$T/agents/a B=$T/agents/b V=$T/agents/v
-mkagent "$A" achpr
-mkagent "$B" iachr
-mkagent "$V" ohchr
-trust "$V" "$A" "$B"
-serve
-"$HRDEX" -C "$V" peer add a "$(url_of "$A")"
-"$HRDEX" -C "$V" peer add b "$(url_of "$B")"
+two_publishers
 publish "$A" decision d1
 publish "$B" report r1
 sync_agent "$V" 2>/dev/null || fail "first sync failed"

@@ -21,14 +21,7 @@ if [ ! -x "$RECV" ]; then
 		fail "cannot build the webhook receiver"
 fi
 
-A=$T/agents/a B=$T/agents/b V=$T/agents/v
-mkagent "$A" achpr
-mkagent "$B" iachr
-mkagent "$V" ohchr
-trust "$V" "$A" "$B"
-serve
-"$HRDEX" -C "$V" peer add a "$(url_of "$A")"
-"$HRDEX" -C "$V" peer add b "$(url_of "$B")"
+two_publishers
 publish "$A" decision d1
 publish "$A" decision d2
 good=$(tip "$A" achpr)

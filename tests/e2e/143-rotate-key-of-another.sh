@@ -11,14 +11,7 @@
 . "$(dirname "$0")/sync-lib.sh"
 . "$(dirname "$0")/rotate-lib.sh"
 
-A=$T/agents/a B=$T/agents/b V=$T/agents/v
-mkagent "$A" achpr
-mkagent "$B" iachr
-mkagent "$V" ohchr
-trust "$V" "$A" "$B"
-serve
-"$HRDEX" -C "$V" peer add a "$(url_of "$A")"
-"$HRDEX" -C "$V" peer add b "$(url_of "$B")"
+two_publishers
 hpublish "$A" decision d1
 good=$(tip "$A" achpr)
 publish "$B" report r1

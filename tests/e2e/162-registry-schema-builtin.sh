@@ -9,16 +9,7 @@
 . "$(dirname "$0")/sync-lib.sh"
 . "$(dirname "$0")/regtypes-lib.sh"
 
-R=$T/agents/r A=$T/agents/a V=$T/agents/v
-mkagent "$R" ohchr
-mkagent "$A" iachr
-mkagent "$V" achpr
-join_registry "$R" "$R"
-join_registry "$V" "$R"
-trust "$V" "$A"
-serve
-"$HRDEX" -C "$V" peer add r "$(url_of "$R")"
-"$HRDEX" -C "$V" peer add a "$(url_of "$A")"
+registry_network
 
 schema_doc decision | jq '.definition = {"type": "object"}' >"$T/s.json"
 expect_exit 65 "$HRDEX" -C "$R" publish "$T/s.json" 2>"$T/err"

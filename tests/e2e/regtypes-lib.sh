@@ -8,6 +8,22 @@ join_registry() {
 	[ "$1" = "$2" ] || trust "$1" "$2"
 }
 
+# registry_network : the three agents of 160-164 on one git daemon: the
+# registry R (ohchr), the publisher A (iachr) and the viewer V (achpr), which
+# joined R, trusts A and has both as peers.
+registry_network() {
+	R=$T/agents/r A=$T/agents/a V=$T/agents/v
+	mkagent "$R" ohchr
+	mkagent "$A" iachr
+	mkagent "$V" achpr
+	join_registry "$R" "$R"
+	join_registry "$V" "$R"
+	trust "$V" "$A"
+	serve
+	"$HRDEX" -C "$V" peer add r "$(url_of "$R")"
+	"$HRDEX" -C "$V" peer add a "$(url_of "$A")"
+}
+
 # hearing ID : a version-2 document of the type 'hearing' (not built in).
 hearing() {
 	cat <<JSON

@@ -118,6 +118,19 @@ serve() {
 	start_daemon "$T/agents" PORT
 }
 
+# two_publishers : achpr (A) and iachr (B) on one git daemon, and the
+# viewer ohchr (V), which trusts both and has them as peers a and b.
+two_publishers() {
+	A=$T/agents/a B=$T/agents/b V=$T/agents/v
+	mkagent "$A" achpr
+	mkagent "$B" iachr
+	mkagent "$V" ohchr
+	trust "$V" "$A" "$B"
+	serve
+	"$HRDEX" -C "$V" peer add a "$(url_of "$A")"
+	"$HRDEX" -C "$V" peer add b "$(url_of "$B")"
+}
+
 # sync DIR [ARGS...] : hrdex sync, output kept in $T/last-sync.{out,err}; returns its status.
 sync_agent() {
 	local dir=$1 rc=0
